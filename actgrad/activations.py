@@ -1,0 +1,237 @@
+"""The catalogue: every activation function defined once, read like a table.
+
+Each entry keeps side by side what a user of the function needs to know:
+
+- its formula of g, of g′ and (where it exists) of g′ written in terms of the output a = g(z);
+- its parameters with their defaults and allowed values;
+- ``g(z, p)`` and ``dg(z, p)``: vectorised numpy, computed in float64 with forms that stay
+  accurate over the whole float range (the naive a(1 − a) form loses every digit once a rounds
+  to 1), and free of RuntimeWarnings;
+- ``dg_from_a(a, p)``: g′ from the output alone, exact algebra on a (so as precise as a is);
+- ``exact(z, p, mp)``: the same g in mpmath, used by the gradient check (numerical derivative
+  in extended precision);
+- its kinks: points where g′ jumps, with the one-sided slopes and the value PyTorch's and
+  JAX's autograd return there.
+
+``dg`` only has to be right away from kinks; the registry overrides the kink points with the
+chosen convention and maps nan inputs to nan. Adding a function is adding one ``Spec`` here
+(plus its tests): the registry and the command line pick it up from ``CATALOGUE``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+Params = dict[str, Any]
+Array = np.ndarray
+
+#: kink conventions understood everywhere (``--kink``)
+KINK_CONVENTIONS = ("pytorch", "jax", "left", "right", "mean")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of an activation: its default and what values it accepts."""
+
+    name: str
+    default: float
+    doc: str
+    allowed: str = "any finite number"
+    valid: Callable[[float], bool] = math.isfinite
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where g′ jumps: one-sided slopes and the frameworks' subgradient choice.
+
+    ``pytorch`` and ``jax`` name the side ("left" or "right") whose slope that framework's
+    autograd returns at ``at``. ``unique_output`` says whether a = g(at) pins z to the kink
+    (false for relu: a = 0 for every z <= 0), so g′ from the output can apply the convention.
+    """
+
+    at: float
+    left: float
+    right: float
+    pytorch: str
+    jax: str
+    unique_output: bool = True
+
+    def slope(self, convention: str) -> float:
+        side = {"pytorch": self.pytorch, "jax": self.jax}.get(convention, convention)
+        if side == "left":
+            return self.left
+        if side == "right":
+            return self.right
+        if side == "mean":
+            return (self.left + self.right) / 2
+        raise ValueError(f"unknown kink convention {convention!r}")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One activation function, everything about it in one place."""
+
+    name: str
+    formula: str  # g(z)
+    deriv_formula: str  # g′(z)
+    g: Callable[[Array, Params], Array]
+    dg: Callable[[Array, Params], Array]
+    exact: Callable[[Any, Params, Any], Any]  # (mpf z, params, mpmath module) -> mpf
+    aliases: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    kinks: Callable[[Params], tuple[Kink, ...]] = lambda p: ()
+    from_output_formula: str | None = None  # g′ in terms of a
+    dg_from_a: Callable[[Array, Params], Array] | None = None
+    output_range: Callable[[Params], tuple[float, float]] = lambda p: (-math.inf, math.inf)
+    #: why g′ cannot be had from a for these parameters (None: it can)
+    from_output_unavailable: Callable[[Params], str | None] = lambda p: None
+    summary: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------
+# sigmoid
+# With e = exp(−|z|) in (0, 1] nothing overflows: σ(z) = 1/(1+e) for z >= 0, e/(1+e) for
+# z < 0, and σ′(z) = σ(z)σ(−z) = e/(1+e)², accurate to a few ULP even where σ(z) rounds
+# to 1 (z > 36.7), where a(1 − a) would give 0.
+
+
+def sigmoid(z: Array, p: Params) -> Array:
+    """σ(z) = 1 / (1 + e^−z)"""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def sigmoid_deriv(z: Array, p: Params) -> Array:
+    """σ′(z) = σ(z)·σ(−z) = e^−|z| / (1 + e^−|z|)²"""
+    e = np.exp(-np.abs(z))
+    d = 1.0 + e
+    return e / (d * d)
+
+
+# ---------------------------------------------------------------------------------------
+# tanh
+# tanh′(z) = 1 − tanh²(z) = 1/cosh²(z) = 4e/(1+e)² with e = exp(−2|z|). For |z| > 350 the
+# result is near or below the subnormal range, where 4·e would multiply e's rounding error
+# by 4; there (2·exp(−|z|))² rounds once, at the end.
+
+
+def tanh(z: Array, p: Params) -> Array:
+    """tanh(z) = (e^z − e^−z) / (e^z + e^−z)"""
+    return np.tanh(z)
+
+
+def tanh_deriv(z: Array, p: Params) -> Array:
+    """tanh′(z) = 1 − tanh²(z) = 4e^−2|z| / (1 + e^−2|z|)²"""
+    az = np.abs(z)
+    e = np.exp(-2.0 * az)
+    d = 1.0 + e
+    near = 4.0 * e / (d * d)
+    t = 2.0 * np.exp(-az)
+    return np.where(az < 350.0, near, t * t)
+
+
+# ---------------------------------------------------------------------------------------
+# ReLU and leaky ReLU: piecewise linear, exact in floating point.
+
+
+def relu(z: Array, p: Params) -> Array:
+    """relu(z) = max(0, z)"""
+    return np.maximum(z, 0.0)
+
+
+def relu_deriv(z: Array, p: Params) -> Array:
+    """relu′(z) = 0 for z < 0, 1 for z > 0"""
+    return np.where(z > 0, 1.0, 0.0)
+
+
+def leaky_relu(z: Array, p: Params) -> Array:
+    """leaky_relu(z) = z for z >= 0, negative_slope·z for z < 0"""
+    s = p["negative_slope"]
+    if s == 0:  # 0·(−inf) would be nan; the function is relu then
+        return np.maximum(z, 0.0)
+    return np.where(z >= 0, z, s * z)
+
+
+def leaky_relu_deriv(z: Array, p: Params) -> Array:
+    """leaky_relu′(z) = negative_slope for z < 0, 1 for z > 0"""
+    return np.where(z > 0, 1.0, p["negative_slope"])
+
+
+def _leaky_from_a(a: Array, p: Params) -> Array:
+    # with a positive slope, a has the sign of z
+    return np.where(a > 0, 1.0, p["negative_slope"])
+
+
+def _leaky_why_not(p: Params) -> str | None:
+    if p["negative_slope"] > 0:
+        return None
+    return (
+        "with negative_slope <= 0 the output a does not tell the sign of z, "
+        "so g′ is not a function of a"
+    )
+
+
+CATALOGUE: tuple[Spec, ...] = (
+    Spec(
+        name="sigmoid",
+        aliases=("logistic",),
+        summary="the logistic function; squashes to (0, 1)",
+        formula="σ(z) = 1 / (1 + e^−z)",
+        deriv_formula="σ′(z) = σ(z)·(1 − σ(z)) = σ(z)·σ(−z)",
+        from_output_formula="a·(1 − a)",
+        g=sigmoid,
+        dg=sigmoid_deriv,
+        dg_from_a=lambda a, p: a * (1.0 - a),
+        output_range=lambda p: (0.0, 1.0),
+        exact=lambda z, p, mp: 1 / (1 + mp.exp(-z)),
+    ),
+    Spec(
+        name="tanh",
+        summary="hyperbolic tangent; squashes to (−1, 1)",
+        formula="tanh(z) = (e^z − e^−z) / (e^z + e^−z)",
+        deriv_formula="tanh′(z) = 1 − tanh²(z) = 1 / cosh²(z)",
+        from_output_formula="1 − a² = (1 − a)·(1 + a)",
+        g=tanh,
+        dg=tanh_deriv,
+        dg_from_a=lambda a, p: (1.0 - a) * (1.0 + a),
+        output_range=lambda p: (-1.0, 1.0),
+        exact=lambda z, p, mp: mp.tanh(z),
+    ),
+    Spec(
+        name="relu",
+        summary="rectified linear unit",
+        formula="relu(z) = max(0, z)",
+        deriv_formula="relu′(z) = 0 for z < 0, 1 for z > 0 (kink at 0)",
+        from_output_formula="1 for a > 0, 0 for a = 0",
+        g=relu,
+        dg=relu_deriv,
+        dg_from_a=lambda a, p: np.where(a > 0, 1.0, 0.0),
+        output_range=lambda p: (0.0, math.inf),
+        kinks=lambda p: (Kink(0.0, left=0.0, right=1.0, pytorch="left", jax="left",
+                              unique_output=False),),
+        exact=lambda z, p, mp: z if z > 0 else mp.mpf(0),
+    ),
+    Spec(
+        name="leaky_relu",
+        aliases=("lrelu",),
+        summary="ReLU with a small slope for z < 0",
+        formula="leaky_relu(z) = z for z >= 0, negative_slope·z for z < 0",
+        deriv_formula="leaky_relu′(z) = negative_slope for z < 0, 1 for z > 0 (kink at 0)",
+        from_output_formula="1 for a > 0, negative_slope for a < 0",
+        params=(
+            Param("negative_slope", 0.01, "slope for z < 0 (PyTorch's and JAX's default)"),
+        ),
+        g=leaky_relu,
+        dg=leaky_relu_deriv,
+        dg_from_a=_leaky_from_a,
+        from_output_unavailable=_leaky_why_not,
+        kinks=lambda p: (Kink(0.0, left=p["negative_slope"], right=1.0,
+                              pytorch="left", jax="right"),),
+        exact=lambda z, p, mp: z if z >= 0 else mp.mpf(p["negative_slope"]) * z,
+    ),
+)

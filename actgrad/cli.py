@@ -1,0 +1,464 @@
+"""The `actgrad` command line: a thin Typer layer over the registry, gradcheck, streams and render.
+
+No math here: this module parses options, wires input to the Python API and the API's results
+to a writer, and turns every error into one line on stderr with a documented exit status:
+0 success, 1 a failed check or an output that cannot be written, 2 a usage or input error,
+130 interrupted; a closed pipe ends actgrad quietly, as it does cat or awk (SIGPIPE).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+from enum import Enum
+from typing import Annotated, Any, Callable, Iterable, Iterator, Optional
+
+import numpy as np
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from . import __version__
+from . import registry
+from .activations import KINK_CONVENTIONS
+from .render import FORMATS, OutputError, Writer
+from .streams import InputError, ValueReader, parse_arguments
+
+
+class Fail(Exception):
+    """An error to report in one line, with its exit status."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+# -- argument parsing: negative numbers are values, not options ----------------------------
+
+_NUMBER = re.compile(
+    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)", re.IGNORECASE
+)
+
+
+def _numbers_as_positionals(cmd: Any, ctx: Any, args: list[str]) -> list[str]:
+    """Move positionals after a '--' when one of them starts with '-' (like -2 or -inf).
+
+    Options keep their values (``--start -5``); the positionals keep their order.
+    """
+    takes_value: set[str] = set()
+    for p in cmd.get_params(ctx):
+        if getattr(p, "opts", None) and not getattr(p, "is_flag", False) and p.param_type_name == "option":
+            takes_value.update(p.opts)
+            takes_value.update(p.secondary_opts)
+    options: list[str] = []
+    positionals: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            positionals.extend(args[i + 1:])
+            break
+        if a.startswith("-") and a != "-" and not _NUMBER.fullmatch(a):
+            options.append(a)
+            if a in takes_value and i + 1 < len(args):
+                options.append(args[i + 1])
+                i += 1
+        else:
+            positionals.append(a)
+        i += 1
+    if not any(p.startswith("-") and p != "-" for p in positionals):
+        return args
+    return options + ["--"] + positionals
+
+
+class NumberCommand(TyperCommand):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _numbers_as_positionals(self, ctx, args))
+
+
+class ActgradGroup(TyperGroup):
+    """Runs a command and turns every failure into one line on stderr and an exit status."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        code = _run_guarded(lambda: super(ActgradGroup, self).main(
+            args=args, prog_name=prog_name or "actgrad", complete_var=complete_var,
+            standalone_mode=False, **extra))
+        sys.exit(code)
+
+
+def _run_guarded(run: Callable[[], Any]) -> int:
+    from typer._click import exceptions as click_exc
+
+    try:
+        rv = run()
+        return rv if isinstance(rv, int) else 0
+    except click_exc.NoArgsIsHelpError as e:
+        typer.echo(e.ctx.get_help())
+        return 0
+    except click_exc.UsageError as e:
+        where = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+        return _say(e.format_message().replace("\n", " ") + where, 2)
+    except (Fail, InputError) as e:
+        return _say(str(e), getattr(e, "code", 2))
+    except OutputError as e:
+        _say(f"cannot write output: {e}", 1)
+        os._exit(1)  # skip the interpreter's final flush of the failed stream
+    except OSError as e:
+        return _say(f"cannot read input: {e.strerror or e}", 2)
+    except KeyboardInterrupt:
+        return 130
+    except click_exc.Abort:
+        return 130
+    except Exception as e:  # a bug: still one line, no traceback (ACTGRAD_DEBUG=1 shows it)
+        if os.environ.get("ACTGRAD_DEBUG"):
+            raise
+        return _say(f"internal error: {type(e).__name__}: {e}", 1)
+
+
+def _say(message: str, code: int) -> int:
+    try:
+        sys.stderr.write(f"actgrad: {message}\n")
+        sys.stderr.flush()
+    except (OSError, AttributeError, ValueError):
+        pass
+    return code
+
+
+# -- choices -------------------------------------------------------------------------------
+
+ValueFormat = Enum("ValueFormat", {f: f for f in FORMATS}, type=str)  # type: ignore[misc]
+ReportFormat = Enum("ReportFormat", {f: f for f in FORMATS if f != "plain"}, type=str)  # type: ignore[misc]
+KinkConvention = Enum("KinkConvention", {k: k for k in KINK_CONVENTIONS}, type=str)  # type: ignore[misc]
+
+
+class OnInvalid(str, Enum):
+    fail = "fail"
+    skip = "skip"
+    nan = "nan"
+
+
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+    float16 = "float16"
+
+
+def _complete_function(incomplete: str) -> list[str]:
+    return [n for n in registry.all_names() if n.startswith(incomplete)]
+
+
+FuncArg = Annotated[str, typer.Argument(metavar="FUNC", help="Activation name or alias (see 'actgrad list').",
+                                        autocompletion=_complete_function, show_default=False)]
+ValuesArg = Annotated[Optional[list[str]], typer.Argument(
+    metavar="[Z]...", show_default=False,
+    help="Values. None, or '-', reads stdin: numbers separated by whitespace, commas or newlines.")]
+ParamOpt = Annotated[Optional[list[str]], typer.Option(
+    "--param", "-p", metavar="NAME=VALUE", help="Set a parameter, e.g. -p negative_slope=0.2 (repeatable).")]
+KinkOpt = Annotated[KinkConvention, typer.Option(
+    "--kink", "-k", help="g′ at a kink: as PyTorch's or JAX's autograd, the left or right slope, or their mean.")]
+OnInvalidOpt = Annotated[OnInvalid, typer.Option(
+    "--on-invalid", help="A token that is not a number: stop (exit 2), skip it, or write nan in its place.")]
+DTypeOpt = Annotated[DType, typer.Option(
+    "--dtype", help="Compute for this float type: results are the float64 result rounded to it.")]
+StepOpt = Annotated[float, typer.Option("--step", help="Step h of the central differences (absolute).")]
+
+app = typer.Typer(
+    cls=ActgradGroup,
+    name="actgrad",
+    help="Activation functions g(z) and their derivatives g′(z), accurate over the whole float range.\n\n"
+         "Example: actgrad deriv sigmoid 0   prints 0.25",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"actgrad {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    """Activation functions g(z) and their derivatives g′(z), accurate over the whole float range.
+
+    Example: actgrad deriv sigmoid 0   prints 0.25
+    """
+
+
+# -- helpers shared by the commands -----------------------------------------------------------
+
+
+def _activation(name: str, params: Iterable[str] | None) -> registry.Activation:
+    try:
+        given = dict(registry.parse_param(p) for p in params or ())
+        return registry.get(name, **given)
+    except ValueError as e:
+        raise Fail(str(e)) from None
+
+
+def _input_blocks(values: list[str] | None, on_invalid: str) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
+    """Blocks of input values, and a function naming where value i of the last block came from."""
+    if values and values != ["-"]:
+        arr = parse_arguments(values)
+        return iter([arr]), lambda i: f"argument {i + 1}"
+    if sys.stdin is None:
+        raise Fail("no values given and standard input is closed")
+    if sys.stdin.isatty():
+        sys.stderr.write("actgrad: enter values, one per line or separated by spaces; Ctrl-D to finish\n")
+    reader = ValueReader(sys.stdin.buffer, on_invalid=on_invalid)
+
+    def where(i: int) -> str:
+        token, line, col = reader.locate(i)
+        return f"line {line}, column {col}"
+
+    def blocks() -> Iterator[np.ndarray]:
+        yield from reader
+        if reader.skipped:
+            what = "skipped" if on_invalid == "skip" else "written as nan"
+            sys.stderr.write(f"actgrad: {reader.skipped} token(s) that are not numbers {what}\n")
+
+    return blocks(), where
+
+
+def _stream(values: list[str] | None, on_invalid: str, dtype: str, writer: Writer,
+            compute: Callable[[np.ndarray], np.ndarray]) -> None:
+    blocks, where = _input_blocks(values, on_invalid)
+    with writer:
+        for block in blocks:
+            with np.errstate(over="ignore"):
+                x = block.astype(dtype)
+            try:
+                y = compute(x)
+            except registry.OutputRangeError as e:
+                if e.index:
+                    writer.write(x[:e.index], compute(x[:e.index]))
+                raise Fail(f"{where(e.index)}: {e}") from None
+            writer.write(x, y)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+@app.command("eval", cls=NumberCommand)
+def eval_(
+    func: FuncArg,
+    values: ValuesArg = None,
+    param: ParamOpt = None,
+    fmt: Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")] = "plain",
+    on_invalid: OnInvalidOpt = OnInvalid.fail,
+    dtype: DTypeOpt = DType.float64,
+) -> None:
+    """Print g(z) for each value, one per line, in shortest round-trip form.
+
+    Example: actgrad eval sigmoid 0 2 -2   prints 0.5, 0.8807970779778823, 0.11920292202211755
+
+    Example: seq -5 5 | actgrad eval tanh -f csv
+    """
+    f = _activation(func, param)
+    writer = Writer(fmt.value, ("z", "g"), title=f"{f.name}: {f.spec.formula}")
+    _stream(values, on_invalid.value, dtype.value, writer, f)
+
+
+@app.command("deriv", cls=NumberCommand)
+def deriv(
+    func: FuncArg,
+    values: ValuesArg = None,
+    param: ParamOpt = None,
+    kink: KinkOpt = "pytorch",
+    from_output: Annotated[bool, typer.Option(
+        "--from-output", "-a",
+        help="The values are outputs a = g(z); g′ is computed from a alone (sigmoid a(1−a), tanh 1−a²)."
+             " Exact algebra on a, so the result is only as precise as a: where a has rounded"
+             " (a = 1.0 for sigmoid beyond z ≈ 36.7) g′ from a is 0. Prefer z when you have it.")] = False,
+    fmt: Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")] = "plain",
+    on_invalid: OnInvalidOpt = OnInvalid.fail,
+    dtype: DTypeOpt = DType.float64,
+) -> None:
+    """Print g′(z) for each value, computed from z with stable forms.
+
+    Example: actgrad deriv sigmoid 0   prints 0.25
+
+    Example: actgrad deriv sigmoid 40   prints 4.248354255291589e-18 (a(1−a) would give 0.0)
+
+    Example: seq -5 5 | actgrad deriv tanh
+
+    Example: actgrad deriv leaky_relu -1 0 1 -p negative_slope=0.2 --kink jax
+    """
+    f = _activation(func, param)
+    k = kink.value
+    if from_output:
+        why = f.from_output_unavailable()
+        if why:
+            raise Fail(f"--from-output: {why}")
+        columns, compute = ("a", "dg"), (lambda a: f.deriv_from_output(a, kink=k))
+        title = f"{f.name}: g′ = {f.spec.from_output_formula}"
+    else:
+        columns, compute = ("z", "dg"), (lambda z: f.deriv(z, kink=k))
+        title = f"{f.name}: {f.spec.deriv_formula}"
+    _stream(values, on_invalid.value, dtype.value, Writer(fmt.value, columns, title=title), compute)
+
+
+def _split_functions(items: list[str]) -> tuple[list[str], list[str]]:
+    """FUNC [FUNC ...] [Z ...]: names until the first number."""
+    for i, item in enumerate(items):
+        if _NUMBER.fullmatch(item.strip()):
+            return items[:i], items[i:]
+    return items, []
+
+
+def _bind_all(funcs: list[str], params: list[str] | None) -> list[registry.Activation]:
+    """Each named function with the parameters it has (-p applies to every function that takes it)."""
+    try:
+        given = dict(registry.parse_param(p) for p in params or ())
+        specs = [registry.spec(n) for n in funcs]
+    except ValueError as e:
+        raise Fail(str(e)) from None
+    for name in given:
+        if not any(name in {p.name for p in s.params} for s in specs):
+            raise Fail(f"no function named here has a parameter {name!r}")
+    try:
+        return [registry.Activation(s, {k: v for k, v in given.items()
+                                        if k in {p.name for p in s.params}}) for s in specs]
+    except ValueError as e:
+        raise Fail(str(e)) from None
+
+
+def _check_step(step: float) -> None:
+    if not (step > 0 and np.isfinite(step)):
+        raise Fail(f"--step must be a positive number, got {step!r}")
+
+
+@app.command("table", cls=NumberCommand)
+def table(
+    items: Annotated[list[str], typer.Argument(metavar="FUNC... [Z]...", show_default=False,
+                                               autocompletion=_complete_function,
+                                               help="One or more functions, then optional values.")],
+    start: Annotated[float, typer.Option("--start", help="First z of the grid (without Z values).")] = -5.0,
+    stop: Annotated[float, typer.Option("--stop", help="Last z of the grid.")] = 5.0,
+    num: Annotated[int, typer.Option("--num", "-n", help="Number of grid points.")] = 11,
+    param: ParamOpt = None,
+    kink: KinkOpt = "pytorch",
+    step: StepOpt = 1e-3,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
+) -> None:
+    """Tabulate z, g(z), g′(z), the numerical g′ and their relative error; kinks are marked.
+
+    The numerical g′ is a Richardson-extrapolated central difference taken in extended
+    precision (see 'actgrad check --help'); the relative error is |a−n|/(|a|+|n|).
+
+    Example: actgrad table sigmoid tanh relu leaky_relu
+
+    Example: actgrad table tanh --start -10 --stop 10 --num 5 -f csv
+    """
+    from . import gradcheck
+
+    funcs, zs = _split_functions(items)
+    if not funcs:
+        raise Fail("name at least one function before the values")
+    _check_step(step)
+    acts = _bind_all(funcs, param)
+    if zs:
+        z = parse_arguments(zs)
+    else:
+        if num < 1:
+            raise Fail(f"--num must be at least 1, got {num}")
+        if not (np.isfinite(start) and np.isfinite(stop)) or start > stop:
+            raise Fail(f"--start must be finite and not above --stop, got {start!r} > {stop!r}")
+        z = np.linspace(start, stop, num)
+    rows = []
+    for f in acts:
+        dg = f.deriv(z, kink=kink.value)
+        num_dg = gradcheck.numeric_deriv(f, z, step)
+        rows.append((f, z, f(z), dg, num_dg, gradcheck.relative_error(dg, num_dg), f.near_kink(z, step)))
+    from .render import gradient_tables, write_rows
+
+    if fmt.value == "table":
+        gradient_tables(rows)
+    else:
+        write_rows(fmt.value, ("function", "z", "g", "dg", "dg_numeric", "rel_error", "kink"),
+                   [(np.full(len(r[1]), r[0].name), *r[1:]) for r in rows])
+
+
+@app.command("check", cls=NumberCommand)
+def check(
+    items: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[FUNC]... [Z]...", show_default=False, autocompletion=_complete_function,
+        help="Functions to check (all when none is named), then extra values to check at.")] = None,
+    tol: Annotated[float, typer.Option("--tol", help="Largest relative error that passes.")] = 1e-7,
+    step: StepOpt = 1e-3,
+    param: ParamOpt = None,
+    kink: KinkOpt = "pytorch",
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
+) -> None:
+    """Gradient check: compare g′ with a numerical derivative; exit 1 if any function fails.
+
+    Grid: 1,001 points on [−10, 10] (spacing 0.02) plus the Z given. Method: central differences
+    D(h) = (g(z+h) − g(z−h))/2h at h, h/2, h/4, Richardson-extrapolated to
+    (64·D(h/4) − 20·D(h/2) + D(h))/45 (error O(h⁶)), with g evaluated in mpmath at a precision
+    that makes rounding negligible (30+ digits, more where g′ is tiny beside g), then rounded to
+    float64. Step rule: h = --step (absolute, default 1e-3). Points within h of a kink are left
+    out and counted; no other point is skipped. Error: |a−n|/(|a|+|n|) (0 where both are 0).
+    Verdict: <= 1e-7 good, >= 1e-3 wrong, between: suspicious.
+
+    Example: actgrad check
+
+    Example: actgrad check tanh 12.5 -20 --tol 1e-10
+    """
+    from . import gradcheck
+
+    funcs, zs = _split_functions(items or [])
+    _check_step(step)
+    if not (tol >= 0):
+        raise Fail(f"--tol must be a number >= 0, got {tol!r}")
+    acts = _bind_all(funcs or registry.names(), param)
+    grid = gradcheck.default_grid()
+    if zs:
+        extra = parse_arguments(zs)
+        if not np.isfinite(extra).all():
+            raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
+        grid = np.concatenate([grid, extra])
+    results = [gradcheck.check(f, grid, step=step, tol=tol, kink=kink.value) for f in acts]
+    from .render import check_report
+
+    check_report(fmt.value, results)
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_(
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
+) -> None:
+    """List the activations: names, aliases, parameters with defaults, g, g′ and g′ from a.
+
+    Example: actgrad list -f csv
+    """
+    from .render import catalogue_listing
+
+    catalogue_listing(fmt.value, [registry.get(n) for n in registry.names()])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    # A closed pipe downstream (| head -1) ends us quietly, as it ends cat or awk.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if sys.stdout is None or not _fd_open(1):
+        _say("cannot write output: standard output is closed", 1)
+        sys.exit(1)
+    app(args=argv, prog_name="actgrad")
+
+
+def _fd_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False

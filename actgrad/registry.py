@@ -1,0 +1,240 @@
+"""Lookup by name or alias, parameter validation, and the `Activation` object users hold.
+
+``Activation`` wraps a catalogue ``Spec`` with bound parameters and does what is common to all
+functions: dtype handling (float32/float16 in, same out; anything else float64), nan in → nan
+out for g′, the kink conventions, and the output-range check of g′-from-output.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from .activations import CATALOGUE, KINK_CONVENTIONS, Kink, Spec
+
+
+class UnknownActivationError(ValueError):
+    """No activation by that name; the message suggests the closest one."""
+
+
+class OutputRangeError(ValueError):
+    """A value given as an output a = g(z) that g cannot produce.
+
+    ``index`` is the flat index of the first such value.
+    """
+
+    def __init__(self, message: str, index: int):
+        super().__init__(message)
+        self.index = index
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+_BY_NAME: dict[str, Spec] = {}
+for _spec in CATALOGUE:
+    for _n in (_spec.name, *_spec.aliases):
+        assert _key(_n) not in _BY_NAME, f"duplicate activation name {_n!r}"
+        _BY_NAME[_key(_n)] = _spec
+
+
+def names() -> list[str]:
+    """Canonical names of all activations, in catalogue order."""
+    return [s.name for s in CATALOGUE]
+
+
+def all_names() -> list[str]:
+    """Canonical names and aliases (for completion and suggestions)."""
+    return [n for s in CATALOGUE for n in (s.name, *s.aliases)]
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """'; did you mean 'x'?' for the closest choice, or '' when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def spec(name: str) -> Spec:
+    try:
+        return _BY_NAME[_key(name)]
+    except KeyError:
+        hint = suggest(_key(name), _BY_NAME) or f" (known: {', '.join(names())})"
+        raise UnknownActivationError(f"unknown activation {name!r}{hint}") from None
+
+
+def parse_param(text: str) -> tuple[str, str]:
+    """Split 'NAME=VALUE' (command-line form)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"parameter {text!r} is not of the form NAME=VALUE")
+    return name.strip(), value.strip()
+
+
+def check_kink(convention: str) -> str:
+    if convention not in KINK_CONVENTIONS:
+        raise ValueError(
+            f"unknown kink convention {convention!r}{suggest(convention, KINK_CONVENTIONS)}"
+            f" (allowed: {', '.join(KINK_CONVENTIONS)})"
+        )
+    return convention
+
+
+def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, float]:
+    known = {p.name: p for p in sp.params}
+    values: dict[str, float] = {p.name: p.default for p in sp.params}
+    for name, raw in given.items():
+        if name not in known:
+            allowed = ", ".join(known) if known else "none"
+            raise ValueError(
+                f"{sp.name} has no parameter {name!r}{suggest(name, known)}"
+                f" (its parameters: {allowed})"
+            )
+        param = known[name]
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"parameter {name} of {sp.name}: {raw!r} is not a number"
+                f" (allowed: {param.allowed})"
+            ) from None
+        if not param.valid(value):
+            raise ValueError(
+                f"parameter {name} of {sp.name}: {raw!r} is out of range"
+                f" (allowed: {param.allowed})"
+            )
+        values[name] = value
+    return values
+
+
+_OUT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
+
+
+def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
+    arr = np.asarray(z)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
+    out = arr.dtype if arr.dtype in _OUT_DTYPES else np.dtype(np.float64)
+    return arr.astype(np.float64, copy=False), out
+
+
+def _finish(r: np.ndarray, out: np.dtype) -> Any:
+    r = np.asarray(r).astype(out, copy=False)
+    if r.ndim:
+        return r
+    return float(r) if out == np.float64 else r[()]
+
+
+class Activation:
+    """An activation function with bound parameters.
+
+    ``f(z)`` is g(z), ``f.deriv(z, kink=...)`` is g′(z), ``f.deriv_from_output(a)`` is g′
+    computed from a = g(z). All accept scalars or arrays of any shape and return the same
+    shape; float32 (float16) in gives float32 (float16) out, the float64 result correctly
+    rounded; anything else gives float64.
+    """
+
+    def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None):
+        self.spec = sp
+        self.params: Mapping[str, float] = MappingProxyType(_bind(sp, params or {}))
+        self.kinks: tuple[Kink, ...] = tuple(sp.kinks(dict(self.params)))
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __repr__(self) -> str:
+        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"actgrad.get({self.name!r}{args})"
+
+    # -- g ------------------------------------------------------------------------------
+    def __call__(self, z: Any) -> Any:
+        x, out = _prepare(z)
+        with np.errstate(under="ignore"):
+            return _finish(self.spec.g(x, dict(self.params)), out)
+
+    # -- g′ -----------------------------------------------------------------------------
+    def deriv(self, z: Any, kink: str = "pytorch") -> Any:
+        check_kink(kink)
+        x, out = _prepare(z)
+        with np.errstate(under="ignore"):
+            d = np.array(self.spec.dg(x, dict(self.params)), dtype=np.float64)
+        d = np.broadcast_to(d, x.shape).copy()
+        for k in self.kinks:
+            d[x == k.at] = k.slope(kink)
+        d[np.isnan(x)] = np.nan
+        return _finish(d, out)
+
+    @property
+    def has_deriv_from_output(self) -> bool:
+        return self.from_output_unavailable() is None
+
+    def from_output_unavailable(self) -> str | None:
+        """Why g′ cannot be computed from a (None when it can)."""
+        if self.spec.dg_from_a is None:
+            return f"g′ of {self.name} is not a function of its output a alone"
+        return self.spec.from_output_unavailable(dict(self.params))
+
+    def output_range(self) -> tuple[float, float]:
+        return self.spec.output_range(dict(self.params))
+
+    def deriv_from_output(self, a: Any, kink: str = "pytorch") -> Any:
+        """g′ from a = g(z): exact algebra on a, so its precision is a's."""
+        check_kink(kink)
+        why = self.from_output_unavailable()
+        if why:
+            raise ValueError(why)
+        x, out = _prepare(a)
+        lo, hi = self.output_range()
+        bad = (x < lo) | (x > hi)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise OutputRangeError(
+                f"{float(x.flat[i])!r} is not an output of {self.name}"
+                f" (outputs lie in {_interval(lo, hi)})",
+                i,
+            )
+        p = dict(self.params)
+        d = np.array(self.spec.dg_from_a(x, p), dtype=np.float64)  # type: ignore[misc]
+        d = np.broadcast_to(d, x.shape).copy()
+        for k in self.kinks:
+            if k.unique_output:
+                d[x == self.spec.g(np.float64(k.at), p)] = k.slope(kink)
+        d[np.isnan(x)] = np.nan
+        return _finish(d, out)
+
+    def near_kink(self, z: np.ndarray, radius: np.ndarray | float) -> np.ndarray:
+        """Mask of points within `radius` of a kink (kinks included)."""
+        z = np.asarray(z, dtype=np.float64)
+        mask = np.zeros(z.shape, dtype=bool)
+        for k in self.kinks:
+            mask |= np.abs(z - k.at) <= radius
+        return mask
+
+    def exact(self, z: Any) -> Any:
+        """g(z) in mpmath at the current mpmath precision (z converted exactly)."""
+        import mpmath
+
+        return self.spec.exact(mpmath.mpf(z), dict(self.params), mpmath)
+
+
+def _interval(lo: float, hi: float) -> str:
+    def fmt(v: float) -> str:
+        return "∞" if v == math.inf else "−∞" if v == -math.inf else f"{v:g}"
+
+    left = "(" if math.isinf(lo) else "["
+    right = ")" if math.isinf(hi) else "]"
+    return f"{left}{fmt(lo)}, {fmt(hi)}{right}"
+
+
+def get(name: str, **params: Any) -> Activation:
+    """The activation called `name` (or an alias), with parameters bound.
+
+    >>> get("sigmoid").deriv(0.0)
+    0.25
+    """
+    return Activation(spec(name), params)

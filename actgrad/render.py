@@ -1,0 +1,304 @@
+"""Turning results into text: plain lines, csv, tsv, json, jsonl and rich tables.
+
+Floats are always written in their shortest round-trip form (``repr`` for float64, numpy's
+shortest form for float32/float16), never rounded. In json and jsonl, nan and ±inf are the
+strings "nan", "inf" and "-inf", so the output is strict JSON.
+
+Writers stream: each ``write`` formats one block and hands it to the output in one piece, so
+what has been written is always whole lines; ``close`` ends the document (the closing bracket
+of a json array is written even when input stopped at an error, so the output stays valid).
+rich is imported only for the table format.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from typing import IO, Any, Callable, Sequence
+
+import numpy as np
+
+FORMATS = ("plain", "table", "csv", "tsv", "json", "jsonl")
+
+
+def format_floats(values: np.ndarray) -> list[str]:
+    """Shortest round-trip text of each value: '0.25', '4.248354255291589e-18', 'inf', 'nan'."""
+    values = np.asarray(values)
+    if values.dtype == np.float64:
+        return list(map(repr, values.tolist()))
+    return [str(v) for v in values]
+
+
+def _json_floats(values: np.ndarray) -> list[str]:
+    texts = format_floats(values)
+    ok = np.isfinite(values)
+    if ok.all():
+        return texts
+    return [t if good else f'"{t}"' for t, good in zip(texts, ok.tolist())]
+
+
+def _column_texts(col: Any, for_json: bool) -> list[str]:
+    arr = np.asarray(col)
+    if arr.dtype.kind == "f":
+        return _json_floats(arr) if for_json else format_floats(arr)
+    if arr.dtype.kind == "b":
+        return ["true" if v else "false" for v in arr.tolist()]
+    if for_json:
+        return [json.dumps(str(v)) for v in arr.tolist()]
+    return [str(v) for v in arr.tolist()]
+
+
+class OutputError(Exception):
+    """The output could not be written (full disk, closed stdout); str() says why."""
+
+
+class _Output:
+    """Writes whole pieces of text to a binary stream; Ctrl-C waits until a piece is out."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self._interrupted = False
+
+    def _hold(self, signum: int, frame: Any) -> None:
+        self._interrupted = True
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        data = text.encode("utf-8")
+        previous: Any = None
+        try:
+            previous = signal.signal(signal.SIGINT, self._hold)
+        except ValueError:  # not in the main thread
+            previous = None
+        try:
+            self.stream.write(data)
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as e:
+            raise OutputError(getattr(e, "strerror", None) or str(e)) from e
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        if self._interrupted:
+            raise KeyboardInterrupt
+
+
+class Writer:
+    """Streams rows of named columns in one of FORMATS.
+
+    ``plain`` writes only the last column, one value per line. ``table`` collects the rows
+    and draws a rich table on close (``title`` above it).
+    """
+
+    def __init__(self, fmt: str, columns: Sequence[str], stream: IO[bytes] | None = None,
+                 title: str | None = None):
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)})")
+        self.fmt = fmt
+        self.columns = tuple(columns)
+        self.title = title
+        self.out = _Output(stream if stream is not None else sys.stdout.buffer)
+        self._rows = 0
+        self._table_cols: list[list[str]] = [[] for _ in self.columns]
+        if fmt in ("csv", "tsv"):
+            sep = "," if fmt == "csv" else "\t"
+            self.out.write(sep.join(self.columns) + "\n")
+        elif fmt == "json":
+            self.out.write("[")
+
+    def write(self, *cols: Any) -> None:
+        if len(cols) != len(self.columns):
+            raise ValueError("column count does not match the header")
+        n = len(np.asarray(cols[0]))
+        if n == 0:
+            return
+        fmt = self.fmt
+        if fmt == "plain":
+            text = "\n".join(_column_texts(cols[-1], False)) + "\n"
+        elif fmt in ("csv", "tsv"):
+            sep = "," if fmt == "csv" else "\t"
+            texts = [_column_texts(c, False) for c in cols]
+            text = "".join(sep.join(row) + "\n" for row in zip(*texts))
+        elif fmt in ("json", "jsonl"):
+            texts = [_column_texts(c, True) for c in cols]
+            keys = [json.dumps(c) for c in self.columns]
+            objs = [
+                "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, row)) + "}"
+                for row in zip(*texts)
+            ]
+            if fmt == "jsonl":
+                text = "\n".join(objs) + "\n"
+            else:
+                text = ("" if self._rows == 0 else ",") + "\n" + ",\n".join(objs)
+        else:  # table: drawn on close
+            for store, c in zip(self._table_cols, cols):
+                store.extend(_column_texts(c, False))
+            text = ""
+        self._rows += n
+        self.out.write(text)
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write("\n]\n" if self._rows else "]\n")
+        elif self.fmt == "table":
+            rows = list(zip(*self._table_cols))
+            self.out.write(rich_table(self.columns, rows, title=self.title))
+
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        # Close the document on input errors too (valid json stays valid), but not when
+        # the output itself failed or the user interrupted.
+        if exc_type is None or not issubclass(exc_type, (OSError, KeyboardInterrupt)):
+            self.close()
+
+
+def _render(renderables: Sequence[Any]) -> str:
+    """Text of rich renderables, never narrower than they need: digits are never cut off.
+
+    Coloured only on a terminal and never with NO_COLOR (rich's own rules).
+    """
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    wide = console.options.update_width(1 << 16)
+    need = max((Measurement.get(console, wide, r).maximum for r in renderables), default=0)
+    if need > console.width:
+        console.width = need
+    with console.capture() as cap:
+        for r in renderables:
+            console.print(r)
+    return cap.get()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return text == ""
+
+
+def rich_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
+               styles: Callable[[Sequence[str]], str | None] | None = None,
+               caption: str | None = None) -> str:
+    """A rich table rendered to text (coloured only on a terminal, never with NO_COLOR)."""
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, title_justify="left")
+    for i, c in enumerate(columns):
+        numeric = all(_is_number(row[i]) for row in rows)
+        table.add_column(c, justify="right" if numeric else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*row, style=styles(row) if styles else None)
+    return _render([table])
+
+
+def print_tables(tables: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], dict[str, Any]]],
+                 stream: IO[bytes] | None = None) -> None:
+    """Draw several rich tables one after the other (``table`` with several functions)."""
+    out = _Output(stream if stream is not None else sys.stdout.buffer)
+    for columns, rows, options in tables:
+        out.write(rich_table(columns, rows, **options))
+
+
+# -- reports of the table, check and list commands ------------------------------------------------
+
+
+def write_rows(fmt: str, columns: Sequence[str], blocks: Sequence[Sequence[Any]]) -> None:
+    """Machine formats: one header, then each block of columns."""
+    with Writer(fmt, columns) as w:
+        for cols in blocks:
+            w.write(*cols)
+
+
+def _error_style(err: float) -> str:
+    if err != err:  # nan
+        return "dim"
+    if err <= 1e-7:
+        return "green"
+    if err >= 1e-3:
+        return "bold red"
+    return "yellow"
+
+
+def gradient_tables(rows: Sequence[Sequence[Any]], stream: IO[bytes] | None = None) -> None:
+    """One rich table per function: z, g, g′, numerical g′, relative error, kink mark."""
+    from rich.table import Table
+    from rich.text import Text
+
+    tables = []
+    for f, z, g, dg, num, err, kink in rows:
+        title = f"{f.name}:  {f.spec.formula}   {f.spec.deriv_formula}"
+        if f.params:
+            title += "   (" + ", ".join(f"{k}={v!r}" for k, v in f.params.items()) + ")"
+        t = Table(title=title, title_justify="left")
+        for c in ("z", "g(z)", "g′(z)", "numerical g′", "rel. error", ""):
+            t.add_column(c, justify="right" if c else "left", no_wrap=True)
+        cells = [format_floats(np.asarray(c)) for c in (z, g, dg, num, err)]
+        for i, row in enumerate(zip(*cells)):
+            mark = Text("◆ kink", style="magenta") if kink[i] else Text("")
+            e = float(err[i])
+            t.add_row(*row[:4], Text(row[4], style=_error_style(e)), mark,
+                      style="dim" if abs(float(dg[i])) < 1e-4 and not kink[i] else None)
+        tables.append(t)
+    _Output(stream if stream is not None else sys.stdout.buffer).write(_render(tables))
+
+
+def check_report(fmt: str, results: Sequence[Any], stream: IO[bytes] | None = None) -> None:
+    """The gradient check's verdict per function."""
+    columns = ("function", "checked", "left_out", "max_rel_error", "worst_z", "verdict", "passed")
+    cols = (
+        np.array([r.function for r in results]),
+        np.array([str(r.checked) for r in results]),
+        np.array([str(r.left_out) for r in results]),
+        np.array([r.max_rel_error for r in results], dtype=np.float64),
+        np.array([r.worst_z for r in results], dtype=np.float64),
+        np.array([r.verdict for r in results]),
+        np.array([r.passed for r in results], dtype=bool),
+    )
+    if fmt != "table":
+        if fmt in ("json", "jsonl"):  # counts are numbers in JSON
+            cols = (cols[0], cols[1].astype(np.int64), cols[2].astype(np.int64), *cols[3:])
+        write_rows(fmt, columns, [cols])
+        return
+    failed = [r.function for r in results if not r.passed]
+    tol = results[0].tol if results else 0.0
+    caption = (f"all {len(results)} within --tol {tol!r}" if not failed
+               else f"FAILED (above --tol {tol!r}): {', '.join(failed)}")
+    texts = [format_floats(c) if c.dtype.kind == "f" else
+             (["yes" if v else "NO" for v in c.tolist()] if c.dtype.kind == "b" else c.tolist())
+             for c in cols]
+    rows = list(zip(*texts))
+    out = _Output(stream if stream is not None else sys.stdout.buffer)
+    out.write(rich_table(("function", "points", "left out (kinks)", "max rel. error", "worst z",
+                          "verdict", "passed"), rows, title="gradient check", caption=caption,
+                         styles=lambda row: None if row[-1] == "yes" else "red"))
+
+
+def catalogue_listing(fmt: str, acts: Sequence[Any], stream: IO[bytes] | None = None) -> None:
+    """Names, aliases, parameters, formulas."""
+    columns = ("name", "aliases", "parameters", "g", "dg", "dg_from_a", "kinks")
+    rows = []
+    for f in acts:
+        sp = f.spec
+        rows.append((
+            sp.name,
+            " ".join(sp.aliases),
+            " ".join(f"{p.name}={p.default!r}" for p in sp.params),
+            sp.formula,
+            sp.deriv_formula,
+            sp.from_output_formula if f.has_deriv_from_output else "",
+            " ".join(repr(k.at) for k in f.kinks),
+        ))
+    if fmt == "table":
+        _Output(stream if stream is not None else sys.stdout.buffer).write(
+            rich_table(("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a", "kinks"),
+                       rows, title="activations"))
+        return
+    write_rows(fmt, columns, [[np.array(c, dtype=object).astype(str) for c in zip(*rows)]])
