@@ -20,9 +20,9 @@ registry and the command line pick it up from there.
 """
 
 from .base import KINK_CONVENTIONS, Array, Kink, Param, Params, Spec
-from . import lecture
+from . import lecture, piecewise, smooth
 
 #: every activation, in the order ``actgrad list`` shows them
-CATALOGUE: tuple[Spec, ...] = (*lecture.SPECS,)
+CATALOGUE: tuple[Spec, ...] = (*lecture.SPECS, *smooth.SPECS, *piecewise.SPECS)
 
 __all__ = ["CATALOGUE", "KINK_CONVENTIONS", "Array", "Kink", "Param", "Params", "Spec"]

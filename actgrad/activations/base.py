@@ -63,6 +63,7 @@ class Spec:
     g: Callable[[Array, Params], Array]
     dg: Callable[[Array, Params], Array]
     exact: Callable[[Any, Params, Any], Any]  # (mpf z, params, mpmath module) -> mpf
+    exact_dg: Callable[[Any, Params, Any], Any]  # g′ in mpmath, away from kinks
     aliases: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
     kinks: Callable[[Params], tuple[Kink, ...]] = lambda p: ()

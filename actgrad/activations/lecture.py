@@ -104,6 +104,7 @@ SPECS: tuple[Spec, ...] = (
         dg_from_a=lambda a, p: a * (1.0 - a),
         output_range=lambda p: (0.0, 1.0),
         exact=lambda z, p, mp: 1 / (1 + mp.exp(-z)),
+        exact_dg=lambda z, p, mp: 1 / (4 * mp.cosh(z / 2) ** 2),
     ),
     Spec(
         name="tanh",
@@ -116,6 +117,7 @@ SPECS: tuple[Spec, ...] = (
         dg_from_a=lambda a, p: (1.0 - a) * (1.0 + a),
         output_range=lambda p: (-1.0, 1.0),
         exact=lambda z, p, mp: mp.tanh(z),
+        exact_dg=lambda z, p, mp: 1 / mp.cosh(z) ** 2,
     ),
     Spec(
         name="relu",
@@ -130,6 +132,7 @@ SPECS: tuple[Spec, ...] = (
         kinks=lambda p: (Kink(0.0, left=0.0, right=1.0, pytorch="left", jax="left",
                               unique_output=False),),
         exact=lambda z, p, mp: z if z > 0 else mp.mpf(0),
+        exact_dg=lambda z, p, mp: mp.mpf(1 if z > 0 else 0),
     ),
     Spec(
         name="leaky_relu",
@@ -148,5 +151,6 @@ SPECS: tuple[Spec, ...] = (
         kinks=lambda p: (Kink(0.0, left=p["negative_slope"], right=1.0,
                               pytorch="left", jax="right"),),
         exact=lambda z, p, mp: z if z >= 0 else mp.mpf(p["negative_slope"]) * z,
+        exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.mpf(p["negative_slope"]),
     ),
 )
