@@ -84,9 +84,9 @@ def check_kink(convention: str) -> str:
     return convention
 
 
-def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, float]:
+def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
     known = {p.name: p for p in sp.params}
-    values: dict[str, float] = {p.name: p.default for p in sp.params}
+    values: dict[str, Any] = {p.name: p.default for p in sp.params}
     for name, raw in given.items():
         if name not in known:
             allowed = ", ".join(known) if known else "none"
@@ -95,6 +95,14 @@ def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, float]:
                 f" (its parameters: {allowed})"
             )
         param = known[name]
+        if param.choices is not None:
+            if str(raw) not in param.choices:
+                raise ValueError(
+                    f"parameter {name} of {sp.name}: {raw!r} is not allowed"
+                    f" (allowed: {', '.join(param.choices)}){suggest(str(raw), param.choices)}"
+                )
+            values[name] = str(raw)
+            continue
         try:
             value = float(raw)
         except (TypeError, ValueError):
@@ -140,7 +148,7 @@ class Activation:
 
     def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None):
         self.spec = sp
-        self.params: Mapping[str, float] = MappingProxyType(_bind(sp, params or {}))
+        self.params: Mapping[str, Any] = MappingProxyType(_bind(sp, params or {}))
         self.kinks: tuple[Kink, ...] = tuple(sp.kinks(dict(self.params)))
 
     @property

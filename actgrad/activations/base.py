@@ -20,10 +20,12 @@ class Param:
     """A parameter of an activation: its default and what values it accepts."""
 
     name: str
-    default: float
+    default: float | str
     doc: str
     allowed: str = "any finite number"
     valid: Callable[[float], bool] = math.isfinite
+    #: for a parameter that names a variant (gelu's approximate=none|tanh): the names allowed
+    choices: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
