@@ -109,7 +109,7 @@ def _run_guarded(run: Callable[[], Any]) -> int:
         return _say(f"cannot read input: {e.strerror or e}", 2)
     except KeyboardInterrupt:
         return 130
-    except click_exc.Abort:
+    except typer.Abort:
         return 130
     except Exception as e:  # a bug: still one line, no traceback (ACTGRAD_DEBUG=1 shows it)
         if os.environ.get("ACTGRAD_DEBUG"):
@@ -162,6 +162,11 @@ OnInvalidOpt = Annotated[OnInvalid, typer.Option(
     "--on-invalid", help="A token that is not a number: stop (exit 2), skip it, or write nan in its place.")]
 DTypeOpt = Annotated[DType, typer.Option(
     "--dtype", help="Compute for this float type: results are the float64 result rounded to it.")]
+ExactOpt = Annotated[bool, typer.Option(
+    "--exact", help="Compute in high precision (mpmath) and print the correctly rounded float64.")]
+DigitsOpt = Annotated[Optional[int], typer.Option(
+    "--digits", "-d", metavar="N", show_default=False,
+    help="Compute in high precision (mpmath) and print N significant digits (1 to 1000).")]
 StepOpt = Annotated[float, typer.Option("--step", help="Step h of the central differences (absolute).")]
 
 app = typer.Typer(
@@ -227,8 +232,21 @@ def _input_blocks(values: list[str] | None, on_invalid: str) -> tuple[Iterator[n
     return blocks(), where
 
 
+def _exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int | None,
+                   kink: str) -> Callable[[np.ndarray], Any] | None:
+    """The high-precision path of --exact/--digits, or None when neither is given."""
+    if not exact and digits is None:
+        return None
+    if digits is not None and not 1 <= digits <= 1000:
+        raise Fail(f"--digits must be between 1 and 1000, got {digits}")
+    from . import exact as hp
+    from .render import format_mp
+
+    return lambda z: format_mp(hp.values(f, z, deriv=deriv, digits=digits, kink=kink), digits)
+
+
 def _stream(values: list[str] | None, on_invalid: str, dtype: str, writer: Writer,
-            compute: Callable[[np.ndarray], np.ndarray]) -> None:
+            compute: Callable[[np.ndarray], Any]) -> None:
     blocks, where = _input_blocks(values, on_invalid)
     with writer:
         for block in blocks:
@@ -254,16 +272,21 @@ def eval_(
     fmt: Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")] = "plain",
     on_invalid: OnInvalidOpt = OnInvalid.fail,
     dtype: DTypeOpt = DType.float64,
+    exact: ExactOpt = False,
+    digits: DigitsOpt = None,
 ) -> None:
     """Print g(z) for each value, one per line, in shortest round-trip form.
 
     Example: actgrad eval sigmoid 0 2 -2   prints 0.5, 0.8807970779778823, 0.11920292202211755
 
     Example: seq -5 5 | actgrad eval tanh -f csv
+
+    Example: actgrad eval tanh 1e-8 --digits 30
     """
     f = _activation(func, param)
     writer = Writer(fmt.value, ("z", "g"), title=f"{f.name}: {f.spec.formula}")
-    _stream(values, on_invalid.value, dtype.value, writer, f)
+    _stream(values, on_invalid.value, dtype.value, writer,
+            _exact_compute(f, False, exact, digits, "pytorch") or f)
 
 
 @app.command("deriv", cls=NumberCommand)
@@ -280,6 +303,8 @@ def deriv(
     fmt: Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")] = "plain",
     on_invalid: OnInvalidOpt = OnInvalid.fail,
     dtype: DTypeOpt = DType.float64,
+    exact: ExactOpt = False,
+    digits: DigitsOpt = None,
 ) -> None:
     """Print g′(z) for each value, computed from z with stable forms.
 
@@ -290,17 +315,22 @@ def deriv(
     Example: seq -5 5 | actgrad deriv tanh
 
     Example: actgrad deriv leaky_relu -1 0 1 -p negative_slope=0.2 --kink jax
+
+    Example: actgrad deriv sigmoid 40 --digits 30
     """
     f = _activation(func, param)
     k = kink.value
+    high = _exact_compute(f, True, exact, digits, k)
     if from_output:
         why = f.from_output_unavailable()
         if why:
             raise Fail(f"--from-output: {why}")
+        if high:
+            raise Fail("--exact and --digits take z, not --from-output (g′ from a is exact algebra on a)")
         columns, compute = ("a", "dg"), (lambda a: f.deriv_from_output(a, kink=k))
         title = f"{f.name}: g′ = {f.spec.from_output_formula}"
     else:
-        columns, compute = ("z", "dg"), (lambda z: f.deriv(z, kink=k))
+        columns, compute = ("z", "dg"), high or (lambda z: f.deriv(z, kink=k))
         title = f"{f.name}: {f.spec.deriv_formula}"
     _stream(values, on_invalid.value, dtype.value, Writer(fmt.value, columns, title=title), compute)
 

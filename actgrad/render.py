@@ -38,15 +38,44 @@ def _json_floats(values: np.ndarray) -> list[str]:
     return [t if good else f'"{t}"' for t, good in zip(texts, ok.tolist())]
 
 
+class NumberTexts(list):
+    """Numbers already written as text (high-precision digits): bare numbers in json."""
+
+
+def format_mp(values: Sequence[Any], digits: int | None) -> NumberTexts:
+    """mpmath values with `digits` significant digits, or as the correctly rounded float64."""
+    import mpmath
+
+    def one(v: Any) -> str:
+        if digits is None or not mpmath.isfinite(v):
+            return repr(float(v))
+        return mpmath.nstr(v, digits, min_fixed=-4, max_fixed=digits)
+
+    return NumberTexts(one(v) for v in values)
+
+
 def _column_texts(col: Any, for_json: bool) -> list[str]:
+    if isinstance(col, NumberTexts):
+        if not for_json:
+            return list(col)
+        return [f'"{t}"' if t in ("nan", "inf", "-inf") else t for t in col]
     arr = np.asarray(col)
     if arr.dtype.kind == "f":
         return _json_floats(arr) if for_json else format_floats(arr)
+    if arr.dtype.kind in "iu":
+        return [str(v) for v in arr.tolist()]
     if arr.dtype.kind == "b":
         return ["true" if v else "false" for v in arr.tolist()]
     if for_json:
         return [json.dumps(str(v)) for v in arr.tolist()]
-    return [str(v) for v in arr.tolist()]
+    return [_csv_field(str(v)) for v in arr.tolist()]
+
+
+def _csv_field(text: str) -> str:
+    """Quote text for csv (RFC 4180) where needed; tsv fields get the same treatment."""
+    if any(c in text for c in ',\t"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 class OutputError(Exception):

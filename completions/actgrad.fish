@@ -1,0 +1,1 @@
+complete --command actgrad --no-files --arguments "(env _ACTGRAD_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) actgrad)" --condition "env _ACTGRAD_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) actgrad"
