@@ -191,18 +191,26 @@ def _render(renderables: Sequence[Any]) -> str:
 
     Coloured only on a terminal and never with NO_COLOR (rich's own rules).
     """
+    import io
+    import shutil
+
     from rich.console import Console
     from rich.measure import Measurement
 
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    buffer = io.StringIO()  # rendered here, written by _Output in one piece
+    console = Console(file=buffer, force_terminal=tty or None, highlight=False, soft_wrap=False,
+                      width=shutil.get_terminal_size().columns if tty else None)
     wide = console.options.update_width(1 << 16)
     need = max((Measurement.get(console, wide, r).maximum for r in renderables), default=0)
     if need > console.width:
         console.width = need
-    with console.capture() as cap:
-        for r in renderables:
-            console.print(r)
-    return cap.get()
+    for r in renderables:
+        console.print(r)
+    return buffer.getvalue()
 
 
 def _is_number(text: str) -> bool:
