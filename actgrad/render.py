@@ -224,24 +224,21 @@ def _is_number(text: str) -> bool:
 def rich_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
                styles: Callable[[Sequence[str]], str | None] | None = None,
                caption: str | None = None) -> str:
-    """A rich table rendered to text (coloured only on a terminal, never with NO_COLOR)."""
+    """A rich table rendered to text, its title above and caption below as plain lines."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, caption=caption, title_justify="left")
+    table = Table()
     for i, c in enumerate(columns):
         numeric = all(_is_number(row[i]) for row in rows)
         table.add_column(c, justify="right" if numeric else "left", no_wrap=True)
     for row in rows:
         table.add_row(*row, style=styles(row) if styles else None)
-    return _render([table])
-
-
-def print_tables(tables: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], dict[str, Any]]],
-                 stream: IO[bytes] | None = None) -> None:
-    """Draw several rich tables one after the other (``table`` with several functions)."""
-    out = _Output(stream if stream is not None else sys.stdout.buffer)
-    for columns, rows, options in tables:
-        out.write(rich_table(columns, rows, **options))
+    parts: list[Any] = [Text(title, style="bold")] if title else []
+    parts.append(table)
+    if caption:
+        parts.append(Text(caption))
+    return _render(parts)
 
 
 # -- reports of the table, check and list commands ------------------------------------------------
@@ -274,7 +271,7 @@ def gradient_tables(rows: Sequence[Sequence[Any]], stream: IO[bytes] | None = No
         title = f"{f.name}:  {f.spec.formula}   {f.spec.deriv_formula}"
         if f.params:
             title += "   (" + ", ".join(f"{k}={v!r}" for k, v in f.params.items()) + ")"
-        t = Table(title=title, title_justify="left")
+        t = Table()
         for c in ("z", "g(z)", "g′(z)", "numerical g′", "rel. error", ""):
             t.add_column(c, justify="right" if c else "left", no_wrap=True)
         cells = [format_floats(np.asarray(c)) for c in (z, g, dg, num, err)]
@@ -283,7 +280,7 @@ def gradient_tables(rows: Sequence[Sequence[Any]], stream: IO[bytes] | None = No
             e = float(err[i])
             t.add_row(*row[:4], Text(row[4], style=_error_style(e)), mark,
                       style="dim" if abs(float(dg[i])) < 1e-4 and not kink[i] else None)
-        tables.append(t)
+        tables += [Text(title, style="bold"), t]
     _Output(stream if stream is not None else sys.stdout.buffer).write(_render(tables))
 
 
