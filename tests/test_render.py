@@ -1,0 +1,51 @@
+"""The fast float formatter writes exactly Python's repr, for every kind of float64."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actgrad.render import format_floats, repr_lines
+
+
+def expected(values: np.ndarray) -> bytes:
+    return b"".join(repr(float(v)).encode() + b"\n" for v in values.tolist())
+
+
+def test_random_bit_patterns_match_repr():
+    rng = np.random.default_rng(20261127)
+    values = rng.integers(0, 2**64, 300_000, dtype=np.uint64).view(np.float64)
+    assert repr_lines(values) == expected(values)
+
+
+def test_every_decade_and_the_style_boundaries():
+    decades = 10.0 ** np.arange(-325, 308, dtype=np.float64)
+    mantissas = np.array([1.0, 1.5, 1.7976931348623157, 1.2345678901234567, -3.0, -0.1])
+    values = np.concatenate([
+        (decades[:, None] * mantissas[None, :]).ravel(),
+        [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 5e-324, 2.2250738585072014e-308,
+         1.7976931348623157e308, 1e-5, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0],
+        np.random.default_rng(1).uniform(1e-6, 1e-3, 20_000),
+        -np.random.default_rng(2).uniform(1e-6, 1e-3, 20_000),
+    ])
+    assert repr_lines(values) == expected(values)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=50))
+def test_hypothesis_floats_match_repr(xs):
+    values = np.array(xs, dtype=np.float64)
+    assert repr_lines(values) == expected(values)
+    assert format_floats(values) == [repr(x) for x in values.tolist()]
+
+
+def test_float32_uses_its_own_shortest_form():
+    assert repr_lines(np.array([0.1, 1e-45, 3.4e38], dtype=np.float32)) == b"0.1\n1e-45\n3.4e+38\n"
+    for text in repr_lines(np.random.default_rng(3).standard_normal(1000).astype(np.float32)).split():
+        assert np.float32(text.decode()) == np.float32(float(text))
+
+
+def test_empty():
+    assert repr_lines(np.array([], dtype=np.float64)) == b""
+    assert format_floats(np.array([])) == []
