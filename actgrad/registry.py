@@ -131,7 +131,10 @@ def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
 
 
 def _finish(r: np.ndarray, out: np.dtype) -> Any:
-    r = np.asarray(r).astype(out, copy=False)
+    # rounding to float32/float16 may overflow to ±inf or underflow to 0: that is the
+    # correctly rounded result, not an error
+    with np.errstate(over="ignore", under="ignore"):
+        r = np.asarray(r).astype(out, copy=False)
     if r.ndim:
         return r
     return float(r) if out == np.float64 else r[()]
