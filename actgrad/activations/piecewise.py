@@ -1,8 +1,651 @@
 """Piecewise-linear and hard activations: identity, relu6, prelu, rrelu, the hard_* family, the
-shrinks, threshold, sparse_plus and sparse_sigmoid."""
+shrinks, threshold, sparse_plus and sparse_sigmoid.
+
+Accuracy. The linear pieces are one rounding of an exact expression (z − lambd, weight·z, ...)
+and so correctly rounded. The pieces that divide by 6 or square, (z + 3)/6, z(z + 3)/6,
+(2z + 3)/6 and (z + 1)², are evaluated in double-double arithmetic (error-free sum and
+product, exact remainder of the division by 6) and rounded once at the end: correctly rounded
+but for near-halfway cases, at most 0.5 ULP + a hair everywhere, including beside the roots
+(hard_swish′ = (2z + 3)/6 at z ≈ −1.5, (z + 1)² at z ≈ −1) where a plain evaluation cancels.
+Those pieces are evaluated on z clipped to their interval only, so nothing overflows at
+|z| ~ 1e308; the only floating-point exceptions left are an overflow of weight·z to ±inf
+(|weight| > 1) and underflow to subnormals, both the correctly rounded result and silenced.
+
+Kinks. Each ``Kink`` gives the one-sided slopes and the side PyTorch's and JAX's autograd
+return (accuracy anchors; the JAX sides for relu6, hard_sigmoid, hard_swish, hard_tanh,
+sparse_plus and sparse_sigmoid read off jax.nn's source). A jump of g itself (hardshrink,
+threshold) is a kink too, and so are sparse_plus's ±1, where g′ is continuous (both slopes
+equal) but g″ jumps, so that the gradient check leaves their neighbourhoods out.
+
+Where a framework lacks a function, its convention is the other framework's (so ``jax`` =
+``pytorch`` for prelu, rrelu, softshrink, hardshrink and threshold, and ``pytorch`` = ``jax``
+for sparse_plus and sparse_sigmoid); each entry's summary says so.
+
+Parameters whose allowed values depend on one another (hard_tanh's min_val < max_val, rrelu's
+lower <= upper) are checked in the entry's ``kinks``, which the registry calls on binding.
+"""
 
 from __future__ import annotations
 
-from .base import Spec
+import functools
+import math
 
-SPECS: tuple[Spec, ...] = ()
+import numpy as np
+
+from .base import Array, Kink, Param, Params, Spec
+
+# ---------------------------------------------------------------------------------------
+# error-free transformations (Knuth's two-sum, Dekker's product; no fma in numpy)
+
+_SPLITTER = 134217729.0  # 2**27 + 1
+_SIXTH = 1.0 / 6.0
+_TINY = 2.0**-500  # below this |z|, Dekker's splitting would underflow
+
+
+def _two_sum(a: Array, b: float | Array) -> tuple[Array, Array]:
+    """s + e = a + b exactly, s = fl(a + b)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _split(a: Array) -> tuple[Array, Array]:
+    c = _SPLITTER * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _two_prod(a: Array, b: Array) -> tuple[Array, Array]:
+    """p + e = a·b exactly, p = fl(a·b) (|a|, |b| <= 4, no underflow)."""
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _div6(hi: Array, lo: Array) -> Array:
+    """(hi + lo)/6 with one final rounding, for |lo| <= ulp(hi).
+
+    q = fl(hi/6); hi − 6q is exact (q split into halves of 26 bits, each times 6 exact,
+    the first difference exact by Sterbenz, the remainder representable).
+    """
+    q = hi / 6.0
+    qh, ql = _split(q)
+    r = (hi - 6.0 * qh) - 6.0 * ql
+    return q + (r + lo) / 6.0
+
+
+def _quiet(fn):
+    """Run fn with underflow to subnormals (the correctly rounded result) silenced."""
+
+    @functools.wraps(fn)
+    def wrapped(z: Array, p: Params) -> Array:
+        with np.errstate(under="ignore"):
+            return fn(z, p)
+
+    return wrapped
+
+
+def _clip(z: Array, lo: float, hi: float) -> Array:
+    # nan stays nan; the middle pieces see only finite values
+    return np.minimum(np.maximum(z, lo), hi)
+
+
+def _num(p: Params, name: str) -> float:
+    return float(p[name])
+
+
+# ---------------------------------------------------------------------------------------
+# identity
+
+
+def identity(z: Array, p: Params) -> Array:
+    """identity(z) = z"""
+    return np.array(z, dtype=np.float64, copy=True)
+
+
+def identity_deriv(z: Array, p: Params) -> Array:
+    return np.ones_like(z, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------
+# relu6 and hard_tanh: clipping, exact
+
+
+def relu6(z: Array, p: Params) -> Array:
+    """relu6(z) = min(max(0, z), 6)"""
+    return _clip(z, 0.0, 6.0)
+
+
+def relu6_deriv(z: Array, p: Params) -> Array:
+    return np.where((z > 0) & (z < 6), 1.0, 0.0)
+
+
+def _hard_tanh_bounds(p: Params) -> tuple[float, float]:
+    return _num(p, "min_val"), _num(p, "max_val")
+
+
+def hard_tanh(z: Array, p: Params) -> Array:
+    """hard_tanh(z) = min(max(z, min_val), max_val)"""
+    lo, hi = _hard_tanh_bounds(p)
+    return _clip(z, lo, hi)
+
+
+def hard_tanh_deriv(z: Array, p: Params) -> Array:
+    lo, hi = _hard_tanh_bounds(p)
+    return np.where((z > lo) & (z < hi), 1.0, 0.0)
+
+
+def _hard_tanh_kinks(p: Params) -> tuple[Kink, ...]:
+    lo, hi = _hard_tanh_bounds(p)
+    if not lo < hi:
+        raise ValueError(
+            f"parameters min_val and max_val of hard_tanh: min_val={lo!r}, max_val={hi!r}"
+            " (allowed: min_val < max_val)"
+        )
+    return (
+        Kink(lo, left=0.0, right=1.0, pytorch="left", jax="right", unique_output=False),
+        Kink(hi, left=1.0, right=0.0, pytorch="right", jax="left", unique_output=False),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# prelu and rrelu (evaluation mode): z for z >= 0, slope·z for z < 0
+
+
+def _slope_linear(z: Array, s: float) -> Array:
+    if s == 0:  # 0·(−inf) would be nan; the function is relu then
+        return np.maximum(z, 0.0)
+    with np.errstate(over="ignore"):  # |s| > 1: s·z may round to ±inf, correctly
+        return np.where(z >= 0, z, s * np.minimum(z, 0.0))
+
+
+def _slope_linear_deriv(z: Array, s: float) -> Array:
+    return np.where(z > 0, 1.0, s)
+
+
+def _slope_from_a(a: Array, s: float) -> Array:
+    # with s >= 0, a > 0 exactly when z > 0; a = 0 is the kink (s > 0) or z <= 0 (s = 0)
+    return np.where(a > 0, 1.0, s)
+
+
+def _slope_why_not(s: float, what: str) -> str | None:
+    if s >= 0:
+        return None
+    return (
+        f"with {what} < 0 the output a does not tell the sign of z "
+        "(a > 0 on both sides of 0), so g′ is not a function of a"
+    )
+
+
+def _slope_range(s: float) -> tuple[float, float]:
+    return (-math.inf, math.inf) if s > 0 else (0.0, math.inf)
+
+
+def _slope_kinks(s: float) -> tuple[Kink, ...]:
+    # PyTorch: z > 0 ? grad : slope·grad, the left slope. JAX has neither prelu nor rrelu:
+    # the same side as PyTorch (see the module doc).
+    return (Kink(0.0, left=s, right=1.0, pytorch="left", jax="left", unique_output=s != 0),)
+
+
+def _rrelu_slope(p: Params) -> float:
+    lo, hi = _num(p, "lower"), _num(p, "upper")
+    s = (lo + hi) / 2.0
+    if math.isinf(s):  # lo + hi overflowed
+        s = lo / 2.0 + hi / 2.0
+    return s
+
+
+def _rrelu_kinks(p: Params) -> tuple[Kink, ...]:
+    lo, hi = _num(p, "lower"), _num(p, "upper")
+    if not lo <= hi:
+        raise ValueError(
+            f"parameters lower and upper of rrelu: lower={lo!r}, upper={hi!r}"
+            " (allowed: 0 <= lower <= upper)"
+        )
+    return _slope_kinks(_rrelu_slope(p))
+
+
+def _mp_rrelu_slope(p: Params, mp):
+    return (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
+
+
+# ---------------------------------------------------------------------------------------
+# hard_sigmoid and hard_swish
+
+
+@_quiet
+def hard_sigmoid(z: Array, p: Params) -> Array:
+    """hard_sigmoid(z) = relu6(z + 3)/6"""
+    zc = _clip(z, -3.0, 3.0)
+    s, e = _two_sum(zc, 3.0)  # z + 3 exactly
+    mid = _div6(s, e)
+    return np.where(z <= -3, 0.0, np.where(z >= 3, 1.0, mid))
+
+
+def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
+    return np.where((z > -3) & (z < 3), _SIXTH, 0.0)
+
+
+@_quiet
+def hard_swish(z: Array, p: Params) -> Array:
+    """hard_swish(z) = z·relu6(z + 3)/6"""
+    zc = _clip(z, -3.0, 3.0)
+    s, e = _two_sum(zc, 3.0)  # z + 3 = s + e
+    prod, perr = _two_prod(zc, s)  # z·s = prod + perr
+    mid = _div6(prod, perr + zc * e)
+    # |z| < 2^-500: z(z + 3)/6 = z/2 + z²/6, the square below half an ulp of z/2
+    small = 0.5 * zc + zc * zc * _SIXTH
+    mid = np.where(np.abs(zc) < _TINY, small, mid)
+    return np.where(z <= -3, 0.0, np.where(z >= 3, z, mid))
+
+
+@_quiet
+def hard_swish_deriv(z: Array, p: Params) -> Array:
+    zc = _clip(z, -3.0, 3.0)
+    s, e = _two_sum(2.0 * zc, 3.0)  # 2z + 3 exactly; exact anyway near the root −1.5
+    mid = _div6(s, e)
+    return np.where(z < -3, 0.0, np.where(z > 3, 1.0, mid))
+
+
+# ---------------------------------------------------------------------------------------
+# softshrink and hardshrink
+
+
+def _lambd(p: Params) -> float:
+    return _num(p, "lambd")
+
+
+def softshrink(z: Array, p: Params) -> Array:
+    """softshrink(z) = z − lambd for z > lambd, z + lambd for z < −lambd, 0 otherwise"""
+    lam = _lambd(p)
+    # one of the two terms is 0, the other z ∓ lambd, of magnitude <= |z|: no overflow
+    return (np.maximum(z, lam) - lam) + (np.minimum(z, -lam) + lam)
+
+
+def _shrink_deriv(z: Array, p: Params) -> Array:
+    lam = _lambd(p)
+    if lam == 0:  # the identity: no kink
+        return np.ones_like(z, dtype=np.float64)
+    return np.where(np.abs(z) > lam, 1.0, 0.0)
+
+
+def hardshrink(z: Array, p: Params) -> Array:
+    """hardshrink(z) = z for |z| > lambd, 0 otherwise"""
+    lam = _lambd(p)
+    return np.where(np.abs(z) > lam, z, np.where(np.isnan(z), z, 0.0))
+
+
+def _shrink_kinks(p: Params) -> tuple[Kink, ...]:
+    lam = _lambd(p)
+    if lam == 0:
+        # softshrink and hardshrink with lambd = 0 are the identity: g′ = 1, no kink.
+        # (PyTorch's backward masks |z| > lambd and so returns 0 at z = 0; no side gives 0.)
+        return ()
+    # PyTorch returns 0 at ±lambd (|z| > lambd is false there); JAX has neither function,
+    # composed from jnp.where(|z| > lambd, ...) it returns 0 as well
+    return (
+        Kink(-lam, left=1.0, right=0.0, pytorch="right", jax="right", unique_output=False),
+        Kink(lam, left=0.0, right=1.0, pytorch="left", jax="left", unique_output=False),
+    )
+
+
+def _softshrink_from_a(a: Array, p: Params) -> Array:
+    if _lambd(p) == 0:
+        return np.ones_like(a, dtype=np.float64)
+    return np.where(a != 0, 1.0, 0.0)
+
+
+def _hardshrink_from_a(a: Array, p: Params) -> Array:
+    lam = _lambd(p)
+    if lam == 0:
+        return np.ones_like(a, dtype=np.float64)
+    return np.where(a == 0, 0.0, np.where(np.abs(a) > lam, 1.0, np.nan))
+
+
+def _mp_softshrink(z, p, mp):
+    lam = mp.mpf(p["lambd"])
+    if z > lam:
+        return z - lam
+    if z < -lam:
+        return z + lam
+    return mp.mpf(0)
+
+
+def _mp_hardshrink(z, p, mp):
+    return z if abs(z) > mp.mpf(p["lambd"]) else mp.mpf(0)
+
+
+def _mp_shrink_dg(z, p, mp):
+    lam = mp.mpf(p["lambd"])
+    return mp.mpf(1) if (lam == 0 or abs(z) > lam) else mp.mpf(0)
+
+
+# ---------------------------------------------------------------------------------------
+# threshold: z for z > threshold, value otherwise (PyTorch)
+
+
+def _tv(p: Params) -> tuple[float, float]:
+    return _num(p, "threshold"), _num(p, "value")
+
+
+def threshold(z: Array, p: Params) -> Array:
+    """threshold(z) = z for z > threshold, value for z <= threshold"""
+    t, v = _tv(p)
+    return np.where(z > t, z, np.where(np.isnan(z), z, v))
+
+
+def threshold_deriv(z: Array, p: Params) -> Array:
+    t, _ = _tv(p)
+    return np.where(z > t, 1.0, 0.0)
+
+
+def _threshold_kinks(p: Params) -> tuple[Kink, ...]:
+    t, _ = _tv(p)
+    # PyTorch: z <= threshold is the constant branch, so 0 (left); JAX has no threshold:
+    # the same side as PyTorch
+    return (Kink(t, left=0.0, right=1.0, pytorch="left", jax="left", unique_output=False),)
+
+
+def _threshold_from_a(a: Array, p: Params) -> Array:
+    t, v = _tv(p)
+    return np.where(a > t, 1.0, np.where(a == v, 0.0, np.nan))
+
+
+def _threshold_why_not(p: Params) -> str | None:
+    t, v = _tv(p)
+    if v <= t:
+        return None
+    return (
+        "with value > threshold the output a = value comes from z <= threshold (g′ = 0) "
+        "and from z = value (g′ = 1), so g′ is not a function of a"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# sparse_plus and sparse_sigmoid (JAX)
+
+
+@_quiet
+def sparse_plus(z: Array, p: Params) -> Array:
+    """sparse_plus(z) = 0 for z <= −1, (z + 1)²/4 for −1 < z < 1, z for z >= 1"""
+    zc = _clip(z, -1.0, 1.0)
+    s, e = _two_sum(zc, 1.0)  # z + 1 = s + e, s in [0, 2]
+    sq, sqe = _two_prod(s, s)
+    mid = (sq + (sqe + 2.0 * s * e)) * 0.25  # e² < 2^-106·s²: negligible
+    return np.where(z <= -1, 0.0, np.where(z >= 1, z, mid))
+
+
+def sparse_plus_deriv(z: Array, p: Params) -> Array:
+    zc = _clip(z, -1.0, 1.0)
+    mid = (zc + 1.0) * 0.5  # one rounding; the halving is exact (result >= 2^-54)
+    return np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, mid))
+
+
+def sparse_sigmoid(z: Array, p: Params) -> Array:
+    """sparse_sigmoid(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1"""
+    zc = _clip(z, -1.0, 1.0)
+    return np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, (zc + 1.0) * 0.5))
+
+
+def sparse_sigmoid_deriv(z: Array, p: Params) -> Array:
+    return np.where((z > -1) & (z < 1), 0.5, 0.0)
+
+
+# ---------------------------------------------------------------------------------------
+# parameter checks
+
+
+def _finite_nonneg(v: float) -> bool:
+    return math.isfinite(v) and v >= 0
+
+
+_NONNEG = "a finite number >= 0"
+
+
+def _mp_piece(z, mp, lo, hi, below, middle, above):
+    """below(z) for z <= lo, middle(z) for lo < z < hi, above(z) for z >= hi (mpf)."""
+    if z <= lo:
+        return below(z)
+    if z >= hi:
+        return above(z)
+    return middle(z)
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec(
+        name="identity",
+        aliases=("linear",),
+        summary="the identity; no activation (PyTorch nn.Identity, JAX jax.nn.identity)",
+        formula="identity(z) = z",
+        deriv_formula="identity′(z) = 1",
+        from_output_formula="1",
+        g=identity,
+        dg=identity_deriv,
+        dg_from_a=lambda a, p: np.ones_like(a, dtype=np.float64),
+        exact=lambda z, p, mp: z,
+        exact_dg=lambda z, p, mp: mp.mpf(1),
+    ),
+    Spec(
+        name="relu6",
+        summary="ReLU capped at 6; PyTorch and JAX both return 0 at the kinks 0 and 6",
+        formula="relu6(z) = min(max(0, z), 6)",
+        deriv_formula="relu6′(z) = 1 for 0 < z < 6, 0 for z < 0 or z > 6 (kinks at 0 and 6)",
+        from_output_formula="1 for 0 < a < 6, 0 for a = 0 or a = 6",
+        g=relu6,
+        dg=relu6_deriv,
+        dg_from_a=lambda a, p: np.where((a > 0) & (a < 6), 1.0, 0.0),
+        output_range=lambda p: (0.0, 6.0),
+        kinks=lambda p: (
+            Kink(0.0, left=0.0, right=1.0, pytorch="left", jax="left", unique_output=False),
+            Kink(6.0, left=1.0, right=0.0, pytorch="right", jax="right", unique_output=False),
+        ),
+        exact=lambda z, p, mp: mp.mpf(0) if z <= 0 else (mp.mpf(6) if z >= 6 else z),
+        exact_dg=lambda z, p, mp: mp.mpf(1 if 0 < z < 6 else 0),
+    ),
+    Spec(
+        name="prelu",
+        summary="parametric ReLU as an elementwise function with one weight; g′(0) is the "
+        "weight for PyTorch; JAX has no prelu: the same (left) side",
+        formula="prelu(z) = z for z >= 0, weight·z for z < 0",
+        deriv_formula="prelu′(z) = weight for z < 0, 1 for z > 0 (kink at 0)",
+        from_output_formula="1 for a > 0, weight for a < 0 (weight >= 0)",
+        params=(Param("weight", 0.25, "slope for z < 0 (PyTorch's initial weight)"),),
+        g=lambda z, p: _slope_linear(z, _num(p, "weight")),
+        dg=lambda z, p: _slope_linear_deriv(z, _num(p, "weight")),
+        dg_from_a=lambda a, p: _slope_from_a(a, _num(p, "weight")),
+        from_output_unavailable=lambda p: _slope_why_not(_num(p, "weight"), "weight"),
+        output_range=lambda p: _slope_range(_num(p, "weight")),
+        kinks=lambda p: _slope_kinks(_num(p, "weight")),
+        exact=lambda z, p, mp: z if z >= 0 else mp.mpf(p["weight"]) * z,
+        exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.mpf(p["weight"]),
+    ),
+    Spec(
+        name="rrelu",
+        summary="randomized leaky ReLU in evaluation mode: the slope for z < 0 is the mean "
+        "(lower + upper)/2; g′(0) is that slope for PyTorch; JAX has no rrelu: the same side",
+        formula="rrelu(z) = z for z >= 0, ((lower + upper)/2)·z for z < 0 (evaluation mode)",
+        deriv_formula="rrelu′(z) = (lower + upper)/2 for z < 0, 1 for z > 0 (kink at 0)",
+        from_output_formula="1 for a > 0, (lower + upper)/2 for a < 0",
+        params=(
+            Param("lower", 1.0 / 8.0, "lower bound of the random slope (PyTorch's default 1/8)",
+                  allowed="a finite number >= 0, at most upper", valid=_finite_nonneg),
+            Param("upper", 1.0 / 3.0, "upper bound of the random slope (PyTorch's default 1/3)",
+                  allowed="a finite number >= lower (so >= 0)", valid=_finite_nonneg),
+        ),
+        g=lambda z, p: _slope_linear(z, _rrelu_slope(p)),
+        dg=lambda z, p: _slope_linear_deriv(z, _rrelu_slope(p)),
+        dg_from_a=lambda a, p: _slope_from_a(a, _rrelu_slope(p)),
+        output_range=lambda p: _slope_range(_rrelu_slope(p)),
+        kinks=_rrelu_kinks,
+        exact=lambda z, p, mp: z if z >= 0 else _mp_rrelu_slope(p, mp) * z,
+        exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else _mp_rrelu_slope(p, mp),
+    ),
+    Spec(
+        name="hard_sigmoid",
+        aliases=("hardsigmoid",),
+        summary="piecewise-linear sigmoid relu6(z + 3)/6 (PyTorch and JAX alike); both "
+        "return 0 at the kinks ±3",
+        formula="hard_sigmoid(z) = relu6(z + 3)/6 = 0 for z <= −3, (z + 3)/6 for −3 < z < 3, "
+        "1 for z >= 3",
+        deriv_formula="hard_sigmoid′(z) = 1/6 for −3 < z < 3, 0 for |z| > 3 (kinks at ±3)",
+        from_output_formula="1/6 for 0 < a < 1, 0 for a = 0 or a = 1",
+        g=hard_sigmoid,
+        dg=hard_sigmoid_deriv,
+        dg_from_a=lambda a, p: np.where((a > 0) & (a < 1), _SIXTH, 0.0),
+        output_range=lambda p: (0.0, 1.0),
+        kinks=lambda p: (
+            Kink(-3.0, left=0.0, right=_SIXTH, pytorch="left", jax="left", unique_output=False),
+            Kink(3.0, left=_SIXTH, right=0.0, pytorch="right", jax="right", unique_output=False),
+        ),
+        exact=lambda z, p, mp: _mp_piece(z, mp, -3, 3, lambda x: mp.mpf(0),
+                                         lambda x: (x + 3) / 6, lambda x: mp.mpf(1)),
+        exact_dg=lambda z, p, mp: mp.mpf(1) / 6 if -3 < z < 3 else mp.mpf(0),
+    ),
+    Spec(
+        name="hard_swish",
+        aliases=("hardswish", "hard_silu"),
+        summary="z·hard_sigmoid(z) (PyTorch and JAX alike); both return 0 at −3 (left "
+        "slope) and 1 at 3 (right slope)",
+        formula="hard_swish(z) = z·relu6(z + 3)/6 = 0 for z <= −3, z(z + 3)/6 for −3 < z < 3, "
+        "z for z >= 3",
+        deriv_formula="hard_swish′(z) = 0 for z < −3, (2z + 3)/6 for −3 < z < 3, 1 for z > 3 "
+        "(kinks at ±3)",
+        from_output_formula=None,
+        g=hard_swish,
+        dg=hard_swish_deriv,
+        dg_from_a=None,  # a = z(z + 3)/6 takes each value in (−3/8, 0) twice
+        output_range=lambda p: (-0.375, math.inf),
+        kinks=lambda p: (
+            Kink(-3.0, left=0.0, right=-0.5, pytorch="left", jax="left", unique_output=False),
+            Kink(3.0, left=1.5, right=1.0, pytorch="right", jax="right", unique_output=True),
+        ),
+        exact=lambda z, p, mp: _mp_piece(z, mp, -3, 3, lambda x: mp.mpf(0),
+                                         lambda x: x * (x + 3) / 6, lambda x: x),
+        exact_dg=lambda z, p, mp: _mp_piece(z, mp, -3, 3, lambda x: mp.mpf(0),
+                                            lambda x: (2 * x + 3) / 6, lambda x: mp.mpf(1)),
+    ),
+    Spec(
+        name="hard_tanh",
+        aliases=("hardtanh",),
+        summary="clip to [min_val, max_val]; PyTorch returns 0 at both kinks, JAX 1 "
+        "(jax.nn.hard_tanh has no parameters: its side carried over)",
+        formula="hard_tanh(z) = min(max(z, min_val), max_val)",
+        deriv_formula="hard_tanh′(z) = 1 for min_val < z < max_val, 0 for z < min_val or "
+        "z > max_val (kinks at min_val and max_val)",
+        from_output_formula="1 for min_val < a < max_val, 0 for a = min_val or a = max_val",
+        params=(
+            Param("min_val", -1.0, "lower bound (PyTorch's default)",
+                  allowed="a finite number < max_val"),
+            Param("max_val", 1.0, "upper bound (PyTorch's default)",
+                  allowed="a finite number > min_val"),
+        ),
+        g=hard_tanh,
+        dg=hard_tanh_deriv,
+        dg_from_a=lambda a, p: np.where((a > _num(p, "min_val")) & (a < _num(p, "max_val")),
+                                        1.0, 0.0),
+        output_range=lambda p: _hard_tanh_bounds(p),
+        kinks=_hard_tanh_kinks,
+        exact=lambda z, p, mp: min(max(z, mp.mpf(p["min_val"])), mp.mpf(p["max_val"])),
+        exact_dg=lambda z, p, mp: mp.mpf(1 if p["min_val"] < z < p["max_val"] else 0),
+    ),
+    Spec(
+        name="softshrink",
+        summary="soft thresholding; PyTorch returns 0 at ±lambd; JAX has no softshrink: "
+        "the same side (what jnp.where(|z| > lambd, ...) gives). For lambd = 0 it is the "
+        "identity with g′ = 1 and no kink (PyTorch's autograd returns 0 at z = 0 there)",
+        formula="softshrink(z) = z − lambd for z > lambd, z + lambd for z < −lambd, 0 otherwise",
+        deriv_formula="softshrink′(z) = 1 for |z| > lambd, 0 for |z| < lambd (kinks at ±lambd)",
+        from_output_formula="1 for a ≠ 0, 0 for a = 0 (1 everywhere for lambd = 0)",
+        params=(Param("lambd", 0.5, "half-width of the dead zone (PyTorch's default)",
+                      allowed=_NONNEG, valid=_finite_nonneg),),
+        g=softshrink,
+        dg=_shrink_deriv,
+        dg_from_a=_softshrink_from_a,
+        kinks=_shrink_kinks,
+        exact=_mp_softshrink,
+        exact_dg=_mp_shrink_dg,
+    ),
+    Spec(
+        name="hardshrink",
+        summary="hard thresholding, g jumps at ±lambd; PyTorch returns 0 there; JAX has no "
+        "hardshrink: the same side. For lambd = 0 it is the identity with g′ = 1 and no kink "
+        "(PyTorch's autograd returns 0 at z = 0 there)",
+        formula="hardshrink(z) = z for |z| > lambd, 0 otherwise",
+        deriv_formula="hardshrink′(z) = 1 for |z| > lambd, 0 for |z| < lambd (g jumps at "
+        "±lambd)",
+        from_output_formula="1 for a ≠ 0, 0 for a = 0 (1 everywhere for lambd = 0); "
+        "0 < |a| <= lambd is no output: nan",
+        params=(Param("lambd", 0.5, "half-width of the dead zone (PyTorch's default)",
+                      allowed=_NONNEG, valid=_finite_nonneg),),
+        g=hardshrink,
+        dg=_shrink_deriv,
+        dg_from_a=_hardshrink_from_a,
+        kinks=_shrink_kinks,
+        exact=_mp_hardshrink,
+        exact_dg=_mp_shrink_dg,
+    ),
+    Spec(
+        name="threshold",
+        summary="PyTorch's threshold: z above the threshold, a constant value below (PyTorch "
+        "requires both parameters; 0 and 0 here, which is relu). g′ at the threshold is 0 "
+        "(z <= threshold is the constant branch); JAX has no threshold: the same side",
+        formula="threshold(z) = z for z > threshold, value for z <= threshold",
+        deriv_formula="threshold′(z) = 1 for z > threshold, 0 for z < threshold (kink at the "
+        "threshold, where g also jumps unless value = threshold)",
+        from_output_formula="1 for a > threshold, 0 for a = value (value <= threshold); "
+        "value < a <= threshold is no output: nan",
+        params=(
+            Param("threshold", 0.0, "z above it passes (required in PyTorch; 0 here)"),
+            Param("value", 0.0, "output for z <= threshold (required in PyTorch; 0 here)"),
+        ),
+        g=threshold,
+        dg=threshold_deriv,
+        dg_from_a=_threshold_from_a,
+        from_output_unavailable=_threshold_why_not,
+        output_range=lambda p: (min(_tv(p)[1], _tv(p)[0]), math.inf),
+        kinks=_threshold_kinks,
+        exact=lambda z, p, mp: z if z > p["threshold"] else mp.mpf(p["value"]),
+        exact_dg=lambda z, p, mp: mp.mpf(1 if z > p["threshold"] else 0),
+    ),
+    Spec(
+        name="sparse_plus",
+        summary="JAX's sparse twin of softplus, C¹: g′ is continuous, g″ jumps at ±1 (listed "
+        "as kinks with equal slopes); PyTorch has no sparse_plus: JAX's sides",
+        formula="sparse_plus(z) = 0 for z <= −1, (z + 1)²/4 for −1 < z < 1, z for z >= 1",
+        deriv_formula="sparse_plus′(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1",
+        from_output_formula="√a for a < 1, 1 for a >= 1",
+        g=sparse_plus,
+        dg=sparse_plus_deriv,
+        dg_from_a=lambda a, p: np.where(a < 1, np.sqrt(np.minimum(a, 1.0)), 1.0),
+        output_range=lambda p: (0.0, math.inf),
+        kinks=lambda p: (
+            Kink(-1.0, left=0.0, right=0.0, pytorch="left", jax="left", unique_output=False),
+            Kink(1.0, left=1.0, right=1.0, pytorch="right", jax="right", unique_output=True),
+        ),
+        exact=lambda z, p, mp: _mp_piece(z, mp, -1, 1, lambda x: mp.mpf(0),
+                                         lambda x: (x + 1) ** 2 / 4, lambda x: x),
+        exact_dg=lambda z, p, mp: _mp_piece(z, mp, -1, 1, lambda x: mp.mpf(0),
+                                            lambda x: (x + 1) / 2, lambda x: mp.mpf(1)),
+    ),
+    Spec(
+        name="sparse_sigmoid",
+        summary="JAX's sparse twin of the sigmoid, 0.5·clip(z + 1, 0, 2); JAX's clip splits "
+        "the gradient at a tie, so it returns the mean 1/4 at ±1; PyTorch has no "
+        "sparse_sigmoid: the same",
+        formula="sparse_sigmoid(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1",
+        deriv_formula="sparse_sigmoid′(z) = 1/2 for −1 < z < 1, 0 for |z| > 1 (kinks at ±1)",
+        from_output_formula="1/2 for 0 < a < 1, 0 for a = 0 or a = 1",
+        g=sparse_sigmoid,
+        dg=sparse_sigmoid_deriv,
+        dg_from_a=lambda a, p: np.where((a > 0) & (a < 1), 0.5, 0.0),
+        output_range=lambda p: (0.0, 1.0),
+        kinks=lambda p: (
+            Kink(-1.0, left=0.0, right=0.5, pytorch="mean", jax="mean", unique_output=False),
+            Kink(1.0, left=0.5, right=0.0, pytorch="mean", jax="mean", unique_output=False),
+        ),
+        exact=lambda z, p, mp: _mp_piece(z, mp, -1, 1, lambda x: mp.mpf(0),
+                                         lambda x: (x + 1) / 2, lambda x: mp.mpf(1)),
+        exact_dg=lambda z, p, mp: mp.mpf(0.5) if -1 < z < 1 else mp.mpf(0),
+    ),
+)
