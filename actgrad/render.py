@@ -81,12 +81,12 @@ class NumberTexts(list):
     """Numbers already written as text (high-precision digits): bare numbers in json."""
 
 
-def format_mp(values: Sequence[Any], digits: int | None) -> NumberTexts:
-    """mpmath values with `digits` significant digits, or as the correctly rounded float64."""
+def format_mp(values: Sequence[Any], digits: int) -> NumberTexts:
+    """mpmath values with `digits` significant digits ('inf', 'nan' where not finite)."""
     import mpmath
 
     def one(v: Any) -> str:
-        if digits is None or not mpmath.isfinite(v):
+        if not mpmath.isfinite(v):
             return repr(float(v))
         return mpmath.nstr(v, digits, min_fixed=-4, max_fixed=digits)
 
@@ -141,7 +141,12 @@ class _Output:
         except ValueError:  # not in the main thread
             previous = None
         try:
-            self.stream.write(data)
+            # BufferedWriter.write may return a short count when a signal handler ran during
+            # a blocked write (seen with Ctrl-C on a full pipe): write the rest, never lose it
+            view = memoryview(data)
+            while view:
+                n = self.stream.write(view)
+                view = view[len(view) if n is None else n:]
             self.stream.flush()
         except BrokenPipeError:
             raise
