@@ -242,7 +242,13 @@ def _exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int
     from . import exact as hp
     from .render import format_mp
 
-    return lambda z: format_mp(hp.values(f, z, deriv=deriv, digits=digits, kink=kink), digits)
+    def compute(z: np.ndarray) -> Any:
+        values = hp.values(f, z, deriv=deriv, digits=digits, kink=kink)
+        if digits is None:  # --exact: the correctly rounded float64
+            return np.array([hp.to_float(v) for v in values], dtype=np.float64)
+        return format_mp(values, digits)
+
+    return compute
 
 
 def _stream(values: list[str] | None, on_invalid: str, dtype: str, writer: Writer,
@@ -473,6 +479,116 @@ def list_(
     from .render import catalogue_listing
 
     catalogue_listing(fmt.value, [registry.get(n) for n in registry.names()])
+
+
+@app.command("plot")
+def plot(
+    funcs: Annotated[list[str], typer.Argument(
+        metavar="FUNC...", show_default=False, autocompletion=_complete_function,
+        help="One or more functions, drawn overlaid in the same panels.")],
+    start: Annotated[float, typer.Option("--start", help="Left end of the z axis.")] = -6.0,
+    stop: Annotated[float, typer.Option("--stop", help="Right end of the z axis.")] = 6.0,
+    deriv_only: Annotated[bool, typer.Option("--deriv-only", help="Draw only g′(z).")] = False,
+    value_only: Annotated[bool, typer.Option("--value-only", help="Draw only g(z).")] = False,
+    param: ParamOpt = None,
+    width: Annotated[Optional[int], typer.Option(
+        "--width", "-W", metavar="COLUMNS", show_default=False,
+        help="Width of the whole plot, legend included (default: the terminal's).")] = None,
+    height: Annotated[Optional[int], typer.Option(
+        "--height", "-H", metavar="LINES", show_default=False,
+        help="Height of the whole plot, legend included (default: the terminal's).")] = None,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE.svg", show_default=False,
+        help="Also write the picture to an SVG file (only .svg is supported).")] = None,
+) -> None:
+    """Plot g(z) and g′(z) in the terminal: g above, g′ below, on a shared z axis.
+
+    Several functions are overlaid: told apart by colour on a terminal and by a marker
+    (•, ×, +, …) along the 2nd, 3rd, … function's curves, so piped text stays readable.
+    Kinks are marked ◆ and listed under the plot with the g′ PyTorch and JAX return there.
+    Colour only on a terminal, never with NO_COLOR.
+
+    Example: actgrad plot sigmoid tanh
+
+    Example: actgrad plot relu leaky_relu -p negative_slope=0.1 --start -3 --stop 3
+
+    Example: actgrad plot gelu --deriv-only --width 70 --height 20 -o gelu.svg
+    """
+    if deriv_only and value_only:
+        raise Fail("--deriv-only and --value-only exclude each other")
+    if not (np.isfinite(start) and np.isfinite(stop)) or start >= stop:
+        raise Fail(f"--start must be finite and below --stop, got {start!r} and {stop!r}")
+    if not np.isfinite(stop - start):
+        raise Fail(f"--stop − --start must be a finite number, got {start!r} to {stop!r}")
+    if output is not None and not output.lower().endswith(".svg"):
+        raise Fail(f"--output: only .svg files can be written, got {output!r}")
+    acts = _bind_all(funcs, param)
+    from . import plot as plotting
+
+    cols, lines = plotting.terminal_size()
+    width = cols if width is None else width
+    height = lines if height is None else height
+    try:
+        panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only)
+        text = plotting.terminal_plot(acts, start, stop, width=width, height=height,
+                                      colour=plotting.use_colour(), panels=panels)
+        picture = plotting.svg(acts, start, stop, panels) if output is not None else None
+    except plotting.PlotError as e:
+        raise Fail(str(e)) from None
+    if picture is not None:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:  # type: ignore[arg-type]
+                fh.write(picture)
+        except OSError as e:
+            raise Fail(f"cannot write {output}: {e.strerror or e}", 1) from None
+    from .render import _Output
+
+    _Output(sys.stdout.buffer).write(text)
+
+
+@app.command("explain")
+def explain(
+    func: FuncArg,
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", "-l", metavar="en|hi", show_default=False,
+        help="Language: en or hi (default: from LC_ALL, LC_MESSAGES or LANG; hi_IN → hi).")] = None,
+    param: ParamOpt = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", metavar="auto|plain|rich",
+        help="auto: styled on a terminal, plain text when piped or with NO_COLOR.")] = "auto",
+) -> None:
+    """Explain g and g′: formulas, derivation, g′ from the output a, live sanity values,
+    saturation, kinks (PyTorch's and JAX's choice) and floating-point pitfalls.
+
+    Every number shown is computed now from actgrad's registry.
+
+    Example: actgrad explain sigmoid
+
+    Example: actgrad explain relu --lang hi
+
+    Example: LANG=hi_IN.UTF-8 actgrad explain tanh | less
+    """
+    from . import explain as lessons
+
+    lang = lang.lower() if lang is not None else None
+    if lang is not None and lang not in lessons.LANGS:
+        raise Fail(f"--lang must be one of {', '.join(lessons.LANGS)}, got {lang!r}")
+    if fmt not in ("auto", "plain", "rich"):
+        raise Fail(f"--format must be auto, plain or rich, got {fmt!r}"
+                   f"{registry.suggest(fmt, ('auto', 'plain', 'rich'))}")
+    f = _activation(func, param)
+    blocks = lessons.lesson(f, lang or lessons.default_lang())
+    styled = fmt == "rich" or (fmt == "auto" and sys.stdout.isatty()
+                               and not os.environ.get("NO_COLOR"))
+    if styled:
+        text = lessons.render_rich(blocks, force=fmt == "rich")
+    else:
+        import shutil
+
+        text = lessons.render_plain(blocks, shutil.get_terminal_size((80, 24)).columns)
+    from .render import _Output
+
+    _Output(sys.stdout.buffer).write(text)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,3 +67,21 @@ def _at_infinity(f: Activation, z: float, deriv: bool) -> Any:
     # the float64 result at ±inf is a limit the fast path already returns exactly
     value = f.deriv(z) if deriv else f(z)
     return mpmath.mpf(float(value))
+
+
+def to_float(v: Any) -> float:
+    """The float64 nearest to an mpf, correctly rounded also in the subnormal range.
+
+    (float(mpf) rounds to 53 bits first and then to the subnormal grid: twice.) An mpf is
+    man·2^exp exactly, and CPython's int/int division rounds correctly once.
+    """
+    import mpmath
+
+    if not mpmath.isfinite(v):
+        return float(v)
+    sign, man, exp, _ = v._mpf_
+    man = -int(man) if sign else int(man)
+    try:
+        return float(man << exp) if exp >= 0 else man / (1 << -exp)
+    except OverflowError:
+        return math.copysign(math.inf, man)

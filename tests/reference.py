@@ -1,0 +1,459 @@
+"""High-precision mpmath references for the accuracy tests.
+
+Everything here is independent of ``actgrad``: the formulas below are written
+directly in mpmath at 60 significant digits, and the rounding / ULP helpers
+use exact integer arithmetic on mpmath's (sign, mantissa, exponent) triples.
+
+Reference formulas (x is the exact value of the binary floating-point input):
+
+* sigmoid(x)   = 1 / (1 + exp(-x))
+* sigmoid'(x)  = e / (1 + e)**2  with e = exp(-|x|)      (no cancellation)
+* tanh(x)      = mpmath.tanh(x)
+* tanh'(x)     = sech(x)**2                              (no cancellation)
+* relu(x)      = max(x, 0),           relu'(x)  = 1 if x > 0 else 0
+* leaky(x)     = x if x > 0 else s*x, leaky'(x) = 1 if x > 0 else s
+  with s = mpf(0.01), i.e. the exact value of the float64 number 0.01.
+
+The derivatives at the kink x == 0 (relu, leaky_relu) depend on a convention
+and are given by :func:`kink_value`.
+
+Rounding helpers
+----------------
+``float(mpf)`` is *not* guaranteed to be correctly rounded: mpmath first
+rounds to 53 bits and then lets ``math.ldexp`` round again, which double-rounds
+in the subnormal range (e.g. 2**-1075 * (1 + 2**-60) becomes 0.0 instead of
+2**-1074).  :func:`round_to` therefore rounds exactly, with ties-to-even,
+gradual underflow and overflow to infinity, for both float64 and float32.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import mpmath
+import numpy as np
+from mpmath import mpf
+from mpmath.libmp import fnan, fninf, fzero
+
+DPS = 60
+
+#: The leaky-ReLU default slope, as the exact value of the float64 0.01.
+DEFAULT_SLOPE = mpf(0.01)
+
+KINKS = ("pytorch", "jax", "left", "right", "mean")
+
+
+# --------------------------------------------------------------------------
+# Floating-point formats
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    p: int  # significand precision in bits (incl. hidden bit)
+    emax: int  # exponent of the largest finite binade
+    emin: int  # exponent of the smallest normal binade
+    np_type: type
+
+    @property
+    def qmin(self) -> int:
+        """Exponent of the smallest subnormal (= spacing in the subnormal range)."""
+        return self.emin - self.p + 1
+
+    @property
+    def max_finite(self) -> mpf:
+        return mpf((1 << self.p) - 1) * mpf(2) ** (self.emax - self.p + 1)
+
+
+FLOAT64 = Format("float64", 53, 1023, -1022, np.float64)
+FLOAT32 = Format("float32", 24, 127, -126, np.float32)
+
+
+def fmt_of(dtype) -> Format:
+    dt = np.dtype(dtype)
+    if dt == np.float64:
+        return FLOAT64
+    if dt == np.float32:
+        return FLOAT32
+    raise TypeError(f"unsupported dtype {dt}")
+
+
+# --------------------------------------------------------------------------
+# Exact rounding
+# --------------------------------------------------------------------------
+
+
+def as_mpf(x) -> mpf:
+    """Exact mpf of x: mpf values are kept as they are (``mpf(x)`` would
+    round them to the current precision), binary floats are converted
+    exactly, ints with enough precision."""
+    if isinstance(x, mpf):
+        return x
+    if isinstance(x, (float, np.floating)):
+        return mpf(float(x))
+    if isinstance(x, (int, np.integer)):
+        x = int(x)
+        with mpmath.workprec(max(53, x.bit_length())):
+            return mpf(x)
+    return mpf(x)
+
+
+def _round_int_scaled(x: mpf, fmt: Format) -> tuple[int, int, int] | None:
+    """Round finite nonzero x to fmt.  Returns (sign, n, q) with value
+    (-1)**sign * n * 2**q, or None on overflow (caller makes it +-inf)."""
+    sign, man, exp, bc = x._mpf_
+    # |x| = man * 2**exp with man odd, 2**(exp+bc-1) <= |x| < 2**(exp+bc)
+    e_top = exp + bc - 1
+    q = max(e_top - (fmt.p - 1), fmt.qmin)  # quantum of the target binade
+    if exp >= q:
+        n = man << (exp - q)
+    elif q - exp > bc:
+        # |x| < 2**(exp+bc) <= 2**(q-1) = half the smallest quantum: rounds
+        # to (signed) zero.  Avoids building 1 << shift for e.g. exp(-1e300).
+        n = 0
+    else:
+        shift = q - exp
+        n = man >> shift
+        rem = man & ((1 << shift) - 1)
+        half = 1 << (shift - 1)
+        if rem > half or (rem == half and (n & 1)):
+            n += 1
+    # overflow: result >= 2**(emax+1)
+    if n and n.bit_length() + q - 1 > fmt.emax:
+        return None
+    return sign, n, q
+
+
+def round_to(x, dtype) -> float:
+    """Correctly round (nearest, ties-to-even) an mpf to ``dtype``.
+
+    Returns a Python float holding the exactly representable rounded value
+    (for float32 this is a float64 carrying a float32 value).  Handles
+    gradual underflow (subnormals), overflow to +-inf, +-0, inf and nan.
+    """
+    fmt = fmt_of(dtype)
+    x = as_mpf(x)
+    if mpmath.isnan(x):
+        return math.nan
+    if mpmath.isinf(x):
+        return math.inf if x > 0 else -math.inf
+    if x == 0:
+        return 0.0
+    r = _round_int_scaled(x, fmt)
+    if r is None:
+        return -math.inf if x < 0 else math.inf
+    sign, n, q = r
+    v = math.ldexp(n, q)  # exact: n < 2**53 and q >= -1074
+    return -v if sign else v
+
+
+def round_array(xs: Iterable, dtype) -> np.ndarray:
+    """Round a sequence of mpf values to a numpy array of ``dtype``."""
+    return np.array([round_to(x, dtype) for x in xs], dtype=np.float64).astype(dtype)
+
+
+def round_f64(x) -> float:
+    return round_to(x, np.float64)
+
+
+def round_f32(x) -> np.float32:
+    return np.float32(round_to(x, np.float32))
+
+
+def ulp_of(v: float, dtype) -> mpf:
+    """Unit in the last place of the representable value ``v`` in ``dtype``:
+    2**(floor(log2|v|) - p + 1), never below the smallest subnormal.
+    ulp(0) is the smallest subnormal."""
+    fmt = fmt_of(dtype)
+    if v == 0 or not math.isfinite(v):
+        e = fmt.qmin
+    else:
+        _, e2 = math.frexp(abs(v))  # |v| = m * 2**e2, 0.5 <= m < 1
+        e = max(e2 - 1 - (fmt.p - 1), fmt.qmin)
+    return mpf(2) ** e
+
+
+# --------------------------------------------------------------------------
+# ULP error
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Exact values pre-digested for fast, vectorised ULP error evaluation.
+
+    rounded : exact value correctly rounded to dtype (as float64; may be +-inf)
+    ulp     : ulp(rounded) in dtype (float64, >= smallest subnormal of dtype)
+    frac    : (rounded - exact) / ulp, in [-0.5, 0.5]  (float64)
+    nan     : exact is nan
+    over    : |exact| > max finite of dtype, or it rounds to +-inf
+    exact   : the original mpf values (for messages)
+    """
+
+    dtype: np.dtype
+    rounded: np.ndarray
+    ulp: np.ndarray
+    frac: np.ndarray
+    nan: np.ndarray
+    over: np.ndarray
+    exact: tuple
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+
+def _digest(x: mpf, fmt: Format) -> tuple[float, float, float, bool, bool]:
+    """(rounded, ulp(rounded), (rounded - x)/ulp, is_nan, overflows) for one
+    exact value, using integer arithmetic on mpmath's (sign, man, exp, bc)."""
+    sign, man, exp, bc = x._mpf_
+    if not man:  # special values: zero, +-inf, nan
+        if x._mpf_ == fzero:
+            return 0.0, math.ldexp(1.0, fmt.qmin), 0.0, False, False
+        if x._mpf_ == fnan:
+            return math.nan, 1.0, 0.0, True, False
+        return (-math.inf if x._mpf_ == fninf else math.inf), 1.0, 0.0, False, True
+    r = _round_int_scaled(x, fmt)
+    e_top = exp + bc - 1
+    if r is None or (e_top >= fmt.emax and abs(x) > fmt.max_finite):
+        return (-math.inf if sign else math.inf), 1.0, 0.0, False, True
+    _, n, q = r
+    # ulp of the rounded value n * 2**q
+    ue = fmt.qmin if n == 0 else max(n.bit_length() - 1 + q - (fmt.p - 1), fmt.qmin)
+    # |rounded| - |x| = n*2**q - man*2**exp, as an exact integer times 2**exp
+    # (exp < q whenever rounding happened; otherwise the difference is 0)
+    if exp >= q:
+        diff, dexp = 0, 0
+    else:
+        diff, dexp = (n << (q - exp)) - man, exp
+    frac = math.ldexp(diff, dexp - ue) if diff else 0.0
+    rounded = math.ldexp(n, q)
+    if sign:
+        rounded, frac = -rounded, -frac
+    return rounded, math.ldexp(1.0, ue), frac, False, False
+
+
+def prepare(exact: Sequence, dtype) -> Prepared:
+    """Digest a sequence of mpf references for :func:`ulp_error` (the exact
+    work happens here, once; the error evaluation itself is vectorised)."""
+    fmt = fmt_of(dtype)
+    exact = tuple(as_mpf(x) for x in exact)
+    cols = list(zip(*(_digest(x, fmt) for x in exact))) or [(), (), (), (), ()]
+    rounded, ulp, frac, nan, over = cols
+    return Prepared(
+        np.dtype(dtype),
+        np.array(rounded, dtype=np.float64),
+        np.array(ulp, dtype=np.float64),
+        np.array(frac, dtype=np.float64),
+        np.array(nan, dtype=bool),
+        np.array(over, dtype=bool),
+        exact,
+    )
+
+
+def ulp_error(got, exact, dtype=None) -> np.ndarray:
+    """Elementwise |got - exact| / ulp(exact rounded to dtype).
+
+    * ``got`` is an array of computed values (any float dtype; values are
+      taken exactly), ``exact`` a sequence of mpf (may contain +-inf / nan)
+      or a :class:`Prepared` from :func:`prepare`.
+    * ulp uses the spacing of ``dtype`` including subnormals
+      (2**-1074 for float64, 2**-149 for float32).
+    * +-0 compare equal; exact 0 -> ulp is the smallest subnormal, so a
+      nonzero result is measured in subnormal spacings.
+    * if |exact| exceeds the largest finite value of ``dtype`` (or rounds to
+      inf) the result must be the infinity of the same sign (error 0), else
+      error inf.
+    * exact nan: got must be nan (error 0), else inf; got nan with exact not
+      nan -> inf; got +-inf with exact finite (not overflowing) -> inf.
+    * errors too large for float64 (e.g. 1.0 vs exact 0) are reported as inf.
+
+    Computation: err = |(got - rounded)/ulp + (rounded - exact)/ulp|.  The
+    first term is exact in float64 whenever got is within 2**52 ulps of the
+    rounded value (both are dtype numbers on the same grid), the second is
+    precomputed in mpmath; so the result is accurate to ~1e-16 relative.
+    """
+    if isinstance(exact, Prepared):
+        prep = exact
+        if dtype is not None and np.dtype(dtype) != prep.dtype:
+            raise ValueError("dtype does not match the prepared references")
+    else:
+        prep = prepare(exact, dtype)
+    got = np.asarray(got)
+    g = got.astype(np.float64).reshape(-1)
+    if g.size != len(prep):
+        raise ValueError(f"length mismatch: {g.size} vs {len(prep)}")
+    with np.errstate(all="ignore"):
+        err = np.abs((g - prep.rounded) / prep.ulp + prep.frac)
+        gnan = np.isnan(g)
+        err = np.where(np.isinf(g) | gnan, math.inf, err)
+        err = np.where(prep.over, np.where(g == prep.rounded, 0.0, math.inf), err)
+        err = np.where(prep.nan, np.where(gnan, 0.0, math.inf), err)
+    return err.reshape(got.shape)
+
+
+# --------------------------------------------------------------------------
+# Reference functions
+# --------------------------------------------------------------------------
+
+
+def _mp(x) -> mpf:
+    """Exact mpf of a binary float (python float, np.float32/64)."""
+    return mpf(float(x))
+
+
+def sigmoid(x) -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    with mpmath.workdps(DPS):
+        if mpmath.isinf(x):
+            return mpf(1) if x > 0 else mpf(0)
+        return 1 / (1 + mpmath.exp(-x))
+
+
+def sigmoid_deriv(x) -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    with mpmath.workdps(DPS):
+        if mpmath.isinf(x):
+            return mpf(0)
+        e = mpmath.exp(-abs(x))
+        return e / (1 + e) ** 2
+
+
+def tanh(x) -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    with mpmath.workdps(DPS):
+        if mpmath.isinf(x):
+            return mpf(1) if x > 0 else mpf(-1)
+        return mpmath.tanh(x)
+
+
+def tanh_deriv(x) -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    with mpmath.workdps(DPS):
+        if mpmath.isinf(x):
+            return mpf(0)
+        return mpmath.sech(x) ** 2
+
+
+def relu(x) -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    return x if x > 0 else mpf(0)
+
+
+def leaky_relu(x, slope=DEFAULT_SLOPE) -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    with mpmath.workdps(DPS):
+        # s*x of two 53-bit numbers is exact at 60 digits (~199 bits)
+        return x if x > 0 else mpf(slope) * x
+
+
+def kink_value(name: str, kink: str, slope=DEFAULT_SLOPE) -> mpf:
+    """g'(0) under the given convention."""
+    s = mpf(slope)
+    left = {"relu": mpf(0), "leaky_relu": s}[name]
+    right = mpf(1)
+    with mpmath.workdps(DPS):
+        table = {
+            "pytorch": left,
+            "jax": mpf(0) if name == "relu" else mpf(1),
+            "left": left,
+            "right": right,
+            "mean": (left + right) / 2,
+        }
+    return table[kink]
+
+
+def relu_deriv(x, kink: str = "pytorch") -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    if x == 0:
+        return kink_value("relu", kink)
+    return mpf(1) if x > 0 else mpf(0)
+
+
+def leaky_relu_deriv(x, kink: str = "pytorch", slope=DEFAULT_SLOPE) -> mpf:
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    if x == 0:
+        return kink_value("leaky_relu", kink, slope)
+    return mpf(1) if x > 0 else mpf(slope)
+
+
+FUNCS = {
+    "sigmoid": (sigmoid, sigmoid_deriv),
+    "tanh": (tanh, tanh_deriv),
+    "relu": (relu, relu_deriv),
+    "leaky_relu": (leaky_relu, leaky_relu_deriv),
+}
+
+
+def value(name: str, x) -> mpf:
+    return FUNCS[name][0](x)
+
+
+def deriv(name: str, x, kink: str = "pytorch") -> mpf:
+    d = FUNCS[name][1]
+    if name in ("relu", "leaky_relu"):
+        return d(x, kink)
+    return d(x)
+
+
+# ---- derivative from the output a = g(z), exact in mpmath from the float a
+
+
+def sigmoid_deriv_from_output(a) -> mpf:
+    a = _mp(a)
+    if mpmath.isnan(a):
+        return mpmath.nan
+    with mpmath.workdps(DPS):
+        # 1 - a may need up to ~1075 bits for a tiny subnormal a, so this is
+        # not bit-exact, but it is accurate to ~1e-60 relative: plenty.
+        return a * (1 - a)
+
+
+def tanh_deriv_from_output(a) -> mpf:
+    a = _mp(a)
+    if mpmath.isnan(a):
+        return mpmath.nan
+    with mpmath.workdps(DPS):
+        return (1 - a) * (1 + a)  # accurate to ~1e-60 relative, no cancellation
+
+
+def relu_deriv_from_output(a) -> mpf:
+    a = _mp(a)
+    if mpmath.isnan(a):
+        return mpmath.nan
+    return mpf(1) if a > 0 else mpf(0)
+
+
+def leaky_relu_deriv_from_output(a, slope=DEFAULT_SLOPE) -> mpf:
+    a = _mp(a)
+    if mpmath.isnan(a):
+        return mpmath.nan
+    if a == 0:
+        raise ValueError("leaky_relu'(from output) at a == 0 is a kink; not specified")
+    return mpf(1) if a > 0 else mpf(slope)
+
+
+FROM_OUTPUT = {
+    "sigmoid": sigmoid_deriv_from_output,
+    "tanh": tanh_deriv_from_output,
+    "relu": relu_deriv_from_output,
+    "leaky_relu": leaky_relu_deriv_from_output,
+}
