@@ -1,0 +1,306 @@
+"""`actgrad explain`: a short lesson on one activation, in English or Hindi.
+
+The words live in ``actgrad/texts/<lang>.toml`` (read with tomllib): ``[headings]`` and
+``[shared]`` hold what every function uses (section titles, the paragraphs on backpropagation,
+saturation, kinks and floating point, with ``{placeholders}``), ``[functions.<name>]`` what is
+particular to one function (title, idea, derivation, what to expect, saturation, floating
+point). Everything numeric is computed here, at run time, from the registry: the formulas,
+the sanity values at z = −10, 0, 10, the region where g′ is small, the kinks with the value
+PyTorch and JAX return, and a live example of the cancellation in g′-from-a. No number shown
+as a result is typed into a text file.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Mapping
+
+import numpy as np
+
+from .registry import Activation
+
+LANGS = ("en", "hi")
+#: the sanity-check points
+SANITY_Z = (-10.0, 0.0, 10.0)
+#: g′ counts as near 0 below this, looked for on a grid of step 0.01 over [−20, 20]
+SMALL_SLOPE = 0.01
+GRID = np.arange(-2000, 2001) / 100.0
+#: where the live example of cancellation in g′-from-a is looked for
+DEMO_Z = (40.0, 20.0, 10.0, -10.0, -20.0, -40.0)
+#: the keys each function's entry must have (tests hold both languages to them)
+ENTRY_KEYS = ("title", "idea", "derivation", "expect", "saturation", "precision")
+OPTIONAL_KEYS = ("why_not_from_a",)
+
+
+def default_lang(environ: Mapping[str, str] | None = None) -> str:
+    """Hindi when the first of LC_ALL, LC_MESSAGES, LANG that is set and not empty starts
+    with 'hi' (hi_IN.UTF-8); English otherwise."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return "hi" if value.lower().startswith("hi") else "en"
+    return "en"
+
+
+@lru_cache(maxsize=None)
+def load(lang: str) -> dict[str, Any]:
+    """The text catalogue of one language (packaged as actgrad/texts/<lang>.toml)."""
+    import tomllib
+
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (allowed: {', '.join(LANGS)})")
+    data = (resources.files("actgrad") / "texts" / f"{lang}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(data)
+
+
+# -- what to say -------------------------------------------------------------------------------
+
+
+def _para(text: str) -> str:
+    """A paragraph as one line (the catalogues wrap their source lines); renderers rewrap it."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the lesson: kind is title, heading, para (a paragraph), math (lines kept
+    as written), formula or items (lines, each wrapped with a hanging indent) or table."""
+
+    kind: str
+    text: str = ""
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+def _num(v: float) -> str:
+    return repr(float(v))
+
+
+def _z(v: float) -> str:
+    """A grid point for prose: −4.6, 0, 12.35 (shortest decimal, Unicode minus)."""
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("-0", "") else text
+    return text.replace("-", "−")
+
+
+def small_slope_regions(f: Activation) -> list[tuple[float, float, bool]]:
+    """Runs of the grid where |g′| < SMALL_SLOPE: (first z, last z, g′ exactly 0 on the run)."""
+    d = np.abs(np.asarray(f.deriv(GRID), dtype=np.float64))
+    small = d < SMALL_SLOPE
+    idx = np.flatnonzero(small)
+    if idx.size == 0:
+        return []
+    runs = np.split(idx, np.flatnonzero(np.diff(idx) != 1) + 1)
+    return [(float(GRID[r[0]]), float(GRID[r[-1]]), bool((d[r] == 0).all())) for r in runs]
+
+
+def _region_text(lo: float, hi: float, zero: bool, shared: Mapping[str, str]) -> str:
+    first, last = float(GRID[0]), float(GRID[-1])
+    if lo == first and hi == last:
+        text = f"{_z(first)} ≤ z ≤ {_z(last)}"
+    elif lo == first:
+        text = f"z ≤ {_z(hi)}"
+    elif hi == last:
+        text = f"z ≥ {_z(lo)}"
+    elif lo == hi:
+        text = f"z = {_z(lo)}"
+    else:
+        text = f"{_z(lo)} ≤ z ≤ {_z(hi)}"
+    return shared["region_zero" if zero else "region"].format(region=text)
+
+
+def _from_a(f: Activation, z: float) -> float | None:
+    try:
+        return float(f.deriv_from_output(f(np.float64(z))))
+    except ValueError:  # an output g cannot produce after rounding, or no formula
+        return None
+
+
+def _rel(x: float, y: float) -> float:
+    if x == y:
+        return 0.0
+    return abs(x - y) / (abs(x) + abs(y))
+
+
+def lesson(f: Activation, lang: str) -> list[Block]:
+    """The explanation of f as blocks, every number computed from the registry now."""
+    cat = load(lang)
+    head, shared = cat["headings"], cat["shared"]
+    entry = cat["functions"].get(f.name)
+    sp = f.spec
+    # a kink is where g′ jumps; a point where only the formula changes (sparse_plus) is none
+    kinks = [k for k in f.kinks if k.left != k.right]
+    out: list[Block] = []
+
+    out.append(Block("title", f"{f.name} — {entry['title']}" if entry else f.name))
+    if entry:
+        out.append(Block("para", _para(entry["idea"])))
+    else:
+        out.append(Block("para", _para(shared["missing"].format(name=f.name))))
+
+    out.append(Block("heading", head["formula"]))
+    out.append(Block("formula", f"g(z)  : {sp.formula}\ng′(z) : {sp.deriv_formula}"))
+    if f.params:
+        values = ", ".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v:g}"
+                           for k, v in f.params.items())
+        out.append(Block("para", _para(shared["params"].format(params=values))))
+
+    if entry:
+        out.append(Block("heading", head["derivation"]))
+        out.append(Block("math", entry["derivation"].strip()))
+
+    out.append(Block("heading", head["from_output"]))
+    if f.has_deriv_from_output:
+        out.append(Block("math", f"g′ = {sp.from_output_formula}"))
+        out.append(Block("para", _para(shared["from_output"])))
+    else:
+        out.append(Block("para", _para(shared["no_from_output"])))
+        if entry and entry.get("why_not_from_a"):
+            out.append(Block("para", _para(entry["why_not_from_a"])))
+
+    out.append(Block("heading", head["sanity"]))
+    out.append(Block("para", _para(shared["sanity_intro"])))
+    columns = list(shared["sanity_columns"])
+    with_a = f.has_deriv_from_output
+    if not with_a:
+        columns = columns[:3]
+    rows = [tuple(columns)]
+    for z in SANITY_Z:
+        row = [_num(z), _num(f(z)), _num(f.deriv(z))]
+        if with_a:
+            from_a = _from_a(f, z)
+            row.append("" if from_a is None else _num(from_a))
+        rows.append(tuple(row))
+    out.append(Block("table", rows=tuple(rows)))
+    for z in SANITY_Z:
+        if any(k.at == z for k in kinks):
+            out.append(Block("para", _para(shared["sanity_kink"].format(z=_z(z)))))
+    if entry:
+        out.append(Block("para", _para(entry["expect"])))
+
+    out.append(Block("heading", head["saturation"]))
+    if entry:
+        out.append(Block("para", _para(entry["saturation"])))
+    regions = small_slope_regions(f)
+    if regions:
+        text = shared["and"].join(_region_text(lo, hi, zero, shared) for lo, hi, zero in regions)
+        out.append(Block("para", _para(shared["saturation_found"].format(regions=text))))
+    else:
+        out.append(Block("para", _para(shared["saturation_none"])))
+    out.append(Block("para", _para(shared["saturation_why"])))
+
+    out.append(Block("heading", head["kinks"]))
+    if kinks:
+        out.append(Block("para", _para(shared["kinks_intro"])))
+        lines = []
+        for k in kinks:
+            at = np.float64(k.at)
+            lines.append(shared["kink_line"].format(
+                at=_num(k.at), left=_num(k.left), right=_num(k.right),
+                pytorch=_num(f.deriv(at, kink="pytorch")), jax=_num(f.deriv(at, kink="jax"))))
+        out.append(Block("items", "\n".join(lines)))
+        out.append(Block("para", _para(shared["kink_note"])))
+    else:
+        out.append(Block("para", _para(shared["no_kinks"])))
+
+    out.append(Block("heading", head["precision"]))
+    if entry:
+        out.append(Block("para", _para(entry["precision"])))
+    if with_a:
+        tries = [(_rel(float(f.deriv(z)), a), z, a) for z in DEMO_Z
+                 if (a := _from_a(f, z)) is not None]
+        worst = max(tries, key=lambda t: t[0], default=None)  # the first of equals
+        if worst is not None and worst[0] > 1e-12:
+            _, z, from_a = worst
+            out.append(Block("para", _para(shared["precision_from_a"])))
+            out.append(Block("items", shared["precision_demo"].format(
+                z=_num(z), a=_num(f(z)), from_z=_num(f.deriv(z)), from_a=_num(from_a))))
+        else:
+            points = ", ".join(_z(z) for z in DEMO_Z)
+            out.append(Block("para", _para(shared["precision_from_a_fine"].format(points=points))))
+    return out
+
+
+# -- how to show it ----------------------------------------------------------------------------
+
+_BODY = ("para", "math", "formula", "items", "table")
+
+
+def _cells(text: str) -> int:
+    """Terminal columns of text, roughly: combining marks (Devanagari's nukta, virama, most
+    vowel signs below or above) take none."""
+    return sum(unicodedata.category(c) not in ("Mn", "Me", "Cf") for c in text)
+
+
+def render_plain(blocks: list[Block], width: int = 80) -> str:
+    """Plain text: headings underlined, paragraphs wrapped, math and tables as they are."""
+    width = max(40, min(width, 100))
+    out: list[str] = []
+    previous = ""
+    for b in blocks:
+        if previous in _BODY and b.kind in _BODY:
+            out.append("")  # a blank line between the pieces of a section
+        previous = b.kind
+        if b.kind == "title":
+            out += [b.text, "═" * min(_cells(b.text), width)]
+        elif b.kind == "heading":
+            out += ["", b.text, "─" * min(_cells(b.text), width)]
+        elif b.kind == "para":
+            out += textwrap.wrap(b.text, width=width, break_on_hyphens=False) or [""]
+        elif b.kind == "math":
+            out += ["  " + line for line in b.text.splitlines()]
+        elif b.kind in ("items", "formula"):
+            hang = " " * (10 if b.kind == "formula" else 4)
+            for line in b.text.splitlines():
+                out += textwrap.wrap(line, width=width, initial_indent="  ",
+                                     subsequent_indent=hang, break_on_hyphens=False)
+        elif b.kind == "table":
+            widths = [max(len(r[i]) for r in b.rows) for i in range(len(b.rows[0]))]
+            for n, r in enumerate(b.rows):
+                cells = [c.rjust(w) for c, w in zip(r, widths)]
+                out.append("  " + "   ".join(cells).rstrip())
+    return "\n".join(out) + "\n"
+
+
+def render_rich(blocks: list[Block], force: bool = False) -> str:
+    """Styled text for a terminal (rich): coloured headings, bold math, a table of values.
+
+    ``force`` styles it even when stdout is not a terminal (``--format rich``, for less -R).
+    """
+    from rich.console import Console, Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = []
+    previous = ""
+    for b in blocks:
+        if previous in _BODY and b.kind in _BODY:
+            parts.append(Text(""))
+        previous = b.kind
+        if b.kind == "title":
+            parts.append(Text(b.text, style="bold underline"))
+        elif b.kind == "heading":
+            parts += [Text(""), Text(b.text, style="bold cyan")]
+        elif b.kind == "para":
+            parts.append(Text(b.text))
+        elif b.kind in ("math", "formula"):
+            parts.append(Padding(Text(b.text, style="bold"), (0, 0, 0, 2)))
+        elif b.kind == "items":
+            parts.append(Padding(Text(b.text), (0, 0, 0, 2)))
+        elif b.kind == "table":
+            t = Table(box=None, padding=(0, 2), show_edge=False)
+            for c in b.rows[0]:
+                t.add_column(c, justify="right", no_wrap=True, header_style="bold")
+            for r in b.rows[1:]:
+                t.add_row(*r)
+            parts.append(Padding(t, (0, 0, 0, 0)))
+    console = Console(highlight=False, force_terminal=True if force else None)
+    with console.capture() as cap:
+        console.print(Group(*parts))
+    return cap.get()

@@ -1,0 +1,429 @@
+"""Pictures of g and g′: a terminal plot (braille dots, through plotille) and an SVG file.
+
+Layout: one panel for g(z) above one panel for g′(z), sharing the z axis; every function named
+is overlaid in each panel (g and g′ get panels of their own because their scales differ: relu
+reaches 5 on [−5, 5] while its g′ never leaves [0, 1]). Curves are told apart by colour on a
+terminal and, from the second function on, by a marker character dotted along the curve, so
+a plain (piped, NO_COLOR) plot stays readable. Kinks are marked ◆ on both panels, and g′ is
+drawn as separate pieces either side of a kink (a jump, not a steep line); g too where g
+itself jumps (hardshrink, threshold).
+
+Both pictures are drawn from the same sampled points (``sample``), computed through the
+public API: ``f(z)``, ``f.deriv(z)``, ``f.kinks``. plotille is imported only here, and this
+module only by the ``plot`` command.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .registry import Activation
+
+#: points sampled on [start, stop] (kinks are added to them)
+SAMPLES = 1001
+#: terminal colours (plotille's "names" mode) and the matching SVG colours, in turn per function
+COLOURS = ("bright_blue", "bright_red", "bright_green", "bright_magenta", "bright_cyan", "yellow")
+SVG_COLOURS = ("#1f6fd1", "#d62728", "#2ca02c", "#9b30c8", "#13a3b5", "#b8860b")
+#: marker dotted along the curves of the 2nd, 3rd, ... function (the first is a bare line)
+MARKERS = ("", "•", "×", "+", "o", "*", "#")
+KINK_MARK = "◆"
+#: canvas rows of one panel at least, and the narrowest plot
+MIN_ROWS = 3
+MIN_WIDTH = 40
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class PlotError(ValueError):
+    """A plot that cannot be drawn as asked (too small, nothing finite to draw)."""
+
+
+@dataclass
+class Curve:
+    """One curve of one panel: continuous pieces of (z, y) points."""
+
+    label: str
+    index: int  # which function (colour, marker)
+    pieces: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+
+@dataclass
+class Panel:
+    """g or g′ of every function, with the kink marks that belong on it."""
+
+    name: str  # "g(z)" or "g′(z)"
+    curves: list[Curve]
+    marks: list[tuple[float, float, int]]  # (z, y, function index)
+
+    def y_range(self) -> tuple[float, float]:
+        ys = [y[np.isfinite(y)] for c in self.curves for _, y in c.pieces]
+        ys.append(np.array([y for _, y, _ in self.marks if math.isfinite(y)]))
+        allys = np.concatenate(ys) if ys else np.array([])
+        if allys.size == 0:
+            raise PlotError(f"{self.name} has no finite value on this range")
+        lo, hi = float(allys.min()), float(allys.max())
+        if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
+            pad = max(0.5, abs(lo) * 0.1)
+            return lo - pad, hi + pad
+        pad = (hi - lo) * 0.06
+        return lo - pad, hi + pad
+
+
+def _one_sided(f: Activation, at: float, side: str, deriv: bool) -> float:
+    """The limit of g or g′ at `at` from `side` ('left'/'right'): g′ with that kink convention,
+    g(at) where g is continuous, else g one float beside `at` (hardshrink, threshold)."""
+    if deriv:
+        return float(f.deriv(np.float64(at), kink=side))
+    here = float(f(np.float64(at)))
+    beside = float(f(np.nextafter(at, -math.inf if side == "left" else math.inf)))
+    return here if _close(here, beside) else beside
+
+
+def _pieces(f: Activation, z: np.ndarray, breaks: Sequence[float], deriv: bool
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Sample g (or g′) on z, split at `breaks` where it jumps; each piece ends at its limits."""
+    start, stop = float(z[0]), float(z[-1])
+    edges = [start, *breaks, stop]
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inner = z[(z > lo) & (z < hi)]
+        ys = f.deriv(inner) if deriv else f(inner)
+        zz = np.concatenate([[lo], inner, [hi]])
+        yy = np.concatenate([[_one_sided(f, lo, "right", deriv)], np.asarray(ys, dtype=np.float64),
+                             [_one_sided(f, hi, "left", deriv)]])
+        if out:  # join to the previous piece where there is no jump
+            pz, py = out[-1]
+            if _close(py[-1], yy[0]):
+                out[-1] = (np.concatenate([pz, zz[1:]]), np.concatenate([py, yy[1:]]))
+                continue
+        out.append((zz, yy))
+    # pieces also end where values stop being finite (overflow)
+    finite: list[tuple[np.ndarray, np.ndarray]] = []
+    for zz, yy in out:
+        ok = np.isfinite(yy)
+        if ok.all():
+            finite.append((zz, yy))
+            continue
+        idx = np.flatnonzero(ok)
+        for run in np.split(idx, np.flatnonzero(np.diff(idx) != 1) + 1):
+            if run.size:
+                finite.append((zz[run], yy[run]))
+    return finite
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def sample(acts: Sequence[Activation], start: float, stop: float, *, value: bool = True,
+           deriv: bool = True, num: int = SAMPLES) -> list[Panel]:
+    """The panels to draw: g and/or g′ of each function on [start, stop]."""
+    z = np.linspace(start, stop, num)
+    panels = []
+    for is_deriv, show in ((False, value), (True, deriv)):
+        if not show:
+            continue
+        curves, marks = [], []
+        for i, f in enumerate(acts):
+            kinks = [k for k in f.kinks if start <= k.at <= stop and k.left != k.right]
+            inner = sorted({k.at for k in kinks if start < k.at < stop})
+            curves.append(Curve(f"{f.name}{_param_text(f)}", i, _pieces(f, z, inner, is_deriv)))
+            for k in kinks:
+                y = f.deriv(np.float64(k.at)) if is_deriv else f(np.float64(k.at))
+                marks.append((k.at, float(y), i))
+        panels.append(Panel("g′(z)" if is_deriv else "g(z)", curves, marks))
+    return panels
+
+
+def _param_text(f: Activation) -> str:
+    if not f.params:
+        return ""
+    return " (" + ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v:g}"
+                            for k, v in f.params.items()) + ")"
+
+
+def kink_notes(acts: Sequence[Activation], start: float, stop: float) -> list[str]:
+    """One line per kink in view: where, the jump of g′, what PyTorch and JAX return there."""
+    notes = []
+    for f in acts:
+        for k in f.kinks:
+            if start <= k.at <= stop and k.left != k.right:
+                pt = float(f.deriv(np.float64(k.at), kink="pytorch"))
+                jx = float(f.deriv(np.float64(k.at), kink="jax"))
+                frameworks = (f"PyTorch and JAX give {_num(pt)}" if pt == jx
+                              else f"PyTorch gives {_num(pt)}, JAX {_num(jx)}")
+                notes.append(f"{KINK_MARK} kink of {f.name} at z = {_num(k.at)}: g′ jumps from "
+                             f"{_num(k.left)} to {_num(k.right)}; {frameworks} there")
+    return notes
+
+
+def _num(v: float) -> str:
+    """A short, readable number for labels: 0.01, 1.0507, −3, 1e+06."""
+    if v == 0:
+        return "0"
+    text = f"{v:.6g}"
+    return text.replace("-", "−")
+
+
+# -- terminal -------------------------------------------------------------------------------
+
+
+def use_colour(stream: object = None) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (non-empty) or TERM=dumb."""
+    stream = sys.stdout if stream is None else stream
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+def terminal_size() -> tuple[int, int]:
+    """Default --width and --height: the terminal's (80×24 when not a terminal), capped."""
+    cols, lines = shutil.get_terminal_size((80, 24))
+    return min(max(cols, MIN_WIDTH), 200), min(max(lines - 1, 12), 60)
+
+
+def _tick_formatter(span: float, steps: int):
+    """A plotille tick function: as many decimals as the tick spacing needs, at most 10 chars."""
+    step = span / max(steps, 1)
+    decimals = min(max(0, math.ceil(-math.log10(step)) + 1), 8) if step > 0 else 2
+
+    def fmt(value: float, _next: float) -> str:
+        text = f"{value:.{decimals}f}"
+        if len(text) > 10 or abs(value) >= 1e6 or 0 < step < 1e-8:
+            text = f"{value:.3g}"
+        if float(text) == 0:
+            text = "0"
+        return text
+
+    return fmt
+
+
+def _figure(panel: Panel, z0: float, z1: float, width: int, rows: int, colour: bool,
+            with_x_axis: bool):
+    import plotille
+
+    fig = plotille.Figure()
+    fig.width, fig.height = width, rows
+    fig.with_colors = colour
+    fig.set_x_limits(z0, z1)
+    lo, hi = panel.y_range()
+    fig.set_y_limits(lo, hi)
+    fig.x_label, fig.y_label = "z", panel.name.replace("(z)", "")
+    fig.with_x_axis = with_x_axis
+    fig.x_ticks_fkt = _tick_formatter(z1 - z0, width // 10)
+    fig.y_ticks_fkt = _tick_formatter(hi - lo, rows)
+    for c in panel.curves:
+        lc = COLOURS[c.index % len(COLOURS)]
+        marker = MARKERS[c.index % len(MARKERS)]
+        for zz, yy in c.pieces:
+            fig.plot(zz.tolist(), yy.tolist(), lc=lc)
+            if marker and zz[-1] > zz[0]:  # every ~6 columns, so plain text tells curves apart
+                per_z = (len(zz) - 1) / (zz[-1] - zz[0])
+                every = max(1, round(6 * (z1 - z0) / width * per_z))
+                pick = slice((c.index * every // 3) % every, None, every)
+                if zz[pick].size:
+                    fig.scatter(zz[pick].tolist(), yy[pick].tolist(), lc=lc, marker=marker)
+    for zk, yk, i in panel.marks:
+        fig.scatter([zk], [yk], lc=COLOURS[i % len(COLOURS)], marker=KINK_MARK)
+    return fig
+
+
+def _legend(acts: Sequence[Activation], panels: Sequence[Panel], notes: Sequence[str],
+            colour: bool, width: int) -> list[str]:
+    """Legend lines: each function's line symbol (with its formulas where they fit on a line),
+    what the panels show, then one note per kink in view; nothing wider than `width`."""
+    import plotille
+
+    lead = "Legend: "
+    avail = width - len(lead)
+    items: list[tuple[str, str | None, int]] = []  # (text, colour of its leading symbol, length)
+    for i, f in enumerate(acts):
+        marker = MARKERS[i % len(MARKERS)]
+        sym = f"⠤{marker}⠤" if marker else "⠤⠤"
+        name = f"{sym} {f.name}{_param_text(f)}"
+        full = f"{name}   {f.spec.formula}   {f.spec.deriv_formula}"
+        items.append((full if len(full) <= avail else name, COLOURS[i % len(COLOURS)], len(sym)))
+    names = [p.name for p in panels]
+    items.append(("panels: g(z) above, g′(z) below" if len(names) == 2 else f"panel: {names[0]}",
+                  None, 0))
+    # pack the items into lines, three spaces apart; an item too long for a line is wrapped
+    rows: list[list[tuple[str, str | None, int]]] = []
+    row: list[tuple[str, str | None, int]] = []
+    used = 0
+    for text, lc, n in items:
+        parts = (textwrap.wrap(text, avail, subsequent_indent="  ", break_on_hyphens=False)
+                 if len(text) > avail else [text])
+        if row and (len(parts) > 1 or used + 3 + len(text) > avail):
+            rows.append(row)
+            row, used = [], 0
+        for k, part in enumerate(parts):
+            if k:
+                rows.append(row)
+                row, used = [], 0
+            row.append((part, lc if k == 0 else None, n if k == 0 else 0))
+            used += (3 if used else 0) + len(part)
+        if len(parts) > 1:  # the next item starts a line of its own
+            rows.append(row)
+            row, used = [], 0
+    if row:
+        rows.append(row)
+
+    def paint(text: str, lc: str | None, n: int) -> str:
+        if lc is None or not n:
+            return text
+        return plotille.color(text[:n], fg=lc, no_color=not colour) + text[n:]
+
+    lines = [(lead if r == 0 else " " * len(lead)) + "   ".join(paint(*seg) for seg in segs)
+             for r, segs in enumerate(rows)]
+    for note in notes:
+        lines.extend(textwrap.wrap(note, width=width, initial_indent=" " * len(lead),
+                                   subsequent_indent=" " * (len(lead) + 2),
+                                   break_on_hyphens=False))
+    return lines
+
+
+def terminal_plot(acts: Sequence[Activation], start: float, stop: float, *, width: int,
+                  height: int, value: bool = True, deriv: bool = True,
+                  colour: bool = False, panels: Sequence[Panel] | None = None) -> str:
+    """The plot as text: at most `width` columns and `height` lines, legend included."""
+    if width < MIN_WIDTH:
+        raise PlotError(f"--width must be at least {MIN_WIDTH}, got {width}")
+    panels = list(panels) if panels is not None else sample(acts, start, stop, value=value,
+                                                            deriv=deriv)
+    notes = kink_notes(acts, start, stop)
+    legend = _legend(acts, panels, notes, colour, width)
+    # per panel: the axis label line and the top tick line; the last panel has 2 x-axis lines
+    fixed = 2 * len(panels) + 2 + len(legend)
+    rows_total = height - fixed
+    need = fixed + MIN_ROWS * len(panels)
+    if rows_total < MIN_ROWS * len(panels):
+        raise PlotError(f"--height must be at least {need} for this plot, got {height}")
+    rows = [rows_total // len(panels) + (1 if i < rows_total % len(panels) else 0)
+            for i in range(len(panels))]
+    canvas_w = width - 20
+    while True:
+        parts = []
+        for i, (p, r) in enumerate(zip(panels, rows)):
+            fig = _figure(p, start, stop, canvas_w, r, colour, with_x_axis=i == len(panels) - 1)
+            parts.append(fig.show(legend=False))
+        text_lines = [ln.rstrip() for part in parts for ln in part.splitlines()]
+        widest = max(len(_ANSI.sub("", ln)) for ln in text_lines)
+        if widest <= width or canvas_w <= 10:
+            break
+        canvas_w -= widest - width
+    return "\n".join(text_lines + legend) + "\n"
+
+
+# -- SVG ------------------------------------------------------------------------------------
+
+
+def _nice_ticks(lo: float, hi: float, count: int = 6) -> list[float]:
+    raw = (hi - lo) / count
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step) * step
+    ticks = []
+    t = first
+    while t <= hi + step * 1e-9:
+        ticks.append(0.0 if abs(t) < step * 1e-9 else t)
+        t += step
+    return ticks
+
+
+def _dashes(index: int) -> str:
+    """A dash pattern per function after the first, so overlapping curves stay visible."""
+    patterns = ("", "7 4", "2 3", "10 3 2 3", "4 4")
+    pattern = patterns[index % len(patterns)]
+    return f' stroke-dasharray="{pattern}"' if pattern else ""
+
+
+def svg(acts: Sequence[Activation], start: float, stop: float, panels: Sequence[Panel]) -> str:
+    """A self-contained SVG picture of the panels: axes with ticks, a polyline per curve piece
+    (grouped per curve), kink marks and a legend."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    notes = kink_notes(acts, start, stop)
+    legend = [f"{f.name}{_param_text(f)}   {f.spec.formula}   {f.spec.deriv_formula}" for f in acts]
+    longest = max(len(t) for t in [*legend, *notes])
+    PH, ML, MR, MT, GAP = 260, 70, 24, 30, 58
+    W = max(760, ML + 40 + round(6.5 * longest))
+    legend_h = 22 * (len(acts) + len(notes)) + 20
+    H = MT + len(panels) * (PH + GAP) + legend_h
+    pw = W - ML - MR
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
+           f'viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{W}" height="{H}" fill="white"/>']
+
+    def fx(z: float) -> float:
+        return ML + (z - start) / (stop - start) * pw
+
+    for n, p in enumerate(panels):
+        top = MT + n * (PH + GAP)
+        lo, hi = p.y_range()
+
+        def fy(y: float, lo: float = lo, hi: float = hi, top: float = top) -> float:
+            return top + (hi - y) / (hi - lo) * PH
+
+        out.append(f'<g class="panel" data-name={quoteattr(p.name)}>')
+        out.append(f'<rect x="{ML}" y="{top}" width="{pw}" height="{PH}" fill="none" '
+                   f'stroke="#444"/>')
+        out.append(f'<text x="{ML}" y="{top - 8}" font-weight="bold">{escape(p.name)}</text>')
+        for t in _nice_ticks(lo, hi):
+            y = fy(t)
+            out.append(f'<line x1="{ML - 4}" y1="{y:.2f}" x2="{ML + pw}" y2="{y:.2f}" '
+                       f'stroke="#ddd"/>')
+            out.append(f'<text x="{ML - 6}" y="{y + 4:.2f}" text-anchor="end">'
+                       f'{escape(_num(t))}</text>')
+        for t in _nice_ticks(start, stop):
+            x = fx(t)
+            out.append(f'<line x1="{x:.2f}" y1="{top}" x2="{x:.2f}" y2="{top + PH + 4}" '
+                       f'stroke="#ddd"/>')
+            out.append(f'<text x="{x:.2f}" y="{top + PH + 16}" text-anchor="middle">'
+                       f'{escape(_num(t))}</text>')
+        if lo < 0 < hi:
+            out.append(f'<line x1="{ML}" y1="{fy(0):.2f}" x2="{ML + pw}" y2="{fy(0):.2f}" '
+                       f'stroke="#888"/>')
+        if start < 0 < stop:
+            out.append(f'<line x1="{fx(0):.2f}" y1="{top}" x2="{fx(0):.2f}" y2="{top + PH}" '
+                       f'stroke="#888"/>')
+        out.append(f'<text x="{ML + pw / 2:.2f}" y="{top + PH + 32}" text-anchor="middle" '
+                   f'font-style="italic">z</text>')
+        for c in p.curves:
+            colour = SVG_COLOURS[c.index % len(SVG_COLOURS)]
+            out.append(f'<g class="curve" data-label={quoteattr(c.label + " " + p.name)} '
+                       f'fill="none" stroke="{colour}" stroke-width="1.8"{_dashes(c.index)}>')
+            for zz, yy in c.pieces:
+                pts = " ".join(f"{fx(a):.2f},{fy(b):.2f}" for a, b in zip(zz.tolist(), yy.tolist()))
+                out.append(f'<polyline points="{pts}"/>')
+            out.append("</g>")
+        for zk, yk, i in p.marks:
+            x, y = fx(zk), fy(yk)
+            out.append(f'<path class="kink" d="M{x:.2f},{y - 6:.2f} L{x + 6:.2f},{y:.2f} '
+                       f'L{x:.2f},{y + 6:.2f} L{x - 6:.2f},{y:.2f} Z" '
+                       f'fill="{SVG_COLOURS[i % len(SVG_COLOURS)]}"/>')
+        out.append("</g>")
+    y = MT + len(panels) * (PH + GAP) + 4
+    out.append('<g class="legend">')
+    for i, f in enumerate(acts):
+        colour = SVG_COLOURS[i % len(SVG_COLOURS)]
+        out.append(f'<line x1="{ML}" y1="{y - 4}" x2="{ML + 24}" y2="{y - 4}" stroke="{colour}" '
+                   f'stroke-width="2.5"{_dashes(i)}/>')
+        out.append(f'<text x="{ML + 32}" y="{y}" xml:space="preserve">{escape(legend[i])}</text>')
+        y += 22
+    for note in notes:
+        out.append(f'<text x="{ML}" y="{y}">{escape(note)}</text>')
+        y += 22
+    out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
