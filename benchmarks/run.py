@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Benchmark actgrad against its baselines: start-up, throughput, peak memory.
+
+Usage:  python benchmarks/run.py [--runs N] [--startup-runs N]
+                                 [--sizes 1e6,1e7] [--quick] [--json]
+
+Method
+------
+* Every command is spawned with subprocess.Popen and reaped with os.wait4();
+  wall time is perf_counter around spawn..reap.
+* Peak memory (max RSS) of one child: getrusage(RUSAGE_CHILDREN) is a max over
+  *all* children so far, so it is not used.  os.wait4()'s ru_maxrss is
+  per-child but on Linux it is inflated by the spawner: exec() folds the
+  pre-exec address space (this Python's, via vfork/fork) into the child's
+  maxrss, so even `true` reports this script's own peak RSS.  Hence, for the
+  throughput runs, each command is wrapped in GNU ``/usr/bin/time -f %M``
+  (a ~1 MiB C program whose forked child starts small; it adds ~1 ms of wall
+  time, the same for every command) when it works; else os.wait4's ru_maxrss
+  is used and the floor it implies (this script's own peak RSS) is printed.
+* Start-up: ``actgrad deriv sigmoid 0`` vs ``python -c "import numpy"`` with
+  the same interpreter (sys.executable), one warm-up each, then N runs
+  alternating between the two; median wall time, ratio actgrad/numpy.
+* Throughput: input files are generated in a TemporaryDirectory (one value per
+  line: a few specials such as 0 and 1e-300, then seeded uniform [-20, 20]
+  written with repr).  Each command reads the file on stdin and writes to a
+  file in the same directory (so output formatting really happens), median
+  wall time over --runs runs.  Commands: actgrad ``deriv sigmoid``, awk
+  (mawk, else gawk, else awk) computing s*(1-s) with %.17g, and a naive
+  numpy script (loadtxt / savetxt) on the same interpreter.  Ratios are wall
+  time relative to awk.  Cheap correctness check: the output line count must
+  equal the input line count.
+* Memory: the maximum peak RSS over the throughput runs, per command and size.
+* The environment is passed through unchanged; whether OPENBLAS_CORETYPE /
+  OPENBLAS_L2_SIZE are set is printed, as they can affect numpy.
+
+actgrad is run as ``<dir of sys.executable>/actgrad`` if that exists, else
+``sys.executable -m actgrad``; the env var ACTGRAD_CMD (a space-separated
+command prefix) overrides both, e.g. ACTGRAD_CMD="python /tmp/fake.py".
+
+Targets are informational: the script exits 0 unless a command fails to run
+(non-zero exit) or actgrad's output has the wrong number of lines.
+"""
+import argparse
+import json
+import os
+import random
+import resource
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+STARTUP_TARGET = 1.5   # actgrad start-up <= 1.5x `import numpy`
+AWK_TARGET = 2.0       # actgrad wall time <= 2.0x awk, at 1e7 values
+AWK_TARGET_SIZE = 10**7
+MEM_TARGET_MIB = 64    # peak RSS < 64 MiB (at 1e7 values; checked at all sizes)
+FLAT_TARGET = 1.25     # peak RSS at largest size <= 1.25x that at smallest
+
+AWK_PROG = '{s=1/(1+exp(-$1)); printf "%.17g\\n", s*(1-s)}'
+NUMPY_PROG = ("import sys, numpy as np; x = np.loadtxt(sys.stdin); "
+              "s = 1/(1+np.exp(-x)); "
+              "np.savetxt(sys.stdout, s*(1-s), fmt='%.17g')")
+SPECIALS = ["0", "1e-300", "-1e-300", "1", "-1", "20", "-20", "0.5"]
+
+failures = []
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def actgrad_cmd():
+    if os.environ.get("ACTGRAD_CMD"):
+        return shlex.split(os.environ["ACTGRAD_CMD"])
+    exe = os.path.join(os.path.dirname(sys.executable), "actgrad")
+    if os.access(exe, os.X_OK):
+        return [exe]
+    return [sys.executable, "-m", "actgrad"]
+
+
+def find_awk():
+    for name in ("mawk", "gawk", "awk"):
+        path = shutil.which(name)
+        if path:
+            return name, path
+    return None, None
+
+
+def gnu_time():
+    """'/usr/bin/time' if it is GNU time (supports -f %M -o FILE), else None."""
+    exe = "/usr/bin/time"
+    if not os.access(exe, os.X_OK):
+        return None
+    with tempfile.NamedTemporaryFile("r") as f:
+        r = subprocess.run([exe, "-f", "%M", "-o", f.name, "true"],
+                           capture_output=True)
+        ok = r.returncode == 0 and f.read().strip().isdigit()
+    return exe if ok else None
+
+
+TIME = gnu_time()
+
+
+def run(cmd, stdin=None, stdout=None, rss=False):
+    """Run cmd once; return (wall seconds, max RSS KiB) or None on failure.
+
+    With rss=True and GNU time available, cmd runs under /usr/bin/time and its
+    figure is used; otherwise the RSS is os.wait4's (see module docstring).
+    """
+    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
+    fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
+    with tempfile.NamedTemporaryFile() as ferr, \
+            tempfile.NamedTemporaryFile("r") as frss:
+        full = [TIME, "-f", "%M", "-o", frss.name, "--"] + cmd if rss and TIME else cmd
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.Popen(full, stdin=fin, stdout=fout, stderr=ferr)
+        except OSError as e:             # e.g. command not found
+            failures.append(f"{shlex.join(cmd)}: {e}")
+            log(f"FAILED: {shlex.join(cmd)}: {e}")
+            return None
+        finally:
+            for f in (fin, fout):
+                if f is not subprocess.DEVNULL:
+                    f.close()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            ferr.seek(0)
+            err = ferr.read().decode(errors="replace")[-1500:]
+            failures.append(f"{shlex.join(cmd)}: exit {p.returncode}")
+            log(f"FAILED (exit {p.returncode}): {shlex.join(cmd)}\n{err}")
+            return None
+        maxrss = int(frss.read().split()[-1]) if full is not cmd else ru.ru_maxrss
+    return wall, maxrss
+
+
+def count_lines(path):
+    n = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            n += block.count(b"\n")
+    return n
+
+
+def make_input(path, n, seed=12345):
+    rnd = random.Random(seed)
+    with open(path, "w") as f:
+        head = SPECIALS[:n]
+        if head:
+            f.write("\n".join(head) + "\n")
+        left = n - len(head)
+        while left > 0:
+            k = min(left, 10_000)  # small chunks: keep our own RSS low
+            f.write("\n".join([repr(rnd.uniform(-20, 20)) for _ in range(k)]))
+            f.write("\n")
+            left -= k
+
+
+def verdict(ok):
+    return "-" if ok is None else ("pass" if ok else "FAIL")
+
+
+def bench_startup(actgrad, runs):
+    cmds = {"actgrad deriv sigmoid 0": actgrad + ["deriv", "sigmoid", "0"],
+            "python -c 'import numpy'": [sys.executable, "-c", "import numpy"]}
+    times = {k: [] for k in cmds}
+    for i in range(runs + 1):            # first round is a warm-up
+        for k, cmd in cmds.items():
+            if times[k] is None:
+                continue
+            r = run(cmd)
+            if r is None:
+                times[k] = None
+            elif i > 0:
+                times[k].append(r[0])
+    med = {k: statistics.median(v) if v else None for k, v in times.items()}
+    a, b = med.values()
+    ratio = a / b if a and b else None
+    return {"runs": runs, "actgrad_s": a, "numpy_import_s": b, "ratio": ratio,
+            "target": STARTUP_TARGET,
+            "pass": None if ratio is None else ratio <= STARTUP_TARGET}
+
+
+def bench_size(tmp, n, runs, cmds):
+    inp, out = os.path.join(tmp, f"in_{n}.txt"), os.path.join(tmp, "out.txt")
+    log(f"generating {n} values ...")
+    make_input(inp, n)
+    res = {}
+    for name, cmd in cmds.items():
+        log(f"  {name} x{runs} on {n} values ...")
+        walls, rss, lines = [], [], None
+        for _ in range(runs):
+            r = run(cmd, stdin=inp, stdout=out, rss=True)
+            if r is None:
+                walls = None
+                break
+            walls.append(r[0])
+            rss.append(r[1])
+            lines = count_lines(out)
+        med = statistics.median(walls) if walls else None
+        res[name] = {"median_s": med, "values_per_s": n / med if med else None,
+                     "max_rss_mib": max(rss) / 1024 if walls else None,
+                     "out_lines": lines, "lines_ok": lines == n}
+        if name == "actgrad" and walls and lines != n:
+            failures.append(f"actgrad printed {lines} lines for {n} inputs")
+    os.remove(inp)
+    base = res.get("awk", {}).get("median_s")
+    for name, r in res.items():
+        r["ratio_vs_awk"] = r["median_s"] / base if base and r["median_s"] else None
+    a = res["actgrad"]
+    a["target_ratio"] = AWK_TARGET if n >= AWK_TARGET_SIZE else None
+    a["pass_ratio"] = (a["ratio_vs_awk"] <= AWK_TARGET
+                       if a["target_ratio"] and a["ratio_vs_awk"] else None)
+    a["pass_mem"] = (a["max_rss_mib"] < MEM_TARGET_MIB
+                     if a["max_rss_mib"] is not None else None)
+    return res
+
+
+def fmt(x, spec, unit=""):
+    return "-" if x is None else format(x, spec) + unit
+
+
+def table(title, header, rows):
+    w = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w[i]) for i, c in enumerate(r)).rstrip()
+    print(f"\n{title}\n" + line(header) + "\n" + line(["-" * x for x in w]))
+    for r in rows:
+        print(line(r))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, help="throughput runs per command (3)")
+    ap.add_argument("--startup-runs", type=int, help="start-up runs (15)")
+    ap.add_argument("--sizes", help="comma-separated value counts (1e6,1e7)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: sizes 1e4,1e5, 5 start-up runs")
+    ap.add_argument("--json", action="store_true", help="print JSON only")
+    args = ap.parse_args()
+    sizes = args.sizes or ("1e4,1e5" if args.quick else "1e6,1e7")
+    sizes = [int(float(s)) for s in sizes.split(",")]
+    runs = args.runs or 3
+    srun = args.startup_runs or (5 if args.quick else 15)
+
+    actgrad = actgrad_cmd()
+    awk_name, awk_path = find_awk()
+    env = {"python": sys.executable, "actgrad": shlex.join(actgrad),
+           "awk": awk_path or "none found: awk baseline skipped",
+           **{v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}}
+    cmds = {"actgrad": actgrad + ["deriv", "sigmoid"]}
+    if awk_path:
+        cmds["awk"] = [awk_path, AWK_PROG]
+    else:
+        log("no mawk/gawk/awk found: awk baseline skipped")
+    cmds["numpy"] = [sys.executable, "-c", NUMPY_PROG]
+
+    log(f"start-up: {srun} runs each ...")
+    startup = bench_startup(actgrad, srun)
+    with tempfile.TemporaryDirectory(prefix="actgrad-bench-") as tmp:
+        through = {n: bench_size(tmp, n, runs, cmds) for n in sizes}
+    if TIME:
+        env["rss_method"] = f"{TIME} -f %M"
+    else:
+        floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        env["rss_method"] = f"os.wait4 ru_maxrss (floor: this script's {floor:.1f} MiB)"
+    flat = None
+    if len(sizes) > 1:
+        lo, hi = (through[n]["actgrad"]["max_rss_mib"] for n in (min(sizes), max(sizes)))
+        flat = {"small": min(sizes), "large": max(sizes),
+                "ratio": hi / lo if lo and hi else None, "target": FLAT_TARGET}
+        flat["pass"] = flat["ratio"] <= FLAT_TARGET if flat["ratio"] else None
+
+    if args.json:
+        print(json.dumps({"env": env, "startup": startup,
+                          "throughput": {str(n): r for n, r in through.items()},
+                          "memory_flat": flat, "failures": failures}, indent=2))
+        return 1 if failures else 0
+
+    print("environment:")
+    for k, v in env.items():
+        print(f"  {k:18} {v if v is not None else '(not set)'}")
+    if awk_name and awk_name != "mawk":
+        print(f"  (mawk not found: using {awk_name})")
+
+    hdr = ["what", "median time", "values/s", "ratio", "target", "pass/fail"]
+    s = startup
+    table(f"1. start-up (median of {srun} runs, wall)", hdr, [
+        ["actgrad deriv sigmoid 0", fmt(s["actgrad_s"] and s["actgrad_s"] * 1e3, ".1f", " ms"),
+         "-", fmt(s["ratio"], ".2f", "x"), f"<= {STARTUP_TARGET}x", verdict(s["pass"])],
+        ["python -c 'import numpy'", fmt(s["numpy_import_s"] and s["numpy_import_s"] * 1e3, ".1f", " ms"),
+         "-", "1.00x", "", ""]])
+
+    rows, mrows = [], []
+    for n, res in through.items():
+        for name, r in res.items():
+            label = f"{name} @ {n:.0e}" if name != "awk" else f"{awk_name} @ {n:.0e}"
+            a = name == "actgrad"
+            tgt = a and r["target_ratio"]
+            rows.append([label, fmt(r["median_s"], ".3f", " s"),
+                         fmt(r["values_per_s"], ".3g"), fmt(r["ratio_vs_awk"], ".2f", "x"),
+                         f"<= {AWK_TARGET}x" if tgt else "", verdict(r["pass_ratio"]) if tgt else "",
+                         "-" if r["median_s"] is None else "ok" if r["lines_ok"] else f"BAD ({r['out_lines']})"])
+            mrows.append([label, fmt(r["max_rss_mib"], ".1f", " MiB"), "",
+                          f"< {MEM_TARGET_MIB} MiB" if a else "",
+                          verdict(r["pass_mem"]) if a else ""])
+    table(f"2. throughput (median of {runs} runs, wall; ratio = time / {awk_name or 'awk'})",
+          hdr + ["out lines"], rows)
+    if flat:
+        mrows.append([f"actgrad flat {flat['large']:.0e} / {flat['small']:.0e}", "",
+                      fmt(flat["ratio"], ".2f", "x"), f"<= {FLAT_TARGET}x", verdict(flat["pass"])])
+    table(f"3. peak memory (max RSS of each command over {runs} runs; {env['rss_method']})",
+          ["what", "max RSS", "ratio", "target", "pass/fail"], mrows)
+    if failures:
+        print("\nerrors:\n  " + "\n  ".join(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
