@@ -167,6 +167,13 @@ ExactOpt = Annotated[bool, typer.Option(
 DigitsOpt = Annotated[Optional[int], typer.Option(
     "--digits", "-d", metavar="N", show_default=False,
     help="Compute in high precision (mpmath) and print N significant digits (1 to 1000).")]
+InputOpt = Annotated[Optional[str], typer.Option(
+    "--input", "-i", metavar="FILE", show_default=False,
+    help="Read the values from FILE instead of stdin.")]
+ProgressOpt = Annotated[bool, typer.Option(
+    "--progress/--no-progress",
+    help="A progress bar on stderr for long runs over a file (only when stderr is a terminal"
+         " and stdout is not; shown after about a second).")]
 StepOpt = Annotated[float, typer.Option("--step", help="Step h of the central differences (absolute).")]
 
 app = typer.Typer(
@@ -208,23 +215,39 @@ def _activation(name: str, params: Iterable[str] | None) -> registry.Activation:
         raise Fail(str(e)) from None
 
 
-def _input_blocks(values: list[str] | None, on_invalid: str) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
+def _input_blocks(values: list[str] | None, on_invalid: str, input_file: str | None = None,
+                  progress: bool = True) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
     """Blocks of input values, and a function naming where value i of the last block came from."""
-    if values and values != ["-"]:
+    if input_file is not None:
+        if values and values != ["-"]:
+            raise Fail("give values as arguments or with --input, not both")
+        try:
+            source: Any = open(input_file, "rb")  # closed at exit
+        except OSError as e:
+            raise Fail(f"cannot read {input_file}: {e.strerror or e}") from None
+    elif values and values != ["-"]:
         arr = parse_arguments(values)
         return iter([arr]), lambda i: f"argument {i + 1}"
-    if sys.stdin is None:
-        raise Fail("no values given and standard input is closed")
-    if sys.stdin.isatty():
-        sys.stderr.write("actgrad: enter values, one per line or separated by spaces; Ctrl-D to finish\n")
-    reader = ValueReader(sys.stdin.buffer, on_invalid=on_invalid)
+    else:
+        if sys.stdin is None:
+            raise Fail("no values given and standard input is closed")
+        if sys.stdin.isatty():
+            sys.stderr.write("actgrad: enter values, one per line or separated by spaces;"
+                             " Ctrl-D to finish\n")
+        source = sys.stdin.buffer
+    reader = ValueReader(source, on_invalid=on_invalid)
 
     def where(i: int) -> str:
         token, line, col = reader.locate(i)
         return f"line {line}, column {col}"
 
     def blocks() -> Iterator[np.ndarray]:
-        yield from reader
+        if progress:
+            from .render import with_progress
+
+            yield from with_progress(iter(reader), source)
+        else:
+            yield from reader
         if reader.skipped:
             what = "skipped" if on_invalid == "skip" else "written as nan"
             sys.stderr.write(f"actgrad: {reader.skipped} token(s) that are not numbers {what}\n")
@@ -252,8 +275,9 @@ def _exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int
 
 
 def _stream(values: list[str] | None, on_invalid: str, dtype: str, writer: Writer,
-            compute: Callable[[np.ndarray], Any]) -> None:
-    blocks, where = _input_blocks(values, on_invalid)
+            compute: Callable[[np.ndarray], Any], input_file: str | None = None,
+            progress: bool = True) -> None:
+    blocks, where = _input_blocks(values, on_invalid, input_file, progress)
     with writer:
         for block in blocks:
             with np.errstate(over="ignore"):
@@ -280,6 +304,8 @@ def eval_(
     dtype: DTypeOpt = DType.float64,
     exact: ExactOpt = False,
     digits: DigitsOpt = None,
+    input_file: InputOpt = None,
+    progress: ProgressOpt = True,
 ) -> None:
     """Print g(z) for each value, one per line, in shortest round-trip form.
 
@@ -292,7 +318,7 @@ def eval_(
     f = _activation(func, param)
     writer = Writer(fmt.value, ("z", "g"), title=f"{f.name}: {f.spec.formula}")
     _stream(values, on_invalid.value, dtype.value, writer,
-            _exact_compute(f, False, exact, digits, "pytorch") or f)
+            _exact_compute(f, False, exact, digits, "pytorch") or f, input_file, progress)
 
 
 @app.command("deriv", cls=NumberCommand)
@@ -311,6 +337,8 @@ def deriv(
     dtype: DTypeOpt = DType.float64,
     exact: ExactOpt = False,
     digits: DigitsOpt = None,
+    input_file: InputOpt = None,
+    progress: ProgressOpt = True,
 ) -> None:
     """Print g′(z) for each value, computed from z with stable forms.
 
@@ -338,7 +366,8 @@ def deriv(
     else:
         columns, compute = ("z", "dg"), high or (lambda z: f.deriv(z, kink=k))
         title = f"{f.name}: {f.spec.deriv_formula}"
-    _stream(values, on_invalid.value, dtype.value, Writer(fmt.value, columns, title=title), compute)
+    _stream(values, on_invalid.value, dtype.value, Writer(fmt.value, columns, title=title), compute,
+            input_file, progress)
 
 
 def _split_functions(items: list[str]) -> tuple[list[str], list[str]]:
