@@ -6,7 +6,6 @@ to a writer, and turns every error into one line on stderr with a documented exi
 130 interrupted; a closed pipe ends actgrad quietly, as it does cat or awk (SIGPIPE).
 """
 
-from __future__ import annotations
 
 import os
 import re
