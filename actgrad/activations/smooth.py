@@ -1,8 +1,1037 @@
 """Smooth activations (and those smooth but for a kink at 0): ELU family, GELU, SiLU, Mish,
-softplus, softsign, log-sigmoid, tanhshrink, squareplus."""
+softplus, softsign, log-sigmoid, tanhshrink, squareplus.
+
+Every g and g′ here is meant to be within a few ULP (float64) of the true value at every
+float64 input: ±0, subnormals, the tails out to ±1.8e308, ±inf; nan gives nan. The hard
+spots and what is done about them:
+
+- exponential tails: e^t is formed as m·2^k (``special.exp_split``, Cody–Waite reduction of
+  an argument kept as an unevaluated sum hi + lo) and the product with the other factors is
+  rounded once, by ``np.ldexp``, at the end. So silu(−745) = −745·e^−745 is not lost when
+  e^−745 alone rounds to a subnormal, and an argument such as β·z, −z²/2 or the tanh-GELU's
+  2√(2/π)(z + 0.044715z³) (up to ~745 in size, where one rounding of it would cost hundreds
+  of ULP after exponentiation) is carried to ~2^−100 with error-free products.
+- roots of g′ (silu ≈ −1.278, mish ≈ −1.192, gelu ≈ −0.7518, tanh-gelu ≈ −0.7525), where g′
+  is a difference of two nearly equal terms: g′ is rewritten around the root z0 with
+  δ = z − z0 (z − z0_hi is exact by Sterbenz's lemma near the root, then − z0_lo) so that
+  every term has the sign of δ. For silu, 1 + z + e^z = δ + e^z0·expm1(δ) since
+  e^z0 = −1 − z0; mish and tanh-gelu have analogous identities (see their sections).
+  The exact gelu has none (Φ is not elementary): there (Φ(z)/φ(z) + z)/(z − z0) is a
+  polynomial fitted in mpmath (Chebyshev interpolation, error < 1e-19), so g′ =
+  e^(−z²/2)·δ·H(z).
+- cancellations elsewhere: erfc instead of 1 + erf, log1p(e^−|z|), σ(z)σ(−z), expm1,
+  z − tanh z as z³·P(z²) for |z| < 1 (fitted polynomial), squareplus's z + √(z²+b) as
+  b/(√(z²+b) − z) for z < 0.
+
+The constants below (roots and values there as double-double pairs hi, lo, the fitted
+polynomials) were computed with mpmath at 60 digits; the polynomials are in t ∈ [−1, 1]
+(Chebyshev interpolation converted to monomials; "condition" = max Σ|c_k t^k| / |Σ c_k t^k|).
+"""
 
 from __future__ import annotations
 
-from .base import Spec
+import math
+from typing import Any
 
-SPECS: tuple[Spec, ...] = ()
+import numpy as np
+
+from .. import special as sp
+from ..special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
+from .base import Array, Kink, Param, Params, Spec
+
+INF = math.inf
+
+
+def _vec(f):
+    """Run f on a flat float64 copy of z and give the result z's shape."""
+
+    def wrapper(z: Array, p: Params) -> Array:
+        z = np.asarray(z, dtype=np.float64)
+        return np.asarray(f(z.ravel(), p), dtype=np.float64).reshape(z.shape)
+
+    wrapper.__name__ = f.__name__
+    wrapper.__doc__ = f.__doc__
+    return wrapper
+
+
+def _poly(coeffs: tuple[float, ...], t: Array) -> Array:
+    r = np.full_like(t, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        r = r * t + c
+    return r
+
+
+def _poly_dd(coeffs: tuple[float, ...], t: Array) -> tuple[Array, Array]:
+    """Σ coeffs[i]·t^i as a double-double: Horner for the tail, the last step c0 + t·R
+    error-free (for polynomials dominated by c0, this leaves ~0.3 ULP)."""
+    r = _poly(coeffs[1:], t)
+    p, e = two_prod(r, t)
+    s, e2 = two_sum(np.full_like(t, coeffs[0]), p)
+    return sp.fast_two_sum(s, e + e2)
+
+
+def _ldexp_inf(y: Array, k: Array) -> Array:
+    """y·2^k rounded once, ±inf where that overflows, without a warning."""
+    f, e = np.frexp(y)
+    ee = e.astype(np.int64) + k
+    big = ee > 1024
+    return np.where(big, np.copysign(INF, y), np.ldexp(f, np.minimum(ee, 1024)))
+
+
+def _one_plus_sq(e: Array) -> Array:
+    """(1 + e)² for e >= 0 with one rounding (1 + e is split exactly first)."""
+    s, t = two_sum(np.ones_like(e), e)
+    p, q = two_prod(s, s)
+    return p + (q + 2.0 * s * t + t * t)
+
+
+# ---------------------------------------------------------------------------------------
+# ELU, SELU, CELU
+# For z <= 0 these are c·expm1(z/α): expm1 is accurate to 0.5 ULP, the one product adds
+# 0.5. g′ = c·e^(z/α) is subnormal below z ≈ −708α, where e^z would be rounded before the
+# multiplication: there it is ldexp(c·m, k) with e^z = m·2^k. CELU divides by α: q = z/α
+# is rounded, and e^q would carry that error times |q| (up to ~350 ULP); the exact remainder
+# z − q·α (an error-free product) gives the correction d = (z − q·α)/α, e^(q + d).
+
+
+def _exp_tail_scaled(c: float, z: Array) -> Array:
+    """c·e^z for z <= 0 (|c| finite), rounded once; z clipped to >= −2000 here."""
+    m, k = exp_split(np.maximum(z, -2000.0))
+    return np.ldexp((0.5 * c) * m, k + 1)
+
+
+def elu(z: Array, p: Params) -> Array:
+    """elu(z) = z for z > 0, α·(e^z − 1) for z <= 0"""
+    a = p["alpha"]
+    neg = a * np.expm1(np.minimum(z, 0.0))
+    return np.where(z > 0, z, neg)
+
+
+def elu_deriv(z: Array, p: Params) -> Array:
+    """elu′(z) = 1 for z > 0, α·e^z for z < 0"""
+    a = p["alpha"]
+    return np.where(z > 0, 1.0, _exp_tail_scaled(a, np.minimum(z, 0.0)))
+
+
+def _elu_from_a(a: Array, p: Params) -> Array:
+    return np.where(a > 0, 1.0, np.where(a > 0, 0.0, a) + p["alpha"])
+
+
+def _elu_why_not(p: Params) -> str | None:
+    if p["alpha"] > 0:
+        return None
+    return ("with alpha <= 0 an output a >= 0 comes from both sides of 0, "
+            "so g′ is not a function of a")
+
+
+def _elu_kinks(p: Params) -> tuple[Kink, ...]:
+    a = p["alpha"]
+    if a == 1.0:
+        return ()
+    return (Kink(0.0, left=a, right=1.0, pytorch="left", jax="left"),)
+
+
+# SELU: scale λ and α as PyTorch (and JAX) write them; λ·α is kept as a double-double.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA_STR = "1.6732632423543772848170429916717"
+SELU_SCALE_STR = "1.0507009873554804934193349852946"
+_SELU_SCALE_LO = 3.9874847667154144e-17  # decimal λ − float λ (checked by the tests)
+_SELU_SA = (1.7580993408473768, 1.41535193800845e-17)  # λ·α of the decimal constants
+
+
+def _scale_big(c: tuple[float, float], z: Array) -> Array:
+    """(c_hi + c_lo)·z with c ≈ 1, rounded once, ±inf on overflow, no warning."""
+    half = 0.5 * z  # exact for |z| >= 2^-1021, where it is used
+    y = c[0] * half + c[1] * half
+    big = np.abs(y) >= 2.0**1023
+    return np.where(big, np.copysign(INF, y), 2.0 * np.where(big, 0.0, y))
+
+
+def selu(z: Array, p: Params) -> Array:
+    """selu(z) = λ·z for z > 0, λ·α·(e^z − 1) for z <= 0"""
+    e = np.expm1(np.minimum(z, 0.0))
+    neg = _SELU_SA[0] * e + _SELU_SA[1] * e
+    lam = (SELU_SCALE, _SELU_SCALE_LO)
+    small = np.abs(z) < 2.0**1000
+    zs = np.where(small, z, 0.0)
+    pos = np.where(small, lam[0] * zs + lam[1] * zs, _scale_big(lam, np.where(small, 1.0, z)))
+    return np.where(z > 0, pos, neg)
+
+
+def selu_deriv(z: Array, p: Params) -> Array:
+    """selu′(z) = λ for z > 0, λ·α·e^z for z < 0"""
+    zc = np.maximum(np.minimum(z, 0.0), -2000.0)
+    m, k = exp_split(zc)
+    neg = np.ldexp(_SELU_SA[0] * m + _SELU_SA[1] * m, k)
+    return np.where(z > 0, SELU_SCALE, neg)
+
+
+def _selu_from_a(a: Array, p: Params) -> Array:
+    return np.where(a > 0, SELU_SCALE, (a + _SELU_SA[0]) + _SELU_SA[1])
+
+
+def _celu_q(z: Array, alpha: float) -> tuple[Array, Array]:
+    """q + d = z/α to ~2^-100 relative, for z <= 0 clipped so that |q| <= 1500."""
+    q = z / alpha
+    fa, ea = math.frexp(alpha)  # α = fa·2^ea, |fa| in [0.5, 1)
+    zs = np.ldexp(z, -ea)  # z/2^ea: |zs| <= 1500·|fa|·... no overflow
+    ph, pl = two_prod(q, fa)
+    d = ((zs - ph) - pl) / fa
+    return q, d
+
+
+def _celu_clip(z: Array, alpha: float) -> Array:
+    lim = -1500.0 * abs(alpha)  # may be −inf for a huge α: no clipping needed then
+    return np.maximum(np.minimum(z, 0.0), lim)
+
+
+def celu(z: Array, p: Params) -> Array:
+    """celu(z) = z for z > 0, α·(e^(z/α) − 1) for z <= 0"""
+    a = p["alpha"]
+    zc = _celu_clip(z, a)
+    q, d = _celu_q(zc, a)
+    if a > 0:
+        neg = a * (np.expm1(q) + d * np.exp(q))
+    else:  # q >= 0: α·expm1(q) → −∞ as z → −∞ (and overflows already for q <= 50 if |α|
+        # is huge)
+        qs = np.minimum(q, 50.0)
+        fa, ea = math.frexp(a)
+        near = _ldexp_inf(fa * (np.expm1(qs) + d * np.exp(qs)), np.full(q.shape, ea))
+        m, k = exp_split(np.maximum(q, 50.0), d)
+        far = -_ldexp_inf(abs(a) * 0.5 * m, k + 1)
+        neg = np.where(q <= 50.0, near, far)
+        # z beyond the clipping point: certainly an overflow (|α|·e^1500 > max)
+        neg = np.where(z < zc, -INF, neg)
+    tiny = np.abs(q) < 2.0**-60  # α·expm1(z/α) rounds to z
+    neg = np.where(tiny, zc, neg)
+    return np.where(z > 0, z, neg)
+
+
+def celu_deriv(z: Array, p: Params) -> Array:
+    """celu′(z) = 1 for z > 0, e^(z/α) for z < 0"""
+    a = p["alpha"]
+    zc = _celu_clip(z, a)
+    q, d = _celu_q(zc, a)
+    m, k = exp_split(q, d)
+    neg = _ldexp_inf(m, k) if a < 0 else np.ldexp(m, k)
+    if a < 0:
+        neg = np.where(z < zc, INF, neg)
+    return np.where(z > 0, 1.0, neg)
+
+
+def _celu_from_a(a: Array, p: Params) -> Array:
+    # 1 + a/α; a/α = ((a/2)/f_α)·2^(1 − e_α) so that a huge quotient is inf without a warning
+    fa, ea = math.frexp(p["alpha"])
+    an = np.where(a > 0, 0.0, a)
+    q = _ldexp_inf((0.5 * an) / fa, np.full(an.shape, 1 - ea))
+    return np.where(a > 0, 1.0, 1.0 + q)
+
+
+def _celu_range(p: Params) -> tuple[float, float]:
+    a = p["alpha"]
+    return (-a, INF) if a > 0 else (-INF, INF)
+
+
+# ---------------------------------------------------------------------------------------
+# GELU (exact): g = z·Φ(z), g′ = Φ(z) + z·φ(z), Φ(z) = erfc(−z/√2)/2, φ(z) = e^(−z²/2)/√(2π).
+# e^(−z²/2) is always formed from z·z as an exact double-double (the rounding of z/√2
+# would be amplified 2x² times by erfc). Three regions:
+#   |z| < 2:  Φ(z) = e^(−z²/2)·F(|z|)/2 (z <= 0) or 1 − that (z > 0), with
+#             F(w) = erfcx(w/√2) a fitted polynomial;
+#             g′ = e^(−z²/2)·(z − z0)·H(z) for z < 0, H fitted (the root z0 ≈ −0.7518 is
+#             a factor, so there is no cancellation), Φ + zφ (both positive) for z >= 0;
+#   z <= −2:  g = −e^(−z²/2 + L − ln √2) with L = log(x·erfcx(x)) (fdlibm's R/S − 0.5625),
+#             one exponential of an argument kept to ~2^-100, rounded once (subnormal
+#             from z ≈ −37.5, 0 below −38.6); g′ = −|z|·φ(z)·(1 − √π·e^L/z²);
+#   z >= 2:   Φ = 1 − e^(−z²/2)·erfcx(x)/2, g′ = Φ + zφ.
+_GELU_F_LO = (
+    0.6992376694407961, -0.22413286304123364, 0.05938810079994531,
+    -0.013728730186774027, 0.002853710663323205, -0.000543750976172563,
+    9.624832029794662e-05, -1.5982237709632462e-05, 2.508315080861101e-06,
+    -3.742756293369303e-07, 5.33509863861869e-08, -7.2937399498103065e-09,
+    9.595257256894643e-10, -1.2181479095441914e-10, 1.4959487045958242e-11,
+    -1.7781970287895958e-12, 2.0563151893993587e-13, -2.4488795796935727e-14,
+    2.676635443632435e-15,
+)
+_GELU_F_HI = (
+    0.4115613339547894, -0.09027127993534065, 0.01759343676859593,
+    -0.003124247469129404, 0.0005137933975754844, -7.914336382014798e-05,
+    1.1515137754774094e-05, -1.5927839484184531e-06, 2.1052455977156388e-07,
+    -2.6700285270558757e-08, 3.2605923125590515e-09, -3.8451150626822167e-10,
+    4.389752364947147e-11, -4.861976874785875e-12, 5.229401943149436e-13,
+    -5.4816152023288845e-14, 5.858106407856197e-15, -5.833974687387384e-16,
+)
+_GELU_H = (
+    0.5534218296402699, 0.06895639111999385, 0.027594704198278554, 0.010108808349701867,
+    0.0034383334622438764, 0.0010970131961427676, 0.00033086422092117295,
+    9.490521405340612e-05, 2.601631677379119e-05, 6.843106008834174e-06,
+    1.7328643118292594e-06, 4.236550095691345e-07, 1.0024361209842261e-07,
+    2.3004727770882146e-08, 5.129583970667149e-09, 1.1132892777163556e-09,
+    2.357851854503235e-10, 4.8673999661032346e-11, 9.612627881904693e-12,
+    1.900123258068227e-12, 4.543735007257338e-13, 8.542372618221952e-14,
+)
+# _GELU_F_LO: F(w) = erfcx(w/√2) on w ∈ [0, 1], t = 2w − 1, degree 18, fit error 1.9e-21,
+#   condition 1.9; _GELU_F_HI: the same on [1, 2], t = 2w − 3, degree 17, 1.2e-21, 1.6;
+# _GELU_H: H(z) = (Φ(z)/φ(z) + z)/((z − z0)·√(2π)) on z ∈ [−2, 0], t = z + 1, degree 21,
+#   fit error 1.4e-20, condition 1.3.
+GELU_Z0 = (-0.7517915246935645, 1.4956759177009883e-17)
+_LN_SQRT_2PI = (0.9189385332046728, -3.8782941580672414e-17)
+_C_TAIL = (-0.9090735902799727, 4.391591716202633e-17)  # −0.5625 − ln √2
+_C_Q = (0.009864942924700087, -7.119484657650817e-20)  # −0.5625 + ln √π
+_INV_SQRT2 = 0.7071067811865476
+GELU_MIN = -0.16997120747990369  # g(z0) = −0.169971207479903661…, rounded down
+GELU_TANH_MIN = -0.1700407505712541  # rounded down
+
+
+def _exp_half_sq(z: Array, c: tuple[float, float] = (0.0, 0.0), extra: Array | float = 0.0):
+    """e^(−z²/2 + c + extra) = m·2^k, the argument carried as a double-double
+    (|z| <= 40 here; `extra` is an O(1) addend)."""
+    pz, ez = two_prod(z, z)
+    a, b = two_sum(-0.5 * pz, np.full_like(z, c[0]))
+    a, b2 = two_sum(a, np.asarray(extra, dtype=np.float64) + 0.0 * z)
+    return exp_split(a, b + b2 + (c[1] - 0.5 * ez))
+
+
+def _gelu_F(w: Array) -> tuple[Array, Array]:
+    """erfcx(w/√2) for 0 <= w < 2, as a double-double."""
+    lo = w < 1.0
+    a = _poly_dd(_GELU_F_LO, 2.0 * w - 1.0)
+    b = _poly_dd(_GELU_F_HI, 2.0 * w - 3.0)
+    return np.where(lo, a[0], b[0]), np.where(lo, a[1], b[1])
+
+
+def _gelu_exact(z: Array, want_g: bool) -> Array:
+    out = np.full(z.shape, np.nan)
+    mid = np.abs(z) < 2.0
+    hi = z >= 2.0
+    lo = z <= -2.0
+    if mid.any():
+        zm = z[mid]
+        m, k = _exp_half_sq(zm)
+        # Φ(−|z|) = e^(−z²/2)·F(|z|)/2 in [0.02, 0.5], as a double-double (k is 0..−3)
+        sc = np.ldexp(0.5, k)
+        q = dd_mul(dd(m * sc), _gelu_F(np.abs(zm)))
+        one_minus = dd_add(dd(np.ones_like(zm)), (-q[0], -q[1]))
+        phi = (np.where(zm > 0, one_minus[0], q[0]), np.where(zm > 0, one_minus[1], q[1]))
+        if want_g:
+            out[mid] = dd_val(dd_mul(dd(zm), phi))
+        else:
+            m2, k2 = _exp_half_sq(zm, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
+            pos = dd_val(dd_add(phi, two_prod(zm, np.ldexp(m2, k2))))
+            delta = sp.two_sum(zm - GELU_Z0[0], np.full_like(zm, -GELU_Z0[1]))
+            hz = _poly_dd(_GELU_H, zm + 1.0)
+            neg = np.ldexp(dd_val(dd_mul(dd(m), dd_mul(delta, hz))), k)
+            out[mid] = np.where(zm >= 0, pos, neg)
+    if hi.any():
+        zh = np.minimum(z[hi], 40.0)
+        m, k = _exp_half_sq(zh)
+        q = np.ldexp(m * sp.erfcx_big(zh * _INV_SQRT2), k - 1)
+        phi = 1.0 - q
+        if want_g:
+            out[hi] = z[hi] * phi
+        else:
+            m2, k2 = _exp_half_sq(zh, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
+            out[hi] = phi + zh * np.ldexp(m2, k2)
+    if lo.any():
+        zl = np.maximum(z[lo], -40.0)
+        rs = sp.erfc_rs(-zl * _INV_SQRT2)  # R/S of fdlibm: L = R/S − 0.5625
+        if want_g:
+            m, k = _exp_half_sq(zl, _C_TAIL, rs)
+            out[lo] = -np.ldexp(m, k)
+        else:
+            mq, kq = exp_split(rs + _C_Q[0], _C_Q[1] + 0.0 * rs)
+            qq = np.ldexp(mq, kq) / (zl * zl)  # √π·e^L/z²
+            m2, k2 = _exp_half_sq(zl, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
+            b = dd_add(dd(np.ones_like(zl)), (-qq, np.zeros_like(qq)))
+            out[lo] = np.ldexp(dd_val(dd_mul(two_prod(zl, m2), b)), k2)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# GELU, tanh approximation: g = z/2·(1 + tanh(u)), u = √(2/π)·(z + 0.044715z³), written
+# as g = z·σ(v) with v = 2u (1 + tanh(u) = 2σ(2u) does not cancel for u < 0), and
+# g′ = σ(v) + z·v′·σ(v)σ(−v), v′ = 2√(2/π)(1 + 3·0.044715z²). v is carried as a
+# double-double (|v| reaches ~745 before g underflows: one rounding of v would cost
+# hundreds of ULP); for |z| > 40, σ(v) is 0 or 1 exactly, and v is not formed (z³ would
+# overflow for huge z, and v′·σσ′ would be inf·0). For z < 0, g′ = e^v·H/(1 + e^v)² with
+# H = 1 + e^v + z·v′, which vanishes at z0 ≈ −0.7525; with δ = z − z0 and
+# Q = z² + z·z0 + z0², H = e^v0·expm1(2cδ(1 + kQ)) + 2cδ(1 + 3kQ): both terms have the sign
+# of δ (c = √(2/π), k = 0.044715 exactly as decimals, v0 = v(z0)).
+GT_Z0 = (-0.7524614220710163, 3.635560509207687e-17)
+_GT_E0 = (0.29195521191476714, -8.582607951729513e-18)  # e^v(z0)
+_GT_2C = (1.5957691216057308, -9.96930880911092e-17)  # 2√(2/π)
+_GT_K = (0.044715, 2.1960211427085595e-18)  # the decimal 0.044715
+
+
+def _gt_v(z: Array) -> tuple[Array, Array]:
+    """v = 2√(2/π)·z·(1 + 0.044715z²) as hi + lo, for |z| <= 40."""
+    pz, ez = two_prod(z, z)
+    q, qe = two_prod(np.full_like(z, _GT_K[0]), pz)
+    qe = qe + (_GT_K[0] * ez + _GT_K[1] * pz)
+    w, we = two_sum(np.ones_like(z), q)
+    we = we + qe
+    s, se = two_prod(z, w)
+    se = se + z * we
+    v, ve = two_prod(np.full_like(z, _GT_2C[0]), s)
+    ve = ve + (_GT_2C[0] * se + _GT_2C[1] * s)
+    return sp.fast_two_sum(v, ve)
+
+
+_GT_3K = (0.134145, 1.3526957332032908e-17)  # 3·0.044715
+
+
+def _gelu_tanh(z: Array, want_g: bool) -> Array:
+    zc = np.clip(z, -40.0, 40.0)
+    vh, vl = _gt_v(zc)
+    neg = zc < 0
+    # e^(−|v|) = m·2^k
+    m, k = exp_split(np.where(neg, vh, -vh), np.where(neg, vl, -vl))
+    e = np.ldexp(m, k)
+    one_e = two_sum(np.ones_like(e), e)
+    if want_g:
+        gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(dd(zc), one_e))), k)
+        gpos = dd_val(dd_div(dd(zc), one_e))
+        return np.where(neg, gneg, np.where(z > 40.0, z, gpos))
+    d2 = dd_mul(one_e, one_e)
+    # v′ = 2c(1 + 3k·z²), z·v′
+    zz = two_prod(zc, zc)
+    vp = dd_mul(_GT_2C, dd_add(dd(np.ones_like(zc)), dd_mul(_GT_3K, zz)))
+    zvp = dd_mul(dd(zc), vp)
+    pos = dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
+    # z < 0: H = 1 + e^v + z·v′
+    zw = np.clip(zc, -3.0, 0.0)
+    delta = sp.two_sum(zw - GT_Z0[0], np.full_like(zw, -GT_Z0[1]))
+    u = dd_mul(_GT_2C, delta)  # 2cδ
+    qz = zw * zw + zw * GT_Z0[0] + GT_Z0[0] * GT_Z0[0]
+    kq = _GT_K[0] * qz
+    a = dd_val(u) * (1.0 + kq)
+    em = np.expm1(a)
+    h_win = dd_add(dd_mul(_GT_E0, dd(em)), dd_mul(u, sp.two_sum(np.ones_like(zw), 3.0 * kq)))
+    h_far = dd_add(one_e, zvp)
+    win = (zc >= 2.0 * GT_Z0[0]) & (zc <= 0.5 * GT_Z0[0])  # z − z0_hi exact (Sterbenz)
+    h = (np.where(win, h_win[0], h_far[0]), np.where(win, h_win[1], h_far[1]))
+    gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
+    return np.where(neg, gneg, pos)
+
+
+# ---------------------------------------------------------------------------------------
+# SiLU (swish) and Mish. With e = e^z for z < 0 (as m·2^k, so the tails, subnormal from
+# z ≈ −708 while g is so only from z ≈ −745 − log|z|, are rounded once) and e = e^−z for
+# z >= 0, nothing overflows and:
+#   silu  = z·e/(1 + e) (z < 0),  z/(1 + e) (z >= 0)
+#   silu′ = e·(1 + z + e)/(1 + e)² (z < 0),  (1 + e + z·e)/(1 + e)² (z >= 0)
+#   mish  = z·e(e + 2)/(e(e + 2) + 2) (z < 0),  z·(1 + 2e)/(1 + 2e + 2e²) (z >= 0)
+#   mish′ = e·F/w² with w = e² + 2e + 2, F = 4(1 + z)(1 + e) + e(e² + 4e + 2) (z < 0),
+#           ((1 + 2e)·D + 4z·e²(1 + e))/D² with D = 1 + 2e + 2e² (z >= 0).
+# Near the roots of g′ (1 + z + e^z = 0, F = 0) write z = z0 + δ, M = expm1(δ), e0 = e^z0:
+#   1 + z + e^z = δ + e0·M   (as e0 = −1 − z0)
+#   F = 4δ(1 + e) + M·(C + M·(3e0³ + 4e0² + e0³M)),  C = 4(1 + z0)e0 + 3e0³ + 8e0² + 2e0
+# where every term has the sign of δ; used on −3 <= z < 0.
+SILU_Z0 = (-1.2784645427610737, -1.0946994183093437e-16)
+_SILU_E0 = (0.2784645427610738, -1.5523606315812798e-18)
+SILU_MIN = -0.27846454276107385  # = 1 + z0, rounded down
+MISH_Z0 = (-1.1924312145154952, -4.8484829848031044e-17)
+_MISH_E0 = 0.3034825352815289
+_MISH_C = (1.194033938963939, -1.9850981051751388e-17)
+_MISH_C2 = 3.0 * _MISH_E0**3 + 4.0 * _MISH_E0**2
+_MISH_C3 = _MISH_E0**3
+MISH_MIN = -0.30884341301725049  # rounded down
+
+
+def _neg_exp(z: Array) -> tuple[Array, Array, Array, Array]:
+    """For the z < 0 branch: zc = max(z, −2000) clipped to <= 0, e^zc = m·2^k, and e."""
+    zc = np.clip(z, -2000.0, 0.0)
+    m, k = exp_split(zc)
+    return zc, m, k, np.ldexp(m, k)
+
+
+def _delta_dd(z: Array, z0: tuple[float, float]) -> tuple[Array, Array]:
+    """z − z0 as a double-double (z − z0_hi is exact near the root)."""
+    return sp.two_sum(z - z0[0], np.full_like(z, -z0[1]))
+
+
+def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]) -> Array:
+    """m·num/den·2^k with one rounding of the double-double quotient, then ldexp."""
+    return np.ldexp(dd_val(dd_mul(dd(m), dd_div(num, den))), k)
+
+
+def silu(z: Array, p: Params) -> Array:
+    """silu(z) = z·σ(z) = z / (1 + e^−z)"""
+    zc, m, k, e = _neg_exp(z)
+    neg = _tail(m, k, dd(zc), two_sum(np.ones_like(e), e))
+    zp = np.minimum(np.maximum(z, 0.0), 1e300)
+    ep = np.exp(-zp)
+    pos = dd_val(dd_div(dd(zp), two_sum(np.ones_like(ep), ep)))
+    return np.where(z < 0, neg, np.where(z > 1e300, z, pos))
+
+
+def silu_deriv(z: Array, p: Params) -> Array:
+    """silu′(z) = σ(z)·(1 + z·(1 − σ(z)))"""
+    zc, m, k, e = _neg_exp(z)
+    one_e = two_sum(np.ones_like(e), e)
+    d2 = dd_mul(one_e, one_e)
+    zw = np.maximum(zc, -3.0)
+    delta = _delta_dd(zw, SILU_Z0)
+    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
+    v_far = two_sum(1.0 + zc, e)
+    win = zc >= -3.0
+    v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
+    neg = _tail(m, k, v, d2)
+    zp = np.clip(z, 0.0, 2000.0)
+    ep = np.exp(-zp)
+    one_ep = two_sum(np.ones_like(ep), ep)
+    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), two_sum(np.ones_like(zp), zp)))
+    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    return np.where(z < 0, neg, pos)
+
+
+def mish(z: Array, p: Params) -> Array:
+    """mish(z) = z·tanh(softplus(z))"""
+    zc, m, k, e = _neg_exp(z)
+    e2 = two_sum(e, np.full_like(e, 2.0))
+    den = dd_add(dd_mul(dd(e), e2), dd(np.full_like(e, 2.0)))
+    neg = _tail(m, k, dd_mul(dd(zc), e2), den)
+    zp = np.minimum(np.maximum(z, 0.0), 1000.0)
+    ep = np.exp(-zp)
+    t = 2.0 * ep
+    one_t = two_sum(np.ones_like(t), t)
+    dd_ = dd_add(one_t, two_prod(t, ep))
+    pos = dd_val(dd_div(dd_mul(dd(zp), one_t), dd_))
+    return np.where(z < 0, neg, np.where(z > 1000.0, z, pos))
+
+
+def mish_deriv(z: Array, p: Params) -> Array:
+    """mish′(z) = tanh(sp(z)) + z·σ(z)·sech²(sp(z)), sp = softplus"""
+    zc, m, k, e = _neg_exp(z)
+    e2 = two_sum(e, np.full_like(e, 2.0))
+    w = dd_add(dd_mul(dd(e), e2), dd(np.full_like(e, 2.0)))
+    one_e = two_sum(np.ones_like(e), e)
+    zw = np.maximum(zc, -3.0)
+    delta = _delta_dd(zw, MISH_Z0)
+    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+    inner = dd_add(_MISH_C, dd(mm * (_MISH_C2 + _MISH_C3 * mm)))
+    f_win = dd_add(dd_mul(dd_mul(delta, one_e), dd(np.full_like(e, 4.0))), dd_mul(dd(mm), inner))
+    f_far = dd_add(dd_mul(dd(4.0 * (1.0 + zc)), one_e), dd(e * (e * (e + 4.0) + 2.0)))
+    win = zc >= -3.0
+    f = (np.where(win, f_win[0], f_far[0]), np.where(win, f_win[1], f_far[1]))
+    neg = _tail(m, k, f, dd_mul(w, w))
+    zp = np.clip(z, 0.0, 1000.0)
+    ep = np.exp(-zp)
+    t = 2.0 * ep
+    one_t = two_sum(np.ones_like(t), t)
+    big_d = dd_add(one_t, two_prod(t, ep))
+    one_ep = two_sum(np.ones_like(ep), ep)
+    extra = dd_mul(dd_mul(two_prod(2.0 * zp, t), dd(ep)), one_ep)  # 4z·e²(1 + e)
+    num = dd_add(dd_mul(one_t, big_d), extra)
+    pos = dd_val(dd_div(num, dd_mul(big_d, big_d)))
+    return np.where(z < 0, neg, pos)
+
+
+# ---------------------------------------------------------------------------------------
+# softplus with beta and threshold (PyTorch's parameters): the true function
+# (1/β)·log(1 + e^(βz)) = max(z, 0) + log1p(e^(−β|z|))/β, except that with a finite
+# threshold, z itself where β·z > threshold (PyTorch's linearisation; the switch is at
+# z_t = threshold/β rounded to float64: g jumps by log1p(e^−threshold)/β there).
+# t = β·z is an exact double-double (β = f·2^e with z·2^e scaled exactly), so e^t carries no
+# rounding of βz; below t = −40 (where log1p(e^t) = e^t to double precision) g = e^t/β is
+# ldexp'd once: with β < 1 it stays above the subnormals after e^t has underflowed.
+
+
+def _sp_t(z: Array, beta: float) -> tuple[Array, Array]:
+    fb, eb = math.frexp(beta)
+    lim = 2000.0 / beta  # inf for a tiny β: no clipping needed then
+    zs = np.ldexp(np.clip(z, -lim, lim), eb)
+    return two_prod(zs, np.full_like(z, fb))
+
+
+def _sp_threshold(p: Params) -> float:
+    return p["threshold"] / p["beta"]
+
+
+def softplus(z: Array, p: Params) -> Array:
+    """softplus(z) = log(1 + e^(βz))/β (= z where βz > threshold)"""
+    beta = p["beta"]
+    fb, eb = math.frexp(beta)
+    th, tl = _sp_t(z, beta)
+    a = -np.abs(th)
+    al = np.where(th > 0, -tl, tl)  # −|t| = a + al
+    m, k = exp_split(a, al)
+    e = np.ldexp(m, k)
+    # log1p(e^(a + al)) ≈ log1p(e^a·(1 + al)) = log1p(e) + al·e/(1 + e): e here is already
+    # e^(a + al), so log1p(e) is right to its own rounding.
+    lp = np.log1p(e)
+    small = a < -40.0
+    body = np.where(small, np.ldexp(m / fb, k - eb), _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
+    r = np.where(z > 0, z + body, body)
+    if math.isfinite(p["threshold"]):
+        r = np.where(z > _sp_threshold(p), z, r)
+    return r
+
+
+def softplus_deriv(z: Array, p: Params) -> Array:
+    """softplus′(z) = σ(βz) (= 1 where βz > threshold)"""
+    beta = p["beta"]
+    th, tl = _sp_t(z, beta)
+    a = -np.abs(th)
+    al = np.where(th > 0, -tl, tl)
+    m, k = exp_split(a, al)
+    e = np.ldexp(m, k)
+    r = np.where(th > 0, 1.0 / (1.0 + e), np.ldexp(m / (1.0 + e), k))
+    if math.isfinite(p["threshold"]):
+        r = np.where(z > _sp_threshold(p), 1.0, r)
+    return r
+
+
+def _softplus_from_a(a: Array, p: Params) -> Array:
+    beta = p["beta"]
+    lim = 2000.0 / beta
+    return -np.expm1(-beta * np.minimum(a, lim))
+
+
+def _softplus_why_not(p: Params) -> str | None:
+    if math.isfinite(p["threshold"]):
+        return ("with a finite threshold, outputs just above threshold/beta come from both "
+                "branches, so g′ is not a function of a (use threshold=inf)")
+    return None
+
+
+def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
+    if not math.isfinite(p["threshold"]):
+        return ()
+    at = _sp_threshold(p)
+    left = float(softplus_deriv(np.array([at]), {**p, "threshold": INF})[0])
+    # PyTorch tests β·z > threshold: at z_t it takes the softplus side. JAX's softplus has
+    # no threshold; "jax" takes the same side.
+    return (Kink(at, left=left, right=1.0, pytorch="left", jax="left", unique_output=False),)
+
+
+# ---------------------------------------------------------------------------------------
+# softsign z/(1 + |z|): 1 + |z| is split exactly (two-sum) so the square in g′ is
+# rounded once; for |z| >= 2^500, g′ = (1/|z|)/|z| (the 1 is negligible, the square would
+# overflow).
+
+
+def softsign(z: Array, p: Params) -> Array:
+    """softsign(z) = z / (1 + |z|)"""
+    az = np.abs(z)
+    inf = np.isinf(z)
+    return np.where(inf, np.sign(z), z / (1.0 + np.where(inf, 0.0, az)))
+
+
+def softsign_deriv(z: Array, p: Params) -> Array:
+    """softsign′(z) = 1 / (1 + |z|)²"""
+    az = np.abs(z)
+    big = az >= 2.0**500
+    small_z = np.where(big, 0.0, az)
+    near = 1.0 / _one_plus_sq(small_z)
+    bz = np.where(big, az, 1.0)
+    return np.where(big, (1.0 / bz) / bz, near)
+
+
+# ---------------------------------------------------------------------------------------
+# log-sigmoid log σ(z) = min(z, 0) − log1p(e^−|z|): the two terms have the same sign.
+
+
+def log_sigmoid(z: Array, p: Params) -> Array:
+    """log_sigmoid(z) = log σ(z) = −softplus(−z)"""
+    return np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
+
+
+def log_sigmoid_deriv(z: Array, p: Params) -> Array:
+    """log_sigmoid′(z) = σ(−z) = 1 − σ(z)"""
+    e = np.exp(-np.abs(z))
+    return np.where(z > 0, e, 1.0) / (1.0 + e)
+
+
+# ---------------------------------------------------------------------------------------
+# tanhshrink z − tanh z: for |z| < 1 it is z³·P(z²) (P fitted; z − tanh z would cancel
+# all digits as z → 0), else sign(z)·((|z| − 1) + 2e/(1 + e)), e = e^(−2|z|): |z| − 1 is
+# exact and both terms are positive. g′ = tanh²(z) = z²·S(z²) for |z| < 1 (S fitted),
+# 1 − 4e/(1 + e)² beyond (the subtracted term is below 0.42).
+_TS_P = (
+    0.2778856568389047, -0.04611875889321074, 0.007757311213734247,
+    -0.0013068008522786815, 0.00022018657484163234, -3.710077515925965e-05,
+    6.2513890164786405e-06, -1.053344055913803e-06, 1.7748595684628815e-07,
+    -2.9905961582947186e-08, 5.039083118221783e-09, -8.490692031187539e-10,
+    1.4306613336478067e-10, -2.4112871470648402e-11, 4.0629612674259646e-12,
+    -6.78592777093512e-13, 1.143412626340322e-13, -2.226947731311485e-14,
+    3.752353753436133e-15,
+)
+_TS_S = (
+    0.7414194527302926, -0.1995645496111167, 0.04646037338246762, -0.009999715071775,
+    0.0020510445716658307, -0.0004072934088737785, 7.902401845915966e-05,
+    -1.506707363312343e-05, 2.833925900456962e-06, -5.272435593213737e-07,
+    9.721930009788249e-08, -1.779308491614191e-08, 3.2360119860158923e-09,
+    -5.855772742827627e-10, 1.0542509649803572e-10, -1.8693832857970266e-11,
+    3.3400162662657858e-12, -6.990926142119139e-13, 1.2403561845139703e-13,
+)
+# _TS_P: (z − tanh z)/z³ in w = z² ∈ [0, 1], t = 2w − 1, degree 18, fit error 8.7e-21,
+#   condition 1.4; _TS_S: (tanh(z)/z)² likewise, degree 18, 1.2e-19, 1.7.
+
+
+def tanhshrink(z: Array, p: Params) -> Array:
+    """tanhshrink(z) = z − tanh(z)"""
+    az = np.abs(z)
+    small = az < 1.0
+    zs = np.where(small, z, 0.0)
+    w = zs * zs
+    w2 = two_prod(zs, zs)
+    near = dd_val(dd_mul(dd_mul(w2, _poly_dd(_TS_P, 2.0 * w - 1.0)), dd(zs)))
+    e = np.exp(-2.0 * np.where(small, 1.0, np.minimum(az, 1000.0)))
+    far = np.copysign((az - 1.0) + 2.0 * e / (1.0 + e), z)
+    return np.where(small, near, far)
+
+
+def tanhshrink_deriv(z: Array, p: Params) -> Array:
+    """tanhshrink′(z) = tanh²(z)"""
+    az = np.abs(z)
+    small = az < 1.0
+    zs = np.where(small, z, 0.0)
+    w = zs * zs
+    near = dd_val(dd_mul(two_prod(zs, zs), _poly_dd(_TS_S, 2.0 * w - 1.0)))
+    e = np.exp(-2.0 * np.where(small, 1.0, np.minimum(az, 1000.0)))
+    far = 1.0 - 4.0 * e / _one_plus_sq(e)
+    return np.where(small, near, far)
+
+
+# ---------------------------------------------------------------------------------------
+# squareplus (z + √(z² + b))/2 (Barron 2021; JAX's jax.nn.squareplus): h = √(z² + b) as a
+# double-double (z² + b exact, one Newton correction of √); for z < 0, g = b/(2(h + |z|)) and
+# g′ = b/(2h(h + |z|)) avoid the cancellation of z + h. Beyond |z| = 2^400, h = |z| to far
+# below an ULP (and z² would overflow). b = 0 is relu (kink at 0).
+
+
+def _sq_h_dd(z: Array, b: float) -> tuple[Array, Array]:
+    """√(z² + b) as a double-double, for |z| <= 2^400 and b > 0."""
+    t = dd_add(two_prod(z, z), dd(np.full_like(z, b)))
+    h0 = np.sqrt(t[0])
+    ph, pl = two_prod(h0, h0)
+    r = dd_add(t, (-ph, -pl))
+    return sp.fast_two_sum(h0, dd_val(r) / (2.0 * h0))
+
+
+def squareplus(z: Array, p: Params) -> Array:
+    """squareplus(z) = (z + √(z² + b)) / 2"""
+    b = p["b"]
+    if b == 0:
+        return np.maximum(z, 0.0)
+    az = np.abs(z)
+    huge = ~(az <= 2.0**400)  # nan too
+    zs = np.where(huge, 0.0, z)
+    h = _sq_h_dd(zs, b)
+    pos = dd_val(dd_add(h, dd(zs))) / 2.0
+    neg = b / (2.0 * dd_val(dd_add(h, dd(np.abs(zs)))))
+    # |z| > 2^400: √(z² + b) = |z|(1 + b/(2z²)) to far below an ULP
+    zb = np.where(huge, z, 1.0)
+    far = np.where(zb > 0, zb, (0.25 * b) / np.abs(zb))
+    return np.where(huge, np.where(np.isnan(z), z, far), np.where(z >= 0, pos, neg))
+
+
+def squareplus_deriv(z: Array, p: Params) -> Array:
+    """squareplus′(z) = (1 + z/√(z² + b)) / 2"""
+    b = p["b"]
+    if b == 0:
+        return np.where(z > 0, 1.0, 0.0)
+    az = np.abs(z)
+    huge = ~(az <= 2.0**400)
+    zs = np.where(huge, 0.0, z)
+    h = _sq_h_dd(zs, b)
+    pos = (1.0 + dd_val(dd_div(dd(zs), h))) / 2.0
+    den = dd_mul(h, dd_add(h, dd(np.abs(zs))))
+    neg = dd_val(dd_div(dd(np.full_like(zs, 0.5 * b)), den))
+    zb = np.where(huge, az, 1.0)
+    far = np.where(z > 0, 1.0, (0.25 * b / zb) / zb)
+    return np.where(huge, np.where(np.isnan(z), z, far), np.where(z >= 0, pos, neg))
+
+
+def _squareplus_from_a(a: Array, p: Params) -> Array:
+    b = p["b"]
+    if b == 0:
+        return np.where(a > 0, 1.0, 0.0)
+    half = math.sqrt(b) / 2.0
+    big = a >= half
+    s = half / np.where(big, a, 1.0)  # <= 1
+    t = np.where(big, 0.0, a) / half  # < 1
+    return np.where(big, 1.0 / (1.0 + s * s), t * t / (1.0 + t * t))
+
+
+# ---------------------------------------------------------------------------------------
+# exact forms in mpmath (for the gradient check and --exact): written so that mpmath does
+# not cancel either (z·σ(2u) rather than z/2·(1 + tanh u), b/(2(√(z² + b) − z)), ...).
+
+
+def _gelu_dispatch(want_g: bool):
+    def f(z: Array, p: Params) -> Array:
+        if p["approximate"] == "tanh":
+            return _gelu_tanh(z, want_g)
+        return _gelu_exact(z, want_g)
+
+    return _vec(f)
+
+
+def _mp_gelu(z: Any, p: Params, mp: Any) -> Any:
+    if p["approximate"] == "tanh":
+        c = mp.sqrt(2 / mp.pi)
+        v = 2 * c * (z + mp.mpf("0.044715") * z**3)
+        return z / (1 + mp.exp(-v))
+    return z / 2 * mp.erfc(-z / mp.sqrt(2))
+
+
+def _mp_gelu_dg(z: Any, p: Params, mp: Any) -> Any:
+    if p["approximate"] == "tanh":
+        c = mp.sqrt(2 / mp.pi)
+        k = mp.mpf("0.044715")
+        v = 2 * c * (z + k * z**3)
+        s = 1 / (1 + mp.exp(-v))
+        return s + z * 2 * c * (1 + 3 * k * z**2) * s * (1 - s) if v < 0 else (
+            s + z * 2 * c * (1 + 3 * k * z**2) * s / (1 + mp.exp(v)))
+    return mp.ncdf(z) + z * mp.npdf(z)
+
+
+def _mp_tanhshrink(z: Any, p: Params, mp: Any) -> Any:
+    if z == 0:
+        return z
+    extra = max(0, -2 * int(mp.mag(z))) + 10  # z − tanh z ≈ z³/3 cancels 2·|log2 z| bits
+    with mp.extraprec(extra):
+        r = z - mp.tanh(z)
+    return +r
+
+
+def _mp_squareplus(z: Any, p: Params, mp: Any) -> Any:
+    b = mp.mpf(p["b"])
+    h = mp.sqrt(z * z + b)
+    return (z + h) / 2 if z >= 0 else b / (2 * (h - z))
+
+
+def _mp_squareplus_dg(z: Any, p: Params, mp: Any) -> Any:
+    b = mp.mpf(p["b"])
+    h = mp.sqrt(z * z + b)
+    if z >= 0:
+        return (1 + z / h) / 2 if h else mp.mpf(1)
+    return b / (2 * h * (h - z))
+
+
+def _mp_softplus(z: Any, p: Params, mp: Any) -> Any:
+    beta = mp.mpf(p["beta"])
+    if math.isfinite(p["threshold"]) and z > _sp_threshold(p):
+        return z
+    return mp.log1p(mp.exp(beta * z)) / beta
+
+
+def _mp_softplus_dg(z: Any, p: Params, mp: Any) -> Any:
+    beta = mp.mpf(p["beta"])
+    if math.isfinite(p["threshold"]) and z > _sp_threshold(p):
+        return mp.mpf(1)
+    return 1 / (1 + mp.exp(-beta * z))
+
+
+def _mp_selu(z: Any, p: Params, mp: Any) -> Any:
+    lam = mp.mpf(SELU_SCALE_STR)
+    return lam * z if z > 0 else lam * mp.mpf(SELU_ALPHA_STR) * mp.expm1(z)
+
+
+def _mp_selu_dg(z: Any, p: Params, mp: Any) -> Any:
+    lam = mp.mpf(SELU_SCALE_STR)
+    return lam if z > 0 else lam * mp.mpf(SELU_ALPHA_STR) * mp.exp(z)
+
+
+def _positive(v: float) -> bool:
+    return math.isfinite(v) and v > 0
+
+
+def _nonzero(v: float) -> bool:
+    return math.isfinite(v) and v != 0
+
+
+_GELU_APPROX = Param(
+    "approximate", "none",
+    "none: the exact z·Φ(z) (PyTorch's default); tanh: the tanh approximation (JAX's default)",
+    allowed="none or tanh", choices=("none", "tanh"),
+)
+
+
+def _sq_kinks(p: Params) -> tuple[Kink, ...]:
+    if p["b"] != 0:
+        return ()
+    # b = 0 is relu; PyTorch has no squareplus and JAX's autograd gives nan at 0 there
+    # (0·∞ in d√(z²)/dz): both are given relu's choice, the left side.
+    return (Kink(0.0, left=0.0, right=1.0, pytorch="left", jax="left", unique_output=False),)
+
+
+# Points where g′ is continuous but g″ jumps (elu and celu at 0 for every α, softsign at
+# 0): a central difference straddling them has an O(h) error that Richardson extrapolation
+# in even powers does not remove (~2e-5 relative at h = 1e-3), so the gradient check takes
+# one-sided differences there (Spec.breaks).
+_AT_0 = (0.0,)
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec(
+        name="elu",
+        summary="exponential linear unit: z for z > 0, α(e^z − 1) below",
+        formula="elu(z) = z for z > 0, α·(e^z − 1) for z <= 0",
+        deriv_formula="elu′(z) = 1 for z > 0, α·e^z for z < 0 (kink at 0 unless α = 1)",
+        from_output_formula="1 for a > 0, a + α for a <= 0",
+        params=(Param("alpha", 1.0, "scale of the negative part (PyTorch's and JAX's default)"),),
+        g=_vec(elu),
+        dg=_vec(elu_deriv),
+        dg_from_a=_elu_from_a,
+        from_output_unavailable=_elu_why_not,
+        output_range=lambda p: (-p["alpha"], INF) if p["alpha"] > 0 else (0.0, INF),
+        kinks=_elu_kinks,
+        exact=lambda z, p, mp: z if z > 0 else mp.mpf(p["alpha"]) * mp.expm1(z),
+        exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.mpf(p["alpha"]) * mp.exp(z),
+        breaks=lambda p: _AT_0,
+    ),
+    Spec(
+        name="selu",
+        summary="scaled ELU with the self-normalising constants λ ≈ 1.0507, α ≈ 1.6733",
+        formula="selu(z) = λ·z for z > 0, λ·α·(e^z − 1) for z <= 0 "
+                f"(λ = {SELU_SCALE_STR}, α = {SELU_ALPHA_STR})",
+        deriv_formula="selu′(z) = λ for z > 0, λ·α·e^z for z < 0 (kink at 0)",
+        from_output_formula="λ for a > 0, a + λ·α for a <= 0",
+        g=_vec(selu),
+        dg=_vec(selu_deriv),
+        dg_from_a=_selu_from_a,
+        output_range=lambda p: (-_SELU_SA[0], INF),
+        kinks=lambda p: (Kink(0.0, left=_SELU_SA[0], right=SELU_SCALE, pytorch="left",
+                              jax="left"),),
+        exact=_mp_selu,
+        exact_dg=_mp_selu_dg,
+    ),
+    Spec(
+        name="celu",
+        summary="continuously differentiable ELU: z for z > 0, α(e^(z/α) − 1) below",
+        formula="celu(z) = z for z > 0, α·(e^(z/α) − 1) for z <= 0",
+        deriv_formula="celu′(z) = 1 for z > 0, e^(z/α) for z < 0 "
+                      "(no kink: both sides are 1 at 0)",
+        from_output_formula="1 for a > 0, 1 + a/α for a <= 0",
+        params=(Param("alpha", 1.0, "scale of the negative part (PyTorch's and JAX's default)",
+                      allowed="any finite number except 0 (it divides)", valid=_nonzero),),
+        g=_vec(celu),
+        dg=_vec(celu_deriv),
+        dg_from_a=_celu_from_a,
+        output_range=_celu_range,
+        exact=lambda z, p, mp: (z if z > 0
+                                else mp.mpf(p["alpha"]) * mp.expm1(z / mp.mpf(p["alpha"]))),
+        exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.exp(z / mp.mpf(p["alpha"])),
+        breaks=lambda p: _AT_0,
+    ),
+    Spec(
+        name="gelu",
+        summary="Gaussian error linear unit z·Φ(z) (or its tanh approximation)",
+        formula="gelu(z) = z·Φ(z) = z/2·erfc(−z/√2); approximate=tanh: "
+                "z/2·(1 + tanh(√(2/π)·(z + 0.044715z³)))",
+        deriv_formula="gelu′(z) = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π); approximate=tanh: "
+                      "σ(2u) + z·2u′·σ(2u)σ(−2u), u = √(2/π)(z + 0.044715z³)",
+        params=(_GELU_APPROX,),
+        g=_gelu_dispatch(True),
+        dg=_gelu_dispatch(False),
+        output_range=lambda p: (GELU_TANH_MIN if p["approximate"] == "tanh" else GELU_MIN, INF),
+        exact=_mp_gelu,
+        exact_dg=_mp_gelu_dg,
+    ),
+    Spec(
+        name="silu",
+        aliases=("swish",),
+        summary="sigmoid-weighted linear unit z·σ(z)",
+        formula="silu(z) = z·σ(z) = z / (1 + e^−z)",
+        deriv_formula="silu′(z) = σ(z)·(1 + z·(1 − σ(z)))",
+        g=_vec(silu),
+        dg=_vec(silu_deriv),
+        output_range=lambda p: (SILU_MIN, INF),
+        exact=lambda z, p, mp: z / (1 + mp.exp(-z)),
+        exact_dg=lambda z, p, mp: (1 + z / (1 + mp.exp(z))) / (1 + mp.exp(-z)),
+    ),
+    Spec(
+        name="mish",
+        summary="z·tanh(softplus(z))",
+        formula="mish(z) = z·tanh(softplus(z)) = z·tanh(log(1 + e^z))",
+        deriv_formula="mish′(z) = tanh(sp(z)) + z·σ(z)·sech²(sp(z)), sp = softplus",
+        g=_vec(mish),
+        dg=_vec(mish_deriv),
+        output_range=lambda p: (MISH_MIN, INF),
+        exact=lambda z, p, mp: z * mp.tanh(mp.log1p(mp.exp(z))),
+        exact_dg=lambda z, p, mp: (mp.tanh(mp.log1p(mp.exp(z)))
+                                   + z / (1 + mp.exp(-z)) * mp.sech(mp.log1p(mp.exp(z))) ** 2),
+    ),
+    Spec(
+        name="softplus",
+        summary="smooth relu log(1 + e^(βz))/β",
+        formula="softplus(z) = log(1 + e^(β·z))/β; z itself where β·z > threshold",
+        deriv_formula="softplus′(z) = σ(β·z); 1 where β·z > threshold",
+        from_output_formula="1 − e^(−β·a)",
+        params=(
+            Param("beta", 1.0, "sharpness β (PyTorch's default)", allowed="a number > 0",
+                  valid=_positive),
+            Param("threshold", INF,
+                  "linear above β·z > threshold (PyTorch's default is 20; inf = the true function)",
+                  allowed="a number, or inf", valid=lambda v: not math.isnan(v) and v > -INF),
+        ),
+        g=_vec(softplus),
+        dg=_vec(softplus_deriv),
+        dg_from_a=_softplus_from_a,
+        from_output_unavailable=_softplus_why_not,
+        output_range=lambda p: (min(0.0, _sp_threshold(p)), INF),
+        kinks=_softplus_kinks,
+        exact=_mp_softplus,
+        exact_dg=_mp_softplus_dg,
+    ),
+    Spec(
+        name="softsign",
+        aliases=("soft_sign",),
+        summary="z/(1 + |z|); squashes to (−1, 1) polynomially",
+        formula="softsign(z) = z / (1 + |z|)",
+        deriv_formula="softsign′(z) = 1 / (1 + |z|)²",
+        from_output_formula="(1 − |a|)²",
+        g=_vec(softsign),
+        dg=_vec(softsign_deriv),
+        dg_from_a=lambda a, p: (1.0 - np.abs(a)) ** 2,
+        output_range=lambda p: (-1.0, 1.0),
+        exact=lambda z, p, mp: z / (1 + abs(z)),
+        exact_dg=lambda z, p, mp: 1 / (1 + abs(z)) ** 2,
+        breaks=lambda p: _AT_0,
+    ),
+    Spec(
+        name="log_sigmoid",
+        aliases=("logsigmoid",),
+        summary="log σ(z) = −softplus(−z)",
+        formula="log_sigmoid(z) = log σ(z) = −log(1 + e^−z)",
+        deriv_formula="log_sigmoid′(z) = σ(−z) = 1 − σ(z)",
+        from_output_formula="1 − e^a",
+        g=_vec(log_sigmoid),
+        dg=_vec(log_sigmoid_deriv),
+        dg_from_a=lambda a, p: -np.expm1(a),
+        output_range=lambda p: (-INF, 0.0),
+        exact=lambda z, p, mp: -mp.log1p(mp.exp(-z)),
+        exact_dg=lambda z, p, mp: 1 / (1 + mp.exp(z)),
+    ),
+    Spec(
+        name="tanhshrink",
+        summary="z − tanh(z)",
+        formula="tanhshrink(z) = z − tanh(z)",
+        deriv_formula="tanhshrink′(z) = tanh²(z) = 1 − sech²(z)",
+        g=_vec(tanhshrink),
+        dg=_vec(tanhshrink_deriv),
+        exact=_mp_tanhshrink,
+        exact_dg=lambda z, p, mp: mp.tanh(z) ** 2,
+    ),
+    Spec(
+        name="squareplus",
+        summary="(z + √(z² + b))/2, an algebraic softplus",
+        formula="squareplus(z) = (z + √(z² + b)) / 2",
+        deriv_formula="squareplus′(z) = (1 + z/√(z² + b)) / 2 (kink at 0 when b = 0)",
+        from_output_formula="a² / (a² + b/4)",
+        params=(Param("b", 4.0, "smoothness b (JAX's default)", allowed="a number >= 0",
+                      valid=lambda v: math.isfinite(v) and v >= 0),),
+        g=_vec(squareplus),
+        dg=_vec(squareplus_deriv),
+        dg_from_a=_squareplus_from_a,
+        output_range=lambda p: (0.0, INF),
+        kinks=_sq_kinks,
+        exact=_mp_squareplus,
+        exact_dg=_mp_squareplus_dg,
+    ),
+)

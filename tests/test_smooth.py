@@ -1,0 +1,593 @@
+"""Accuracy and behaviour of the smooth activations (actgrad/activations/smooth.py).
+
+References: the mpmath formulas in this file, at 60 digits, written from the definitions
+(never actgrad's ``exact``/``exact_dg`` or any actgrad output); rounding and ULP measure from
+tests/reference.py. Bounds: float64 <= 4 ULP for g and g′ at every point of a stress grid
+(dense core, both tails out to ±1.8e308, every binade down to the subnormals, ±0, windows
+around the roots of g′ in nextafter steps, the kinks' and the formula switch points'
+neighbourhoods); float32 inputs <= 1 ULP against the exact value correctly rounded to
+float32. Every call into actgrad runs under ``warnings.simplefilter("error")`` and
+``np.errstate(all="raise")`` (the registry itself ignores underflow only).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+from mpmath import mpf
+
+sys.path.insert(0, os.path.dirname(__file__))
+import reference as ref  # noqa: E402
+
+import actgrad  # noqa: E402
+
+TOL64 = 4.0
+TOL32 = 1.0
+DPS = 60
+F64_MAX = float(np.finfo(np.float64).max)
+F32_MAX = float(np.finfo(np.float32).max)
+TINY = 5e-324
+CONVENTIONS = ("pytorch", "jax", "left", "right", "mean")
+SELU_L = "1.0507009873554804934193349852946"
+SELU_A = "1.6732632423543772848170429916717"
+
+# ----------------------------------------------------------------------------------------
+# independent references (x is an exact mpf of the float input, working precision 60 digits)
+
+
+def _sig(v):
+    return 1 / (1 + mpmath.exp(-v))
+
+
+def _sig_neg(v):  # σ(−v), not 1 − σ(v)
+    return 1 / (1 + mpmath.exp(v))
+
+
+def r_elu(x, p):
+    a = mpf(p.get("alpha", 1.0))
+    if x > 0:
+        return x, mpf(1)
+    return a * mpmath.expm1(x), a * mpmath.exp(x)
+
+
+def r_selu(x, p):
+    lam, al = mpf(SELU_L), mpf(SELU_A)
+    if x > 0:
+        return lam * x, lam
+    return lam * al * mpmath.expm1(x), lam * al * mpmath.exp(x)
+
+
+def r_celu(x, p):
+    a = mpf(p.get("alpha", 1.0))
+    if x > 0:
+        return x, mpf(1)
+    return a * mpmath.expm1(x / a), mpmath.exp(x / a)
+
+
+def r_gelu(x, p):
+    if p.get("approximate", "none") == "tanh":
+        if abs(x) > 1e30:  # σ(v) is 0 or 1 far beyond double precision
+            return (x, mpf(1)) if x > 0 else (mpf(0), mpf(0))
+        c = mpmath.sqrt(2 / mpmath.pi)
+        k = mpf("0.044715")
+        v = 2 * c * (x + k * x**3)
+        dv = 2 * c * (1 + 3 * k * x**2)
+        return x * _sig(v), _sig(v) + x * dv * _sig(v) * _sig_neg(v)
+    if x < -1e6:  # |g| < e^(−5e11): rounds to (−)0 (mpmath's erfc overflows out there)
+        return mpf(0), mpf(0)
+    if x > 1e6:
+        return x, mpf(1)
+    big_phi = mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+    small_phi = mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)
+    return x * big_phi, big_phi + x * small_phi
+
+
+def r_silu(x, p):
+    return x * _sig(x), _sig(x) * (1 + x * _sig_neg(x))
+
+
+def r_mish(x, p):
+    sp = mpmath.log1p(mpmath.exp(x))
+    t = mpmath.tanh(sp)
+    return x * t, t + x * _sig(x) / mpmath.cosh(sp) ** 2
+
+
+def r_softplus(x, p):
+    beta = float(p.get("beta", 1.0))
+    thr = float(p.get("threshold", math.inf))
+    if math.isfinite(thr) and x > mpf(thr / beta):  # the switch point is the float thr/β
+        return x, mpf(1)
+    b = mpf(beta)
+    return mpmath.log1p(mpmath.exp(b * x)) / b, _sig(b * x)
+
+
+def r_softsign(x, p):
+    return x / (1 + abs(x)), 1 / (1 + abs(x)) ** 2
+
+
+def r_log_sigmoid(x, p):
+    return -mpmath.log1p(mpmath.exp(-x)), _sig_neg(x)
+
+
+def r_tanhshrink(x, p):
+    if x == 0:
+        return mpf(0), mpf(0)
+    with mpmath.extraprec(max(0, -2 * mpmath.mag(x)) + 30):  # z − tanh z ≈ z³/3
+        g = x - mpmath.tanh(x)
+    return +g, mpmath.tanh(x) ** 2
+
+
+def r_squareplus(x, p):
+    b = mpf(p.get("b", 4.0))
+    h = mpmath.sqrt(x * x + b)
+    if x >= 0:
+        return (x + h) / 2, (1 + x / h) / 2
+    return b / (2 * (h - x)), b / (2 * h * (h - x))  # no cancellation for x < 0
+
+
+REFS = {
+    "elu": r_elu, "selu": r_selu, "celu": r_celu, "gelu": r_gelu, "silu": r_silu,
+    "mish": r_mish, "softplus": r_softplus, "softsign": r_softsign,
+    "log_sigmoid": r_log_sigmoid, "tanhshrink": r_tanhshrink, "squareplus": r_squareplus,
+}
+
+
+def reference(name, x, p):
+    with mpmath.workdps(DPS):
+        return REFS[name](mpf(float(x)), p)
+
+
+# the roots of g′ (independently found here) and what else needs a close look
+def _root(f, x0):
+    with mpmath.workdps(DPS):
+        return mpmath.findroot(f, mpf(x0))
+
+
+@functools.lru_cache(maxsize=None)
+def roots() -> dict:
+    return {
+        "silu": _root(lambda z: r_silu(z, {})[1], -1.28),
+        "mish": _root(lambda z: r_mish(z, {})[1], -1.19),
+        "gelu": _root(lambda z: r_gelu(z, {})[1], -0.75),
+        "gelu_tanh": _root(lambda z: r_gelu(z, {"approximate": "tanh"})[1], -0.75),
+    }
+
+
+# (name, params, test id)
+CASES = [
+    ("elu", {}, "elu"),
+    ("elu", {"alpha": 2.5}, "elu-alpha2.5"),
+    ("selu", {}, "selu"),
+    ("celu", {}, "celu"),
+    ("celu", {"alpha": 0.7}, "celu-alpha0.7"),
+    ("celu", {"alpha": -1.5}, "celu-alpha-1.5"),
+    ("gelu", {}, "gelu"),
+    ("gelu", {"approximate": "tanh"}, "gelu-tanh"),
+    ("silu", {}, "silu"),
+    ("mish", {}, "mish"),
+    ("softplus", {}, "softplus"),
+    ("softplus", {"beta": 2.0}, "softplus-beta2"),
+    ("softplus", {"beta": 0.3}, "softplus-beta0.3"),
+    ("softplus", {"threshold": 20.0}, "softplus-threshold20"),
+    ("softplus", {"beta": 2.0, "threshold": 20.0}, "softplus-beta2-threshold20"),
+    ("softsign", {}, "softsign"),
+    ("log_sigmoid", {}, "log_sigmoid"),
+    ("tanhshrink", {}, "tanhshrink"),
+    ("squareplus", {}, "squareplus"),
+    ("squareplus", {"b": 0.5}, "squareplus-b0.5"),
+]
+CASE_BY_ID = {c[2]: c for c in CASES}
+RESULTS: dict = {}
+
+
+def call(fn, *args, **kwargs):
+    """Call into actgrad: any floating-point warning is an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            return fn(*args, **kwargs)
+
+
+def call32(fn, *args, **kwargs):
+    """As call, for float32 inputs: the registry casts the float64 result to float32 outside
+    its own errstate (registry._finish), and that cast raises the underflow / overflow flags
+    for results beyond float32's range (correctly: they round to 0 or inf). Those two flags
+    are allowed here; the float64 computation itself is checked strictly by test_ulp[float64]
+    on the same inputs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise", under="ignore", over="ignore"):
+            return fn(*args, **kwargs)
+
+
+def _steps(x: float, n: int, dtype=np.float64) -> list:
+    """x and n nextafter steps on each side."""
+    t = np.dtype(dtype).type
+    out, up, down = [t(x)], t(x), t(x)
+    for _ in range(n):
+        up, down = np.nextafter(up, t(np.inf)), np.nextafter(down, t(-np.inf))
+        out += [up, down]
+    return out
+
+
+def _window(z0: float, rng) -> list:
+    """A root's neighbourhood: 64 steps each side, then ever wider shells."""
+    pts = _steps(z0, 64)
+    for w in (1e-13, 1e-10, 1e-7, 1e-4, 1e-2, 0.3):
+        pts += list(z0 + rng.uniform(-w, w, 40))
+    return pts
+
+
+@functools.lru_cache(maxsize=None)
+def base64() -> np.ndarray:
+    rng = np.random.default_rng(20261127)
+    mags = np.concatenate([
+        10.0 ** rng.uniform(-323.6, 308.25, 700),
+        np.ldexp(1.0, np.arange(-1074, 1024, 9)),
+        np.ldexp(1.7, np.arange(-1074, 1023, 23)),
+        [TINY, 2 * TINY, 3 * TINY, 2.2250738585072014e-308, 1e-300, F64_MAX,
+         np.nextafter(F64_MAX, 0), 1e308, 2.0**500, 2.0**1000],
+    ])
+    parts = [
+        np.linspace(-20.0, 20.0, 2001), rng.uniform(-20.0, 20.0, 1500), mags, -mags,
+        np.linspace(-800.0, -30.0, 386), rng.uniform(-760.0, -690.0, 150),
+        np.linspace(30.0, 800.0, 78), [0.0, -0.0],
+    ]
+    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts])
+
+
+def _specific(name: str, params: dict) -> list:
+    rng = np.random.default_rng(len(name) * 1000 + len(params))
+    pts: list = []
+    for b in (0.0, 1.0, -1.0, 2.0, -2.0, -3.0, 3.0, -40.0, 40.0):  # formula switch points
+        pts += _steps(b, 3)
+    if name in ("silu", "mish", "gelu"):
+        key = "gelu_tanh" if params.get("approximate") == "tanh" else name
+        pts += _window(float(roots()[key]), rng)
+    if name == "gelu":
+        pts += list(rng.uniform(-40.0, -35.0, 200)) + list(rng.uniform(-25.0, -15.0, 150))
+        pts += list(rng.uniform(-2.5, 2.5, 200))
+    if name in ("silu", "mish"):
+        pts += list(rng.uniform(-760.0, -740.0, 150)) + list(rng.uniform(-4.0, 0.0, 200))
+    if name == "softplus":
+        beta, thr = params.get("beta", 1.0), params.get("threshold", math.inf)
+        pts += list(rng.uniform(-2000.0, -600.0, 150) / beta)
+        pts += list(rng.uniform(-60.0, 60.0, 150) / beta)
+        if math.isfinite(thr):
+            pts += _steps(thr / beta, 8)
+    if name == "tanhshrink":
+        pts += list(rng.uniform(-1.5, 1.5, 300)) + list(10.0 ** rng.uniform(-200, 0, 100))
+    if name == "squareplus":
+        pts += _steps(2.0**400, 3) + _steps(-(2.0**400), 3) + list(rng.uniform(-1e3, 1e3, 100))
+    if name == "celu":
+        a = params.get("alpha", 1.0)
+        pts += list(rng.uniform(-1500.0, 0.0, 150) * abs(a)) + _steps(-50.0 * abs(a), 3)
+    return pts
+
+
+@functools.lru_cache(maxsize=None)
+def grid(case_id: str, dtype: str) -> np.ndarray:
+    name, params, _ = CASE_BY_ID[case_id]
+    with np.errstate(all="ignore"):
+        z = np.concatenate([base64(), np.asarray(_specific(name, params), dtype=np.float64)])
+        if dtype == "float32":
+            z = z[np.abs(z) <= F32_MAX].astype(np.float32)
+            z = np.concatenate([z, np.ldexp(np.float32(1.0), np.arange(-149, 128, 3)),
+                                -np.ldexp(np.float32(1.0), np.arange(-149, 128, 5)),
+                                np.array([1e-45, -1e-45, F32_MAX, -F32_MAX], np.float32)])
+            z = z.astype(np.float32)
+    z = z[np.isfinite(z)]
+    # keep ±0 both, drop other duplicates
+    zero = z[z == 0]
+    z = np.unique(z[z != 0])
+    return np.concatenate([np.array([0.0, -0.0], dtype=z.dtype), z])
+
+
+@functools.lru_cache(maxsize=None)
+def prepared(case_id: str, dtype: str):
+    name, params, _ = CASE_BY_ID[case_id]
+    z = grid(case_id, dtype)
+    exact = [reference(name, x, params) for x in z]
+    dt = np.float64 if dtype == "float64" else np.float32
+    prep = getattr(ref, "prepare", None)
+    gs, ds = [e[0] for e in exact], [e[1] for e in exact]
+    if prep is not None:
+        return prep(gs, dt), prep(ds, dt)
+    return gs, ds
+
+
+def _check(label, z, got, exact, dtype, tol):
+    err = ref.ulp_error(got, exact, dtype).reshape(-1)
+    i = int(np.argmax(err))
+    worst = float(err[i])
+    RESULTS[label] = (worst, float(z.reshape(-1)[i]))
+    if not worst <= tol:
+        pytest.fail(f"{label}: {worst:.4g} ULP > {tol} at z={float(z.reshape(-1)[i])!r} "
+                    f"(got {float(np.asarray(got).reshape(-1)[i])!r}); "
+                    f"{int(np.sum(err > tol))}/{err.size} points over", pytrace=False)
+    return worst
+
+
+@pytest.mark.parametrize("case_id", [c[2] for c in CASES])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_ulp(case_id, dtype):
+    name, params, _ = CASE_BY_ID[case_id]
+    f = actgrad.get(name, **params)
+    z = grid(case_id, dtype)
+    eg, ed = prepared(case_id, dtype)
+    c = call if dtype == "float64" else call32
+    g = c(f, z)
+    d = c(f.deriv, z)
+    dt = np.dtype(dtype)
+    assert g.dtype == dt and d.dtype == dt and g.shape == z.shape
+    tol = TOL64 if dtype == "float64" else TOL32
+    _check(f"{case_id} {dtype} g", z, g, eg, dt, tol)
+    _check(f"{case_id} {dtype} g'", z, d, ed, dt, tol)
+
+
+# ----------------------------------------------------------------------------------------
+# special values, shapes
+
+
+def _exact_float(f):
+    with mpmath.workdps(DPS):
+        return ref.round_to(f(), np.float64)
+
+
+def _selu_consts():
+    return (_exact_float(lambda: mpf(SELU_L)), _exact_float(lambda: mpf(SELU_L) * mpf(SELU_A)))
+
+
+def _special(name, params):
+    """g and g′ at +inf, −inf (limits), written out by hand."""
+    a = params.get("alpha", 1.0)
+    lam, la = _selu_consts()
+    table = {
+        "elu": ((math.inf, -a), (1.0, 0.0)),
+        "selu": ((math.inf, -la), (lam, 0.0)),
+        "celu": ((math.inf, -a if a > 0 else -math.inf), (1.0, 0.0 if a > 0 else math.inf)),
+        "gelu": ((math.inf, 0.0), (1.0, 0.0)),
+        "silu": ((math.inf, 0.0), (1.0, 0.0)),
+        "mish": ((math.inf, 0.0), (1.0, 0.0)),
+        "softplus": ((math.inf, 0.0), (1.0, 0.0)),
+        "softsign": ((1.0, -1.0), (0.0, 0.0)),
+        "log_sigmoid": ((0.0, -math.inf), (0.0, 1.0)),
+        "tanhshrink": ((math.inf, -math.inf), (1.0, 1.0)),
+        "squareplus": ((math.inf, 0.0), (1.0, 0.0)),
+    }
+    return table[name]
+
+
+@pytest.mark.parametrize("case_id", [c[2] for c in CASES])
+def test_special_values(case_id):
+    name, params, _ = CASE_BY_ID[case_id]
+    f = actgrad.get(name, **params)
+    (gp, gm), (dp, dm) = _special(name, params)
+    z = np.array([np.inf, -np.inf, np.nan])
+    g, d = call(f, z), call(f.deriv, z)
+    assert g[0] == gp and g[1] == gm, (g, gp, gm)
+    assert d[0] == dp and d[1] == dm, (d, dp, dm)
+    assert np.isnan(g[2]) and np.isnan(d[2])
+    # scalars in, float out; shapes kept
+    assert isinstance(call(f, 0.5), float) and isinstance(call(f.deriv, 0.5), float)
+    m = np.linspace(-3, 3, 12).reshape(3, 4)
+    assert call(f, m).shape == (3, 4) and call(f.deriv, m).shape == (3, 4)
+    assert call(f, np.float32(0.5)).dtype == np.float32
+
+
+# ----------------------------------------------------------------------------------------
+# kinks
+
+
+KINK_CASES = [
+    # (name, params, at, left, right, pytorch side, jax side)
+    ("elu", {"alpha": 2.5}, 0.0, 2.5, 1.0, "left", "left"),
+    ("elu", {"alpha": 0.5}, 0.0, 0.5, 1.0, "left", "left"),
+    ("selu", {}, 0.0, _selu_consts()[1], _selu_consts()[0], "left", "left"),
+    ("softplus", {"threshold": 20.0}, 20.0, _exact_float(lambda: _sig(mpf(20))), 1.0,
+     "left", "left"),
+    ("softplus", {"beta": 2.0, "threshold": 20.0}, 10.0, _exact_float(lambda: _sig(mpf(20))),
+     1.0, "left", "left"),
+    ("squareplus", {"b": 0.0}, 0.0, 0.0, 1.0, "left", "left"),
+]
+
+
+@pytest.mark.parametrize("name,params,at,left,right,pt,jx", KINK_CASES)
+def test_kinks(name, params, at, left, right, pt, jx):
+    f = actgrad.get(name, **params)
+    assert [k.at for k in f.kinks] == [at]
+    want = {"left": left, "right": right, "mean": (left + right) / 2}
+    want["pytorch"], want["jax"] = want[pt], want[jx]
+    for conv in CONVENTIONS:
+        got = call(f.deriv, at, kink=conv)
+        assert got == pytest.approx(want[conv], rel=1e-15, abs=0), conv
+        got = call(f.deriv, np.array([at, at]), kink=conv)
+        assert np.allclose(got, want[conv], rtol=1e-15, atol=0)
+    below = np.nextafter(at, -math.inf)
+    above = np.nextafter(at, math.inf)
+    assert call(f.deriv, below) == pytest.approx(left, rel=1e-12)
+    assert call(f.deriv, above) == pytest.approx(right, rel=1e-12)
+    if f.has_deriv_from_output and f.kinks[0].unique_output:
+        a = call(f, at)
+        for conv in CONVENTIONS:
+            assert call(f.deriv_from_output, a, kink=conv) == pytest.approx(want[conv], rel=1e-15)
+
+
+@pytest.mark.parametrize("name,params", [
+    ("elu", {}), ("celu", {}), ("celu", {"alpha": 0.3}), ("gelu", {}), ("silu", {}),
+    ("mish", {}), ("softplus", {}), ("softsign", {}), ("log_sigmoid", {}),
+    ("tanhshrink", {}), ("squareplus", {}), ("gelu", {"approximate": "tanh"}),
+])
+def test_no_kinks(name, params):
+    f = actgrad.get(name, **params)
+    assert f.kinks == ()
+    # every convention gives the same (smooth) derivative at 0
+    vals = {call(f.deriv, 0.0, kink=c) for c in CONVENTIONS}
+    assert len(vals) == 1
+
+
+# ----------------------------------------------------------------------------------------
+# g′ from the output
+
+
+FROM_OUTPUT = [
+    ("elu", {}), ("elu", {"alpha": 2.5}), ("selu", {}), ("celu", {}), ("celu", {"alpha": 0.7}),
+    ("celu", {"alpha": -1.5}), ("softplus", {}), ("softplus", {"beta": 2.0}), ("softsign", {}),
+    ("log_sigmoid", {}), ("squareplus", {}), ("squareplus", {"b": 0.5}),
+]
+
+
+@pytest.mark.parametrize("name,params", FROM_OUTPUT)
+def test_deriv_from_output(name, params):
+    f = actgrad.get(name, **params)
+    assert f.has_deriv_from_output
+    z = np.linspace(-3.0, 3.0, 601)
+    z = z[np.abs(z) > 1e-9]  # away from kinks
+    a = call(f, z)
+    got = call(f.deriv_from_output, a)
+    want = call(f.deriv, z)
+    # well conditioned here: the algebra on a loses at most a few digits
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    lo, hi = f.output_range()
+    assert np.all((a >= lo) & (a <= hi))
+    f32 = call(f.deriv_from_output, a.astype(np.float32))
+    assert f32.dtype == np.float32
+
+
+@pytest.mark.parametrize("name,params", [
+    ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("silu", {}), ("mish", {}),
+    ("tanhshrink", {}), ("softplus", {"threshold": 20.0}), ("elu", {"alpha": -1.0}),
+])
+def test_deriv_from_output_unavailable(name, params):
+    f = actgrad.get(name, **params)
+    assert not f.has_deriv_from_output
+    assert f.from_output_unavailable()
+    with pytest.raises(ValueError):
+        f.deriv_from_output(0.5)
+
+
+def test_output_ranges():
+    with mpmath.workdps(DPS):
+        assert actgrad.get("silu").output_range()[0] <= r_silu(roots()["silu"], {})[0]
+        assert actgrad.get("mish").output_range()[0] <= r_mish(roots()["mish"], {})[0]
+        assert actgrad.get("gelu").output_range()[0] <= r_gelu(roots()["gelu"], {})[0]
+        gt = actgrad.get("gelu", approximate="tanh")
+        assert gt.output_range()[0] <= r_gelu(roots()["gelu_tanh"], {"approximate": "tanh"})[0]
+    assert actgrad.get("softsign").output_range() == (-1.0, 1.0)
+    assert actgrad.get("log_sigmoid").output_range() == (-math.inf, 0.0)
+    assert actgrad.get("elu", alpha=2.0).output_range() == (-2.0, math.inf)
+    with pytest.raises(actgrad.registry.OutputRangeError):
+        actgrad.get("softsign").deriv_from_output([0.0, 1.5])
+
+
+# ----------------------------------------------------------------------------------------
+# parameters, names
+
+
+def test_parameter_validation():
+    with pytest.raises(ValueError, match="alpha"):
+        actgrad.get("celu", alpha=0)
+    with pytest.raises(ValueError, match="alpha"):
+        actgrad.get("celu", alpha="0.0")
+    for beta in (0, -1.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match="beta"):
+            actgrad.get("softplus", beta=beta)
+    with pytest.raises(ValueError, match="threshold"):
+        actgrad.get("softplus", threshold=math.nan)
+    with pytest.raises(ValueError) as e:
+        actgrad.get("gelu", approximate="foo")
+    assert "none" in str(e.value) and "tanh" in str(e.value)
+    with pytest.raises(ValueError, match="b"):
+        actgrad.get("squareplus", b=-1.0)
+    with pytest.raises(ValueError):
+        actgrad.get("selu", alpha=1.0)  # fixed constants
+    assert actgrad.get("gelu", approximate="tanh").params["approximate"] == "tanh"
+    assert actgrad.get("softplus").params["threshold"] == math.inf
+    assert actgrad.get("softplus", threshold="20").params["threshold"] == 20.0
+
+
+def test_names_and_aliases():
+    for alias, name in (("swish", "silu"), ("soft_sign", "softsign"),
+                        ("logsigmoid", "log_sigmoid"), ("log-sigmoid", "log_sigmoid")):
+        assert actgrad.get(alias).name == name
+    for name in REFS:
+        sp = actgrad.registry.spec(name)
+        assert sp.formula and sp.deriv_formula
+        assert (sp.dg_from_a is None) == (sp.from_output_formula is None)
+
+
+# ----------------------------------------------------------------------------------------
+# the catalogue's constants against independent mpmath values
+
+
+def test_constants():
+    from actgrad.activations import smooth
+
+    r = roots()
+    with mpmath.workdps(DPS):
+        for mine, key in ((smooth.SILU_Z0, "silu"), (smooth.MISH_Z0, "mish"),
+                          (smooth.GELU_Z0, "gelu"), (smooth.GT_Z0, "gelu_tanh")):
+            assert abs(mpf(mine[0]) + mpf(mine[1]) - r[key]) < mpf(2) ** -104 * abs(r[key]), key
+        assert float(mpf(SELU_L)) == smooth.SELU_SCALE
+        assert float(mpf(SELU_A)) == smooth.SELU_ALPHA
+        assert smooth.SELU_SCALE + mpf(smooth._SELU_SCALE_LO) - mpf(SELU_L) < mpf(2) ** -104
+        la = mpf(SELU_L) * mpf(SELU_A)
+        assert abs(mpf(smooth._SELU_SA[0]) + mpf(smooth._SELU_SA[1]) - la) < mpf(2) ** -104
+
+
+def _erfcx_asymptotic(x):
+    """e^(x²)·erfc(x) for x >= 1e4: the asymptotic series, next term ~1e-32 relative."""
+    s = 1 / (x * x)
+    return (1 - s / 2 + 3 * s**2 / 4 - 15 * s**3 / 8) / (x * mpmath.sqrt(mpmath.pi))
+
+
+def test_special_functions():
+    """actgrad.special's erf, erfc, erfcx (x >= 1.25) against mpmath (bounds: what the
+    fdlibm method delivers with numpy's exp; see the table in special.py)."""
+    from actgrad import special
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-6.0, 6.0, 1500), rng.uniform(-1.5, 1.5, 500),
+                        np.exp(rng.uniform(-700.0, 0.0, 200)), [0.0, -0.0, TINY]])
+    xc = np.concatenate([x, rng.uniform(6.0, 27.2, 300)])
+    xx = np.concatenate([rng.uniform(1.25, 30.0, 500), np.exp(rng.uniform(3.0, 690.0, 200))])
+    with mpmath.workdps(DPS):
+        e_erf = [mpmath.erf(mpf(float(v))) for v in x]
+        e_erfc = [mpmath.erfc(mpf(float(v))) for v in xc]
+        e_x = [mpmath.exp(mpf(float(v)) ** 2) * mpmath.erfc(mpf(float(v))) if v < 1e4
+               else _erfcx_asymptotic(mpf(float(v))) for v in xx]
+    def run(fn, v):  # as the registry does: underflow (to subnormals) is not an error
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(all="raise", under="ignore"):
+                return fn(v)
+
+    assert ref.ulp_error(run(special.erf, x), e_erf, np.float64).max() <= 1.0
+    assert ref.ulp_error(run(special.erfc, xc), e_erfc, np.float64).max() <= 3.0
+    assert ref.ulp_error(run(special.erfcx_big, xx), e_x, np.float64).max() <= 2.5
+    assert run(special.erf, np.array([np.inf, -np.inf])).tolist() == [1.0, -1.0]
+    assert np.isnan(run(special.erfc, np.array([np.nan])))[0]
+
+
+def test_gradcheck_away_from_nonsmooth_points():
+    """The catalogue's exact forms agree with g′ (Richardson central differences)."""
+    from actgrad import gradcheck as gc
+
+    z = gc.default_grid()[::4]
+    z = z[np.abs(z) > 0.05]  # elu, celu, softsign: g″ jumps at 0; tanhshrink: g′(0) = 0
+    for name, params, _ in CASES:
+        res = gc.check(actgrad.get(name, **params), z)
+        assert res.max_rel_error <= 1e-7, res
+
+
+def test_zz_report():
+    """Max ULP errors seen by test_ulp (printed with -s)."""
+    for label, (worst, at) in sorted(RESULTS.items()):
+        print(f"{label:45s} {worst:6.3f} ULP at z={at!r}")
