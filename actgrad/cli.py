@@ -439,8 +439,9 @@ def table(
     rows = []
     for f in acts:
         dg = f.deriv(z, kink=kink.value)
-        num_dg = gradcheck.numeric_deriv(f, z, step)
-        rows.append((f, z, f(z), dg, num_dg, gradcheck.relative_error(dg, num_dg), f.near_kink(z, step)))
+        num_dg, scale = gradcheck.numeric_with_scale(f, z, step)
+        rows.append((f, z, f(z), dg, num_dg, gradcheck.relative_error(dg, num_dg, scale),
+                     f.near_kink(z, step)))
     from .render import gradient_tables, write_rows
 
     if fmt.value == "table":

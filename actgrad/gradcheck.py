@@ -11,14 +11,23 @@ about 1e-7. The result is rounded to float64. Step rule: h = step, absolute, 1e-
 (a step relative to |z| would be too coarse in the exponential tails); points within h of a
 kink are left out of a check (their stencil straddles the kink) and counted.
 
-The error measure is the symmetric relative error |a − n| / (|a| + |n|), 0 where a = n
-(both 0 included), so it stays meaningful where g′ is tiny or crosses zero.
+Near a break of g's smoothness (a point where g′ is continuous but g″ jumps, as elu's and
+softsign's 0, declared by the function) a central stencil across it has an O(h) error, so
+there the differences are one-sided, on z's side: F(t) = ±(−3g(z) + 4g(z±t) − g(z±2t))/2t
+at t = h, h/2, h/4, h/8, extrapolated to remove t², t³ and t⁴.
+
+The error measure is |a − n| / max(|a| + |n|, s), 0 where a = n: the symmetric relative
+error, except that the denominator is at least s, the size of g′ around z (the larger mean
+slope |g(z ± h) − g(z)|/h of the stencil's halves). Where g′ does not vanish s ≈ |g′| and
+nothing changes; where g′ has a zero (silu, mish, gelu, tanhshrink at 0) the error is
+measured against the size g′ has next to it, not against 0.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
@@ -37,17 +46,27 @@ def default_grid() -> np.ndarray:
 
 
 def numeric_deriv(f: Activation, z: np.ndarray, step: float = DEFAULT_STEP) -> np.ndarray:
-    """Richardson-extrapolated central difference of g in extended precision (see module doc).
+    """The numerical derivative of g at each z (see the module doc); nan at ±inf and nan."""
+    return numeric_with_scale(f, z, step)[0]
 
-    Non-finite z give nan (a difference quotient at ±inf means nothing).
+
+def numeric_with_scale(f: Activation, z: np.ndarray,
+                       step: float = DEFAULT_STEP) -> tuple[np.ndarray, np.ndarray]:
+    """The numerical derivative, and the size of g′ around each z.
+
+    The scale is the larger mean slope |g(z ± h) − g(z)|/h of the two halves of the stencil:
+    |g′(z)| where g′ does not vanish, and the size g′ takes next to z where it does.
     """
     import mpmath
+
+    from .exact import to_float
 
     z = np.asarray(z, dtype=np.float64)
     flat = z.ravel()
     g = np.abs(np.asarray(f(flat), dtype=np.float64))
     dg = np.abs(np.asarray(f.deriv(flat), dtype=np.float64))
     out = np.full(flat.shape, np.nan)
+    scale = np.full(flat.shape, np.nan)
     exact = f.spec.exact
     params = dict(f.params)
     digits_h = max(0, math.ceil(-math.log10(step)))
@@ -62,24 +81,70 @@ def numeric_deriv(f: Activation, z: np.ndarray, step: float = DEFAULT_STEP) -> n
             extra = min(_MAX_EXTRA_DIGITS, math.log10(g[i] / dg[i]))
         span = math.log10(abs(zi) / step) if zi else 0.0  # digits to hold z ± h exactly
         dps = 24 + math.ceil(extra) + digits_h + max(0, math.ceil(span))
+        side = _one_sided(zi, step, f.breaks)
         with mpmath.workdps(dps):
             x = mpmath.mpf(zi)
             h = mpmath.mpf(step)
 
-            def central(hh: mpmath.mpf) -> mpmath.mpf:
-                return (exact(x + hh, params, mpmath) - exact(x - hh, params, mpmath)) / (2 * hh)
+            def at(t: mpmath.mpf) -> mpmath.mpf:
+                return exact(x + t, params, mpmath)
 
-            r = (64 * central(h / 4) - 20 * central(h / 2) + central(h)) / 45
-            out[i] = float(r)
-    return out.reshape(z.shape)
+            g0 = at(mpmath.mpf(0))
+            if side == 0:
+                r = _central(at, h)
+                s = max(abs(at(h) - g0), abs(g0 - at(-h))) / h
+            else:
+                r = _one_sided_richardson(at, g0, h, side)
+                s = abs(at(side * h) - g0) / h
+            out[i] = to_float(r)
+            scale[i] = to_float(s)
+    return out.reshape(z.shape), scale.reshape(z.shape)
 
 
-def relative_error(a: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """|a − n| / (|a| + |n|), 0 where a == n (0 and 0, inf and inf); nan if either is nan."""
+def _one_sided(z: float, h: float, breaks: tuple[float, ...]) -> int:
+    """0 for a central difference; +1 (forward) or −1 (backward) when the central stencil
+    would straddle a break of g's smoothness: differences taken on z's side of it."""
+    for b in breaks:
+        if abs(z - b) < h:
+            return 1 if z >= b else -1
+    return 0
+
+
+def _central(at: Callable[[Any], Any], h: Any) -> Any:
+    """(64·D(h/4) − 20·D(h/2) + D(h))/45, D(t) = (g(z+t) − g(z−t))/2t: error O(h⁶)."""
+
+    def d(t: Any) -> Any:
+        return (at(t) - at(-t)) / (2 * t)
+
+    return (64 * d(h / 4) - 20 * d(h / 2) + d(h)) / 45
+
+
+def _one_sided_richardson(at: Callable[[Any], Any], g0: Any, h: Any, side: int) -> Any:
+    """F(t) = s·(−3g(z) + 4g(z+st) − g(z+2st))/2t, error c₂t² + c₃t³ + …, at t = h/8 … h,
+    extrapolated (Neville, ratio 2) to remove t², t³ and t⁴: error O(h⁵)."""
+
+    def f(t: Any) -> Any:
+        return side * (-3 * g0 + 4 * at(side * t) - at(2 * side * t)) / (2 * t)
+
+    row = [f(h / 2**k) for k in range(4)]  # h, h/2, h/4, h/8
+    for power in (2, 3, 4):
+        factor = 2**power - 1
+        row = [row[j + 1] + (row[j + 1] - row[j]) / factor for j in range(len(row) - 1)]
+    return row[0]
+
+
+def relative_error(a: np.ndarray, n: np.ndarray, scale: np.ndarray | float = 0.0) -> np.ndarray:
+    """|a − n| / max(|a| + |n|, scale); 0 where a == n; nan if either is nan.
+
+    Without a scale this is the symmetric relative error. With the scale of
+    ``numeric_with_scale`` it stays meaningful where g′ vanishes: at tanhshrink′(0) = 0 a
+    difference quotient is ~1e-21, which the bare formula calls a complete disagreement.
+    """
     a = np.asarray(a, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
-        r = np.abs(a - n) / (np.abs(a) + np.abs(n))
+        den = np.maximum(np.abs(a) + np.abs(n), np.nan_to_num(np.asarray(scale, dtype=np.float64)))
+        r = np.abs(a - n) / den
     return np.where(a == n, 0.0, r)
 
 
@@ -126,7 +191,8 @@ def check(
     kept = z[~near]
     if kept.size == 0:
         return CheckResult(f.name, 0, int(near.sum()), 0.0, math.nan, tol)
-    err = relative_error(f.deriv(kept, kink=kink), numeric_deriv(f, kept, step))
+    num, scale = numeric_with_scale(f, kept, step)
+    err = relative_error(f.deriv(kept, kink=kink), num, scale)
     worst = int(np.argmax(err))
     return CheckResult(f.name, int(kept.size), int(near.sum()), float(err[worst]),
                        float(kept[worst]), tol)

@@ -153,6 +153,7 @@ class Activation:
         self.spec = sp
         self.params: Mapping[str, Any] = MappingProxyType(_bind(sp, params or {}))
         self.kinks: tuple[Kink, ...] = tuple(sp.kinks(dict(self.params)))
+        self.breaks: tuple[float, ...] = tuple(sp.breaks(dict(self.params)))
 
     @property
     def name(self) -> str:

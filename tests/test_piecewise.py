@@ -171,8 +171,7 @@ CASES = (
     Case("threshold", {"threshold": 1.0, "value": -3.0}, kinks=((1.0, 0.0, 1.0, 0.0, 0.0),),
          points=(-3.0,)),
     Case("threshold", {"threshold": -2.0, "value": 5.0}, kinks=((-2.0, 0.0, 1.0, 0.0, 0.0),)),
-    Case("sparse_plus", kinks=((-1.0, 0.0, 0.0, 0.0, 0.0), (1.0, 1.0, 1.0, 1.0, 1.0)),
-         points=(0.0, -0.5)),
+    Case("sparse_plus", points=(0.0, -0.5, -1.0, 1.0)),  # C¹: ±1 are breaks, not kinks
     # JAX: 0.5·clip(z + 1, 0, 2), whose max/min split the gradient at a tie: 1/4 at ±1
     Case("sparse_sigmoid", kinks=((-1.0, 0.0, 0.5, 0.25, 0.25), (1.0, 0.5, 0.0, 0.25, 0.25)),
          points=(0.0,)),
@@ -399,7 +398,7 @@ def test_kink_table_reads_like_the_anchors():
         ("hardshrink", -0.5): (0.0, 0.0), ("hardshrink", 0.5): (0.0, 0.0),
         ("threshold", 0.0): (0.0, 0.0),
         ("prelu", 0.0): (0.25, 0.25), ("rrelu", 0.0): (RRELU_DEFAULT, RRELU_DEFAULT),
-        ("sparse_plus", -1.0): (0.0, 0.0), ("sparse_plus", 1.0): (1.0, 1.0),
+        ("sparse_plus", -1.0): (0.0, 0.0), ("sparse_plus", 1.0): (1.0, 1.0),  # continuous
         ("sparse_sigmoid", -1.0): (0.25, 0.25), ("sparse_sigmoid", 1.0): (0.25, 0.25),
     }
     for (name, z), (pt, jx) in table.items():
@@ -465,7 +464,7 @@ def test_deriv_from_output_sparse_plus_is_sqrt_a():
 def test_deriv_from_output_unique_kinks():
     """Where a = g(kink) pins z to the kink, every convention applies from the output."""
     for case, a0 in ((BY_ID["prelu"], 0.0), (BY_ID["rrelu"], 0.0),
-                     (BY_ID["prelu[weight=3]"], 0.0), (BY_ID["sparse_plus"], 1.0)):
+                     (BY_ID["prelu[weight=3]"], 0.0)):
         f = act(case)
         (z, want), *_ = [(z, w) for z, w in hand_kinks(case) if z == (0.0 if a0 == 0 else 1.0)]
         for conv in CONVENTIONS:
@@ -619,3 +618,10 @@ def test_zz_report_worst():
         pytest.skip("accuracy tests did not run")
     lines = [f"{cid:32s} {kind:2s} {dt}: {w:.3f}" for (cid, kind, dt), w in sorted(WORST.items())]
     print("\nworst ULP errors\n" + "\n".join(lines))
+
+
+def test_sparse_plus_is_c1_with_breaks_not_kinks():
+    f = actgrad.get("sparse_plus")
+    assert f.kinks == () and f.breaks == (-1.0, 1.0)
+    for conv in CONVENTIONS:
+        assert call(f.deriv, np.array([-1.0, 1.0]), kink=conv).tolist() == [0.0, 1.0]

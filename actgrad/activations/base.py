@@ -74,5 +74,9 @@ class Spec:
     output_range: Callable[[Params], tuple[float, float]] = lambda p: (-math.inf, math.inf)
     #: why g′ cannot be had from a for these parameters (None: it can)
     from_output_unavailable: Callable[[Params], str | None] = lambda p: None
+    #: points where g′ is continuous but a higher derivative jumps (elu and softsign at 0,
+    #: sparse_plus at ±1): not kinks, but a difference quotient across them is poor, so the
+    #: gradient check differentiates one-sided there
+    breaks: Callable[[Params], tuple[float, ...]] = lambda p: ()
     summary: str = ""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -14,8 +14,8 @@ Those pieces are evaluated on z clipped to their interval only, so nothing overf
 Kinks. Each ``Kink`` gives the one-sided slopes and the side PyTorch's and JAX's autograd
 return (accuracy anchors; the JAX sides for relu6, hard_sigmoid, hard_swish, hard_tanh,
 sparse_plus and sparse_sigmoid read off jax.nn's source). A jump of g itself (hardshrink,
-threshold) is a kink too, and so are sparse_plus's ±1, where g′ is continuous (both slopes
-equal) but g″ jumps, so that the gradient check leaves their neighbourhoods out.
+threshold) is a kink too. sparse_plus's ±1, where g′ is continuous but g″ jumps, are not
+kinks but ``breaks``: the gradient check differentiates one-sided there.
 
 Where a framework lacks a function, its convention is the other framework's (so ``jax`` =
 ``pytorch`` for prelu, rrelu, softshrink, hardshrink and threshold, and ``pytorch`` = ``jax``
@@ -610,8 +610,8 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="sparse_plus",
-        summary="JAX's sparse twin of softplus, C¹: g′ is continuous, g″ jumps at ±1 (listed "
-        "as kinks with equal slopes); PyTorch has no sparse_plus: JAX's sides",
+        summary="JAX's sparse twin of softplus, C¹: g′ is continuous, g″ jumps at ±1 (no kinks; "
+        "the gradient check differentiates one-sided there)",
         formula="sparse_plus(z) = 0 for z <= −1, (z + 1)²/4 for −1 < z < 1, z for z >= 1",
         deriv_formula="sparse_plus′(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1",
         from_output_formula="√a for a < 1, 1 for a >= 1",
@@ -619,10 +619,7 @@ SPECS: tuple[Spec, ...] = (
         dg=sparse_plus_deriv,
         dg_from_a=lambda a, p: np.where(a < 1, np.sqrt(np.minimum(a, 1.0)), 1.0),
         output_range=lambda p: (0.0, math.inf),
-        kinks=lambda p: (
-            Kink(-1.0, left=0.0, right=0.0, pytorch="left", jax="left", unique_output=False),
-            Kink(1.0, left=1.0, right=1.0, pytorch="right", jax="right", unique_output=True),
-        ),
+        breaks=lambda p: (-1.0, 1.0),
         exact=lambda z, p, mp: _mp_piece(z, mp, -1, 1, lambda x: mp.mpf(0),
                                          lambda x: (x + 1) ** 2 / 4, lambda x: x),
         exact_dg=lambda z, p, mp: _mp_piece(z, mp, -1, 1, lambda x: mp.mpf(0),
