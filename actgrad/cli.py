@@ -8,11 +8,9 @@ to a writer, and turns every error into one line on stderr with a documented exi
 
 
 import os
-import re
-import signal
 import sys
 from enum import Enum
-from typing import Annotated, Any, Callable, Iterable, Iterator, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import numpy as np
 import typer
@@ -21,24 +19,12 @@ from typer.core import TyperCommand, TyperGroup
 from . import __version__
 from . import registry
 from .activations import KINK_CONVENTIONS
-from .render import FORMATS, OutputError, Writer
-from .streams import InputError, ValueReader, parse_arguments
-
-
-class Fail(Exception):
-    """An error to report in one line, with its exit status."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
+from .pipeline import NUMBER, Fail, activation, exact_compute, guarded, prepare_process, say, stream
+from .render import FORMATS, Writer
+from .streams import parse_arguments
 
 
 # -- argument parsing: negative numbers are values, not options ----------------------------
-
-_NUMBER = re.compile(
-    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)", re.IGNORECASE
-)
-
 
 def _numbers_as_positionals(cmd: Any, ctx: Any, args: list[str]) -> list[str]:
     """Move positionals after a '--' when one of them starts with '-' (like -2 or -inf).
@@ -58,7 +44,7 @@ def _numbers_as_positionals(cmd: Any, ctx: Any, args: list[str]) -> list[str]:
         if a == "--":
             positionals.extend(args[i + 1:])
             break
-        if a.startswith("-") and a != "-" and not _NUMBER.fullmatch(a):
+        if a.startswith("-") and a != "-" and not NUMBER.fullmatch(a):
             options.append(a)
             if a in takes_value and i + 1 < len(args):
                 options.append(args[i + 1])
@@ -88,41 +74,22 @@ class ActgradGroup(TyperGroup):
 
 
 def _run_guarded(run: Callable[[], Any]) -> int:
+    """Typer's usage errors as one line; everything else as pipeline.guarded does."""
     from typer._click import exceptions as click_exc
 
-    try:
-        rv = run()
-        return rv if isinstance(rv, int) else 0
-    except click_exc.NoArgsIsHelpError as e:
-        typer.echo(e.ctx.get_help())
-        return 0
-    except click_exc.UsageError as e:
-        where = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
-        return _say(e.format_message().replace("\n", " ") + where, 2)
-    except (Fail, InputError) as e:
-        return _say(str(e), getattr(e, "code", 2))
-    except OutputError as e:
-        _say(f"cannot write output: {e}", 1)
-        os._exit(1)  # skip the interpreter's final flush of the failed stream
-    except OSError as e:
-        return _say(f"cannot read input: {e.strerror or e}", 2)
-    except KeyboardInterrupt:
-        return 130
-    except typer.Abort:
-        return 130
-    except Exception as e:  # a bug: still one line, no traceback (ACTGRAD_DEBUG=1 shows it)
-        if os.environ.get("ACTGRAD_DEBUG"):
-            raise
-        return _say(f"internal error: {type(e).__name__}: {e}", 1)
+    def typer_errors() -> Any:
+        try:
+            return run()
+        except click_exc.NoArgsIsHelpError as e:
+            typer.echo(e.ctx.get_help())
+            return 0
+        except click_exc.UsageError as e:
+            where = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+            return say(e.format_message().replace("\n", " ") + where, 2)
+        except typer.Abort:
+            return 130
 
-
-def _say(message: str, code: int) -> int:
-    try:
-        sys.stderr.write(f"actgrad: {message}\n")
-        sys.stderr.flush()
-    except (OSError, AttributeError, ValueError):
-        pass
-    return code
+    return guarded(typer_errors)
 
 
 # -- choices -------------------------------------------------------------------------------
@@ -175,7 +142,7 @@ ProgressOpt = Annotated[bool, typer.Option(
          " and stdout is not; shown after about a second).")]
 StepOpt = Annotated[float, typer.Option("--step", help="Step h of the central differences (absolute).")]
 
-app = typer.Typer(
+_APP_SETTINGS: dict[str, Any] = dict(
     cls=ActgradGroup,
     name="actgrad",
     help="Activation functions g(z) and their derivatives g′(z), accurate over the whole float range.\n\n"
@@ -184,6 +151,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app = typer.Typer(**_APP_SETTINGS)
 
 
 def _version(value: bool) -> None:
@@ -201,93 +169,6 @@ def _root(
 
     Example: actgrad deriv sigmoid 0   prints 0.25
     """
-
-
-# -- helpers shared by the commands -----------------------------------------------------------
-
-
-def _activation(name: str, params: Iterable[str] | None) -> registry.Activation:
-    try:
-        given = dict(registry.parse_param(p) for p in params or ())
-        return registry.get(name, **given)
-    except ValueError as e:
-        raise Fail(str(e)) from None
-
-
-def _input_blocks(values: list[str] | None, on_invalid: str, input_file: str | None = None,
-                  progress: bool = True) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
-    """Blocks of input values, and a function naming where value i of the last block came from."""
-    if input_file is not None:
-        if values and values != ["-"]:
-            raise Fail("give values as arguments or with --input, not both")
-        try:
-            source: Any = open(input_file, "rb")  # closed at exit
-        except OSError as e:
-            raise Fail(f"cannot read {input_file}: {e.strerror or e}") from None
-    elif values and values != ["-"]:
-        arr = parse_arguments(values)
-        return iter([arr]), lambda i: f"argument {i + 1}"
-    else:
-        if sys.stdin is None:
-            raise Fail("no values given and standard input is closed")
-        if sys.stdin.isatty():
-            sys.stderr.write("actgrad: enter values, one per line or separated by spaces;"
-                             " Ctrl-D to finish\n")
-        source = sys.stdin.buffer
-    reader = ValueReader(source, on_invalid=on_invalid)
-
-    def where(i: int) -> str:
-        token, line, col = reader.locate(i)
-        return f"line {line}, column {col}"
-
-    def blocks() -> Iterator[np.ndarray]:
-        if progress:
-            from .render import with_progress
-
-            yield from with_progress(iter(reader), source)
-        else:
-            yield from reader
-        if reader.skipped:
-            what = "skipped" if on_invalid == "skip" else "written as nan"
-            sys.stderr.write(f"actgrad: {reader.skipped} token(s) that are not numbers {what}\n")
-
-    return blocks(), where
-
-
-def _exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int | None,
-                   kink: str) -> Callable[[np.ndarray], Any] | None:
-    """The high-precision path of --exact/--digits, or None when neither is given."""
-    if not exact and digits is None:
-        return None
-    if digits is not None and not 1 <= digits <= 1000:
-        raise Fail(f"--digits must be between 1 and 1000, got {digits}")
-    from . import exact as hp
-    from .render import format_mp
-
-    def compute(z: np.ndarray) -> Any:
-        values = hp.values(f, z, deriv=deriv, digits=digits, kink=kink)
-        if digits is None:  # --exact: the correctly rounded float64
-            return np.array([hp.to_float(v) for v in values], dtype=np.float64)
-        return format_mp(values, digits)
-
-    return compute
-
-
-def _stream(values: list[str] | None, on_invalid: str, dtype: str, writer: Writer,
-            compute: Callable[[np.ndarray], Any], input_file: str | None = None,
-            progress: bool = True) -> None:
-    blocks, where = _input_blocks(values, on_invalid, input_file, progress)
-    with writer:
-        for block in blocks:
-            with np.errstate(over="ignore"):
-                x = block.astype(dtype)
-            try:
-                y = compute(x)
-            except registry.OutputRangeError as e:
-                if e.index:
-                    writer.write(x[:e.index], compute(x[:e.index]))
-                raise Fail(f"{where(e.index)}: {e}") from None
-            writer.write(x, y)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -314,10 +195,10 @@ def eval_(
 
     Example: actgrad eval tanh 1e-8 --digits 30
     """
-    f = _activation(func, param)
+    f = activation(func, param)
     writer = Writer(fmt.value, ("z", "g"), title=f"{f.name}: {f.spec.formula}")
-    _stream(values, on_invalid.value, dtype.value, writer,
-            _exact_compute(f, False, exact, digits, "pytorch") or f, input_file, progress)
+    stream(values, on_invalid.value, dtype.value, writer,
+            exact_compute(f, False, exact, digits, "pytorch") or f, input_file, progress)
 
 
 @app.command("deriv", cls=NumberCommand)
@@ -351,9 +232,9 @@ def deriv(
 
     Example: actgrad deriv sigmoid 40 --digits 30
     """
-    f = _activation(func, param)
+    f = activation(func, param)
     k = kink.value
-    high = _exact_compute(f, True, exact, digits, k)
+    high = exact_compute(f, True, exact, digits, k)
     if from_output:
         why = f.from_output_unavailable()
         if why:
@@ -365,14 +246,14 @@ def deriv(
     else:
         columns, compute = ("z", "dg"), high or (lambda z: f.deriv(z, kink=k))
         title = f"{f.name}: {f.spec.deriv_formula}"
-    _stream(values, on_invalid.value, dtype.value, Writer(fmt.value, columns, title=title), compute,
+    stream(values, on_invalid.value, dtype.value, Writer(fmt.value, columns, title=title), compute,
             input_file, progress)
 
 
 def _split_functions(items: list[str]) -> tuple[list[str], list[str]]:
     """FUNC [FUNC ...] [Z ...]: names until the first number."""
     for i, item in enumerate(items):
-        if _NUMBER.fullmatch(item.strip()):
+        if NUMBER.fullmatch(item.strip()):
             return items[:i], items[i:]
     return items, []
 
@@ -605,7 +486,7 @@ def explain(
     if fmt not in ("auto", "plain", "rich"):
         raise Fail(f"--format must be auto, plain or rich, got {fmt!r}"
                    f"{registry.suggest(fmt, ('auto', 'plain', 'rich'))}")
-    f = _activation(func, param)
+    f = activation(func, param)
     blocks = lessons.lesson(f, lang or lessons.default_lang())
     styled = fmt == "rich" or (fmt == "auto" and sys.stdout.isatty()
                                and not os.environ.get("NO_COLOR"))
@@ -620,20 +501,31 @@ def explain(
     _Output(sys.stdout.buffer).write(text)
 
 
+def run_app(argv: list[str]) -> None:
+    """Run the full command line (after pipeline.main prepared the process)."""
+    _app_for(argv)(args=argv, prog_name="actgrad")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    # A closed pipe downstream (| head -1) ends us quietly, as it ends cat or awk.
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    if sys.stdout is None or not _fd_open(1):
-        _say("cannot write output: standard output is closed", 1)
-        sys.exit(1)
-    app(args=argv, prog_name="actgrad")
+    """The full Typer command line as an entry point (the console script is pipeline.main)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    prepare_process()
+    run_app(argv)
 
 
-def _fd_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-        return True
-    except OSError:
-        return False
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app, cut down to the one command named first on the command line.
+
+    Typer builds a click command from every registered function's signature on each run
+    (about 2 ms each); a shell loop calling `actgrad deriv ...` needs only one. Anything
+    else (no command, a misspelt one, shell completion) gets the whole app.
+    """
+    if not argv or "_ACTGRAD_COMPLETE" in os.environ:
+        return app
+    chosen = [c for c in app.registered_commands if c.name == argv[0]]
+    if not chosen:
+        return app
+    single = typer.Typer(**_APP_SETTINGS)
+    single.registered_callback = app.registered_callback
+    single.registered_commands = chosen
+    return single

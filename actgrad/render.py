@@ -12,7 +12,6 @@ rich is imported only for the table format.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -78,6 +77,13 @@ def _json_floats(values: np.ndarray) -> list[str]:
     return [t if good else f'"{t}"' for t, good in zip(texts, ok.tolist())]
 
 
+def _json_string(text: str) -> str:
+    """A JSON string literal (ensure_ascii=False: formulas keep their Unicode)."""
+    import orjson
+
+    return orjson.dumps(text).decode()
+
+
 class NumberTexts(list):
     """Numbers already written as text (high-precision digits): bare numbers in json."""
 
@@ -107,7 +113,7 @@ def _column_texts(col: Any, for_json: bool) -> list[str]:
     if arr.dtype.kind == "b":
         return ["true" if v else "false" for v in arr.tolist()]
     if for_json:
-        return [json.dumps(str(v)) for v in arr.tolist()]
+        return [_json_string(str(v)) for v in arr.tolist()]
     return [_csv_field(str(v)) for v in arr.tolist()]
 
 
@@ -203,7 +209,7 @@ class Writer:
             text = "".join(sep.join(row) + "\n" for row in zip(*texts))
         elif fmt in ("json", "jsonl"):
             texts = [_column_texts(c, True) for c in cols]
-            keys = [json.dumps(c) for c in self.columns]
+            keys = [_json_string(c) for c in self.columns]
             objs = [
                 "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, row)) + "}"
                 for row in zip(*texts)
