@@ -275,9 +275,13 @@ def _bind_all(funcs: list[str], params: list[str] | None) -> list[registry.Activ
         raise Fail(str(e)) from None
 
 
+MAX_STEP = 0.1  # a larger step leaves the local behaviour of g the difference should see
+MAX_TABLE_POINTS = 100_000  # each point costs a numerical derivative in extended precision
+
+
 def _check_step(step: float) -> None:
-    if not (step > 0 and np.isfinite(step)):
-        raise Fail(f"--step must be a positive number, got {step!r}")
+    if not (0 < step <= MAX_STEP):
+        raise Fail(f"--step must be a number in (0, {MAX_STEP}], got {step!r}")
 
 
 @app.command("table", cls=NumberCommand)
@@ -312,10 +316,13 @@ def table(
     if zs:
         z = parse_arguments(zs)
     else:
-        if num < 1:
-            raise Fail(f"--num must be at least 1, got {num}")
+        if not 1 <= num <= MAX_TABLE_POINTS:
+            raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
         if not (np.isfinite(start) and np.isfinite(stop)) or start > stop:
-            raise Fail(f"--start must be finite and not above --stop, got {start!r} > {stop!r}")
+            raise Fail(f"--start and --stop must be finite with --start <= --stop,"
+                       f" got {start!r} and {stop!r}")
+        if not np.isfinite(stop - start):
+            raise Fail(f"--stop − --start must be a finite number, got {start!r} to {stop!r}")
         z = np.linspace(start, stop, num)
     rows = []
     for f in acts:

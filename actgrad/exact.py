@@ -79,9 +79,13 @@ def to_float(v: Any) -> float:
 
     if not mpmath.isfinite(v):
         return float(v)
-    sign, man, exp, _ = v._mpf_
+    sign, man, exp, bc = v._mpf_
+    if exp + bc > 1025:  # |v| >= 2^1025: beyond the largest float
+        return -math.inf if sign else math.inf
+    if exp + bc < -1076:  # |v| < 2^-1076: below half the smallest subnormal
+        return -0.0 if sign else 0.0
     man = -int(man) if sign else int(man)
     try:
         return float(man << exp) if exp >= 0 else man / (1 << -exp)
     except OverflowError:
-        return math.copysign(math.inf, man)
+        return -math.inf if sign else math.inf

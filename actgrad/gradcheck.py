@@ -79,7 +79,7 @@ def numeric_with_scale(f: Activation, z: np.ndarray,
             extra = _MAX_EXTRA_DIGITS
         else:
             extra = min(_MAX_EXTRA_DIGITS, math.log10(g[i] / dg[i]))
-        span = math.log10(abs(zi) / step) if zi else 0.0  # digits to hold z ± h exactly
+        span = math.log10(abs(zi)) - math.log10(step) if zi else 0.0  # digits for z ± h exactly
         dps = 24 + math.ceil(extra) + digits_h + max(0, math.ceil(span))
         side = _one_sided(zi, step, f.breaks)
         with mpmath.workdps(dps):

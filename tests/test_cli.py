@@ -331,6 +331,9 @@ def test_unknown_option_and_command_and_choice():
     (("table", "relu", "--num", "0"), "--num"),
     (("table", "relu", "--start", "3", "--stop", "1"), "--start"),
     (("table", "relu", "--step", "0"), "--step"),
+    (("table", "relu", "--step", "1"), "--step"),
+    (("table", "relu", "--num", "100000000"), "--num"),
+    (("table", "relu", "--start", "-1e308", "--stop", "1e308"), "finite"),
     (("check", "relu", "--step", "-1"), "--step"),
     (("check", "relu", "inf"), "finite"),
     (("deriv", "relu", "1", "--digits", "1001"), "--digits"),
@@ -357,3 +360,21 @@ def test_nan_and_inf_inputs_everywhere():
     out = ok("deriv", "sigmoid", "nan", "inf", "-inf").split()
     assert out[0] == "nan" and out[1:] == ["0.0", "0.0"]
     assert math.isnan(float(ok("deriv", "relu", "nan")))
+
+
+def test_table_at_the_ends_of_the_float_range():
+    out = ok("table", "sigmoid", "gelu", "tanh", "--start", "-1e307", "--stop", "1e307",
+             "--num", "3", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 9
+    assert all(r["rel_error"] == "0.0" for r in rows)
+    assert [r["g"] for r in rows if r["function"] == "gelu"] == ["-0.0", "0.0", "1e+307"]
+
+
+def test_digits_far_out_in_the_tails():
+    out = ok("eval", "gelu", "-30", "1e300", "--digits", "20").split()
+    with mpmath.workdps(60):
+        z = mpmath.mpf(-30)
+        exact = z * mpmath.ncdf(z)
+    assert abs(mpmath.mpf(out[0]) / exact - 1) < mpmath.mpf(10) ** -19
+    assert out[1] == "1.0000000000000000525e+300"  # the float 1e300, exactly, to 20 digits

@@ -771,12 +771,28 @@ def _gelu_dispatch(want_g: bool):
     return _vec(f)
 
 
+def _mp_erfc(x: Any, mp: Any) -> Any:
+    """erfc in mpmath for any x: mpmath's own fails for |x| beyond ~1e150 (a float overflow
+    in its series test), so far out it is the asymptotic series, which converges there in a
+    handful of terms: erfc(x) = e^−x²/(x√π)·Σ (−1)^k (2k−1)!!/(2x²)^k."""
+    if abs(x) < 10**4:
+        return mp.erfc(x)
+    if x < 0:
+        return 2 - _mp_erfc(-x, mp)
+    total, term, k, tiny = mp.mpf(1), mp.mpf(1), 0, mp.mpf(2) ** (-mp.mp.prec - 10)
+    while abs(term) > tiny:
+        k += 1
+        term *= -(2 * k - 1) / (2 * x * x)
+        total += term
+    return mp.exp(-x * x) / (x * mp.sqrt(mp.pi)) * total
+
+
 def _mp_gelu(z: Any, p: Params, mp: Any) -> Any:
     if p["approximate"] == "tanh":
         c = mp.sqrt(2 / mp.pi)
         v = 2 * c * (z + mp.mpf("0.044715") * z**3)
         return z / (1 + mp.exp(-v))
-    return z / 2 * mp.erfc(-z / mp.sqrt(2))
+    return z / 2 * _mp_erfc(-z / mp.sqrt(2), mp)
 
 
 def _mp_gelu_dg(z: Any, p: Params, mp: Any) -> Any:
@@ -787,7 +803,7 @@ def _mp_gelu_dg(z: Any, p: Params, mp: Any) -> Any:
         s = 1 / (1 + mp.exp(-v))
         return s + z * 2 * c * (1 + 3 * k * z**2) * s * (1 - s) if v < 0 else (
             s + z * 2 * c * (1 + 3 * k * z**2) * s / (1 + mp.exp(v)))
-    return mp.ncdf(z) + z * mp.npdf(z)
+    return _mp_erfc(-z / mp.sqrt(2), mp) / 2 + z * mp.npdf(z)
 
 
 def _mp_tanhshrink(z: Any, p: Params, mp: Any) -> Any:
