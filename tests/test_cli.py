@@ -376,5 +376,5 @@ def test_digits_far_out_in_the_tails():
     with mpmath.workdps(60):
         z = mpmath.mpf(-30)
         exact = z * mpmath.ncdf(z)
-    assert abs(mpmath.mpf(out[0]) / exact - 1) < mpmath.mpf(10) ** -19
+        assert abs(mpmath.mpf(out[0]) / exact - 1) < mpmath.mpf(10) ** -19
     assert out[1] == "1.0000000000000000525e+300"  # the float 1e300, exactly, to 20 digits
