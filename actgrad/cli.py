@@ -174,7 +174,14 @@ def _root(
 # -- commands -----------------------------------------------------------------------------------
 
 
-@app.command("eval", cls=NumberCommand)
+def _formulas(deriv: bool) -> str:
+    """Help epilog: every function with its formula (\b keeps the lines as they are)."""
+    lines = [f"{sp.name}: {sp.deriv_formula if deriv else sp.formula}"
+             for sp in (registry.spec(n) for n in registry.names())]
+    return "Functions ('actgrad list' adds aliases and parameters):\n\n\b\n" + "\n".join(lines)
+
+
+@app.command("eval", cls=NumberCommand, epilog=_formulas(deriv=False))
 def eval_(
     func: FuncArg,
     values: ValuesArg = None,
@@ -201,7 +208,7 @@ def eval_(
             exact_compute(f, False, exact, digits, "pytorch") or f, input_file, progress)
 
 
-@app.command("deriv", cls=NumberCommand)
+@app.command("deriv", cls=NumberCommand, epilog=_formulas(deriv=True))
 def deriv(
     func: FuncArg,
     values: ValuesArg = None,
