@@ -76,3 +76,48 @@ def test_no_progress_on_a_pipe(tmp_path):
         r = subprocess.run(ACTGRAD + ["deriv", "sigmoid"], stdin=f, capture_output=True,
                            env=ENV, cwd=ROOT, timeout=120)
     assert r.returncode == 0 and r.stderr == b""
+
+
+def run_on_terminal(args: list[str], env: dict, typed: bytes = b"") -> tuple[bytes, bytes]:
+    """Run with stdout and stdin on a terminal (a pty); return (terminal output, stderr)."""
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    p = subprocess.Popen(ACTGRAD + args, stdin=slave, stdout=slave, stderr=subprocess.PIPE,
+                         env=env, cwd=ROOT)
+    if typed:
+        os.write(master, typed)
+    try:
+        _, err = p.communicate(timeout=60)
+    finally:
+        os.close(slave)
+    reader.join(5)
+    os.close(master)
+    return b"".join(chunks), err
+
+
+def test_table_is_coloured_on_a_terminal_but_not_with_no_color():
+    coloured, _ = run_on_terminal(["table", "relu", "sigmoid", "--num", "3"], ENV)
+    assert b"\x1b[32m" in coloured or b"\x1b[92m" in coloured  # green: a good error
+    plain, _ = run_on_terminal(["table", "relu", "sigmoid", "--num", "3"], {**ENV, "NO_COLOR": "1"})
+    assert b"\x1b[3" not in plain and b"\x1b[9" not in plain  # no colour codes
+    assert b"kink" in plain
+
+
+def test_typed_values_are_answered_with_a_hint_on_stderr():
+    # stdin a terminal with no values: a hint on stderr, each typed line answered; Ctrl-D ends
+    out, err = run_on_terminal(["deriv", "sigmoid"], ENV, typed=b"0\n0\n\x04")
+    assert b"Ctrl-D" in err
+    assert out.count(b"0.25") == 2
