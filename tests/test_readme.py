@@ -41,7 +41,7 @@ def _examples(text: str) -> list[tuple[str, str]]:
 
 def _run(command: str) -> str:
     shim = f'actgrad() {{ "{sys.executable}" -m actgrad "$@"; }}\n'
-    r = subprocess.run(["bash", "-c", shim + command + " 2>&1"], capture_output=True, text=True,
+    r = subprocess.run(["bash", "-c", shim + "{ " + command + "\n} 2>&1"], capture_output=True, text=True,
                        env=ENV, cwd=ROOT, timeout=300)
     return r.stdout
 
