@@ -32,35 +32,15 @@ import math
 
 import numpy as np
 
+from ..special import split, two_prod, two_sum
 from .base import Array, Kink, Param, Params, Spec
 
 # ---------------------------------------------------------------------------------------
-# error-free transformations (Knuth's two-sum, Dekker's product; no fma in numpy)
+# error-free transformations: Knuth's two-sum and Dekker's product from special.py (numpy
+# has no fma); the exact division by 6 here
 
-_SPLITTER = 134217729.0  # 2**27 + 1
 _SIXTH = 1.0 / 6.0
 _TINY = 2.0**-500  # below this |z|, Dekker's splitting would underflow
-
-
-def _two_sum(a: Array, b: float | Array) -> tuple[Array, Array]:
-    """s + e = a + b exactly, s = fl(a + b)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _split(a: Array) -> tuple[Array, Array]:
-    c = _SPLITTER * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def _two_prod(a: Array, b: Array) -> tuple[Array, Array]:
-    """p + e = a·b exactly, p = fl(a·b) (|a|, |b| <= 4, no underflow)."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def _div6(hi: Array, lo: Array) -> Array:
@@ -70,7 +50,7 @@ def _div6(hi: Array, lo: Array) -> Array:
     the first difference exact by Sterbenz, the remainder representable).
     """
     q = hi / 6.0
-    qh, ql = _split(q)
+    qh, ql = split(q)
     r = (hi - 6.0 * qh) - 6.0 * ql
     return q + (r + lo) / 6.0
 
@@ -218,7 +198,7 @@ def _mp_rrelu_slope(p: Params, mp):
 def hard_sigmoid(z: Array, p: Params) -> Array:
     """hard_sigmoid(z) = relu6(z + 3)/6"""
     zc = _clip(z, -3.0, 3.0)
-    s, e = _two_sum(zc, 3.0)  # z + 3 exactly
+    s, e = two_sum(zc, 3.0)  # z + 3 exactly
     mid = _div6(s, e)
     return np.where(z <= -3, 0.0, np.where(z >= 3, 1.0, mid))
 
@@ -231,8 +211,8 @@ def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
 def hard_swish(z: Array, p: Params) -> Array:
     """hard_swish(z) = z·relu6(z + 3)/6"""
     zc = _clip(z, -3.0, 3.0)
-    s, e = _two_sum(zc, 3.0)  # z + 3 = s + e
-    prod, perr = _two_prod(zc, s)  # z·s = prod + perr
+    s, e = two_sum(zc, 3.0)  # z + 3 = s + e
+    prod, perr = two_prod(zc, s)  # z·s = prod + perr
     mid = _div6(prod, perr + zc * e)
     # |z| < 2^-500: z(z + 3)/6 = z/2 + z²/6, the square below half an ulp of z/2
     small = 0.5 * zc + zc * zc * _SIXTH
@@ -243,7 +223,7 @@ def hard_swish(z: Array, p: Params) -> Array:
 @_quiet
 def hard_swish_deriv(z: Array, p: Params) -> Array:
     zc = _clip(z, -3.0, 3.0)
-    s, e = _two_sum(2.0 * zc, 3.0)  # 2z + 3 exactly; exact anyway near the root −1.5
+    s, e = two_sum(2.0 * zc, 3.0)  # 2z + 3 exactly; exact anyway near the root −1.5
     mid = _div6(s, e)
     return np.where(z < -3, 0.0, np.where(z > 3, 1.0, mid))
 
@@ -370,8 +350,8 @@ def _threshold_why_not(p: Params) -> str | None:
 def sparse_plus(z: Array, p: Params) -> Array:
     """sparse_plus(z) = 0 for z <= −1, (z + 1)²/4 for −1 < z < 1, z for z >= 1"""
     zc = _clip(z, -1.0, 1.0)
-    s, e = _two_sum(zc, 1.0)  # z + 1 = s + e, s in [0, 2]
-    sq, sqe = _two_prod(s, s)
+    s, e = two_sum(zc, 1.0)  # z + 1 = s + e, s in [0, 2]
+    sq, sqe = two_prod(s, s)
     mid = (sq + (sqe + 2.0 * s * e)) * 0.25  # e² < 2^-106·s²: negligible
     return np.where(z <= -1, 0.0, np.where(z >= 1, z, mid))
 
