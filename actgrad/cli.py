@@ -148,6 +148,7 @@ _APP_SETTINGS: dict[str, Any] = dict(
     help="Activation functions g(z) and their derivatives g′(z), accurate over the whole float range.\n\n"
          "Example: actgrad deriv sigmoid 0   prints 0.25",
     no_args_is_help=True,
+    rich_markup_mode="markdown",  # docstring paragraphs wrap to the terminal
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -175,10 +176,10 @@ def _root(
 
 
 def _formulas(deriv: bool) -> str:
-    """Help epilog: every function with its formula (\b keeps the lines as they are)."""
-    lines = [f"{sp.name}: {sp.deriv_formula if deriv else sp.formula}"
+    """Help epilog: every function with its formula, as a markdown list."""
+    lines = [f"- {sp.name}: {sp.deriv_formula if deriv else sp.formula}"
              for sp in (registry.spec(n) for n in registry.names())]
-    return "Functions ('actgrad list' adds aliases and parameters):\n\n\b\n" + "\n".join(lines)
+    return "Functions ('actgrad list' adds aliases and parameters):\n\n" + "\n".join(lines)
 
 
 @app.command("eval", cls=NumberCommand, epilog=_formulas(deriv=False))
@@ -359,13 +360,20 @@ def check(
 ) -> None:
     """Gradient check: compare g′ with a numerical derivative; exit 1 if any function fails.
 
-    Grid: 1,001 points on [−10, 10] (spacing 0.02) plus the Z given. Method: central differences
-    D(h) = (g(z+h) − g(z−h))/2h at h, h/2, h/4, Richardson-extrapolated to
-    (64·D(h/4) − 20·D(h/2) + D(h))/45 (error O(h⁶)), with g evaluated in mpmath at a precision
-    that makes rounding negligible (30+ digits, more where g′ is tiny beside g), then rounded to
-    float64. Step rule: h = --step (absolute, default 1e-3). Points within h of a kink are left
-    out and counted; no other point is skipped. Error: |a−n|/(|a|+|n|) (0 where both are 0).
-    Verdict: <= 1e-7 good, >= 1e-3 wrong, between: suspicious.
+    Grid: 1,001 points on [−10, 10] (spacing 0.02) plus the Z given.
+
+    Method: central differences D(t) = (g(z+t) − g(z−t))/2t at t = h, h/2, h/4,
+    Richardson-extrapolated to (64·D(h/4) − 20·D(h/2) + D(h))/45 (error O(h⁶)), with g
+    evaluated in mpmath at a precision that makes rounding negligible (24+ digits, more where g′
+    is tiny beside g), then rounded to float64. Across a point where g′ is continuous but g″
+    jumps (elu, celu, softsign at 0; sparse_plus at ±1) the differences are one-sided on z's
+    side, extrapolated in t², t³, t⁴. Step rule: h = --step, absolute, default 1e-3, at most 0.1.
+    Points within h of a kink are left out and counted; no other point is skipped.
+
+    Error: |a−n| / max(|a|+|n|, s), s = the larger mean slope |g(z±h) − g(z)|/h of the
+    stencil's halves: the symmetric relative error wherever g′ does not vanish, measured against
+    the size of g′ next to z where it does. Verdict: <= 1e-7 good, >= 1e-3 wrong, between:
+    suspicious.
 
     Example: actgrad check
 
