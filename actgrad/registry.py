@@ -128,7 +128,12 @@ def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
     out = arr.dtype if arr.dtype in _OUT_DTYPES else np.dtype(np.float64)
-    return arr.astype(np.float64, copy=False), out
+    with np.errstate(invalid="ignore"):  # a signalling NaN's conversion signals; it is quieted
+        x = arr.astype(np.float64, copy=False)
+    nan = np.isnan(x)
+    if nan.any():  # signalling NaNs (any NaN bit pattern may come in) would raise "invalid"
+        x = np.where(nan, np.nan, x)
+    return x, out
 
 
 def _finish(r: np.ndarray, out: np.dtype) -> Any:

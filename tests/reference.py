@@ -70,6 +70,7 @@ class Format:
 
 FLOAT64 = Format("float64", 53, 1023, -1022, np.float64)
 FLOAT32 = Format("float32", 24, 127, -126, np.float32)
+FLOAT16 = Format("float16", 11, 15, -14, np.float16)
 
 
 def fmt_of(dtype) -> Format:
@@ -78,6 +79,8 @@ def fmt_of(dtype) -> Format:
         return FLOAT64
     if dt == np.float32:
         return FLOAT32
+    if dt == np.float16:
+        return FLOAT16
     raise TypeError(f"unsupported dtype {dt}")
 
 
