@@ -15,8 +15,8 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "ACTGRAD_PROGRESS_DELAY": "0", "CO
 ENV.pop("NO_COLOR", None)
 
 
-def run_with_terminal_stderr(args: list[str], stdin_path: pathlib.Path | None = None):
-    master, slave = pty.openpty()
+def drained(master: int) -> tuple[threading.Thread, list[bytes]]:
+    """Read a pty's output in the background (a full pty would block the child)."""
     chunks: list[bytes] = []
 
     def drain() -> None:
@@ -31,6 +31,12 @@ def run_with_terminal_stderr(args: list[str], stdin_path: pathlib.Path | None = 
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
+    return reader, chunks
+
+
+def run_with_terminal_stderr(args: list[str], stdin_path: pathlib.Path | None = None):
+    master, slave = pty.openpty()
+    reader, chunks = drained(master)
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
     try:
         r = subprocess.run(ACTGRAD + args, stdin=stdin, stdout=subprocess.PIPE, stderr=slave,
@@ -81,20 +87,7 @@ def test_no_progress_on_a_pipe(tmp_path):
 def run_on_terminal(args: list[str], env: dict, typed: bytes = b"") -> tuple[bytes, bytes]:
     """Run with stdout and stdin on a terminal (a pty); return (terminal output, stderr)."""
     master, slave = pty.openpty()
-    chunks: list[bytes] = []
-
-    def drain() -> None:
-        while True:
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                return
-            if not data:
-                return
-            chunks.append(data)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
+    reader, chunks = drained(master)
     p = subprocess.Popen(ACTGRAD + args, stdin=slave, stdout=slave, stderr=subprocess.PIPE,
                          env=env, cwd=ROOT)
     if typed:
