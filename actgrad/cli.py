@@ -197,7 +197,7 @@ def eval_(
 ) -> None:
     """Print g(z) for each value, one per line, in shortest round-trip form.
 
-    Example: actgrad eval sigmoid 0 2 -2   prints 0.5, 0.8807970779778823, 0.11920292202211755
+    Example: actgrad eval sigmoid 0 2 -2   prints 0.5, 0.8807970779778824, 0.11920292202211756
 
     Example: seq -5 5 | actgrad eval tanh -f csv
 
@@ -307,8 +307,9 @@ def table(
 ) -> None:
     """Tabulate z, g(z), g′(z), the numerical g′ and their relative error; kinks are marked.
 
-    The numerical g′ is a Richardson-extrapolated central difference taken in extended
-    precision (see 'actgrad check --help'); the relative error is |a−n|/(|a|+|n|).
+    The numerical g′ and the relative error are those of 'actgrad check' (see its --help):
+    a Richardson-extrapolated difference taken in extended precision, and |a−n|/(|a|+|n|)
+    wherever g′ does not vanish, measured against the size of g′ next to z where it does.
 
     Example: actgrad table sigmoid tanh relu leaky_relu
 

@@ -9,7 +9,10 @@ in mpmath (the catalogue's ``exact`` form of each function) at a working precisi
 float64 central difference cannot resolve tanh′(10) ≈ 8e-9 beside tanh(10) ≈ 1 to better than
 about 1e-7. The result is rounded to float64. Step rule: h = step, absolute, 1e-3 by default
 (a step relative to |z| would be too coarse in the exponential tails); points within h of a
-kink are left out of a check (their stencil straddles the kink) and counted.
+kink are left out of a check (their stencil straddles the kink) and counted. Where the last
+extrapolation still changed the estimate by more than 1e-11 of it (g varying on a finer scale
+than h, as celu with alpha = 0.001 does), h is divided by 4 and the estimate taken again, down
+to h/1024 at most.
 
 Near a break of g's smoothness (a point where g′ is continuous but g″ jumps, as elu's and
 softsign's 0, declared by the function) a central stencil across it has an O(h) error, so
@@ -38,6 +41,9 @@ GOOD = 1e-7  # at most this: the derivative is right
 WRONG = 1e-3  # at least this: the derivative is wrong; in between: suspicious
 DEFAULT_TOL = GOOD
 _MAX_EXTRA_DIGITS = 340  # below 1e-324 of g, g′ rounds to 0 in float64 anyway
+_SHRINK = 4  # where the extrapolation has not converged, the step is divided by this
+_MAX_SHRINKS = 5  # at most: h down to step/1024
+_CONVERGED = 1e-11  # estimated error, relative to max(|estimate|, size of g′ around z)
 
 
 def default_grid() -> np.ndarray:
@@ -69,7 +75,8 @@ def numeric_with_scale(f: Activation, z: np.ndarray,
     scale = np.full(flat.shape, np.nan)
     exact = f.spec.exact
     params = dict(f.params)
-    digits_h = max(0, math.ceil(-math.log10(step)))
+    h_min = step / _SHRINK**_MAX_SHRINKS
+    digits_h = max(0, math.ceil(-math.log10(h_min)))
     for i, zi in enumerate(flat.tolist()):
         if not math.isfinite(zi):
             continue
@@ -78,8 +85,8 @@ def numeric_with_scale(f: Activation, z: np.ndarray,
         elif dg[i] == 0:
             extra = _MAX_EXTRA_DIGITS
         else:
-            extra = min(_MAX_EXTRA_DIGITS, math.log10(g[i] / dg[i]))
-        span = math.log10(abs(zi)) - math.log10(step) if zi else 0.0  # digits for z ± h exactly
+            extra = min(_MAX_EXTRA_DIGITS, math.log10(g[i]) - math.log10(dg[i]))
+        span = math.log10(abs(zi)) - math.log10(h_min) if zi else 0.0  # z ± h exactly
         dps = 24 + math.ceil(extra) + digits_h + max(0, math.ceil(span))
         side = _one_sided(zi, step, f.breaks)
         with mpmath.workdps(dps):
@@ -91,11 +98,14 @@ def numeric_with_scale(f: Activation, z: np.ndarray,
 
             g0 = at(mpmath.mpf(0))
             if side == 0:
-                r = _central(at, h)
                 s = max(abs(at(h) - g0), abs(g0 - at(-h))) / h
             else:
-                r = _one_sided_richardson(at, g0, h, side)
                 s = abs(at(side * h) - g0) / h
+            for _ in range(_MAX_SHRINKS + 1):
+                r, est = _central(at, h) if side == 0 else _one_sided_richardson(at, g0, h, side)
+                if est <= _CONVERGED * max(abs(r), s):
+                    break
+                h /= _SHRINK  # g changes on a finer scale than the step (celu, alpha=0.001)
             out[i] = to_float(r)
             scale[i] = to_float(s)
     return out.reshape(z.shape), scale.reshape(z.shape)
@@ -110,16 +120,21 @@ def _one_sided(z: float, h: float, breaks: tuple[float, ...]) -> int:
     return 0
 
 
-def _central(at: Callable[[Any], Any], h: Any) -> Any:
-    """(64·D(h/4) − 20·D(h/2) + D(h))/45, D(t) = (g(z+t) − g(z−t))/2t: error O(h⁶)."""
+def _central(at: Callable[[Any], Any], h: Any) -> tuple[Any, Any]:
+    """(64·D(h/4) − 20·D(h/2) + D(h))/45, D(t) = (g(z+t) − g(z−t))/2t: error O(h⁶);
+    and the change the last extrapolation made, an estimate of the error left."""
 
     def d(t: Any) -> Any:
         return (at(t) - at(-t)) / (2 * t)
 
-    return (64 * d(h / 4) - 20 * d(h / 2) + d(h)) / 45
+    d1, d2, d4 = d(h), d(h / 2), d(h / 4)
+    last = (4 * d4 - d2) / 3
+    r = (64 * d4 - 20 * d2 + d1) / 45
+    return r, abs(r - last)
 
 
-def _one_sided_richardson(at: Callable[[Any], Any], g0: Any, h: Any, side: int) -> Any:
+def _one_sided_richardson(at: Callable[[Any], Any], g0: Any, h: Any,
+                          side: int) -> tuple[Any, Any]:
     """F(t) = s·(−3g(z) + 4g(z+st) − g(z+2st))/2t, error c₂t² + c₃t³ + …, at t = h/8 … h,
     extrapolated (Neville, ratio 2) to remove t², t³ and t⁴: error O(h⁵)."""
 
@@ -129,8 +144,9 @@ def _one_sided_richardson(at: Callable[[Any], Any], g0: Any, h: Any, side: int) 
     row = [f(h / 2**k) for k in range(4)]  # h, h/2, h/4, h/8
     for power in (2, 3, 4):
         factor = 2**power - 1
+        previous = row[-1]
         row = [row[j + 1] + (row[j + 1] - row[j]) / factor for j in range(len(row) - 1)]
-    return row[0]
+    return row[0], abs(row[0] - previous)
 
 
 def relative_error(a: np.ndarray, n: np.ndarray, scale: np.ndarray | float = 0.0) -> np.ndarray:

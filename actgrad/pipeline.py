@@ -11,6 +11,7 @@ Errors become one line on stderr and an exit status: 2 for usage and input error
 output that cannot be written, 130 for Ctrl-C; a closed pipe ends the process by SIGPIPE.
 """
 
+import errno
 import os
 import re
 import signal
@@ -39,6 +40,10 @@ NUMBER = re.compile(
 
 
 
+#: errors only writing can meet (a full disk, a closed or broken stdout)
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EPIPE}
+
+
 def guarded(run: Callable[[], Any]) -> int:
     """Run; turn the errors every path can meet into one line on stderr and a status."""
     try:
@@ -50,7 +55,14 @@ def guarded(run: Callable[[], Any]) -> int:
         say(f"cannot write output: {e}", 1)
         os._exit(1)  # skip the interpreter's final flush of the failed stream
     except OSError as e:
+        if e.errno in _WRITE_ERRNOS:  # from Typer's own output (--help, --version)
+            say(f"cannot write output: {e.strerror or e}", 1)
+            os._exit(1)
         return say(f"cannot read input: {e.strerror or e}", 2)
+    except UnicodeEncodeError as e:
+        say(f"cannot write output: the output encoding ({e.encoding}) cannot show"
+            f" {e.object[e.start:e.end]!r}; set PYTHONIOENCODING=utf-8", 1)
+        os._exit(1)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug: still one line, no traceback (ACTGRAD_DEBUG=1 shows it)

@@ -193,9 +193,11 @@ class Activation:
 
     def from_output_unavailable(self) -> str | None:
         """Why g′ cannot be computed from a (None when it can)."""
-        if self.spec.dg_from_a is None:
-            return f"g′ of {self.name} is not a function of its output a alone"
-        return self.spec.from_output_unavailable(dict(self.params))
+        why = self.spec.from_output_unavailable(dict(self.params))
+        if why is None and self.spec.dg_from_a is None:
+            why = (f"g′ of {self.name} is not a function of its output a alone"
+                   " (two values of z give the same a with different slopes)")
+        return why
 
     def output_range(self) -> tuple[float, float]:
         return self.spec.output_range(dict(self.params))
@@ -217,8 +219,13 @@ class Activation:
                 i,
             )
         p = dict(self.params)
-        d = np.array(self.spec.dg_from_a(x, p), dtype=np.float64)  # type: ignore[misc]
+        with np.errstate(under="ignore"):
+            d = np.array(self.spec.dg_from_a(x, p), dtype=np.float64)  # type: ignore[misc]
         d = np.broadcast_to(d, x.shape).copy()
+        gap = np.isnan(d) & ~np.isnan(x)  # within the range but in a gap of it (hardshrink)
+        if gap.any():
+            i = int(np.flatnonzero(gap)[0])
+            raise OutputRangeError(f"{float(x.flat[i])!r} is not an output of {self.name}", i)
         for k in self.kinks:
             if k.unique_output:
                 d[x == self.spec.g(np.float64(k.at), p)] = k.slope(kink)

@@ -187,7 +187,7 @@ class Writer:
             sep = "," if fmt == "csv" else "\t"
             self.out.write(sep.join(self.columns) + "\n")
         elif fmt == "json":
-            self.out.write("[")
+            self.out.write("[\n")
 
     def write(self, *cols: Any) -> None:
         if len(cols) != len(self.columns):
@@ -217,7 +217,9 @@ class Writer:
             if fmt == "jsonl":
                 text = "\n".join(objs) + "\n"
             else:
-                text = ("" if self._rows == 0 else ",") + "\n" + ",\n".join(objs)
+                # one object a line, the comma leading: every line is whole as soon as it
+                # is written, and the array stays valid JSON once "]" closes it
+                text = ("" if self._rows == 0 else ",") + "\n,".join(objs) + "\n"
         else:  # table: drawn on close
             for store, c in zip(self._table_cols, cols):
                 store.extend(_column_texts(c, False))
@@ -227,7 +229,7 @@ class Writer:
 
     def close(self) -> None:
         if self.fmt == "json":
-            self.out.write("\n]\n" if self._rows else "]\n")
+            self.out.write("]\n")
         elif self.fmt == "table":
             rows = list(zip(*self._table_cols))
             self.out.write(rich_table(self.columns, rows, title=self.title))
@@ -236,9 +238,12 @@ class Writer:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        # Close the document on input errors too (valid json stays valid), but not when
-        # the output itself failed or the user interrupted.
-        if exc_type is None or not issubclass(exc_type, (OSError, KeyboardInterrupt)):
+        # Close the document on input errors and Ctrl-C too (valid json stays valid), but
+        # not when the output itself failed, nor draw a table the user interrupted.
+        if exc_type is None or not (
+            issubclass(exc_type, (OSError, OutputError))
+            or (issubclass(exc_type, KeyboardInterrupt) and self.fmt == "table")
+        ):
             self.close()
 
 
@@ -258,8 +263,10 @@ def _render(renderables: Sequence[Any]) -> str:
     except (AttributeError, ValueError):
         tty = False
     buffer = io.StringIO()  # rendered here, written by _Output in one piece
+    plain = bool(os.environ.get("NO_COLOR"))  # no colour, and no bold or dim either
     console = Console(file=buffer, force_terminal=tty or None, highlight=False, soft_wrap=False,
-                      width=shutil.get_terminal_size().columns if tty else None)
+                      width=shutil.get_terminal_size().columns if tty else None,
+                      color_system=None if plain else "auto")
     wide = console.options.update_width(1 << 16)
     need = max((Measurement.get(console, wide, r).maximum for r in renderables), default=0)
     if need > console.width:

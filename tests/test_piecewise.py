@@ -485,13 +485,21 @@ def test_deriv_from_output_flat_kinks_and_gaps():
     ss = actgrad.get("sparse_sigmoid")
     np.testing.assert_array_equal(call(ss.deriv_from_output, np.array([0.0, 0.5, 1.0])),
                                   [0.0, 0.5, 0.0])
-    # hardshrink: 0 < |a| <= lambd is no output; threshold: value < a <= threshold neither
+    # hardshrink: 0 < |a| <= lambd is no output; threshold: value < a <= threshold neither;
+    # such an a is an error naming the first of them, as an a outside the range is
     hk = actgrad.get("hardshrink")
-    got = call(hk.deriv_from_output, np.array([0.0, 0.25, -0.5, 0.75, -2.0]))
-    np.testing.assert_array_equal(got, [0.0, NAN, NAN, 1.0, 1.0])
+    got = call(hk.deriv_from_output, np.array([0.0, 0.75, -2.0, np.nan]))
+    np.testing.assert_array_equal(got, [0.0, 1.0, 1.0, NAN])
+    for gap in (0.25, -0.5):
+        with pytest.raises(actgrad.registry.OutputRangeError) as e:
+            call(hk.deriv_from_output, np.array([0.0, gap]))
+        assert e.value.index == 1 and "not an output of hardshrink" in str(e.value)
     th = actgrad.get("threshold", threshold=1, value=-3)
-    got = call(th.deriv_from_output, np.array([-3.0, 0.0, 1.0, 1.5]))
-    np.testing.assert_array_equal(got, [0.0, NAN, NAN, 1.0])
+    got = call(th.deriv_from_output, np.array([-3.0, 1.5]))
+    np.testing.assert_array_equal(got, [0.0, 1.0])
+    for gap in (0.0, 1.0):
+        with pytest.raises(actgrad.registry.OutputRangeError):
+            call(th.deriv_from_output, np.array([gap]))
     with pytest.raises(actgrad.registry.OutputRangeError):
         call(th.deriv_from_output, np.array([-4.0]))
     with pytest.raises(actgrad.registry.OutputRangeError):

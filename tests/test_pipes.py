@@ -178,3 +178,30 @@ def test_no_eval_or_exec_in_the_package():
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if pattern.search(line) and not re.search(r"def (eval|exec)\w*\s*\(", line):
                 pytest.fail(f"{path}:{n} calls eval/exec: {line.strip()}")
+
+
+def test_ctrl_c_leaves_valid_json(tmp_path):
+    import json
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"0.5\n" * 3_000_000)
+    with open(big, "rb") as source, subprocess.Popen(
+            ACTGRAD + ["deriv", "sigmoid", "-f", "json"], stdin=source, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=ENV, cwd=ROOT) as p:
+        first = b""
+        while len(first) < 200:  # some objects are out
+            first += os.read(p.stdout.fileno(), 200)
+        p.send_signal(signal.SIGINT)
+        rest, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and b"Traceback" not in err
+    out = first + rest
+    assert out.endswith(b"]\n")
+    data = json.loads(out)
+    assert data and all(row == {"z": 0.5, "dg": data[0]["dg"]} for row in data)
+
+
+def test_help_and_version_on_a_full_disk():
+    for args in ("--version", "deriv --help", ""):
+        r = sh(f"actgrad {args} >/dev/full")
+        assert r.returncode == 1, args
+        assert "No space left" in one_error_line(r.stderr)

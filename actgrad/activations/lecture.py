@@ -80,7 +80,8 @@ def leaky_relu(z: Array, p: Params) -> Array:
     s = p["negative_slope"]
     if s == 0:  # 0·(−inf) would be nan; the function is relu then
         return np.maximum(z, 0.0)
-    return np.where(z >= 0, z, s * z)
+    with np.errstate(over="ignore"):  # |s| > 1: s·z may round to ±inf, correctly
+        return np.where(z >= 0, z, s * z)
 
 
 def leaky_relu_deriv(z: Array, p: Params) -> Array:
@@ -94,10 +95,10 @@ def _leaky_from_a(a: Array, p: Params) -> Array:
 
 
 def _leaky_why_not(p: Params) -> str | None:
-    if p["negative_slope"] > 0:
+    if p["negative_slope"] >= 0:  # 0 is relu: a = 0 for every z <= 0, where g′ = 0
         return None
     return (
-        "with negative_slope <= 0 the output a does not tell the sign of z, "
+        "with negative_slope < 0 the output a does not tell the sign of z, "
         "so g′ is not a function of a"
     )
 
@@ -151,7 +152,7 @@ SPECS: tuple[Spec, ...] = (
         summary="ReLU with a small slope for z < 0",
         formula="leaky_relu(z) = z for z >= 0, negative_slope·z for z < 0",
         deriv_formula="leaky_relu′(z) = negative_slope for z < 0, 1 for z > 0 (kink at 0)",
-        from_output_formula="1 for a > 0, negative_slope for a < 0",
+        from_output_formula="1 for a > 0, negative_slope for a < 0 (negative_slope >= 0)",
         params=(
             Param("negative_slope", 0.01, "slope for z < 0 (PyTorch's and JAX's default)"),
         ),
@@ -159,8 +160,10 @@ SPECS: tuple[Spec, ...] = (
         dg=leaky_relu_deriv,
         dg_from_a=_leaky_from_a,
         from_output_unavailable=_leaky_why_not,
+        output_range=lambda p: (0.0 if p["negative_slope"] == 0 else -math.inf, math.inf),
         kinks=lambda p: (Kink(0.0, left=p["negative_slope"], right=1.0,
-                              pytorch="left", jax="right"),),
+                              pytorch="left", jax="right",
+                              unique_output=p["negative_slope"] != 0),),
         exact=lambda z, p, mp: z if z >= 0 else mp.mpf(p["negative_slope"]) * z,
         exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.mpf(p["negative_slope"]),
     ),

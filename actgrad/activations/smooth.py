@@ -118,9 +118,9 @@ def _elu_from_a(a: Array, p: Params) -> Array:
 
 
 def _elu_why_not(p: Params) -> str | None:
-    if p["alpha"] > 0:
+    if p["alpha"] >= 0:  # alpha = 0 is relu: a = 0 for every z <= 0, where g′ = 0
         return None
-    return ("with alpha <= 0 an output a >= 0 comes from both sides of 0, "
+    return ("with alpha < 0 an output a > 0 comes from both sides of 0, "
             "so g′ is not a function of a")
 
 
@@ -128,7 +128,7 @@ def _elu_kinks(p: Params) -> tuple[Kink, ...]:
     a = p["alpha"]
     if a == 1.0:
         return ()
-    return (Kink(0.0, left=a, right=1.0, pytorch="left", jax="left"),)
+    return (Kink(0.0, left=a, right=1.0, pytorch="left", jax="left", unique_output=a > 0),)
 
 
 # SELU: scale λ and α as PyTorch (and JAX) write them; λ·α is kept as a double-double.
@@ -925,7 +925,9 @@ SPECS: tuple[Spec, ...] = (
                       "(no kink: both sides are 1 at 0)",
         from_output_formula="1 for a > 0, 1 + a/α for a <= 0",
         params=(Param("alpha", 1.0, "scale of the negative part (PyTorch's and JAX's default)",
-                      allowed="any finite number except 0 (it divides)", valid=_nonzero),),
+                      allowed="a number with 0 < |alpha| <= 1e300 (it divides; beyond, "
+                      "-1500·|alpha| overflows)",
+                      valid=lambda v: _nonzero(v) and abs(v) <= 1e300),),
         g=_vec(celu),
         dg=_vec(celu_deriv),
         dg_from_a=_celu_from_a,
@@ -1019,7 +1021,7 @@ SPECS: tuple[Spec, ...] = (
         from_output_formula="1 − e^a",
         g=_vec(log_sigmoid),
         dg=_vec(log_sigmoid_deriv),
-        dg_from_a=lambda a, p: -np.expm1(a),
+        dg_from_a=lambda a, p: 0.0 - np.expm1(a),  # 0.0 −: a = 0 gives 0.0, not −0.0
         output_range=lambda p: (-INF, 0.0),
         exact=lambda z, p, mp: -mp.log1p(mp.exp(-z)),
         exact_dg=lambda z, p, mp: 1 / (1 + mp.exp(z)),
@@ -1033,6 +1035,9 @@ SPECS: tuple[Spec, ...] = (
         dg=_vec(tanhshrink_deriv),
         exact=_mp_tanhshrink,
         exact_dg=lambda z, p, mp: mp.tanh(z) ** 2,
+        from_output_unavailable=lambda p: (
+            "tanhshrink is increasing, so a determines z and g′, but z = tanhshrink⁻¹(a) "
+            "has no closed form: give z instead"),
     ),
     Spec(
         name="squareplus",
@@ -1040,8 +1045,10 @@ SPECS: tuple[Spec, ...] = (
         formula="squareplus(z) = (z + √(z² + b)) / 2",
         deriv_formula="squareplus′(z) = (1 + z/√(z² + b)) / 2 (kink at 0 when b = 0)",
         from_output_formula="a² / (a² + b/4)",
-        params=(Param("b", 4.0, "smoothness b (JAX's default)", allowed="a number >= 0",
-                      valid=lambda v: math.isfinite(v) and v >= 0),),
+        params=(Param("b", 4.0, "smoothness b (JAX's default)",
+                      allowed="a number with 0 <= b <= 1e60 (beyond |z| = 2^400, √(z² + b) is "
+                      "taken as |z|(1 + b/2z²), which needs b far below z²)",
+                      valid=lambda v: 0 <= v <= 1e60),),
         g=_vec(squareplus),
         dg=_vec(squareplus_deriv),
         dg_from_a=_squareplus_from_a,
