@@ -1,0 +1,87 @@
+"""Parameters at the edges of their domains: quiet, finite where the math is, or refused."""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import actgrad
+from actgrad import gradcheck
+from actgrad.registry import spec
+
+VALUES = [0.0, -0.0, 1e-300, -1e-300, 1e-30, 0.001, 0.5, 1.0, 2.0, -2.0, 1e30, 1e100, 1e200,
+          1e300, 1.7e308, -1.7e308, -1e300, math.inf, math.nan]
+Z = np.array([0.0, -0.0, 1e-310, -1e-310, 1e-8, -1e-8, 0.3, -0.3, 1, -1, 3, -3, 30, -30, 1e10,
+              -1e10, 1e300, -1e300, 1.7e308, -1.7e308, np.inf, -np.inf, np.nan])
+
+
+def numeric_params():
+    for name in actgrad.names():
+        for p in spec(name).params:
+            if p.choices is None:
+                yield name, p.name
+
+
+@pytest.mark.parametrize("name,param", list(numeric_params()))
+def test_every_accepted_value_is_quiet_and_nan_only_for_nan(name, param):
+    for v in VALUES:
+        try:
+            f = actgrad.get(name, **{param: v})
+        except ValueError as e:
+            assert param in str(e) and "allowed" in str(e)
+            continue
+        with np.errstate(all="raise"):
+            g, dg = f(Z), f.deriv(Z)
+            assert not np.isnan(g[~np.isnan(Z)]).any(), (name, param, v)
+            assert not np.isnan(dg[~np.isnan(Z)]).any(), (name, param, v)
+            if f.has_deriv_from_output:
+                a = g[~np.isnan(g)]
+                assert not np.isnan(f.deriv_from_output(a)).any(), (name, param, v)
+
+
+def test_non_finite_parameters_are_refused():
+    for name, param in numeric_params():
+        if name == "softplus" and param == "threshold":
+            continue  # inf is its default: the true softplus
+        for v in (math.nan, math.inf):
+            with pytest.raises(ValueError):
+                actgrad.get(name, **{param: v})
+
+
+def test_relu_in_disguise_has_g_prime_from_the_output():
+    for f in (actgrad.get("leaky_relu", negative_slope=0), actgrad.get("elu", alpha=0)):
+        for kink in ("pytorch", "right"):  # a = 0 comes from every z <= 0: the slope there is 0
+            assert f.deriv_from_output(np.array([2.0, 0.0]), kink=kink).tolist() == [1.0, 0.0]
+
+
+def test_reasons_g_prime_from_the_output_cannot_be_had():
+    assert "no closed form" in actgrad.get("tanhshrink").from_output_unavailable()
+    assert "two values of z" in actgrad.get("silu").from_output_unavailable()
+    assert "negative_slope < 0" in actgrad.get("lrelu", negative_slope=-1).from_output_unavailable()
+
+
+def test_log_sigmoid_from_output_at_zero_is_plus_zero():
+    d = actgrad.get("log_sigmoid").deriv_from_output(0.0)
+    assert d == 0.0 and math.copysign(1, d) == 1
+
+
+@pytest.mark.parametrize("name,params", [("celu", {"alpha": 0.001}), ("softplus", {"beta": 1000}),
+                                         ("elu", {"alpha": 1e-3})])
+def test_check_passes_for_sharp_parameters(name, params):
+    r = gradcheck.check(actgrad.get(name, **params), gradcheck.default_grid())
+    assert r.passed, r
+
+
+def test_ascii_only_output_is_one_clear_line():
+    root = pathlib.Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONIOENCODING": "ascii"}
+    r = subprocess.run([sys.executable, "-m", "actgrad", "deriv", "--help"], capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "PYTHONIOENCODING=utf-8" in r.stderr
