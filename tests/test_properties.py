@@ -1,0 +1,47 @@
+"""Property tests (hypothesis): g′ agrees with central differences away from kinks, and finite
+inputs give finite outputs, for every function in the registry."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import actgrad
+from actgrad import gradcheck
+
+NAMES = st.sampled_from(actgrad.names())
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMES, st.floats(min_value=-60, max_value=60, allow_nan=False))
+def test_derivative_agrees_with_central_differences(name, z):
+    f = actgrad.get(name)
+    assume(not f.near_kink(np.array([z]), gradcheck.DEFAULT_STEP)[0])
+    num, scale = gradcheck.numeric_with_scale(f, np.array([z]))
+    err = gradcheck.relative_error(f.deriv(z), num, scale)[0]
+    assert err <= 1e-9, (name, z, f.deriv(z), num[0])
+
+
+@settings(max_examples=500, deadline=None)
+@given(NAMES, st.floats(allow_nan=False, allow_infinity=False),
+       st.sampled_from(["pytorch", "jax", "left", "right", "mean"]))
+def test_finite_inputs_give_finite_outputs(name, z, kink):
+    f = actgrad.get(name)
+    with np.errstate(all="raise"):
+        g, dg = f(z), f.deriv(z, kink=kink)
+    assert math.isfinite(dg), (name, z, dg)
+    if not math.isfinite(g):  # only where the exact value is beyond the float range: selu's λ·z
+        assert name == "selu" and z * 1.0507009873554805 > np.finfo(np.float64).max, (name, z, g)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMES, st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False),
+                       min_size=1, max_size=20))
+def test_shapes_and_dtypes_are_kept(name, xs):
+    f = actgrad.get(name)
+    z = np.array(xs, dtype=np.float32).reshape(-1, 1)
+    for out in (f(z), f.deriv(z)):
+        assert out.shape == z.shape and out.dtype == np.float32
