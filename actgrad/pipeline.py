@@ -133,9 +133,10 @@ def exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int 
     """The high-precision path of --exact/--digits, or None when neither is given."""
     if not exact and digits is None:
         return None
-    if digits is not None and not 1 <= digits <= 1000:
-        raise Fail(f"--digits must be between 1 and 1000, got {digits}")
     from . import exact as hp
+
+    if digits is not None and not 1 <= digits <= hp.MAX_DIGITS:
+        raise Fail(f"--digits must be between 1 and {hp.MAX_DIGITS}, got {digits}")
     from .render import format_mp
 
     def compute(z: np.ndarray) -> Any:
