@@ -19,6 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 from . import __version__
 from . import registry
 from .activations import KINK_CONVENTIONS
+from .gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .pipeline import NUMBER, Fail, activation, exact_compute, guarded, prepare_process, say, stream
 from .render import FORMATS, Writer
 from .streams import parse_arguments
@@ -262,6 +263,10 @@ def _split_functions(items: list[str]) -> tuple[list[str], list[str]]:
     """FUNC [FUNC ...] [Z ...]: names until the first number."""
     for i, item in enumerate(items):
         if NUMBER.fullmatch(item.strip()):
+            for later in items[i + 1:]:
+                if not NUMBER.fullmatch(later.strip()) and later.strip().lower().replace(
+                        "-", "_") in registry.all_names():
+                    raise Fail(f"function names come before the values: {later!r} follows {item!r}")
             return items[:i], items[i:]
     return items, []
 
@@ -273,9 +278,12 @@ def _bind_all(funcs: list[str], params: list[str] | None) -> list[registry.Activ
         specs = [registry.spec(n) for n in funcs]
     except ValueError as e:
         raise Fail(str(e)) from None
+    known = sorted({p.name for s in specs for p in s.params})
     for name in given:
-        if not any(name in {p.name for p in s.params} for s in specs):
-            raise Fail(f"no function named here has a parameter {name!r}")
+        if name not in known:
+            raise Fail(f"no function named here has a parameter {name!r}"
+                       f"{registry.suggest(name, known)}"
+                       f" (their parameters: {', '.join(known) or 'none'})")
     try:
         return [registry.Activation(s, {k: v for k, v in given.items()
                                         if k in {p.name for p in s.params}}) for s in specs]
@@ -302,7 +310,7 @@ def table(
     num: Annotated[int, typer.Option("--num", "-n", help="Number of grid points.")] = 11,
     param: ParamOpt = None,
     kink: KinkOpt = "pytorch",
-    step: StepOpt = 1e-3,
+    step: StepOpt = DEFAULT_STEP,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
 ) -> None:
     """Tabulate z, g(z), g′(z), the numerical g′ and their relative error; kinks are marked.
@@ -353,10 +361,9 @@ def check(
     items: Annotated[Optional[list[str]], typer.Argument(
         metavar="[FUNC]... [Z]...", show_default=False, autocompletion=_complete_function,
         help="Functions to check (all when none is named), then extra values to check at.")] = None,
-    tol: Annotated[float, typer.Option("--tol", help="Largest relative error that passes.")] = 1e-7,
-    step: StepOpt = 1e-3,
+    tol: Annotated[float, typer.Option("--tol", help="Largest relative error that passes.")] = DEFAULT_TOL,
+    step: StepOpt = DEFAULT_STEP,
     param: ParamOpt = None,
-    kink: KinkOpt = "pytorch",
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
 ) -> None:
     """Gradient check: compare g′ with a numerical derivative; exit 1 if any function fails.
@@ -392,8 +399,8 @@ def check(
         extra = parse_arguments(zs)
         if not np.isfinite(extra).all():
             raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
-        grid = np.concatenate([grid, extra])
-    results = [gradcheck.check(f, grid, step=step, tol=tol, kink=kink.value) for f in acts]
+        grid = np.unique(np.concatenate([grid, extra]))  # a point given twice counts once
+    results = [gradcheck.check(f, grid, step=step, tol=tol) for f in acts]
     from .render import check_report
 
     check_report(fmt.value, results)

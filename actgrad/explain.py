@@ -133,8 +133,7 @@ def lesson(f: Activation, lang: str) -> list[Block]:
     head, shared = cat["headings"], cat["shared"]
     entry = cat["functions"].get(f.name)
     sp = f.spec
-    # a kink is where g′ jumps; a point where only the formula changes (sparse_plus) is none
-    kinks = [k for k in f.kinks if k.left != k.right]
+    kinks = f.kinks
     out: list[Block] = []
 
     out.append(Block("title", f"{f.name} — {entry['title']}" if entry else f.name))
@@ -146,9 +145,12 @@ def lesson(f: Activation, lang: str) -> list[Block]:
     out.append(Block("heading", head["formula"]))
     out.append(Block("formula", f"g(z)  : {sp.formula}\ng′(z) : {sp.deriv_formula}"))
     if f.params:
-        values = ", ".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v:g}"
-                           for k, v in f.params.items())
+        values = ", ".join(f"{k} = {v!r}" for k, v in f.params.items())
         out.append(Block("para", _para(shared["params"].format(params=values))))
+        defaults = {p.name: p.default for p in sp.params}
+        if dict(f.params) != defaults:  # the prose is written for the defaults; numbers are live
+            out.append(Block("para", _para(shared["params_not_default"].format(
+                defaults=", ".join(f"{k} = {v!r}" for k, v in defaults.items())))))
 
     if entry:
         out.append(Block("heading", head["derivation"]))
@@ -198,12 +200,24 @@ def lesson(f: Activation, lang: str) -> list[Block]:
     if kinks:
         out.append(Block("para", _para(shared["kinks_intro"])))
         lines = []
+        ships = sp.frameworks
         for k in kinks:
             at = np.float64(k.at)
-            lines.append(shared["kink_line"].format(
-                at=_num(k.at), left=_num(k.left), right=_num(k.right),
-                pytorch=_num(f.deriv(at, kink="pytorch")), jax=_num(f.deriv(at, kink="jax"))))
+            slopes = dict(at=_num(k.at), left=_num(k.left), right=_num(k.right))
+            if len(ships) == 2:
+                lines.append(shared["kink_line"].format(
+                    **slopes, pytorch=_num(f.deriv(at, kink="pytorch")),
+                    jax=_num(f.deriv(at, kink="jax"))))
+            else:  # one framework ships it: say only what that one returns
+                lines.append(shared["kink_line_one"].format(
+                    **slopes, framework=ships[0],
+                    value=_num(f.deriv(at, kink=ships[0].lower()))))
         out.append(Block("items", "\n".join(lines)))
+        if len(ships) == 1:
+            missing = "JAX" if ships[0] == "PyTorch" else "PyTorch"
+            out.append(Block("para", _para(shared["kink_fallback"].format(
+                missing=missing, name=f.name, missing_key=missing.lower(),
+                framework=ships[0]))))
         out.append(Block("para", _para(shared["kink_note"])))
     else:
         out.append(Block("para", _para(shared["no_kinks"])))

@@ -133,7 +133,7 @@ def sample(acts: Sequence[Activation], start: float, stop: float, *, value: bool
             continue
         curves, marks = [], []
         for i, f in enumerate(acts):
-            kinks = [k for k in f.kinks if start <= k.at <= stop and k.left != k.right]
+            kinks = [k for k in f.kinks if start <= k.at <= stop]
             inner = sorted({k.at for k in kinks if start < k.at < stop})
             curves.append(Curve(f"{f.name}{_param_text(f)}", i, _pieces(f, z, inner, is_deriv)))
             for k in kinks:
@@ -155,11 +155,16 @@ def kink_notes(acts: Sequence[Activation], start: float, stop: float) -> list[st
     notes = []
     for f in acts:
         for k in f.kinks:
-            if start <= k.at <= stop and k.left != k.right:
+            if start <= k.at <= stop:
                 pt = float(f.deriv(np.float64(k.at), kink="pytorch"))
                 jx = float(f.deriv(np.float64(k.at), kink="jax"))
-                frameworks = (f"PyTorch and JAX give {_num(pt)}" if pt == jx
-                              else f"PyTorch gives {_num(pt)}, JAX {_num(jx)}")
+                if f.spec.frameworks == ("PyTorch",):
+                    frameworks = f"PyTorch gives {_num(pt)} (JAX has no {f.name})"
+                elif f.spec.frameworks == ("JAX",):
+                    frameworks = f"JAX gives {_num(jx)} (PyTorch has no {f.name})"
+                else:
+                    frameworks = (f"PyTorch and JAX give {_num(pt)}" if pt == jx
+                                  else f"PyTorch gives {_num(pt)}, JAX {_num(jx)}")
                 notes.append(f"{KINK_MARK} kink of {f.name} at z = {_num(k.at)}: g′ jumps from "
                              f"{_num(k.left)} to {_num(k.right)}; {frameworks} there")
     return notes

@@ -61,6 +61,8 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 def spec(name: str) -> Spec:
+    if not isinstance(name, str):
+        raise TypeError(f"an activation's name is a string, got {name!r}")
     try:
         return _BY_NAME[_key(name)]
     except KeyError:
@@ -77,6 +79,9 @@ def parse_param(text: str) -> tuple[str, str]:
 
 
 def check_kink(convention: str) -> str:
+    if not isinstance(convention, str):
+        raise ValueError(f"kink convention must be one of {', '.join(KINK_CONVENTIONS)},"
+                         f" got {convention!r}")
     if convention not in KINK_CONVENTIONS:
         raise ValueError(
             f"unknown kink convention {convention!r}{suggest(convention, KINK_CONVENTIONS)}"
@@ -136,6 +141,25 @@ def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
     return x, out
 
 
+_CHUNK = 1 << 16
+
+
+def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    """fn(x, p) as a new float64 array of x's shape, computed 64K values at a time.
+
+    The accurate forms keep several double-double temporaries the size of their input, and
+    compute both branches of a where; on 1e7 values at once that was gigabytes (silu′
+    +2.6 GB). In chunks memory stays flat and the temporaries stay in cache. Underflow to
+    subnormals and 0 is the correctly rounded result and raises nothing.
+    """
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, dtype=np.float64)
+    with np.errstate(under="ignore"):
+        for i in range(0, max(flat.size, 1), _CHUNK):
+            out[i:i + _CHUNK] = fn(flat[i:i + _CHUNK], p)
+    return out.reshape(x.shape)
+
+
 def _finish(r: np.ndarray, out: np.dtype) -> Any:
     # rounding to float32/float16 may overflow to ±inf or underflow to 0: that is the
     # correctly rounded result, not an error
@@ -158,8 +182,12 @@ class Activation:
     def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None):
         self.spec = sp
         self.params: Mapping[str, Any] = MappingProxyType(_bind(sp, params or {}))
-        self.kinks: tuple[Kink, ...] = tuple(sp.kinks(dict(self.params)))
-        self.breaks: tuple[float, ...] = tuple(sp.breaks(dict(self.params)))
+        # a "kink" whose slopes agree (prelu with weight 1) is none; a break of smoothness at
+        # a kink is the kink's business
+        self.kinks: tuple[Kink, ...] = tuple(
+            k for k in sp.kinks(dict(self.params)) if k.left != k.right)
+        self.breaks: tuple[float, ...] = tuple(
+            b for b in sp.breaks(dict(self.params)) if all(k.at != b for k in self.kinks))
 
     @property
     def name(self) -> str:
@@ -169,19 +197,24 @@ class Activation:
         args = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"actgrad.get({self.name!r}{args})"
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Activation):
+            return NotImplemented
+        return self.spec is other.spec and dict(self.params) == dict(other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self.params.items()))))
+
     # -- g ------------------------------------------------------------------------------
     def __call__(self, z: Any) -> Any:
         x, out = _prepare(z)
-        with np.errstate(under="ignore"):
-            return _finish(self.spec.g(x, dict(self.params)), out)
+        return _finish(_apply(self.spec.g, x, dict(self.params)), out)
 
     # -- g′ -----------------------------------------------------------------------------
     def deriv(self, z: Any, kink: str = "pytorch") -> Any:
         check_kink(kink)
         x, out = _prepare(z)
-        with np.errstate(under="ignore"):
-            d = np.array(self.spec.dg(x, dict(self.params)), dtype=np.float64)
-        d = np.broadcast_to(d, x.shape).copy()
+        d = _apply(self.spec.dg, x, dict(self.params))
         for k in self.kinks:
             d[x == k.at] = k.slope(kink)
         d[np.isnan(x)] = np.nan
@@ -219,9 +252,7 @@ class Activation:
                 i,
             )
         p = dict(self.params)
-        with np.errstate(under="ignore"):
-            d = np.array(self.spec.dg_from_a(x, p), dtype=np.float64)  # type: ignore[misc]
-        d = np.broadcast_to(d, x.shape).copy()
+        d = _apply(self.spec.dg_from_a, x, p)  # type: ignore[arg-type]
         gap = np.isnan(d) & ~np.isnan(x)  # within the range but in a gap of it (hardshrink)
         if gap.any():
             i = int(np.flatnonzero(gap)[0])

@@ -315,13 +315,9 @@ def write_rows(fmt: str, columns: Sequence[str], blocks: Sequence[Sequence[Any]]
 
 
 def _error_style(err: float) -> str:
-    if err != err:  # nan
-        return "dim"
-    if err <= 1e-7:
-        return "green"
-    if err >= 1e-3:
-        return "bold red"
-    return "yellow"
+    from .gradcheck import verdict
+
+    return {"n/a": "dim", "good": "green", "wrong": "bold red"}.get(verdict(err), "yellow")
 
 
 def gradient_tables(rows: Sequence[Sequence[Any]], stream: IO[bytes] | None = None) -> None:
@@ -378,6 +374,11 @@ def check_report(fmt: str, results: Sequence[Any], stream: IO[bytes] | None = No
                          styles=lambda row: None if row[-1] == "yes" else "red"))
 
 
+def _json_value(v: Any) -> Any:
+    """A parameter's default for JSON: non-finite floats as "inf", "-inf", "nan"."""
+    return repr(v) if isinstance(v, float) and not np.isfinite(v) else v
+
+
 def catalogue_listing(fmt: str, acts: Sequence[Any], stream: IO[bytes] | None = None) -> None:
     """Names, aliases, parameters, formulas."""
     columns = ("name", "aliases", "parameters", "g", "dg", "dg_from_a", "kinks")
@@ -393,10 +394,23 @@ def catalogue_listing(fmt: str, acts: Sequence[Any], stream: IO[bytes] | None = 
             sp.from_output_formula if f.has_deriv_from_output else "",
             " ".join(repr(k.at) for k in f.kinks),
         ))
+    out = _Output(stream if stream is not None else sys.stdout.buffer)
     if fmt == "table":
-        _Output(stream if stream is not None else sys.stdout.buffer).write(
-            rich_table(("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a", "kinks"),
-                       rows, title="activations"))
+        out.write(rich_table(("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a",
+                              "kinks"), rows, title="activations"))
+        return
+    if fmt in ("json", "jsonl"):  # structured: lists, an object of defaults, numbers
+        import orjson
+
+        objs = [orjson.dumps({
+            "name": f.spec.name, "aliases": list(f.spec.aliases),
+            "parameters": {p.name: _json_value(p.default) for p in f.spec.params},
+            "g": f.spec.formula, "dg": f.spec.deriv_formula,
+            "dg_from_a": f.spec.from_output_formula if f.has_deriv_from_output else None,
+            "kinks": [k.at for k in f.kinks],
+        }).decode() for f in acts]
+        out.write("\n".join(objs) + "\n" if fmt == "jsonl" else
+                  "[\n" + "\n,".join(objs) + "\n]\n")
         return
     write_rows(fmt, columns, [[np.array(c, dtype=object).astype(str) for c in zip(*rows)]])
 

@@ -378,3 +378,34 @@ def test_digits_far_out_in_the_tails():
         exact = z * mpmath.ncdf(z)
         assert abs(mpmath.mpf(out[0]) / exact - 1) < mpmath.mpf(10) ** -19
     assert out[1] == "1.0000000000000000525e+300"  # the float 1e300, exactly, to 20 digits
+
+
+def test_list_json_is_structured():
+    rows = {r["name"]: r for r in json.loads(ok("list", "-f", "json"))}
+    assert rows["hard_swish"]["aliases"] == ["hardswish", "hard_silu"]
+    assert rows["leaky_relu"]["parameters"] == {"negative_slope": 0.01}
+    assert rows["softplus"]["parameters"]["threshold"] == "inf"
+    assert rows["relu6"]["kinks"] == [0.0, 6.0]
+    assert rows["silu"]["dg_from_a"] is None
+
+
+def test_names_after_values_are_an_error_saying_so():
+    assert "function names come before the values" in fail(2, "table", "relu", "0", "sigmoid", "1")
+    assert "function names come before the values" in fail(2, "check", "elu", "0.5", "tanh")
+
+
+def test_table_parameter_typo_gets_a_suggestion():
+    assert "did you mean 'negative_slope'" in fail(2, "table", "lrelu", "-p", "negative_slop=0.2", "0")
+
+
+def test_check_counts_a_repeated_point_once():
+    out = json.loads(ok("check", "relu", "-1", "0", "0", "-f", "json"))[0]
+    assert (out["checked"], out["left_out"]) == (1000, 1)
+
+
+@pytest.mark.parametrize("args", [("leaky_relu", "-p", "negative_slope=1"), ("prelu", "-p", "weight=1")])
+def test_equal_slopes_are_no_kink_anywhere(args):
+    rows = list(csv.DictReader(io.StringIO(ok("table", *args[:1], "0", *args[1:], "-f", "csv"))))
+    assert rows[0]["kink"] == "false"
+    assert json.loads(ok("check", *args, "-f", "json"))[0]["left_out"] == 0
+    assert "None" in ok("explain", *args)

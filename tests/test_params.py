@@ -85,3 +85,40 @@ def test_ascii_only_output_is_one_clear_line():
                        text=True, env=env, timeout=60)
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "PYTHONIOENCODING=utf-8" in r.stderr
+
+
+def test_api_errors_and_equality():
+    with pytest.raises(TypeError, match="string"):
+        actgrad.get(1)
+    with pytest.raises(ValueError, match="kink convention"):
+        actgrad.get("relu").deriv(0.0, kink=None)
+    assert actgrad.get("lrelu", negative_slope=0.2) == actgrad.get("leaky_relu", negative_slope=0.2)
+    assert actgrad.get("lrelu") != actgrad.get("lrelu", negative_slope=0.2)
+    assert len({actgrad.get("relu"), actgrad.get("relu")}) == 1
+
+
+def test_large_arrays_are_computed_in_chunks_with_flat_memory():
+    code = ("import resource, numpy as np, actgrad\n"
+            "z = np.linspace(-30, 30, 4_000_000)\n"
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "for n in ('silu', 'mish', 'gelu', 'sigmoid'):\n"
+            "    d = actgrad.get(n).deriv(z); del d\n"
+            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)\n")
+    root = pathlib.Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    grown_mib = int(r.stdout)
+    assert grown_mib < 150  # the 32 MB result and a few 64K-value temporaries, not GBs
+
+
+def test_explain_says_which_framework_lacks_a_function_and_when_prose_is_for_defaults():
+    from typer.testing import CliRunner
+
+    from actgrad.cli import app
+
+    out = CliRunner().invoke(app, ["explain", "sparse_sigmoid"]).stdout
+    assert "PyTorch has no sparse_sigmoid" in out and "PyTorch returns" not in out
+    out = CliRunner().invoke(app, ["explain", "hard_tanh", "-p", "max_val=3"]).stdout
+    assert "written for the default parameters" in out
+    out = CliRunner().invoke(app, ["explain", "rrelu"]).stdout
+    assert "upper = 0.3333333333333333" in out

@@ -79,4 +79,7 @@ class Spec:
     #: gradient check differentiates one-sided there
     breaks: Callable[[Params], tuple[float, ...]] = lambda p: ()
     summary: str = ""
+    #: the frameworks that ship it; for the others, --kink pytorch|jax falls back to the
+    #: one that does (the Spec's kinks say which side)
+    frameworks: tuple[str, ...] = ("PyTorch", "JAX")
     extra: dict[str, Any] = field(default_factory=dict)

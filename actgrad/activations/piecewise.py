@@ -425,6 +425,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="prelu",
+        frameworks=("PyTorch",),
         summary="parametric ReLU as an elementwise function with one weight; g′(0) is the "
         "weight for PyTorch; JAX has no prelu: the same (left) side",
         formula="prelu(z) = z for z >= 0, weight·z for z < 0",
@@ -442,6 +443,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="rrelu",
+        frameworks=("PyTorch",),
         summary="randomized leaky ReLU in evaluation mode: the slope for z < 0 is the mean "
         "(lower + upper)/2; g′(0) is that slope for PyTorch; JAX has no rrelu: the same side",
         formula="rrelu(z) = z for z >= 0, ((lower + upper)/2)·z for z < 0 (evaluation mode)",
@@ -531,6 +533,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="softshrink",
+        frameworks=("PyTorch",),
         summary="soft thresholding; PyTorch returns 0 at ±lambd; JAX has no softshrink: "
         "the same side (what jnp.where(|z| > lambd, ...) gives). For lambd = 0 it is the "
         "identity with g′ = 1 and no kink (PyTorch's autograd returns 0 at z = 0 there)",
@@ -548,6 +551,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="hardshrink",
+        frameworks=("PyTorch",),
         summary="hard thresholding, g jumps at ±lambd; PyTorch returns 0 there; JAX has no "
         "hardshrink: the same side. For lambd = 0 it is the identity with g′ = 1 and no kink "
         "(PyTorch's autograd returns 0 at z = 0 there)",
@@ -567,6 +571,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="threshold",
+        frameworks=("PyTorch",),
         summary="PyTorch's threshold: z above the threshold, a constant value below (PyTorch "
         "requires both parameters; 0 and 0 here, which is relu). g′ at the threshold is 0 "
         "(z <= threshold is the constant branch); JAX has no threshold: the same side",
@@ -590,6 +595,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="sparse_plus",
+        frameworks=("JAX",),
         summary="JAX's sparse twin of softplus, C¹: g′ is continuous, g″ jumps at ±1 (no kinks; "
         "the gradient check differentiates one-sided there)",
         formula="sparse_plus(z) = 0 for z <= −1, (z + 1)²/4 for −1 < z < 1, z for z >= 1",
@@ -607,6 +613,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="sparse_sigmoid",
+        frameworks=("JAX",),
         summary="JAX's sparse twin of the sigmoid, 0.5·clip(z + 1, 0, 2); JAX's clip splits "
         "the gradient at a tie, so it returns the mean 1/4 at ±1; PyTorch has no "
         "sparse_sigmoid: the same",

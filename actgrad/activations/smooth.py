@@ -1028,6 +1028,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="tanhshrink",
+        frameworks=("PyTorch",),
         summary="z − tanh(z)",
         formula="tanhshrink(z) = z − tanh(z)",
         deriv_formula="tanhshrink′(z) = tanh²(z) = 1 − sech²(z)",
@@ -1041,6 +1042,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="squareplus",
+        frameworks=("JAX",),
         summary="(z + √(z² + b))/2, an algebraic softplus",
         formula="squareplus(z) = (z + √(z² + b)) / 2",
         deriv_formula="squareplus′(z) = (1 + z/√(z² + b)) / 2 (kink at 0 when b = 0)",
