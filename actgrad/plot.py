@@ -27,6 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from .registry import Activation
+from .render import short_exact
 
 #: points sampled on [start, stop] (kinks are added to them)
 SAMPLES = 1001
@@ -146,7 +147,7 @@ def sample(acts: Sequence[Activation], start: float, stop: float, *, value: bool
 def _param_text(f: Activation) -> str:
     if not f.params:
         return ""
-    return " (" + ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v:g}"
+    return " (" + ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={short_exact(v)}"
                             for k, v in f.params.items()) + ")"
 
 
@@ -159,15 +160,20 @@ def kink_notes(acts: Sequence[Activation], start: float, stop: float) -> list[st
                 pt = float(f.deriv(np.float64(k.at), kink="pytorch"))
                 jx = float(f.deriv(np.float64(k.at), kink="jax"))
                 if f.spec.frameworks == ("PyTorch",):
-                    frameworks = f"PyTorch gives {_num(pt)} (JAX has no {f.name})"
+                    frameworks = f"PyTorch gives {_exact_num(pt)} (JAX has no {f.name})"
                 elif f.spec.frameworks == ("JAX",):
-                    frameworks = f"JAX gives {_num(jx)} (PyTorch has no {f.name})"
+                    frameworks = f"JAX gives {_exact_num(jx)} (PyTorch has no {f.name})"
                 else:
-                    frameworks = (f"PyTorch and JAX give {_num(pt)}" if pt == jx
-                                  else f"PyTorch gives {_num(pt)}, JAX {_num(jx)}")
-                notes.append(f"{KINK_MARK} kink of {f.name} at z = {_num(k.at)}: g′ jumps from "
-                             f"{_num(k.left)} to {_num(k.right)}; {frameworks} there")
+                    frameworks = (f"PyTorch and JAX give {_exact_num(pt)}" if pt == jx
+                                  else f"PyTorch gives {_exact_num(pt)}, JAX {_exact_num(jx)}")
+                notes.append(f"{KINK_MARK} kink of {f.name} at z = {_exact_num(k.at)}: g′ jumps from "
+                             f"{_exact_num(k.left)} to {_exact_num(k.right)}; {frameworks} there")
     return notes
+
+
+def _exact_num(v: float) -> str:
+    """A value stated in words (a kink, a slope): short, but never rounded."""
+    return "0" if v == 0 else short_exact(v).replace("-", "−")
 
 
 def _num(v: float) -> str:

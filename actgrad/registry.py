@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .activations import CATALOGUE, KINK_CONVENTIONS, Kink, Spec
+from .render import short_exact
 
 
 class UnknownActivationError(ValueError):
@@ -280,7 +281,7 @@ class Activation:
 
 def _interval(lo: float, hi: float) -> str:
     def fmt(v: float) -> str:
-        return "∞" if v == math.inf else "−∞" if v == -math.inf else f"{v:g}"
+        return "∞" if v == math.inf else "−∞" if v == -math.inf else short_exact(v)
 
     left = "(" if math.isinf(lo) else "["
     right = ")" if math.isinf(hi) else "]"

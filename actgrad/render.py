@@ -39,6 +39,12 @@ def _as_e5(m: re.Match) -> bytes:
     return sign + lead + (b"." + rest if rest else b"") + b"e-05"
 
 
+def short_exact(v: float) -> str:
+    """The shorter of '%g' and repr that still gives v back exactly: 1, 0.01, 0.123456789."""
+    text = f"{v:g}"
+    return text if float(text) == v else repr(float(v))
+
+
 def repr_lines(values: np.ndarray) -> bytes:
     """Each value's shortest round-trip text followed by a newline, as bytes.
 
@@ -131,8 +137,8 @@ class OutputError(Exception):
 class _Output:
     """Writes whole pieces of text to a binary stream; Ctrl-C waits until a piece is out."""
 
-    def __init__(self, stream: IO[bytes]):
-        self.stream = stream
+    def __init__(self, stream: IO[bytes] | None = None):
+        self.stream = stream if stream is not None else sys.stdout.buffer
         self._interrupted = False
 
     def _hold(self, signum: int, frame: Any) -> None:
@@ -180,7 +186,7 @@ class Writer:
         self.fmt = fmt
         self.columns = tuple(columns)
         self.title = title
-        self.out = _Output(stream if stream is not None else sys.stdout.buffer)
+        self.out = _Output(stream)
         self._rows = 0
         self._table_cols: list[list[str]] = [[] for _ in self.columns]
         if fmt in ("csv", "tsv"):
@@ -340,7 +346,7 @@ def gradient_tables(rows: Sequence[Sequence[Any]], stream: IO[bytes] | None = No
             t.add_row(*row[:4], Text(row[4], style=_error_style(e)), mark,
                       style="dim" if abs(float(dg[i])) < 1e-4 and not kink[i] else None)
         tables += [Text(title, style="bold"), t]
-    _Output(stream if stream is not None else sys.stdout.buffer).write(_render(tables))
+    _Output(stream).write(_render(tables))
 
 
 def check_report(fmt: str, results: Sequence[Any], stream: IO[bytes] | None = None) -> None:
@@ -368,7 +374,7 @@ def check_report(fmt: str, results: Sequence[Any], stream: IO[bytes] | None = No
              (["yes" if v else "NO" for v in c.tolist()] if c.dtype.kind == "b" else c.tolist())
              for c in cols]
     rows = list(zip(*texts))
-    out = _Output(stream if stream is not None else sys.stdout.buffer)
+    out = _Output(stream)
     out.write(rich_table(("function", "points", "left out (kinks)", "max rel. error", "worst z",
                           "verdict", "passed"), rows, title="gradient check", caption=caption,
                          styles=lambda row: None if row[-1] == "yes" else "red"))
@@ -394,7 +400,7 @@ def catalogue_listing(fmt: str, acts: Sequence[Any], stream: IO[bytes] | None = 
             sp.from_output_formula if f.has_deriv_from_output else "",
             " ".join(repr(k.at) for k in f.kinks),
         ))
-    out = _Output(stream if stream is not None else sys.stdout.buffer)
+    out = _Output(stream)
     if fmt == "table":
         out.write(rich_table(("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a",
                               "kinks"), rows, title="activations"))
