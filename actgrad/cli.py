@@ -19,7 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 from . import __version__
 from . import registry
 from .activations import KINK_CONVENTIONS
-from .gradcheck import DEFAULT_STEP, DEFAULT_TOL
+from .numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .pipeline import NUMBER, Fail, activation, exact_compute, guarded, prepare_process, say, stream
 from .render import FORMATS, Writer
 from .streams import parse_arguments
@@ -323,7 +323,7 @@ def table(
 
     Example: actgrad table tanh --start -10 --stop 10 --num 5 -f csv
     """
-    from . import gradcheck
+    from .numerics import gradcheck
 
     funcs, zs = _split_functions(items)
     if not funcs:
@@ -387,7 +387,7 @@ def check(
 
     Example: actgrad check tanh 12.5 -20 --tol 1e-10
     """
-    from . import gradcheck
+    from .numerics import gradcheck
 
     funcs, zs = _split_functions(items or [])
     _check_step(step)

@@ -133,7 +133,7 @@ def exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int 
     """The high-precision path of --exact/--digits, or None when neither is given."""
     if not exact and digits is None:
         return None
-    from . import exact as hp
+    from .numerics import rigorous as hp
 
     if digits is not None and not 1 <= digits <= hp.MAX_DIGITS:
         raise Fail(f"--digits must be between 1 and {hp.MAX_DIGITS}, got {digits}")

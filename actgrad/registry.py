@@ -14,7 +14,6 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .activations import CATALOGUE, KINK_CONVENTIONS, Kink, Spec
-from .render import short_exact
 
 
 class UnknownActivationError(ValueError):
@@ -281,7 +280,10 @@ class Activation:
 
 def _interval(lo: float, hi: float) -> str:
     def fmt(v: float) -> str:
-        return "∞" if v == math.inf else "−∞" if v == -math.inf else short_exact(v)
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        short = f"{v:g}"  # 1, 0.01: as short as gives v back exactly
+        return short if float(short) == v else repr(float(v))
 
     left = "(" if math.isinf(lo) else "["
     right = ")" if math.isinf(hi) else "]"

@@ -321,7 +321,7 @@ def write_rows(fmt: str, columns: Sequence[str], blocks: Sequence[Sequence[Any]]
 
 
 def _error_style(err: float) -> str:
-    from .gradcheck import verdict
+    from .numerics.gradcheck import verdict
 
     return {"n/a": "dim", "good": "green", "wrong": "bold red"}.get(verdict(err), "yellow")
 

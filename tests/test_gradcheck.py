@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import actgrad
-from actgrad import gradcheck
+from actgrad.numerics import gradcheck
 from actgrad.registry import Activation
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import actgrad
-from actgrad import gradcheck
+from actgrad.numerics import gradcheck
 from actgrad.registry import spec
 
 VALUES = [0.0, -0.0, 1e-300, -1e-300, 1e-30, 0.001, 0.5, 1.0, 2.0, -2.0, 1e30, 1e100, 1e200,

@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import reference as ref  # noqa: E402
 
 import actgrad  # noqa: E402
-from actgrad import gradcheck  # noqa: E402
+from actgrad.numerics import gradcheck  # noqa: E402
 
 DPS = 60
 TOL64 = 4.0

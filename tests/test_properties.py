@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import actgrad
-from actgrad import gradcheck
+from actgrad.numerics import gradcheck
 
 NAMES = st.sampled_from(actgrad.names())
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..special import fast_two_sum, two_prod
+from ..numerics.special import fast_two_sum, two_prod
 from .base import Array, Kink, Param, Params, Spec
 
 # ---------------------------------------------------------------------------------------

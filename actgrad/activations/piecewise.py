@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from ..special import split, two_prod, two_sum
+from ..numerics.special import split, two_prod, two_sum
 from .base import Array, Kink, Param, Params, Spec
 
 # ---------------------------------------------------------------------------------------

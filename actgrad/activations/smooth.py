@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import special as sp
-from ..special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
+from ..numerics import special as sp
+from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Param, Params, Spec
 
 INF = math.inf

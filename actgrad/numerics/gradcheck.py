@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .registry import Activation
+from ..registry import Activation
 
 DEFAULT_STEP = 1e-3
 GOOD = 1e-7  # at most this: the derivative is right
@@ -65,7 +65,7 @@ def numeric_with_scale(f: Activation, z: np.ndarray,
     """
     import mpmath
 
-    from .exact import to_float
+    from .rigorous import to_float
 
     z = np.asarray(z, dtype=np.float64)
     flat = z.ravel()

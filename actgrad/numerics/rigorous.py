@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Activation
+from ..registry import Activation
 
 MAX_DIGITS = 1000
 _FLOAT64_DIGITS = 17  # enough to round correctly to float64 after agreement with a guard

@@ -1,0 +1,5 @@
+"""The numerics of the core: special functions and error-free arithmetic (``special``), the
+rigorous high-precision path (``rigorous``) and the gradient check (``gradcheck``).
+
+Nothing here knows of text or terminals.
+"""
