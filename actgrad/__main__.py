@@ -1,3 +1,3 @@
-from .pipeline import main
+from .cli.main import main
 
 main()

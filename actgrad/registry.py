@@ -47,6 +47,11 @@ def names() -> list[str]:
     return [s.name for s in CATALOGUE]
 
 
+def is_name(word: str) -> bool:
+    """Whether `word` names an activation (a name or an alias, any case, '-' for '_')."""
+    return _key(word) in _BY_NAME
+
+
 def all_names() -> list[str]:
     """Canonical names and aliases (for completion and suggestions)."""
     return [n for s in CATALOGUE for n in (s.name, *s.aliases)]
@@ -125,6 +130,8 @@ def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+#: the float types results can be computed for (``--dtype``)
+DTYPES = ("float64", "float32", "float16")
 _OUT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
 
 

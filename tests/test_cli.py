@@ -15,7 +15,7 @@ import mpmath
 import pytest
 from typer.testing import CliRunner
 
-from actgrad.cli import app
+from actgrad.cli.app import app
 
 runner = CliRunner()
 

@@ -58,7 +58,7 @@ def test_float16_within_one_ulp_of_exact(name):
 def test_cli_float16(tmp_path):
     from typer.testing import CliRunner
 
-    from actgrad.cli import app
+    from actgrad.cli.app import app
 
     r = CliRunner().invoke(app, ["deriv", "sigmoid", "0", "3", "100000", "--dtype", "float16"])
     assert r.exit_code == 0

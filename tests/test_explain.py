@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 import actgrad
-from actgrad import explain as lessons
-from actgrad.cli import app
+from actgrad.views import explain as lessons
+from actgrad.cli.app import app
 
 runner = CliRunner()
 LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")

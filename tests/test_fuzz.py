@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import actgrad
-from actgrad.cli import app
+from actgrad.cli.app import app
 
 runner = CliRunner()
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -114,7 +114,7 @@ def test_large_arrays_are_computed_in_chunks_with_flat_memory():
 def test_explain_says_which_framework_lacks_a_function_and_when_prose_is_for_defaults():
     from typer.testing import CliRunner
 
-    from actgrad.cli import app
+    from actgrad.cli.app import app
 
     out = CliRunner().invoke(app, ["explain", "sparse_sigmoid"]).stdout
     assert "PyTorch has no sparse_sigmoid" in out and "PyTorch returns" not in out

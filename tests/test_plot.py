@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 import actgrad
-from actgrad import plot as plotting
-from actgrad.cli import app
+from actgrad.views import plot as plotting
+from actgrad.cli.app import app
 
 runner = CliRunner()
 SVG = "{http://www.w3.org/2000/svg}"
@@ -186,7 +186,7 @@ def test_help_has_examples():
 
 
 def test_plotille_is_not_imported_by_other_commands():
-    code = ("import sys; from actgrad.cli import main; sys.argv = ['actgrad', 'eval', 'sigmoid', '0']\n"
+    code = ("import sys; from actgrad.cli.main import main; sys.argv = ['actgrad', 'eval', 'sigmoid', '0']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('plotille' in sys.modules, file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actgrad.render import format_floats, repr_lines
+from actgrad.io.numbers import format_floats, repr_lines
 
 
 def expected(values: np.ndarray) -> bytes:

@@ -1,4 +1,4 @@
-"""Tests for actgrad.streams: streaming value parsing with precise errors."""
+"""Tests for actgrad.io.reader: streaming value parsing with precise errors."""
 
 import io
 import itertools
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from actgrad.streams import InputError, ValueReader, parse_arguments
+from actgrad.io.reader import InputError, ValueReader, parse_arguments
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEPARATORS = [b" ", b"\t", b"\n", b"\r\n", b"\r", b"\x0c", b"\x0b", b","]
@@ -821,7 +821,7 @@ def _read_line(fd, timeout):
 @pytest.mark.skipif(sys.platform == "win32", reason="select on pipes")
 def test_values_are_yielded_before_eof():
     code = ("import sys\n"
-            "from actgrad.streams import ValueReader\n"
+            "from actgrad.io.reader import ValueReader\n"
             "for block in ValueReader(sys.stdin.buffer):\n"
             "    print(' '.join(map(repr, block.tolist())), flush=True)\n")
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .registry import Activation
+from ..registry import Activation
 
 LANGS = ("en", "hi")
 #: the sanity-check points

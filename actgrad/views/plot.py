@@ -26,8 +26,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .registry import Activation
-from .render import short_exact
+from ..registry import Activation
+from ..io.numbers import short_exact
 
 #: points sampled on [start, stop] (kinks are added to them)
 SAMPLES = 1001

@@ -92,6 +92,8 @@ compares (10x ``bytes.count``); the reader runs at ~95% of the bare parse.
 import io
 import os
 
+from .numbers import is_number
+
 __all__ = ["InputError", "ValueReader", "parse_arguments",
            "DEFAULT_BLOCK_SIZE", "DEFAULT_MAX_TOKEN"]
 
@@ -106,7 +108,7 @@ _TOKEN_PATTERN = rb"[^ \t\n\r\x0b\x0c,]+"
 _SHOWN_CHARS = 40          # characters of a bad token shown in messages
 _SHOWN_CHARS_LONG = 20     # ... of a token that exceeded max_token
 _ELLIPSIS = "\u2026"
-_MODES = ("fail", "skip", "nan")
+MODES = ("fail", "skip", "nan")
 
 
 # --------------------------------------------------------------------------
@@ -183,21 +185,6 @@ class InputError(ValueError):
                 (self.token, self.line, self.column, self.argument, self.limit))
 
 
-# --------------------------------------------------------------------------
-# token validity (the slow path; the fast path is np.array(tokens, float64),
-# which converts bytes exactly like float(bytes))
-
-def _is_number(token):
-    """True iff bytes *token* is an acceptable value."""
-    if b"_" in token:
-        return False
-    try:
-        float(token)
-    except (ValueError, TypeError, OverflowError):
-        return False
-    return True
-
-
 def parse_arguments(args):
     """Parse command-line values (one value per argument) to a float64 array.
 
@@ -213,7 +200,7 @@ def parse_arguments(args):
         # check the bytes: float(str) would also take non-ASCII digits and
         # strip non-ASCII whitespace, unlike the stream
         token = arg.encode("utf-8", "surrogateescape") if isinstance(arg, str) else arg
-        if not isinstance(token, bytes) or not _is_number(token):
+        if not isinstance(token, bytes) or not is_number(token):
             raise InputError(arg, argument=index)
         values.append(float(token))
     return np.array(values, dtype=np.float64)
@@ -384,9 +371,9 @@ class ValueReader:
 
     def __init__(self, source, on_invalid="fail", *, block_size=DEFAULT_BLOCK_SIZE,
                  max_token=DEFAULT_MAX_TOKEN):
-        if on_invalid not in _MODES:
+        if on_invalid not in MODES:
             raise ValueError("on_invalid must be one of %s, not %r"
-                             % (", ".join(_MODES), on_invalid))
+                             % (", ".join(MODES), on_invalid))
         if int(block_size) < 1 or int(max_token) < 1:
             raise ValueError("block_size and max_token must be positive")
         self.on_invalid = on_invalid
@@ -427,7 +414,7 @@ class ValueReader:
                 raise IndexError("value index out of range")
         n = 0
         for match in _token_spans(seg.buf, seg.end):
-            if seg.valid_only and not _is_number(match.group()):
+            if seg.valid_only and not is_number(match.group()):
                 continue
             if n == index:
                 line, col, _ = _advance(seg.buf, match.start(), seg.line,
@@ -441,7 +428,7 @@ class ValueReader:
     def _count_values(seg):
         n = 0
         for match in _token_spans(seg.buf, seg.end):
-            if not seg.valid_only or _is_number(match.group()):
+            if not seg.valid_only or is_number(match.group()):
                 n += 1
         return n
 
@@ -573,7 +560,7 @@ class ValueReader:
             # slow path: the block holds at least one bad token
             if fail:
                 for bad, token in enumerate(tokens):
-                    if not _is_number(token):
+                    if not is_number(token):
                         break
                 else:       # only a '_' in the carried partial token
                     bad = len(tokens)
@@ -594,7 +581,7 @@ class ValueReader:
             nan = float("nan")
             bad = 0
             for token in tokens:
-                if _is_number(token):
+                if is_number(token):
                     append(float(token))
                 else:
                     bad += 1

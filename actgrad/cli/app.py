@@ -1,0 +1,317 @@
+"""The Typer app: each command's options and help, calling its one implementation in
+``commands``. No logic of its own beyond Typer's: argument parsing (negative numbers are
+values, not options), help, completion, and usage errors as one line.
+"""
+
+import os
+import sys
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from .. import __version__, registry
+from ..io.numbers import is_number
+from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
+from . import commands
+from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
+from .options import (FROM_OUTPUT, FUNC, KINK, FuncArg, VALUE_OPTIONS, VALUES, KinkOpt, ParamOpt,
+                      ReportFormatOpt, StepOpt, complete_function, plain, signature)
+from .runtime import guarded, say
+
+# -- argument parsing: negative numbers are values, not options ----------------------------
+
+
+def _numbers_as_positionals(cmd: Any, ctx: Any, args: list[str]) -> list[str]:
+    """Move positionals after a '--' when one of them starts with '-' (like -2 or -inf).
+
+    Options keep their values (``--start -5``); the positionals keep their order.
+    """
+    takes_value: set[str] = set()
+    for p in cmd.get_params(ctx):
+        if getattr(p, "opts", None) and not getattr(p, "is_flag", False) and p.param_type_name == "option":
+            takes_value.update(p.opts)
+            takes_value.update(p.secondary_opts)
+    options: list[str] = []
+    positionals: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            positionals.extend(args[i + 1:])
+            break
+        if a.startswith("-") and a != "-" and not is_number(a):
+            options.append(a)
+            if a in takes_value and i + 1 < len(args):
+                options.append(args[i + 1])
+                i += 1
+        else:
+            positionals.append(a)
+        i += 1
+    if not any(p.startswith("-") and p != "-" for p in positionals):
+        return args
+    return options + ["--"] + positionals
+
+
+class NumberCommand(TyperCommand):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _numbers_as_positionals(self, ctx, args))
+
+
+class ActgradGroup(TyperGroup):
+    """Runs a command and turns every failure into one line on stderr and an exit status."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        code = _run_guarded(lambda: super(ActgradGroup, self).main(
+            args=args, prog_name=prog_name or "actgrad", complete_var=complete_var,
+            standalone_mode=False, **extra))
+        sys.exit(code)
+
+
+def _run_guarded(run: Callable[[], Any]) -> int:
+    """Typer's usage errors as one line; everything else as runtime.guarded does."""
+    from typer._click import exceptions as click_exc
+
+    def typer_errors() -> Any:
+        try:
+            return run()
+        except click_exc.NoArgsIsHelpError as e:
+            typer.echo(e.ctx.get_help())
+            return 0
+        except click_exc.UsageError as e:
+            where = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+            return say(e.format_message().replace("\n", " ") + where, 2)
+        except typer.Abort:
+            return 130
+
+    return guarded(typer_errors)
+
+
+_APP_SETTINGS: dict[str, Any] = dict(
+    cls=ActgradGroup,
+    name="actgrad",
+    help="Activation functions g(z) and their derivatives g′(z), accurate over the whole float range.\n\n"
+         "Example: actgrad deriv sigmoid 0   prints 0.25",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",  # docstring paragraphs wrap to the terminal
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app = typer.Typer(**_APP_SETTINGS)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"actgrad {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    """Activation functions g(z) and their derivatives g′(z), accurate over the whole float range.
+
+    Example: actgrad deriv sigmoid 0   prints 0.25
+    """
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def _formulas(deriv: bool) -> str:
+    """Help epilog: every function with its formula, as a markdown list."""
+    lines = [f"- {sp.name}: {sp.deriv_formula if deriv else sp.formula}"
+             for sp in (registry.spec(n) for n in registry.names())]
+    return "Functions ('actgrad list' adds aliases and parameters):\n\n" + "\n".join(lines)
+
+
+@app.command("eval", cls=NumberCommand, epilog=_formulas(deriv=False))
+@signature(FUNC, VALUES, *VALUE_OPTIONS)
+def eval_(**options: Any) -> None:
+    """Print g(z) for each value, one per line, in shortest round-trip form.
+
+    Example: actgrad eval sigmoid 0 2 -2   prints 0.5, 0.8807970779778824, 0.11920292202211756
+
+    Example: seq -5 5 | actgrad eval tanh -f csv
+
+    Example: actgrad eval tanh 1e-8 --digits 30
+    """
+    commands.values(ValueRequest("eval", **plain(options)))
+
+
+@app.command("deriv", cls=NumberCommand, epilog=_formulas(deriv=True))
+@signature(FUNC, VALUES, *VALUE_OPTIONS[:1], KINK, FROM_OUTPUT, *VALUE_OPTIONS[1:])
+def deriv(**options: Any) -> None:
+    """Print g′(z) for each value, computed from z with stable forms.
+
+    Example: actgrad deriv sigmoid 0   prints 0.25
+
+    Example: actgrad deriv sigmoid 40   prints 4.248354255291589e-18 (a(1−a) would give 0.0)
+
+    Example: seq -5 5 | actgrad deriv tanh
+
+    Example: actgrad deriv leaky_relu -1 0 1 -p negative_slope=0.2 --kink jax
+
+    Example: actgrad deriv sigmoid 40 --digits 30
+    """
+    commands.values(ValueRequest("deriv", **plain(options)))
+
+
+@app.command("table", cls=NumberCommand)
+def table(
+    items: Annotated[list[str], typer.Argument(metavar="FUNC... [Z]...", show_default=False,
+                                               autocompletion=complete_function,
+                                               help="One or more functions, then optional values.")],
+    start: Annotated[float, typer.Option("--start", help="First z of the grid (without Z values).")] = TABLE_RANGE[0],
+    stop: Annotated[float, typer.Option("--stop", help="Last z of the grid.")] = TABLE_RANGE[1],
+    num: Annotated[int, typer.Option("--num", "-n", help="Number of grid points.")] = TABLE_RANGE[2],
+    param: ParamOpt = None,
+    kink: KinkOpt = "pytorch",
+    step: StepOpt = DEFAULT_STEP,
+    fmt: ReportFormatOpt = "table",
+) -> None:
+    """Tabulate z, g(z), g′(z), the numerical g′ and their relative error; kinks are marked.
+
+    The numerical g′ and the relative error are those of 'actgrad check' (see its --help):
+    a Richardson-extrapolated difference taken in extended precision, and |a−n|/(|a|+|n|)
+    wherever g′ does not vanish, measured against the size of g′ next to z where it does.
+
+    Example: actgrad table sigmoid tanh relu leaky_relu
+
+    Example: actgrad table tanh --start -10 --stop 10 --num 5 -f csv
+    """
+    commands.table(items, **plain(dict(start=start, stop=stop, num=num, param=param, kink=kink,
+                                       step=step, fmt=fmt)))
+
+
+@app.command("check", cls=NumberCommand)
+def check(
+    items: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[FUNC]... [Z]...", show_default=False, autocompletion=complete_function,
+        help="Functions to check (all when none is named), then extra values to check at.")] = None,
+    tol: Annotated[float, typer.Option("--tol", help="Largest relative error that passes.")] = DEFAULT_TOL,
+    step: StepOpt = DEFAULT_STEP,
+    param: ParamOpt = None,
+    fmt: ReportFormatOpt = "table",
+) -> None:
+    """Gradient check: compare g′ with a numerical derivative; exit 1 if any function fails.
+
+    Grid: 1,001 points on [−10, 10] (spacing 0.02) plus the Z given.
+
+    Method: central differences D(t) = (g(z+t) − g(z−t))/2t at t = h, h/2, h/4,
+    Richardson-extrapolated to (64·D(h/4) − 20·D(h/2) + D(h))/45 (error O(h⁶)), with g
+    evaluated in mpmath at a precision that makes rounding negligible (24+ digits, more where g′
+    is tiny beside g), then rounded to float64. Across a point where g′ is continuous but g″
+    jumps (elu, celu, softsign at 0; sparse_plus at ±1) the differences are one-sided on z's
+    side, extrapolated in t², t³, t⁴. Step rule: h = --step, absolute, default 1e-3, at most 0.1.
+    Points within h of a kink are left out and counted; no other point is skipped.
+
+    Error: |a−n| / max(|a|+|n|, s), s = the larger mean slope |g(z±h) − g(z)|/h of the
+    stencil's halves: the symmetric relative error wherever g′ does not vanish, measured against
+    the size of g′ next to z where it does. Verdict: <= 1e-7 good, >= 1e-3 wrong, between:
+    suspicious.
+
+    Example: actgrad check
+
+    Example: actgrad check tanh 12.5 -20 --tol 1e-10
+    """
+    code = commands.check(items, **plain(dict(tol=tol, step=step, param=param, fmt=fmt)))
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("list")
+def list_(fmt: ReportFormatOpt = "table") -> None:
+    """List the activations: names, aliases, parameters with defaults, g, g′ and g′ from a.
+
+    Example: actgrad list -f csv
+    """
+    commands.listing(plain(dict(fmt=fmt))["fmt"])
+
+
+@app.command("plot")
+def plot(
+    funcs: Annotated[list[str], typer.Argument(
+        metavar="FUNC...", show_default=False, autocompletion=complete_function,
+        help="One or more functions, drawn overlaid in the same panels.")],
+    start: Annotated[float, typer.Option("--start", help="Left end of the z axis.")] = PLOT_RANGE[0],
+    stop: Annotated[float, typer.Option("--stop", help="Right end of the z axis.")] = PLOT_RANGE[1],
+    deriv_only: Annotated[bool, typer.Option("--deriv-only", help="Draw only g′(z).")] = False,
+    value_only: Annotated[bool, typer.Option("--value-only", help="Draw only g(z).")] = False,
+    param: ParamOpt = None,
+    width: Annotated[Optional[int], typer.Option(
+        "--width", "-W", metavar="COLUMNS", show_default=False,
+        help="Width of the whole plot, legend included (default: the terminal's).")] = None,
+    height: Annotated[Optional[int], typer.Option(
+        "--height", "-H", metavar="LINES", show_default=False,
+        help="Height of the whole plot, legend included (default: the terminal's).")] = None,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE.svg", show_default=False,
+        help="Also write the picture to an SVG file (only .svg is supported).")] = None,
+) -> None:
+    """Plot g(z) and g′(z) in the terminal: g above, g′ below, on a shared z axis.
+
+    Several functions are overlaid: told apart by colour on a terminal and by a marker
+    (•, ×, +, …) along the 2nd, 3rd, … function's curves, so piped text stays readable.
+    Kinks are marked ◆ and listed under the plot with the g′ PyTorch and JAX return there.
+    Colour only on a terminal, never with NO_COLOR.
+
+    Example: actgrad plot sigmoid tanh
+
+    Example: actgrad plot relu leaky_relu -p negative_slope=0.1 --start -3 --stop 3
+
+    Example: actgrad plot gelu --deriv-only --width 70 --height 20 -o gelu.svg
+    """
+    commands.plot(funcs, start=start, stop=stop, deriv_only=deriv_only, value_only=value_only,
+                  param=param, width=width, height=height, output=output)
+
+
+@app.command("explain")
+def explain(
+    func: FuncArg,
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", "-l", metavar="en|hi", show_default=False,
+        help="Language: en or hi (default: from LC_ALL, LC_MESSAGES or LANG; hi_IN → hi).")] = None,
+    param: ParamOpt = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", metavar="auto|plain|rich",
+        help="auto: styled on a terminal, plain text when piped or with NO_COLOR.")] = "auto",
+) -> None:
+    """Explain g and g′: formulas, derivation, g′ from the output a, live sanity values,
+    saturation, kinks (PyTorch's and JAX's choice) and floating-point pitfalls.
+
+    Every number shown is computed now from actgrad's registry.
+
+    Example: actgrad explain sigmoid
+
+    Example: actgrad explain relu --lang hi
+
+    Example: LANG=hi_IN.UTF-8 actgrad explain tanh | less
+    """
+    commands.explain(func, lang=lang, param=param, fmt=fmt)
+
+
+def run(argv: list[str]) -> None:
+    """Run the full command line (after runtime.prepare_process)."""
+    _app_for(argv)(args=argv, prog_name="actgrad")
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app, cut down to the one command named first on the command line.
+
+    Typer builds a click command from every registered function's signature on each run
+    (about 2 ms each); a shell loop calling `actgrad deriv ...` needs only one. Anything
+    else (no command, a misspelt one, shell completion) gets the whole app.
+    """
+    if not argv or "_ACTGRAD_COMPLETE" in os.environ:
+        return app
+    chosen = [c for c in app.registered_commands if c.name == argv[0]]
+    if not chosen:
+        return app
+    single = typer.Typer(**_APP_SETTINGS)
+    single.registered_callback = app.registered_callback
+    single.registered_commands = chosen
+    return single

@@ -1,0 +1,343 @@
+"""One implementation of each command, shared by the Typer app and the fast start-up path.
+
+No Typer here: each function takes plain values (the defaults are declared once, in
+``ValueRequest`` and the constants below, and the Typer options take them from here), wires
+the input to the core and the core's results to a view or a writer, and raises ``Fail`` for
+anything the user must fix. ``runtime.guarded`` turns that into one line and an exit status.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .. import registry
+from ..io.numbers import is_number
+from ..io.reader import ValueReader, parse_arguments
+from ..io.writers import Output, Writer
+from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
+from .runtime import Fail
+
+# -- shared pieces ----------------------------------------------------------------------------
+
+
+def activation(name: str, params: Iterable[str] | None) -> registry.Activation:
+    """The activation `name` with -p NAME=VALUE parameters bound."""
+    try:
+        given = dict(registry.parse_param(p) for p in params or ())
+        return registry.get(name, **given)
+    except ValueError as e:
+        raise Fail(str(e)) from None
+
+
+def bind_all(funcs: Sequence[str], params: Iterable[str] | None) -> list[registry.Activation]:
+    """Each named function with the parameters it has (-p applies to every function that takes it)."""
+    try:
+        given = dict(registry.parse_param(p) for p in params or ())
+        specs = [registry.spec(n) for n in funcs]
+    except ValueError as e:
+        raise Fail(str(e)) from None
+    known = sorted({p.name for s in specs for p in s.params})
+    for name in given:
+        if name not in known:
+            raise Fail(f"no function named here has a parameter {name!r}"
+                       f"{registry.suggest(name, known)}"
+                       f" (their parameters: {', '.join(known) or 'none'})")
+    try:
+        return [registry.Activation(s, {k: v for k, v in given.items()
+                                        if k in {p.name for p in s.params}}) for s in specs]
+    except ValueError as e:
+        raise Fail(str(e)) from None
+
+
+def split_functions(items: Sequence[str]) -> tuple[list[str], list[str]]:
+    """FUNC [FUNC ...] [Z ...]: names until the first number."""
+    items = list(items)
+    for i, item in enumerate(items):
+        if is_number(item):
+            for later in items[i + 1:]:
+                if not is_number(later) and registry.is_name(later):
+                    raise Fail(f"function names come before the values: {later!r} follows {item!r}")
+            return items[:i], items[i:]
+    return items, []
+
+
+# -- eval and deriv ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueRequest:
+    """Everything `eval` and `deriv` take; the field defaults are the commands' defaults."""
+
+    command: str  # "eval" or "deriv"
+    func: str
+    values: Sequence[str] | None = None
+    param: Sequence[str] | None = None
+    fmt: str = "plain"
+    on_invalid: str = "fail"
+    dtype: str = "float64"
+    exact: bool = False
+    digits: int | None = None
+    input_file: str | None = None
+    progress: bool = True
+    kink: str = "pytorch"  # deriv only
+    from_output: bool = False  # deriv only
+
+
+def values(req: ValueRequest) -> None:
+    """`eval` and `deriv`: stream the input values through g or g′ to the writer."""
+    f = activation(req.func, req.param)
+    deriv = req.command == "deriv"
+    high = exact_compute(f, deriv, req.exact, req.digits, req.kink)
+    if req.from_output:
+        why = f.from_output_unavailable()
+        if why:
+            raise Fail(f"--from-output: {why}")
+        if high:
+            raise Fail("--exact and --digits take z, not --from-output"
+                       " (g′ from a is exact algebra on a)")
+        columns = ("a", "dg")
+        compute: Callable[[np.ndarray], Any] = lambda a: f.deriv_from_output(a, kink=req.kink)
+        title = f"{f.name}: g′ = {f.spec.from_output_formula}"
+    elif deriv:
+        columns, title = ("z", "dg"), f"{f.name}: {f.spec.deriv_formula}"
+        compute = high or (lambda z: f.deriv(z, kink=req.kink))
+    else:
+        columns, title = ("z", "g"), f"{f.name}: {f.spec.formula}"
+        compute = high or f
+    stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
+           compute, req.input_file, req.progress)
+
+
+def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,
+                 progress: bool = True) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
+    """Blocks of input values, and a function naming where value i of the last block came from."""
+    values = list(values or ())
+    if input_file is not None:
+        if values and values != ["-"]:
+            raise Fail("give values as arguments or with --input, not both")
+        try:
+            source: Any = open(input_file, "rb")  # closed at exit
+        except OSError as e:
+            raise Fail(f"cannot read {input_file}: {e.strerror or e}") from None
+    elif values and values != ["-"]:
+        arr = parse_arguments(values)
+        return iter([arr]), lambda i: f"argument {i + 1}"
+    else:
+        if sys.stdin is None:
+            raise Fail("no values given and standard input is closed")
+        if sys.stdin.isatty():
+            sys.stderr.write("actgrad: enter values, one per line or separated by spaces;"
+                             " Ctrl-D to finish\n")
+        source = sys.stdin.buffer
+    reader = ValueReader(source, on_invalid=on_invalid)
+
+    def where(i: int) -> str:
+        token, line, col = reader.locate(i)
+        return f"line {line}, column {col}"
+
+    def blocks() -> Iterator[np.ndarray]:
+        if progress:
+            from ..io.progress import with_progress
+
+            yield from with_progress(iter(reader), source)
+        else:
+            yield from reader
+        if reader.skipped:
+            what = "skipped" if on_invalid == "skip" else "written as nan"
+            sys.stderr.write(f"actgrad: {reader.skipped} token(s) that are not numbers {what}\n")
+
+    return blocks(), where
+
+
+def exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int | None,
+                  kink: str) -> Callable[[np.ndarray], Any] | None:
+    """The high-precision path of --exact/--digits, or None when neither is given."""
+    if not exact and digits is None:
+        return None
+    from ..io.numbers import format_mp
+    from ..numerics import rigorous
+
+    if digits is not None and not 1 <= digits <= rigorous.MAX_DIGITS:
+        raise Fail(f"--digits must be between 1 and {rigorous.MAX_DIGITS}, got {digits}")
+
+    def compute(z: np.ndarray) -> Any:
+        vals = rigorous.values(f, z, deriv=deriv, digits=digits, kink=kink)
+        if digits is None:  # --exact: the correctly rounded float64
+            return np.array([rigorous.to_float(v) for v in vals], dtype=np.float64)
+        return format_mp(vals, digits)
+
+    return compute
+
+
+def stream(values: Sequence[str] | None, on_invalid: str, dtype: str, writer: Writer,
+           compute: Callable[[np.ndarray], Any], input_file: str | None = None,
+           progress: bool = True) -> None:
+    """Read blocks of values, compute, write; values before an error are written first."""
+    blocks, where = input_blocks(values, on_invalid, input_file, progress)
+    with writer:
+        for block in blocks:
+            with np.errstate(over="ignore"):
+                x = block.astype(dtype)
+            try:
+                y = compute(x)
+            except registry.OutputRangeError as e:
+                if e.index:
+                    writer.write(x[:e.index], compute(x[:e.index]))
+                raise Fail(f"{where(e.index)}: {e}") from None
+            writer.write(x, y)
+
+
+# -- table and check ----------------------------------------------------------------------------
+
+MAX_STEP = 0.1  # a larger step leaves the local behaviour of g the difference should see
+MAX_TABLE_POINTS = 100_000  # each point costs a numerical derivative in extended precision
+TABLE_RANGE = (-5.0, 5.0, 11)  # --start, --stop, --num
+PLOT_RANGE = (-6.0, 6.0)
+
+
+def check_step(step: float) -> None:
+    if not (0 < step <= MAX_STEP):
+        raise Fail(f"--step must be a number in (0, {MAX_STEP}], got {step!r}")
+
+
+def check_range(start: float, stop: float, *, allow_equal: bool) -> None:
+    """--start and --stop: finite, ordered, with a finite width."""
+    if not (np.isfinite(start) and np.isfinite(stop)) or start > stop or (
+            start == stop and not allow_equal):
+        order = "<=" if allow_equal else "<"
+        raise Fail(f"--start and --stop must be finite with --start {order} --stop,"
+                   f" got {start!r} and {stop!r}")
+    if not np.isfinite(stop - start):
+        raise Fail(f"--stop − --start must be a finite number, got {start!r} to {stop!r}")
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """One function's rows of `actgrad table`."""
+
+    f: registry.Activation
+    z: np.ndarray
+    g: np.ndarray
+    dg: np.ndarray
+    dg_numeric: np.ndarray
+    error: np.ndarray
+    kink: np.ndarray
+
+
+def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = TABLE_RANGE[1],
+          num: int = TABLE_RANGE[2], param: Sequence[str] | None = None, kink: str = "pytorch",
+          step: float = DEFAULT_STEP, fmt: str = "table") -> None:
+    from ..numerics import gradcheck
+    from ..views import table as view
+
+    funcs, zs = split_functions(items)
+    if not funcs:
+        raise Fail("name at least one function before the values")
+    check_step(step)
+    acts = bind_all(funcs, param)
+    if zs:
+        z = parse_arguments(zs)
+    else:
+        if not 1 <= num <= MAX_TABLE_POINTS:
+            raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
+        check_range(start, stop, allow_equal=True)
+        z = np.linspace(start, stop, num)
+    rows = []
+    for f in acts:
+        dg = f.deriv(z, kink=kink)
+        num_dg, scale = gradcheck.numeric_with_scale(f, z, step)
+        rows.append(TableRows(f, z, f(z), dg, num_dg, gradcheck.relative_error(dg, num_dg, scale),
+                              f.near_kink(z, step)))
+    view.write(fmt, rows)
+
+
+def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float = DEFAULT_STEP,
+          param: Sequence[str] | None = None, fmt: str = "table") -> int:
+    """The gradient check; returns 1 when a function fails."""
+    from ..numerics import gradcheck
+    from ..views import check as view
+
+    funcs, zs = split_functions(items or [])
+    check_step(step)
+    if not (tol >= 0):
+        raise Fail(f"--tol must be a number >= 0, got {tol!r}")
+    acts = bind_all(funcs or registry.names(), param)
+    grid = gradcheck.default_grid()
+    if zs:
+        extra = parse_arguments(zs)
+        if not np.isfinite(extra).all():
+            raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
+        grid = np.unique(np.concatenate([grid, extra]))  # a point given twice counts once
+    results = [gradcheck.check(f, grid, step=step, tol=tol) for f in acts]
+    view.write(fmt, results)
+    return 0 if all(r.passed for r in results) else 1
+
+
+# -- list, plot, explain ------------------------------------------------------------------------
+
+
+def listing(fmt: str = "table") -> None:
+    from ..views import listing as view
+
+    view.write(fmt, [registry.get(n) for n in registry.names()])
+
+
+def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PLOT_RANGE[1],
+         deriv_only: bool = False, value_only: bool = False, param: Sequence[str] | None = None,
+         width: int | None = None, height: int | None = None, output: str | None = None) -> None:
+    if deriv_only and value_only:
+        raise Fail("--deriv-only and --value-only exclude each other")
+    check_range(start, stop, allow_equal=False)
+    if output is not None and not output.lower().endswith(".svg"):
+        raise Fail(f"--output: only .svg files can be written, got {output!r}")
+    acts = bind_all(funcs, param)
+    from ..views import plot as plotting
+
+    cols, lines = plotting.terminal_size()
+    width = cols if width is None else width
+    height = lines if height is None else height
+    try:
+        panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only)
+        text = plotting.terminal_plot(acts, start, stop, width=width, height=height,
+                                      colour=plotting.use_colour(), panels=panels)
+        picture = plotting.svg(acts, start, stop, panels) if output is not None else None
+    except plotting.PlotError as e:
+        raise Fail(str(e)) from None
+    if picture is not None and output is not None:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(picture)
+        except OSError as e:
+            raise Fail(f"cannot write {output}: {e.strerror or e}", 1) from None
+    Output().write(text)
+
+
+EXPLAIN_FORMATS = ("auto", "plain", "rich")
+
+
+def explain(func: str, *, lang: str | None = None, param: Sequence[str] | None = None,
+            fmt: str = "auto") -> None:
+    from ..views import explain as lessons
+
+    lang = lang.lower() if lang is not None else None
+    if lang is not None and lang not in lessons.LANGS:
+        raise Fail(f"--lang must be one of {', '.join(lessons.LANGS)}, got {lang!r}")
+    if fmt not in EXPLAIN_FORMATS:
+        raise Fail(f"--format must be auto, plain or rich, got {fmt!r}"
+                   f"{registry.suggest(fmt, EXPLAIN_FORMATS)}")
+    f = activation(func, param)
+    blocks = lessons.lesson(f, lang or lessons.default_lang())
+    styled = fmt == "rich" or (fmt == "auto" and sys.stdout.isatty()
+                               and not os.environ.get("NO_COLOR"))
+    if styled:
+        text = lessons.render_rich(blocks, force=fmt == "rich")
+    else:
+        import shutil
+
+        text = lessons.render_plain(blocks, shutil.get_terminal_size((80, 24)).columns)
+    Output().write(text)

@@ -1,0 +1,122 @@
+"""The command line's choices and options, each declared once.
+
+The choices come from where they are defined (formats from the writers, kink conventions from
+the catalogue, dtypes from the registry, --on-invalid modes from the reader); defaults come
+from ``commands``. ``VALUE_OPTIONS`` is the option list `eval` and `deriv` share, applied to
+both Typer commands by ``signature``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from enum import Enum
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from .. import registry
+from ..activations import KINK_CONVENTIONS
+from ..io.reader import MODES
+from ..io.writers import FORMATS
+from ..numerics.gradcheck import DEFAULT_STEP
+from .commands import MAX_STEP, ValueRequest
+
+# -- choices ---------------------------------------------------------------------------------
+
+
+def _choice(name: str, values: tuple[str, ...]) -> Any:
+    return Enum(name, {v: v for v in values}, type=str)  # type: ignore[misc]
+
+
+ValueFormat = _choice("ValueFormat", FORMATS)
+ReportFormat = _choice("ReportFormat", tuple(f for f in FORMATS if f != "plain"))
+KinkConvention = _choice("KinkConvention", KINK_CONVENTIONS)
+OnInvalid = _choice("OnInvalid", MODES)
+DType = _choice("DType", registry.DTYPES)
+
+
+def complete_function(incomplete: str) -> list[str]:
+    return [n for n in registry.all_names() if n.startswith(incomplete)]
+
+
+# -- declarations ------------------------------------------------------------------------------
+
+FuncArg = Annotated[str, typer.Argument(
+    metavar="FUNC", help="Activation name or alias (see 'actgrad list').",
+    autocompletion=complete_function, show_default=False)]
+ValuesArg = Annotated[Optional[list[str]], typer.Argument(
+    metavar="[Z]...", show_default=False,
+    help="Values. None, or '-', reads stdin: numbers separated by whitespace, commas or newlines.")]
+ParamOpt = Annotated[Optional[list[str]], typer.Option(
+    "--param", "-p", metavar="NAME=VALUE",
+    help="Set a parameter, e.g. -p negative_slope=0.2 (repeatable).")]
+KinkOpt = Annotated[KinkConvention, typer.Option(
+    "--kink", "-k",
+    help="g′ at a kink: as PyTorch's or JAX's autograd, the left or right slope, or their mean.")]
+OnInvalidOpt = Annotated[OnInvalid, typer.Option(
+    "--on-invalid",
+    help="A token that is not a number: stop (exit 2), skip it, or write nan in its place.")]
+DTypeOpt = Annotated[DType, typer.Option(
+    "--dtype", help="Compute for this float type: results are the float64 result rounded to it.")]
+ExactOpt = Annotated[bool, typer.Option(
+    "--exact", help="Compute in high precision (mpmath) and print the correctly rounded float64.")]
+DigitsOpt = Annotated[Optional[int], typer.Option(
+    "--digits", "-d", metavar="N", show_default=False,
+    help="Compute in high precision (mpmath) and print N significant digits (1 to 1000).")]
+InputOpt = Annotated[Optional[str], typer.Option(
+    "--input", "-i", metavar="FILE", show_default=False,
+    help="Read the values from FILE instead of stdin.")]
+ProgressOpt = Annotated[bool, typer.Option(
+    "--progress/--no-progress",
+    help="A progress bar on stderr for long runs over a file (only when stderr is a terminal"
+         " and stdout is not; shown after about a second).")]
+StepOpt = Annotated[float, typer.Option(
+    "--step", help=f"Step h of the central differences (absolute, at most {MAX_STEP}).")]
+ValueFormatOpt = Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")]
+ReportFormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
+FromOutputOpt = Annotated[bool, typer.Option(
+    "--from-output", "-a",
+    help="The values are outputs a = g(z); g′ is computed from a alone (sigmoid a(1−a), tanh 1−a²)."
+         " Exact algebra on a, so the result is only as precise as a: where a has rounded"
+         " (a = 1.0 for sigmoid beyond z ≈ 36.7) g′ from a is 0. Prefer z when you have it.")]
+
+
+
+def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                             default=default)
+
+
+_R = ValueRequest
+#: the options of `eval` (deriv adds KINK and FROM_OUTPUT), defaults from ValueRequest
+VALUE_OPTIONS = (
+    _param("param", ParamOpt, _R.param),
+    _param("fmt", ValueFormatOpt, _R.fmt),
+    _param("on_invalid", OnInvalidOpt, _R.on_invalid),
+    _param("dtype", DTypeOpt, _R.dtype),
+    _param("exact", ExactOpt, _R.exact),
+    _param("digits", DigitsOpt, _R.digits),
+    _param("input_file", InputOpt, _R.input_file),
+    _param("progress", ProgressOpt, _R.progress),
+)
+KINK = _param("kink", KinkOpt, _R.kink)
+FROM_OUTPUT = _param("from_output", FromOutputOpt, _R.from_output)
+FUNC = _param("func", FuncArg)
+VALUES = _param("values", ValuesArg, _R.values)
+
+
+def signature(*params: inspect.Parameter) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a ``**options`` function these parameters, as Typer reads them."""
+
+    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params])
+        fn.__annotations__ = {p.name: p.annotation for p in params}
+        return fn
+
+    return apply
+
+
+def plain(options: dict[str, Any]) -> dict[str, Any]:
+    """Option values as plain values: the choice enums as their strings."""
+    return {k: v.value if isinstance(v, Enum) else v for k, v in options.items()}

@@ -1,0 +1,54 @@
+"""The view of ``actgrad list``: names, aliases, parameters, formulas and kinks."""
+
+from __future__ import annotations
+
+import math
+from typing import IO, Any, Sequence
+
+import numpy as np
+
+from ..io.richtext import rich_table
+from ..io.writers import Output, write_rows
+from ..registry import Activation
+
+COLUMNS = ("name", "aliases", "parameters", "g", "dg", "dg_from_a", "kinks")
+_HEADINGS = ("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a", "kinks")
+
+
+def _json_value(v: Any) -> Any:
+    """A parameter's default for JSON: non-finite floats as "inf", "-inf", "nan"."""
+    return repr(v) if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None) -> None:
+    rows = []
+    for f in acts:
+        sp = f.spec
+        rows.append((
+            sp.name,
+            " ".join(sp.aliases),
+            " ".join(f"{p.name}={p.default!r}" for p in sp.params),
+            sp.formula,
+            sp.deriv_formula,
+            sp.from_output_formula if f.has_deriv_from_output else "",
+            " ".join(repr(k.at) for k in f.kinks),
+        ))
+    out = Output(stream)
+    if fmt == "table":
+        out.write(rich_table(_HEADINGS, rows, title="activations"))
+        return
+    if fmt in ("json", "jsonl"):  # structured: lists, an object of defaults, numbers
+        import orjson
+
+        objs = [orjson.dumps({
+            "name": f.spec.name, "aliases": list(f.spec.aliases),
+            "parameters": {p.name: _json_value(p.default) for p in f.spec.params},
+            "g": f.spec.formula, "dg": f.spec.deriv_formula,
+            "dg_from_a": f.spec.from_output_formula if f.has_deriv_from_output else None,
+            "kinks": [k.at for k in f.kinks],
+        }).decode() for f in acts]
+        out.write("\n".join(objs) + "\n" if fmt == "jsonl" else
+                  "[\n" + "\n,".join(objs) + "\n]\n")
+        return
+    write_rows(fmt, COLUMNS, [[np.array(c, dtype=object).astype(str) for c in zip(*rows)]],
+               stream)
