@@ -5,10 +5,12 @@
 0.25
 >>> actgrad.get("tanh").deriv_from_output(0.0)
 1.0
+
+The names below are loaded on first use, so that the command line can set up the process
+(signals) before numpy is imported.
 """
 
 from ._version import __version__
-from .registry import Activation, OutputRangeError, UnknownActivationError, get, names
 
 __all__ = [
     "Activation",
@@ -18,3 +20,17 @@ __all__ = [
     "get",
     "names",
 ]
+
+_FROM_REGISTRY = ("Activation", "OutputRangeError", "UnknownActivationError", "get", "names")
+
+
+def __getattr__(name: str) -> object:
+    if name in _FROM_REGISTRY:
+        from . import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module 'actgrad' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -115,6 +115,8 @@ def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
             values[name] = str(raw)
             continue
         try:
+            if isinstance(raw, str) and ("_" in raw or not raw.isascii()):
+                raise ValueError  # text reads as values do: no 1_0, no non-ASCII digits
             value = float(raw)
         except (TypeError, ValueError):
             raise ValueError(

@@ -48,8 +48,8 @@ def test_everything_else_goes_to_the_full_command_line(args):
 
 
 def test_fast_path_does_not_import_typer_or_rich():
-    code = ("import sys\nfrom actgrad.cli.main import main\n"
-            "try:\n    main(['deriv', 'sigmoid', '0'])\nexcept SystemExit as e:\n    code = e.code\n"
+    code = ("import sys\nfrom actgrad.cli.main import _run\n"
+            "code = _run(['deriv', 'sigmoid', '0'])\nsys.stdout.flush()\n"
             "print(code, 'typer' in sys.modules, 'rich' in sys.modules, 'mpmath' in sys.modules,"
             " file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV,
@@ -59,8 +59,8 @@ def test_fast_path_does_not_import_typer_or_rich():
 
 
 def test_full_path_imports_no_rich_for_plain_output():
-    code = ("import sys\nfrom actgrad.cli.main import main\n"
-            "try:\n    main(['deriv', 'sigmoid', '0', '-k', 'jax'])\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom actgrad.cli.main import _run\n"
+            "_run(['deriv', 'sigmoid', '0', '-k', 'jax'])\nsys.stdout.flush()\n"
             "print('rich' in sys.modules, 'mpmath' in sys.modules, file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV,
                        timeout=60)

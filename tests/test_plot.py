@@ -186,8 +186,8 @@ def test_help_has_examples():
 
 
 def test_plotille_is_not_imported_by_other_commands():
-    code = ("import sys; from actgrad.cli.main import main; sys.argv = ['actgrad', 'eval', 'sigmoid', '0']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    code = ("import sys; from actgrad.cli.main import _run\n"
+            "_run(['eval', 'sigmoid', '0']); sys.stdout.flush()\n"
             "print('plotille' in sys.modules, file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout == "0.5\n"

@@ -11,13 +11,14 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__, registry
-from ..io.numbers import is_number
+from ..io.numbers import holds_numbers
 from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from . import commands
 from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
-from .options import (FROM_OUTPUT, FUNC, KINK, FuncArg, VALUE_OPTIONS, VALUES, KinkOpt, ParamOpt,
+from .options import (FROM_OUTPUT, FUNC, KINK, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
+                      OnInvalidOpt, ParamOpt,
                       ReportFormatOpt, StepOpt, complete_function, plain, signature)
-from .runtime import guarded, say
+from .runtime import exit_status, guarded, say
 
 # -- argument parsing: negative numbers are values, not options ----------------------------
 
@@ -40,7 +41,7 @@ def _numbers_as_positionals(cmd: Any, ctx: Any, args: list[str]) -> list[str]:
         if a == "--":
             positionals.extend(args[i + 1:])
             break
-        if a.startswith("-") and a != "-" and not is_number(a):
+        if a.startswith("-") and a != "-" and not holds_numbers(a):
             options.append(a)
             if a in takes_value and i + 1 < len(args):
                 options.append(args[i + 1])
@@ -63,9 +64,9 @@ class ActgradGroup(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        code = _run_guarded(lambda: super(ActgradGroup, self).main(
+        code = exit_status(_run_guarded(lambda: super(ActgradGroup, self).main(
             args=args, prog_name=prog_name or "actgrad", complete_var=complete_var,
-            standalone_mode=False, **extra))
+            standalone_mode=False, **extra)))
         sys.exit(code)
 
 
@@ -172,6 +173,8 @@ def table(
     kink: KinkOpt = "pytorch",
     step: StepOpt = DEFAULT_STEP,
     fmt: ReportFormatOpt = "table",
+    input_file: InputOpt = None,
+    on_invalid: OnInvalidOpt = "fail",
 ) -> None:
     """Tabulate z, g(z), g′(z), the numerical g′ and their relative error; kinks are marked.
 
@@ -184,7 +187,8 @@ def table(
     Example: actgrad table tanh --start -10 --stop 10 --num 5 -f csv
     """
     commands.table(items, **plain(dict(start=start, stop=stop, num=num, param=param, kink=kink,
-                                       step=step, fmt=fmt)))
+                                       step=step, fmt=fmt, input_file=input_file,
+                                       on_invalid=on_invalid)))
 
 
 @app.command("check", cls=NumberCommand)
@@ -196,6 +200,8 @@ def check(
     step: StepOpt = DEFAULT_STEP,
     param: ParamOpt = None,
     fmt: ReportFormatOpt = "table",
+    input_file: InputOpt = None,
+    on_invalid: OnInvalidOpt = "fail",
 ) -> None:
     """Gradient check: compare g′ with a numerical derivative; exit 1 if any function fails.
 
@@ -218,7 +224,8 @@ def check(
 
     Example: actgrad check tanh 12.5 -20 --tol 1e-10
     """
-    code = commands.check(items, **plain(dict(tol=tol, step=step, param=param, fmt=fmt)))
+    code = commands.check(items, **plain(dict(tol=tol, step=step, param=param, fmt=fmt,
+                                              input_file=input_file, on_invalid=on_invalid)))
     if code:
         raise typer.Exit(code)
 

@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .. import registry
-from ..io.numbers import is_number
-from ..io.reader import ValueReader, parse_arguments
+from ..io.numbers import holds_numbers
+from ..io.reader import ValueReader, read_arguments
 from ..io.writers import Output, Writer
 from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .runtime import Fail
@@ -25,10 +25,24 @@ from .runtime import Fail
 # -- shared pieces ----------------------------------------------------------------------------
 
 
+def parse_params(params: Iterable[str] | None) -> dict[str, str]:
+    """-p NAME=VALUE options as a dict; a name given twice is an error, not the last one wins."""
+    given: dict[str, str] = {}
+    for text in params or ():
+        try:
+            name, value = registry.parse_param(text)
+        except ValueError as e:
+            raise Fail(str(e)) from None
+        if name in given:
+            raise Fail(f"parameter {name} is given twice ({name}={given[name]} and {name}={value})")
+        given[name] = value
+    return given
+
+
 def activation(name: str, params: Iterable[str] | None) -> registry.Activation:
     """The activation `name` with -p NAME=VALUE parameters bound."""
+    given = parse_params(params)
     try:
-        given = dict(registry.parse_param(p) for p in params or ())
         return registry.get(name, **given)
     except ValueError as e:
         raise Fail(str(e)) from None
@@ -36,8 +50,8 @@ def activation(name: str, params: Iterable[str] | None) -> registry.Activation:
 
 def bind_all(funcs: Sequence[str], params: Iterable[str] | None) -> list[registry.Activation]:
     """Each named function with the parameters it has (-p applies to every function that takes it)."""
+    given = parse_params(params)
     try:
-        given = dict(registry.parse_param(p) for p in params or ())
         specs = [registry.spec(n) for n in funcs]
     except ValueError as e:
         raise Fail(str(e)) from None
@@ -58,9 +72,9 @@ def split_functions(items: Sequence[str]) -> tuple[list[str], list[str]]:
     """FUNC [FUNC ...] [Z ...]: names until the first number."""
     items = list(items)
     for i, item in enumerate(items):
-        if is_number(item):
+        if item == "-" or holds_numbers(item):
             for later in items[i + 1:]:
-                if not is_number(later) and registry.is_name(later):
+                if not holds_numbers(later) and registry.is_name(later):
                     raise Fail(f"function names come before the values: {later!r} follows {item!r}")
             return items[:i], items[i:]
     return items, []
@@ -113,20 +127,33 @@ def values(req: ValueRequest) -> None:
            compute, req.input_file, req.progress)
 
 
+def shown(name: str) -> str:
+    """A file name for a message: quoted, with control characters escaped."""
+    return repr(name) if name.isprintable() else repr(name.encode("utf-8", "surrogateescape"))[1:]
+
+
 def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,
                  progress: bool = True) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
-    """Blocks of input values, and a function naming where value i of the last block came from."""
+    """Blocks of input values, and a function naming where value i of the last block came from.
+
+    The values come from the arguments, from ``-i FILE``, or from stdin (no values, ``-`` or
+    ``-i -``); every source follows the same rules and --on-invalid.
+    """
     values = list(values or ())
-    if input_file is not None:
-        if values and values != ["-"]:
-            raise Fail("give values as arguments or with --input, not both")
+    stdin = values == ["-"] or (not values and input_file in (None, "-"))
+    if input_file is not None and values and values != ["-"]:
+        raise Fail("give values as arguments or with --input, not both")
+    if not stdin and input_file is None:
+        got = read_arguments(values, on_invalid)
+        _report_skipped(got.skipped, on_invalid)
+        return iter([got.values]), lambda i: f"argument {got.argument[i]}"
+    if not stdin:
         try:
-            source: Any = open(input_file, "rb")  # closed at exit
+            source: Any = open(input_file, "rb")  # type: ignore[arg-type]  # closed at exit
+            if os.path.isdir(input_file):  # type: ignore[arg-type]
+                raise IsADirectoryError(21, "Is a directory")
         except OSError as e:
-            raise Fail(f"cannot read {input_file}: {e.strerror or e}") from None
-    elif values and values != ["-"]:
-        arr = parse_arguments(values)
-        return iter([arr]), lambda i: f"argument {i + 1}"
+            raise Fail(f"cannot read {shown(input_file)}: {e.strerror or e}") from None  # type: ignore[arg-type]
     else:
         if sys.stdin is None:
             raise Fail("no values given and standard input is closed")
@@ -147,11 +174,29 @@ def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str 
             yield from with_progress(iter(reader), source)
         else:
             yield from reader
-        if reader.skipped:
-            what = "skipped" if on_invalid == "skip" else "written as nan"
-            sys.stderr.write(f"actgrad: {reader.skipped} token(s) that are not numbers {what}\n")
+        _report_skipped(reader.skipped, on_invalid)
 
     return blocks(), where
+
+
+def _report_skipped(count: int, on_invalid: str) -> None:
+    if count:
+        what = "skipped" if on_invalid == "skip" else "written as nan"
+        sys.stderr.write(f"actgrad: {count} token(s) that are not numbers {what}\n")
+
+
+def read_values(values: Sequence[str], on_invalid: str, input_file: str | None,
+                limit: int) -> np.ndarray:
+    """All the values of a command that needs them at once (table, check), at most `limit`."""
+    blocks, _ = input_blocks(values, on_invalid, input_file, progress=False)
+    parts: list[np.ndarray] = []
+    count = 0
+    for block in blocks:
+        parts.append(block)
+        count += len(block)
+        if count > limit:
+            raise Fail(f"at most {limit} values can be given here, got more")
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int | None,
@@ -186,10 +231,26 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str, writer: Wr
             try:
                 y = compute(x)
             except registry.OutputRangeError as e:
-                if e.index:
-                    writer.write(x[:e.index], compute(x[:e.index]))
-                raise Fail(f"{where(e.index)}: {e}") from None
+                _write_before(writer, compute, x, e, where)
             writer.write(x, y)
+
+
+def _write_before(writer: Writer, compute: Callable[[np.ndarray], Any], x: np.ndarray,
+                  error: registry.OutputRangeError, where: Callable[[int], str]) -> None:
+    """Write the values before the first one that is not an output, then fail naming it.
+
+    The error names the first value of one kind (out of range, or in a gap of the range);
+    the values before it may still hold one of the other kind, so look again.
+    """
+    while error.index:
+        try:
+            y = compute(x[:error.index])
+        except registry.OutputRangeError as earlier:
+            error = earlier
+            continue
+        writer.write(x[:error.index], y)
+        break
+    raise Fail(f"{where(error.index)}: {error}") from None
 
 
 # -- table and check ----------------------------------------------------------------------------
@@ -231,7 +292,8 @@ class TableRows:
 
 def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = TABLE_RANGE[1],
           num: int = TABLE_RANGE[2], param: Sequence[str] | None = None, kink: str = "pytorch",
-          step: float = DEFAULT_STEP, fmt: str = "table") -> None:
+          step: float = DEFAULT_STEP, fmt: str = "table", input_file: str | None = None,
+          on_invalid: str = "fail") -> None:
     from ..numerics import gradcheck
     from ..views import table as view
 
@@ -240,8 +302,8 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
         raise Fail("name at least one function before the values")
     check_step(step)
     acts = bind_all(funcs, param)
-    if zs:
-        z = parse_arguments(zs)
+    if zs or input_file is not None:
+        z = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
     else:
         if not 1 <= num <= MAX_TABLE_POINTS:
             raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
@@ -257,7 +319,8 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
 
 
 def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float = DEFAULT_STEP,
-          param: Sequence[str] | None = None, fmt: str = "table") -> int:
+          param: Sequence[str] | None = None, fmt: str = "table", input_file: str | None = None,
+          on_invalid: str = "fail") -> int:
     """The gradient check; returns 1 when a function fails."""
     from ..numerics import gradcheck
     from ..views import check as view
@@ -268,8 +331,8 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
         raise Fail(f"--tol must be a number >= 0, got {tol!r}")
     acts = bind_all(funcs or registry.names(), param)
     grid = gradcheck.default_grid()
-    if zs:
-        extra = parse_arguments(zs)
+    if zs or input_file is not None:
+        extra = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
         if not np.isfinite(extra).all():
             raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
         grid = np.unique(np.concatenate([grid, extra]))  # a point given twice counts once

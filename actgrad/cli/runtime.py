@@ -2,8 +2,17 @@
 them, every error turned into one line on stderr, and the exit status.
 
 Exit status: 0 success, 1 a failed check or an output that cannot be written, 2 a usage or
-input error, 130 interrupted; a closed pipe downstream ends actgrad quietly by SIGPIPE, as it
-ends cat or awk.
+input error, 128 + the signal's number when SIGINT (130), SIGTERM (143) or SIGHUP (129) ended
+the run; a closed pipe downstream ends actgrad quietly by SIGPIPE, as it ends cat or awk.
+
+Signals: ``install_signal_handlers`` runs before numpy or anything else is imported. SIGINT,
+SIGTERM and SIGHUP raise ``Interrupted`` (a KeyboardInterrupt), so writers close their
+documents and only whole lines are written (``io.writers.Output`` holds the signals while a
+piece is written); a signal that arrives while a module is being imported waits until the
+import is done (an interrupted import of a C extension can crash the interpreter, or make
+numpy report a broken installation). A signal inherited as ignored stays ignored.
+
+Only the standard library is imported at module level: this module runs first.
 """
 
 from __future__ import annotations
@@ -12,10 +21,102 @@ import errno
 import os
 import signal
 import sys
-from typing import Any, Callable
 
-from ..io.reader import InputError
-from ..io.writers import OutputError
+TYPE_CHECKING = False  # typing itself is not imported: this module runs first
+if TYPE_CHECKING:
+    from typing import Any, Callable, NoReturn
+
+#: the signals that end a run the way Ctrl-C does
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, n))
+_RETRY_SECONDS = 0.002  # how soon a signal that came during an import is looked at again
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal arrived; ``signum`` says which."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: the first stop signal received, if any
+received: int | None = None
+_waiting: int | None = None  # a signal not yet raised: it came during an import, or too early
+_armed = False  # signals are raised only inside `armed()`, where they are caught
+
+
+def _importing(frame: Any) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _on_stop(signum: int, frame: Any) -> None:
+    global received, _waiting
+    if received is None:
+        received = signum
+    if not _armed or _importing(frame):
+        _waiting = signum
+        if _armed and hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, _RETRY_SECONDS)
+        return
+    _waiting = None
+    raise Interrupted(signum)
+
+
+def _retry(signum: int, frame: Any) -> None:
+    if _waiting is not None:
+        _on_stop(_waiting, frame)
+
+
+class armed:
+    """The region where stop signals are raised (a signal that came earlier is raised on
+    entry); outside it they wait, so none can strike between the launcher and main's
+    handlers."""
+
+    def __enter__(self) -> None:
+        global _armed
+        _armed = True
+        if _waiting is not None:
+            _on_stop(_waiting, None)
+
+    def __exit__(self, *exc: Any) -> None:
+        global _armed
+        _armed = False
+
+
+def install_signal_handlers() -> None:
+    """Stop signals as described above; those inherited as ignored are left ignored."""
+    for s in STOP_SIGNALS:
+        if signal.getsignal(s) is not signal.SIG_IGN:
+            signal.signal(s, _on_stop)
+    if hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, _retry)
+
+
+def exit_status(code: int) -> int:
+    """`code`, or 128 + the signal's number when a stop signal ended the run."""
+    if received is not None and code == 128 + signal.SIGINT:
+        return 128 + received
+    return code
+
+
+def finish(code: int) -> NoReturn:
+    """Flush the output and end the process now, with no signal able to intervene."""
+    for s in STOP_SIGNALS:
+        if signal.getsignal(s) is not signal.SIG_IGN:
+            signal.signal(s, signal.SIG_IGN)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            if stream is sys.stdout and code == 0:
+                code = 1
+    os._exit(code)
 
 
 class Fail(Exception):
@@ -32,10 +133,13 @@ _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EPI
 
 def guarded(run: Callable[[], Any]) -> int:
     """Run; turn the errors every path can meet into one line on stderr and a status."""
+    from ..io.reader import InputError
+    from ..io.writers import OutputError, TooManyRows
+
     try:
         rv = run()
         return rv if isinstance(rv, int) else 0
-    except (Fail, InputError) as e:
+    except (Fail, InputError, TooManyRows) as e:
         return say(str(e), getattr(e, "code", 2))
     except OutputError as e:
         say(f"cannot write output: {e}", 1)
@@ -49,8 +153,8 @@ def guarded(run: Callable[[], Any]) -> int:
         say(f"cannot write output: the output encoding ({e.encoding}) cannot show"
             f" {e.object[e.start:e.end]!r}; set PYTHONIOENCODING=utf-8", 1)
         os._exit(1)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as e:
+        return 128 + getattr(e, "signum", signal.SIGINT)
     except Exception as e:  # a bug: still one line, no traceback (ACTGRAD_DEBUG=1 shows it)
         if os.environ.get("ACTGRAD_DEBUG"):
             raise

@@ -14,6 +14,25 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+DEFAULT_DELAY = 1.0  # seconds before the bar shows
+
+
+def _delay() -> float:
+    """ACTGRAD_PROGRESS_DELAY in seconds; a value that is not one is ignored, and said so."""
+    text = os.environ.get("ACTGRAD_PROGRESS_DELAY")
+    if text is None:
+        return DEFAULT_DELAY
+    try:
+        delay = float(text)
+        if delay >= 0 and delay != float("inf"):
+            return delay
+    except ValueError:
+        pass
+    sys.stderr.write(f"actgrad: ACTGRAD_PROGRESS_DELAY={text!r} is not a number of seconds >= 0;"
+                     f" using {DEFAULT_DELAY:g}\n")
+    return DEFAULT_DELAY
+
+
 def with_progress(blocks: Iterator[Any], source: Any) -> Iterator[Any]:
     """Pass blocks through; after about a second, show a progress bar on stderr.
 
@@ -33,7 +52,7 @@ def with_progress(blocks: Iterator[Any], source: Any) -> Iterator[Any]:
     if not regular or not _isatty(sys.stderr) or _isatty(sys.stdout):
         yield from blocks
         return
-    delay = float(os.environ.get("ACTGRAD_PROGRESS_DELAY", "1"))
+    delay = _delay()
     start = time.monotonic()
     bar: Any = None
     task: Any = None

@@ -168,6 +168,8 @@ class InputError(ValueError):
     def _message(self):
         if self.line is not None:
             where = "line %d, column %d: " % (self.line, self.column)
+        elif self.argument is not None and self.column is not None:
+            where = "argument %d, column %d: " % (self.argument, self.column)
         elif self.argument is not None:
             where = "argument %d: " % self.argument
         else:
@@ -186,24 +188,59 @@ class InputError(ValueError):
 
 
 def parse_arguments(args):
-    """Parse command-line values (one value per argument) to a float64 array.
+    """Parse command-line values to a float64 array (``fail`` mode of read_arguments)."""
+    return read_arguments(args).values
 
-    Same token rules as the stream (``float()`` syntax, ASCII only, no
-    underscores); surrounding ASCII whitespace is ignored.  *args* are str
-    (undecodable argv bytes arrive as surrogate escapes) or bytes.  Raises
-    InputError naming the 1-based argument:
-    ``argument 2: 'abc' is not a number``.
+
+class ArgumentValues:
+    """Values from command-line arguments: ``values`` (float64), ``argument`` (the 1-based
+    argument each value came from) and ``skipped`` (tokens dropped or written as nan)."""
+
+    __slots__ = ("values", "argument", "skipped")
+
+    def __init__(self, values, argument, skipped):
+        self.values, self.argument, self.skipped = values, argument, skipped
+
+
+def read_arguments(args, on_invalid="fail"):
+    """Values from command-line arguments, read with the stream's rules.
+
+    Each argument may hold several values, separated as on stdin (``1,2`` and ``'1 2'`` are
+    two values); a token is a value by the same rule (``float()`` syntax, ASCII only, no
+    underscores). *args* are str (undecodable argv bytes arrive as surrogate escapes) or
+    bytes. A bad token raises InputError naming the 1-based argument
+    (``argument 2: 'abc' is not a number``) in ``fail`` mode; ``skip`` drops it and ``nan``
+    writes nan in its place.
     """
     import numpy as np
-    values = []
+    if on_invalid not in MODES:
+        raise ValueError("on_invalid must be one of %s, got %r"
+                         % (", ".join(MODES), on_invalid))
+    import re
+    values, argument, skipped = [], [], 0
     for index, arg in enumerate(args, 1):
-        # check the bytes: float(str) would also take non-ASCII digits and
-        # strip non-ASCII whitespace, unlike the stream
-        token = arg.encode("utf-8", "surrogateescape") if isinstance(arg, str) else arg
-        if not isinstance(token, bytes) or not is_number(token):
+        raw = arg.encode("utf-8", "surrogateescape") if isinstance(arg, str) else arg
+        if not isinstance(raw, bytes):
             raise InputError(arg, argument=index)
-        values.append(float(token))
-    return np.array(values, dtype=np.float64)
+        spans = [(m.start(), m.group()) for m in re.finditer(_TOKEN_PATTERN, raw)]
+        whole = len(spans) <= 1  # an argument of one token (or none) is shown whole
+        for start, token in spans or [(0, raw)]:
+            if spans and is_number(token):
+                values.append(float(token))
+            elif on_invalid == "fail":
+                if whole:
+                    raise InputError(arg, argument=index)
+                column = _column(_advance_column(_FRESH_LINE, raw[:start]))
+                raise InputError(token, argument=index, column=column)
+            elif on_invalid == "skip":
+                skipped += 1
+                continue
+            else:
+                skipped += 1
+                values.append(float("nan"))
+            argument.append(index)
+    return ArgumentValues(np.array(values, dtype=np.float64),
+                          np.array(argument, dtype=np.int64), skipped)
 
 
 # --------------------------------------------------------------------------

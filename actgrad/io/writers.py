@@ -9,7 +9,11 @@ valid). rich is imported only for the table format.
 
 from __future__ import annotations
 
+import fcntl
+import io
+import os
 import signal
+import stat
 import sys
 from typing import IO, Any, Sequence
 
@@ -49,25 +53,54 @@ class OutputError(Exception):
     """The output could not be written (full disk, closed stdout); str() says why."""
 
 
+class TooManyRows(ValueError):
+    """More rows than the table format draws; str() points to the formats that stream."""
+
+
+#: signals that wait while a piece of output is written
+HELD_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, n))
+#: the most rows -f table draws (a rich table is drawn whole, at the end, in memory)
+MAX_TABLE_ROWS = 10_000
+
+
+def _regular_fd(stream: Any) -> int | None:
+    try:
+        fd = stream.fileno()
+        return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
 class Output:
-    """Writes whole pieces of text to a binary stream; Ctrl-C waits until a piece is out."""
+    """Writes whole pieces of text, each ending a line, to a binary stream.
+
+    While a piece is written, SIGINT, SIGTERM and SIGHUP wait (one that arrives is raised
+    again as soon as the piece is out), so a signal never tears a line. When writing fails part
+    of the way through a piece (a full disk, ``ulimit -f``) and the output is a regular file,
+    the file is cut back to the end of its last whole line: what stays written is whole lines.
+    """
 
     def __init__(self, stream: IO[bytes] | None = None):
         self.stream = stream if stream is not None else sys.stdout.buffer
-        self._interrupted = False
+        self._held: list[int] = []
 
     def _hold(self, signum: int, frame: Any) -> None:
-        self._interrupted = True
+        self._held.append(signum)
 
     def write(self, text: str | bytes) -> None:
         if not text:
             return
         data = text if isinstance(text, bytes) else text.encode("utf-8")
-        previous: Any = None
+        previous: dict[int, Any] = {}
         try:
-            previous = signal.signal(signal.SIGINT, self._hold)
-        except ValueError:  # not in the main thread
-            previous = None
+            for s in HELD_SIGNALS:
+                if signal.getsignal(s) not in (signal.SIG_IGN, None):
+                    previous[s] = signal.signal(s, self._hold)
+        except ValueError:  # not in the main thread: signals are not ours to hold
+            pass
+        fd = _regular_fd(self.stream)
+        start = self._end(fd) if fd is not None else 0
         try:
             # BufferedWriter.write may return a short count when a signal handler ran during
             # a blocked write (seen with Ctrl-C on a full pipe): write the rest, never lose it
@@ -79,19 +112,46 @@ class Output:
         except BrokenPipeError:
             raise
         except (OSError, ValueError) as e:
+            if fd is not None:
+                self._cut_back(fd, start, data)
             raise OutputError(getattr(e, "strerror", None) or str(e)) from e
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
-        if self._interrupted:
-            raise KeyboardInterrupt
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        if self._held:
+            signum, self._held = self._held[0], []
+            signal.raise_signal(signum)  # now the restored handler acts on it
+
+    def _end(self, fd: int) -> int:
+        """Where the next byte will land: the file's end when appending, else the offset."""
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+            return os.fstat(fd).st_size
+        return os.lseek(fd, 0, os.SEEK_CUR)
+
+    def _cut_back(self, fd: int, start: int, data: bytes) -> None:
+        try:
+            written = max(0, min(os.fstat(fd).st_size - start, len(data)))
+            keep = start + data.rfind(b"\n", 0, written) + 1
+            if keep < start + written:
+                os.ftruncate(fd, keep)
+                if not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+                    os.lseek(fd, keep, os.SEEK_SET)
+            # what the buffer still holds of the failed piece must not be written later
+            self.stream = open(fd, "wb", buffering=0, closefd=False)
+        except OSError:
+            pass
 
 
 class Writer:
     """Streams rows of named columns in one of FORMATS.
 
     ``plain`` writes only the last column, one value per line. ``table`` collects the rows
-    and draws a rich table on close (``title`` above it).
+    (at most MAX_TABLE_ROWS) and draws a rich table on close (``title`` above it).
+
+    Nothing is written before the first rows (or a successful close): a command whose input
+    fails to open or parse writes nothing at all. Once rows are out, the document is closed
+    on every ending (an input error, a signal, and even a failed write where the output still
+    takes bytes), so a json array is always closed.
     """
 
     def __init__(self, fmt: str, columns: Sequence[str], stream: IO[bytes] | None = None,
@@ -103,11 +163,17 @@ class Writer:
         self.title = title
         self.out = Output(stream)
         self._rows = 0
+        self._started = False
         self._table_cols: list[list[str]] = [[] for _ in self.columns]
-        if fmt in ("csv", "tsv"):
-            sep = "," if fmt == "csv" else "\t"
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        if self.fmt in ("csv", "tsv"):
+            sep = "," if self.fmt == "csv" else "\t"
             self.out.write(sep.join(self.columns) + "\n")
-        elif fmt == "json":
+        elif self.fmt == "json":
             self.out.write("[\n")
 
     def write(self, *cols: Any) -> None:
@@ -118,6 +184,15 @@ class Writer:
             return
         fmt = self.fmt
         text: str | bytes
+        if fmt == "table":  # drawn on close
+            if self._rows + n > MAX_TABLE_ROWS:
+                raise TooManyRows(
+                    f"-f table draws at most {MAX_TABLE_ROWS} rows (it is drawn whole, at the"
+                    f" end); use -f csv, tsv, json or jsonl for more, which stream")
+            for store, c in zip(self._table_cols, cols):
+                store.extend(_column_texts(c, False))
+            self._rows += n
+            return
         if fmt == "plain":
             last = cols[-1]
             if isinstance(last, NumberTexts):
@@ -128,7 +203,7 @@ class Writer:
             sep = "," if fmt == "csv" else "\t"
             texts = [_column_texts(c, False) for c in cols]
             text = "".join(sep.join(row) + "\n" for row in zip(*texts))
-        elif fmt in ("json", "jsonl"):
+        else:  # json, jsonl
             texts = [_column_texts(c, True) for c in cols]
             keys = [json_string(c) for c in self.columns]
             objs = [
@@ -141,31 +216,37 @@ class Writer:
                 # one object a line, the comma leading: every line is whole as soon as it
                 # is written, and the array stays valid JSON once "]" closes it
                 text = ("" if self._rows == 0 else ",") + "\n,".join(objs) + "\n"
-        else:  # table: drawn on close
-            for store, c in zip(self._table_cols, cols):
-                store.extend(_column_texts(c, False))
-            text = ""
+        self._start()
         self._rows += n
         self.out.write(text)
 
     def close(self) -> None:
-        if self.fmt == "json":
-            self.out.write("]\n")
-        elif self.fmt == "table":
+        """End the document: the header of an empty csv, "]" of json, the table drawn."""
+        if self.fmt == "table":
             rows = list(zip(*self._table_cols))
             self.out.write(rich_table(self.columns, rows, title=self.title))
+            return
+        self._start()
+        if self.fmt == "json":
+            self.out.write("]\n")
 
     def __enter__(self) -> "Writer":
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        # Close the document on input errors and Ctrl-C too (valid json stays valid), but
-        # not when the output itself failed, nor draw a table the user interrupted.
-        if exc_type is None or not (
-            issubclass(exc_type, (OSError, OutputError))
-            or (issubclass(exc_type, KeyboardInterrupt) and self.fmt == "table")
-        ):
+        if exc_type is None:
             self.close()
+        elif self.fmt == "table":
+            # the rows before an input error are drawn; not on a signal, a failed write or
+            # a table too long to draw
+            if self._rows and not issubclass(
+                    exc_type, (KeyboardInterrupt, OSError, OutputError, TooManyRows)):
+                self.close()
+        elif self._started and self.fmt == "json":
+            try:
+                self.out.write("]\n")
+            except (OSError, OutputError):
+                pass  # the output takes no more bytes; what is written is whole lines
 
 
 def write_rows(fmt: str, columns: Sequence[str], blocks: Sequence[Sequence[Any]],
