@@ -186,6 +186,31 @@ def bench_startup(actgrad, runs):
             "pass": None if ratio is None else ratio <= STARTUP_TARGET}
 
 
+LOOP_VALUES = 100
+
+
+def bench_loop(tmp, actgrad, runs):
+    """LOOP_VALUES calls of `actgrad deriv sigmoid Z`, one per value (as a shell loop makes
+    them), against the same values on one call's stdin."""
+    values = [repr(random.Random(7).uniform(-20, 20)) for _ in range(LOOP_VALUES)]
+    inp = os.path.join(tmp, "loop.txt")
+    with open(inp, "w") as f:
+        f.write("\n".join(values) + "\n")
+    loops, pipes = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        for v in values:
+            if run(actgrad + ["deriv", "sigmoid", v]) is None:
+                return None
+        loops.append(time.perf_counter() - t0)
+        r = run(actgrad + ["deriv", "sigmoid"], stdin=inp)
+        if r is None:
+            return None
+        pipes.append(r[0])
+    loop, pipe = statistics.median(loops), statistics.median(pipes)
+    return {"values": LOOP_VALUES, "loop_s": loop, "stdin_s": pipe, "ratio": loop / pipe}
+
+
 def bench_size(tmp, n, runs, cmds):
     inp, out = os.path.join(tmp, f"in_{n}.txt"), os.path.join(tmp, "out.txt")
     log(f"generating {n} values ...")
@@ -263,6 +288,8 @@ def main():
     startup = bench_startup(actgrad, srun)
     with tempfile.TemporaryDirectory(prefix="actgrad-bench-") as tmp:
         through = {n: bench_size(tmp, n, runs, cmds) for n in sizes}
+        log(f"loop: {LOOP_VALUES} calls vs one call with {LOOP_VALUES} values on stdin ...")
+        loop = bench_loop(tmp, actgrad, runs)
     if TIME:
         env["rss_method"] = f"{TIME} -f %M"
     else:
@@ -278,7 +305,7 @@ def main():
     if args.json:
         print(json.dumps({"env": env, "startup": startup,
                           "throughput": {str(n): r for n, r in through.items()},
-                          "memory_flat": flat, "failures": failures}, indent=2))
+                          "memory_flat": flat, "loop": loop, "failures": failures}, indent=2))
         return 1 if failures else 0
 
     print("environment:")
@@ -315,6 +342,12 @@ def main():
                       fmt(flat["ratio"], ".2f", "x"), f"<= {FLAT_TARGET}x", verdict(flat["pass"])])
     table(f"3. peak memory (max RSS of each command over {runs} runs; {env['rss_method']})",
           ["what", "max RSS", "ratio", "target", "pass/fail"], mrows)
+    if loop:
+        table(f"4. a shell loop of {LOOP_VALUES} calls vs the same {LOOP_VALUES} values on stdin"
+              f" (median of {runs})", ["what", "wall", "ratio"], [
+                  [f"{LOOP_VALUES} x actgrad deriv sigmoid Z", fmt(loop["loop_s"], ".3f", " s"),
+                   fmt(loop["ratio"], ".1f", "x")],
+                  [f"printf ... | actgrad deriv sigmoid", fmt(loop["stdin_s"], ".3f", " s"), "1.0x"]])
     if failures:
         print("\nerrors:\n  " + "\n  ".join(failures))
     return 1 if failures else 0

@@ -522,21 +522,10 @@ class ValueReader:
                         if not chunk:
                             continue
 
-                if long_token is not None:      # streaming past a huge token
-                    cut = _first_separator(chunk)
-                    if cut < 0:
-                        long_token.feed(chunk)
-                        continue
-                    long_token.feed(chunk[:cut], True)
-                    col = long_token.column_after(col)
-                    cr = False
-                    long_token = None
-                    chunk = chunk[cut:]
-
                 if pending >= block_size:       # a long token in progress
                     cut = _first_separator(chunk)
                     size = pending + (len(chunk) if cut < 0 else cut)
-                    if size > max_token:
+                    if size > max_token:        # too long: stream past it (below)
                         head = _head(parts, chunk if cut < 0 else chunk[:cut])
                         if fail:
                             raise InputError(head, line, _column(col), limit=max_token)
@@ -549,18 +538,21 @@ class ValueReader:
                         if mode == "nan":
                             self._segment = _Segment(b"", 0, line, col, cr, token=head)
                             yield to_array([np.nan], dtype=float64)
-                        if cut < 0:
-                            long_token.feed(chunk)
-                            continue
-                        long_token.feed(chunk[:cut], True)
-                        col = long_token.column_after(col)
-                        cr = False
-                        long_token = None
-                        chunk = chunk[cut:]
                     elif cut < 0:
                         parts.append(chunk)
                         pending += len(chunk)
                         continue
+
+                if long_token is not None:      # streaming past a huge token
+                    cut = _first_separator(chunk)
+                    if cut < 0:
+                        long_token.feed(chunk)
+                        continue
+                    long_token.feed(chunk[:cut], True)
+                    col = long_token.column_after(col)
+                    cr = False
+                    long_token = None
+                    chunk = chunk[cut:]
 
                 if parts:
                     parts.append(chunk)
