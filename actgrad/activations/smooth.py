@@ -604,7 +604,8 @@ def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
     left = float(softplus_deriv(np.array([at]), {**p, "threshold": INF})[0])
     # PyTorch tests β·z > threshold: at z_t it takes the softplus side. JAX's softplus has
     # no threshold; "jax" takes the same side.
-    return (Kink(at, left=left, right=1.0, pytorch="left", jax="left", unique_output=False),)
+    return (Kink(at, left=left, right=1.0, pytorch="left", jax="left", unique_output=False,
+                 exact_left=lambda mp: _mp_softplus_dg(mp.mpf(at), {**p, "threshold": INF}, mp)),)
 
 
 # ---------------------------------------------------------------------------------------
@@ -775,7 +776,7 @@ def _mp_erfc(x: Any, mp: Any) -> Any:
     """erfc in mpmath for any x: mpmath's own fails for |x| beyond ~1e150 (a float overflow
     in its series test), so far out it is the asymptotic series, which converges there in a
     handful of terms: erfc(x) = e^−x²/(x√π)·Σ (−1)^k (2k−1)!!/(2x²)^k."""
-    if abs(x) < 10**4:
+    if getattr(mp, "ball", False) or abs(x) < 10**4:  # the ball shim's erfc: everywhere
         return mp.erfc(x)
     if x < 0:
         return 2 - _mp_erfc(-x, mp)
@@ -913,7 +914,10 @@ SPECS: tuple[Spec, ...] = (
         dg_from_a=_selu_from_a,
         output_range=lambda p: (-_SELU_SA[0], INF),
         kinks=lambda p: (Kink(0.0, left=_SELU_SA[0], right=SELU_SCALE, pytorch="left",
-                              jax="left"),),
+                              jax="left",
+                              exact_left=lambda mp: (mp.mpf(SELU_SCALE_STR)
+                                                     * mp.mpf(SELU_ALPHA_STR)),
+                              exact_right=lambda mp: mp.mpf(SELU_SCALE_STR)),),
         exact=_mp_selu,
         exact_dg=_mp_selu_dg,
     ),
