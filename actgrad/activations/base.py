@@ -105,3 +105,8 @@ class Spec:
     #: one that does (the Spec's kinks say which side)
     frameworks: tuple[str, ...] = ("PyTorch", "JAX")
     extra: dict[str, Any] = field(default_factory=dict)
+    #: g(z) = A + T far out on an exponentially flat tail: (A exact, T with a known sign and
+    #: |T| ~ e^−|z|) or None. A correctly rounded g needs the side of A that g lies on when A
+    #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),
+    #: which no precision short of ~|z| bits shows (actgrad/numerics/rigorous.py)
+    exact_split: Callable[[Any, Params, Any], Any] | None = None

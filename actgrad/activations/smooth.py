@@ -854,6 +854,27 @@ def _mp_selu_dg(z: Any, p: Params, mp: Any) -> Any:
     return lam if z > 0 else lam * mp.mpf(SELU_ALPHA_STR) * mp.exp(z)
 
 
+def _split_tanhshrink(z: Any, p: Params, mp: Any) -> Any:
+    if abs(z) <= 32:
+        return None
+    s = 1 if z > 0 else -1  # z − tanh z = (z − s) + s·2/(e^(2|z|) + 1)
+    return z - s, s * 2 / (mp.exp(2 * abs(z)) + 1)
+
+
+def _split_elu(z: Any, p: Params, mp: Any) -> Any:
+    a = mp.mpf(p["alpha"])
+    if z >= -32 or p["alpha"] == 0:
+        return None
+    return -a, a * mp.exp(z)  # α(e^z − 1) = −α + α·e^z
+
+
+def _split_celu(z: Any, p: Params, mp: Any) -> Any:
+    a = mp.mpf(p["alpha"])
+    if p["alpha"] < 0 or z >= -32 * p["alpha"]:
+        return None
+    return -a, a * mp.exp(z / a)
+
+
 def _positive(v: float) -> bool:
     return math.isfinite(v) and v > 0
 
@@ -901,6 +922,7 @@ SPECS: tuple[Spec, ...] = (
         exact=lambda z, p, mp: z if z > 0 else mp.mpf(p["alpha"]) * mp.expm1(z),
         exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.mpf(p["alpha"]) * mp.exp(z),
         breaks=lambda p: _AT_0,
+        exact_split=_split_elu,
     ),
     Spec(
         name="selu",
@@ -940,6 +962,7 @@ SPECS: tuple[Spec, ...] = (
                                 else mp.mpf(p["alpha"]) * mp.expm1(z / mp.mpf(p["alpha"]))),
         exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.exp(z / mp.mpf(p["alpha"])),
         breaks=lambda p: _AT_0,
+        exact_split=_split_celu,
     ),
     Spec(
         name="gelu",
@@ -1043,6 +1066,7 @@ SPECS: tuple[Spec, ...] = (
         from_output_unavailable=lambda p: (
             "tanhshrink is increasing, so a determines z and g′, but z = tanhshrink⁻¹(a) "
             "has no closed form: give z instead"),
+        exact_split=_split_tanhshrink,
     ),
     Spec(
         name="squareplus",

@@ -327,6 +327,30 @@ def _round_bin(man: int, exp: int, fmt: tuple[int, int, int]) -> float:
     return -r if neg else r
 
 
+def _tie(a: Any, t: Any, fmt: tuple[int, int, int]) -> float:
+    """The rounding of A + T, A exact and T of known sign, when the ball of A + T straddles
+    exactly one rounding boundary and that boundary is A itself: A's neighbour on T's side.
+    (Otherwise _Undecided.)"""
+    from fractions import Fraction
+
+    if not (a.is_exact() and a.is_finite() and t.is_finite()) or not (t > 0 or t < 0):
+        raise _Undecided
+    v = a + t
+    (m1, e1), (m2, e2) = _endpoints(v)
+    if m1 == 0 or m2 == 0:
+        raise _Undecided
+    lo, hi = _round_bin(m1, e1, fmt), _round_bin(m2, e2, fmt)
+    if lo == hi or lo == 0 or hi == 0 or math.isinf(lo) or math.isinf(hi):
+        raise _Undecided
+    cast = {53: np.float64, 24: np.float32, 11: np.float16}[fmt[0]]
+    if float(np.nextafter(cast(lo), cast(math.inf))) != hi:
+        raise _Undecided  # more than one boundary in the ball
+    am, ae = (int(x) for x in a.mid().man_exp())
+    if abs(ae) > 4000 or Fraction(am) * Fraction(2) ** ae != (Fraction(lo) + Fraction(hi)) / 2:
+        raise _Undecided
+    return hi if t > 0 else lo
+
+
 def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
     p, qmin, emax = fmt
     small = math.ldexp(1.0, qmin + p - 1)  # the smallest normal
@@ -345,6 +369,8 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
                 if abs(v - y) < half:  # (arb: true only if so for the whole ball)
                     return y
         return exact(v)
+
+    accept.fmt = fmt  # type: ignore[attr-defined]  (for _tie)
 
     def exact(v: Any) -> Any:
         if v.is_zero():
@@ -486,8 +512,10 @@ def _float_text(v: float, digits: int) -> str:
 # evaluation
 
 
-def _decide(form: Callable[[Any], Any], accept: Callable[[Any], Any], bits: int) -> Any:
-    """accept(ball of form) at `bits`, doubling the precision until it is decided."""
+def _decide(form: Callable[[Any], Any], accept: Callable[[Any], Any], bits: int,
+            split: Callable[[Any], Any] | None = None) -> Any:
+    """accept(ball of form) at `bits`, doubling the precision until it is decided; with a
+    split (Spec.exact_split) a tie at its exact part A is decided by the sign of its tail."""
     shim = _ball()
     old = shim.prec
     try:
@@ -497,6 +525,13 @@ def _decide(form: Callable[[Any], Any], accept: Callable[[Any], Any], bits: int)
                 return accept(shim.mpf(form(shim)))
             except _Undecided:
                 pass
+            if split is not None and getattr(accept, "fmt", None) is not None:
+                parts = split(shim)
+                if parts is not None:
+                    try:
+                        return _tie(parts[0], parts[1], accept.fmt)
+                    except _Undecided:
+                        pass
             bits *= 2
             if bits > _MAX_BITS:
                 raise ArithmeticError("the rounding could not be decided at 2^17 bits")
@@ -533,6 +568,7 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
     else:
         fn = f.spec.exact_dg if deriv else f.spec.exact
         kinks = {k.at: k for k in f.kinks} if deriv else {}
+    sp = None if (deriv or from_output) else f.spec.exact_split
     shim = _ball()
     arb = shim._arb
     out: list[Any] = []
@@ -555,7 +591,8 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
                 try:  # the common case, without closures
                     r = accept(shim.mpf(fn(arb(zi), p, shim)))
                 except _Undecided:
-                    r = _decide(lambda mp: fn(arb(zi), p, mp), accept, 2 * bits)
+                    r = _decide(lambda mp: fn(arb(zi), p, mp), accept, bits,
+                                None if sp is None else lambda mp: sp(arb(zi), p, mp))
             if r is _ZERO:
                 r = zero(float(fast[i]))
             out.append(r)
