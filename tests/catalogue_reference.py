@@ -26,91 +26,91 @@ LAM = "1.0507009873554804934193349852946"
 ALPHA = "1.6732632423543772848170429916717"
 
 
-def _sig(v):
-    return 1 / (1 + mpmath.exp(-v))
+def _sig(v, M):
+    return 1 / (1 + M.exp(-v))
 
 
-def _rrelu_slope():
-    return (mpf(1.0 / 8.0) + mpf(1.0 / 3.0)) / 2  # the floats' exact mean
+def _rrelu_slope(M=mpmath):
+    return (M.mpf(1.0 / 8.0) + M.mpf(1.0 / 3.0)) / 2  # the floats' exact mean
 
 
-def _gelu(x):
+def _gelu(x, M):
     if x < -1e6:  # mpmath's erfc cannot go there; |g| < e^−5e11 rounds to −0
-        return -mpf(2) ** (-10**9), mpf(2) ** (-10**9)
-    phi = mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)
-    big = mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+        return -M.mpf(2) ** (-10**9), -M.mpf(2) ** (-10**9)  # g′ ≈ −|x|φ(x) < 0
+    phi = M.exp(-x * x / 2) / M.sqrt(2 * M.pi)
+    big = M.erfc(-x / M.sqrt(2)) / 2
     return x * big, big + x * phi
 
 
-def _gelu_tanh(x):
-    c = mpmath.sqrt(2 / mpmath.pi)
-    k = mpf("0.044715")
+def _gelu_tanh(x, M):
+    c = M.sqrt(2 / M.pi)
+    k = M.mpf("0.044715")
     v = 2 * c * (x + k * x**3)
-    s, sn = _sig(v), 1 / (1 + mpmath.exp(v))
+    s, sn = _sig(v, M), 1 / (1 + M.exp(v))
     return x * s, s + x * 2 * c * (1 + 3 * k * x * x) * s * sn
 
 
-def _tanhshrink(x):
+def _tanhshrink(x, M):
     if x == 0:
-        return mpf(0), mpf(0)
-    with mpmath.extraprec(max(0, -2 * int(mpmath.mag(x))) + 20):
-        g = x - mpmath.tanh(x)
-    return +g, mpmath.tanh(x) ** 2
+        return M.mpf(0), M.mpf(0)
+    with M.extraprec(max(0, -2 * int(M.mag(x))) + 20):
+        g = x - M.tanh(x)
+    return +g, M.tanh(x) ** 2
 
 
 def _pieces(x, lo, hi, below, mid, above):
     return below if x <= lo else (above if x >= hi else mid)
 
 
-def _refs(name, x):
+def _refs(name, x, M=mpmath):
     """(g, g′) at x (exact mpf, x finite); g′ with PyTorch's convention at kinks."""
-    one, zero = mpf(1), mpf(0)
+    one, zero = M.mpf(1), M.mpf(0)
     if name == "sigmoid":
-        return _sig(x), _sig(x) / (1 + mpmath.exp(x))
+        return _sig(x, M), _sig(x, M) / (1 + M.exp(x))
     if name == "tanh":
-        return mpmath.tanh(x), mpmath.sech(x) ** 2
+        return M.tanh(x), M.sech(x) ** 2
     if name == "relu":
         return max(x, zero), one if x > 0 else zero
     if name == "leaky_relu":
-        s = mpf(0.01)
+        s = M.mpf(0.01)
         return (x if x >= 0 else s * x), (one if x > 0 else s)
     if name == "elu":
-        return (x, one) if x > 0 else (mpmath.expm1(x), mpmath.exp(x))
+        return (x, one) if x > 0 else (M.expm1(x), M.exp(x))
     if name == "selu":
-        lam, al = mpf(LAM), mpf(ALPHA)
-        return (lam * x, lam) if x > 0 else (lam * al * mpmath.expm1(x), lam * al * mpmath.exp(x))
+        lam, al = M.mpf(LAM), M.mpf(ALPHA)
+        return (lam * x, lam) if x > 0 else (lam * al * M.expm1(x), lam * al * M.exp(x))
     if name == "celu":
-        return (x, one) if x > 0 else (mpmath.expm1(x), mpmath.exp(x))
+        return (x, one) if x > 0 else (M.expm1(x), M.exp(x))
     if name == "gelu":
-        return _gelu(x)
+        return _gelu(x, M)
     if name == "gelu_tanh":
-        return _gelu_tanh(x)
+        return _gelu_tanh(x, M)
     if name == "silu":
-        return x * _sig(x), _sig(x) * (1 + x / (1 + mpmath.exp(x)))
+        return x * _sig(x, M), _sig(x, M) * (1 + x / (1 + M.exp(x)))
     if name == "mish":
-        sp = mpmath.log1p(mpmath.exp(x))
-        return x * mpmath.tanh(sp), mpmath.tanh(sp) + x * _sig(x) * mpmath.sech(sp) ** 2
+        sp = M.log1p(M.exp(x))
+        return x * M.tanh(sp), M.tanh(sp) + x * _sig(x, M) * M.sech(sp) ** 2
     if name == "softplus":
-        return mpmath.log1p(mpmath.exp(x)), _sig(x)
+        return M.log1p(M.exp(x)), _sig(x, M)
     if name == "softsign":
         return x / (1 + abs(x)), 1 / (1 + abs(x)) ** 2
     if name == "log_sigmoid":
-        return -mpmath.log1p(mpmath.exp(-x)), 1 / (1 + mpmath.exp(x))
+        return -M.log1p(M.exp(-x)), 1 / (1 + M.exp(x))
     if name == "tanhshrink":
-        return _tanhshrink(x)
+        return _tanhshrink(x, M)
     if name == "squareplus":
-        h = mpmath.sqrt(x * x + 4)
+        h = M.sqrt(x * x + 4)
         if x >= 0:
             return (x + h) / 2, (1 + x / h) / 2
         return 4 / (2 * (h - x)), 4 / (2 * h * (h - x))
     if name == "identity":
         return x, one
     if name == "relu6":
-        return min(max(x, zero), mpf(6)), (one if 0 < x < 6 else zero)
+        return min(max(x, zero), M.mpf(6)), (one if 0 < x < 6 else zero)
     if name == "prelu":
-        return (x if x >= 0 else x / 4), (one if x > 0 else mpf(0.25))
+        return (x if x >= 0 else x / 4), (one if x > 0 else M.mpf(0.25))
     if name == "rrelu":
-        s = _rrelu_slope()
+        s = _rrelu_slope(M)
         return (x if x >= 0 else s * x), (one if x > 0 else s)
     if name == "hard_sigmoid":
         return _pieces(x, -3, 3, zero, (x + 3) / 6, one), (one / 6 if -3 < x < 3 else zero)
@@ -121,7 +121,7 @@ def _refs(name, x):
     if name == "hard_tanh":
         return min(max(x, -one), one), (one if -1 < x < 1 else zero)
     if name == "softshrink":
-        h = mpf(0.5)
+        h = M.mpf(0.5)
         return (x - h if x > h else (x + h if x < -h else zero)), (one if abs(x) > h else zero)
     if name == "hardshrink":
         return (x if abs(x) > 0.5 else zero), (one if abs(x) > 0.5 else zero)
@@ -132,34 +132,34 @@ def _refs(name, x):
         return g, zero if x <= -1 else (one if x >= 1 else (x + 1) / 2)
     if name == "sparse_sigmoid":
         g = _pieces(x, -1, 1, zero, (x + 1) / 2, one)
-        return g, (mpf(0.25) if abs(x) == 1 else (mpf(0.5) if -1 < x < 1 else zero))
+        return g, (M.mpf(0.25) if abs(x) == 1 else (M.mpf(0.5) if -1 < x < 1 else zero))
     raise KeyError(name)
 
 
-def _from_output(name, a):
-    one, zero = mpf(1), mpf(0)
+def _from_output(name, a, M=mpmath):
+    one, zero = M.mpf(1), M.mpf(0)
     table = {
         "sigmoid": lambda: a * (1 - a),
         "tanh": lambda: 1 - a * a,
         "relu": lambda: one if a > 0 else zero,
-        "leaky_relu": lambda: one if a > 0 else mpf(0.01),
+        "leaky_relu": lambda: one if a > 0 else M.mpf(0.01),
         "identity": lambda: one,
         "relu6": lambda: one if 0 < a < 6 else zero,
-        "prelu": lambda: one if a > 0 else mpf(0.25),
-        "rrelu": lambda: one if a > 0 else _rrelu_slope(),
+        "prelu": lambda: one if a > 0 else M.mpf(0.25),
+        "rrelu": lambda: one if a > 0 else _rrelu_slope(M),
         "hard_sigmoid": lambda: one / 6 if 0 < a < 1 else zero,
         "hard_tanh": lambda: one if -1 < a < 1 else zero,
         "softshrink": lambda: zero if a == 0 else one,
         "hardshrink": lambda: zero if a == 0 else one,
         "threshold": lambda: one if a > 0 else zero,
-        "sparse_plus": lambda: mpmath.sqrt(a) if a < 1 else one,
-        "sparse_sigmoid": lambda: mpf(0.5) if 0 < a < 1 else zero,
+        "sparse_plus": lambda: M.sqrt(a) if a < 1 else one,
+        "sparse_sigmoid": lambda: M.mpf(0.5) if 0 < a < 1 else zero,
         "elu": lambda: one if a > 0 else a + 1,
-        "selu": lambda: mpf(LAM) if a > 0 else a + mpf(LAM) * mpf(ALPHA),
+        "selu": lambda: M.mpf(LAM) if a > 0 else a + M.mpf(LAM) * M.mpf(ALPHA),
         "celu": lambda: one if a > 0 else 1 + a,
-        "softplus": lambda: 1 - mpmath.exp(-a),
+        "softplus": lambda: 1 - M.exp(-a),
         "softsign": lambda: (1 - abs(a)) ** 2,
-        "log_sigmoid": lambda: 1 - mpmath.exp(a),
+        "log_sigmoid": lambda: 1 - M.exp(a),
         "squareplus": lambda: a * a / (a * a + 1),
     }
     return table[name]()
@@ -238,6 +238,100 @@ def rounded(name, x, deriv=False, dtype=np.float64, from_output=False):
     if w == v:
         return reference.round_to(v, dtype)
     raise ArithmeticError(f"reference rounding undecided for {name} at {x!r}")
+
+
+class ArbM:
+    """The few functions above in python-flint's arb balls (for a fast reference whose
+    rounding is proven: every ball contains the exact value). Written here, independently
+    of actgrad's own shim."""
+
+    def __init__(self):
+        import flint
+
+        self.flint = flint
+        self.arb = flint.arb
+
+    def mpf(self, x):
+        return x if isinstance(x, self.arb) else self.arb(x)
+
+    @property
+    def pi(self):
+        return self.arb.pi()
+
+    def exp(self, x):
+        return self.mpf(x).exp()
+
+    def expm1(self, x):
+        return self.mpf(x).expm1()
+
+    def log1p(self, x):
+        return self.mpf(x).log1p()
+
+    def tanh(self, x):
+        return self.mpf(x).tanh()
+
+    def sech(self, x):
+        return self.mpf(x).sech()
+
+    def sqrt(self, x):
+        return self.mpf(x).sqrt()
+
+    def erfc(self, x):
+        x = self.mpf(x)
+        if x > 1e15 or x < -1e15:
+            raise OverflowError  # arb's erfc is a wide ball out there: use mpmath
+        return x.erfc()
+
+    def mag(self, x):
+        return 0
+
+    def extraprec(self, n):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+_ARB = None
+
+
+def rounded_fast(name, x, deriv=False, dtype=np.float64, from_output=False):
+    """rounded(...) in arb balls: a ball both of whose ends round alike proves the rounding;
+    else more bits, and past 4096 bits (or where arb cannot go) the mpmath `rounded`."""
+    global _ARB
+    if _ARB is None:
+        _ARB = ArbM()
+    xf = float(x)
+    if math.isnan(xf) or math.isinf(xf) or (name == "tanhshrink" and abs(xf) > 50):
+        return rounded(name, x, deriv, dtype, from_output)
+    M, ctx = _ARB, _ARB.flint.ctx
+    old = ctx.prec
+    try:
+        for bits in (64, 128, 256, 1024, 4096):
+            ctx.prec = bits
+            try:
+                xa = M.arb(xf)
+                v = _from_output(name, xa, M) if from_output else _refs(name, xa, M)[int(deriv)]
+            except OverflowError:
+                break
+            v = M.mpf(v)
+            if v.is_zero():
+                return 0.0
+            if not v.is_finite():
+                continue
+            ends = []
+            for e in (v.lower(), v.upper()):
+                man, ex = e.man_exp()
+                man, ex = int(man), int(ex)
+                with mpmath.workprec(max(53, abs(man).bit_length() + 1)):  # exactly
+                    end = mpmath.ldexp(mpf(man), ex)
+                ends.append(reference.round_to(end, dtype) if man else None)
+            a, b = ends
+            if a is not None and b is not None and a == b and \
+                    math.copysign(1, a) == math.copysign(1, b):
+                return a
+    finally:
+        ctx.prec = old
+    return rounded(name, x, deriv, dtype, from_output)
 
 
 def activation(name):
