@@ -104,14 +104,15 @@ class _Ball:
         self._flint.ctx.prec = bits
         self._prec = bits
 
-    def _const(self, x: Any) -> Any:
-        """A Python number as a ball, cached per precision (the forms ask for √2 each time)."""
+    def _const(self, x: Any, make: Callable[[], Any] | None = None) -> Any:
+        """A Python number as a ball (or make()), cached per precision: the forms ask for
+        √2 and the like at every value."""
         key = (x, self._prec)
         c = self._cache.get(key)
         if c is None:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            c = self._cache[key] = self._arb(x)
+            c = self._cache[key] = self._arb(x) if make is None else make()
         return c
 
     def mpf(self, x: Any) -> Any:
@@ -131,28 +132,44 @@ class _Ball:
         return self._arb.nan()
 
     def exp(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).exp()
+        if type(x) is self._arb:
+            return x.exp()
+        return self._const(("exp", x), lambda: self._arb(x).exp())
 
     def expm1(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).expm1()
+        if type(x) is self._arb:
+            return x.expm1()
+        return self._const(("expm1", x), lambda: self._arb(x).expm1())
 
     def log(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).log()
+        if type(x) is self._arb:
+            return x.log()
+        return self._const(("log", x), lambda: self._arb(x).log())
 
     def log1p(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).log1p()
+        if type(x) is self._arb:
+            return x.log1p()
+        return self._const(("log1p", x), lambda: self._arb(x).log1p())
 
     def sqrt(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).sqrt()
+        if type(x) is self._arb:
+            return x.sqrt()
+        return self._const(("sqrt", x), lambda: self._arb(x).sqrt())
 
     def tanh(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).tanh()
+        if type(x) is self._arb:
+            return x.tanh()
+        return self._const(("tanh", x), lambda: self._arb(x).tanh())
 
     def cosh(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).cosh()
+        if type(x) is self._arb:
+            return x.cosh()
+        return self._const(("cosh", x), lambda: self._arb(x).cosh())
 
     def sech(self, x: Any) -> Any:
-        return (x if type(x) is self._arb else self._const(x)).sech()
+        if type(x) is self._arb:
+            return x.sech()
+        return self._const(("sech", x), lambda: self._arb(x).sech())
 
     def erfc(self, x: Any) -> Any:
         x = self.mpf(x)
