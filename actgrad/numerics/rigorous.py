@@ -762,8 +762,3 @@ def to_float(v: Any) -> float:
     if man == 0:
         return -0.0 if sign else 0.0
     return _round_bin(-int(man) if sign else int(man), int(exp), _FORMATS[np.dtype(np.float64)])
-
-
-def texts_of_floats(v: Sequence[float], digits: int) -> list[str]:
-    """The layout of values_text for floats already exact (for tests and the CLI)."""
-    return [_float_text(float(x), digits) for x in v]
