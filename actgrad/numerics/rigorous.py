@@ -371,6 +371,8 @@ def _tie(a: Any, t: Any, fmt: tuple[int, int, int]) -> float:
 def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
     p, qmin, emax = fmt
     small = math.ldexp(1.0, qmin + p - 1)  # the smallest normal
+    lowest = max(small, 2.0**-960)
+    scale = 2.0 ** -(p + 1)
     big = math.ldexp(2.0 - math.ldexp(1.0, 1 - p), emax)  # the largest finite
     cast = {53: float, 24: np.float32, 11: np.float16}[p]
 
@@ -378,13 +380,15 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
         # quick: a candidate y (the midpoint rounded, perhaps twice) and a test that the
         # whole ball lies within y's rounding cell (|v − y| below the smaller half-gap)
         y = float(v.mid())
-        if small <= abs(y) <= big:
-            y = float(cast(y))
-            if small <= abs(y) <= big:
-                m, e = math.frexp(y)
-                half = math.ldexp(1.0, e - p - (2 if abs(m) == 0.5 else 1))
-                if abs(v - y) < half:  # (arb: true only if so for the whole ball)
-                    return y
+        ay = abs(y)
+        if lowest <= ay <= big:
+            if p != 53:
+                y = float(cast(y))
+                ay = abs(y)
+            # |y|·2^−(p+1) is at most half the gap to either neighbour of y (the gap below
+            # a power of 2 is the smaller, and equals it); exact: |y| >= 2^−960 here
+            if lowest <= ay <= big and abs(v - y) < ay * scale:  # (true for the whole ball)
+                return y
         return exact(v)
 
     accept.fmt = fmt  # type: ignore[attr-defined]  (for _tie)
@@ -587,13 +591,19 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
         kinks = {k.at: k for k in f.kinks} if deriv else {}
     sp = None if (deriv or from_output) else f.spec.exact_split
     shim = _ball()
-    arb = shim._arb
+    arb, mpf = shim._arb, shim.mpf
     out: list[Any] = []
     old = shim.prec
     shim.prec = bits  # (_decide puts it back when it raises it)
     try:
         for i, zi in enumerate(x.reshape(-1).tolist()):
-            if zi != zi:
+            if zi - zi == 0.0 and zi not in kinks:  # finite: the common case, no closures
+                try:
+                    r = accept(mpf(fn(arb(zi), p, shim)))
+                except _Undecided:
+                    r = _decide(lambda mp: fn(arb(zi), p, mp), accept, bits,
+                                None if sp is None else lambda mp: sp(arb(zi), p, mp))
+            elif zi != zi:
                 r = special(math.nan)
             elif zi in kinks:
                 k = kinks[zi]
@@ -605,11 +615,7 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
                 else:
                     r = _decide(lambda mp: lim(p, mp), accept, bits)
             else:
-                try:  # the common case, without closures
-                    r = accept(shim.mpf(fn(arb(zi), p, shim)))
-                except _Undecided:
-                    r = _decide(lambda mp: fn(arb(zi), p, mp), accept, bits,
-                                None if sp is None else lambda mp: sp(arb(zi), p, mp))
+                raise AssertionError(zi)
             if r is _ZERO:
                 r = zero(float(fast[i]))
             out.append(r)
