@@ -24,6 +24,15 @@ function, so either is right. Special points:
   or a rounded parameter (selu's −λ·α and λ, rrelu's slope); tests/test_rigorous.py checks
   the limits against independent references;
 * nan: nan;
+* exponentially flat tails where the asymptote is itself a rounding boundary (tanhshrink at
+  z = 2050 in float16: z − 1 is a midpoint and the rest is e^−4100; elu/celu with α a
+  midpoint): no precision short of ~|z| bits decides, so ``Spec.exact_split`` gives g as
+  A + T (A exact, T of known sign) and the side of A is T's (``_tie``). A value still
+  undecided at 2^17 bits raises ArithmeticError (e.g. ``values_float`` of silu at a float64 z
+  that is a float32 midpoint, |z| > 9e4, with dtype float32; the CLI and the registry round z
+  to the dtype first, where z is no midpoint);
+* the linear units leaky_relu, prelu, rrelu into float32/float16: slope·z decided
+  vectorised in double-double (``_linear``), the ball path only for near-ties;
 * an exact zero (relu below 0, tanh at −0, ...): ball arithmetic has no signed zero, so the
   sign is the fast path's (``tanh(−0) = −0.0``); a nonzero value that rounds to zero has the
   sign of the value (the ball must exclude 0 first).
@@ -51,7 +60,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
