@@ -388,7 +388,7 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
     def accept(v: Any) -> Any:
         # quick: a candidate y (the midpoint rounded, perhaps twice) and a test that the
         # whole ball lies within y's rounding cell (|v − y| below the smaller half-gap)
-        y = float(v.mid())
+        y = float(v)  # about the midpoint: a candidate only
         ay = abs(y)
         if lowest <= ay <= big:
             if p != 53:
