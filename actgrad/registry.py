@@ -169,14 +169,41 @@ def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
     return out.reshape(x.shape)
 
 
-def _finish(r: np.ndarray, out: np.dtype) -> Any:
+#: the float64 results' error bound assumed by the boundary test, in float64 ULP: the
+#: project's accuracy bound is 4 ULP for every g, g′ and g′-from-output; twice that here, so
+#: that a result a little over the bound (and the rounding of r ± bound) is still caught.
+FLOAT64_ERROR_ULP = 8.0
+
+
+def _near_boundary(r: np.ndarray, out: np.dtype) -> np.ndarray:
+    """Where the float64 result r (within FLOAT64_ERROR_ULP of the exact value) may not give
+    the exact value's rounding to `out`: r ± the bound round to different values of `out`.
+
+    Zeros are taken as they are (an exact 0, or a value rounding to a 0 of that sign), nan
+    and ±inf too (±inf in float64 is beyond every smaller type's range).
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        err = FLOAT64_ERROR_ULP * np.abs(np.spacing(r))
+        lo, hi = (r - err).astype(out), (r + err).astype(out)
+        return np.isfinite(r) & (r != 0) & ((lo != hi) | (np.signbit(lo) != np.signbit(hi)))
+
+
+def _finish(r: np.ndarray, out: np.dtype, exact: Any = None) -> Any:
+    """r (float64) in the output dtype. For float32/float16, correctly rounded: r rounded,
+    except where it lies too close to a rounding boundary of the small type for its error
+    bound to decide (_near_boundary): there exact(mask) gives the exact value rounded once
+    (numerics.rigorous, ball arithmetic; rare but for linear pieces like rrelu's slope·z)."""
     # rounding to float32/float16 may overflow to ±inf or underflow to 0: that is the
     # correctly rounded result, not an error
     with np.errstate(over="ignore", under="ignore"):
-        r = np.asarray(r).astype(out, copy=False)
-    if r.ndim:
-        return r
-    return float(r) if out == np.float64 else r[()]
+        small = np.asarray(r).astype(out)
+    if exact is not None and out != np.float64 and small.size:
+        fire = _near_boundary(np.asarray(r), out)
+        if fire.any():
+            small[fire] = exact(fire)
+    if small.ndim:
+        return small
+    return float(small) if out == np.float64 else small[()]
 
 
 class Activation:
@@ -184,8 +211,9 @@ class Activation:
 
     ``f(z)`` is g(z), ``f.deriv(z, kink=...)`` is g′(z), ``f.deriv_from_output(a)`` is g′
     computed from a = g(z). All accept scalars or arrays of any shape and return the same
-    shape; float32 (float16) in gives float32 (float16) out, the float64 result correctly
-    rounded; anything else gives float64.
+    shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
+    value rounded once: the float64 result rounded, or, where that cannot be trusted to
+    decide, the exact value from numerics.rigorous); anything else gives float64.
     """
 
     def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None):
@@ -217,7 +245,8 @@ class Activation:
     # -- g ------------------------------------------------------------------------------
     def __call__(self, z: Any) -> Any:
         x, out = _prepare(z)
-        return _finish(_apply(self.spec.g, x, dict(self.params)), out)
+        return _finish(_apply(self.spec.g, x, dict(self.params)), out,
+                       lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=out))
 
     # -- g′ -----------------------------------------------------------------------------
     def deriv(self, z: Any, kink: str = "pytorch") -> Any:
@@ -227,7 +256,8 @@ class Activation:
         for k in self.kinks:
             d[x == k.at] = k.slope(kink)
         d[np.isnan(x)] = np.nan
-        return _finish(d, out)
+        return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=True,
+                                                                  kink=kink, dtype=out))
 
     @property
     def has_deriv_from_output(self) -> bool:
@@ -270,7 +300,10 @@ class Activation:
             if k.unique_output:
                 d[x == self.spec.g(np.float64(k.at), p)] = k.slope(kink)
         d[np.isnan(x)] = np.nan
-        return _finish(d, out)
+        # correct rounding to float32/float16 means: the exact g′ at the exact float a (the
+        # from-output formula evaluated exactly on a), rounded once
+        return _finish(d, out, lambda m: _rigorous().from_output_float(self, x[m], kink=kink,
+                                                                       dtype=out))
 
     def near_kink(self, z: np.ndarray, radius: np.ndarray | float) -> np.ndarray:
         """Mask of points within `radius` of a kink (kinks included)."""
@@ -285,6 +318,12 @@ class Activation:
         import mpmath
 
         return self.spec.exact(mpmath.mpf(z), dict(self.params), mpmath)
+
+
+def _rigorous() -> Any:
+    from .numerics import rigorous  # ball arithmetic: imported only when a result needs it
+
+    return rigorous
 
 
 def _interval(lo: float, hi: float) -> str:

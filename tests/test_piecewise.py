@@ -344,15 +344,19 @@ def test_random_bit_patterns(case_id):
               [e for e, k in zip(edg, away) if k], np.float64, TOL64)
 
 
-def test_float32_is_the_float64_result_rounded():
+def test_float32_is_the_exact_value_rounded_once():
+    """float32 in, float32 out: the exact value rounded once (not the float64 result rounded
+    again: rrelu's slope·z double-rounded on ~2 % of float32 inputs)."""
     for case in CASES:
         f = act(case)
         z32 = grid(case.id, "float32")
-        for meth in (f, f.deriv):
+        away = ~np.isin(z32, [k[0] for k in case.kinks])
+        for kind, meth in (("g", f), ("dg", f.deriv)):
             got = call(meth, z32)
-            with np.errstate(over="ignore"):  # beyond float32's range: ±inf is the rounding
-                want = call(meth, z32.astype(np.float64)).astype(np.float32)
-            np.testing.assert_array_equal(got, want, err_msg=case.id)
+            want = np.array([ref.round_to(e, np.float32) for e in
+                             exact_on_grid(case.id, "float32", kind)], dtype=np.float32)
+            keep = away if kind == "dg" else np.ones_like(away)
+            np.testing.assert_array_equal(got[keep], want[keep], err_msg=f"{case.id} {kind}")
 
 
 def test_float32_result_overflowing_to_inf_is_quiet():

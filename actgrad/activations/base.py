@@ -43,16 +43,38 @@ class Kink:
     pytorch: str
     jax: str
     unique_output: bool = True
+    #: the exact one-sided slopes, (mp) -> number in mpmath or in ball arithmetic, for a side
+    #: whose float ``left``/``right`` is only its rounding (rrelu's (lower + upper)/2, 1/6,
+    #: selu's λ and λ·α); None: the float is exact. Used by --exact/--digits and the
+    #: correct rounding to float32/float16 (actgrad/numerics/rigorous.py).
+    exact_left: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+    exact_right: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+
+    def side(self, convention: str) -> str:
+        """'left', 'right' or 'mean': the side a convention takes here."""
+        side = {"pytorch": self.pytorch, "jax": self.jax}.get(convention, convention)
+        if side not in ("left", "right", "mean"):
+            raise ValueError(f"unknown kink convention {convention!r}")
+        return side
 
     def slope(self, convention: str) -> float:
-        side = {"pytorch": self.pytorch, "jax": self.jax}.get(convention, convention)
+        side = self.side(convention)
         if side == "left":
             return self.left
         if side == "right":
             return self.right
-        if side == "mean":
-            return (self.left + self.right) / 2
-        raise ValueError(f"unknown kink convention {convention!r}")
+        return (self.left + self.right) / 2
+
+    def exact_slope(self, convention: str, mp: Any) -> Any:
+        """The convention's slope exactly, in `mp` (mpmath or the ball shim of rigorous.py)."""
+        side = self.side(convention)
+        left = self.exact_left(mp) if self.exact_left else mp.mpf(self.left)
+        right = self.exact_right(mp) if self.exact_right else mp.mpf(self.right)
+        if side == "left":
+            return left
+        if side == "right":
+            return right
+        return (left + right) / 2
 
 
 @dataclass(frozen=True)
@@ -83,3 +105,8 @@ class Spec:
     #: one that does (the Spec's kinks say which side)
     frameworks: tuple[str, ...] = ("PyTorch", "JAX")
     extra: dict[str, Any] = field(default_factory=dict)
+    #: g(z) = A + T far out on an exponentially flat tail: (A exact, T with a known sign and
+    #: |T| ~ e^−|z|) or None. A correctly rounded g needs the side of A that g lies on when A
+    #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),
+    #: which no precision short of ~|z| bits shows (actgrad/numerics/rigorous.py)
+    exact_split: Callable[[Any, Params, Any], Any] | None = None

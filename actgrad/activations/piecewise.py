@@ -183,7 +183,9 @@ def _rrelu_kinks(p: Params) -> tuple[Kink, ...]:
             f"parameters lower and upper of rrelu: lower={lo!r}, upper={hi!r}"
             " (allowed: 0 <= lower <= upper)"
         )
-    return _slope_kinks(_rrelu_slope(p))
+    s = _rrelu_slope(p)
+    return (Kink(0.0, left=s, right=1.0, pytorch="left", jax="left", unique_output=s != 0,
+                 exact_left=lambda mp: _mp_rrelu_slope(p, mp)),)
 
 
 def _mp_rrelu_slope(p: Params, mp):
@@ -477,8 +479,10 @@ SPECS: tuple[Spec, ...] = (
         dg_from_a=lambda a, p: np.where((a > 0) & (a < 1), _SIXTH, 0.0),
         output_range=lambda p: (0.0, 1.0),
         kinks=lambda p: (
-            Kink(-3.0, left=0.0, right=_SIXTH, pytorch="left", jax="left", unique_output=False),
-            Kink(3.0, left=_SIXTH, right=0.0, pytorch="right", jax="right", unique_output=False),
+            Kink(-3.0, left=0.0, right=_SIXTH, pytorch="left", jax="left", unique_output=False,
+                 exact_right=lambda mp: mp.mpf(1) / 6),
+            Kink(3.0, left=_SIXTH, right=0.0, pytorch="right", jax="right", unique_output=False,
+                 exact_left=lambda mp: mp.mpf(1) / 6),
         ),
         exact=lambda z, p, mp: _mp_piece(z, mp, -3, 3, lambda x: mp.mpf(0),
                                          lambda x: (x + 3) / 6, lambda x: mp.mpf(1)),

@@ -604,7 +604,8 @@ def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
     left = float(softplus_deriv(np.array([at]), {**p, "threshold": INF})[0])
     # PyTorch tests β·z > threshold: at z_t it takes the softplus side. JAX's softplus has
     # no threshold; "jax" takes the same side.
-    return (Kink(at, left=left, right=1.0, pytorch="left", jax="left", unique_output=False),)
+    return (Kink(at, left=left, right=1.0, pytorch="left", jax="left", unique_output=False,
+                 exact_left=lambda mp: _mp_softplus_dg(mp.mpf(at), {**p, "threshold": INF}, mp)),)
 
 
 # ---------------------------------------------------------------------------------------
@@ -775,7 +776,7 @@ def _mp_erfc(x: Any, mp: Any) -> Any:
     """erfc in mpmath for any x: mpmath's own fails for |x| beyond ~1e150 (a float overflow
     in its series test), so far out it is the asymptotic series, which converges there in a
     handful of terms: erfc(x) = e^−x²/(x√π)·Σ (−1)^k (2k−1)!!/(2x²)^k."""
-    if abs(x) < 10**4:
+    if getattr(mp, "ball", False) or abs(x) < 10**4:  # the ball shim's erfc: everywhere
         return mp.erfc(x)
     if x < 0:
         return 2 - _mp_erfc(-x, mp)
@@ -853,6 +854,27 @@ def _mp_selu_dg(z: Any, p: Params, mp: Any) -> Any:
     return lam if z > 0 else lam * mp.mpf(SELU_ALPHA_STR) * mp.exp(z)
 
 
+def _split_tanhshrink(z: Any, p: Params, mp: Any) -> Any:
+    if abs(z) <= 32:
+        return None
+    s = 1 if z > 0 else -1  # z − tanh z = (z − s) + s·2/(e^(2|z|) + 1)
+    return z - s, s * 2 / (mp.exp(2 * abs(z)) + 1)
+
+
+def _split_elu(z: Any, p: Params, mp: Any) -> Any:
+    a = mp.mpf(p["alpha"])
+    if z >= -32 or p["alpha"] == 0:
+        return None
+    return -a, a * mp.exp(z)  # α(e^z − 1) = −α + α·e^z
+
+
+def _split_celu(z: Any, p: Params, mp: Any) -> Any:
+    a = mp.mpf(p["alpha"])
+    if p["alpha"] < 0 or z >= -32 * p["alpha"]:
+        return None
+    return -a, a * mp.exp(z / a)
+
+
 def _positive(v: float) -> bool:
     return math.isfinite(v) and v > 0
 
@@ -900,6 +922,7 @@ SPECS: tuple[Spec, ...] = (
         exact=lambda z, p, mp: z if z > 0 else mp.mpf(p["alpha"]) * mp.expm1(z),
         exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.mpf(p["alpha"]) * mp.exp(z),
         breaks=lambda p: _AT_0,
+        exact_split=_split_elu,
     ),
     Spec(
         name="selu",
@@ -913,7 +936,10 @@ SPECS: tuple[Spec, ...] = (
         dg_from_a=_selu_from_a,
         output_range=lambda p: (-_SELU_SA[0], INF),
         kinks=lambda p: (Kink(0.0, left=_SELU_SA[0], right=SELU_SCALE, pytorch="left",
-                              jax="left"),),
+                              jax="left",
+                              exact_left=lambda mp: (mp.mpf(SELU_SCALE_STR)
+                                                     * mp.mpf(SELU_ALPHA_STR)),
+                              exact_right=lambda mp: mp.mpf(SELU_SCALE_STR)),),
         exact=_mp_selu,
         exact_dg=_mp_selu_dg,
     ),
@@ -936,6 +962,7 @@ SPECS: tuple[Spec, ...] = (
                                 else mp.mpf(p["alpha"]) * mp.expm1(z / mp.mpf(p["alpha"]))),
         exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.exp(z / mp.mpf(p["alpha"])),
         breaks=lambda p: _AT_0,
+        exact_split=_split_celu,
     ),
     Spec(
         name="gelu",
@@ -1039,6 +1066,7 @@ SPECS: tuple[Spec, ...] = (
         from_output_unavailable=lambda p: (
             "tanhshrink is increasing, so a determines z and g′, but z = tanhshrink⁻¹(a) "
             "has no closed form: give z instead"),
+        exact_split=_split_tanhshrink,
     ),
     Spec(
         name="squareplus",

@@ -1,91 +1,779 @@
-"""High-precision values with mpmath (`--exact`, `--digits N`): actgrad as a calculator.
+"""Correctly rounded values with a proof: `--exact`, `--digits N` and the small dtypes.
 
-Each value is computed from the catalogue's mpmath forms (``exact`` for g, ``exact_dg`` for
-g′; kinks take the chosen convention) with Ziv's strategy: evaluate at a working precision and
-again at a higher one, and accept when both agree to the requested digits plus a guard;
-otherwise raise the precision. So cancellation inside a formula (z − tanh z for tiny z, g′
-next to its root) costs time, never digits. mpmath is imported only here.
+Ball arithmetic (python-flint's arb, imported only here and only when a value is asked for):
+every operation returns an interval [m − r, m + r] that is guaranteed to contain the exact
+result, so the catalogue's exact forms (``Spec.exact``/``Spec.exact_dg``, written against a
+small math-module interface that mpmath and the shim ``_Ball`` below both satisfy) give an
+enclosure of g(z) or g′(z) with a proven error bound. A value is accepted only when *both
+ends* of the ball round to the same result — the same float of the target dtype (and the same
+sign of zero), or the same N-significant-digit decimal; since rounding is monotone, every value
+in the ball, the exact one included, then rounds to it. Otherwise the precision is doubled
+(64 bits first for a float, 3.33·N + 32 bits for N digits, up to 2^17 bits; beyond, an
+ArithmeticError: no value is ever returned undecided).
+
+Branches of piecewise definitions test z itself, which is an exact float (so a ball of radius
+0: every comparison is decided, z exactly at a threshold included); where an exact form
+branches on a computed ball only to avoid cancellation (gelu tanh′), both branches are the same
+function, so either is right. Special points:
+
+* kinks (``Activation.kinks``): g′ there is the convention's one-sided slope,
+  ``Kink.exact_slope(convention)`` (exact; rrelu's (lower + upper)/2, 1/6, selu's λ and λ·α
+  are not floats);
+* ±inf: the limit: the float64 fast path's value, which is the exact limit for every function
+  (0, ±1, ±inf, a float parameter), except the few in ``_LIMITS`` whose limit is irrational
+  or a rounded parameter (selu's −λ·α and λ, rrelu's slope); tests/test_rigorous.py checks
+  the limits against independent references;
+* nan: nan;
+* exponentially flat tails where the asymptote is itself a rounding boundary (tanhshrink at
+  z = 2050 in float16: z − 1 is a midpoint and the rest is e^−4100; elu/celu with α a
+  midpoint): no precision short of ~|z| bits decides, so ``Spec.exact_split`` gives g as
+  A + T (A exact, T of known sign) and the side of A is T's (``_tie``). A value still
+  undecided at 2^17 bits raises ArithmeticError (e.g. ``values_float`` of silu at a float64 z
+  that is a float32 midpoint, |z| > 9e4, with dtype float32; the CLI and the registry round z
+  to the dtype first, where z is no midpoint);
+* the linear units leaky_relu, prelu, rrelu into float32/float16: slope·z decided
+  vectorised in double-double (``_linear``), the ball path only for near-ties;
+* an exact zero (relu below 0, tanh at −0, ...): ball arithmetic has no signed zero, so the
+  sign is the fast path's (``tanh(−0) = −0.0``); a nonzero value that rounds to zero has the
+  sign of the value (the ball must exclude 0 first).
+
+Public API (the CLI calls these):
+
+* ``values_float(f, z, *, deriv, kink="pytorch", dtype=np.float64) -> np.ndarray``: g (or
+  g′ with the kink convention) at each z, the exact value rounded once to dtype (float64,
+  float32 or float16), subnormals and overflow included. ``--exact`` is dtype float64;
+  ``--exact --dtype float32`` is dtype float32 (z first converted to float32, as the CLI does).
+* ``values_text(f, z, *, deriv, kink="pytorch", digits) -> list[str]``: exactly `digits`
+  significant digits, correctly rounded (ties to even), trailing zeros kept; fixed notation
+  for decimal exponents −4 < E < digits, else d.ddd…e±E (mpmath.nstr's layout with
+  min_fixed=−4, max_fixed=digits); '-0.0'/'0.0' for zeros, 'inf', '-inf', 'nan'.
+* ``from_output_float(f, a, *, kink="pytorch", dtype=np.float64) -> np.ndarray``: g′ from the
+  output, exactly: the from-output formula (``_FROM_A``) evaluated on the exact float a and
+  rounded once (the registry uses it for float32/float16 results next to a rounding
+  boundary); the caller checks that a is an output (Activation.deriv_from_output does).
+* ``values(f, z, *, deriv, digits, kink)``: the former mpmath API (mpf values), kept for the
+  callers not yet moved: now the rigorous values as exact mpf.
+* ``to_float(mpf) -> float``: correctly rounded mpf -> float64. ``MAX_DIGITS = 1000``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..registry import Activation
 
 MAX_DIGITS = 1000
-_FLOAT64_DIGITS = 17  # enough to round correctly to float64 after agreement with a guard
-_MAX_DPS = 20000
+_FLOAT_BITS = 64  # first working precision for a float result (53 + guard; 128 if undecided)
+_MAX_BITS = 1 << 17
+
+# (significand bits, exponent of the smallest subnormal's unit, largest exponent)
+_FORMATS = {
+    np.dtype(np.float64): (53, -1074, 1023),
+    np.dtype(np.float32): (24, -149, 127),
+    np.dtype(np.float16): (11, -24, 15),
+}
+
+
+def _format(dtype: Any) -> tuple[int, int, int]:
+    try:
+        return _FORMATS[np.dtype(dtype)]
+    except KeyError:
+        raise TypeError(f"dtype must be float64, float32 or float16, got {dtype!r}") from None
+
+
+# ----------------------------------------------------------------------------------------
+# the ball-arithmetic math module
+
+
+class _Ball:
+    """The part of mpmath's interface the catalogue's exact forms use, in arb balls."""
+
+    ball = True  # the exact forms may ask (gelu's erfc takes arb's directly)
+
+    def __init__(self) -> None:
+        import flint
+
+        self._flint = flint
+        self._arb = flint.arb
+        self._far = flint.arb(2.0**20)
+        self._cache: dict[Any, Any] = {}
+        self._prec = flint.ctx.prec  # kept in step by the setter of prec (the key of _cache)
+        self.mp = self  # mp.mp.prec as in mpmath
+
+    @property
+    def prec(self) -> int:
+        return self._flint.ctx.prec
+
+    @prec.setter
+    def prec(self, bits: int) -> None:
+        self._flint.ctx.prec = bits
+        self._prec = bits
+
+    def _const(self, x: Any, make: Callable[[], Any] | None = None) -> Any:
+        """A Python number as a ball (or make()), cached per precision: the forms ask for
+        √2 and the like at every value."""
+        key = (x, self._prec)
+        c = self._cache.get(key)
+        if c is None:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            c = self._cache[key] = self._arb(x) if make is None else make()
+        return c
+
+    def mpf(self, x: Any) -> Any:
+        # floats and small ints are converted exactly; a decimal string is enclosed
+        return x if type(x) is self._arb else self._const(x)
+
+    @property
+    def pi(self) -> Any:
+        key = ("pi", self._prec)
+        c = self._cache.get(key)
+        if c is None:
+            c = self._cache[key] = self._arb.pi()
+        return c
+
+    @property
+    def nan(self) -> Any:
+        return self._arb.nan()
+
+    def exp(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.exp()
+        return self._const(("exp", x), lambda: self._arb(x).exp())
+
+    def expm1(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.expm1()
+        return self._const(("expm1", x), lambda: self._arb(x).expm1())
+
+    def log(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.log()
+        return self._const(("log", x), lambda: self._arb(x).log())
+
+    def log1p(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.log1p()
+        return self._const(("log1p", x), lambda: self._arb(x).log1p())
+
+    def sqrt(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.sqrt()
+        return self._const(("sqrt", x), lambda: self._arb(x).sqrt())
+
+    def tanh(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.tanh()
+        return self._const(("tanh", x), lambda: self._arb(x).tanh())
+
+    def cosh(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.cosh()
+        return self._const(("cosh", x), lambda: self._arb(x).cosh())
+
+    def sech(self, x: Any) -> Any:
+        if type(x) is self._arb:
+            return x.sech()
+        return self._const(("sech", x), lambda: self._arb(x).sech())
+
+    def erfc(self, x: Any) -> Any:
+        x = self.mpf(x)
+        if not x > self._far:
+            return x.erfc()
+        # arb's erfc loses all digits far out (1e50: [+/- 1e-1889595908...]); there the
+        # asymptotic series e^−x²/(x√π)·Σ (−1)^k (2k−1)!!/(2x²)^k, whose remainder for real x
+        # is at most the first omitted term (DLMF 7.12.1), taken into the ball
+        arb = self._arb
+        t = 1 / (2 * x * x)
+        total, term, k = arb(1), arb(1), 0
+        tiny = arb(2) ** (-self.prec - 10)
+        while True:
+            k += 1
+            term = -term * (2 * k - 1) * t
+            if abs(term) < tiny:
+                break
+            total += term
+        total += arb(0, abs(term).abs_upper())
+        return (-(x * x)).exp() / (x * arb.pi().sqrt()) * total
+
+    def npdf(self, x: Any) -> Any:
+        x = self.mpf(x)
+        key = ("sqrt2pi", self._prec)
+        c = self._cache.get(key)
+        if c is None:
+            c = self._cache[key] = (2 * self._arb.pi()).sqrt()
+        return (x * x * -0.5).exp() / c
+
+    def mag(self, x: Any) -> int:
+        """An e with |x| < 2^e (x exact, as z is)."""
+        man, exp = self.mpf(x).mid().man_exp()
+        return int(exp) + abs(int(man)).bit_length()
+
+    @contextlib.contextmanager
+    def extraprec(self, bits: int):
+        old = self.prec
+        self.prec = old + int(bits)
+        try:
+            yield
+        finally:
+            self.prec = old
+
+
+_SHIM: _Ball | None = None
+
+
+def _ball() -> _Ball:
+    global _SHIM
+    if _SHIM is None:
+        _SHIM = _Ball()
+    return _SHIM
+
+
+# ----------------------------------------------------------------------------------------
+# exact forms of g′ from the output a (the from-output formulas of the catalogue on the
+# exact a), and the limits at ±inf that are not floats
+
+
+def _slope_from_a(s: Callable[[Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
+    return lambda a, p, mp: mp.mpf(1) if a > 0 else s(p, mp)
+
+
+def _rrelu_s(p: Any, mp: Any) -> Any:
+    return (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
+
+
+def _lam(mp: Any) -> Any:
+    from ..activations.smooth import SELU_SCALE_STR
+
+    return mp.mpf(SELU_SCALE_STR)
+
+
+def _lam_alpha(mp: Any) -> Any:
+    from ..activations.smooth import SELU_ALPHA_STR, SELU_SCALE_STR
+
+    return mp.mpf(SELU_SCALE_STR) * mp.mpf(SELU_ALPHA_STR)
+
+
+def _in(a: Any, lo: float, hi: float, inside: Any, mp: Any) -> Any:
+    return inside if lo < a < hi else mp.mpf(0)
+
+
+def _shrink_from_a(a: Any, p: Any, mp: Any) -> Any:
+    if p["lambd"] == 0:
+        return mp.mpf(1)
+    return mp.mpf(0) if a == 0 else mp.mpf(1)
+
+
+def _squareplus_from_a(a: Any, p: Any, mp: Any) -> Any:
+    if p["b"] == 0:
+        return mp.mpf(1 if a > 0 else 0)
+    return a * a / (a * a + mp.mpf(p["b"]) / 4)
+
+
+#: g′ as a function of the exact output a (a already checked to be an output of g)
+_FROM_A: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "sigmoid": lambda a, p, mp: a * (1 - a),
+    "tanh": lambda a, p, mp: (1 - a) * (1 + a),
+    "relu": lambda a, p, mp: mp.mpf(1 if a > 0 else 0),
+    "leaky_relu": _slope_from_a(lambda p, mp: mp.mpf(p["negative_slope"])),
+    "identity": lambda a, p, mp: mp.mpf(1),
+    "relu6": lambda a, p, mp: mp.mpf(1 if 0 < a < 6 else 0),
+    "prelu": _slope_from_a(lambda p, mp: mp.mpf(p["weight"])),
+    "rrelu": _slope_from_a(_rrelu_s),
+    "hard_sigmoid": lambda a, p, mp: _in(a, 0, 1, mp.mpf(1) / 6, mp),
+    "hard_tanh": lambda a, p, mp: mp.mpf(1 if p["min_val"] < a < p["max_val"] else 0),
+    "softshrink": _shrink_from_a,
+    "hardshrink": _shrink_from_a,  # the gaps 0 < |a| <= lambd are refused before
+    "threshold": lambda a, p, mp: mp.mpf(1 if a > p["threshold"] else 0),
+    "sparse_plus": lambda a, p, mp: mp.sqrt(a) if a < 1 else mp.mpf(1),
+    "sparse_sigmoid": lambda a, p, mp: _in(a, 0, 1, mp.mpf(1) / 2, mp),
+    "elu": lambda a, p, mp: mp.mpf(1) if a > 0 else a + mp.mpf(p["alpha"]),
+    "selu": lambda a, p, mp: _lam(mp) if a > 0 else a + _lam_alpha(mp),
+    "celu": lambda a, p, mp: mp.mpf(1) if a > 0 else 1 + a / mp.mpf(p["alpha"]),
+    "softplus": lambda a, p, mp: -mp.expm1(-mp.mpf(p["beta"]) * a),
+    "softsign": lambda a, p, mp: (1 - abs(a)) ** 2,
+    "log_sigmoid": lambda a, p, mp: -mp.expm1(a),
+    "squareplus": _squareplus_from_a,
+}
+
+#: (name, deriv, sign of z) -> the limit at ±inf where it is no float64 the fast path holds
+_LIMITS: dict[tuple[str, bool, int], Callable[[Any, Any], Any]] = {
+    ("selu", False, -1): lambda p, mp: -_lam_alpha(mp),
+    ("selu", True, 1): lambda p, mp: _lam(mp),
+    ("rrelu", True, -1): lambda p, mp: _rrelu_s(p, mp),
+}
+
+
+# ----------------------------------------------------------------------------------------
+# rounding a ball
+
+
+class _Undecided(Exception):
+    pass
+
+
+_ZERO = object()  # an exact zero: its sign comes from the fast path
+
+
+def _endpoints(v: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(man, exp) of both ends of a finite ball, exactly."""
+    lo, hi = v.lower(), v.upper()
+    a, b = lo.man_exp(), hi.man_exp()
+    return (int(a[0]), int(a[1])), (int(b[0]), int(b[1]))
+
+
+def _round_bin(man: int, exp: int, fmt: tuple[int, int, int]) -> float:
+    """man·2^exp (man != 0) rounded to nearest-even in the format, as a Python float."""
+    p, qmin, emax = fmt
+    neg = man < 0
+    m = -man if neg else man
+    bc = m.bit_length()
+    top = exp + bc - 1  # 2^top <= |x| < 2^(top+1)
+    if top > emax + 1:
+        return -math.inf if neg else math.inf
+    q = max(top - (p - 1), qmin)
+    if exp >= q:
+        n = m << (exp - q)
+    elif q - exp > bc:  # |x| < 2^(q−1): below half the quantum
+        n = 0
+    else:
+        shift = q - exp
+        n = m >> shift
+        rem = m & ((1 << shift) - 1)
+        half = 1 << (shift - 1)
+        if rem > half or (rem == half and n & 1):
+            n += 1
+    if n and n.bit_length() + q - 1 > emax:
+        return -math.inf if neg else math.inf
+    r = math.ldexp(n, q)  # exact: n has at most p + 1 bits, q >= qmin
+    return -r if neg else r
+
+
+def _tie(a: Any, t: Any, fmt: tuple[int, int, int]) -> float:
+    """The rounding of A + T, A exact and T of known sign, when the ball of A + T straddles
+    exactly one rounding boundary and that boundary is A itself: A's neighbour on T's side.
+    (Otherwise _Undecided.)"""
+    from fractions import Fraction
+
+    if not (a.is_exact() and a.is_finite() and t.is_finite()) or not (t > 0 or t < 0):
+        raise _Undecided
+    v = a + t
+    (m1, e1), (m2, e2) = _endpoints(v)
+    if m1 == 0 or m2 == 0:
+        raise _Undecided
+    lo, hi = _round_bin(m1, e1, fmt), _round_bin(m2, e2, fmt)
+    if lo == hi or lo == 0 or hi == 0 or math.isinf(lo) or math.isinf(hi):
+        raise _Undecided
+    cast = {53: np.float64, 24: np.float32, 11: np.float16}[fmt[0]]
+    if float(np.nextafter(cast(lo), cast(math.inf))) != hi:
+        raise _Undecided  # more than one boundary in the ball
+    am, ae = (int(x) for x in a.mid().man_exp())
+    if abs(ae) > 4000 or Fraction(am) * Fraction(2) ** ae != (Fraction(lo) + Fraction(hi)) / 2:
+        raise _Undecided
+    return hi if t > 0 else lo
+
+
+def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
+    p, qmin, emax = fmt
+    small = math.ldexp(1.0, qmin + p - 1)  # the smallest normal
+    lowest = max(small, 2.0**-960)
+    scale = 2.0 ** -(p + 1)
+    big = math.ldexp(2.0 - math.ldexp(1.0, 1 - p), emax)  # the largest finite
+    cast = {53: float, 24: np.float32, 11: np.float16}[p]
+
+    def accept(v: Any) -> Any:
+        # quick: a candidate y (the midpoint rounded, perhaps twice) and a test that the
+        # whole ball lies within y's rounding cell (|v − y| below the smaller half-gap)
+        y = float(v)  # about the midpoint: a candidate only
+        ay = abs(y)
+        if lowest <= ay <= big:
+            if p != 53:
+                y = float(cast(y))
+                ay = abs(y)
+            # |y|·2^−(p+1) is at most half the gap to either neighbour of y (the gap below
+            # a power of 2 is the smaller, and equals it); exact: |y| >= 2^−960 here
+            if lowest <= ay <= big and abs(v - y) < ay * scale:  # (true for the whole ball)
+                return y
+        return exact(v)
+
+    accept.fmt = fmt  # type: ignore[attr-defined]  (for _tie)
+
+    def exact(v: Any) -> Any:
+        if v.is_zero():
+            return _ZERO
+        if not v.is_finite():
+            raise _Undecided
+        (m1, e1), (m2, e2) = _endpoints(v)
+        if m1 == 0 or m2 == 0:  # an end at 0: the sign of a zero result is not decided
+            raise _Undecided
+        a, b = _round_bin(m1, e1, fmt), _round_bin(m2, e2, fmt)
+        if a != b or math.copysign(1.0, a) != math.copysign(1.0, b):
+            raise _Undecided
+        return a
+
+    return accept
+
+
+# -- decimal rounding -------------------------------------------------------------------
+
+_LOG10_2 = math.log10(2.0)
+
+
+def _pow(base: int, e: int) -> int:
+    return base**e if e > 0 else 1
+
+
+def _round_dec(man: int, exp: int, digits: int) -> tuple[bool, int, int]:
+    """man·2^exp (man != 0) to `digits` significant decimals: (negative, D, E) with
+    value ≈ D·10^(E − digits + 1), 10^(digits−1) <= D < 10^digits; ties to even."""
+    neg = man < 0
+    m = -man if neg else man
+    if abs(exp) > 60000:
+        raise OverflowError  # far out: _round_dec_far does it in balls
+    # x = num/den exactly
+    num, den = m << max(exp, 0), 1 << max(-exp, 0)
+    e = math.floor((math.log10(m) if m.bit_length() < 1000 else
+                    (m.bit_length() - 1) * _LOG10_2) + exp * _LOG10_2)
+    for _ in range(4):  # the estimate is within 1 of the decimal exponent
+        if num * _pow(10, -e) < den * _pow(10, e):  # x < 10^e
+            e -= 1
+        elif num * _pow(10, -e - 1) >= den * _pow(10, e + 1):  # x >= 10^(e+1)
+            e += 1
+        else:
+            break
+    k = digits - 1 - e  # D = round(x·10^k)
+    n_num, n_den = num * _pow(10, k), den * _pow(10, -k)
+    d, r = divmod(n_num, n_den)
+    if 2 * r > n_den or (2 * r == n_den and d & 1):
+        d += 1
+    if d == 10**digits:
+        d, e = d // 10, e + 1
+    return neg, d, e
+
+
+def _round_dec_far(end: Any, digits: int) -> tuple[bool, int, int]:
+    """The same for |x| beyond 2^±60000 (exp(−1e308) and such), in balls; no ties there
+    (a tie needs x·10^k = n + 1/2 with x dyadic, so 10^k/2 dyadic and x >= 10^(digits−1)/2)."""
+    import flint
+
+    arb = flint.arb
+    man, exp = (int(t) for t in end.man_exp())
+    neg = man < 0
+    m = abs(man)
+    old = flint.ctx.prec
+    try:
+        flint.ctx.prec = 64 + 2 * abs(exp).bit_length() + int(digits * 3.33) + 64
+        ln2, ln10 = arb(2).log(), arb(10).log()
+        lg = (arb(m).log() + arb(exp) * ln2) / ln10
+        e = lg.floor().unique_fmpz()
+        if e is None:
+            raise _Undecided
+        e = int(e)
+        k = digits - 1 - e
+        s = arb(m) * (arb(exp) * ln2 + arb(k) * ln10).exp()
+        d = (s + arb(0.5)).floor().unique_fmpz()
+        if d is None:
+            raise _Undecided
+        d = int(d)
+    finally:
+        flint.ctx.prec = old
+    if d == 10**digits:
+        d, e = d // 10, e + 1
+    if not 10 ** (digits - 1) <= d < 10**digits:
+        raise _Undecided
+    return neg, d, e
+
+
+def _dec(end: Any, digits: int) -> tuple[bool, int, int]:
+    man, exp = (int(t) for t in end.man_exp())
+    if man == 0:
+        raise _Undecided
+    try:
+        return _round_dec(man, exp, digits)
+    except OverflowError:
+        return _round_dec_far(end, digits)
+
+
+def _accept_text(digits: int) -> Callable[[Any], Any]:
+    def accept(v: Any) -> Any:
+        if v.is_zero():
+            return _ZERO
+        if not v.is_finite():
+            raise _Undecided
+        a, b = _dec(v.lower(), digits), _dec(v.upper(), digits)
+        if a != b:
+            raise _Undecided
+        return a
+
+    return accept
+
+
+def _layout(neg: bool, d: int, e: int, digits: int) -> str:
+    s = str(d)
+    assert len(s) == digits
+    if -4 < e < digits:
+        if e < 0:
+            body = "0." + "0" * (-e - 1) + s
+        elif e + 1 < digits:
+            body = s[:e + 1] + "." + s[e + 1:]
+        else:
+            body = s
+    else:
+        body = (s[0] + "." + s[1:] if digits > 1 else s) + f"e{e:+d}"
+    return ("-" if neg else "") + body
+
+
+def _float_text(v: float, digits: int) -> str:
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "-0.0" if math.copysign(1.0, v) < 0 else "0.0"
+    m, e = v.as_integer_ratio()
+    return _layout(*_round_dec(m, -(e.bit_length() - 1), digits), digits)
+
+
+# ----------------------------------------------------------------------------------------
+# evaluation
+
+
+def _decide(form: Callable[[Any], Any], accept: Callable[[Any], Any], bits: int,
+            split: Callable[[Any], Any] | None = None) -> Any:
+    """accept(ball of form) at `bits`, doubling the precision until it is decided; with a
+    split (Spec.exact_split) a tie at its exact part A is decided by the sign of its tail."""
+    shim = _ball()
+    old = shim.prec
+    try:
+        while True:
+            shim.prec = bits
+            try:
+                return accept(shim.mpf(form(shim)))
+            except _Undecided:
+                pass
+            if split is not None and getattr(accept, "fmt", None) is not None:
+                parts = split(shim)
+                if parts is not None:
+                    try:
+                        return _tie(parts[0], parts[1], accept.fmt)
+                    except _Undecided:
+                        pass
+            bits *= 2
+            if bits > _MAX_BITS:
+                raise ArithmeticError("the rounding could not be decided at 2^17 bits")
+    finally:
+        shim.prec = old
+
+
+def _as_float64(z: Any) -> np.ndarray:
+    arr = np.asarray(z)
+    with np.errstate(invalid="ignore"):  # signalling NaN bit patterns are quieted
+        x = arr.astype(np.float64)
+    return np.where(np.isnan(x), np.nan, x) if x.size else x
+
+
+def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
+         accept: Callable[[Any], Any], bits: int, special: Callable[[float], Any],
+         zero: Callable[[float], Any]) -> tuple[np.ndarray, list[Any]]:
+    """Each value decided: accept's result, special(float) for a value that is that float
+    exactly (nan, a limit that is a float), zero(fast value) for an exact zero."""
+    from ..registry import check_kink
+
+    check_kink(kink)
+    x = _as_float64(z)
+    p = dict(f.params)
+    with np.errstate(all="ignore"):
+        if from_output:
+            fast = np.asarray(f.deriv_from_output(x, kink=kink), dtype=np.float64)
+        else:
+            fast = np.asarray(f.deriv(x, kink=kink) if deriv else f(x), dtype=np.float64)
+    fast = fast.reshape(-1)
+    if from_output:
+        fn = _FROM_A[f.name]
+        kinks = {float(f.spec.g(np.float64(k.at), p)): k for k in f.kinks if k.unique_output}
+    else:
+        fn = f.spec.exact_dg if deriv else f.spec.exact
+        kinks = {k.at: k for k in f.kinks} if deriv else {}
+    sp = None if (deriv or from_output) else f.spec.exact_split
+    shim = _ball()
+    arb, mpf = shim._arb, shim.mpf
+    out: list[Any] = []
+    old = shim.prec
+    shim.prec = bits  # (_decide puts it back when it raises it)
+    try:
+        for i, zi in enumerate(x.reshape(-1).tolist()):
+            if zi - zi == 0.0 and zi not in kinks:  # finite: the common case, no closures
+                try:
+                    r = accept(mpf(fn(arb(zi), p, shim)))
+                except _Undecided:
+                    r = _decide(lambda mp: fn(arb(zi), p, mp), accept, bits,
+                                None if sp is None else lambda mp: sp(arb(zi), p, mp))
+            elif zi != zi:
+                r = special(math.nan)
+            elif zi in kinks:
+                k = kinks[zi]
+                r = _decide(lambda mp: k.exact_slope(kink, mp), accept, bits)
+            elif zi in (math.inf, -math.inf):
+                lim = None if from_output else _LIMITS.get((f.name, deriv, 1 if zi > 0 else -1))
+                if lim is None:
+                    r = special(float(fast[i]))  # the limit, exactly (module doc)
+                else:
+                    r = _decide(lambda mp: lim(p, mp), accept, bits)
+            else:
+                raise AssertionError(zi)
+            if r is _ZERO:
+                r = zero(float(fast[i]))
+            out.append(r)
+    finally:
+        shim.prec = old
+    return x, out
+
+
+def _slope(f: Activation) -> tuple[float, float] | None:
+    """The slope of g for z < 0 as an exact double-double (hi, lo), for the linear units."""
+    p = f.params
+    if f.name == "leaky_relu":
+        return float(p["negative_slope"]), 0.0
+    if f.name == "prelu":
+        return float(p["weight"]), 0.0
+    if f.name == "rrelu":
+        lo, hi = float(p["lower"]), float(p["upper"])
+        s = lo + hi
+        if not math.isfinite(s) or 0 < abs(s) < 2.0**-900:
+            return None
+        e = hi - (s - lo) if abs(lo) >= abs(hi) else lo - (s - hi)  # lo + hi = s + e exactly
+        return s / 2, e / 2  # halving is exact here
+    return None
+
+
+def _linear(f: Activation, x: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
+    """slope·z for z < 0 rounded once to float32/float16, vectorised (rrelu's float32 inputs
+    are ~5 % near a midpoint: the ball path would cost 30 µs each). The exact product is
+    p + e (Dekker) + z·s_lo; where p is within 8 ULP of a midpoint m of dtype, the sign of
+    (p − m) + (e + z·s_lo) decides (p − m is exact, the rest is below 2^−100·|p|); where that
+    is too close to call, nan: the caller takes the ball path."""
+    from .special import two_prod
+
+    s = _slope(f)
+    if s is None or dtype == np.float64 or abs(s[0]) > 2.0**60:
+        return None
+    sh, sl = s
+    with np.errstate(all="ignore"):
+        neg = (x < 0) & (np.abs(x) > 2.0**-900) & (np.abs(x) < 2.0**900)
+        if not neg.all():
+            return None  # (mixed or extreme inputs: the general path)
+        p, e = two_prod(x, np.float64(sh))
+        rest = e + x * sl
+        y = p.astype(dtype)
+        yf = y.astype(np.float64)
+        side = np.where(p > yf, np.inf, -np.inf).astype(dtype)
+        nb = np.nextafter(y, side).astype(np.float64)
+        m = (yf + nb) / 2  # the midpoint on p's side of y (exact: both in dtype)
+        d = (p - m) + rest
+        tol = 2.0**-90 * np.abs(p)
+        up = np.where(nb > yf, nb, yf)  # the neighbour above m, and the one below
+        dn = np.where(nb > yf, yf, nb)
+        r = np.where(d > tol, up, np.where(d < -tol, dn, np.nan))
+        exact_tie = (d == 0) & (rest == 0)  # p is the exact product, exactly on m
+        r = np.where(exact_tie, m.astype(dtype).astype(np.float64), r)
+        far = np.abs(p - m) > 16 * np.abs(np.spacing(p))
+        r = np.where(far | ~np.isfinite(p), yf, r)  # p's rounding stands
+        bad = ~np.isfinite(p) | ~np.isfinite(nb) | ~np.isfinite(yf)
+        return np.where(bad, np.nan, r)
+
+
+def _floats(f: Activation, z: Any, deriv: bool, kink: str, dtype: Any, from_output: bool
+            ) -> np.ndarray:
+    fmt = _format(dtype)
+    if not deriv and not from_output:
+        x = _as_float64(z)
+        lin = _linear(f, x, np.dtype(dtype)) if x.size else None
+        if lin is not None:
+            todo = np.isnan(lin)
+            if todo.any():
+                lin[todo] = _general(f, x[todo], deriv, kink, dtype, from_output, fmt)
+            with np.errstate(over="ignore", under="ignore"):
+                return lin.astype(np.dtype(dtype))
+    return _general(f, z, deriv, kink, dtype, from_output, fmt).astype(np.dtype(dtype))
+
+
+def _general(f: Activation, z: Any, deriv: bool, kink: str, dtype: Any, from_output: bool,
+             fmt: tuple[int, int, int]) -> np.ndarray:
+
+    def special(v: float) -> float:
+        return v if v != v or v in (math.inf, -math.inf) else _round_bin_float(v, fmt)
+
+    def zero(fast: float) -> float:
+        return 0.0 if fast != fast else math.copysign(0.0, fast)
+
+    x, out = _run(f, z, deriv, kink, from_output, _accept_float(fmt), _FLOAT_BITS,
+                  special, zero)
+    with np.errstate(over="ignore", under="ignore"):  # the values are exact in dtype
+        return np.array(out, dtype=np.float64).reshape(x.shape)
+
+
+def _round_bin_float(v: float, fmt: tuple[int, int, int]) -> float:
+    if v == 0:
+        return v
+    m, d = v.as_integer_ratio()
+    return _round_bin(m, -(d.bit_length() - 1), fmt)
+
+
+def values_float(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
+                 dtype: Any = np.float64) -> np.ndarray:
+    """g(z) (g′(z) if deriv, `kink` at kinks) exactly, rounded once to dtype (module doc)."""
+    return _floats(f, z, deriv, kink, dtype, from_output=False)
+
+
+def from_output_float(f: Activation, a: Any, *, kink: str = "pytorch",
+                      dtype: Any = np.float64) -> np.ndarray:
+    """g′ from the output: the from-output formula on the exact float a, rounded once."""
+    if f.name not in _FROM_A:
+        raise ValueError(f"no exact from-output form for {f.name}")
+    return _floats(f, a, True, kink, dtype, from_output=True)
+
+
+def values_text(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
+                digits: int) -> list[str]:
+    """g(z) (or g′) with exactly `digits` significant digits, correctly rounded (module doc)."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"digits must be between 1 and {MAX_DIGITS}, got {digits!r}")
+
+    def zero(fast: float) -> str:
+        return "-0.0" if math.copysign(1.0, fast) < 0 else "0.0"
+
+    _, out = _run(f, z, deriv, kink, False, _accept_text(digits), int(digits * 3.33) + 32,
+                  lambda v: _float_text(v, digits), zero)
+    return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
+
+
+# ----------------------------------------------------------------------------------------
+# the former mpmath API
 
 
 def values(f: Activation, z: np.ndarray, *, deriv: bool, digits: int | None,
            kink: str = "pytorch") -> list[Any]:
-    """mpf values of g (or g′) at each z, good to `digits` significant digits (float64 if None)."""
+    """mpf values: the correctly rounded float64 (digits None) or the `digits`-digit decimal,
+    exactly (kept for callers of the former mpmath implementation)."""
     import mpmath
 
-    want = digits if digits is not None else _FLOAT64_DIGITS
-    params = dict(f.params)
-    kinks = {k.at: k.slope(kink) for k in f.kinks} if deriv else {}
-    fn = f.spec.exact_dg if deriv else f.spec.exact
-    out: list[Any] = []
-    for zi in np.asarray(z, dtype=np.float64).ravel().tolist():
-        if math.isnan(zi):
-            out.append(mpmath.nan)
-        elif zi in kinks:
-            out.append(mpmath.mpf(kinks[zi]))
-        elif math.isinf(zi):
-            # the limit: evaluate far out, where every function here has settled
-            out.append(_at_infinity(f, zi, deriv))
-        else:
-            out.append(_ziv(lambda x: fn(x, params, mpmath), zi, want))
-    return out
-
-
-def _ziv(fn: Any, z: float, digits: int) -> Any:
-    import mpmath
-
-    dps = digits + 10
-    while True:
-        with mpmath.workdps(dps):
-            a = fn(mpmath.mpf(z))
-        with mpmath.workdps(2 * dps):
-            b = fn(mpmath.mpf(z))
-        with mpmath.workdps(2 * dps):
-            if a == b or (b != 0 and abs((a - b) / b) < mpmath.mpf(10) ** (-(digits + 3))):
-                return +b
-        if dps > _MAX_DPS:
-            return b
-        dps *= 2
-
-
-def _at_infinity(f: Activation, z: float, deriv: bool) -> Any:
-    import mpmath
-
-    # the float64 result at ±inf is a limit the fast path already returns exactly
-    value = f.deriv(z) if deriv else f(z)
-    return mpmath.mpf(float(value))
+    if digits is None:
+        return [mpmath.mpf(v) for v in values_float(f, z, deriv=deriv, kink=kink).tolist()]
+    with mpmath.workdps(digits + 10):
+        return [mpmath.mpf(t) for t in values_text(f, z, deriv=deriv, kink=kink, digits=digits)]
 
 
 def to_float(v: Any) -> float:
-    """The float64 nearest to an mpf, correctly rounded also in the subnormal range.
-
-    (float(mpf) rounds to 53 bits first and then to the subnormal grid: twice.) An mpf is
-    man·2^exp exactly, and CPython's int/int division rounds correctly once.
-    """
+    """The float64 nearest to an mpf, correctly rounded also in the subnormal range."""
     import mpmath
 
     if not mpmath.isfinite(v):
         return float(v)
     sign, man, exp, bc = v._mpf_
-    if exp + bc > 1025:  # |v| >= 2^1025: beyond the largest float
-        return -math.inf if sign else math.inf
-    if exp + bc < -1076:  # |v| < 2^-1076: below half the smallest subnormal
+    if man == 0:
         return -0.0 if sign else 0.0
-    man = -int(man) if sign else int(man)
-    try:
-        return float(man << exp) if exp >= 0 else man / (1 << -exp)
-    except OverflowError:
-        return -math.inf if sign else math.inf
+    return _round_bin(-int(man) if sign else int(man), int(exp), _FORMATS[np.dtype(np.float64)])

@@ -1,0 +1,117 @@
+"""--exact speed: the former mpmath Ziv loop (baseline, copied below) vs the ball-arithmetic
+path of actgrad/numerics/rigorous.py, on the same 10,000 values.
+
+    .venv/bin/python benchmarks/exact_speed.py [--n 10000] [--funcs gelu',sigmoid',tanh]
+
+Prints values/s of each and the ratio. The baseline is the implementation as of commit 7ec9980
+(actgrad/numerics/rigorous.py then), which is not rigorous (it stops when two precisions agree);
+it is kept here only as the yardstick of the speed-up. Both round to float64 (`--exact`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import actgrad  # noqa: E402
+from actgrad.numerics import rigorous  # noqa: E402
+
+# ---------------------------------------------------------------------------------------
+# BASELINE: the former --exact (mpmath, Ziv's strategy without a rounding test), verbatim
+# from actgrad/numerics/rigorous.py at commit 7ec9980 except for names.
+
+_FLOAT64_DIGITS = 17
+_MAX_DPS = 20000
+
+
+def baseline_values(f, z, *, deriv, digits, kink="pytorch"):
+    import mpmath
+
+    want = digits if digits is not None else _FLOAT64_DIGITS
+    params = dict(f.params)
+    kinks = {k.at: k.slope(kink) for k in f.kinks} if deriv else {}
+    fn = f.spec.exact_dg if deriv else f.spec.exact
+    out = []
+    for zi in np.asarray(z, dtype=np.float64).ravel().tolist():
+        if math.isnan(zi):
+            out.append(mpmath.nan)
+        elif zi in kinks:
+            out.append(mpmath.mpf(kinks[zi]))
+        elif math.isinf(zi):
+            out.append(mpmath.mpf(float(f.deriv(zi) if deriv else f(zi))))
+        else:
+            out.append(_baseline_ziv(lambda x: fn(x, params, mpmath), zi, want))
+    return out
+
+
+def _baseline_ziv(fn, z, digits):
+    import mpmath
+
+    dps = digits + 10
+    while True:
+        with mpmath.workdps(dps):
+            a = fn(mpmath.mpf(z))
+        with mpmath.workdps(2 * dps):
+            b = fn(mpmath.mpf(z))
+        with mpmath.workdps(2 * dps):
+            if a == b or (b != 0 and abs((a - b) / b) < mpmath.mpf(10) ** (-(digits + 3))):
+                return +b
+        if dps > _MAX_DPS:
+            return b
+        dps *= 2
+
+
+def baseline_to_float(v: Any) -> float:
+    import mpmath
+
+    if not mpmath.isfinite(v):
+        return float(v)
+    sign, man, exp, bc = v._mpf_
+    if exp + bc > 1025:
+        return -math.inf if sign else math.inf
+    if exp + bc < -1076:
+        return -0.0 if sign else 0.0
+    man = -int(man) if sign else int(man)
+    try:
+        return float(man << exp) if exp >= 0 else man / (1 << -exp)
+    except OverflowError:
+        return -math.inf if sign else math.inf
+
+
+# END OF BASELINE
+# ---------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--funcs", default="gelu',sigmoid',tanh,silu'")
+    args = ap.parse_args()
+    rng = np.random.default_rng(1)
+    # ordinary inputs: |z| log-spread over 1e-3 .. 10, both signs
+    z = rng.choice([-1.0, 1.0], args.n) * 10.0 ** rng.uniform(-3, 1, args.n)
+    print(f"{'function':10s} {'baseline/s':>11s} {'rigorous/s':>11s} {'ratio':>7s} {'differ':>7s}")
+    for spec in args.funcs.split(","):
+        deriv = spec.endswith("'")
+        f = actgrad.get(spec.rstrip("'"))
+        t0 = time.perf_counter()
+        old = np.array([baseline_to_float(v) for v in
+                        baseline_values(f, z, deriv=deriv, digits=None)])
+        t1 = time.perf_counter()
+        new = rigorous.values_float(f, z, deriv=deriv)
+        t2 = time.perf_counter()
+        differ = int(np.sum(old != new))
+        print(f"{spec:10s} {args.n / (t1 - t0):11.0f} {args.n / (t2 - t1):11.0f} "
+              f"{(t1 - t0) / (t2 - t1):6.1f}x {differ:7d}")
+
+
+if __name__ == "__main__":
+    main()
