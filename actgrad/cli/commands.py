@@ -302,6 +302,8 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
     width = cols if width is None else width
     height = lines if height is None else height
     try:
+        plotting.check_size(width, height)
+        plotting.check_range(start, stop)
         panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only)
         text = plotting.terminal_plot(acts, start, stop, width=width, height=height,
                                       colour=plotting.use_colour(), panels=panels)
