@@ -9,9 +9,36 @@ import pathlib
 import subprocess
 import sys
 
+import signal
+from contextlib import contextmanager
+
 import pytest
+from typer.testing import CliRunner
+
+from actgrad.cli.app import app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+@contextmanager
+def deadline(seconds: int):
+    """Fail (instead of hanging) when the block takes longer than `seconds`."""
+    def expire(signum, frame):
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def invoke(*args: str, env: dict[str, str] | None = None, seconds: int = 20):
+    with deadline(seconds):
+        return runner.invoke(app, list(args), env=env)
 
 
 def actgrad(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
@@ -27,9 +54,9 @@ def actgrad(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
 
 
 def test_bare_actgrad_prints_its_help_once():
-    bare, helped = actgrad(), actgrad("--help")
-    assert bare.returncode == 0 and helped.returncode == 0
-    assert bare.stdout.count(b"Usage:") == 1
+    bare, helped = invoke(), invoke("--help")
+    assert bare.exit_code == 0 and helped.exit_code == 0
+    assert bare.stdout.count("Usage:") == 1
     assert bare.stdout == helped.stdout
 
 
@@ -47,7 +74,7 @@ def test_help_under_an_ascii_output_encoding(args):
         assert "g'(z)" in text  # g′ spelled in ASCII, not '?'
 
 
-@pytest.mark.parametrize("args", [("list",), ("explain", "relu")])
+@pytest.mark.parametrize("args", [("explain", "relu")])
 def test_reports_under_an_ascii_output_encoding(args):
     r = actgrad(*args, env={"PYTHONIOENCODING": "ascii", "COLUMNS": "80"})
     assert r.returncode == 0 and r.stderr == b"", r.stderr
@@ -70,9 +97,9 @@ def _files(home: pathlib.Path) -> dict[str, bytes]:
 def test_install_completion_installs_that_shells_script_once(tmp_path, shell):
     (tmp_path / ".bashrc").write_text("alias ll='ls -l'")  # no final newline
     env = {"HOME": str(tmp_path)}
-    r = actgrad("--install-completion", shell, env=env)
-    assert r.returncode == 0, r.stderr
-    assert shell.encode() in r.stdout
+    r = invoke("--install-completion", shell, env=env)
+    assert r.exit_code == 0, r.stderr
+    assert f"{shell} completion installed" in r.stdout
     installed = tmp_path / INSTALLED[shell]
     assert installed.read_text() == (ROOT / "completions" / COMMITTED[shell]).read_text()
     bashrc = (tmp_path / ".bashrc").read_text()
@@ -84,17 +111,125 @@ def test_install_completion_installs_that_shells_script_once(tmp_path, shell):
         assert (tmp_path / ".zshrc").read_text() == (
             "fpath+=~/.zfunc; autoload -Uz compinit; compinit\n")
     before = _files(tmp_path)
-    again = actgrad(f"--install-completion={shell}", env=env)
-    assert again.returncode == 0, again.stderr
+    again = invoke(f"--install-completion={shell}", env=env)
+    assert again.exit_code == 0, again.stderr
     assert _files(tmp_path) == before  # a second run appends nothing
 
 
 def test_show_and_install_completion_errors(tmp_path):
-    r = actgrad("--show-completion", "fish")
-    assert r.returncode == 0
-    assert r.stdout.decode() == (ROOT / "completions" / "actgrad.fish").read_text()
-    r = actgrad("--install-completion", "tcsh", env={"HOME": str(tmp_path)})
-    assert r.returncode == 2
-    assert r.stderr.decode().splitlines() == [
+    r = invoke("--show-completion", "fish")
+    assert r.exit_code == 0
+    assert r.stdout == (ROOT / "completions" / "actgrad.fish").read_text()
+    r = invoke("--install-completion", "tcsh", env={"HOME": str(tmp_path)})
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
         "actgrad: --install-completion: the shells are bash, zsh, fish, got 'tcsh'"]
     assert list(tmp_path.iterdir()) == []
+
+
+# -- plot: sizes and ranges -------------------------------------------------------------------
+
+
+def _limited() -> None:  # the child may use at most 4 GB: a runaway loop fails, not the machine
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (4_000_000_000, 4_000_000_000))
+
+
+def plot(*args: str):
+    """`actgrad plot ...` in this process, failing after 20 s."""
+    r = invoke("plot", *args, env={"COLUMNS": "80", "LINES": "30"})
+    r.returncode = r.exit_code
+    return r
+
+
+def test_plot_of_a_range_of_two_floats_ends_at_once_in_one_line(tmp_path):
+    """Once an endless loop eating memory: run where it cannot take the machine down."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ACTGRAD_DEBUG", None)
+    svg = tmp_path / "x.svg"
+    r = subprocess.run([sys.executable, "-m", "actgrad", "plot", "relu", "--start", "1",
+                        "--stop", "1.0000000000000002", "-o", str(svg)], capture_output=True,
+                       text=True, env=env, timeout=20, preexec_fn=_limited, cwd=ROOT)
+    assert r.returncode == 2 and r.stdout == "" and not svg.exists()
+    assert r.stderr.startswith("actgrad: --start 1 and --stop 1.0000000000000002 are too close")
+    assert r.stderr.count("\n") == 1
+
+
+def _x_labels(out: str) -> list[float]:
+    """The numbers under the z axis of a terminal plot."""
+    lines = out.splitlines()
+    axis = next(i for i, ln in enumerate(lines) if ln.startswith("-" * 11 + "|-"))
+    return [float(t) for t in lines[axis + 1].split("|", 1)[1].split()]
+
+
+@pytest.mark.parametrize("args,word", [
+    (["--start", "0", "--stop", "5e-324"], "too close"),
+    (["--start", "1e308", "--stop", "inf"], "--start"),
+    (["-W", "1000000000"], "--width must be between 40 and 500"),
+    (["-H", "1000000000"], "--height must be between 1 and 200"),
+    (["-W", "39"], "--width"),
+])
+def test_plot_sizes_and_ranges_are_bounded(tmp_path, args, word):
+    svg = tmp_path / "x.svg"
+    r = plot("relu", *args, "-o", str(svg))
+    assert r.returncode == 2, (r.returncode, r.stderr[-500:])
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("actgrad: "), r.stderr
+    assert word in r.stderr
+    assert r.stdout == "" and not svg.exists()
+
+
+@pytest.mark.parametrize("func,start,stop", [
+    ("relu", 1e308, 1.79e308),
+    ("relu", 1e300, 1.7e308),
+    ("leaky_relu -p negative_slope=1e308", -6.0, 6.0),
+    ("sigmoid", 1e6, 1.00001e6),
+])
+def test_plot_draws_far_out_ranges_with_true_labels(tmp_path, func, start, stop):
+    import xml.etree.ElementTree as ET
+
+    svg = tmp_path / "x.svg"
+    r = plot(*func.split(), "--start", repr(start), "--stop", repr(stop), "-W", "80", "-H", "30",
+             "-o", str(svg))
+    assert r.returncode == 0 and r.stderr == "", r.stderr[-500:]
+    assert max(len(ln) for ln in r.stdout.splitlines()) <= 80
+    labels = _x_labels(r.stdout)
+    assert labels == sorted(set(labels)) and len(labels) >= 5  # told apart, in order
+    slack = (stop - start) / 1000  # labels are rounded, never by more than this
+    assert start - slack <= labels[0] and labels[-1] <= stop + slack
+    tree = ET.parse(svg)  # well formed; every tick label a number in its range
+    texts = [t.text for t in tree.iter("{http://www.w3.org/2000/svg}text")
+             if t.get("text-anchor") == "middle" and t.text and t.text[0] in "−0123456789"]
+    ticks = [float(t.replace("−", "-")) for t in texts]
+    slack = 1e-9 * max(abs(start), abs(stop))
+    assert ticks and all(start - slack <= t <= stop + slack for t in ticks)
+
+
+def test_plot_of_a_narrow_range_far_from_zero_labels_z_minus_start():
+    r = plot("relu", "--start", "1", "--stop", "1.000000000001", "-W", "80", "-H", "30")
+    assert r.returncode == 0, r.stderr
+    assert "(z − 1)" in r.stdout
+    offsets = _x_labels(r.stdout)
+    assert offsets[0] == 0 and offsets == sorted(set(offsets))
+    axis = next(ln for ln in r.stdout.splitlines() if ln.startswith("-" * 11 + "|-"))
+    columns = len(axis.split("-> (")[0]) - 14  # of the canvas: 11 + "|-" + the ticks + "|"
+    spacing = (1.000000000001 - 1) * 10 / columns  # plotille: a tick every 10 columns
+    for i, v in enumerate(offsets):  # each label within a 20th of the spacing of its tick
+        assert abs(v - i * spacing) <= spacing / 20 * (1 + 1e-9)
+
+
+def test_tick_labels_tell_ticks_apart_and_stay_true():
+    from actgrad.views.plot import tick_labels
+
+    for lo, hi, n in [(-6.0, 6.0, 7), (1e6, 1e6 + 1, 11), (-1.7e308, -1.6e308, 31),
+                      (2e-310, 3e-310, 7), (0.1, 0.1 + 1e-6, 201), (-1e-300, 1e300, 5)]:
+        ticks = [lo + (hi / 2 - lo / 2) * 2 / (n - 1) * i for i in range(n)]
+        labels = tick_labels(ticks, 10)
+        assert labels is not None and len(labels) == n
+        shown = [(t, v) for t, v in zip(labels, ticks) if t]
+        assert len(shown) >= 2 and len({t for t, _ in shown}) == len(shown)
+        assert all(len(t) <= 10 for t, _ in shown)
+        step = abs(ticks[1] - ticks[0]) * (labels.index(shown[1][0]))
+        assert all(abs(float(t) - v) <= step / 20 * (1 + 1e-9) for t, v in shown)
+    assert tick_labels([1.0, 1.0000000000000002], 10) is None  # 10 characters cannot
+    assert tick_labels([0.1, 0.100000001], 10) is None  # (0.10000000 would be off by 1e-9)

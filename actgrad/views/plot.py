@@ -331,7 +331,7 @@ class Axis:
         du = (u1 - u0) * self.spacing
         if self.offset:  # hi − lo is finite for z (checked before sampling)
             return [float(np.ldexp(i * du, self.exponent)) for i in range(self.count)]
-        vals = np.ldexp(np.array([u0 + i * du for i in range(self.count)]), self.exponent)
+        vals = np.ldexp(np.array([min(u0 + i * du, u1) for i in range(self.count)]), self.exponent)
         tiny = float(np.ldexp(du, self.exponent)) * 1e-9
         return [0.0 if abs(v) <= tiny else float(v) for v in vals]
 
