@@ -316,12 +316,19 @@ def check(
 
 
 @app.command("list")
-def list_(fmt: ReportFormatOpt = "table") -> None:
+def list_(
+    fmt: ReportFormatOpt = "table",
+    wide: Annotated[bool, typer.Option(
+        "--wide", "-w", help="The table with the formulas too: g, g′ and g′ from a"
+                             " (the other formats always have them).")] = False,
+) -> None:
     """List the activations: names, aliases, parameters with defaults, g, g′ and g′ from a.
+
+    Example: actgrad list --wide
 
     Example: actgrad list -f csv
     """
-    commands.listing(plain(dict(fmt=fmt))["fmt"])
+    commands.listing(plain(dict(fmt=fmt))["fmt"], wide=wide)
 
 
 @app.command("plot")

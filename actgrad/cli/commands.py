@@ -281,10 +281,10 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
 # -- list, plot, explain ------------------------------------------------------------------------
 
 
-def listing(fmt: str = "table") -> None:
+def listing(fmt: str = "table", wide: bool = False) -> None:
     from ..views import listing as view
 
-    view.write(fmt, [registry.get(n) for n in registry.names()])
+    view.write(fmt, [registry.get(n) for n in registry.names()], wide=wide)
 
 
 def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PLOT_RANGE[1],
