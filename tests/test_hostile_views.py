@@ -233,3 +233,101 @@ def test_tick_labels_tell_ticks_apart_and_stay_true():
         assert all(abs(float(t) - v) <= step / 20 * (1 + 1e-9) for t, v in shown)
     assert tick_labels([1.0, 1.0000000000000002], 10) is None  # 10 characters cannot
     assert tick_labels([0.1, 0.100000001], 10) is None  # (0.10000000 would be off by 1e-9)
+
+
+# -- every rich output fits the terminal, no number cut -----------------------------------------
+
+import re  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from actgrad import registry  # noqa: E402
+from actgrad.io.numbers import is_number  # noqa: E402
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def screen(columns: int, *args: str) -> list[str]:
+    r = invoke(*args, env={"COLUMNS": str(columns), "NO_COLOR": ""})
+    assert r.exit_code == 0, (r.exit_code, r.stderr)
+    return _ANSI.sub("", r.stdout).splitlines()
+
+
+def cells(line: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(line)
+
+
+def numbers(lines: list[str]) -> list[str]:
+    """Every token that is a number, split at spaces and table rules; none may be cut short."""
+    text = "\n".join(lines)
+    assert not re.search(r"[0-9.e+-]…", text), "a number was cut"
+    tokens = re.split(r"[\s│┃|=,()]+", text.replace("−", "-"))
+    return [t for t in tokens if t and is_number(t)]
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_list_fits_the_terminal(columns):
+    lines = screen(columns, "list")
+    assert max(cells(ln) for ln in lines) <= columns
+    assert "upper=0.3333333333333333" in " ".join(lines)  # a parameter with its number whole
+    shown = set(numbers(lines))
+    for n in registry.names():
+        for k in registry.get(n).kinks:
+            assert repr(k.at) in shown
+    wide = screen(columns, "list", "--wide")
+    if columns == 80:  # 60 columns cannot hold name, parameter and kink words side by side
+        assert max(cells(ln) for ln in wide) <= columns
+    text = " ".join(wide)
+    assert "upper=0.3333333333333333" in text and "from a" in text
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_table_numbers_round_trip_and_fit_where_they_can(columns):
+    from actgrad.numerics import gradcheck
+
+    lines = screen(columns, "table", "tanh", "relu", "--num", "5")
+    z = np.linspace(-5, 5, 5)
+    rows = [numbers([ln]) for ln in lines
+            if set(ln.replace("◆ kink", "").split()) - set("│") and all(
+                is_number(t) for t in ln.replace("◆ kink", "").replace("│", " ").split())]
+    assert len(rows) == 10  # 5 per function, every number whole
+    for name, part in (("tanh", rows[:5]), ("relu", rows[5:])):
+        f = registry.get(name)
+        num, scale = gradcheck.numeric_with_scale(f, z, gradcheck.DEFAULT_STEP)
+        err = gradcheck.relative_error(f.deriv(z), num, scale)
+        for row, zi, ni, ei in zip(part, z, num, err):
+            assert [float(t) for t in row] == [zi, float(f(zi)), float(f.deriv(zi)), ni, ei]
+    widest = max(cells(ln) for ln in lines)
+    # tanh's widest numbers, the word 'error' over the last column, a space between each
+    assert widest <= max(columns, 4 + 19 + 21 + 21 + 5 + 4)
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_check_fits_and_its_numbers_round_trip(columns):
+    from actgrad.numerics import gradcheck
+
+    lines = screen(columns, "check", "sigmoid", "tanh")
+    # the longest word of each column (heading or number) and a space between: 67 columns
+    assert max(cells(ln) for ln in lines) <= max(columns, 8 + 6 + 7 + 22 + 5 + 7 + 6 + 6)
+    shown = numbers(lines)
+    for name in ("sigmoid", "tanh"):
+        r = gradcheck.check(registry.get(name), gradcheck.default_grid())
+        assert repr(r.max_rel_error) in shown and repr(r.worst_z) in shown
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+@pytest.mark.parametrize("fmt", ["plain", "rich"])
+@pytest.mark.parametrize("name,lang", [("sigmoid", "en"), ("elu", "en"), ("threshold", "en"),
+                                       ("sigmoid", "hi")])
+def test_explain_fits_and_its_numbers_round_trip(columns, fmt, name, lang):
+    from actgrad.views.explain import SANITY_Z
+
+    lines = screen(columns, "explain", name, "-f", fmt, "--lang", lang)
+    assert max(cells(ln) for ln in lines) <= columns
+    shown = numbers(lines)
+    f = registry.get(name)
+    for z in SANITY_Z:
+        for v in (f(z), f.deriv(z)):
+            assert repr(float(v)) in shown, (z, v)
