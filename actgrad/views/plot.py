@@ -111,7 +111,10 @@ def check_range(start: float, stop: float) -> None:
     """[start, stop] must hold SAMPLES distinct floats, one per sampled point."""
     count = _ordinal(stop) - _ordinal(start) + 1
     if count < SAMPLES:
-        raise PlotError(f"--start {short_exact(start)} and --stop {short_exact(stop)} are too close:"
+        def text(v: float) -> str:
+            return min(short_exact(v), repr(float(v)), key=len)
+
+        raise PlotError(f"--start {text(start)} and --stop {text(stop)} are too close:"
                         f" [--start, --stop] holds {count} float64 numbers and a plot samples"
                         f" {SAMPLES} distinct points")
 
