@@ -62,6 +62,24 @@ class NumberCommand(TyperCommand):
 class ActgradGroup(TyperGroup):
     """Runs a command and turns every failure into one line on stderr and an exit status."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # --install-completion and --show-completion take an optional shell name, which
+        # Typer's flags cannot (it would detect the shell and take 'fish' for a command)
+        if args and args[0].split("=", 1)[0] in _COMPLETION_OPTIONS:
+            option, _, shell = args[0].partition("=")
+            if not shell and len(args) > 1 and not args[1].startswith("-"):
+                shell = args[1]
+            _completion(option, shell or None)
+            raise typer.Exit(0)
+        return super().parse_args(ctx, args)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for p in params:
+            if p.name in _COMPLETION_HELP:
+                p.help = _COMPLETION_HELP[p.name]
+        return params
+
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         code = exit_status(_run_guarded(lambda: super(ActgradGroup, self).main(
@@ -78,7 +96,9 @@ def _run_guarded(run: Callable[[], Any]) -> int:
         try:
             return run()
         except click_exc.NoArgsIsHelpError as e:
-            typer.echo(e.ctx.get_help())
+            # the error's constructor rendered the help already (rich prints it there and
+            # returns ""): echo what it returned, as --help does, without rendering it again
+            typer.echo(e.format_message())
             return 0
         except click_exc.UsageError as e:
             where = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
@@ -87,6 +107,78 @@ def _run_guarded(run: Callable[[], Any]) -> int:
             return 130
 
     return guarded(typer_errors)
+
+
+# -- shell completion: the script of the shell asked for, installed once ---------------------
+
+_COMPLETION_OPTIONS = ("--install-completion", "--show-completion")
+_COMPLETION_HELP = {
+    "install_completion": "Install completion: --install-completion [bash|zsh|fish] (default: the"
+                          " current shell). Running it again changes nothing.",
+    "show_completion": "Print the completion script: --show-completion [bash|zsh|fish] (default:"
+                       " the current shell).",
+}
+SHELLS = ("bash", "zsh", "fish")
+
+
+def completion_script(shell: str) -> str:
+    """The script hooking `shell` up to actgrad (what completions/ holds)."""
+    from typer._completion_shared import get_completion_script
+
+    return get_completion_script(prog_name="actgrad", complete_var="_ACTGRAD_COMPLETE",
+                                 shell=shell).rstrip("\n") + "\n"
+
+
+def _add_line(rc: Any, line: str) -> None:
+    """Append `line` to the file `rc` unless it has it; nothing else of the file changes."""
+    text = rc.read_text(encoding="utf-8", errors="surrogateescape") if rc.is_file() else ""
+    if line in text.splitlines():
+        return
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    with open(rc, "a", encoding="utf-8", errors="surrogateescape") as fh:
+        fh.write(("\n" if text and not text.endswith("\n") else "") + line + "\n")
+
+
+def install_completion(shell: str) -> Any:
+    """Write `shell`'s script where that shell looks for it (and, for bash and zsh, the one
+    line of ~/.bashrc or ~/.zshrc that loads it, once); returns the script's path."""
+    from pathlib import Path
+
+    home = Path.home()
+    path = {"bash": home / ".bash_completions" / "actgrad.sh",
+            "zsh": home / ".zfunc" / "_actgrad",
+            "fish": home / ".config" / "fish" / "completions" / "actgrad.fish"}[shell]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(completion_script(shell), encoding="utf-8")
+    if shell == "bash":
+        _add_line(home / ".bashrc", f"source '{path}'")
+    elif shell == "zsh":
+        _add_line(home / ".zshrc", "fpath+=~/.zfunc; autoload -Uz compinit; compinit")
+    return path
+
+
+def _completion(option: str, shell: str | None) -> None:
+    from .runtime import Fail
+
+    if shell is None:
+        from typer._completion_shared import _get_shell_name
+
+        shell = _get_shell_name()
+        if shell is None:
+            raise Fail(f"{option}: cannot tell which shell this is; name it: {option} bash|zsh|fish")
+    if shell not in SHELLS:
+        raise Fail(f"{option}: the shells are {', '.join(SHELLS)}, got {shell!r}"
+                   f"{registry.suggest(shell, SHELLS)}")
+    if option == "--show-completion":
+        sys.stdout.write(completion_script(shell))
+        return
+    try:
+        path = install_completion(shell)
+    except OSError as e:
+        raise Fail(f"cannot install {shell} completion: {e.strerror or e}"
+                   f"{f' ({e.filename})' if e.filename else ''}", 1) from None
+    sys.stdout.write(f"{shell} completion installed in {path}\n"
+                     "It takes effect in a new shell.\n")
 
 
 _APP_SETTINGS: dict[str, Any] = dict(
@@ -231,12 +323,19 @@ def check(
 
 
 @app.command("list")
-def list_(fmt: ReportFormatOpt = "table") -> None:
+def list_(
+    fmt: ReportFormatOpt = "table",
+    wide: Annotated[bool, typer.Option(
+        "--wide", "-w", help="The table with the formulas too: g, g′ and g′ from a"
+                             " (the other formats always have them).")] = False,
+) -> None:
     """List the activations: names, aliases, parameters with defaults, g, g′ and g′ from a.
+
+    Example: actgrad list --wide
 
     Example: actgrad list -f csv
     """
-    commands.listing(plain(dict(fmt=fmt))["fmt"])
+    commands.listing(plain(dict(fmt=fmt))["fmt"], wide=wide)
 
 
 @app.command("plot")
@@ -301,8 +400,49 @@ def explain(
     commands.explain(func, lang=lang, param=param, fmt=fmt)
 
 
+#: what the help's characters become where the output encoding lacks them (PYTHONIOENCODING=ascii)
+_ASCII = {"′": "'", "″": "''", "−": "-", "–": "-", "—": "--", "…": "...", "•": "*", "·": "*",
+          "×": "x", "±": "+-", "≈": "~", "≤": "<=", "≥": ">=", "→": "->", "√": "sqrt",
+          "²": "^2", "³": "^3", "⁴": "^4", "⁶": "^6", "◆": "*", "Φ": "Phi", "φ": "phi",
+          "α": "alpha", "β": "beta", "λ": "lambda", "π": "pi", "σ": "sigma", "∞": "inf",
+          "─": "-", "│": "|", "╭": "+", "╮": "+", "╯": "+", "╰": "+"}
+
+
+def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    """An encoding error handler: a character the encoding lacks as its ASCII spelling, '?' when
+    it has none (so --help works under any output encoding)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(_ASCII.get(c, "?") for c in bad), error.end
+
+
+def _help_survives_any_encoding() -> None:
+    """Typer writes help, usage and messages through sys.stdout's text layer: where its encoding
+    cannot show all of them, spell the missing characters in ASCII instead of failing."""
+    import codecs
+
+    try:
+        codecs.lookup_error("actgrad-ascii")
+    except LookupError:
+        codecs.register_error("actgrad-ascii", _ascii_fallback)
+    stream = sys.stdout
+    try:
+        "′−│".encode(stream.encoding or "ascii")
+        return
+    except (UnicodeEncodeError, LookupError):
+        pass
+    except AttributeError:
+        return
+    try:
+        stream.reconfigure(errors="actgrad-ascii")  # type: ignore[union-attr]
+    except (AttributeError, ValueError, TypeError):
+        pass
+
+
 def run(argv: list[str]) -> None:
     """Run the full command line (after runtime.prepare_process)."""
+    _help_survives_any_encoding()
     _app_for(argv)(args=argv, prog_name="actgrad")
 
 

@@ -344,10 +344,10 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
 # -- list, plot, explain ------------------------------------------------------------------------
 
 
-def listing(fmt: str = "table") -> None:
+def listing(fmt: str = "table", wide: bool = False) -> None:
     from ..views import listing as view
 
-    view.write(fmt, [registry.get(n) for n in registry.names()])
+    view.write(fmt, [registry.get(n) for n in registry.names()], wide=wide)
 
 
 def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PLOT_RANGE[1],
@@ -365,6 +365,8 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
     width = cols if width is None else width
     height = lines if height is None else height
     try:
+        plotting.check_size(width, height)
+        plotting.check_range(start, stop)
         panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only)
         text = plotting.terminal_plot(acts, start, stop, width=width, height=height,
                                       colour=plotting.use_colour(), panels=panels)

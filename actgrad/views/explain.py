@@ -13,6 +13,7 @@ as a result is typed into a text file.
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 import unicodedata
 from dataclasses import dataclass
@@ -251,8 +252,39 @@ def _cells(text: str) -> int:
     return sum(unicodedata.category(c) not in ("Mn", "Me", "Cf") for c in text)
 
 
+def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Lines of at most `width` columns, broken at spaces only: a word (a number) is never cut,
+    one longer than the line stands on a line of its own."""
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False, break_long_words=False) or [""]
+
+
+def _rjust(text: str, cells: int) -> str:
+    return " " * max(0, cells - _cells(text)) + text
+
+
+def table_lines(rows: tuple[tuple[str, ...], ...], width: int, indent: int = 2) -> list[str]:
+    """The sanity table as lines of at most `width` columns where the numbers allow: a row per
+    z, columns 3 or 2 spaces apart; where even that is too wide, a block per z with a line per
+    value (never a cut number)."""
+    head, body = rows[0], rows[1:]
+    widths = [max(_cells(r[i]) for r in rows) for i in range(len(head))]
+    for gap in (3, 2):
+        if indent + sum(widths) + gap * (len(widths) - 1) <= width:
+            return [" " * indent + (" " * gap).join(_rjust(c, w) for c, w in zip(r, widths)).rstrip()
+                    for r in rows]
+    label = max(_cells(h) for h in head[1:])
+    out: list[str] = []
+    for r in body:
+        out.append(f"{' ' * indent}{head[0]} = {r[0]}")
+        for h, v in zip(head[1:], r[1:]):
+            out.append(f"{' ' * (indent + 2)}{h}{' ' * (label - _cells(h))}  {v}".rstrip())
+    return out
+
+
 def render_plain(blocks: list[Block], width: int = 80) -> str:
-    """Plain text: headings underlined, paragraphs wrapped, math and tables as they are."""
+    """Plain text of at most `width` columns (40 to 100): headings underlined, paragraphs,
+    math and lists wrapped, the table fitted; numbers are never cut."""
     width = max(40, min(width, 100))
     out: list[str] = []
     previous = ""
@@ -261,23 +293,20 @@ def render_plain(blocks: list[Block], width: int = 80) -> str:
             out.append("")  # a blank line between the pieces of a section
         previous = b.kind
         if b.kind == "title":
-            out += [b.text, "═" * min(_cells(b.text), width)]
+            out += _wrap(b.text, width) + ["═" * min(_cells(b.text), width)]
         elif b.kind == "heading":
-            out += ["", b.text, "─" * min(_cells(b.text), width)]
+            out += [""] + _wrap(b.text, width) + ["─" * min(_cells(b.text), width)]
         elif b.kind == "para":
-            out += textwrap.wrap(b.text, width=width, break_on_hyphens=False) or [""]
+            out += _wrap(b.text, width)
         elif b.kind == "math":
-            out += ["  " + line for line in b.text.splitlines()]
+            for line in b.text.splitlines():
+                out += _wrap(line, width, "  ", "      ") if line.strip() else [""]
         elif b.kind in ("items", "formula"):
             hang = " " * (10 if b.kind == "formula" else 4)
             for line in b.text.splitlines():
-                out += textwrap.wrap(line, width=width, initial_indent="  ",
-                                     subsequent_indent=hang, break_on_hyphens=False)
+                out += _wrap(line, width, "  ", hang)
         elif b.kind == "table":
-            widths = [max(len(r[i]) for r in b.rows) for i in range(len(b.rows[0]))]
-            for n, r in enumerate(b.rows):
-                cells = [c.rjust(w) for c, w in zip(r, widths)]
-                out.append("  " + "   ".join(cells).rstrip())
+            out += table_lines(b.rows, width)
     return "\n".join(out) + "\n"
 
 
@@ -288,9 +317,9 @@ def render_rich(blocks: list[Block], force: bool = False) -> str:
     """
     from rich.console import Console, Group
     from rich.padding import Padding
-    from rich.table import Table
     from rich.text import Text
 
+    width = max(40, shutil.get_terminal_size((80, 24)).columns)
     parts: list[Any] = []
     previous = ""
     for b in blocks:
@@ -308,13 +337,13 @@ def render_rich(blocks: list[Block], force: bool = False) -> str:
         elif b.kind == "items":
             parts.append(Padding(Text(b.text), (0, 0, 0, 2)))
         elif b.kind == "table":
-            t = Table(box=None, padding=(0, 2), show_edge=False)
-            for c in b.rows[0]:
-                t.add_column(c, justify="right", no_wrap=True, header_style="bold")
-            for r in b.rows[1:]:
-                t.add_row(*r)
-            parts.append(Padding(t, (0, 0, 0, 0)))
-    console = Console(highlight=False, force_terminal=True if force else None)
+            lines = table_lines(b.rows, width)
+            if len(lines) == len(b.rows):  # a row per z: the headings bold
+                parts += [Text(lines[0], style="bold"), *(Text(ln) for ln in lines[1:])]
+            else:
+                parts += [Text(ln, style="bold" if not ln.startswith("    ") else "")
+                          for ln in lines]
+    console = Console(highlight=False, force_terminal=True if force else None, width=width)
     with console.capture() as cap:
         console.print(Group(*parts))
     return cap.get()

@@ -13,6 +13,10 @@ from ..registry import Activation
 
 COLUMNS = ("name", "aliases", "parameters", "g", "dg", "dg_from_a", "kinks")
 _HEADINGS = ("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a", "kinks")
+#: the columns of the default (not --wide) table: what fits 80 columns
+_COMPACT = (0, 1, 2, 6)
+#: the formula columns, which may break inside a word to fit (--wide)
+_FORMULAS = (3, 4, 5)
 
 
 def _json_value(v: Any) -> Any:
@@ -20,7 +24,10 @@ def _json_value(v: Any) -> Any:
     return repr(v) if isinstance(v, float) and not math.isfinite(v) else v
 
 
-def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None) -> None:
+def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None,
+          wide: bool = False) -> None:
+    """The catalogue; as a table, names, aliases, parameters and kinks, with the formulas
+    too when `wide` (the other formats always have every column)."""
     rows = []
     for f in acts:
         sp = f.spec
@@ -35,7 +42,12 @@ def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None)
         ))
     out = Output(stream)
     if fmt == "table":
-        out.write(rich_table(_HEADINGS, rows, title="activations"))
+        if wide:
+            out.write(rich_table(_HEADINGS, rows, title="activations", fold=_FORMULAS))
+        else:
+            out.write(rich_table([_HEADINGS[i] for i in _COMPACT],
+                                 [[row[i] for i in _COMPACT] for row in rows],
+                                 title="activations", caption="formulas: actgrad list --wide"))
         return
     if fmt in ("json", "jsonl"):  # structured: lists, an object of defaults, numbers
         import orjson

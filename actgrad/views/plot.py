@@ -37,9 +37,14 @@ SVG_COLOURS = ("#1f6fd1", "#d62728", "#2ca02c", "#9b30c8", "#13a3b5", "#b8860b")
 #: marker dotted along the curves of the 2nd, 3rd, ... function (the first is a bare line)
 MARKERS = ("", "•", "×", "+", "o", "*", "#")
 KINK_MARK = "◆"
-#: canvas rows of one panel at least, and the narrowest plot
+#: canvas rows of one panel at least, and the narrowest plot; the widest and tallest plot
 MIN_ROWS = 3
 MIN_WIDTH = 40
+MAX_WIDTH = 500
+MAX_HEIGHT = 200
+#: characters of a tick label: plotille's y labels take 10, its x labels 9
+Y_CHARS, X_CHARS = 10, 9
+SVG_CHARS = 10  # the SVG's y labels end 6 px left of the panel, 70 px from the picture's edge
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -71,11 +76,47 @@ class Panel:
         if allys.size == 0:
             raise PlotError(f"{self.name} has no finite value on this range")
         lo, hi = float(allys.min()), float(allys.max())
-        if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
+        half = hi / 2 - lo / 2  # (hi − lo)/2 without overflow
+        if half <= 0.5e-12 * max(1.0, abs(lo), abs(hi)):
             pad = max(0.5, abs(lo) * 0.1)
-            return lo - pad, hi + pad
-        pad = (hi - lo) * 0.06
-        return lo - pad, hi + pad
+        else:
+            pad = half * 0.12
+        return _finite(lo - pad), _finite(hi + pad)
+
+
+def _finite(v: float) -> float:
+    """v clamped to the finite floats (a padded axis end beyond ±1.8e308)."""
+    return max(-_BIG, min(_BIG, v))
+
+
+_BIG = float(np.finfo(np.float64).max)
+
+
+def check_size(width: int, height: int) -> None:
+    """--width and --height within what a plot can have (the lower bound of the height, which
+    depends on the legend, is checked when the plot is drawn)."""
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise PlotError(f"--width must be between {MIN_WIDTH} and {MAX_WIDTH}, got {width}")
+    if not 1 <= height <= MAX_HEIGHT:
+        raise PlotError(f"--height must be between 1 and {MAX_HEIGHT}, got {height}")
+
+
+def _ordinal(v: float) -> int:
+    """The position of v among the float64 numbers (consecutive floats differ by 1)."""
+    bits = int(np.float64(v).view(np.int64))
+    return bits if bits >= 0 else -(bits & 0x7FFFFFFFFFFFFFFF)
+
+
+def check_range(start: float, stop: float) -> None:
+    """[start, stop] must hold SAMPLES distinct floats, one per sampled point."""
+    count = _ordinal(stop) - _ordinal(start) + 1
+    if count < SAMPLES:
+        def text(v: float) -> str:
+            return min(short_exact(v), repr(float(v)), key=len)
+
+        raise PlotError(f"--start {text(start)} and --stop {text(stop)} are too close:"
+                        f" [--start, --stop] holds {count} float64 numbers and a plot samples"
+                        f" {SAMPLES} distinct points")
 
 
 def _one_sided(f: Activation, at: float, side: str, deriv: bool) -> float:
@@ -205,11 +246,12 @@ def terminal_size() -> tuple[int, int]:
 
 
 def _tick_formatter(span: float, steps: int):
-    """A plotille tick function: as many decimals as the tick spacing needs, at most 10 chars."""
+    """The usual tick text: as many decimals as the tick spacing needs, at most 10 chars."""
     step = span / max(steps, 1)
-    decimals = min(max(0, math.ceil(-math.log10(step)) + 1), 8) if step > 0 else 2
+    decimals = (min(max(0, math.ceil(-math.log10(step)) + 1), 8)
+                if 0 < step < math.inf else 2)
 
-    def fmt(value: float, _next: float) -> str:
+    def fmt(value: float) -> str:
         text = f"{value:.{decimals}f}"
         if len(text) > 10 or abs(value) >= 1e6 or 0 < step < 1e-8:
             text = f"{value:.3g}"
@@ -220,33 +262,152 @@ def _tick_formatter(span: float, steps: int):
     return fmt
 
 
+def _sig(value: float, digits: int) -> str:
+    """value to `digits` significant digits, exponent without padding: 1.5e6, 2e-7, 0.25."""
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return "0" if float(text) == 0 else text
+
+
+def tick_labels(ticks: Sequence[float], chars: int, usual: Any = None) -> list[str] | None:
+    """Labels of the ticks, at most `chars` characters each, that tell every labelled tick
+    apart: the usual format when it does, else the fewest significant digits that do, on every
+    tick or, when that cannot fit, on every 2nd, 5th, 10th, ... tick (the others get '');
+    None when not even the two ends can be told apart in `chars` characters."""
+    n = len(ticks)
+    # evenly spaced: a label may be off its tick by a 20th of the spacing of the labelled ticks
+    step = abs(ticks[1] / 2 - ticks[0] / 2) * 2 if n > 1 else math.inf
+
+    def faithful(texts: list[str], every: int) -> bool:
+        tol = step * every * (0.05 + 1e-9)
+        return all(abs(float(t.replace("−", "-")) - v) <= tol
+                   for t, v in zip(texts, ticks[::every]))
+
+    def good(texts: list[str], every: int) -> bool:
+        shown = texts[::every]
+        return (len(set(shown)) == len(shown) and max(len(t) for t in shown) <= chars
+                and faithful(shown, every))
+
+    def spread(texts: list[str], every: int) -> list[str]:
+        return [t if i % every == 0 else "" for i, t in enumerate(texts)]
+
+    if usual is not None:
+        texts = [usual(t) for t in ticks]
+        if good(texts, 1):
+            return texts
+    everies = [m * 10 ** k for k in range(7) for m in (1, 2, 5)]
+    for every in [e for e in everies if e <= max(n - 1, 1)]:
+        for digits in range(1, 18):
+            texts = [_sig(t, digits) for t in ticks[::every]]
+            if len(set(texts)) == len(texts) and faithful(texts, every):
+                if max(len(t) for t in texts) <= chars:
+                    return spread([_sig(t, digits) for t in ticks], every)
+                break  # more digits only make them longer
+    return None
+
+
+@dataclass
+class Axis:
+    """One axis: its ends, its ticks (tick i at lo + i·spacing·(hi − lo)), the power of two its
+    values are divided by for plotille (whose arithmetic then neither overflows nor
+    underflows) and the tick labels."""
+
+    lo: float
+    hi: float
+    count: int  # number of ticks
+    spacing: float  # of a tick interval, as a fraction of hi − lo
+    offset: bool = False  # labels are the value − lo (the values cannot be told apart)
+    labels: list[str] = field(default_factory=list)
+
+    @property
+    def exponent(self) -> int:
+        return math.frexp(max(abs(self.lo), abs(self.hi)))[1] - 1
+
+    def scaled(self, values: Any) -> Any:
+        """Values as plotille gets them: divided by 2**exponent, so within [−2, 2]."""
+        return np.ldexp(np.asarray(values, dtype=np.float64), -self.exponent)
+
+    def tick_values(self) -> list[float]:
+        u0, u1 = (float(v) for v in self.scaled([self.lo, self.hi]))
+        du = (u1 - u0) * self.spacing
+        if self.offset:  # hi − lo is finite for z (checked before sampling)
+            return [float(np.ldexp(i * du, self.exponent)) for i in range(self.count)]
+        vals = np.ldexp(np.array([min(u0 + i * du, u1) for i in range(self.count)]), self.exponent)
+        tiny = float(np.ldexp(du, self.exponent)) * 1e-9
+        return [0.0 if abs(v) <= tiny else float(v) for v in vals]
+
+    def label(self, u: float) -> str:
+        """The label of the tick plotille puts at u (a scaled value)."""
+        u0, u1 = (float(v) for v in self.scaled([self.lo, self.hi]))
+        du = (u1 - u0) * self.spacing
+        i = round((u - u0) / du) if du > 0 else 0
+        return self.labels[i] if 0 <= i < len(self.labels) else ""
+
+
+def _axis(lo: float, hi: float, count: int, spacing: float, steps: int, chars: int, *,
+          widen: bool) -> Axis:
+    """An axis over [lo, hi] whose labels tell the ticks apart: for z (widen=False) labelled
+    as z − lo where the values themselves cannot be; for g and g′ widened about its middle
+    until they can (a flat line on a taller axis, every label true). `steps` is what the
+    usual format takes the tick spacing to be."""
+    for _ in range(2100):
+        axis = Axis(lo, hi, count, spacing)
+        labels = tick_labels(axis.tick_values(), chars, _tick_formatter(hi - lo, steps))
+        if labels is not None:
+            axis.labels = labels
+            return axis
+        if not widen:
+            axis.offset = True
+            axis.labels = tick_labels(axis.tick_values(), chars) or [""] * count
+            return axis
+        half, mid = hi / 2 - lo / 2, lo / 2 + hi / 2
+        lo, hi = _finite(mid - 2 * half), _finite(mid + 2 * half)
+    raise PlotError("cannot label the axes of this plot")  # pragma: no cover
+
+
+def _axis_title(name: str, axis: Axis) -> str:
+    if not axis.offset:
+        return name
+    return f"{name} − {_exact_num(axis.lo)}" if axis.lo >= 0 else \
+        f"{name} + {_exact_num(-axis.lo)}"
+
+
 def _figure(panel: Panel, z0: float, z1: float, width: int, rows: int, colour: bool,
             with_x_axis: bool):
+    """The plotille figure of one panel. plotille gets every value divided by a power of two
+    per axis (exact, and never overflowing in its arithmetic); the tick labels give the values
+    back, told apart however narrow or far out the range is."""
     import plotille
 
+    lo, hi = panel.y_range()
+    xa = _axis(z0, z1, width // 10 + 1, 10 / width, width // 10, X_CHARS, widen=False)
+    ya = _axis(lo, hi, rows + 1, 1 / rows, rows, Y_CHARS, widen=True)
     fig = plotille.Figure()
     fig.width, fig.height = width, rows
     fig.with_colors = colour
-    fig.set_x_limits(z0, z1)
-    lo, hi = panel.y_range()
-    fig.set_y_limits(lo, hi)
-    fig.x_label, fig.y_label = "z", panel.name.replace("(z)", "")
+    fig.set_x_limits(*(float(v) for v in xa.scaled([xa.lo, xa.hi])))
+    fig.set_y_limits(*(float(v) for v in ya.scaled([ya.lo, ya.hi])))
+    fig.x_label, fig.y_label = _axis_title("z", xa), panel.name.replace("(z)", "")
     fig.with_x_axis = with_x_axis
-    fig.x_ticks_fkt = _tick_formatter(z1 - z0, width // 10)
-    fig.y_ticks_fkt = _tick_formatter(hi - lo, rows)
+    fig.x_ticks_fkt = lambda u, _next: xa.label(u)
+    fig.y_ticks_fkt = lambda u, _next: ya.label(u)
     for c in panel.curves:
         lc = COLOURS[c.index % len(COLOURS)]
         marker = MARKERS[c.index % len(MARKERS)]
         for zz, yy in c.pieces:
-            fig.plot(zz.tolist(), yy.tolist(), lc=lc)
+            xs, ys = xa.scaled(zz).tolist(), ya.scaled(yy).tolist()
+            fig.plot(xs, ys, lc=lc)
             if marker and zz[-1] > zz[0]:  # every ~6 columns, so plain text tells curves apart
-                per_z = (len(zz) - 1) / (zz[-1] - zz[0])
-                every = max(1, round(6 * (z1 - z0) / width * per_z))
+                share = (zz[-1] - zz[0]) / (z1 - z0)  # of the width, this piece's
+                every = max(1, round(6 / width * (len(zz) - 1) / share))
                 pick = slice((c.index * every // 3) % every, None, every)
-                if zz[pick].size:
-                    fig.scatter(zz[pick].tolist(), yy[pick].tolist(), lc=lc, marker=marker)
+                if xs[pick]:
+                    fig.scatter(xs[pick], ys[pick], lc=lc, marker=marker)
     for zk, yk, i in panel.marks:
-        fig.scatter([zk], [yk], lc=COLOURS[i % len(COLOURS)], marker=KINK_MARK)
+        fig.scatter(xa.scaled([zk]).tolist(), ya.scaled([yk]).tolist(),
+                    lc=COLOURS[i % len(COLOURS)], marker=KINK_MARK)
     return fig
 
 
@@ -340,15 +501,23 @@ def terminal_plot(acts: Sequence[Activation], start: float, stop: float, *, widt
 
 
 def _nice_ticks(lo: float, hi: float, count: int = 6) -> list[float]:
-    raw = (hi - lo) / count
-    mag = 10 ** math.floor(math.log10(raw))
+    """About `count` round ticks in [lo, hi] (1, 2, 2.5 or 5 times a power of ten apart),
+    worked out on values divided by a power of two so that nothing overflows; at most 2·count+2
+    of them however narrow the range."""
+    e = math.frexp(max(abs(lo), abs(hi)))[1] - 1
+    u0, u1 = math.ldexp(lo, -e), math.ldexp(hi, -e)
+    raw = (u1 - u0) / count
+    if not raw > 0:
+        return [lo]
+    mag = 10.0 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    first = math.ceil(lo / step) * step
+    first = math.ceil(u0 / step) * step
     ticks = []
-    t = first
-    while t <= hi + step * 1e-9:
-        ticks.append(0.0 if abs(t) < step * 1e-9 else t)
-        t += step
+    for i in range(2 * count + 2):
+        t = first + i * step
+        if t > u1 + step * 1e-9:
+            break
+        ticks.append(0.0 if abs(t) < step * 1e-9 else math.ldexp(max(u0, min(t, u1)), e))
     return ticks
 
 
@@ -379,29 +548,39 @@ def svg(acts: Sequence[Activation], start: float, stop: float, panels: Sequence[
     def fx(z: float) -> float:
         return ML + (z - start) / (stop - start) * pw
 
+    x_ticks = _nice_ticks(start, stop)
+    x_labels = tick_labels(x_ticks, SVG_CHARS, _num)
+    xa = Axis(start, stop, 2, 1.0, offset=x_labels is None)
+    if x_labels is None:  # the values cannot be told apart: label z − start
+        x_ticks = [start + (stop - start) * i / 6 for i in range(7)]
+        x_labels = tick_labels([(stop - start) * i / 6 for i in range(7)],
+                               SVG_CHARS) or [""] * 7
     for n, p in enumerate(panels):
         top = MT + n * (PH + GAP)
         lo, hi = p.y_range()
+        while (y_labels := tick_labels(y_ticks := _nice_ticks(lo, hi), SVG_CHARS, _num)) is None:
+            half, mid = hi / 2 - lo / 2, lo / 2 + hi / 2  # widen g's axis until it can be labelled
+            lo, hi = _finite(mid - 2 * half), _finite(mid + 2 * half)
 
         def fy(y: float, lo: float = lo, hi: float = hi, top: float = top) -> float:
-            return top + (hi - y) / (hi - lo) * PH
+            return top + (hi / 2 - y / 2) / (hi / 2 - lo / 2) * PH  # halves: no overflow
 
         out.append(f'<g class="panel" data-name={quoteattr(p.name)}>')
         out.append(f'<rect x="{ML}" y="{top}" width="{pw}" height="{PH}" fill="none" '
                    f'stroke="#444"/>')
         out.append(f'<text x="{ML}" y="{top - 8}" font-weight="bold">{escape(p.name)}</text>')
-        for t in _nice_ticks(lo, hi):
+        for t, text in zip(y_ticks, y_labels):
             y = fy(t)
             out.append(f'<line x1="{ML - 4}" y1="{y:.2f}" x2="{ML + pw}" y2="{y:.2f}" '
                        f'stroke="#ddd"/>')
             out.append(f'<text x="{ML - 6}" y="{y + 4:.2f}" text-anchor="end">'
-                       f'{escape(_num(t))}</text>')
-        for t in _nice_ticks(start, stop):
+                       f'{escape(text.replace("-", "−"))}</text>')
+        for t, text in zip(x_ticks, x_labels):
             x = fx(t)
             out.append(f'<line x1="{x:.2f}" y1="{top}" x2="{x:.2f}" y2="{top + PH + 4}" '
                        f'stroke="#ddd"/>')
             out.append(f'<text x="{x:.2f}" y="{top + PH + 16}" text-anchor="middle">'
-                       f'{escape(_num(t))}</text>')
+                       f'{escape(text.replace("-", "−"))}</text>')
         if lo < 0 < hi:
             out.append(f'<line x1="{ML}" y1="{fy(0):.2f}" x2="{ML + pw}" y2="{fy(0):.2f}" '
                        f'stroke="#888"/>')
@@ -409,7 +588,7 @@ def svg(acts: Sequence[Activation], start: float, stop: float, panels: Sequence[
             out.append(f'<line x1="{fx(0):.2f}" y1="{top}" x2="{fx(0):.2f}" y2="{top + PH}" '
                        f'stroke="#888"/>')
         out.append(f'<text x="{ML + pw / 2:.2f}" y="{top + PH + 32}" text-anchor="middle" '
-                   f'font-style="italic">z</text>')
+                   f'font-style="italic">{escape(_axis_title("z", xa))}</text>')
         for c in p.curves:
             colour = SVG_COLOURS[c.index % len(SVG_COLOURS)]
             out.append(f'<g class="curve" data-label={quoteattr(c.label + " " + p.name)} '

@@ -39,13 +39,14 @@ def write(fmt: str, rows: Sequence[Any], stream: IO[bytes] | None = None) -> Non
         if f.params:
             title += "   (" + ", ".join(f"{k}={v!r}" for k, v in f.params.items()) + ")"
         t = Table()
-        for c in ("z", "g(z)", "g′(z)", "numerical g′", "rel. error", ""):
+        kinks = bool(np.any(r.kink))  # the column of kink marks only where there is one
+        for c in ("z", "g(z)", "g′(z)", "numerical g′", "rel. error", *([""] if kinks else [])):
             t.add_column(c, justify="right" if c else "left", no_wrap=True)
         cells = [format_floats(np.asarray(c)) for c in (r.z, r.g, r.dg, r.dg_numeric, r.error)]
         for i, row in enumerate(zip(*cells)):
             at_kink = bool(r.kink[i])
-            mark = Text("◆ kink", style="magenta") if at_kink else Text("")
-            t.add_row(*row[:4], Text(row[4], style=_error_style(float(r.error[i]))), mark,
+            mark = [Text("◆ kink", style="magenta") if at_kink else Text("")] if kinks else []
+            t.add_row(*row[:4], Text(row[4], style=_error_style(float(r.error[i]))), *mark,
                       style="dim" if abs(float(r.dg[i])) < 1e-4 and not at_kink else None)
         tables += [Text(title, style="bold"), t]
     Output(stream).write(render(tables))
