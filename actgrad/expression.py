@@ -166,7 +166,18 @@ def _number_end(text: str, i: int) -> int:
 
 
 def _tokenize(text: str) -> list[_Tok]:
+    """The tokens, ending in an "end" token, or at the first bad character in a "bad" token
+    carrying its ExpressionError: the parser raises it only if it gets that far, so that
+    errors come in reading order (``lambda z: z`` is rejected at ``lambda``, not at ``:``)."""
     toks: list[_Tok] = []
+    try:
+        _scan(text, toks)
+    except ExpressionError as err:
+        toks.append(_Tok("bad", "", err.column, err))
+    return toks
+
+
+def _scan(text: str, toks: list[_Tok]) -> None:
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -226,7 +237,6 @@ def _tokenize(text: str) -> list[_Tok]:
             raise ExpressionError("attribute access ('.') is not part of an expression", col)
         raise ExpressionError(f"unexpected character {_show(ch)}{_CHAR_HINTS.get(ch, '')}", col)
     toks.append(_Tok("end", "", n + 1))
-    return toks
 
 
 # ---------------------------------------------------------------------------------------
@@ -360,10 +370,13 @@ class _Parser:
 
     @property
     def tok(self) -> _Tok:
-        return self.toks[self.i]
+        t = self.toks[self.i]
+        if t.kind == "bad":
+            raise t.value
+        return t
 
     def take(self) -> _Tok:
-        t = self.toks[self.i]
+        t = self.tok
         self.i += 1
         return t
 
@@ -458,7 +471,8 @@ class _Parser:
             return node
         if tok.kind == "name":
             self.take()
-            if self.is_op("("):
+            nxt = self.toks[self.i]  # a look without raising a bad token's error: the name
+            if nxt.kind == "op" and nxt.text == "(":  # is judged first (lambda z: z)
                 return self.call(tok)
             return self.name(tok)
         raise self.unexpected(tok)
@@ -687,7 +701,7 @@ def _below(s1: Any, s2: Any) -> np.ndarray:
     step h > 0 (argument − kink ≈ s1·h + s2·h²/2), comes from below its kink."""
     s1 = 0.0 if s1 is None else s1
     s2 = 0.0 if s2 is None else s2
-    return (s1 < 0) | ((s1 == 0) & (s2 < 0))
+    return np.logical_or(np.less(s1, 0), np.logical_and(np.equal(s1, 0), np.less(s2, 0)))
 
 
 class _Eval:
