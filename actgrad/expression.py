@@ -1060,7 +1060,10 @@ class Expression:
                 raise NotImplementedError(why)
         flat, out, shape = _prepare(z)
         res = [np.empty(flat.shape) for _ in range(order + 1)]
-        modes = ("left", "right") if kink == "mean" else (kink,)
+        if not self.kink_sites:  # no kink anywhere: every convention is the same pass
+            modes: tuple[str, ...] = ("pytorch",)
+        else:
+            modes = ("left", "right") if kink == "mean" else (kink,)
         with np.errstate(all="ignore"):
             for i in range(0, max(flat.size, 1), _CHUNK):
                 part = flat[i:i + _CHUNK]
@@ -1232,6 +1235,22 @@ _MP_NAMES = {"exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "sq
 
 
 def _mp_eval(n: _Node, z: Any, mp: Any) -> Any:
+    """g in mpmath, real or nan: where float64 gives nan (log or a fractional power of a
+    negative number) mpmath's complex result becomes nan; x/0 is ±inf for x ≠ 0 and nan
+    for 0/0, as in float64 with a +0 divisor (an exact 0 has no sign)."""
+    v = _mp_node(n, z, mp)
+    if isinstance(v, mp.mpc):
+        return v.real if v.imag == 0 else mp.nan
+    return v
+
+
+def _mp_div(a: Any, b: Any, mp: Any) -> Any:
+    if b == 0:
+        return mp.nan if a == 0 or mp.isnan(a) else mp.inf * mp.sign(a)
+    return a / b
+
+
+def _mp_node(n: _Node, z: Any, mp: Any) -> Any:
     if isinstance(n, _Num):
         if n.name == "pi":
             return +mp.pi
@@ -1247,13 +1266,16 @@ def _mp_eval(n: _Node, z: Any, mp: Any) -> Any:
         for op, x in n.rest:
             y = _mp_eval(x, z, mp)
             acc = acc + y if op == "+" else acc - y if op == "-" else acc * y if op == "*" \
-                else acc / y
+                else _mp_div(acc, y, mp)
         return acc
     if isinstance(n, _Pow):
         w = _mp_eval(n.exp, z, mp)
         if isinstance(n.base, _Num) and n.base.name == "e":
             return mp.exp(w)
-        return mp.power(_mp_eval(n.base, z, mp), w)
+        b = _mp_eval(n.base, z, mp)
+        if b == 0 and w < 0:
+            return mp.inf
+        return mp.power(b, w)
     if isinstance(n, _Call):
         args = [_mp_eval(a, z, mp) for a in n.args]
         if n.act is not None:
