@@ -986,6 +986,12 @@ class KinkSite:
     ``right`` the primitive's slopes on either side, ``pytorch``/``jax`` the side (``left``,
     ``right`` or ``mean``) whose slope that framework takes; for min/max ``at`` is None (the
     kink is a tie of the two arguments) and both frameworks take the mean.
+
+    ``z`` is where in z the kink lies, when the argument (for min/max: the difference of the
+    two) is affine in z, else None (a kink of a nonlinear argument has no closed-form place;
+    ``at_kink``/``near_kink`` still find it). ``z_exact`` says whether at that float64 z
+    the argument hits the kink exactly, so that ``kink=`` applies there (``max(z, 1 - z/2)``:
+    no float z makes the two equal, the kink falls between two floats).
     """
 
     primitive: str
@@ -995,6 +1001,8 @@ class KinkSite:
     right: float | None
     pytorch: str
     jax: str
+    z: float | None = None
+    z_exact: bool = False
 
 
 def _prepare(z: Any) -> tuple[np.ndarray, np.dtype, tuple[int, ...]]:
@@ -1222,11 +1230,64 @@ def _sites(root: _Node) -> Iterator[KinkSite]:
         args = tuple(a.text() for a in n.args)
         if n.act is not None:
             for k in n.act.kinks:
-                yield KinkSite(n.name, args, k.at, k.left, k.right, k.pytorch, k.jax)
+                yield KinkSite(n.name, args, k.at, k.left, k.right, k.pytorch, k.jax,
+                               *_kink_z(n.args, k.at))
         elif n.name == "abs":
-            yield KinkSite("abs", args, 0.0, -1.0, 1.0, "mean", "right")
+            yield KinkSite("abs", args, 0.0, -1.0, 1.0, "mean", "right", *_kink_z(n.args, 0.0))
         elif n.name in ("min", "max"):
-            yield KinkSite(n.name, args, None, None, None, "mean", "mean")
+            yield KinkSite(n.name, args, None, None, None, "mean", "mean",
+                           *_kink_z(n.args, 0.0))
+
+
+def _affine(n: _Node) -> bool:
+    """Whether n is structurally a + b·z (sums, negations, products and quotients by
+    constants)."""
+    if n.const or isinstance(n, _Z):
+        return True
+    if isinstance(n, _Neg):
+        return _affine(n.arg)
+    if isinstance(n, _Chain):
+        if n.prec == _P_SUM:
+            return all(_affine(c) for c in n.children())
+        varying = [(op, x) for op, x in (("*", n.first), *n.rest) if not x.const]
+        return len(varying) == 1 and varying[0][0] == "*" and _affine(varying[0][1])
+    return False
+
+
+def _kink_z(args: tuple[_Node, ...], at: float) -> tuple[float | None, bool]:
+    """(z, exact) where the argument (or the difference of min/max's two) equals `at`, for
+    an affine argument; (None, False) otherwise."""
+    if not all(_affine(a) for a in args):
+        return None, False
+
+    def arg(z: np.ndarray) -> tuple[np.ndarray, Any]:
+        ev = _Eval(1, "pytorch")
+        ev.z = z
+        jets = [ev.jet(a) for a in args]
+        if len(jets) == 1:
+            return np.asarray(jets[0][0]) - at, jets[0][1]
+        (a, a1, _), (b, b1, _) = jets
+        return np.asarray(a) - np.asarray(b), _full(a1) - _full(b1)
+
+    with np.errstate(all="ignore"):
+        c, slope = arg(np.zeros(1))
+        slope = float(np.asarray(slope).reshape(-1)[0])
+        if slope == 0 or not math.isfinite(slope) or not math.isfinite(float(c[0])):
+            return None, False
+        z0 = -float(c[0]) / slope + 0.0  # no −0
+        if not math.isfinite(z0):
+            return None, False
+        near = [z0]  # the solution, then its float neighbours, nearest first
+        lo = hi = z0
+        for _ in range(4):
+            lo, hi = math.nextafter(lo, -math.inf), math.nextafter(hi, math.inf)
+            near += [lo, hi]
+        vals, _ = arg(np.array(near))
+        vals = np.broadcast_to(vals, (len(near),))
+        hits = np.flatnonzero(vals == 0)
+        if hits.size:
+            return near[int(hits[0])], True
+        return z0, False
 
 
 _MP_NAMES = {"exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "sqrt": "sqrt",

@@ -461,6 +461,21 @@ def test_kink_masks_and_sites():
     assert parse("abs(2) + z").kink_sites == ()  # a constant argument never moves
 
 
+@pytest.mark.parametrize("text,z,exact", [
+    ("relu(z - 1)", 1.0, True), ("relu(2 - z/3)", 6.0, True), ("abs(-z)", 0.0, True),
+    ("leaky_relu(4*z + 1)", -0.25, True), ("max(z, 3)", 3.0, True),
+    ("max(z, 1 - z/2)", 2 / 3, False),  # z = 2/3 is between floats: no exact tie
+    ("relu(z**2 - 1)", None, False), ("min(2*z, 2*z)", None, False),  # not affine; no place
+])
+def test_kink_places_of_affine_arguments(text, z, exact):
+    f = parse(text)
+    (site,) = f.kink_sites
+    assert site.z == z and site.z_exact is exact
+    if z is not None:
+        assert bool(f.at_kink(z)) is exact
+        assert f.near_kink(z, 1e-12)
+
+
 # ---------------------------------------------------------------------------------------
 # interface, shapes, warnings
 
