@@ -30,7 +30,7 @@ power: +inf, at once.
 Derivatives: every node computes its jet (value, first, second derivative in z) from its
 children's by the chain rule, all in float64 numpy arrays, in blocks of 64K values. A
 subtree without z is a constant: its derivatives are exactly zero and never multiplied in, so
-``exp(1000)*0*z`` has no nan from inf·0 in its derivative. Catalogue calls use the catalogue's
+``exp(exp(1000)) + z`` has derivative 1, not inf·0 = nan. Catalogue calls use the catalogue's
 accurate g and g′ (``f(u)``, ``f.deriv(u, kink=...)``); their g″ comes from
 ``f.deriv(u, kink=..., order=2)`` as soon as the registry has it, and until then from an
 exact closed form in g and g′ for tanh (g″ = −2·g·g′) and sigmoid (g″ = −g′·tanh(u/2)); any
@@ -51,8 +51,9 @@ derivative follows the convention:
   each argument half the gradient: (u′ + v′)/2 (derivatives.yaml ``maximum``/``minimum``:
   ``at::where(self == other, grad / 2, grad)``; lax.py ``max_p``/``min_p`` jvp
   ``_balanced_eq``, 1/2 where both equal the answer). The second derivative at a tie is then
-  (u″ + v″)/2 (the half weights are piecewise constant), at abs's kink PyTorch's sgn(0)·u″ = 0
-  and JAX's +u″. These are read from the frameworks' source, not run here.
+  (u″ + v″)/2, at abs's kink PyTorch's sgn(0)·u″ = 0 and JAX's +u″. The first-order rules
+  are read from the frameworks' source (not run here); the second-order ones follow from them,
+  the weights being piecewise constant in z.
 * ``left`` / ``right``: the one-sided derivative of the whole expression at z (from z − h,
   z + h as h → 0+), for g′ and g″. Forward mode gives it exactly: at each kinked primitive the
   side of its kink that its argument comes from is read off the argument's own one-sided
@@ -122,7 +123,6 @@ class _Tok:
     value: Any = None
 
 
-_OPS2 = ("**",)
 _OPS1 = "+-*/(),="
 _DIGITS = "0123456789"
 _NAME_START = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
@@ -136,7 +136,6 @@ _CHAR_HINTS = {
     ";": "; one expression only",
     "^": "; a power is written **",
     ":": "; lambdas and slices are not part of an expression",
-    "@": "",
 }
 
 
