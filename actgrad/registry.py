@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .activations import CATALOGUE, KINK_CONVENTIONS, Kink, Spec
+from .activations.base import check_kink, suggest
 
 
 class UnknownActivationError(ValueError):
@@ -57,14 +58,6 @@ def all_names() -> list[str]:
     return [n for s in CATALOGUE for n in (s.name, *s.aliases)]
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """'; did you mean 'x'?' for the closest choice, or '' when none is close."""
-    import difflib  # only on the error path: 3.5 ms of start-up otherwise
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def spec(name: str) -> Spec:
     if not isinstance(name, str):
         raise TypeError(f"an activation's name is a string, got {name!r}")
@@ -81,18 +74,6 @@ def parse_param(text: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise ValueError(f"parameter {text!r} is not of the form NAME=VALUE")
     return name.strip(), value.strip()
-
-
-def check_kink(convention: str) -> str:
-    if not isinstance(convention, str):
-        raise ValueError(f"kink convention must be one of {', '.join(KINK_CONVENTIONS)},"
-                         f" got {convention!r}")
-    if convention not in KINK_CONVENTIONS:
-        raise ValueError(
-            f"unknown kink convention {convention!r}{suggest(convention, KINK_CONVENTIONS)}"
-            f" (allowed: {', '.join(KINK_CONVENTIONS)})"
-        )
-    return convention
 
 
 def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, Any]:

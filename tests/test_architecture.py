@@ -40,13 +40,26 @@ def layer(module: str) -> str:
     return "core"
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node that can run: all but the bodies of `if TYPE_CHECKING:` (type-only imports)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and (
+                node.test.id == "TYPE_CHECKING"):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def imports(module: str, source: str | None = None) -> set[str]:
     """Every module this one imports (actgrad's own, and the top-level name of others)."""
     path = MODULES[module]
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
     source = path.read_text(encoding="utf-8") if source is None else source
-    for node in ast.walk(ast.parse(source)):
+    for node in _runtime_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -115,6 +128,9 @@ def test_the_checker_sees_function_level_imports():
         "numpy", "actgrad.io.writers", "actgrad.views.plot", "rich"}
     assert imports("actgrad.numerics.gradcheck", "def f():\n    from ..cli import app\n") == {
         "actgrad.cli.app"}
+    # a type-only import never runs, so it is no dependency
+    assert imports("actgrad.numerics.rigorous",
+                   "TYPE_CHECKING = False\nif TYPE_CHECKING:\n    from ..registry import A\n") == set()
 
 
 def test_import_actgrad_loads_only_the_core():

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .. import registry
+from .. import expression, registry
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
 from ..io.writers import Output, Writer
@@ -48,8 +48,23 @@ def activation(name: str, params: Iterable[str] | None) -> registry.Activation:
         raise Fail(str(e)) from None
 
 
+def expression_of(text: str, params: Iterable[str] | None) -> expression.Expression:
+    """An expression in z given where a function name goes (its parameters are in its calls)."""
+    if parse_params(params):
+        raise Fail("an expression takes its parameters in its calls, e.g."
+                   " leaky_relu(z, negative_slope=0.2), not with -p")
+    try:
+        return expression.parse(text)
+    except expression.ExpressionError as e:
+        raise Fail(str(e)) from None
+
+
 def bind_all(funcs: Sequence[str], params: Iterable[str] | None) -> list[registry.Activation]:
     """Each named function with the parameters it has (-p applies to every function that takes it)."""
+    for name in funcs:
+        if expression.is_expression(name):
+            raise Fail(f"{name!r}: this command takes catalogue names; expressions in z work"
+                       " with eval and deriv")
     given = parse_params(params)
     try:
         specs = [registry.spec(n) for n in funcs]
@@ -104,8 +119,10 @@ class ValueRequest:
 
 def values(req: ValueRequest) -> None:
     """`eval` and `deriv`: stream the input values through g or g′ to the writer."""
-    f = activation(req.func, req.param)
     deriv = req.command == "deriv"
+    if expression.is_expression(req.func):
+        return expression_values(req)
+    f = activation(req.func, req.param)
     high = exact_compute(f, deriv, req.exact, req.digits, req.kink)
     if req.from_output:
         why = f.from_output_unavailable()
@@ -130,6 +147,22 @@ def values(req: ValueRequest) -> None:
 def shown(name: str) -> str:
     """A file name for a message: quoted, with control characters escaped."""
     return repr(name) if name.isprintable() else repr(name.encode("utf-8", "surrogateescape"))[1:]
+
+
+def expression_values(req: ValueRequest) -> None:
+    """`eval` and `deriv` of an expression in z: g and g′ by forward-mode derivatives."""
+    e = expression_of(req.func, req.param)
+    for given, option in ((req.from_output, "--from-output"), (req.exact, "--exact"),
+                          (req.digits is not None, "--digits")):
+        if given:
+            raise Fail(f"{option} takes a catalogue function, not an expression")
+    if req.command == "deriv":
+        columns, compute = ("z", "dg"), (lambda z: e.deriv(z, kink=req.kink))
+        title = f"d/dz {e.name}"
+    else:
+        columns, compute, title = ("z", "g"), e, e.name
+    stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
+           compute, req.input_file, req.progress)
 
 
 def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,
@@ -201,20 +234,26 @@ def read_values(values: Sequence[str], on_invalid: str, input_file: str | None,
 
 def exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int | None,
                   kink: str) -> Callable[[np.ndarray], Any] | None:
-    """The high-precision path of --exact/--digits, or None when neither is given."""
+    """The rigorous path of --exact/--digits (ball arithmetic), or None when neither is given.
+
+    --exact: the exact value correctly rounded once to the values' dtype (float64, or the
+    --dtype); --digits N: N significant digits, correctly rounded, trailing zeros kept.
+    """
     if not exact and digits is None:
         return None
-    from ..io.numbers import format_mp
+    from ..io.numbers import NumberTexts
     from ..numerics import rigorous
 
     if digits is not None and not 1 <= digits <= rigorous.MAX_DIGITS:
         raise Fail(f"--digits must be between 1 and {rigorous.MAX_DIGITS}, got {digits}")
 
     def compute(z: np.ndarray) -> Any:
-        vals = rigorous.values(f, z, deriv=deriv, digits=digits, kink=kink)
-        if digits is None:  # --exact: the correctly rounded float64
-            return np.array([rigorous.to_float(v) for v in vals], dtype=np.float64)
-        return format_mp(vals, digits)
+        try:
+            if digits is None:
+                return rigorous.values_float(f, z, deriv=deriv, kink=kink, dtype=z.dtype)
+            return NumberTexts(rigorous.values_text(f, z, deriv=deriv, kink=kink, digits=digits))
+        except ArithmeticError as e:
+            raise Fail(f"cannot decide the rounding: {e}", 1) from None
 
     return compute
 

@@ -57,12 +57,15 @@ OnInvalidOpt = Annotated[OnInvalid, typer.Option(
     "--on-invalid",
     help="A token that is not a number: stop (exit 2), skip it, or write nan in its place.")]
 DTypeOpt = Annotated[DType, typer.Option(
-    "--dtype", help="Compute for this float type: results are the float64 result rounded to it.")]
+    "--dtype", help="Compute for this float type: inputs are rounded to it, and each result is the"
+                    " exact value correctly rounded to it.")]
 ExactOpt = Annotated[bool, typer.Option(
-    "--exact", help="Compute in high precision (mpmath) and print the correctly rounded float64.")]
+    "--exact", help="Compute with proven error bounds (ball arithmetic, python-flint) and print the"
+                    " exact value correctly rounded to the dtype.")]
 DigitsOpt = Annotated[Optional[int], typer.Option(
     "--digits", "-d", metavar="N", show_default=False,
-    help="Compute in high precision (mpmath) and print N significant digits (1 to 1000).")]
+    help="Compute with proven error bounds (ball arithmetic) and print N significant digits,"
+         " correctly rounded (1 to 1000).")]
 InputOpt = Annotated[Optional[str], typer.Option(
     "--input", "-i", metavar="FILE", show_default=False,
     help="Read the values from FILE instead of stdin.")]

@@ -9,7 +9,6 @@ form for float32/float16), never rounded. High-precision results arrive already 
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
 
 import numpy as np
 
@@ -116,17 +115,3 @@ def json_string(text: str) -> str:
 
 class NumberTexts(list):
     """Numbers already written as text (high-precision digits): bare numbers in json."""
-
-
-def format_mp(values: Sequence[Any], digits: int) -> NumberTexts:
-    """mpmath values with `digits` significant digits ('inf', 'nan' where not finite)."""
-    import mpmath
-
-    def one(v: Any) -> str:
-        if not mpmath.isfinite(v):
-            return repr(float(v))
-        return mpmath.nstr(v, digits, min_fixed=-4, max_fixed=digits)
-
-    return NumberTexts(one(v) for v in values)
-
-

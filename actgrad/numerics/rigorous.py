@@ -64,7 +64,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..registry import Activation
+from ..activations.base import check_kink
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..registry import Activation
 
 MAX_DIGITS = 1000
 _FLOAT_BITS = 64  # first working precision for a float result (53 + guard; 128 if undecided)
@@ -581,8 +585,6 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
          zero: Callable[[float], Any]) -> tuple[np.ndarray, list[Any]]:
     """Each value decided: accept's result, special(float) for a value that is that float
     exactly (nan, a limit that is a float), zero(fast value) for an exact zero."""
-    from ..registry import check_kink
-
     check_kink(kink)
     x = _as_float64(z)
     p = dict(f.params)
@@ -749,22 +751,6 @@ def values_text(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
     _, out = _run(f, z, deriv, kink, False, _accept_text(digits), int(digits * 3.33) + 32,
                   lambda v: _float_text(v, digits), zero)
     return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
-
-
-# ----------------------------------------------------------------------------------------
-# the former mpmath API
-
-
-def values(f: Activation, z: np.ndarray, *, deriv: bool, digits: int | None,
-           kink: str = "pytorch") -> list[Any]:
-    """mpf values: the correctly rounded float64 (digits None) or the `digits`-digit decimal,
-    exactly (kept for callers of the former mpmath implementation)."""
-    import mpmath
-
-    if digits is None:
-        return [mpmath.mpf(v) for v in values_float(f, z, deriv=deriv, kink=kink).tolist()]
-    with mpmath.workdps(digits + 10):
-        return [mpmath.mpf(t) for t in values_text(f, z, deriv=deriv, kink=kink, digits=digits)]
 
 
 def to_float(v: Any) -> float:
