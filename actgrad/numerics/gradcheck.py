@@ -102,30 +102,32 @@ ERROR_HELP = (
 # the grid
 
 
-def _log_points(lo_exp: float, hi_exp: float, per_decade: int) -> np.ndarray:
-    n = round((hi_exp - lo_exp) * per_decade)
-    return 10.0 ** (lo_exp + np.arange(n + 1) / per_decade)
+def _pow10(num: int, den: int) -> float:
+    """10^(num/den) correctly rounded, the same on every machine (decimal, not libm or
+    numpy's SIMD pow, which may differ in the last bit)."""
+    import decimal
+
+    with decimal.localcontext() as c:
+        c.prec = 40
+        return float(decimal.Decimal(10) ** (decimal.Decimal(num) / decimal.Decimal(den)))
 
 
 def _universal_grid() -> np.ndarray:
     core = np.arange(-500, 501, dtype=np.float64) / 50.0
-    tails = np.concatenate([
-        _log_points(1, 3, 40)[1:],  # 10 < |z| <= 1000
-        10.0 ** np.arange(4, 309),  # 1e4 … 1e308
-        [np.finfo(np.float64).max],
-    ])
-    small = np.concatenate([
-        _log_points(-20, -2.5, 2),  # 1e-20 … 10^-2.5
-        10.0 ** -np.arange(30, 301, 10),  # 1e-30 … 1e-300
-        [TINY, 5e-324],
-    ])
-    pos = np.concatenate([tails, small])
+    tails = [_pow10(40 + j, 40) for j in range(1, 81)]  # 10 < |z| <= 1000, 40 per decade
+    tails += [float(f"1e{k}") for k in range(4, 161)]  # 1e4 … 1e160, one per decade
+    tails += [float(f"1e{k}") for k in range(164, 309, 4)]  # 1e164 … 1e308
+    tails += [float(np.finfo(np.float64).max)]
+    small = [_pow10(-j, 2) for j in range(5, 41)]  # 10^-2.5 … 1e-20, two per decade
+    small += [float(f"1e-{k}") for k in range(30, 301, 10)]  # 1e-30 … 1e-300
+    small += [TINY, 5e-324]
+    pos = np.array(tails + small)
     return np.unique(np.concatenate([core, pos, -pos]))
 
 
 _GRID = _universal_grid()
 _GRID.setflags(write=False)
-_NEAR = 10.0 ** -(np.arange(7, 25) / 2)  # 10^-3.5 … 10^-12
+_NEAR = np.array([_pow10(-j, 2) for j in range(7, 25)])  # 10^-3.5 … 10^-12
 
 
 def default_grid(f: Activation | None = None) -> np.ndarray:
@@ -236,24 +238,34 @@ class _ArbModule:
 
         self._arb, self._ctx = arb, ctx
         self.mp = _Prec(ctx)
-
-    def mpf(self, x: Any) -> Any:
-        return x if isinstance(x, self._arb) else self._arb(x)
+        self.mpf = arb
 
     def _a(self, x: Any) -> Any:
         return x if isinstance(x, self._arb) else self._arb(x)
 
     def exp(self, x: Any) -> Any:
-        return self._a(x).exp()
+        try:
+            return x.exp()
+        except AttributeError:
+            return self._arb(x).exp()
 
     def expm1(self, x: Any) -> Any:
-        return self._a(x).expm1()
+        try:
+            return x.expm1()
+        except AttributeError:
+            return self._arb(x).expm1()
 
     def log1p(self, x: Any) -> Any:
-        return self._a(x).log1p()
+        try:
+            return x.log1p()
+        except AttributeError:
+            return self._arb(x).log1p()
 
     def tanh(self, x: Any) -> Any:
-        return self._a(x).tanh()
+        try:
+            return x.tanh()
+        except AttributeError:
+            return self._arb(x).tanh()
 
     def cosh(self, x: Any) -> Any:
         return self._a(x).cosh()
@@ -262,7 +274,10 @@ class _ArbModule:
         return self._a(x).sech()
 
     def sqrt(self, x: Any) -> Any:
-        return self._a(x).sqrt()
+        try:
+            return x.sqrt()
+        except AttributeError:
+            return self._arb(x).sqrt()
 
     def erfc(self, x: Any) -> Any:
         return self._a(x).erfc()
@@ -358,40 +373,52 @@ def _start_prec(z: np.ndarray, h: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     return np.maximum(msb - lsb + 2, rounding).astype(np.int64)
 
 
+_OFFSETS: dict[float, Any] = {}  # exact steps ±h·2^−k as arb balls (exact at any precision)
+
+
+def _offset(arb: Any, h: float, k: float) -> Any:
+    u = h * k
+    v = _OFFSETS.get(u)
+    if v is None:
+        if u / k != h:  # h·k underflowed: not exact as a float
+            return arb(h) * k
+        if len(_OFFSETS) > 4096:
+            _OFFSETS.clear()
+        v = _OFFSETS[u] = arb(u)
+    return v
+
+
 def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, arb: Any,
            ctx: Any, z: float, h: float, side: int, prec: int) -> tuple[float, float]:
     """(numerical g′, scale s) at one point, starting at `prec` bits."""
     while prec <= _MAX_PREC:
         ctx.prec = prec
         x = arb(z)
-        hh = arb(h)
-        cache: dict[float, Any] = {0.0: exact(x, params, ar)}
+        cache: dict[float, Any] = {}
 
         def at(k: float) -> Any:
             v = cache.get(k)
             if v is None:
-                v = cache[k] = exact(x + hh * k, params, ar)
+                v = cache[k] = exact(x + _offset(arb, h, k) if k else x, params, ar)
             return v
 
         deficit = 0
-        g0 = cache[0.0]
         for j in range(_MAX_SHRINKS + 1):
             k = 1.0 / _SHRINK**j
-            t = hh * k
             if side == 0:
-                r, est, s = _central(at, g0, t, k)
+                r, est, sf = _central(at, h, k, _offset(arb, h, k))
             else:
-                r, est, s = _one_sided(at, g0, t, k, side)
-            if not (r.is_finite() and s.is_finite()):
+                r, est, sf = _one_sided(at, h, k, _offset(arb, h, k), side)
+            rf = float(r)  # the midpoint, rounded to nearest (subnormals too)
+            rad = float(r.rad()) * 2.0**_ROUNDING_BITS
+            if not (math.isfinite(rf) and math.isfinite(rad) and math.isfinite(sf)):
                 deficit = prec  # double it
                 break
-            rf, sf = float(r), float(s)  # the midpoints, rounded to nearest (subnormals too)
             target = max(abs(rf), sf, TINY)
-            rad = float(r.rad()) * 2.0**_ROUNDING_BITS
             if not rad <= target:
                 deficit = max(32, math.ceil(math.log2(rad / target)) + 16)
                 break
-            if float(est) <= _CONVERGED * target:
+            if est <= _CONVERGED * target:
                 break
         if deficit:
             prec += deficit
@@ -400,39 +427,47 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
     return math.nan, math.nan
 
 
-def _central(at: Callable[[float], Any], g0: Any, t: Any, k: float) -> tuple[Any, Any, Any]:
-    """R = (64·D(h/4) − 20·D(h/2) + D(h))/45, D(u) = (g(z+u) − g(z−u))/2u, h = t (= hh·k):
-    error O(h⁶); the change the last extrapolation made, (4·D(h/4) − D(h/2))/3 → R, an
-    estimate of the error left; and s, the larger mean slope of the two halves.
+def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[Any, float, float]:
+    """R = (64·D(h/4) − 20·D(h/2) + D(h))/45, D(u) = (g(z+u) − g(z−u))/2u, at the step h·k
+    (the ball t): error O(h⁶); the change the last extrapolation made, from
+    (4·D(h/4) − D(h/2))/3 to R, an estimate of the error left; and s, the larger mean slope
+    of the stencil's outer quarters [z−h, z−h/2] and [z+h/2, z+h].
 
     With Δ(u) = g(z+u) − g(z−u): R = (128·Δ(h/4) − 20·Δ(h/2) + Δ(h)/2)/45h and
-    R − (4·D(h/4) − D(h/2))/3 = (8·Δ(h/4) − 5·Δ(h/2) + Δ(h)/2)/45h."""
-    gp, gm = at(k), at(-k)
+    R − (4·D(h/4) − D(h/2))/3 = (8·Δ(h/4) − 5·Δ(h/2) + Δ(h)/2)/45h. The differences are taken
+    in ball arithmetic; the estimate and s, which need a few digits only, from their floats
+    (the leading terms of the estimate cancel to ~1e-15 of R, far below what it is compared
+    with, 1e-11 of R)."""
+    gp, gm, gp2, gm2 = at(k), at(-k), at(k / 2), at(-k / 2)
     d1 = gp - gm
-    d2 = at(k / 2) - at(-k / 2)
+    d2 = gp2 - gm2
     d4 = at(k / 4) - at(-k / 4)
-    half = d1 * 0.5
-    den = t * 45
-    r = (d4 * 128 - d2 * 20 + half) / den
-    est = abs(d4 * 8 - d2 * 5 + half) / den
-    s = max(abs(gp - g0), abs(g0 - gm)) / t
-    return r, est, s
+    r = (d4 * 128 - d2 * 20 + d1 * 0.5) / (t * 45)
+    u = h * k
+    with np.errstate(all="ignore"):
+        f1, f2, f4 = float(d1), float(d2), float(d4)
+        est = abs(8 * f4 - 5 * f2 + 0.5 * f1) / (45 * u)
+        s = 2 * max(abs(float(gp - gp2)), abs(float(gm2 - gm))) / u
+    return r, (est if est == est else math.inf), s
 
 
-def _one_sided(at: Callable[[float], Any], g0: Any, t: Any, k: float,
-               side: int) -> tuple[Any, Any, Any]:
-    """F(u) = ±(−3g(z) + 4g(z±u) − g(z±2u))/2u, error c₂u² + c₃u³ + …, at u = h … h/8
-    (h = t = hh·k), extrapolated (Neville, ratio 2) to remove u², u³ and u⁴: error O(h⁵); the
-    change the last extrapolation made; and s, the mean slope |g(z±h) − g(z)|/h."""
+def _one_sided(at: Callable[[float], Any], h: float, k: float, t: Any,
+               side: int) -> tuple[Any, float, float]:
+    """F(u) = ±(−3g(z) + 4g(z±u) − g(z±2u))/2u, error c₂u² + c₃u³ + …, at u = h·k … h·k/8
+    (the first the ball t), extrapolated (Neville, ratio 2) to remove u², u³ and u⁴: error
+    O(h⁵); the change the last extrapolation made; and s, the mean slope |g(z±h) − g(z)|/h."""
+    g0 = at(0.0)
     g3 = g0 * 3
-    row = [(at(side * m * 2) - at(side * m) * 4 + g3) * (-side) / (t * (2 * m / k))
+    row = [(at(side * m * 2) - at(side * m) * 4 + g3) / (t * (-2 * side * m / k))
            for m in (k, k / 2, k / 4, k / 8)]  # h, h/2, h/4, h/8
     previous = row[-1]
     for power in (2, 3, 4):
         factor = 2**power - 1
         previous = row[-1]
         row = [row[j + 1] + (row[j + 1] - row[j]) / factor for j in range(len(row) - 1)]
-    return row[0], abs(row[0] - previous), abs(at(side * k) - g0) / t
+    est = float(abs(row[0] - previous))
+    s = abs(float(at(side * k) - g0)) / (h * k)
+    return row[0], (est if est == est else math.inf), s
 
 
 # ------------------------------------------------------------------------------------------
