@@ -409,12 +409,20 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
                 r, est, sf = _central(at, h, k, _offset(arb, h, k))
             else:
                 r, est, sf = _one_sided(at, h, k, _offset(arb, h, k), side)
-            rf = float(r)  # the midpoint, rounded to nearest (subnormals too)
-            rad = float(r.rad()) * 2.0**_ROUNDING_BITS
-            if not (math.isfinite(rf) and math.isfinite(rad) and math.isfinite(sf)):
+            if not r.is_finite():  # nan, or an unbounded ball
                 deficit = prec  # double it
                 break
-            target = max(abs(rf), sf, TINY)
+            rf = float(r)  # the midpoint, rounded to nearest (subnormals too)
+            if math.isinf(rf):  # beyond the float range: ±inf, if the whole ball is
+                if math.isinf(float(r.abs_lower())):
+                    return rf, math.inf
+                deficit = 32
+                break
+            rad = float(r.rad()) * 2.0**_ROUNDING_BITS
+            if not math.isfinite(rad):
+                deficit = prec
+                break
+            target = max(abs(rf), sf if sf == sf else math.inf, TINY)
             if not rad <= target:
                 deficit = max(32, math.ceil(math.log2(rad / target)) + 16)
                 break
