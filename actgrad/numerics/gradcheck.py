@@ -1,46 +1,56 @@
 """Numerical derivatives and the gradient check.
 
-Grid (``GRID_HELP``). The default grid of a function is: 1,001 points on [−10, 10] (spacing
-0.02, 0 on it); the tails, log-spaced on both sides out to the largest float: 40 points per
-decade on 10 < |z| <= 1000 (the exponential tails: sigmoid′, tanh′, silu′, … become
-subnormal between |z| = 38 and 745), then one per decade, |z| = 1e4, 1e5, …, 1e308, and
-±1.7976931348623157e308; towards 0, |z| = 10^−2.5, 10^−3, …, 10^−20 (two per decade), then
-1e-30, 1e-40, …, 1e-300, 2^−1022 and 5e-324; and around each kink and each break of the
-function (see below), k ± 10^−3.5, k ± 10^−4, …, k ± 10^−12 and the floats next to k.
+Grid (``GRID_HELP``, ``default_grid``). 1,001 points on [−10, 10] (spacing 0.02, 0 on it);
+the tails, log-spaced on both sides out to the largest float: 40 points per decade on
+10 < |z| <= 1000 (exponential tails: g′ of gelu, tanh, sigmoid, silu, … becomes subnormal,
+then 0, between |z| ≈ 38 and 745; the textbook a(1−a) and 1−a² keep no digit beyond
+|z| ≈ 37 and 19),
+then |z| = 1e4, 1e5, …, 1e160 (algebraic tails: softsign′ and squareplus′ underflow near
+1e154), 1e164, 1e168, …, 1e308 and 1.7976931348623157e308; towards 0, |z| = 10^−2.5, 10^−3,
+…, 1e-20 (two per decade), 1e-30, 1e-40, …, 1e-300, 2^−1022 and 5e-324; and, on the grid of
+one function, around each of its kinks and breaks k: k ± 10^−3.5, k ± 1e-4, …, k ± 1e-12
+(two per decade) and the two floats next to k. The points are decimal powers rounded once
+(``decimal``), the same on every machine.
 
 Method (``METHOD_HELP``). At a point farther than h from every kink and break, central
-differences D(t) = (g(z+t) − g(z−t))/2t at t = h, h/2, h/4, Richardson-extrapolated to
+differences D(u) = (g(z+u) − g(z−u))/2u at u = h, h/2, h/4, Richardson-extrapolated to
 R = (64·D(h/4) − 20·D(h/2) + D(h))/45, error O(h⁶). Within h of a kink (a jump of g′; of g
 too for hardshrink and threshold) or of a break (g′ continuous, g″ jumping: elu, celu and
-softsign at 0, sparse_plus at ±1) the differences are one-sided, on z's side, away from the
-nearest such point: F(t) = ±(−3g(z) + 4g(z±t) − g(z±2t))/2t at t = h′, h′/2, h′/4, h′/8,
-extrapolated to remove t², t³ and t⁴ (error O(h′⁵)), where h′ = h, or a quarter of the
-distance to the next kink or break on that side when that is smaller: no stencil reaches
-across a kink or touches one. Only a kink itself is not checked (g′ there is a convention);
-a break itself is (one-sided). Where the last extrapolation still changed the estimate by
-more than 1e-11 of max(|R|, s, 2^−1022) (g varying on a finer scale than h, as celu with
-alpha = 0.001 does), the step is divided by 4 and the estimate taken again, down to h/1024.
+softsign at 0, sparse_plus at ±1), and at a break itself, the differences are one-sided, on
+z's side, away from the nearest such point: F(u) = ±(−3g(z) + 4g(z±u) − g(z±2u))/2u at
+u = h′, h′/2, h′/4, h′/8, extrapolated to remove u², u³ and u⁴ (error O(h′⁵)), where h′ = h, or
+a quarter of the distance to the next kink or break on that side when that is smaller: no
+stencil reaches across a kink or touches one. Only a kink itself is not checked (g′ there is
+a convention). Where the last extrapolation changed the estimate by more than 1e-11 of
+max(|R|, s, 2^−1022) (g varying on a finer scale than h, as celu with alpha = 0.001 does), the
+step is divided by 4 and the estimate taken again, down to h/1024. (So the numerical
+derivative is good to about 1e-11 of g′, and far better where g is smooth on the scale of h:
+the check resolves errors well below the default tolerance.)
 
-g is evaluated in ball arithmetic (python-flint's arb; the catalogue's ``exact`` form of the
-function, written independently of the float64 code under check), z ± t exactly, at a
-precision chosen from |g|/|g′| and 1/t; the estimate is accepted only when the proven bound
-on its rounding error is below 2^−60 of max(|R|, s, 2^−1022), otherwise the precision is
-raised. So rounding in the differences cannot matter: a plain float64 central difference
-cannot resolve tanh′(10) ≈ 8e-9 beside tanh(10) ≈ 1 to better than about 1e-7. The result is
-the float64 nearest to the estimate. Step rule: h = step, absolute, 1e-3 by default (a step
-relative to |z| would be too coarse in the exponential tails).
+g is evaluated in ball arithmetic (python-flint's arb, on the catalogue's ``exact`` form of
+the function, written independently of the float64 code under check), z ± u exactly. The
+precision starts from the float path's |g|/|g′| and 1/h, and the estimate is accepted only
+when the proven bound on its rounding error (the radius of the ball R) is below 2^−60 of
+max(|R|, s, 2^−1022); otherwise the precision is raised by the bits missing. So rounding in
+the differences cannot matter (a plain float64 central difference cannot resolve
+tanh′(10) ≈ 8e-9 beside tanh(10) ≈ 1 to better than about 1e-7), also where a wrong g′ makes
+the start too low. The result is the float64 nearest to the midpoint of R; beyond the float
+range it is ±inf. Step rule: h = step, absolute, 1e-3 by default (a step relative to |z| would
+be too coarse in the exponential tails).
 
-Error (``ERROR_HELP``). The error of a derivative a = g′(z) against the numerical n is
+Error (``ERROR_HELP``, ``relative_error``). The error of a derivative a = g′(z) against the
+numerical n is
 
-    |a − n| / max(|n|, s/2, 2^−1022),   0 where a = n (also ±inf = ±inf), nan if either is nan,
+    |a − n| / max(|n|, s/2, 2^−1022);   0 where a = n (±inf = ±inf too); nan if either is nan,
 
-the plain relative error |a − n|/|n| wherever |n| >= s/2 and |n| >= 2^−1022. s is the size
-of g′ around z: the larger mean slope |g(z ± t) − g(z)|/t of the stencil's two halves at the
-final step t (one-sided: of its one half). So s/2 > |n| only next to a zero of g′ (silu,
-mish, gelu, tanhshrink at 0), where the error is measured against the size g′ has around z
-rather than against ~0. Below 2^−1022 float64 has only absolute resolution, so there the
-error is measured against 2^−1022: one ULP of a subnormal counts as 2^−52, as it does for a
-normal number. ``--tol`` bounds this number; 1 + 2e-7 times the true g′ fails at 1e-7.
+which is the plain relative error |a − n|/|n| wherever |n| >= s/2 and |n| >= 2^−1022. s is
+the size of g′ around z, at the final step h: for central differences the larger mean slope
+2|g(z ± h) − g(z ± h/2)|/h over the stencil's outer quarters, for one-sided ones
+|g(z ± h) − g(z)|/h. So s/2 > |n| only next to a zero of g′ (silu, mish, gelu, tanhshrink at
+0), where the error is measured against the size g′ has around z rather than against ~0.
+Below 2^−1022 float64 has only absolute resolution, so there the error is measured against
+2^−1022: one ULP of a subnormal counts 2^−52, as for a normal number. ``--tol`` bounds this
+number: 1 + 2e-7 times the true g′ fails at 1e-7.
 """
 
 from __future__ import annotations
@@ -68,33 +78,42 @@ _MAX_PREC = 1 << 16  # bits; beyond this a point's numerical derivative is nan (
 
 GRID_HELP = (
     "Grid: 1,001 points on [−10, 10] (spacing 0.02); the tails, log-spaced on both sides out"
-    " to the largest float: 40 per decade on 10 < |z| <= 1000 (where exponential tails of g′"
-    " underflow), then |z| = 1e4, 1e5, …, 1e308 and 1.7976931348623157e308; towards 0,"
-    " |z| = 10^−2.5, 10^−3, …, 1e-20 (two per decade), 1e-30, 1e-40, …, 1e-300, 2^−1022 and"
-    " 5e-324; around each kink and break k of the function, k ± 10^−3.5, k ± 1e-4, …,"
-    " k ± 1e-12 (two per decade) and the floats next to k; plus the Z given."
+    " to the largest float: 40 per decade on 10 < |z| <= 1000 (where the exponential tails of"
+    " g′ underflow), then |z| = 1e4, 1e5, …, 1e160 (one per decade), 1e164, 1e168, …, 1e308"
+    " and 1.7976931348623157e308; towards 0, |z| = 10^−2.5, 10^−3, …, 1e-20 (two per decade),"
+    " 1e-30, 1e-40, …, 1e-300, 2^−1022 and 5e-324; around each kink and break k of the"
+    " function, k ± 10^−3.5, k ± 1e-4, …, k ± 1e-12 (two per decade) and the floats next to k;"
+    " plus the Z given."
 )
 
 METHOD_HELP = (
-    "Method: central differences D(t) = (g(z+t) − g(z−t))/2t at t = h, h/2, h/4,"
+    "Method: central differences D(u) = (g(z+u) − g(z−u))/2u at u = h, h/2, h/4,"
     " Richardson-extrapolated to (64·D(h/4) − 20·D(h/2) + D(h))/45 (error O(h⁶)). Within h of"
     " a kink, or of a point where g′ is continuous but g″ jumps (elu, celu, softsign at 0;"
     " sparse_plus at ±1), one-sided differences on z's side, away from that point, at"
-    " t = h′ … h′/8 (h′ = h, or a quarter of the distance to the next such point beyond, if"
-    " smaller), extrapolated in t², t³, t⁴: no stencil crosses or touches a kink. Only a kink"
-    " itself is left out (g′ there is a convention) and counted. Where the extrapolation has"
-    " not settled to 1e-11, h is divided by 4, down to h/1024. g is evaluated in ball"
-    " arithmetic (python-flint arb) from the catalogue's independent high-precision form, at"
-    " a precision raised until the proven rounding error is below 2^−60 of the result, then"
-    " rounded to float64. Step rule: h = --step, absolute, default 1e-3, at most 0.1."
+    " u = h′, h′/2, h′/4, h′/8 (h′ = h, or a quarter of the distance to the next such point"
+    " beyond if smaller), extrapolated in u², u³, u⁴: no stencil crosses or touches a kink."
+    " Only a kink itself is left out (g′ there is a convention) and counted. Where the"
+    " extrapolation has not settled to 1e-11, h is divided by 4, down to h/1024. g is"
+    " evaluated in ball arithmetic (python-flint arb) from the catalogue's high-precision"
+    " form, written independently of the float64 code, at a precision raised until the"
+    " proven rounding error is below 2^−60 of the result, then rounded to float64. Step rule:"
+    " h = --step, absolute, default 1e-3."
 )
 
 ERROR_HELP = (
     "Error: |a−n| / max(|n|, s/2, 2^−1022) for the derivative a and the numerical n (0 where"
-    " a = n): the plain relative error |a−n|/|n| except next to a zero of g′, where"
-    " |n| < s/2 with s the larger mean slope |g(z±t) − g(z)|/t of the stencil's halves (the"
-    " size of g′ around z), and for subnormal n, measured against 2^−1022 (one ULP counts"
-    " 2^−52 there as everywhere). Verdict: <= 1e-7 good, >= 1e-3 wrong, between: suspicious."
+    " a = n): the plain relative error |a−n|/|n|, except next to a zero of g′, where"
+    " |n| < s/2 with s the size of g′ around z (the larger mean slope of the stencil's outer"
+    " quarters, 2|g(z±h) − g(z±h/2)|/h; one-sided: |g(z±h) − g(z)|/h), and for subnormal n,"
+    " measured against 2^−1022 (one ULP counts 2^−52 there as everywhere). Verdict: <= 1e-7"
+    " good, >= 1e-3 wrong, between: suspicious."
+)
+
+KIND_HELP = (
+    "Kind: \"kink\" where z is a kink of the function (g′ is the --kink convention there; no"
+    " numerical g′, no error); \"near kink\" within --step of one (checked with one-sided"
+    " differences)."
 )
 
 
