@@ -471,10 +471,11 @@ def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[An
     d4 = at(k / 4) - at(-k / 4)
     r = (d4 * 128 - d2 * 20 + d1 * 0.5) / (t * 45)
     u = h * k
-    with np.errstate(all="ignore"):
-        f1, f2, f4 = float(d1), float(d2), float(d4)
-        est = abs(8 * f4 - 5 * f2 + 0.5 * f1) / (45 * u)
-        s = 2 * max(abs(float(gp - gp2)), abs(float(gm2 - gm))) / u
+    if not u:  # h·k underflowed (kinks closer than 1e-300): no estimate
+        return r, math.inf, math.inf
+    # Python floats: overflow gives inf, inf − inf nan; nothing raises
+    est = abs(8 * float(d4) - 5 * float(d2) + 0.5 * float(d1)) / (45 * u)
+    s = 2 * max(abs(float(gp - gp2)), abs(float(gm2 - gm))) / u
     return r, (est if est == est else math.inf), s
 
 
@@ -493,7 +494,8 @@ def _one_sided(at: Callable[[float], Any], h: float, k: float, t: Any,
         previous = row[-1]
         row = [row[j + 1] + (row[j + 1] - row[j]) / factor for j in range(len(row) - 1)]
     est = float(abs(row[0] - previous))
-    s = abs(float(at(side * k) - g0)) / (h * k)
+    u = h * k
+    s = abs(float(at(side * k) - g0)) / u if u else math.inf
     return row[0], (est if est == est else math.inf), s
 
 
