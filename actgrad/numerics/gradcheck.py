@@ -55,6 +55,7 @@ number: 1 + 2e-7 times the true g′ fails at 1e-7.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import signal
@@ -144,25 +145,32 @@ def _universal_grid() -> np.ndarray:
     return np.unique(np.concatenate([core, pos, -pos]))
 
 
-_GRID = _universal_grid()
-_GRID.setflags(write=False)
-_NEAR = np.array([_pow10(-j, 2) for j in range(7, 25)])  # 10^-3.5 … 10^-12
+@functools.lru_cache(maxsize=None)
+def _grids() -> tuple[np.ndarray, np.ndarray]:
+    """The grid of every function, and the offsets around kinks, 10^-3.5 … 10^-12 (made on
+    first use: not on the start-up path of the commands that only import the defaults)."""
+    grid = _universal_grid()
+    near = np.array([_pow10(-j, 2) for j in range(7, 25)])
+    grid.setflags(write=False)
+    near.setflags(write=False)
+    return grid, near
 
 
 def default_grid(f: Activation | None = None) -> np.ndarray:
     """The default grid (see the module doc, ``GRID_HELP``): with a function, including the
     points around each of its kinks and breaks; sorted, each point once."""
+    grid, near = _grids()
     if f is None:
-        return _GRID.copy()
+        return grid.copy()
     extra = []
     with np.errstate(over="ignore"):
         for k in _singular(f):
-            extra.append(k + _NEAR)
-            extra.append(k - _NEAR)
+            extra.append(k + near)
+            extra.append(k - near)
             extra.append([np.nextafter(k, -np.inf), np.nextafter(k, np.inf)])
     if not extra:
-        return _GRID.copy()
-    z = np.concatenate([_GRID, *extra])
+        return grid.copy()
+    z = np.concatenate([grid, *extra])
     return np.unique(z[np.isfinite(z)])
 
 
