@@ -659,8 +659,12 @@ def available_cores() -> int:
 
 
 def _worker_init() -> None:
-    # Ctrl-C is the parent's business (it terminates the pool); and a worker dies with it
+    # Ctrl-C is the parent's business (it terminates the pool); no handler of the parent's
+    # (which may write to the stream they share) runs here; and a worker dies with the parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP", "SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     try:
         import ctypes
 
@@ -705,8 +709,12 @@ def _numeric_many(acts: list[Activation], grids: list[np.ndarray], step: float,
 
 
 def _can_fork() -> bool:
-    """fork only where it is safe: a platform that has it, and no other thread running."""
+    """fork only where it is safe: Linux, and no other thread running."""
+    import sys
     import threading
+
+    if not sys.platform.startswith("linux"):
+        return False
 
     try:
         import multiprocessing
