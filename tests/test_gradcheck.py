@@ -298,3 +298,12 @@ def test_processes_give_the_same_results():
     for f, r in zip(acts, rows):
         one = gradcheck.table_rows(f, np.linspace(-4, 4, 801))
         assert np.array_equal(r.dg_numeric, one.dg_numeric, equal_nan=True)
+
+
+def test_a_function_finer_than_the_smallest_step_is_unresolved_not_passed():
+    # celu′ = e^(z/α) varies on the scale α: far below step/1024 no estimate settles
+    f = actgrad.get("celu", alpha=1e-30)
+    r = gradcheck.check(f, [-1e-30, -5e-31, 1.0, -1.0])
+    assert r.unresolved == 2 and r.checked == 4 and not r.passed and r.verdict == "unresolved"
+    assert np.isnan(gradcheck.numeric_deriv(f, [-1e-30])).all()
+    assert gradcheck.check(f, [-1e-30], step=1e-31).passed  # a step on its scale resolves it
