@@ -4,13 +4,12 @@ Grid (``GRID_HELP``, ``default_grid``). 1,001 points on [−10, 10] (spacing 0.0
 the tails, log-spaced on both sides out to the largest float: 40 points per decade on
 10 < |z| <= 1000 (exponential tails: g′ of gelu, tanh, sigmoid, silu, … becomes subnormal,
 then 0, between |z| ≈ 38 and 745; the textbook a(1−a) and 1−a² keep no digit beyond
-|z| ≈ 37 and 19),
-then |z| = 1e4, 1e5, …, 1e160 (algebraic tails: softsign′ and squareplus′ underflow near
-1e154), 1e164, 1e168, …, 1e308 and 1.7976931348623157e308; towards 0, |z| = 10^−2.5, 10^−3,
-…, 1e-20 (two per decade), 1e-30, 1e-40, …, 1e-300, 2^−1022 and 5e-324; and, on the grid of
-one function, around each of its kinks and breaks k: k ± 10^−3.5, k ± 1e-4, …, k ± 1e-12
-(two per decade) and the two floats next to k. The points are decimal powers rounded once
-(``decimal``), the same on every machine.
+|z| ≈ 37 and 19), then |z| = 1e4, 1e5, …, 1e160 (algebraic tails: softsign′ and squareplus′
+underflow near 1e154), 1e164, 1e168, …, 1e308 and 1.7976931348623157e308; towards 0,
+|z| = 10^−2.5, 10^−3, …, 1e-20 (two per decade), 1e-30, 1e-40, …, 1e-300, 2^−1022 and
+5e-324; and, on the grid of one function, around each of its kinks and breaks k:
+k ± 10^−3.5, k ± 1e-4, …, k ± 1e-12 (two per decade) and the two floats next to k. The
+points are decimal powers rounded once (``decimal``), the same on every machine.
 
 Method (``METHOD_HELP``). At a point farther than h from every kink and break, central
 differences D(u) = (g(z+u) − g(z−u))/2u at u = h, h/2, h/4, Richardson-extrapolated to
@@ -50,8 +49,9 @@ numerical n is
 which is the plain relative error |a − n|/|n| wherever |n| >= s/2 and |n| >= 2^−1022. s is
 the size of g′ around z, at the final step h: for central differences the larger mean slope
 2|g(z ± h) − g(z ± h/2)|/h over the stencil's outer quarters, for one-sided ones
-|g(z ± h) − g(z)|/h. So s/2 > |n| only next to a zero of g′ (silu, mish, gelu, tanhshrink at
-0), where the error is measured against the size g′ has around z rather than against ~0.
+|g(z ± h) − g(z)|/h. So s/2 > |n| only where |g′| reaches twice |g′(z)| within h of z: next
+to a zero of g′ (silu, mish, gelu, tanhshrink at 0), where the error is measured against the
+size g′ has around z rather than against ~0.
 Below 2^−1022 float64 has only absolute resolution, so there the error is measured against
 2^−1022: one ULP of a subnormal counts 2^−52, as for a normal number. ``--tol`` bounds this
 number: 1 + 2e-7 times the true g′ fails at 1e-7.
