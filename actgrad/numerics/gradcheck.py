@@ -1,36 +1,70 @@
-"""Numerical derivatives and the gradient-check error measure.
+"""Numerical derivatives and the gradient check.
 
-Method (also shown by ``actgrad check --help``): central differences
-D(h) = (g(z+h) − g(z−h)) / 2h at the steps h, h/2 and h/4, combined by Richardson
-extrapolation R = (64·D(h/4) − 20·D(h/2) + D(h)) / 45, whose error is O(h⁶). g is evaluated
-in mpmath (the catalogue's ``exact`` form of each function) at a working precision of
-24 digits plus the digits by which g′ is smaller than g at that point plus the digits of
-1/h and of |z|/h, so rounding in the differences cannot matter (z ± h is exact); a plain
-float64 central difference cannot resolve tanh′(10) ≈ 8e-9 beside tanh(10) ≈ 1 to better than
-about 1e-7. The result is rounded to float64. Step rule: h = step, absolute, 1e-3 by default
-(a step relative to |z| would be too coarse in the exponential tails); points within h of a
-kink are left out of a check (their stencil straddles the kink) and counted. Where the last
-extrapolation still changed the estimate by more than 1e-11 of it (g varying on a finer scale
-than h, as celu with alpha = 0.001 does), h is divided by 4 and the estimate taken again, down
-to h/1024 at most.
+Grid (``GRID_HELP``, ``default_grid``). 1,001 points on [−10, 10] (spacing 0.02, 0 on it);
+the tails, log-spaced on both sides out to the largest float: 40 points per decade on
+10 < |z| <= 1000 (exponential tails: g′ of gelu, tanh, sigmoid, silu, … becomes subnormal,
+then 0, between |z| ≈ 38 and 745; the textbook a(1−a) and 1−a² keep no digit beyond
+|z| ≈ 37 and 19), then |z| = 1e4, 1e5, …, 1e160 (algebraic tails: softsign′ and squareplus′
+underflow near 1e154), 1e164, 1e168, …, 1e308 and 1.7976931348623157e308; towards 0,
+|z| = 10^−2.5, 10^−3, …, 1e-20 (two per decade), 1e-30, 1e-40, …, 1e-300, 2^−1022 and
+5e-324; and, on the grid of one function, around each of its kinks and breaks k:
+k ± 10^−3.5, k ± 1e-4, …, k ± 1e-12 (two per decade) and the two floats next to k. The
+points are decimal powers rounded once (``decimal``), the same on every machine.
 
-Near a break of g's smoothness (a point where g′ is continuous but g″ jumps, as elu's and
-softsign's 0, declared by the function) a central stencil across it has an O(h) error, so
-there the differences are one-sided, on z's side: F(t) = ±(−3g(z) + 4g(z±t) − g(z±2t))/2t
-at t = h, h/2, h/4, h/8, extrapolated to remove t², t³ and t⁴.
+Method (``METHOD_HELP``). At a point farther than h from every kink and break, central
+differences D(u) = (g(z+u) − g(z−u))/2u at u = h, h/2, h/4, Richardson-extrapolated to
+R = (64·D(h/4) − 20·D(h/2) + D(h))/45, error O(h⁶). Within h of a kink (a jump of g′; of g
+too for hardshrink and threshold) or of a break (g′ continuous, g″ jumping: elu, celu and
+softsign at 0, sparse_plus at ±1), and at a break itself, the differences are one-sided, on
+z's side, away from the nearest such point: F(u) = ±(−3g(z) + 4g(z±u) − g(z±2u))/2u at
+u = h′, h′/2, h′/4, h′/8, extrapolated to remove u², u³ and u⁴ (error O(h′⁵)), where h′ = h, or
+a quarter of the distance to the next kink or break on that side when that is smaller: no
+stencil reaches across a kink or touches one. Only a kink itself is not checked (g′ there is
+a convention). Where the last extrapolation changed the estimate by more than 1e-11 of
+max(|R|, s, 2^−1022) (g varying on a finer scale than h, as celu with alpha = 0.001 does), the
+step is divided by 4 and the estimate taken again, down to h/1024; a point where it has not
+settled even there is "unresolved": it has no numerical derivative (nan), is counted, and the
+check does not pass (a smaller step resolves it). So the numerical derivative is good to about
+1e-11 of g′, and far better where g is smooth on the scale of h: the check resolves errors far
+below the default tolerance. (What no difference quotient can see is a feature of g narrower
+than the smallest step that looks the same at every step, such as the corner of softplus with
+beta = 1e30 next to 0: keep parameters to scales the step resolves, or give a smaller step.)
 
-The error measure is |a − n| / max(|a| + |n|, s), 0 where a = n: the symmetric relative
-error, except that the denominator is at least s, the size of g′ around z (the larger mean
-slope |g(z ± h) − g(z)|/h of the stencil's halves). Where g′ does not vanish s ≈ |g′| and
-nothing changes; where g′ has a zero (silu, mish, gelu, tanhshrink at 0) the error is
-measured against the size g′ has next to it, not against 0.
+g is evaluated in ball arithmetic (python-flint's arb, on the catalogue's ``exact`` form of
+the function, written independently of the float64 code under check), z ± u exactly. The
+precision starts from the float path's |g|/|g′| and 1/h, and the estimate is accepted only
+when the proven bound on its rounding error (the radius of the ball R) is below 2^−60 of
+max(|R|, s, 2^−1022); otherwise the precision is raised by the bits missing. So rounding in
+the differences cannot matter (a plain float64 central difference cannot resolve
+tanh′(10) ≈ 8e-9 beside tanh(10) ≈ 1 to better than about 1e-7), also where a wrong g′ makes
+the start too low. The result is the float64 nearest to the midpoint of R; beyond the float
+range it is ±inf. Step rule: h = step, absolute, 1e-3 by default (a step relative to |z| would
+be too coarse in the exponential tails).
+
+Error (``ERROR_HELP``, ``relative_error``). The error of a derivative a = g′(z) against the
+numerical n is
+
+    |a − n| / max(|n|, s/2, 2^−1022);   0 where a = n (±inf = ±inf too); nan if either is nan,
+
+which is the plain relative error |a − n|/|n| wherever |n| >= s/2 and |n| >= 2^−1022. s is
+the size of g′ around z, at the final step h: for central differences the larger mean slope
+2|g(z ± h) − g(z ± h/2)|/h over the stencil's outer quarters, for one-sided ones
+|g(z ± h) − g(z)|/h. So s/2 > |n| only where |g′| reaches twice |g′(z)| within h of z: next
+to a zero of g′ (silu, mish, gelu, tanhshrink at 0), where the error is measured against the
+size g′ has around z rather than against ~0.
+Below 2^−1022 float64 has only absolute resolution, so there the error is measured against
+2^−1022: one ULP of a subnormal counts 2^−52, as for a normal number. ``--tol`` bounds this
+number: 1 + 2e-7 times the true g′ fails at 1e-7.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+import signal
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -40,126 +74,464 @@ DEFAULT_STEP = 1e-3
 GOOD = 1e-7  # at most this: the derivative is right
 WRONG = 1e-3  # at least this: the derivative is wrong; in between: suspicious
 DEFAULT_TOL = GOOD
-_MAX_EXTRA_DIGITS = 340  # below 1e-324 of g, g′ rounds to 0 in float64 anyway
+TINY = 2.0**-1022  # the smallest normal float64: below it, resolution is absolute
 _SHRINK = 4  # where the extrapolation has not converged, the step is divided by this
 _MAX_SHRINKS = 5  # at most: h down to step/1024
-_CONVERGED = 1e-11  # estimated error, relative to max(|estimate|, size of g′ around z)
+_CONVERGED = 1e-11  # estimated truncation error, relative to max(|R|, s, TINY)
+_ROUNDING_BITS = 60  # proven rounding error at most 2^-60 of max(|R|, s, TINY)
+_MAX_PREC = 1 << 16  # bits; beyond this a point's numerical derivative is nan (never seen)
+
+GRID_HELP = (
+    "Grid: 1,001 points on [−10, 10] (spacing 0.02); the tails, log-spaced on both sides out"
+    " to the largest float: 40 per decade on 10 < |z| <= 1000 (where the exponential tails of"
+    " g′ underflow), then |z| = 1e4, 1e5, …, 1e160 (one per decade), 1e164, 1e168, …, 1e308"
+    " and 1.7976931348623157e308; towards 0, |z| = 10^−2.5, 10^−3, …, 1e-20 (two per decade),"
+    " 1e-30, 1e-40, …, 1e-300, 2^−1022 and 5e-324; around each kink and break k of the"
+    " function, k ± 10^−3.5, k ± 1e-4, …, k ± 1e-12 (two per decade) and the floats next to k;"
+    " plus the Z given."
+)
+
+METHOD_HELP = (
+    "Method: central differences D(u) = (g(z+u) − g(z−u))/2u at u = h, h/2, h/4,"
+    " Richardson-extrapolated to (64·D(h/4) − 20·D(h/2) + D(h))/45 (error O(h⁶)). Within h of"
+    " a kink, or of a point where g′ is continuous but g″ jumps (elu, celu, softsign at 0;"
+    " sparse_plus at ±1), one-sided differences on z's side, away from that point, at"
+    " u = h′, h′/2, h′/4, h′/8 (h′ = h, or a quarter of the distance to the next such point"
+    " beyond if smaller), extrapolated in u², u³, u⁴: no stencil crosses or touches a kink."
+    " Only a kink itself is left out (g′ there is a convention) and counted. Where the"
+    " extrapolation has not settled to 1e-11, h is divided by 4, down to h/1024; a point"
+    " still unsettled there is counted as unresolved and fails the check. g is"
+    " evaluated in ball arithmetic (python-flint arb) from the catalogue's high-precision"
+    " form, written independently of the float64 code, at a precision raised until the"
+    " proven rounding error is below 2^−60 of the result, then rounded to float64. Step rule:"
+    " h = --step, absolute, default 1e-3."
+)
+
+ERROR_HELP = (
+    "Error: |a−n| / max(|n|, s/2, 2^−1022) for the derivative a and the numerical n (0 where"
+    " a = n): the plain relative error |a−n|/|n|, except next to a zero of g′, where"
+    " |n| < s/2 with s the size of g′ around z (the larger mean slope of the stencil's outer"
+    " quarters, 2|g(z±h) − g(z±h/2)|/h; one-sided: |g(z±h) − g(z)|/h), and for subnormal n,"
+    " measured against 2^−1022 (one ULP counts 2^−52 there as everywhere). Verdict: <= 1e-7"
+    " good, >= 1e-3 wrong, between: suspicious."
+)
+
+KIND_HELP = (
+    "Kind: \"kink\" where z is a kink of the function (g′ is the --kink convention there; no"
+    " numerical g′, no error); \"near kink\" within --step of one (checked with one-sided"
+    " differences)."
+)
 
 
-def default_grid() -> np.ndarray:
-    """1,001 points on [−10, 10], spacing 0.02, with 0 (a kink of relu) exactly on it."""
-    return np.arange(-500, 501, dtype=np.float64) / 50.0
+# ------------------------------------------------------------------------------------------
+# the grid
 
 
-def numeric_deriv(f: Activation, z: np.ndarray, step: float = DEFAULT_STEP) -> np.ndarray:
-    """The numerical derivative of g at each z (see the module doc); nan at ±inf and nan."""
+def _pow10(num: int, den: int) -> float:
+    """10^(num/den) correctly rounded, the same on every machine (decimal, not libm or
+    numpy's SIMD pow, which may differ in the last bit)."""
+    import decimal
+
+    with decimal.localcontext() as c:
+        c.prec = 40
+        return float(decimal.Decimal(10) ** (decimal.Decimal(num) / decimal.Decimal(den)))
+
+
+def _universal_grid() -> np.ndarray:
+    core = np.arange(-500, 501, dtype=np.float64) / 50.0
+    tails = [_pow10(40 + j, 40) for j in range(1, 81)]  # 10 < |z| <= 1000, 40 per decade
+    tails += [float(f"1e{k}") for k in range(4, 161)]  # 1e4 … 1e160, one per decade
+    tails += [float(f"1e{k}") for k in range(164, 309, 4)]  # 1e164 … 1e308
+    tails += [float(np.finfo(np.float64).max)]
+    small = [_pow10(-j, 2) for j in range(5, 41)]  # 10^-2.5 … 1e-20, two per decade
+    small += [float(f"1e-{k}") for k in range(30, 301, 10)]  # 1e-30 … 1e-300
+    small += [TINY, 5e-324]
+    pos = np.array(tails + small)
+    return np.unique(np.concatenate([core, pos, -pos]))
+
+
+@functools.lru_cache(maxsize=None)
+def _grids() -> tuple[np.ndarray, np.ndarray]:
+    """The grid of every function, and the offsets around kinks, 10^-3.5 … 10^-12 (made on
+    first use: not on the start-up path of the commands that only import the defaults)."""
+    grid = _universal_grid()
+    near = np.array([_pow10(-j, 2) for j in range(7, 25)])
+    grid.setflags(write=False)
+    near.setflags(write=False)
+    return grid, near
+
+
+def default_grid(f: Activation | None = None) -> np.ndarray:
+    """The default grid (see the module doc, ``GRID_HELP``): with a function, including the
+    points around each of its kinks and breaks; sorted, each point once."""
+    grid, near = _grids()
+    if f is None:
+        return grid.copy()
+    extra = []
+    with np.errstate(over="ignore"):
+        for k in _singular(f):
+            extra.append(k + near)
+            extra.append(k - near)
+            extra.append([np.nextafter(k, -np.inf), np.nextafter(k, np.inf)])
+    if not extra:
+        return grid.copy()
+    z = np.concatenate([grid, *extra])
+    return np.unique(z[np.isfinite(z)])
+
+
+def _singular(f: Activation) -> list[float]:
+    """Kinks and breaks of f, sorted."""
+    return sorted({float(k.at) for k in f.kinks} | {float(b) for b in f.breaks})
+
+
+# ------------------------------------------------------------------------------------------
+# classification of points
+
+
+def point_kinds(f: Activation, z: Any, step: float = DEFAULT_STEP) -> np.ndarray:
+    """Per point: "kink" at a kink of f (not checked: g′ there is a convention), "near kink"
+    within `step` of one (checked with one-sided differences), "" otherwise.
+
+    (Points within `step` of a break, where g′ is continuous, are differentiated one-sided
+    too but are no kink: "".)
+    """
+    z = np.asarray(z, dtype=np.float64)
+    kinds = np.full(z.shape, "", dtype="<U9")
+    at = np.zeros(z.shape, dtype=bool)
+    near = np.zeros(z.shape, dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for k in f.kinks:
+            at |= z == k.at
+            near |= np.abs(z - k.at) <= step
+    kinds[near] = "near kink"
+    kinds[at] = "kink"
+    return kinds
+
+
+def _stencils(f: Activation, z: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per point: the side (0 central, +1 forward, −1 backward; 2 not checked: a kink, or
+    not finite) and the step h′ to use."""
+    side = np.zeros(z.shape, dtype=np.int8)
+    h = np.full(z.shape, float(step))
+    side[~np.isfinite(z)] = 2
+    s = np.array(_singular(f), dtype=np.float64)
+    if s.size == 0:
+        return side, h
+    fin = np.isfinite(z)
+    zf = np.where(fin, z, 0.0)
+    # nearest singular point at or below z, and strictly above it
+    i = np.searchsorted(s, zf, side="right")
+    with np.errstate(invalid="ignore", over="ignore"):
+        below = np.where(i > 0, zf - s[np.maximum(i - 1, 0)], np.inf)
+        above = np.where(i < s.size, s[np.minimum(i, s.size - 1)] - zf, np.inf)
+    near = fin & (np.minimum(below, above) <= step)
+    right = below <= above  # away from the nearer one (a break itself: forward)
+    side[near & right] = 1
+    side[near & ~right] = -1
+    with np.errstate(invalid="ignore"):
+        room = np.where(right, above, below) / 4
+    h = np.where(near, np.minimum(step, room), h)
+    kinks = np.array([k.at for k in f.kinks], dtype=np.float64)
+    side[fin & np.isin(z, kinks)] = 2
+    return side, h
+
+
+# ------------------------------------------------------------------------------------------
+# ball arithmetic in the shape of the mpmath module the catalogue's exact forms expect
+
+
+class _Prec:
+    def __init__(self, ctx: Any):
+        self._ctx = ctx
+
+    @property
+    def prec(self) -> int:
+        return self._ctx.prec
+
+
+class _ExtraPrec:
+    def __init__(self, ctx: Any, n: int):
+        self._ctx, self._n = ctx, int(n)
+
+    def __enter__(self) -> None:
+        self._ctx.prec += self._n
+
+    def __exit__(self, *exc: Any) -> None:
+        self._ctx.prec -= self._n
+
+
+class _ArbModule:
+    """What the ``exact`` forms use of mpmath, on python-flint arb balls: mpf, exp, expm1,
+    log1p, tanh, cosh, sech, sqrt, erfc, npdf, pi, mag, extraprec, mp.prec. Comparisons of
+    balls are certain or False; the forms compare exact z ± t with exact constants."""
+
+    def __init__(self) -> None:
+        from flint import arb, ctx
+
+        self._arb, self._ctx = arb, ctx
+        self.mp = _Prec(ctx)
+        self.mpf = arb
+
+    def _a(self, x: Any) -> Any:
+        return x if isinstance(x, self._arb) else self._arb(x)
+
+    def exp(self, x: Any) -> Any:
+        try:
+            return x.exp()
+        except AttributeError:
+            return self._arb(x).exp()
+
+    def expm1(self, x: Any) -> Any:
+        try:
+            return x.expm1()
+        except AttributeError:
+            return self._arb(x).expm1()
+
+    def log1p(self, x: Any) -> Any:
+        try:
+            return x.log1p()
+        except AttributeError:
+            return self._arb(x).log1p()
+
+    def tanh(self, x: Any) -> Any:
+        try:
+            return x.tanh()
+        except AttributeError:
+            return self._arb(x).tanh()
+
+    def cosh(self, x: Any) -> Any:
+        return self._a(x).cosh()
+
+    def sech(self, x: Any) -> Any:
+        return self._a(x).sech()
+
+    def sqrt(self, x: Any) -> Any:
+        try:
+            return x.sqrt()
+        except AttributeError:
+            return self._arb(x).sqrt()
+
+    def erfc(self, x: Any) -> Any:
+        return self._a(x).erfc()
+
+    def npdf(self, x: Any) -> Any:
+        x = self._a(x)
+        return (-x * x / 2).exp() / (2 * self._arb.pi()).sqrt()
+
+    @property
+    def pi(self) -> Any:
+        return self._arb.pi()
+
+    def mag(self, x: Any) -> int:
+        man, exp = self._a(x).mid().man_exp()
+        man = int(man)
+        return int(exp) + man.bit_length() if man else -(1 << 62)
+
+    def extraprec(self, n: int) -> _ExtraPrec:
+        return _ExtraPrec(self._ctx, n)
+
+
+_ARB: _ArbModule | None = None
+
+
+def _arb_module() -> _ArbModule:
+    global _ARB
+    if _ARB is None:
+        _ARB = _ArbModule()
+    return _ARB
+
+
+# ------------------------------------------------------------------------------------------
+# the numerical derivative
+
+
+def numeric_deriv(f: Activation, z: Any, step: float = DEFAULT_STEP) -> np.ndarray:
+    """The numerical derivative of g at each z (see the module doc); nan at ±inf, nan and at
+    the kinks of f (whose g′ is a convention)."""
     return numeric_with_scale(f, z, step)[0]
 
 
-def numeric_with_scale(f: Activation, z: np.ndarray,
+def numeric_with_scale(f: Activation, z: Any,
                        step: float = DEFAULT_STEP) -> tuple[np.ndarray, np.ndarray]:
-    """The numerical derivative, and the size of g′ around each z.
-
-    The scale is the larger mean slope |g(z ± h) − g(z)|/h of the two halves of the stencil:
-    |g′(z)| where g′ does not vanish, and the size g′ takes next to z where it does.
-    """
-    import mpmath
-
-    from .rigorous import to_float
-
+    """The numerical derivative, and s, the size of g′ around each z (see ``ERROR_HELP``);
+    both nan where nothing is computed (±inf, nan, a kink)."""
     z = np.asarray(z, dtype=np.float64)
     flat = z.ravel()
-    g = np.abs(np.asarray(f(flat), dtype=np.float64))
-    dg = np.abs(np.asarray(f.deriv(flat), dtype=np.float64))
+    num, scale = _numeric_flat(f, flat, step)
+    return num.reshape(z.shape), scale.reshape(z.shape)
+
+
+def _numeric_flat(f: Activation, flat: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    ar = _arb_module()
+    from flint import arb, ctx
+
+    side, hs = _stencils(f, flat, step)
+    with np.errstate(all="ignore"):
+        g = np.abs(np.asarray(f(flat), dtype=np.float64))
+        dg = np.abs(np.asarray(f.deriv(flat), dtype=np.float64))
+        # bits by which g′ is smaller than g, the start of the precision search
+        ratio = np.log2(np.where((g > 0) & np.isfinite(g), g, 1.0)) - np.log2(
+            np.where(np.isfinite(dg), np.maximum(dg, TINY), 1.0))
+    ratio = np.clip(np.nan_to_num(ratio), 0, 1100)
+    start = _start_prec(flat, hs, ratio)
     out = np.full(flat.shape, np.nan)
     scale = np.full(flat.shape, np.nan)
     exact = f.spec.exact
     params = dict(f.params)
-    h_min = step / _SHRINK**_MAX_SHRINKS
-    digits_h = max(0, math.ceil(-math.log10(h_min)))
-    for i, zi in enumerate(flat.tolist()):
-        if not math.isfinite(zi):
-            continue
-        if g[i] == 0 or (dg[i] != 0 and g[i] <= dg[i]):
-            extra = 0.0
-        elif dg[i] == 0:
-            extra = _MAX_EXTRA_DIGITS
-        else:
-            extra = min(_MAX_EXTRA_DIGITS, math.log10(g[i]) - math.log10(dg[i]))
-        span = math.log10(abs(zi)) - math.log10(h_min) if zi else 0.0  # z ± h exactly
-        dps = 24 + math.ceil(extra) + digits_h + max(0, math.ceil(span))
-        side = _one_sided(zi, step, f.breaks)
-        with mpmath.workdps(dps):
-            x = mpmath.mpf(zi)
-            h = mpmath.mpf(step)
+    saved = ctx.prec
+    try:
+        for i, (zi, si, hi, pi) in enumerate(zip(flat.tolist(), side.tolist(), hs.tolist(),
+                                                 start.tolist())):
+            if si == 2:
+                continue
+            out[i], scale[i] = _point(exact, params, ar, arb, ctx, zi, hi, si, pi)
+    finally:
+        ctx.prec = saved
+    return out, scale
 
-            def at(t: mpmath.mpf) -> mpmath.mpf:
-                return exact(x + t, params, mpmath)
 
-            g0 = at(mpmath.mpf(0))
+def _start_prec(z: np.ndarray, h: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """The precision (bits) to start each point at: enough that z ± t is exact for every step
+    t = h·2^−k used (k <= 14), and that rounding errors of |g| size, divided by the smallest
+    step h/8, stay below 2^−(60+12) of |g′| (``ratio`` = log2 |g|/|g′| from the float path)."""
+    fin = np.isfinite(z)
+    ez = np.frexp(np.where(fin, z, 0.0))[1].astype(np.int64)
+    eh = np.frexp(h)[1].astype(np.int64)
+    lsb = np.minimum(np.where(z == 0, eh, ez) - 53, eh - 53 - 14)
+    msb = np.maximum(ez, eh + 1) + 1
+    with np.errstate(divide="ignore"):
+        steps = np.ceil(-np.log2(h / 8))
+    rounding = _ROUNDING_BITS + 12 + np.ceil(ratio) + steps
+    return np.maximum(msb - lsb + 2, rounding).astype(np.int64)
+
+
+_OFFSETS: dict[float, Any] = {}  # exact steps ±h·2^−k as arb balls (exact at any precision)
+
+
+def _offset(arb: Any, h: float, k: float) -> Any:
+    u = h * k
+    v = _OFFSETS.get(u)
+    if v is None:
+        if u / k != h:  # h·k underflowed: not exact as a float
+            return arb(h) * k
+        if len(_OFFSETS) > 4096:
+            _OFFSETS.clear()
+        v = _OFFSETS[u] = arb(u)
+    return v
+
+
+def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, arb: Any,
+           ctx: Any, z: float, h: float, side: int, prec: int) -> tuple[float, float]:
+    """(numerical g′, scale s) at one point, starting at `prec` bits."""
+    while prec <= _MAX_PREC:
+        ctx.prec = prec
+        x = arb(z)
+        cache: dict[float, Any] = {}
+
+        def at(k: float) -> Any:
+            v = cache.get(k)
+            if v is None:
+                v = cache[k] = exact(x + _offset(arb, h, k) if k else x, params, ar)
+            return v
+
+        deficit = 0
+        for j in range(_MAX_SHRINKS + 1):
+            k = 1.0 / _SHRINK**j
             if side == 0:
-                s = max(abs(at(h) - g0), abs(g0 - at(-h))) / h
+                r, est, sf = _central(at, h, k, _offset(arb, h, k))
             else:
-                s = abs(at(side * h) - g0) / h
-            for _ in range(_MAX_SHRINKS + 1):
-                r, est = _central(at, h) if side == 0 else _one_sided_richardson(at, g0, h, side)
-                if est <= _CONVERGED * max(abs(r), s):
-                    break
-                h /= _SHRINK  # g changes on a finer scale than the step (celu, alpha=0.001)
-            out[i] = to_float(r)
-            scale[i] = to_float(s)
-    return out.reshape(z.shape), scale.reshape(z.shape)
+                r, est, sf = _one_sided(at, h, k, _offset(arb, h, k), side)
+            if not r.is_finite():  # nan, or an unbounded ball
+                deficit = prec  # double it
+                break
+            rf = float(r)  # the midpoint, rounded to nearest (subnormals too)
+            if math.isinf(rf):  # beyond the float range: ±inf, if the whole ball is
+                if math.isinf(float(r.abs_lower())):
+                    return rf, math.inf
+                deficit = 32
+                break
+            rad = float(r.rad()) * 2.0**_ROUNDING_BITS
+            if not math.isfinite(rad):
+                deficit = prec
+                break
+            target = max(abs(rf), sf if sf == sf else math.inf, TINY)
+            if not rad <= target:
+                deficit = max(32, math.ceil(math.log2(rad / target)) + 16)
+                break
+            if est <= _CONVERGED * target:
+                break
+        else:  # not settled even at h/1024: g varies on a finer scale; no estimate
+            return math.nan, sf
+        if deficit:
+            prec += deficit
+            continue
+        return rf, sf
+    return math.nan, math.nan
 
 
-def _one_sided(z: float, h: float, breaks: tuple[float, ...]) -> int:
-    """0 for a central difference; +1 (forward) or −1 (backward) when the central stencil
-    would straddle a break of g's smoothness: differences taken on z's side of it."""
-    for b in breaks:
-        if abs(z - b) < h:
-            return 1 if z >= b else -1
-    return 0
+def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[Any, float, float]:
+    """R = (64·D(h/4) − 20·D(h/2) + D(h))/45, D(u) = (g(z+u) − g(z−u))/2u, at the step h·k
+    (the ball t): error O(h⁶); the change the last extrapolation made, from
+    (4·D(h/4) − D(h/2))/3 to R, an estimate of the error left; and s, the larger mean slope
+    of the stencil's outer quarters [z−h, z−h/2] and [z+h/2, z+h].
+
+    With Δ(u) = g(z+u) − g(z−u): R = (128·Δ(h/4) − 20·Δ(h/2) + Δ(h)/2)/45h and
+    R − (4·D(h/4) − D(h/2))/3 = (8·Δ(h/4) − 5·Δ(h/2) + Δ(h)/2)/45h. The differences are taken
+    in ball arithmetic; the estimate and s, which need a few digits only, from their floats
+    (the leading terms of the estimate cancel to ~1e-15 of R, far below what it is compared
+    with, 1e-11 of R)."""
+    gp, gm, gp2, gm2 = at(k), at(-k), at(k / 2), at(-k / 2)
+    d1 = gp - gm
+    d2 = gp2 - gm2
+    d4 = at(k / 4) - at(-k / 4)
+    r = (d4 * 128 - d2 * 20 + d1 * 0.5) / (t * 45)
+    u = h * k
+    if not u:  # h·k underflowed (kinks closer than 1e-300): no estimate
+        return r, math.inf, math.inf
+    # Python floats: overflow gives inf, inf − inf nan; nothing raises
+    est = abs(8 * float(d4) - 5 * float(d2) + 0.5 * float(d1)) / (45 * u)
+    s = 2 * max(abs(float(gp - gp2)), abs(float(gm2 - gm))) / u
+    return r, (est if est == est else math.inf), s
 
 
-def _central(at: Callable[[Any], Any], h: Any) -> tuple[Any, Any]:
-    """(64·D(h/4) − 20·D(h/2) + D(h))/45, D(t) = (g(z+t) − g(z−t))/2t: error O(h⁶);
-    and the change the last extrapolation made, an estimate of the error left."""
-
-    def d(t: Any) -> Any:
-        return (at(t) - at(-t)) / (2 * t)
-
-    d1, d2, d4 = d(h), d(h / 2), d(h / 4)
-    last = (4 * d4 - d2) / 3
-    r = (64 * d4 - 20 * d2 + d1) / 45
-    return r, abs(r - last)
-
-
-def _one_sided_richardson(at: Callable[[Any], Any], g0: Any, h: Any,
-                          side: int) -> tuple[Any, Any]:
-    """F(t) = s·(−3g(z) + 4g(z+st) − g(z+2st))/2t, error c₂t² + c₃t³ + …, at t = h/8 … h,
-    extrapolated (Neville, ratio 2) to remove t², t³ and t⁴: error O(h⁵)."""
-
-    def f(t: Any) -> Any:
-        return side * (-3 * g0 + 4 * at(side * t) - at(2 * side * t)) / (2 * t)
-
-    row = [f(h / 2**k) for k in range(4)]  # h, h/2, h/4, h/8
+def _one_sided(at: Callable[[float], Any], h: float, k: float, t: Any,
+               side: int) -> tuple[Any, float, float]:
+    """F(u) = ±(−3g(z) + 4g(z±u) − g(z±2u))/2u, error c₂u² + c₃u³ + …, at u = h·k … h·k/8
+    (the first the ball t), extrapolated (Neville, ratio 2) to remove u², u³ and u⁴: error
+    O(h⁵); the change the last extrapolation made; and s, the mean slope |g(z±h) − g(z)|/h."""
+    g0 = at(0.0)
+    g3 = g0 * 3
+    row = [(at(side * m * 2) - at(side * m) * 4 + g3) / (t * (-2 * side * m / k))
+           for m in (k, k / 2, k / 4, k / 8)]  # h, h/2, h/4, h/8
+    previous = row[-1]
     for power in (2, 3, 4):
         factor = 2**power - 1
         previous = row[-1]
         row = [row[j + 1] + (row[j + 1] - row[j]) / factor for j in range(len(row) - 1)]
-    return row[0], abs(row[0] - previous)
+    est = float(abs(row[0] - previous))
+    u = h * k
+    s = abs(float(at(side * k) - g0)) / u if u else math.inf
+    return row[0], (est if est == est else math.inf), s
 
 
-def relative_error(a: np.ndarray, n: np.ndarray, scale: np.ndarray | float = 0.0) -> np.ndarray:
-    """|a − n| / max(|a| + |n|, scale); 0 where a == n; nan if either is nan.
+# ------------------------------------------------------------------------------------------
+# the error measure
 
-    Without a scale this is the symmetric relative error. With the scale of
-    ``numeric_with_scale`` it stays meaningful where g′ vanishes: at tanhshrink′(0) = 0 a
-    difference quotient is ~1e-21, which the bare formula calls a complete disagreement.
+
+def relative_error(a: Any, n: Any, scale: Any = 0.0) -> np.ndarray:
+    """|a − n| / max(|n|, scale/2, 2^−1022); 0 where a == n; nan if either is nan (see
+    ``ERROR_HELP``).
+
+    Without a scale this is the plain relative error |a − n|/|n| (for normal n). With the
+    scale of ``numeric_with_scale`` it stays meaningful where g′ vanishes: at
+    tanhshrink′(0) = 0 a difference quotient is ~1e-21, which the bare formula calls a
+    complete disagreement.
     """
     a = np.asarray(a, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
+    s = np.nan_to_num(np.asarray(scale, dtype=np.float64))
     with np.errstate(invalid="ignore", over="ignore"):
-        den = np.maximum(np.abs(a) + np.abs(n), np.nan_to_num(np.asarray(scale, dtype=np.float64)))
+        den = np.maximum(np.maximum(np.abs(n), s / 2), TINY)
         r = np.abs(a - n) / den
     return np.where(a == n, 0.0, r)
 
@@ -175,40 +547,200 @@ def verdict(err: float) -> str:
     return "suspicious"
 
 
+# ------------------------------------------------------------------------------------------
+# check and table
+
+
 @dataclass(frozen=True)
 class CheckResult:
     function: str
-    checked: int
-    left_out: int  # points within one step of a kink
+    checked: int  # points compared, the near-kink ones included
+    left_out: int  # points at a kink (g′ there is a convention)
     max_rel_error: float
     worst_z: float
     tol: float
+    near_kink: int = 0  # of the checked: within the step of a kink (one-sided differences)
+    #: of the checked: points without a numerical derivative (g varies on a finer scale than
+    #: step/1024, as celu with alpha = 1e-30 does; a smaller step resolves them); not in the
+    #: maximum, and the check does not pass
+    unresolved: int = 0
 
     @property
     def passed(self) -> bool:
-        return self.max_rel_error <= self.tol
+        return self.max_rel_error <= self.tol and not self.unresolved
 
     @property
     def verdict(self) -> str:
-        return verdict(self.max_rel_error) if self.checked else "n/a"
+        if not self.checked:
+            return "n/a"
+        v = verdict(self.max_rel_error)
+        return "unresolved" if self.unresolved and v != "wrong" else v
 
 
-def check(
-    f: Activation,
-    z: np.ndarray,
-    *,
-    step: float = DEFAULT_STEP,
-    tol: float = DEFAULT_TOL,
-) -> CheckResult:
-    """Compare f.deriv with the numerical derivative at every finite z not next to a kink
-    (so no kink convention plays a part)."""
+@dataclass(frozen=True)
+class TableRows:
+    """Everything the rows of one function's table need, one entry per z."""
+
+    f: Activation
+    z: np.ndarray
+    g: np.ndarray
+    dg: np.ndarray  # g′ with the kink convention asked for
+    dg_numeric: np.ndarray  # nan at a kink (not checked), ±inf, nan, and where unresolved
+    error: np.ndarray  # ``relative_error``; nan where dg_numeric is
+    kind: np.ndarray  # "kink", "near kink" or "" (``point_kinds``)
+
+
+def _summarise(f: Activation, z: np.ndarray, num: np.ndarray, scale: np.ndarray,
+               step: float, tol: float) -> CheckResult:
+    kinds = point_kinds(f, z, step)
+    at = kinds == "kink"
+    kept = ~at
+    if not kept.any():
+        return CheckResult(f.name, 0, int(at.sum()), 0.0, math.nan, tol, 0)
+    zk, nk = z[kept], num[kept]
+    resolved = ~np.isnan(nk)
+    near = int((kinds[kept] == "near kink").sum())
+    unresolved = int((~resolved).sum())
+    if not resolved.any():
+        return CheckResult(f.name, int(zk.size), int(at.sum()), math.nan, math.nan, tol, near,
+                           unresolved)
+    zr = zk[resolved]
+    err = relative_error(f.deriv(zr), nk[resolved], scale[kept][resolved])
+    worst = int(np.argmax(err))  # the first nan, if any (g′ nan where g is not): a failure
+    return CheckResult(f.name, int(zk.size), int(at.sum()), float(err[worst]), float(zr[worst]),
+                       tol, near, unresolved)
+
+
+def _finite_points(z: Any) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64).ravel()
-    near = f.near_kink(z, step)
-    kept = z[~near]
-    if kept.size == 0:
-        return CheckResult(f.name, 0, int(near.sum()), 0.0, math.nan, tol)
-    num, scale = numeric_with_scale(f, kept, step)
-    err = relative_error(f.deriv(kept), num, scale)
-    worst = int(np.argmax(err))
-    return CheckResult(f.name, int(kept.size), int(near.sum()), float(err[worst]),
-                       float(kept[worst]), tol)
+    return z[np.isfinite(z)]
+
+
+def check(f: Activation, z: Any = None, *, step: float = DEFAULT_STEP,
+          tol: float = DEFAULT_TOL) -> CheckResult:
+    """Compare f.deriv with the numerical derivative at every finite z (the default grid of f
+    when z is None) but the kinks themselves (whose g′ is a convention)."""
+    z = default_grid(f) if z is None else _finite_points(z)
+    num, scale = _numeric_flat(f, z, step)
+    return _summarise(f, z, num, scale, step, tol)
+
+
+def check_grid(f: Activation, extra: Any = None) -> np.ndarray:
+    """The default grid of f with the extra points, sorted, each point once."""
+    z = default_grid(f)
+    if extra is not None:
+        z = np.unique(np.concatenate([z, _finite_points(extra)]))
+    return z
+
+
+def check_all(acts: Sequence[Activation], extra: Any = None, *, step: float = DEFAULT_STEP,
+              tol: float = DEFAULT_TOL, workers: int | None = None) -> list[CheckResult]:
+    """``check`` of each function on its default grid plus `extra` (finite values), the work
+    spread over `workers` processes (None: one per available core, at most 8)."""
+    grids = [check_grid(f, extra) for f in acts]
+    parts = _numeric_many(list(acts), grids, step, workers)
+    return [_summarise(f, z, num, scale, step, tol)
+            for f, z, (num, scale) in zip(acts, grids, parts)]
+
+
+def table_rows(f: Activation, z: Any, *, step: float = DEFAULT_STEP,
+               kink: str = "pytorch") -> TableRows:
+    """z, g, g′ (with the kink convention), the numerical g′, their error and each point's
+    kind, for one function."""
+    return table_rows_all([f], z, step=step, kink=kink, workers=1)[0]
+
+
+def table_rows_all(acts: Sequence[Activation], z: Any, *, step: float = DEFAULT_STEP,
+                   kink: str = "pytorch", workers: int | None = None) -> list[TableRows]:
+    """``table_rows`` for each function (the numerical derivatives spread over processes)."""
+    z = np.asarray(z, dtype=np.float64).ravel()
+    parts = _numeric_many(list(acts), [z] * len(acts), step, workers)
+    rows = []
+    for f, (num, scale) in zip(acts, parts):
+        dg = np.asarray(f.deriv(z, kink=kink), dtype=np.float64)
+        rows.append(TableRows(f, z, np.asarray(f(z), dtype=np.float64), dg, num,
+                              relative_error(dg, num, scale), point_kinds(f, z, step)))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------
+# processes
+
+_CHUNK = 200  # points per job
+_MIN_PARALLEL = 2000  # points: below this a pool costs more than it saves
+_MAX_WORKERS = 8
+_JOBS: list[tuple[Activation, np.ndarray, float]] = []
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's business (it terminates the pool); no handler of the parent's
+    # (which may write to the stream they share) runs here; and a worker dies with the parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP", "SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except Exception:  # noqa: BLE001 - not Linux: the pool still ends with the parent
+        pass
+
+
+def _run_job(i: int) -> tuple[np.ndarray, np.ndarray]:
+    f, z, step = _JOBS[i]
+    return _numeric_flat(f, z, step)
+
+
+def _numeric_many(acts: list[Activation], grids: list[np.ndarray], step: float,
+                  workers: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(numerical g′, scale) of each function on its grid, in processes where that pays."""
+    global _JOBS
+    total = sum(g.size for g in grids)
+    n = min(available_cores(), _MAX_WORKERS) if workers is None else max(1, int(workers))
+    if n > 1 and total >= _MIN_PARALLEL and _can_fork():
+        import multiprocessing
+
+        jobs, owner = [], []
+        for j, (f, z) in enumerate(zip(acts, grids)):
+            for a in range(0, z.size, _CHUNK):
+                jobs.append((f, z[a:a + _CHUNK], step))
+                owner.append(j)
+        _JOBS = jobs  # inherited by the forked workers
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(min(n, len(jobs)), initializer=_worker_init) as pool:
+                results = pool.map(_run_job, range(len(jobs)), chunksize=1)
+        finally:
+            _JOBS = []
+        out: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in acts]
+        for j, (num, scale) in zip(owner, results):
+            out[j][0].append(num)
+            out[j][1].append(scale)
+        return [(np.concatenate(a) if a else np.empty(0), np.concatenate(b) if b else np.empty(0))
+                for a, b in out]
+    return [_numeric_flat(f, z, step) for f, z in zip(acts, grids)]
+
+
+def _can_fork() -> bool:
+    """fork only where it is safe: Linux, and no other thread running."""
+    import sys
+    import threading
+
+    if not sys.platform.startswith("linux"):
+        return False
+
+    try:
+        import multiprocessing
+
+        multiprocessing.get_context("fork")
+    except ValueError:
+        return False
+    return threading.active_count() == 1

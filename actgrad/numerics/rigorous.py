@@ -51,8 +51,6 @@ Public API (the CLI calls these):
   output, exactly: the from-output formula (``_FROM_A``) evaluated on the exact float a and
   rounded once (the registry uses it for float32/float16 results next to a rounding
   boundary); the caller checks that a is an output (Activation.deriv_from_output does).
-* ``values(f, z, *, deriv, digits, kink)``: the former mpmath API (mpf values), kept for the
-  callers not yet moved: now the rigorous values as exact mpf.
 * ``to_float(mpf) -> float``: correctly rounded mpf -> float64. ``MAX_DIGITS = 1000``.
 """
 
