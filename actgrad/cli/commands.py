@@ -316,19 +316,6 @@ def check_range(start: float, stop: float, *, allow_equal: bool) -> None:
         raise Fail(f"--stop − --start must be a finite number, got {start!r} to {stop!r}")
 
 
-@dataclass(frozen=True)
-class TableRows:
-    """One function's rows of `actgrad table`."""
-
-    f: registry.Activation
-    z: np.ndarray
-    g: np.ndarray
-    dg: np.ndarray
-    dg_numeric: np.ndarray
-    error: np.ndarray
-    kink: np.ndarray
-
-
 def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = TABLE_RANGE[1],
           num: int = TABLE_RANGE[2], param: Sequence[str] | None = None, kink: str = "pytorch",
           step: float = DEFAULT_STEP, fmt: str = "table", input_file: str | None = None,
@@ -348,13 +335,7 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
             raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
         check_range(start, stop, allow_equal=True)
         z = np.linspace(start, stop, num)
-    rows = []
-    for f in acts:
-        dg = f.deriv(z, kink=kink)
-        num_dg, scale = gradcheck.numeric_with_scale(f, z, step)
-        rows.append(TableRows(f, z, f(z), dg, num_dg, gradcheck.relative_error(dg, num_dg, scale),
-                              f.near_kink(z, step)))
-    view.write(fmt, rows)
+    view.write(fmt, gradcheck.table_rows_all(acts, z, step=step, kink=kink))
 
 
 def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float = DEFAULT_STEP,
@@ -369,13 +350,12 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
     if not (tol >= 0):
         raise Fail(f"--tol must be a number >= 0, got {tol!r}")
     acts = bind_all(funcs or registry.names(), param)
-    grid = gradcheck.default_grid()
+    extra = None
     if zs or input_file is not None:
         extra = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
         if not np.isfinite(extra).all():
             raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
-        grid = np.unique(np.concatenate([grid, extra]))  # a point given twice counts once
-    results = [gradcheck.check(f, grid, step=step, tol=tol) for f in acts]
+    results = gradcheck.check_all(acts, extra, step=step, tol=tol)
     view.write(fmt, results)
     return 0 if all(r.passed for r in results) else 1
 

@@ -557,7 +557,7 @@ class CheckResult:
     checked: int  # points compared, the near-kink ones included
     left_out: int  # points at a kink (g′ there is a convention)
     max_rel_error: float
-    worst_z: float
+    worst_z: float  # where the error is largest; nan where every error is 0
     tol: float
     near_kink: int = 0  # of the checked: within the step of a kink (one-sided differences)
     #: of the checked: points without a numerical derivative (g varies on a finer scale than
@@ -607,7 +607,9 @@ def _summarise(f: Activation, z: np.ndarray, num: np.ndarray, scale: np.ndarray,
     zr = zk[resolved]
     err = relative_error(f.deriv(zr), nk[resolved], scale[kept][resolved])
     worst = int(np.argmax(err))  # the first nan, if any (g′ nan where g is not): a failure
-    return CheckResult(f.name, int(zk.size), int(at.sum()), float(err[worst]), float(zr[worst]),
+    # where every error is 0 no point is the worst: worst_z is nan
+    worst_z = float(zr[worst]) if err[worst] != 0 else math.nan
+    return CheckResult(f.name, int(zk.size), int(at.sum()), float(err[worst]), worst_z,
                        tol, near, unresolved)
 
 

@@ -12,16 +12,19 @@ from ..io.writers import Output, write_rows
 from ..numerics.gradcheck import CheckResult
 
 #: the machine formats' columns
-COLUMNS = ("function", "checked", "left_out", "max_rel_error", "worst_z", "verdict", "passed")
-_HEADINGS = ("function", "points", "left out (kinks)", "max rel. error", "worst z", "verdict",
-             "passed")
+COLUMNS = ("function", "checked", "near_kink", "left_out", "unresolved", "max_rel_error",
+           "worst_z", "verdict", "passed")
+_HEADINGS = ("function", "points", "near kinks", "kinks (left out)", "unresolved",
+             "max rel. error", "worst z", "verdict", "passed")
 
 
 def write(fmt: str, results: Sequence[CheckResult], stream: IO[bytes] | None = None) -> None:
     cols = (
         np.array([r.function for r in results]),
         np.array([r.checked for r in results], dtype=np.int64),
+        np.array([r.near_kink for r in results], dtype=np.int64),
         np.array([r.left_out for r in results], dtype=np.int64),
+        np.array([r.unresolved for r in results], dtype=np.int64),
         np.array([r.max_rel_error for r in results], dtype=np.float64),
         np.array([r.worst_z for r in results], dtype=np.float64),
         np.array([r.verdict for r in results]),
@@ -34,10 +37,15 @@ def write(fmt: str, results: Sequence[CheckResult], stream: IO[bytes] | None = N
     tol = results[0].tol if results else 0.0
     caption = (f"all {len(results)} within --tol {tol!r}" if not failed
                else f"FAILED (above --tol {tol!r}): {', '.join(failed)}")
+    if not any(r.unresolved for r in results):  # the column only where there is one
+        cols = cols[:4] + cols[5:]
+        headings = _HEADINGS[:4] + _HEADINGS[5:]
+    else:
+        headings = _HEADINGS
     texts = [format_floats(c) if c.dtype.kind == "f" else
              [str(v) for v in c.tolist()] if c.dtype.kind == "i" else
              (["yes" if v else "NO" for v in c.tolist()] if c.dtype.kind == "b" else c.tolist())
              for c in cols]
-    Output(stream).write(rich_table(_HEADINGS, list(zip(*texts)), title="gradient check",
+    Output(stream).write(rich_table(headings, list(zip(*texts)), title="gradient check",
                                     caption=caption,
                                     styles=lambda row: None if row[-1] == "yes" else "red"))
