@@ -1,7 +1,8 @@
 """Every `$ command` in the README's console blocks prints exactly what the README shows.
 
-Run with UPDATE_README=1 to rewrite the outputs in README.md from today's code (then read the
-diff: the README must show real output, and a change in it is a change in behaviour).
+`UPDATE_README=1 python tests/test_readme.py` (as a script, not under pytest) rewrites the outputs
+in README.md from today's code; then read the diff: the README must show real output, and a
+change in it is a change in behaviour.
 """
 
 from __future__ import annotations
