@@ -286,6 +286,12 @@ class Activation:
         return _finish(d, out, lambda m: _rigorous().from_output_float(self, x[m], kink=kink,
                                                                        dtype=out))
 
+    def framework_slopes(self, k: Kink) -> tuple[tuple[str, float], ...]:
+        """What each framework that ships this function returns at kink k, in the Spec's
+        order: (("PyTorch", g′), ("JAX", g′)), or one pair where only one ships it."""
+        at = np.float64(k.at)
+        return tuple((fw, float(self.deriv(at, kink=fw.lower()))) for fw in self.spec.frameworks)
+
     def near_kink(self, z: np.ndarray, radius: np.ndarray | float) -> np.ndarray:
         """Mask of points within `radius` of a kink (kinks included)."""
         z = np.asarray(z, dtype=np.float64)

@@ -203,16 +203,15 @@ def lesson(f: Activation, lang: str) -> list[Block]:
         lines = []
         ships = sp.frameworks
         for k in kinks:
-            at = np.float64(k.at)
             slopes = dict(at=_num(k.at), left=_num(k.left), right=_num(k.right))
-            if len(ships) == 2:
-                lines.append(shared["kink_line"].format(
-                    **slopes, pytorch=_num(f.deriv(at, kink="pytorch")),
-                    jax=_num(f.deriv(at, kink="jax"))))
+            given = f.framework_slopes(k)
+            if len(given) == 2:
+                (_, pt), (_, jx) = given
+                lines.append(shared["kink_line"].format(**slopes, pytorch=_num(pt), jax=_num(jx)))
             else:  # one framework ships it: say only what that one returns
+                (framework, value), = given
                 lines.append(shared["kink_line_one"].format(
-                    **slopes, framework=ships[0],
-                    value=_num(f.deriv(at, kink=ships[0].lower()))))
+                    **slopes, framework=framework, value=_num(value)))
         out.append(Block("items", "\n".join(lines)))
         if len(ships) == 1:
             missing = "JAX" if ships[0] == "PyTorch" else "PyTorch"

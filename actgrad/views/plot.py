@@ -198,13 +198,13 @@ def kink_notes(acts: Sequence[Activation], start: float, stop: float) -> list[st
     for f in acts:
         for k in f.kinks:
             if start <= k.at <= stop:
-                pt = float(f.deriv(np.float64(k.at), kink="pytorch"))
-                jx = float(f.deriv(np.float64(k.at), kink="jax"))
-                if f.spec.frameworks == ("PyTorch",):
-                    frameworks = f"PyTorch gives {_exact_num(pt)} (JAX has no {f.name})"
-                elif f.spec.frameworks == ("JAX",):
-                    frameworks = f"JAX gives {_exact_num(jx)} (PyTorch has no {f.name})"
+                slopes = f.framework_slopes(k)
+                if len(slopes) == 1:
+                    (ships, value), = slopes
+                    missing = "JAX" if ships == "PyTorch" else "PyTorch"
+                    frameworks = f"{ships} gives {_exact_num(value)} ({missing} has no {f.name})"
                 else:
+                    (_, pt), (_, jx) = slopes
                     frameworks = (f"PyTorch and JAX give {_exact_num(pt)}" if pt == jx
                                   else f"PyTorch gives {_exact_num(pt)}, JAX {_exact_num(jx)}")
                 notes.append(f"{KINK_MARK} kink of {f.name} at z = {_exact_num(k.at)}: g′ jumps from "
