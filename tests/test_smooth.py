@@ -102,7 +102,7 @@ def r_mish(x, p):
 def r_softplus(x, p):
     beta = float(p.get("beta", 1.0))
     thr = float(p.get("threshold", math.inf))
-    if math.isfinite(thr) and x > mpf(thr / beta):  # the switch point is the float thr/β
+    if math.isfinite(thr) and beta * float(x) > thr:  # PyTorch's test, on the rounded βz
         return x, mpf(1)
     b = mpf(beta)
     return mpmath.log1p(mpmath.exp(b * x)) / b, _sig(b * x)
