@@ -25,6 +25,7 @@ from mpmath import mpf
 
 sys.path.insert(0, os.path.dirname(__file__))
 import reference as ref  # noqa: E402
+from conftest import call, call32, neighbours  # noqa: E402
 
 import actgrad  # noqa: E402
 
@@ -35,108 +36,13 @@ F64_MAX = float(np.finfo(np.float64).max)
 F32_MAX = float(np.finfo(np.float32).max)
 TINY = 5e-324
 CONVENTIONS = ("pytorch", "jax", "left", "right", "mean")
-SELU_L = "1.0507009873554804934193349852946"
-SELU_A = "1.6732632423543772848170429916717"
 
-# ----------------------------------------------------------------------------------------
-# independent references (x is an exact mpf of the float input, working precision 60 digits)
-
-
-def _sig(v):
-    return 1 / (1 + mpmath.exp(-v))
-
-
-def _sig_neg(v):  # σ(−v), not 1 − σ(v)
-    return 1 / (1 + mpmath.exp(v))
-
-
-def r_elu(x, p):
-    a = mpf(p.get("alpha", 1.0))
-    if x > 0:
-        return x, mpf(1)
-    return a * mpmath.expm1(x), a * mpmath.exp(x)
-
-
-def r_selu(x, p):
-    lam, al = mpf(SELU_L), mpf(SELU_A)
-    if x > 0:
-        return lam * x, lam
-    return lam * al * mpmath.expm1(x), lam * al * mpmath.exp(x)
-
-
-def r_celu(x, p):
-    a = mpf(p.get("alpha", 1.0))
-    if x > 0:
-        return x, mpf(1)
-    return a * mpmath.expm1(x / a), mpmath.exp(x / a)
-
-
-def r_gelu(x, p):
-    if p.get("approximate", "none") == "tanh":
-        if abs(x) > 1e30:  # σ(v) is 0 or 1 far beyond double precision
-            return (x, mpf(1)) if x > 0 else (mpf(0), mpf(0))
-        c = mpmath.sqrt(2 / mpmath.pi)
-        k = mpf("0.044715")
-        v = 2 * c * (x + k * x**3)
-        dv = 2 * c * (1 + 3 * k * x**2)
-        return x * _sig(v), _sig(v) + x * dv * _sig(v) * _sig_neg(v)
-    if x < -1e6:  # |g| < e^(−5e11): rounds to (−)0 (mpmath's erfc overflows out there)
-        return mpf(0), mpf(0)
-    if x > 1e6:
-        return x, mpf(1)
-    big_phi = mpmath.erfc(-x / mpmath.sqrt(2)) / 2
-    small_phi = mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)
-    return x * big_phi, big_phi + x * small_phi
-
-
-def r_silu(x, p):
-    return x * _sig(x), _sig(x) * (1 + x * _sig_neg(x))
-
-
-def r_mish(x, p):
-    sp = mpmath.log1p(mpmath.exp(x))
-    t = mpmath.tanh(sp)
-    return x * t, t + x * _sig(x) / mpmath.cosh(sp) ** 2
-
-
-def r_softplus(x, p):
-    beta = float(p.get("beta", 1.0))
-    thr = float(p.get("threshold", math.inf))
-    if math.isfinite(thr) and beta * float(x) > thr:  # PyTorch's test, on the rounded βz
-        return x, mpf(1)
-    b = mpf(beta)
-    return mpmath.log1p(mpmath.exp(b * x)) / b, _sig(b * x)
-
-
-def r_softsign(x, p):
-    return x / (1 + abs(x)), 1 / (1 + abs(x)) ** 2
-
-
-def r_log_sigmoid(x, p):
-    return -mpmath.log1p(mpmath.exp(-x)), _sig_neg(x)
-
-
-def r_tanhshrink(x, p):
-    if x == 0:
-        return mpf(0), mpf(0)
-    with mpmath.extraprec(max(0, -2 * mpmath.mag(x)) + 30):  # z − tanh z ≈ z³/3
-        g = x - mpmath.tanh(x)
-    return +g, mpmath.tanh(x) ** 2
-
-
-def r_squareplus(x, p):
-    b = mpf(p.get("b", 4.0))
-    h = mpmath.sqrt(x * x + b)
-    if x >= 0:
-        return (x + h) / 2, (1 + x / h) / 2
-    return b / (2 * (h - x)), b / (2 * h * (h - x))  # no cancellation for x < 0
-
-
-REFS = {
-    "elu": r_elu, "selu": r_selu, "celu": r_celu, "gelu": r_gelu, "silu": r_silu,
-    "mish": r_mish, "softplus": r_softplus, "softsign": r_softsign,
-    "log_sigmoid": r_log_sigmoid, "tanhshrink": r_tanhshrink, "squareplus": r_squareplus,
-}
+# independent references: tests/reference.py (CATALOGUE_REFS), written from the definitions
+from reference import (  # noqa: E402
+    SELU_A, SELU_L, _sig, _sig_neg, r_celu, r_elu, r_gelu, r_log_sigmoid, r_mish, r_selu,
+    r_silu, r_softplus, r_softsign, r_squareplus, r_tanhshrink,
+)
+from reference import SMOOTH_REFS as REFS  # noqa: E402
 
 
 def reference(name, x, p):
@@ -187,39 +93,9 @@ CASE_BY_ID = {c[2]: c for c in CASES}
 RESULTS: dict = {}
 
 
-def call(fn, *args, **kwargs):
-    """Call into actgrad: any floating-point warning is an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            return fn(*args, **kwargs)
-
-
-def call32(fn, *args, **kwargs):
-    """As call, for float32 inputs: the registry casts the float64 result to float32 outside
-    its own errstate (registry._finish), and that cast raises the underflow / overflow flags
-    for results beyond float32's range (correctly: they round to 0 or inf). Those two flags
-    are allowed here; the float64 computation itself is checked strictly by test_ulp[float64]
-    on the same inputs."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise", under="ignore", over="ignore"):
-            return fn(*args, **kwargs)
-
-
-def _steps(x: float, n: int, dtype=np.float64) -> list:
-    """x and n nextafter steps on each side."""
-    t = np.dtype(dtype).type
-    out, up, down = [t(x)], t(x), t(x)
-    for _ in range(n):
-        up, down = np.nextafter(up, t(np.inf)), np.nextafter(down, t(-np.inf))
-        out += [up, down]
-    return out
-
-
 def _window(z0: float, rng) -> list:
     """A root's neighbourhood: 64 steps each side, then ever wider shells."""
-    pts = _steps(z0, 64)
+    pts = neighbours(z0, 64)
     for w in (1e-13, 1e-10, 1e-7, 1e-4, 1e-2, 0.3):
         pts += list(z0 + rng.uniform(-w, w, 40))
     return pts
@@ -247,7 +123,7 @@ def _specific(name: str, params: dict) -> list:
     rng = np.random.default_rng(len(name) * 1000 + len(params))
     pts: list = []
     for b in (0.0, 1.0, -1.0, 2.0, -2.0, -3.0, 3.0, -40.0, 40.0):  # formula switch points
-        pts += _steps(b, 3)
+        pts += neighbours(b, 3)
     if name in ("silu", "mish", "gelu"):
         key = "gelu_tanh" if params.get("approximate") == "tanh" else name
         pts += _window(float(roots()[key]), rng)
@@ -261,14 +137,14 @@ def _specific(name: str, params: dict) -> list:
         pts += list(rng.uniform(-2000.0, -600.0, 150) / beta)
         pts += list(rng.uniform(-60.0, 60.0, 150) / beta)
         if math.isfinite(thr):
-            pts += _steps(thr / beta, 8)
+            pts += neighbours(thr / beta, 8)
     if name == "tanhshrink":
         pts += list(rng.uniform(-1.5, 1.5, 300)) + list(10.0 ** rng.uniform(-200, 0, 100))
     if name == "squareplus":
-        pts += _steps(2.0**400, 3) + _steps(-(2.0**400), 3) + list(rng.uniform(-1e3, 1e3, 100))
+        pts += neighbours(2.0**400, 3) + neighbours(-(2.0**400), 3) + list(rng.uniform(-1e3, 1e3, 100))
     if name == "celu":
         a = params.get("alpha", 1.0)
-        pts += list(rng.uniform(-1500.0, 0.0, 150) * abs(a)) + _steps(-50.0 * abs(a), 3)
+        pts += list(rng.uniform(-1500.0, 0.0, 150) * abs(a)) + neighbours(-50.0 * abs(a), 3)
     return pts
 
 
