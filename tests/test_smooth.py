@@ -467,3 +467,111 @@ def test_zz_report():
     """Max ULP errors seen by test_ulp (printed with -s)."""
     for label, (worst, at) in sorted(RESULTS.items()):
         print(f"{label:45s} {worst:6.3f} ULP at z={at!r}")
+
+
+# ----------------------------------------------------------------------------------------
+# regressions (issue 9, float64): parameters at the edges of their domains, g′ from the
+# output against its exact value, PyTorch's softplus switch
+
+
+@pytest.mark.parametrize("b", [2.2250738585072014e-308, 2.2e-308, 1e-320, 5e-324, 1e-300,
+                               2.0**-201, 1e-100, 1e60])
+def test_squareplus_tiny_and_huge_b(b):
+    """Was 4.3 ULP at b = 2.2e-308 and 3e11 ULP at b = 1e-320 (z² + b below the range of the
+    exact double-double): b is scaled up by 4^k now, exactly."""
+    import stress
+
+    f = actgrad.get("squareplus", b=b)
+    z = stress.grid("squareplus", {"b": b}, steps=4, dense=60, per_decade=0.4, windows=0)
+    h = math.sqrt(b)  # where z² ≈ b: the cancellation-prone region
+    z = np.concatenate([z, h * np.linspace(-3, 3, 61), [-h, h, -2 * h, 1e-3 * h, -1e3 * h]])
+    pair = ref.pair("squareplus", {"b": b})
+    exact = [pair(x) for x in z.tolist()]
+    _check(f"squareplus b={b!r} g", z, call(f, z), [e[0] for e in exact], np.float64, TOL64)
+    _check(f"squareplus b={b!r} g′", z, call(f.deriv, z), [e[1] for e in exact], np.float64,
+           TOL64)
+
+
+FROM_OUTPUT_EXACT = [
+    ("celu", {"alpha": 2.5}), ("celu", {"alpha": 0.7}), ("celu", {"alpha": 3.0}),
+    ("celu", {"alpha": 1e300}), ("celu", {"alpha": 1e-300}), ("celu", {"alpha": -1.5}),
+    ("celu", {}), ("squareplus", {"b": 2.0}), ("squareplus", {}), ("squareplus", {"b": 0.5}),
+    ("squareplus", {"b": 7.0}), ("squareplus", {"b": 1e-320}), ("squareplus", {"b": 1e60}),
+    ("elu", {}), ("elu", {"alpha": 2.5}), ("selu", {}), ("softplus", {}),
+    ("softplus", {"beta": 3.0}), ("softsign", {}), ("log_sigmoid", {}),
+]
+
+
+@pytest.mark.parametrize("name,params", FROM_OUTPUT_EXACT)
+def test_deriv_from_output_against_its_exact_value(name, params):
+    """g′(a) against the exact g′ written in a, at the float a (tests/reference.py's
+    FROM_OUTPUT_REFS): celu with α not a power of 2 cancelled (2.2e-16 for 1.8e-16 at
+    α = 2.5, a = −2.4999999999999996, 13,000 ULP near a = −α, 3e12 at α = 3) and
+    squareplus reached 4.25 ULP at b = 2; both are now one rounding of a double-double
+    (or exact) quotient."""
+    f = actgrad.get(name, **params)
+    rng = np.random.default_rng(9)
+    z = np.concatenate([rng.uniform(-8, 8, 400), -(10.0 ** rng.uniform(-300, 2, 100)),
+                        10.0 ** rng.uniform(-300, 300, 100)])
+    a = call(f, z)
+    lo, hi = f.output_range()
+    a = np.concatenate([a, rng.uniform(max(lo, -20.0), min(hi, 20.0), 300)])
+    if name == "celu" and params.get("alpha", 1.0) > 0:  # a near −α: the cancellation
+        al = params.get("alpha", 1.0)
+        a = np.concatenate([a, np.array(neighbours(-al, 40))[::2],
+                            -al * (1 - 10.0 ** rng.uniform(-16, 0, 200))])
+    a = a[np.isfinite(a) & (a >= lo) & (a <= hi)]
+    exact = ref.from_output(name, params)
+    got = call(f.deriv_from_output, a)
+    _check(f"{name} {params} g′ from a", a, got, [exact(v) for v in a.tolist()], np.float64,
+           1.0)
+
+
+def test_celu_from_output_case_of_the_issue():
+    f = actgrad.get("celu", alpha=2.5)
+    with mpmath.workdps(DPS):
+        want = ref.round_to(1 + mpf(-2.4999999999999996) / mpf(2.5), np.float64)
+    assert call(f.deriv_from_output, -2.4999999999999996) == want  # 1.7763568394002505e-16
+
+
+@pytest.mark.parametrize("beta,threshold", [(3.0, 1.0), (1.3, 20.0), (9.397576711507254, 20.0),
+                                            (1.0, 20.0), (2.0, 20.0), (1e-300, 5.0),
+                                            (1e300, 20.0), (0.3, -5.0)])
+def test_softplus_switches_where_pytorch_does(beta, threshold):
+    """PyTorch: z where fl(β·z) > threshold. z > fl(threshold/β) differs from it by one
+    float for (3, 1) and (1.3, 20) (linear one step too early) and (9.3975…, 20) (too late)."""
+    f = actgrad.get("softplus", beta=beta, threshold=threshold)
+    exact = actgrad.get("softplus", beta=beta)
+    z0 = threshold / beta
+    zs = np.array(neighbours(z0, 6))
+    lin = np.array([beta * float(z) > threshold for z in zs])
+    assert lin.any() and not lin.all()
+    g, d = call(f, zs), call(f.deriv, zs)
+    np.testing.assert_array_equal(np.where(lin, zs, call(exact, zs)), g)
+    np.testing.assert_array_equal(np.where(lin, 1.0, call(exact.deriv, zs)), d)
+    (k,) = f.kinks
+    assert beta * k.at <= threshold < beta * math.nextafter(k.at, math.inf)
+
+
+@pytest.mark.parametrize("beta", [1e-305, 1e-308, 1e-310, 1e-320, 5e-324, 1e-300, 1e308])
+@pytest.mark.parametrize("threshold", [math.inf, 20.0, -5.0])
+def test_softplus_extreme_beta_is_quiet_with_the_right_limits(beta, threshold):
+    """β <= 1e-305 gave nan at ±inf (inf − inf in the split of β·z) with RuntimeWarnings."""
+    f = actgrad.get("softplus", beta=beta, threshold=threshold)
+    z = np.array([np.inf, -np.inf, np.nan])
+    all_linear = beta * -F64_MAX > threshold  # fl(β·z) > threshold for every finite z
+    np.testing.assert_array_equal(call(f, z), [np.inf, 0.0, np.nan])
+    np.testing.assert_array_equal(call(f.deriv, z), [1.0, 0.0, np.nan])
+    zz = np.array([0.0, -0.0, 5e-324, -5e-324, 1.0, -1.0, 1e300, -1e300, F64_MAX, -F64_MAX,
+                   -1e-300 / beta if beta > 1e-8 else -1e8])
+    g, d = call(f, zz), call(f.deriv, zz)
+    pair = ref.pair("softplus", {"beta": beta, "threshold": threshold})
+    exact = [pair(x) for x in zz.tolist()]
+    _check(f"softplus β={beta!r} thr={threshold!r} g", zz, g, [e[0] for e in exact],
+           np.float64, TOL64)
+    _check(f"softplus β={beta!r} thr={threshold!r} g′", zz, d, [e[1] for e in exact],
+           np.float64, TOL64)
+    if all_linear:
+        np.testing.assert_array_equal(g, zz)
+    if f.has_deriv_from_output:
+        assert not np.isnan(call(f.deriv_from_output, g)).any()

@@ -594,7 +594,8 @@ def softplus(z: Array, p: Params) -> Array:
     lp = np.log1p(e)
     small = a < -40.0
     body = np.where(small, _ldexp_inf(m / fb, k - eb), _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
-    r = np.where(z > 0, np.maximum(z, 0.0) + body, body)  # not z + body: −inf + inf
+    with np.errstate(over="ignore"):  # z + body beyond max is inf, correctly rounded
+        r = np.where(z > 0, np.maximum(z, 0.0) + body, body)  # not z + body: −inf + inf
     r = np.where(z == -INF, 0.0, r)
     at = _sp_threshold(p)
     if at is not None:
@@ -657,6 +658,13 @@ def softsign(z: Array, p: Params) -> Array:
     az = np.abs(z)
     inf = np.isinf(z)
     return np.where(inf, np.sign(z), z / (1.0 + np.where(inf, 0.0, az)))
+
+
+def _softsign_from_a(a: Array, p: Params) -> Array:
+    """(1 − |a|)² with 1 − |a| split exactly (two-sum) and the square rounded once."""
+    s, t = two_sum(np.ones_like(a), -np.abs(a))
+    q, qe = two_prod(s, s)
+    return q + (qe + 2.0 * s * t)
 
 
 def softsign_deriv(z: Array, p: Params) -> Array:
@@ -1078,7 +1086,7 @@ SPECS: tuple[Spec, ...] = (
         from_output_formula="(1 − |a|)²",
         g=_vec(softsign),
         dg=_vec(softsign_deriv),
-        dg_from_a=lambda a, p: (1.0 - np.abs(a)) ** 2,
+        dg_from_a=_softsign_from_a,
         output_range=lambda p: (-1.0, 1.0),
         exact=lambda z, p, mp: z / (1 + abs(z)),
         exact_dg=lambda z, p, mp: 1 / (1 + abs(z)) ** 2,
