@@ -1,8 +1,8 @@
 """Piecewise activations (actgrad/activations/piecewise.py) against mpmath.
 
-The references below are written here, in mpmath at 60 digits, from the functions'
-definitions; nothing of actgrad's (its ``exact``/``exact_dg`` or its output) is used to make
-them. ULP errors and exact rounding come from tests/reference.py.
+The references (tests/reference.py, ``refs``) are written in mpmath at 60 digits, from the
+functions' definitions; nothing of actgrad's (its ``exact``/``exact_dg`` or its output) is
+used to make them. ULP errors and exact rounding come from there too.
 
 Bounds: g and g′ within 4 ULP (float64) and 1 ULP (float32, against the exact value at the
 float32 input correctly rounded to float32) at every input of a grid with ±0, subnormals,

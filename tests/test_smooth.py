@@ -1,8 +1,8 @@
 """Accuracy and behaviour of the smooth activations (actgrad/activations/smooth.py).
 
-References: the mpmath formulas in this file, at 60 digits, written from the definitions
-(never actgrad's ``exact``/``exact_dg`` or any actgrad output); rounding and ULP measure from
-tests/reference.py. Bounds: float64 <= 4 ULP for g and g′ at every point of a stress grid
+References: the mpmath formulas of tests/reference.py (``SMOOTH_REFS``), at 60 digits, written
+from the definitions (never actgrad's ``exact``/``exact_dg`` or any actgrad output); rounding
+and ULP measure from there too. Bounds: float64 <= 4 ULP for g and g′ at every point of a stress grid
 (dense core, both tails out to ±1.8e308, every binade down to the subnormals, ±0, windows
 around the roots of g′ in nextafter steps, the kinks' and the formula switch points'
 neighbourhoods); float32 inputs <= 1 ULP against the exact value correctly rounded to
