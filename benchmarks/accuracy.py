@@ -38,9 +38,10 @@ Grid (float64, per function; seeded, so the table is reproducible)
   breaks; the roots of g′, found from the reference by sign changes on a 0.1 grid of
   [−20, 20] and bisection to adjacent floats): c and ±``--steps`` (48) nextafter steps,
   and 48 seeded uniform points within ±1e-9·max(1, |c|) and 48 within ±1e-4·max(1, |c|);
-* then hill climbing: from the ``--climb`` (6) worst distinct inputs of g and of g′, steps
-  of ±2^j ULP (j = 0 .. p−1) are tried, and the climb moves to the worst neighbour while the
-  error grows (at most 60 moves per start); every point visited counts.
+* then hill climbing: from each of the ``--climb`` (6) worst inputs of g and of g′, rounds
+  of candidates (the ±2^j ULP neighbours, j = 0 .. p−1, and 72 seeded random points at
+  distances 2^(0.15p) .. 2^(0.87p) ULP), moving to the worst candidate while the error
+  grows, until 3 rounds in a row bring nothing (at most 40); every point visited counts.
 
 g′ is measured away from kinks only: inputs exactly equal to a kink (both zeros for a
 kink at 0) are left out; the value there is a convention (``--kink``), tested in tests/.
@@ -94,7 +95,8 @@ SEED = 20261127
 DEFAULT_POINTS = 60_000
 DEFAULT_STEPS = 48
 DEFAULT_CLIMB = 6
-MAX_MOVES = 60
+MAX_MOVES = 40
+PATIENCE = 3
 LOG_PER_DECADE = 4
 ANCHORS = "../shared/anchors/accuracy.md"
 
@@ -190,23 +192,29 @@ def _from_ord(o: int, dtype_name: str):
 
 
 def climb(fn, exact_one, start, err0: float, dtype_name: str, kinks: list[float]):
-    """Hill climbing from ``start``: try ±2^j ULP steps, move to the worst neighbour while
-    the error grows. Returns (error, z, got, correctly rounded) of the worst point seen and
-    the number of points evaluated."""
+    """Stochastic hill climbing from ``start``: each round tries the ±2^j ULP neighbours
+    (j = 0 .. p−1) and 12 seeded random points at each of six scales (2^(0.15p) .. 2^(0.87p)
+    ULP), and moves to the worst candidate if it beats the worst seen; it stops after
+    ``PATIENCE`` rounds in a row without a gain or ``MAX_MOVES`` rounds. Returns (error, z,
+    got, correctly rounded) of the worst point seen and the number of points evaluated."""
     dt = DTYPES[dtype_name]
     top = _to_ord(np.finfo(dt).max, dtype_name)
     p = _INT[dtype_name][2]
-    cur, best, seen, n = _to_ord(start, dtype_name), (err0, start, None, None), set(), 0
+    scales = [round(p * f) for f in (0.15, 0.3, 0.45, 0.6, 0.75, 0.87)]
+    cur = _to_ord(start, dtype_name)
+    rng = np.random.default_rng(abs(cur) % (2**32))
+    best, seen, n, idle = (err0, start, None, None), {cur}, 0, 0
     for _ in range(MAX_MOVES):
+        offs = [sgn * (1 << j) for j in range(p) for sgn in (1, -1)]
+        offs += [int(rng.integers(-(1 << k), 1 << k)) for k in scales for _ in range(12)]
         cands = []
-        for j in range(p):
-            for sgn in (1, -1):
-                o = cur + sgn * (1 << j)
-                if -top <= o <= top and o not in seen:
-                    seen.add(o)
-                    c = _from_ord(o, dtype_name)
-                    if float(c) not in kinks:
-                        cands.append(c)
+        for off in offs:
+            o = cur + off
+            if -top <= o <= top and o not in seen:
+                seen.add(o)
+                c = _from_ord(o, dtype_name)
+                if float(c) not in kinks:
+                    cands.append(c)
         if not cands:
             break
         zc = np.array(cands, dtype=dt)
@@ -218,10 +226,13 @@ def climb(fn, exact_one, start, err0: float, dtype_name: str, kinks: list[float]
         err = ref.ulp_error(got, prep, dt)
         n += zc.size
         i = int(np.argmax(err))
-        if not err[i] > best[0]:
-            break
-        best = (float(err[i]), zc[i], float(got[i]), float(prep.rounded[i]))
-        cur = _to_ord(zc[i], dtype_name)
+        if err[i] > best[0]:
+            best = (float(err[i]), zc[i], float(got[i]), float(prep.rounded[i]))
+            cur, idle = _to_ord(zc[i], dtype_name), 0
+        else:
+            idle += 1
+            if idle >= PATIENCE:
+                break
     return best, n
 
 
@@ -345,7 +356,7 @@ def header_lines(results: list[dict], args, roots: dict, elapsed: float) -> list
         " every switch point of the code (tests/stress.py), kink, break and root of g′."
         f" {rng(n64)} float64 inputs per function; float32: that grid cast to float32,"
         f" deduplicated, plus ±{args.steps} float32 steps at the same points: {rng(n32)} inputs;"
-        f" then hill climbing (±2^j ULP steps) from the {args.climb} worst inputs of g and g′",
+        f" then stochastic hill climbing from the {args.climb} worst inputs of g and g′",
         f"roots of g′ (bisection on the references): {rts}",
         f"reference: mpmath {DPS} digits, formulas from tests/reference.py, never actgrad's;"
         " float32 against the exact value correctly rounded to float32. g′ excludes z exactly"
