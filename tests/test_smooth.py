@@ -575,3 +575,17 @@ def test_softplus_extreme_beta_is_quiet_with_the_right_limits(beta, threshold):
         np.testing.assert_array_equal(g, zz)
     if f.has_deriv_from_output:
         assert not np.isnan(call(f.deriv_from_output, g)).any()
+
+
+@pytest.mark.parametrize("beta,threshold", [(1e-320, 1e-30), (5e-324, 5e-324), (1e-310, 1e-5),
+                                            (2.0, 0.0), (1e308, -1e300)])
+def test_softplus_switch_for_subnormal_and_extreme_beta(beta, threshold):
+    """With a subnormal β, fl(β·z) changes only every 2^40 floats or so: stepping from
+    fl(threshold/β) to the switch never ended (bisection on the floats now)."""
+    f = actgrad.get("softplus", beta=beta, threshold=threshold)
+    (k,) = f.kinks
+    nxt = math.nextafter(k.at, math.inf)
+    assert beta * k.at <= threshold < beta * nxt  # the largest z still on softplus's side
+    z = np.array([k.at, nxt])
+    assert call(f, z)[1] == nxt and call(f.deriv, z)[1] == 1.0
+    assert call(f.deriv, z)[0] == call(actgrad.get("softplus", beta=beta).deriv, z)[0]

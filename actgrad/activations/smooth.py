@@ -31,6 +31,7 @@ polynomials) were computed with mpmath at 60 digits; the polynomials are in t �
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 import numpy as np
@@ -559,21 +560,35 @@ def _sp_t(z: Array, beta: float) -> tuple[Array, Array]:
     return two_prod(zs, np.full_like(z, fb))
 
 
+def _f64_ord(x: float) -> int:
+    """x's position on the float64 line: consecutive floats differ by 1 (±0 -> 0)."""
+    b = struct.unpack("<q", struct.pack("<d", x))[0]
+    return b if b >= 0 else -(b & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+def _f64_from_ord(o: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", o if o >= 0 else (-o) | (1 << 63)))[0]
+
+
 def softplus_switch(beta: float, threshold: float) -> float | None:
     """The largest finite z with fl(β·z) <= threshold: softplus is z itself exactly for the
     z above it (PyTorch's ``β·z > threshold`` on the rounded product). None when no z
     switches (threshold inf, or fl(β·z) <= threshold for every finite z); −inf when every
-    finite z does (fl(−max·β) > threshold)."""
+    finite z does (fl(−max·β) > threshold). Found by bisection on the floats (fl(β·z) is
+    nondecreasing in z): stepping from fl(threshold/β) could take 2^40 steps for a
+    subnormal β, whose products change only every 2^(53 − bits of β) floats."""
     if not math.isfinite(threshold) or beta * F64_MAX <= threshold:
         return None
     if beta * -F64_MAX > threshold:
         return -INF
-    z = min(max(threshold / beta, -F64_MAX), F64_MAX)
-    while beta * z > threshold:  # fl(threshold/β) is within an ULP or two: a few steps
-        z = math.nextafter(z, -math.inf)
-    while beta * math.nextafter(z, math.inf) <= threshold:
-        z = math.nextafter(z, math.inf)
-    return z
+    lo, hi = _f64_ord(-F64_MAX), _f64_ord(F64_MAX)  # fl(β·lo) <= threshold < fl(β·hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if beta * _f64_from_ord(mid) <= threshold:
+            lo = mid
+        else:
+            hi = mid
+    return _f64_from_ord(lo)
 
 
 def _sp_threshold(p: Params) -> float | None:
