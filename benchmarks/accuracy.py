@@ -13,18 +13,13 @@ if actgrad raises or returns the wrong dtype; else 0. Progress goes to stderr.
 References
 ----------
 Independent of actgrad's code: never its ``spec.exact`` / ``exact_dg`` or its output.
-The mpmath formulas (60 significant digits) that the test suite already has are reused:
-
-* tests/reference.py    sigmoid, tanh, relu, leaky_relu (``value`` / ``deriv``), and the
-                        exact rounding / ULP helpers ``round_to``, ``prepare``, ``ulp_error``
-* tests/test_smooth.py  ``reference(name, x, params)`` -> (g, g′) for the functions in ``REFS``
-* tests/test_piecewise.py  ``refs(name, params)`` -> (g, g′) mpmath callables
-
-They are imported by putting the repository's ``tests/`` directory at the front of
-``sys.path`` (that is also how the test modules find ``reference``); the repository root
-goes there too, so the working tree's actgrad is the one measured. Importing the two test
-modules costs ~0.2 s (pytest, and a few mpmath values / ``actgrad.get`` calls made at
-import time); nothing else runs.
+All come from one place, tests/reference.py (mpmath at 60 significant digits, written from
+the definitions): ``pair(name, params)`` -> (g, g′) for every catalogue function
+(``CATALOGUE_REFS``), and the exact rounding / ULP helpers ``prepare``, ``ulp_error``. The
+grid's switch points come from tests/stress.py (``SWITCHES``, ``roots``, ``centres``), the
+same tables the suite's tests/test_catalogue.py uses on a smaller grid. Both are imported by
+putting the repository's ``tests/`` directory at the front of ``sys.path`` (as pytest does);
+the repository root goes there too, so the working tree's actgrad is the one measured.
 
 Error measure: ``ulp_error(got, exact, dtype)`` = |got − exact| / ulp(exact correctly
 rounded to dtype), subnormal spacing included; a correctly rounded result is <= 0.5.
@@ -37,23 +32,31 @@ Grid (float64, per function; seeded, so the table is reproducible)
   801-point linspace of [−20, 20] (step 0.05: hits the integers and halves exactly);
 * log-spaced magnitudes, both signs, 1e-320 .. 1e308 (4 per decade), plus the smallest
   subnormal and the largest finite number; ±0;
-* around each root c of g′ and each kink c (``f.kinks[i].at``): c and ±3 nextafter steps,
-  and a small dense window: 48 seeded uniform points within ±1e-9·max(1, |c|) and 48
-  within ±1e-4·max(1, |c|).  Roots of g′ are found here, from the references: strict
-  sign changes of g′ on a 0.1 grid of [−20, 20] (away from kinks), refined by bisection
-  on float64 inputs to adjacent floats; the float with the smaller |g′| is taken.
+* around every centre (each switch point of the function's code, tests/stress.py
+  ``SWITCHES``: thresholds of ``np.where``, clipping bounds, ranges of fitted polynomials,
+  the switch points of numpy's exp/expm1/tanh, where e^t turns subnormal; its kinks and
+  breaks; the roots of g′, found from the reference by sign changes on a 0.1 grid of
+  [−20, 20] and bisection to adjacent floats): c and ±``--steps`` (48) nextafter steps,
+  and 48 seeded uniform points within ±1e-9·max(1, |c|) and 48 within ±1e-4·max(1, |c|);
+* then hill climbing: from each of the ``--climb`` (6) worst inputs of g and of g′, rounds
+  of candidates (the ±2^j ULP neighbours, j = 0 .. p−1, and 72 seeded random points at
+  distances 2^(0.15p) .. 2^(0.87p) ULP), moving to the worst candidate while the error
+  grows, until 3 rounds in a row bring nothing (at most 40); every point visited counts.
 
 g′ is measured away from kinks only: inputs exactly equal to a kink (both zeros for a
 kink at 0) are left out; the value there is a convention (``--kink``), tested in tests/.
 g is measured everywhere. Duplicates are removed by bit pattern (−0 and +0 both kept).
 
 float32 grid: the float64 grid cast to float32 (finite values, deduplicated), plus the
-float32 smallest subnormal and largest finite magnitudes and ±3 float32 nextafter steps
-around each root and kink (float64 neighbours collapse onto the point in float32).
+float32 smallest subnormal and largest finite magnitudes and ±``--steps`` float32 nextafter
+steps around each centre (float64 neighbours collapse onto the point in float32); hill
+climbing in float32 steps.
 
 Floating-point warnings raised inside actgrad are silenced here (tests/ check them);
 nothing is cached on disk. Work is spread over ``--jobs`` processes (default: the number
 of CPUs), one task per (function, dtype); results do not depend on the number of jobs.
+The float64 figures depend a little on the libm/SIMD kernels numpy dispatches to (exp,
+log1p, tanh, expm1): they are measured on one machine, and the bound is what is promised.
 
 PyTorch / JAX are not measured here; their figures are in ../shared/anchors/accuracy.md.
 """
@@ -71,7 +74,7 @@ import warnings
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TESTS = os.path.join(ROOT, "tests")
-for _p in (ROOT, TESTS):  # tests/ first: reference.py, test_smooth.py, test_piecewise.py
+for _p in (ROOT, TESTS):  # tests/ first: reference.py, stress.py (and conftest.py)
     if _p in sys.path:
         sys.path.remove(_p)
     sys.path.insert(0, _p)
@@ -81,8 +84,7 @@ import numpy as np  # noqa: E402
 from mpmath import mpf  # noqa: E402
 
 import reference as ref  # noqa: E402  (tests/reference.py)
-import test_piecewise as tpw  # noqa: E402
-import test_smooth as tsm  # noqa: E402
+import stress  # noqa: E402  (tests/stress.py)
 
 import actgrad  # noqa: E402
 
@@ -91,6 +93,10 @@ BOUND = {"float64": 4.0, "float32": 1.0}
 DTYPES = {"float64": np.float64, "float32": np.float32}
 SEED = 20261127
 DEFAULT_POINTS = 60_000
+DEFAULT_STEPS = 48
+DEFAULT_CLIMB = 6
+MAX_MOVES = 40
+PATIENCE = 3
 LOG_PER_DECADE = 4
 ANCHORS = "../shared/anchors/accuracy.md"
 
@@ -114,65 +120,9 @@ def rows() -> list[tuple[str, dict, str]]:
 
 
 def reference_pair(name: str, params: dict):
-    """A callable x (float) -> (g, g′) as exact-ish mpf at 60 digits, from tests/; or
-    None when tests/ has no reference for the function."""
-    if name in ref.FUNCS:
-        return lambda x: (ref.value(name, x), ref.deriv(name, x))
-    if name in tsm.REFS:
-        return lambda x: tsm.reference(name, x, params)
-    try:
-        g, dg = tpw.refs(name, params)
-    except KeyError:
-        return None
-
-    def pair(x):
-        with mpmath.workdps(DPS):
-            v = mpf(float(x))
-            return g(v), dg(v)
-
-    return pair
-
-
-def deriv_ref(name: str, params: dict):
-    pair = reference_pair(name, params)
-    return None if pair is None else (lambda x: pair(x)[1])
-
-
-def _sign(v) -> int:
-    return 0 if v == 0 else (1 if v > 0 else -1)
-
-
-def g_prime_roots(name: str, params: dict, kinks: list[float]) -> list[float]:
-    """Roots of g′ in [−20, 20] from the reference: strict sign changes on a 0.1 grid
-    (intervals holding a kink skipped), bisected on float64 inputs to adjacent floats."""
-    dg = deriv_ref(name, params)
-    if dg is None:
-        return []
-    xs = [float(x) for x in np.linspace(-20.0, 20.0, 401)]
-    s = [_sign(dg(x)) for x in xs]
-    found = []
-    for i in range(len(xs) - 1):
-        lo, hi = xs[i], xs[i + 1]
-        if any(lo <= k <= hi for k in kinks):
-            continue
-        if s[i] == 0 and 0 < i and s[i - 1] * s[i + 1] < 0:
-            found.append(lo)
-        elif s[i] * s[i + 1] < 0:
-            slo = s[i]
-            while True:
-                mid = lo + (hi - lo) / 2
-                if mid in (lo, hi):
-                    break
-                sm = _sign(dg(mid))
-                if sm == 0:
-                    lo = hi = mid
-                    break
-                if sm == slo:
-                    lo = mid
-                else:
-                    hi = mid
-            found.append(lo if abs(dg(lo)) <= abs(dg(hi)) else hi)
-    return found
+    """A callable x (float) -> (g, g′) as exact-ish mpf at 60 digits, from
+    tests/reference.py; or None when there is no reference for the function."""
+    return ref.pair(name, params) if ref.has_reference(name) else None
 
 
 # --------------------------------------------------------------------------
@@ -180,12 +130,7 @@ def g_prime_roots(name: str, params: dict, kinks: list[float]) -> list[float]:
 
 
 def _steps(c: float, n: int, dt) -> list:
-    t = np.dtype(dt).type
-    out, up, down = [t(c)], t(c), t(c)
-    for _ in range(n):
-        up, down = np.nextafter(up, t(np.inf)), np.nextafter(down, t(-np.inf))
-        out += [up, down]
-    return out
+    return stress.neighbours(c, n, dt)
 
 
 def _unique_sorted(z: np.ndarray) -> np.ndarray:
@@ -198,7 +143,7 @@ def _unique_sorted(z: np.ndarray) -> np.ndarray:
     return z[order]
 
 
-def grid64(points: int, centres: list[float]) -> np.ndarray:
+def grid64(points: int, centres: list[float], steps: int = DEFAULT_STEPS) -> np.ndarray:
     rng = np.random.default_rng(SEED)
     ndec = 308 + 320
     mags = np.concatenate([np.logspace(-320.0, 308.0, LOG_PER_DECADE * ndec + 1),
@@ -208,20 +153,20 @@ def grid64(points: int, centres: list[float]) -> np.ndarray:
     wrng = np.random.default_rng(SEED + 1)
     for c in centres:
         w = max(1.0, abs(c))
-        parts += [_steps(c, 3, np.float64),
+        parts += [_steps(c, steps, np.float64),
                   c + wrng.uniform(-1e-9 * w, 1e-9 * w, 48),
                   c + wrng.uniform(-1e-4 * w, 1e-4 * w, 48)]
     return _unique_sorted(np.concatenate([np.asarray(p, dtype=np.float64) for p in parts]))
 
 
-def grid32(z64: np.ndarray, centres: list[float]) -> np.ndarray:
+def grid32(z64: np.ndarray, centres: list[float], steps: int = DEFAULT_STEPS) -> np.ndarray:
     fi = np.finfo(np.float32)
     with np.errstate(over="ignore", under="ignore"):
         z = z64.astype(np.float32)
         extra = [np.array([fi.smallest_subnormal, -fi.smallest_subnormal, fi.max, -fi.max],
                           dtype=np.float32)]
         for c in centres:
-            extra.append(np.array(_steps(np.float32(c), 3, np.float32), dtype=np.float32))
+            extra.append(np.array(_steps(np.float32(c), steps, np.float32), dtype=np.float32))
     return _unique_sorted(np.concatenate([z] + extra))
 
 
@@ -229,18 +174,80 @@ def grid32(z64: np.ndarray, centres: list[float]) -> np.ndarray:
 # one task: one function, one dtype
 
 
+_INT = {"float64": (np.int64, 0x7FFF_FFFF_FFFF_FFFF, 53), "float32": (np.int32, 0x7FFF_FFFF, 24)}
+
+
+def _to_ord(x, dtype_name: str) -> int:
+    """The float's position on the number line: consecutive floats differ by 1 (±0 -> 0)."""
+    it, mask, _ = _INT[dtype_name]
+    b = int(np.array([x], dtype=DTYPES[dtype_name]).view(it)[0])
+    return b if b >= 0 else -(b & mask)
+
+
+def _from_ord(o: int, dtype_name: str):
+    it, mask, _ = _INT[dtype_name]
+    b = o if o >= 0 else (-o) | (mask + 1)
+    return np.array([b], dtype=np.uint64 if it is np.int64 else np.uint32).view(
+        DTYPES[dtype_name])[0]
+
+
+def climb(fn, exact_one, start, err0: float, dtype_name: str, kinks: list[float]):
+    """Stochastic hill climbing from ``start``: each round tries the ±2^j ULP neighbours
+    (j = 0 .. p−1) and 12 seeded random points at each of six scales (2^(0.15p) .. 2^(0.87p)
+    ULP), and moves to the worst candidate if it beats the worst seen; it stops after
+    ``PATIENCE`` rounds in a row without a gain or ``MAX_MOVES`` rounds. Returns (error, z,
+    got, correctly rounded) of the worst point seen and the number of points evaluated."""
+    dt = DTYPES[dtype_name]
+    top = _to_ord(np.finfo(dt).max, dtype_name)
+    p = _INT[dtype_name][2]
+    scales = [round(p * f) for f in (0.15, 0.3, 0.45, 0.6, 0.75, 0.87)]
+    cur = _to_ord(start, dtype_name)
+    rng = np.random.default_rng(abs(cur) % (2**32))
+    best, seen, n, idle = (err0, start, None, None), {cur}, 0, 0
+    for _ in range(MAX_MOVES):
+        offs = [sgn * (1 << j) for j in range(p) for sgn in (1, -1)]
+        offs += [int(rng.integers(-(1 << k), 1 << k)) for k in scales for _ in range(12)]
+        cands = []
+        for off in offs:
+            o = cur + off
+            if -top <= o <= top and o not in seen:
+                seen.add(o)
+                c = _from_ord(o, dtype_name)
+                if float(c) not in kinks:
+                    cands.append(c)
+        if not cands:
+            break
+        zc = np.array(cands, dtype=dt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                got = np.asarray(fn(zc))
+        prep = ref.prepare([exact_one(float(x)) for x in zc.tolist()], dt)
+        err = ref.ulp_error(got, prep, dt)
+        n += zc.size
+        i = int(np.argmax(err))
+        if err[i] > best[0]:
+            best = (float(err[i]), zc[i], float(got[i]), float(prep.rounded[i]))
+            cur, idle = _to_ord(zc[i], dtype_name), 0
+        else:
+            idle += 1
+            if idle >= PATIENCE:
+                break
+    return best, n
+
+
 def measure(task) -> dict:
-    label, name, params, dtype_name, points, centres, kinks = task
+    label, name, params, dtype_name, points, centres, kinks, steps, nclimb = task
     t0 = time.perf_counter()
     dt = DTYPES[dtype_name]
     out = {"label": label, "dtype": dtype_name, "error": None}
     pair = reference_pair(name, params)
     if pair is None:
-        out["error"] = "no reference in tests/"
+        out["error"] = "no reference in tests/reference.py"
         return out
-    z = grid64(points, centres)
+    z = grid64(points, centres, steps)
     if dtype_name == "float32":
-        z = grid32(z, centres)
+        z = grid32(z, centres, steps)
     at_kink = np.zeros(z.shape, dtype=bool)
     for k in kinks:
         at_kink |= z.astype(np.float64) == k
@@ -267,18 +274,31 @@ def measure(task) -> dict:
         out["error"] = f"{dtype_name} input: " + ", ".join(bad)
         return out
 
-    for key, zz, got, prep in (("g", z, got_g, prep_g), ("dg", zd, got_d, prep_d)):
+    for key, zz, got, prep, fn, comp in (("g", z, got_g, prep_g, f, 0),
+                                         ("dg", zd, got_d, prep_d, f.deriv, 1)):
         err = ref.ulp_error(got, prep, dt)
         i = int(np.argmax(err))
-        worst = float(err[i])
+        worst, wz, wgot, wround = float(err[i]), zz[i], float(got[i]), float(prep.rounded[i])
+        grid_worst, climbed = worst, 0
+        order = np.argsort(-err, kind="stable")[:nclimb]
+        for j in order:
+            if not err[j] > 0:
+                break
+            (e2, z2, g2, r2), n = climb(fn, lambda x, c=comp: pair(x)[c], zz[j], float(err[j]),
+                                        dtype_name, kinks if key == "dg" else [])
+            climbed += n
+            if e2 > worst:
+                worst, wz, wgot, wround = e2, z2, g2, r2
         out[key] = {
             "max_ulp": worst,
-            "worst_z": float(zz[i]) if worst > 0 else None,
-            "worst_z_text": (str(zz[i]) if dtype_name == "float32" else repr(float(zz[i])))
+            "grid_max_ulp": grid_worst,
+            "worst_z": float(wz) if worst > 0 else None,
+            "worst_z_text": (str(wz) if dtype_name == "float32" else repr(float(wz)))
             if worst > 0 else None,
-            "got": float(got[i]) if worst > 0 else None,
-            "exact_rounded": float(prep.rounded[i]) if worst > 0 else None,
+            "got": wgot if worst > 0 else None,
+            "exact_rounded": wround if worst > 0 else None,
             "points": int(zz.size),
+            "climbed": climbed,
             "over": int(np.sum(err > BOUND[dtype_name])),
         }
     out["seconds"] = time.perf_counter() - t0
@@ -332,13 +352,15 @@ def header_lines(results: list[dict], args, roots: dict, elapsed: float) -> list
         " max error in ULPs of g and g′, default parameters; worst z after each figure",
         f"grid: {args.points:,} seeded uniform z in [−20, 20] (seed {SEED}) + 801-point linspace;"
         f" ±|z| log-spaced 1e-320..1e308 ({LOG_PER_DECADE}/decade) + smallest subnormal and max;"
-        " ±0; ±3 nextafter steps and a dense window (±1e-9, ±1e-4 relative) around each root"
-        f" of g′ and each kink. {rng(n64)} float64 inputs per function; float32: that grid cast"
-        f" to float32, deduplicated, plus ±3 float32 steps at roots/kinks: {rng(n32)} inputs",
+        f" ±0; ±{args.steps} nextafter steps and a dense window (±1e-9, ±1e-4 relative) around"
+        " every switch point of the code (tests/stress.py), kink, break and root of g′."
+        f" {rng(n64)} float64 inputs per function; float32: that grid cast to float32,"
+        f" deduplicated, plus ±{args.steps} float32 steps at the same points: {rng(n32)} inputs;"
+        f" then stochastic hill climbing from the {args.climb} worst inputs of g and g′",
         f"roots of g′ (bisection on the references): {rts}",
-        f"reference: mpmath {DPS} digits, formulas from tests/ (reference.py, test_smooth.py,"
-        " test_piecewise.py), never actgrad's; float32 against the exact value correctly rounded"
-        " to float32. g′ excludes z exactly at a kink.",
+        f"reference: mpmath {DPS} digits, formulas from tests/reference.py, never actgrad's;"
+        " float32 against the exact value correctly rounded to float32. g′ excludes z exactly"
+        " at a kink.",
         f"bounds: <= {BOUND['float64']:g} ULP float64, <= {BOUND['float32']:g} ULP float32"
         f"   (run took {elapsed:.0f} s, {args.jobs} jobs)",
     ]
@@ -417,15 +439,24 @@ def main(argv=None) -> int:
                     help=f"size of the random part of the grid (default {DEFAULT_POINTS:,})")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="worker processes (default: number of CPUs)")
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS,
+                    help=f"nextafter steps each side of every centre (default {DEFAULT_STEPS})")
+    ap.add_argument("--climb", type=int, default=DEFAULT_CLIMB,
+                    help=f"hill climbs from the worst points, per g / g′ (default {DEFAULT_CLIMB};"
+                    " 0: none)")
+    ap.add_argument("--only", nargs="*", metavar="LABEL",
+                    help="measure only these rows (labels as in the table)")
     fmt = ap.add_mutually_exclusive_group()
     fmt.add_argument("--markdown", action="store_true", help="GitHub markdown table")
     fmt.add_argument("--json", action="store_true", help="figures as JSON")
     args = ap.parse_args(argv)
-    if args.points < 0 or args.jobs < 1:
-        ap.error("--points must be >= 0 and --jobs >= 1")
+    if args.points < 0 or args.jobs < 1 or args.steps < 0 or args.climb < 0:
+        ap.error("--points, --steps and --climb must be >= 0 and --jobs >= 1")
 
     t0 = time.perf_counter()
     table = rows()
+    if args.only:
+        table = [r for r in table if r[2] in args.only]
     log(f"accuracy: {len(table)} rows, {args.points:,} random points, {args.jobs} jobs;"
         " finding the roots of g′ ...")
     tasks, roots = [], {}
@@ -434,10 +465,15 @@ def main(argv=None) -> int:
             kinks = [float(k.at) for k in actgrad.get(name, **params).kinks]
         except Exception:  # noqa: BLE001 - the task reports it
             kinks = []
-        rts = g_prime_roots(name, params, kinks)
+        if not ref.has_reference(name) or name not in stress.SWITCHES:
+            rts, cs = [], kinks
+        else:
+            rts = list(stress.roots(name, params, kinks))
+            cs = stress.centres(name, params)
         roots[label] = rts
         for dtype in ("float64", "float32"):
-            tasks.append((label, name, params, dtype, args.points, rts + kinks, kinks))
+            tasks.append((label, name, params, dtype, args.points, cs, kinks, args.steps,
+                          args.climb))
 
     done: dict[tuple[str, str], dict] = {}
     if args.jobs == 1:
@@ -468,7 +504,8 @@ def main(argv=None) -> int:
         doc = {
             "actgrad": getattr(actgrad, "__version__", None),
             "points": args.points, "seed": SEED, "seconds": round(elapsed, 1),
-            "reference": f"mpmath {DPS} digits, formulas from tests/",
+            "reference": f"mpmath {DPS} digits, formulas from tests/reference.py",
+            "steps": args.steps, "climb": args.climb,
             "bounds_ulp": BOUND, "roots_of_g_prime": roots,
             "rows": [{"function": r["label"], "name": r["name"], "params": r["params"],
                       "float64": {k: v for k, v in r["float64"].items() if k not in ("label", "dtype")},
@@ -481,10 +518,12 @@ def main(argv=None) -> int:
     elif args.markdown:
         lines = markdown_table(results)
         lines += ["", f"Max error in ULPs over {args.points:,} seeded random z in [−20, 20] plus"
-                  " subnormals, tails to ±1.8e308, ±0 and the neighbourhoods of roots of g′ and"
-                  f" kinks (g′ away from kinks), against mpmath at {DPS} digits; float32 against the"
-                  " exact value correctly rounded to float32. Bounds: 4 ULP (float64), 1 ULP"
-                  " (float32). `python benchmarks/accuracy.py --markdown`."]
+                  " subnormals, tails to ±1.8e308, ±0, ±"
+                  f"{args.steps} nextafter steps around every switch point of the code, kink and"
+                  " root of g′, and hill climbing from the worst points found (g′ away from"
+                  f" kinks), against mpmath at {DPS} digits; float32 against the exact value"
+                  " correctly rounded to float32. Bounds: 4 ULP (float64), 1 ULP (float32)."
+                  " `python benchmarks/accuracy.py --markdown`."]
         lines += [""] + footer(bad_rows)
         print("\n".join(lines))
     else:

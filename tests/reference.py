@@ -460,3 +460,264 @@ FROM_OUTPUT = {
     "relu": relu_deriv_from_output,
     "leaky_relu": leaky_relu_deriv_from_output,
 }
+
+
+# --------------------------------------------------------------------------
+# The whole catalogue: (g, g′) for every function of actgrad.activations.CATALOGUE
+# --------------------------------------------------------------------------
+#
+# This is the one place the tests (test_smooth, test_piecewise, test_catalogue) and
+# benchmarks/accuracy.py take their references from. Each is written here from the
+# function's definition, in mpmath at DPS digits, never from actgrad's code or output.
+# Adding an activation: add its reference to CATALOGUE_REFS below (a function
+# (x, params) -> (g, g′) of the exact mpf x, params the dict of actgrad's bound parameters;
+# g′ away from kinks), and, where it has a form in terms of the output, to
+# FROM_OUTPUT_REFS; tests/test_catalogue.py fails until you do.
+
+SELU_L = "1.0507009873554804934193349852946"
+SELU_A = "1.6732632423543772848170429916717"
+
+
+def _lecture(name):
+    def pair(x, p):
+        if name == "leaky_relu":
+            s = mpf(p.get("negative_slope", 0.01))
+            return (x if x > 0 else s * x), (mpf(1) if x > 0 else s)
+        return value(name, float(x)), deriv(name, float(x))
+
+    return pair
+
+
+def _sig(v):
+    return 1 / (1 + mpmath.exp(-v))
+
+
+def _sig_neg(v):  # σ(−v), not 1 − σ(v)
+    return 1 / (1 + mpmath.exp(v))
+
+
+def r_elu(x, p):
+    a = mpf(p.get("alpha", 1.0))
+    if x > 0:
+        return x, mpf(1)
+    return a * mpmath.expm1(x), a * mpmath.exp(x)
+
+
+def r_selu(x, p):
+    lam, al = mpf(SELU_L), mpf(SELU_A)
+    if x > 0:
+        return lam * x, lam
+    return lam * al * mpmath.expm1(x), lam * al * mpmath.exp(x)
+
+
+def r_celu(x, p):
+    a = mpf(p.get("alpha", 1.0))
+    if x > 0:
+        return x, mpf(1)
+    return a * mpmath.expm1(x / a), mpmath.exp(x / a)
+
+
+def r_gelu(x, p):
+    if p.get("approximate", "none") == "tanh":
+        if abs(x) > 1e30:  # σ(v) is 0 or 1 far beyond double precision
+            return (x, mpf(1)) if x > 0 else (mpf(0), mpf(0))
+        c = mpmath.sqrt(2 / mpmath.pi)
+        k = mpf("0.044715")
+        v = 2 * c * (x + k * x**3)
+        dv = 2 * c * (1 + 3 * k * x**2)
+        return x * _sig(v), _sig(v) + x * dv * _sig(v) * _sig_neg(v)
+    if x < -1e6:  # |g| < e^(−5e11): rounds to (−)0 (mpmath's erfc overflows out there)
+        return mpf(0), mpf(0)
+    if x > 1e6:
+        return x, mpf(1)
+    big_phi = mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+    small_phi = mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)
+    return x * big_phi, big_phi + x * small_phi
+
+
+def r_silu(x, p):
+    return x * _sig(x), _sig(x) * (1 + x * _sig_neg(x))
+
+
+def r_mish(x, p):
+    sp = mpmath.log1p(mpmath.exp(x))
+    t = mpmath.tanh(sp)
+    return x * t, t + x * _sig(x) / mpmath.cosh(sp) ** 2
+
+
+def r_softplus(x, p):
+    beta = float(p.get("beta", 1.0))
+    thr = float(p.get("threshold", math.inf))
+    if math.isfinite(thr) and beta * float(x) > thr:  # PyTorch's test, on the rounded βz
+        return x, mpf(1)
+    b = mpf(beta)
+    return mpmath.log1p(mpmath.exp(b * x)) / b, _sig(b * x)
+
+
+def r_softsign(x, p):
+    return x / (1 + abs(x)), 1 / (1 + abs(x)) ** 2
+
+
+def r_log_sigmoid(x, p):
+    return -mpmath.log1p(mpmath.exp(-x)), _sig_neg(x)
+
+
+def r_tanhshrink(x, p):
+    if x == 0:
+        return mpf(0), mpf(0)
+    with mpmath.extraprec(max(0, -2 * mpmath.mag(x)) + 30):  # z − tanh z ≈ z³/3
+        g = x - mpmath.tanh(x)
+    return +g, mpmath.tanh(x) ** 2
+
+
+def r_squareplus(x, p):
+    b = mpf(p.get("b", 4.0))
+    h = mpmath.sqrt(x * x + b)
+    if x >= 0:
+        return (x + h) / 2, (1 + x / h) / 2
+    return b / (2 * (h - x)), b / (2 * h * (h - x))  # no cancellation for x < 0
+
+
+SMOOTH_REFS = {
+    "elu": r_elu, "selu": r_selu, "celu": r_celu, "gelu": r_gelu, "silu": r_silu,
+    "mish": r_mish, "softplus": r_softplus, "softsign": r_softsign,
+    "log_sigmoid": r_log_sigmoid, "tanhshrink": r_tanhshrink, "squareplus": r_squareplus,
+}
+
+
+M0, M1 = mpf(0), mpf(1)
+
+
+def _pieces(lo, hi, below, middle, above):
+    lo, hi = mpf(lo), mpf(hi)
+
+    def f(x):
+        if x <= lo:
+            return below(x)
+        if x >= hi:
+            return above(x)
+        return middle(x)
+
+    return f
+
+
+def _slope_refs(s):
+    s = mpf(s)
+    g = (lambda x: x if x >= 0 else (M0 if s == 0 else s * x))
+    dg = (lambda x: M1 if x > 0 else s)
+    return g, dg
+
+
+def refs(name: str, p: dict) -> tuple[Callable, Callable]:
+    """(g, g′) in mpmath for one function and parameters (g′ away from kinks)."""
+    if name == "identity":
+        return (lambda x: x), (lambda x: M1)
+    if name == "relu6":
+        return (_pieces(0, 6, lambda x: M0, lambda x: x, lambda x: mpf(6)),
+                lambda x: M1 if 0 < x < 6 else M0)
+    if name == "prelu":
+        return _slope_refs(p.get("weight", 0.25))
+    if name == "rrelu":
+        lo, up = mpf(p.get("lower", 0.125)), mpf(p.get("upper", 1 / 3))
+        return _slope_refs((lo + up) / 2)
+    if name == "hard_sigmoid":
+        return (_pieces(-3, 3, lambda x: M0, lambda x: (x + 3) / 6, lambda x: M1),
+                lambda x: M1 / 6 if -3 < x < 3 else M0)
+    if name == "hard_swish":
+        return (_pieces(-3, 3, lambda x: M0, lambda x: x * (x + 3) / 6, lambda x: x),
+                _pieces(-3, 3, lambda x: M0, lambda x: (2 * x + 3) / 6, lambda x: M1))
+    if name == "hard_tanh":
+        lo, hi = mpf(p.get("min_val", -1.0)), mpf(p.get("max_val", 1.0))
+        return (lambda x: min(max(x, lo), hi)), (lambda x: M1 if lo < x < hi else M0)
+    if name in ("softshrink", "hardshrink"):
+        lam = mpf(p.get("lambd", 0.5))
+        if name == "softshrink":
+            def g(x):
+                return x - lam if x > lam else (x + lam if x < -lam else M0)
+        else:
+            def g(x):
+                return x if abs(x) > lam else M0
+        return g, (lambda x: M1 if (lam == 0 or abs(x) > lam) else M0)
+    if name == "threshold":
+        t, v = mpf(p.get("threshold", 0.0)), mpf(p.get("value", 0.0))
+        return (lambda x: x if x > t else v), (lambda x: M1 if x > t else M0)
+    if name == "sparse_plus":
+        return (_pieces(-1, 1, lambda x: M0, lambda x: (x + 1) ** 2 / 4, lambda x: x),
+                _pieces(-1, 1, lambda x: M0, lambda x: (x + 1) / 2, lambda x: M1))
+    if name == "sparse_sigmoid":
+        return (_pieces(-1, 1, lambda x: M0, lambda x: (x + 1) / 2, lambda x: M1),
+                lambda x: M1 / 2 if -1 < x < 1 else M0)
+    raise KeyError(name)
+
+
+
+
+PIECEWISE_NAMES = ("identity", "relu6", "prelu", "rrelu", "hard_sigmoid", "hard_swish",
+                   "hard_tanh", "softshrink", "hardshrink", "threshold", "sparse_plus",
+                   "sparse_sigmoid")
+
+
+def _piecewise(name):
+    def pair(x, p):
+        g, dg = refs(name, p)
+        return g(x), dg(x)
+
+    return pair
+
+
+#: name -> (x, params) -> (g, g′), x an exact mpf, at DPS digits
+CATALOGUE_REFS = {
+    **{n: _lecture(n) for n in FUNCS},
+    **SMOOTH_REFS,
+    **{n: _piecewise(n) for n in PIECEWISE_NAMES},
+}
+
+
+def has_reference(name: str) -> bool:
+    return name in CATALOGUE_REFS
+
+
+def pair(name: str, params: dict):
+    """x (a float) -> (g, g′) at the exact value of x, as mpf at DPS digits (nan -> nan)."""
+    fn = CATALOGUE_REFS[name]
+
+    def at(x):
+        x = float(x)
+        if math.isnan(x):
+            return mpmath.nan, mpmath.nan
+        with mpmath.workdps(DPS):
+            return fn(mpf(x), params)
+
+    return at
+
+
+# g′ written in terms of the output a, exactly in mpmath at the exact float a (a inside the
+# output range; for the piecewise functions with gaps, see tests/test_piecewise.py)
+FROM_OUTPUT_REFS = {
+    "sigmoid": lambda a, p: a * (1 - a),
+    "tanh": lambda a, p: (1 - a) * (1 + a),
+    "relu": lambda a, p: mpf(1) if a > 0 else mpf(0),
+    "leaky_relu": lambda a, p: mpf(1) if a > 0 else mpf(p.get("negative_slope", 0.01)),
+    "elu": lambda a, p: mpf(1) if a > 0 else a + mpf(p.get("alpha", 1.0)),
+    "selu": lambda a, p: mpf(SELU_L) if a > 0 else a + mpf(SELU_L) * mpf(SELU_A),
+    "celu": lambda a, p: mpf(1) if a > 0 else 1 + a / mpf(p.get("alpha", 1.0)),
+    "softplus": lambda a, p: -mpmath.expm1(-mpf(p.get("beta", 1.0)) * a),
+    "softsign": lambda a, p: (1 - abs(a)) ** 2,
+    "log_sigmoid": lambda a, p: -mpmath.expm1(a),
+    "squareplus": lambda a, p: (mpf(1) if mpmath.isinf(a) else
+                                a * a / (a * a + mpf(p.get("b", 4.0)) / 4)),
+}
+
+
+def from_output(name: str, params: dict):
+    """a (a float) -> g′ as a function of the output, exact at the float a (nan -> nan)."""
+    fn = FROM_OUTPUT_REFS[name]
+
+    def at(a):
+        a = float(a)
+        if math.isnan(a):
+            return mpmath.nan
+        with mpmath.workdps(DPS):
+            return fn(mpf(a), params)
+
+    return at

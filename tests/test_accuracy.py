@@ -22,7 +22,6 @@ import functools
 import math
 import os
 import sys
-import warnings
 
 import mpmath
 import numpy as np
@@ -31,6 +30,7 @@ from mpmath import mpf
 
 sys.path.insert(0, os.path.dirname(__file__))
 import reference as ref  # noqa: E402
+from conftest import call, neighbours  # noqa: E402
 
 import actgrad  # noqa: E402
 
@@ -56,14 +56,6 @@ F32_TINY = 2.0**-149
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-
-def call(fn, *args, **kwargs):
-    """Call into actgrad; any numpy FP warning / RuntimeWarning is an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            return fn(*args, **kwargs)
 
 
 def act(name, **params):
@@ -92,19 +84,6 @@ def check_ulp(label, z, got, exact, dtype, tol, var="z"):
             pytrace=False,
         )
     return worst
-
-
-def _nextafters(x, n, dtype):
-    """x and its n neighbours on each side, in dtype."""
-    dt = np.dtype(dtype).type
-    out = [dt(x)]
-    up = down = dt(x)
-    with np.errstate(all="ignore"):
-        for _ in range(n):
-            up = np.nextafter(up, dt(np.inf))
-            down = np.nextafter(down, dt(-np.inf))
-            out += [up, down]
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -158,10 +137,10 @@ def _grid64() -> np.ndarray:
         # extremes and zero neighbours (kink at 0)
         np.array([F64_MAX, np.nextafter(F64_MAX, 0.0)]),
         np.arange(1, 17) * F64_TINY,
-        np.array(_nextafters(2.2250738585072014e-308, 4, np.float64)),
+        np.array(neighbours(2.2250738585072014e-308, 4, np.float64)),
     ]
     for x in LANDMARKS64:
-        parts.append(np.array(_nextafters(x, 3, np.float64)))
+        parts.append(np.array(neighbours(x, 3, np.float64)))
     z = np.concatenate(parts)
     z = np.abs(z[np.isfinite(z)])
     z = np.unique(z[z > 0])
@@ -193,7 +172,7 @@ def _grid32() -> np.ndarray:
         (np.arange(1, 17) * F32_TINY).astype(np.float32),
     ]
     for x in LANDMARKS32:
-        parts.append(np.array(_nextafters(x, 3, np.float32), dtype=np.float32))
+        parts.append(np.array(neighbours(x, 3, np.float32), dtype=np.float32))
     z = np.concatenate(parts).astype(np.float32)
     z = np.abs(z[np.isfinite(z)])
     z = np.unique(z[z > 0])

@@ -11,36 +11,20 @@ import io
 import json
 import math
 
+import conftest
 import mpmath
 import pytest
-from typer.testing import CliRunner
 
 import actgrad
-from actgrad.cli.app import app
 from actgrad.numerics import gradcheck
+from conftest import fail
 
-runner = CliRunner()
 
-
-def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input)
+run = conftest.invoke
 
 
 def ok(*args: str, input: str | None = None) -> str:
-    r = run(*args, input=input)
-    assert r.exit_code == 0, (r.exit_code, r.stdout, r.stderr)
-    assert r.stderr == "" or "token(s)" in r.stderr
-    return r.stdout
-
-
-def fail(code: int, *args: str, input: str | None = None) -> str:
-    r = run(*args, input=input)
-    assert r.exit_code == code, (r.exit_code, r.stdout, r.stderr)
-    lines = r.stderr.splitlines()
-    assert len(lines) == 1, r.stderr
-    assert "Traceback" not in r.stderr + r.stdout
-    assert lines[0].startswith("actgrad: ")
-    return lines[0]
+    return conftest.ok(*args, input=input, note="token(s)")  # skipped input is noted
 
 
 def within_4_ulp(got: float, exact: float) -> bool:

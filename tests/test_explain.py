@@ -9,6 +9,7 @@ import string
 
 import numpy as np
 import pytest
+from conftest import fail, ok
 from typer.testing import CliRunner
 
 import actgrad
@@ -34,19 +35,6 @@ def english_locale(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-def ok(*args: str) -> str:
-    r = runner.invoke(app, list(args))
-    assert r.exit_code == 0, (r.exit_code, r.stdout, r.stderr)
-    assert r.stderr == ""
-    return r.stdout
-
-
-def fail(*args: str) -> str:
-    r = runner.invoke(app, list(args))
-    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
-    lines = r.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("actgrad: "), r.stderr
-    return lines[0]
 
 
 def flat(text: str) -> str:
@@ -67,14 +55,53 @@ def placeholders(text: str) -> set[str]:
 # -- the catalogues ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang", lessons.LANGS)
-def test_every_registry_function_has_an_entry(lang):
+def missing_texts(lang: str) -> list[str]:
+    """What the text catalogue of ``lang`` lacks for the catalogue's functions, each as an
+    instruction naming the file, the table and the keys to add."""
+    from actgrad.activations import CATALOGUE
+
+    path = f"actgrad/texts/{lang}.toml"
     functions = lessons.load(lang)["functions"]
-    missing = [n for n in actgrad.names() if n not in functions]
-    assert not missing, f"{lang}.toml has no entry for {missing}"
-    for name in actgrad.names():
-        for key in lessons.ENTRY_KEYS:
-            assert functions[name].get(key, "").strip(), (lang, name, key)
+    keys = ", ".join(lessons.ENTRY_KEYS)
+    out = []
+    for name in [s.name for s in CATALOGUE]:
+        entry = functions.get(name)
+        if entry is None:
+            out.append(f"{path}: add a table [functions.{name}] with the keys {keys} (each a "
+                       f"non-empty text; optional: {', '.join(lessons.OPTIONAL_KEYS)}), as the "
+                       "other [functions.*] tables there")
+            continue
+        lacking = [k for k in lessons.ENTRY_KEYS if not str(entry.get(k, "")).strip()]
+        if lacking:
+            out.append(f"{path}: [functions.{name}] needs non-empty {', '.join(lacking)}")
+    return out
+
+
+@pytest.mark.parametrize("lang", lessons.LANGS)
+def test_every_catalogue_function_has_an_entry(lang):
+    missing = missing_texts(lang)
+    if missing:
+        pytest.fail("\n".join(missing), pytrace=False)
+
+
+def test_missing_texts_are_named_with_file_table_and_keys(monkeypatch):
+    real = lessons.load
+
+    def without_silu(lang):
+        data = dict(real(lang))  # a copy: load's result may be cached
+        data["functions"] = {k: v for k, v in data["functions"].items() if k != "silu"}
+        data["functions"]["gelu"] = {**data["functions"]["gelu"], "precision": " "}
+        return data
+
+    monkeypatch.setattr(lessons, "load", without_silu)
+    got = missing_texts("hi")
+    assert got == [
+        "actgrad/texts/hi.toml: [functions.gelu] needs non-empty precision",
+        "actgrad/texts/hi.toml: add a table [functions.silu] with the keys "
+        + ", ".join(lessons.ENTRY_KEYS)
+        + " (each a non-empty text; optional: " + ", ".join(lessons.OPTIONAL_KEYS)
+        + "), as the other [functions.*] tables there",
+    ]
 
 
 @pytest.mark.parametrize("lang", lessons.LANGS)

@@ -12,7 +12,7 @@ import pathlib
 import subprocess
 import sys
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -64,6 +64,7 @@ def test_random_arguments_and_stdin(args, data):
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(NAMES), st.sampled_from(["eval", "deriv"]), st.lists(NUMBERS, max_size=30),
        st.sampled_from([" ", "\n", ",", "\t", " ,\r\n"]))
+@example("identity", "eval", [math.nan, -0.0, math.inf, 1.5], "\n")  # nan is not == nan
 def test_valid_numbers_give_one_line_each(name, command, values, sep):
     text = sep.join(repr(v) for v in values)
     r = runner.invoke(app, [command, name], input=text)
@@ -74,8 +75,13 @@ def test_valid_numbers_give_one_line_each(name, command, values, sep):
     for line in lines:
         float(line)  # every line is a number
     if command == "eval" and name == "identity":
-        assert [float(x) for x in lines] == [v if not math.isnan(v) else x
-                                              for v, x in zip(values, map(float, lines))]
+        # compared value by value: nan == nan is false, so a list == would fail on any nan
+        for v, line in zip(values, lines):
+            got = float(line)
+            if math.isnan(v):
+                assert math.isnan(got), (v, line)
+            else:
+                assert got == v and math.copysign(1.0, got) == math.copysign(1.0, v), (v, line)
 
 
 @settings(max_examples=30, deadline=None)

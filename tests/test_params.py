@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -18,10 +19,12 @@ from actgrad.registry import spec
 sys.path.insert(0, os.path.dirname(__file__))
 import checks  # noqa: E402
 
-VALUES = [0.0, -0.0, 1e-300, -1e-300, 1e-30, 0.001, 0.5, 1.0, 2.0, -2.0, 1e30, 1e100, 1e200,
-          1e300, 1.7e308, -1.7e308, -1e300, math.inf, math.nan]
-Z = np.array([0.0, -0.0, 1e-310, -1e-310, 1e-8, -1e-8, 0.3, -0.3, 1, -1, 3, -3, 30, -30, 1e10,
-              -1e10, 1e300, -1e300, 1.7e308, -1.7e308, np.inf, -np.inf, np.nan])
+# subnormal and tiny values too: softplus with β <= 1e-305 gave nan at ±inf and warned
+VALUES = [0.0, -0.0, 5e-324, -5e-324, 1e-320, 2.2e-308, 1e-305, 1e-300, -1e-300, 1e-30, 0.001,
+          0.5, 1.0, 2.0, 2.5, -2.0, 1e30, 1e100, 1e200, 1e300, 1.7e308, -1.7e308, -1e300,
+          math.inf, math.nan]
+Z = np.array([0.0, -0.0, 5e-324, -5e-324, 1e-310, -1e-310, 1e-8, -1e-8, 0.3, -0.3, 1, -1, 3, -3,
+              30, -30, 1e10, -1e10, 1e300, -1e300, 1.7e308, -1.7e308, np.inf, -np.inf, np.nan])
 
 
 def numeric_params():
@@ -39,7 +42,8 @@ def test_every_accepted_value_is_quiet_and_nan_only_for_nan(name, param):
         except ValueError as e:
             assert param in str(e) and "allowed" in str(e)
             continue
-        with np.errstate(all="raise"):
+        with warnings.catch_warnings(), np.errstate(all="raise"):
+            warnings.simplefilter("error")
             g, dg = f(Z), f.deriv(Z)
             assert not np.isnan(g[~np.isnan(Z)]).any(), (name, param, v)
             assert not np.isnan(dg[~np.isnan(Z)]).any(), (name, param, v)

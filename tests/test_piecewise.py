@@ -1,8 +1,8 @@
 """Piecewise activations (actgrad/activations/piecewise.py) against mpmath.
 
-The references below are written here, in mpmath at 60 digits, from the functions'
-definitions; nothing of actgrad's (its ``exact``/``exact_dg`` or its output) is used to make
-them. ULP errors and exact rounding come from tests/reference.py.
+The references (tests/reference.py, ``refs``) are written in mpmath at 60 digits, from the
+functions' definitions; nothing of actgrad's (its ``exact``/``exact_dg`` or its output) is
+used to make them. ULP errors and exact rounding come from there too.
 
 Bounds: g and g′ within 4 ULP (float64) and 1 ULP (float32, against the exact value at the
 float32 input correctly rounded to float32) at every input of a grid with ±0, subnormals,
@@ -18,9 +18,7 @@ import functools
 import math
 import os
 import sys
-import warnings
 from dataclasses import dataclass, field
-from typing import Callable
 
 import mpmath
 import numpy as np
@@ -30,6 +28,7 @@ from mpmath import mpf
 sys.path.insert(0, os.path.dirname(__file__))
 import checks  # noqa: E402
 import reference as ref  # noqa: E402
+from conftest import call, neighbours  # noqa: E402
 
 import actgrad  # noqa: E402
 from actgrad.numerics import gradcheck  # noqa: E402
@@ -46,80 +45,11 @@ INF, NAN = math.inf, math.nan
 WORST: dict[tuple[str, str, str], float] = {}
 
 
-def call(fn, *args, **kwargs):
-    """Call into actgrad; any floating-point warning or RuntimeWarning is an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            return fn(*args, **kwargs)
-
-
 # --------------------------------------------------------------------------
 # references in mpmath (x: the exact value of the float input, never nan)
 
-M0, M1 = mpf(0), mpf(1)
-
-
-def _pieces(lo, hi, below, middle, above):
-    lo, hi = mpf(lo), mpf(hi)
-
-    def f(x):
-        if x <= lo:
-            return below(x)
-        if x >= hi:
-            return above(x)
-        return middle(x)
-
-    return f
-
-
-def _slope_refs(s):
-    s = mpf(s)
-    g = (lambda x: x if x >= 0 else (M0 if s == 0 else s * x))
-    dg = (lambda x: M1 if x > 0 else s)
-    return g, dg
-
-
-def refs(name: str, p: dict) -> tuple[Callable, Callable]:
-    """(g, g′) in mpmath for one function and parameters (g′ away from kinks)."""
-    if name == "identity":
-        return (lambda x: x), (lambda x: M1)
-    if name == "relu6":
-        return (_pieces(0, 6, lambda x: M0, lambda x: x, lambda x: mpf(6)),
-                lambda x: M1 if 0 < x < 6 else M0)
-    if name == "prelu":
-        return _slope_refs(p.get("weight", 0.25))
-    if name == "rrelu":
-        lo, up = mpf(p.get("lower", 0.125)), mpf(p.get("upper", 1 / 3))
-        return _slope_refs((lo + up) / 2)
-    if name == "hard_sigmoid":
-        return (_pieces(-3, 3, lambda x: M0, lambda x: (x + 3) / 6, lambda x: M1),
-                lambda x: M1 / 6 if -3 < x < 3 else M0)
-    if name == "hard_swish":
-        return (_pieces(-3, 3, lambda x: M0, lambda x: x * (x + 3) / 6, lambda x: x),
-                _pieces(-3, 3, lambda x: M0, lambda x: (2 * x + 3) / 6, lambda x: M1))
-    if name == "hard_tanh":
-        lo, hi = mpf(p.get("min_val", -1.0)), mpf(p.get("max_val", 1.0))
-        return (lambda x: min(max(x, lo), hi)), (lambda x: M1 if lo < x < hi else M0)
-    if name in ("softshrink", "hardshrink"):
-        lam = mpf(p.get("lambd", 0.5))
-        if name == "softshrink":
-            def g(x):
-                return x - lam if x > lam else (x + lam if x < -lam else M0)
-        else:
-            def g(x):
-                return x if abs(x) > lam else M0
-        return g, (lambda x: M1 if (lam == 0 or abs(x) > lam) else M0)
-    if name == "threshold":
-        t, v = mpf(p.get("threshold", 0.0)), mpf(p.get("value", 0.0))
-        return (lambda x: x if x > t else v), (lambda x: M1 if x > t else M0)
-    if name == "sparse_plus":
-        return (_pieces(-1, 1, lambda x: M0, lambda x: (x + 1) ** 2 / 4, lambda x: x),
-                _pieces(-1, 1, lambda x: M0, lambda x: (x + 1) / 2, lambda x: M1))
-    if name == "sparse_sigmoid":
-        return (_pieces(-1, 1, lambda x: M0, lambda x: (x + 1) / 2, lambda x: M1),
-                lambda x: M1 / 2 if -1 < x < 1 else M0)
-    raise KeyError(name)
+# references in mpmath: tests/reference.py (refs, written from the definitions)
+from reference import M0, M1, refs  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------
@@ -204,21 +134,12 @@ def act(case: Case):
 # grids
 
 
-def _neighbours(c: float, dtype, n: int) -> list:
-    dt = np.dtype(dtype).type
-    out, up, down = [dt(c)], dt(c), dt(c)
-    for _ in range(n):
-        up, down = np.nextafter(up, dt(INF)), np.nextafter(down, dt(-INF))
-        out += [up, down]
-    return out
-
-
 def _probe(points, dtype) -> np.ndarray:
     """Neighbours of each point: ±8 floats, and offsets ±2^-k (relative and absolute)."""
     eps = np.finfo(dtype).eps
     parts = []
     for c in points:
-        parts.append(np.array(_neighbours(c, dtype, 8), dtype=dtype))
+        parts.append(np.array(neighbours(c, 8, dtype), dtype=dtype))
         k = 2.0 ** -np.arange(1, 60, 2)
         with np.errstate(under="ignore"):
             off = np.concatenate([k, k * max(abs(c), 1.0), np.arange(1, 40) * eps * abs(c)])
@@ -605,14 +526,14 @@ def test_specials():
 def test_roots_exactly():
     """The cancelling spots: hard_swish′ at −1.5 and beside it, (z + 1)² near −1."""
     f = actgrad.get("hard_swish")
-    z = np.array(_neighbours(-1.5, np.float64, 3))
+    z = np.array(neighbours(-1.5, 3, np.float64))
     with mpmath.workdps(DPS):
         exact = [(2 * mpf(float(v)) + 3) / 6 for v in z]
     got = call(f.deriv, z)
     assert got[0] == 0.0
     assert ref.ulp_error(got, exact, np.float64).max() <= 0.5 + 1e-9
     sp = actgrad.get("sparse_plus")
-    z = np.array(_neighbours(-1.0, np.float64, 4))[1::2]  # above −1
+    z = np.array(neighbours(-1.0, 4, np.float64))[1::2]  # above −1
     with mpmath.workdps(DPS):
         exact = [(mpf(float(v)) + 1) ** 2 / 4 for v in z]
     assert ref.ulp_error(call(sp, z), exact, np.float64).max() <= 0.5 + 1e-9

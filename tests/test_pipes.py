@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from conftest import one_error_line
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ACTGRAD = [sys.executable, "-m", "actgrad"]
@@ -25,13 +26,6 @@ def sh(script: str, timeout: float = 60, env: dict | None = None) -> subprocess.
                           capture_output=True, timeout=timeout, env=env or ENV, cwd=ROOT)
 
 
-def one_error_line(stderr: bytes) -> str:
-    text = stderr.decode()
-    assert "Traceback" not in text and "Exception ignored" not in text, text
-    lines = text.splitlines()
-    assert len(lines) == 1, text
-    assert lines[0].startswith("actgrad: ")
-    return lines[0]
 
 
 def test_readme_lecture_numbers_in_a_real_process():

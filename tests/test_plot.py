@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from conftest import fail, ok
 from typer.testing import CliRunner
 
 import actgrad
@@ -19,20 +20,6 @@ runner = CliRunner()
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def ok(*args: str, env: dict[str, str] | None = None) -> str:
-    r = runner.invoke(app, list(args), env=env)
-    assert r.exit_code == 0, (r.exit_code, r.stdout, r.stderr)
-    assert r.stderr == ""
-    return r.stdout
-
-
-def fail(*args: str) -> str:
-    r = runner.invoke(app, list(args))
-    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
-    lines = r.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("actgrad: "), r.stderr
-    assert "Traceback" not in r.stderr + r.stdout
-    return lines[0]
 
 
 def test_piped_output_is_plain_text():

@@ -1,8 +1,8 @@
 """Accuracy and behaviour of the smooth activations (actgrad/activations/smooth.py).
 
-References: the mpmath formulas in this file, at 60 digits, written from the definitions
-(never actgrad's ``exact``/``exact_dg`` or any actgrad output); rounding and ULP measure from
-tests/reference.py. Bounds: float64 <= 4 ULP for g and g′ at every point of a stress grid
+References: the mpmath formulas of tests/reference.py (``SMOOTH_REFS``), at 60 digits, written
+from the definitions (never actgrad's ``exact``/``exact_dg`` or any actgrad output); rounding
+and ULP measure from there too. Bounds: float64 <= 4 ULP for g and g′ at every point of a stress grid
 (dense core, both tails out to ±1.8e308, every binade down to the subnormals, ±0, windows
 around the roots of g′ in nextafter steps, the kinks' and the formula switch points'
 neighbourhoods); float32 inputs <= 1 ULP against the exact value correctly rounded to
@@ -26,6 +26,7 @@ from mpmath import mpf
 sys.path.insert(0, os.path.dirname(__file__))
 import checks  # noqa: E402
 import reference as ref  # noqa: E402
+from conftest import call, call32, neighbours  # noqa: E402
 
 import actgrad  # noqa: E402
 
@@ -36,108 +37,13 @@ F64_MAX = float(np.finfo(np.float64).max)
 F32_MAX = float(np.finfo(np.float32).max)
 TINY = 5e-324
 CONVENTIONS = ("pytorch", "jax", "left", "right", "mean")
-SELU_L = "1.0507009873554804934193349852946"
-SELU_A = "1.6732632423543772848170429916717"
 
-# ----------------------------------------------------------------------------------------
-# independent references (x is an exact mpf of the float input, working precision 60 digits)
-
-
-def _sig(v):
-    return 1 / (1 + mpmath.exp(-v))
-
-
-def _sig_neg(v):  # σ(−v), not 1 − σ(v)
-    return 1 / (1 + mpmath.exp(v))
-
-
-def r_elu(x, p):
-    a = mpf(p.get("alpha", 1.0))
-    if x > 0:
-        return x, mpf(1)
-    return a * mpmath.expm1(x), a * mpmath.exp(x)
-
-
-def r_selu(x, p):
-    lam, al = mpf(SELU_L), mpf(SELU_A)
-    if x > 0:
-        return lam * x, lam
-    return lam * al * mpmath.expm1(x), lam * al * mpmath.exp(x)
-
-
-def r_celu(x, p):
-    a = mpf(p.get("alpha", 1.0))
-    if x > 0:
-        return x, mpf(1)
-    return a * mpmath.expm1(x / a), mpmath.exp(x / a)
-
-
-def r_gelu(x, p):
-    if p.get("approximate", "none") == "tanh":
-        if abs(x) > 1e30:  # σ(v) is 0 or 1 far beyond double precision
-            return (x, mpf(1)) if x > 0 else (mpf(0), mpf(0))
-        c = mpmath.sqrt(2 / mpmath.pi)
-        k = mpf("0.044715")
-        v = 2 * c * (x + k * x**3)
-        dv = 2 * c * (1 + 3 * k * x**2)
-        return x * _sig(v), _sig(v) + x * dv * _sig(v) * _sig_neg(v)
-    if x < -1e6:  # |g| < e^(−5e11): rounds to (−)0 (mpmath's erfc overflows out there)
-        return mpf(0), mpf(0)
-    if x > 1e6:
-        return x, mpf(1)
-    big_phi = mpmath.erfc(-x / mpmath.sqrt(2)) / 2
-    small_phi = mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)
-    return x * big_phi, big_phi + x * small_phi
-
-
-def r_silu(x, p):
-    return x * _sig(x), _sig(x) * (1 + x * _sig_neg(x))
-
-
-def r_mish(x, p):
-    sp = mpmath.log1p(mpmath.exp(x))
-    t = mpmath.tanh(sp)
-    return x * t, t + x * _sig(x) / mpmath.cosh(sp) ** 2
-
-
-def r_softplus(x, p):
-    beta = float(p.get("beta", 1.0))
-    thr = float(p.get("threshold", math.inf))
-    if math.isfinite(thr) and x > mpf(thr / beta):  # the switch point is the float thr/β
-        return x, mpf(1)
-    b = mpf(beta)
-    return mpmath.log1p(mpmath.exp(b * x)) / b, _sig(b * x)
-
-
-def r_softsign(x, p):
-    return x / (1 + abs(x)), 1 / (1 + abs(x)) ** 2
-
-
-def r_log_sigmoid(x, p):
-    return -mpmath.log1p(mpmath.exp(-x)), _sig_neg(x)
-
-
-def r_tanhshrink(x, p):
-    if x == 0:
-        return mpf(0), mpf(0)
-    with mpmath.extraprec(max(0, -2 * mpmath.mag(x)) + 30):  # z − tanh z ≈ z³/3
-        g = x - mpmath.tanh(x)
-    return +g, mpmath.tanh(x) ** 2
-
-
-def r_squareplus(x, p):
-    b = mpf(p.get("b", 4.0))
-    h = mpmath.sqrt(x * x + b)
-    if x >= 0:
-        return (x + h) / 2, (1 + x / h) / 2
-    return b / (2 * (h - x)), b / (2 * h * (h - x))  # no cancellation for x < 0
-
-
-REFS = {
-    "elu": r_elu, "selu": r_selu, "celu": r_celu, "gelu": r_gelu, "silu": r_silu,
-    "mish": r_mish, "softplus": r_softplus, "softsign": r_softsign,
-    "log_sigmoid": r_log_sigmoid, "tanhshrink": r_tanhshrink, "squareplus": r_squareplus,
-}
+# independent references: tests/reference.py (CATALOGUE_REFS), written from the definitions
+from reference import (  # noqa: E402
+    SELU_A, SELU_L, _sig, _sig_neg, r_celu, r_elu, r_gelu, r_log_sigmoid, r_mish, r_selu,
+    r_silu, r_softplus, r_softsign, r_squareplus, r_tanhshrink,
+)
+from reference import SMOOTH_REFS as REFS  # noqa: E402
 
 
 def reference(name, x, p):
@@ -188,39 +94,9 @@ CASE_BY_ID = {c[2]: c for c in CASES}
 RESULTS: dict = {}
 
 
-def call(fn, *args, **kwargs):
-    """Call into actgrad: any floating-point warning is an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            return fn(*args, **kwargs)
-
-
-def call32(fn, *args, **kwargs):
-    """As call, for float32 inputs: the registry casts the float64 result to float32 outside
-    its own errstate (registry._finish), and that cast raises the underflow / overflow flags
-    for results beyond float32's range (correctly: they round to 0 or inf). Those two flags
-    are allowed here; the float64 computation itself is checked strictly by test_ulp[float64]
-    on the same inputs."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise", under="ignore", over="ignore"):
-            return fn(*args, **kwargs)
-
-
-def _steps(x: float, n: int, dtype=np.float64) -> list:
-    """x and n nextafter steps on each side."""
-    t = np.dtype(dtype).type
-    out, up, down = [t(x)], t(x), t(x)
-    for _ in range(n):
-        up, down = np.nextafter(up, t(np.inf)), np.nextafter(down, t(-np.inf))
-        out += [up, down]
-    return out
-
-
 def _window(z0: float, rng) -> list:
     """A root's neighbourhood: 64 steps each side, then ever wider shells."""
-    pts = _steps(z0, 64)
+    pts = neighbours(z0, 64)
     for w in (1e-13, 1e-10, 1e-7, 1e-4, 1e-2, 0.3):
         pts += list(z0 + rng.uniform(-w, w, 40))
     return pts
@@ -248,7 +124,7 @@ def _specific(name: str, params: dict) -> list:
     rng = np.random.default_rng(len(name) * 1000 + len(params))
     pts: list = []
     for b in (0.0, 1.0, -1.0, 2.0, -2.0, -3.0, 3.0, -40.0, 40.0):  # formula switch points
-        pts += _steps(b, 3)
+        pts += neighbours(b, 3)
     if name in ("silu", "mish", "gelu"):
         key = "gelu_tanh" if params.get("approximate") == "tanh" else name
         pts += _window(float(roots()[key]), rng)
@@ -262,14 +138,14 @@ def _specific(name: str, params: dict) -> list:
         pts += list(rng.uniform(-2000.0, -600.0, 150) / beta)
         pts += list(rng.uniform(-60.0, 60.0, 150) / beta)
         if math.isfinite(thr):
-            pts += _steps(thr / beta, 8)
+            pts += neighbours(thr / beta, 8)
     if name == "tanhshrink":
         pts += list(rng.uniform(-1.5, 1.5, 300)) + list(10.0 ** rng.uniform(-200, 0, 100))
     if name == "squareplus":
-        pts += _steps(2.0**400, 3) + _steps(-(2.0**400), 3) + list(rng.uniform(-1e3, 1e3, 100))
+        pts += neighbours(2.0**400, 3) + neighbours(-(2.0**400), 3) + list(rng.uniform(-1e3, 1e3, 100))
     if name == "celu":
         a = params.get("alpha", 1.0)
-        pts += list(rng.uniform(-1500.0, 0.0, 150) * abs(a)) + _steps(-50.0 * abs(a), 3)
+        pts += list(rng.uniform(-1500.0, 0.0, 150) * abs(a)) + neighbours(-50.0 * abs(a), 3)
     return pts
 
 
@@ -588,3 +464,125 @@ def test_zz_report():
     """Max ULP errors seen by test_ulp (printed with -s)."""
     for label, (worst, at) in sorted(RESULTS.items()):
         print(f"{label:45s} {worst:6.3f} ULP at z={at!r}")
+
+
+# ----------------------------------------------------------------------------------------
+# regressions (issue 9, float64): parameters at the edges of their domains, g′ from the
+# output against its exact value, PyTorch's softplus switch
+
+
+@pytest.mark.parametrize("b", [2.2250738585072014e-308, 2.2e-308, 1e-320, 5e-324, 1e-300,
+                               2.0**-201, 1e-100, 1e60])
+def test_squareplus_tiny_and_huge_b(b):
+    """Was 4.3 ULP at b = 2.2e-308 and 3e11 ULP at b = 1e-320 (z² + b below the range of the
+    exact double-double): b is scaled up by 4^k now, exactly."""
+    import stress
+
+    f = actgrad.get("squareplus", b=b)
+    z = stress.grid("squareplus", {"b": b}, steps=4, dense=60, per_decade=0.4, windows=0)
+    h = math.sqrt(b)  # where z² ≈ b: the cancellation-prone region
+    z = np.concatenate([z, h * np.linspace(-3, 3, 61), [-h, h, -2 * h, 1e-3 * h, -1e3 * h]])
+    pair = ref.pair("squareplus", {"b": b})
+    exact = [pair(x) for x in z.tolist()]
+    _check(f"squareplus b={b!r} g", z, call(f, z), [e[0] for e in exact], np.float64, TOL64)
+    _check(f"squareplus b={b!r} g′", z, call(f.deriv, z), [e[1] for e in exact], np.float64,
+           TOL64)
+
+
+FROM_OUTPUT_EXACT = [
+    ("celu", {"alpha": 2.5}), ("celu", {"alpha": 0.7}), ("celu", {"alpha": 3.0}),
+    ("celu", {"alpha": 1e300}), ("celu", {"alpha": 1e-300}), ("celu", {"alpha": -1.5}),
+    ("celu", {}), ("squareplus", {"b": 2.0}), ("squareplus", {}), ("squareplus", {"b": 0.5}),
+    ("squareplus", {"b": 7.0}), ("squareplus", {"b": 1e-320}), ("squareplus", {"b": 1e60}),
+    ("elu", {}), ("elu", {"alpha": 2.5}), ("selu", {}), ("softplus", {}),
+    ("softplus", {"beta": 3.0}), ("softsign", {}), ("log_sigmoid", {}),
+]
+
+
+@pytest.mark.parametrize("name,params", FROM_OUTPUT_EXACT)
+def test_deriv_from_output_against_its_exact_value(name, params):
+    """g′(a) against the exact g′ written in a, at the float a (tests/reference.py's
+    FROM_OUTPUT_REFS): celu with α not a power of 2 cancelled (2.2e-16 for 1.8e-16 at
+    α = 2.5, a = −2.4999999999999996, 13,000 ULP near a = −α, 3e12 at α = 3) and
+    squareplus reached 4.25 ULP at b = 2; both are now one rounding of a double-double
+    (or exact) quotient."""
+    f = actgrad.get(name, **params)
+    rng = np.random.default_rng(9)
+    z = np.concatenate([rng.uniform(-8, 8, 400), -(10.0 ** rng.uniform(-300, 2, 100)),
+                        10.0 ** rng.uniform(-300, 300, 100)])
+    a = call(f, z)
+    lo, hi = f.output_range()
+    a = np.concatenate([a, rng.uniform(max(lo, -20.0), min(hi, 20.0), 300)])
+    if name == "celu" and params.get("alpha", 1.0) > 0:  # a near −α: the cancellation
+        al = params.get("alpha", 1.0)
+        a = np.concatenate([a, np.array(neighbours(-al, 40))[::2],
+                            -al * (1 - 10.0 ** rng.uniform(-16, 0, 200))])
+    a = a[np.isfinite(a) & (a >= lo) & (a <= hi)]
+    exact = ref.from_output(name, params)
+    got = call(f.deriv_from_output, a)
+    _check(f"{name} {params} g′ from a", a, got, [exact(v) for v in a.tolist()], np.float64,
+           1.0)
+
+
+def test_celu_from_output_case_of_the_issue():
+    f = actgrad.get("celu", alpha=2.5)
+    with mpmath.workdps(DPS):
+        want = ref.round_to(1 + mpf(-2.4999999999999996) / mpf(2.5), np.float64)
+    assert call(f.deriv_from_output, -2.4999999999999996) == want  # 1.7763568394002505e-16
+
+
+@pytest.mark.parametrize("beta,threshold", [(3.0, 1.0), (1.3, 20.0), (9.397576711507254, 20.0),
+                                            (1.0, 20.0), (2.0, 20.0), (1e-300, 5.0),
+                                            (1e300, 20.0), (0.3, -5.0)])
+def test_softplus_switches_where_pytorch_does(beta, threshold):
+    """PyTorch: z where fl(β·z) > threshold. z > fl(threshold/β) differs from it by one
+    float for (3, 1) and (1.3, 20) (linear one step too early) and (9.3975…, 20) (too late)."""
+    f = actgrad.get("softplus", beta=beta, threshold=threshold)
+    exact = actgrad.get("softplus", beta=beta)
+    z0 = threshold / beta
+    zs = np.array(neighbours(z0, 6))
+    lin = np.array([beta * float(z) > threshold for z in zs])
+    assert lin.any() and not lin.all()
+    g, d = call(f, zs), call(f.deriv, zs)
+    np.testing.assert_array_equal(np.where(lin, zs, call(exact, zs)), g)
+    np.testing.assert_array_equal(np.where(lin, 1.0, call(exact.deriv, zs)), d)
+    (k,) = f.kinks
+    assert beta * k.at <= threshold < beta * math.nextafter(k.at, math.inf)
+
+
+@pytest.mark.parametrize("beta", [1e-305, 1e-308, 1e-310, 1e-320, 5e-324, 1e-300, 1e308])
+@pytest.mark.parametrize("threshold", [math.inf, 20.0, -5.0])
+def test_softplus_extreme_beta_is_quiet_with_the_right_limits(beta, threshold):
+    """β <= 1e-305 gave nan at ±inf (inf − inf in the split of β·z) with RuntimeWarnings."""
+    f = actgrad.get("softplus", beta=beta, threshold=threshold)
+    z = np.array([np.inf, -np.inf, np.nan])
+    all_linear = beta * -F64_MAX > threshold  # fl(β·z) > threshold for every finite z
+    np.testing.assert_array_equal(call(f, z), [np.inf, 0.0, np.nan])
+    np.testing.assert_array_equal(call(f.deriv, z), [1.0, 0.0, np.nan])
+    zz = np.array([0.0, -0.0, 5e-324, -5e-324, 1.0, -1.0, 1e300, -1e300, F64_MAX, -F64_MAX,
+                   -1e-300 / beta if beta > 1e-8 else -1e8])
+    g, d = call(f, zz), call(f.deriv, zz)
+    pair = ref.pair("softplus", {"beta": beta, "threshold": threshold})
+    exact = [pair(x) for x in zz.tolist()]
+    _check(f"softplus β={beta!r} thr={threshold!r} g", zz, g, [e[0] for e in exact],
+           np.float64, TOL64)
+    _check(f"softplus β={beta!r} thr={threshold!r} g′", zz, d, [e[1] for e in exact],
+           np.float64, TOL64)
+    if all_linear:
+        np.testing.assert_array_equal(g, zz)
+    if f.has_deriv_from_output:
+        assert not np.isnan(call(f.deriv_from_output, g)).any()
+
+
+@pytest.mark.parametrize("beta,threshold", [(1e-320, 1e-30), (5e-324, 5e-324), (1e-310, 1e-5),
+                                            (2.0, 0.0), (1e308, -1e300)])
+def test_softplus_switch_for_subnormal_and_extreme_beta(beta, threshold):
+    """With a subnormal β, fl(β·z) changes only every 2^40 floats or so: stepping from
+    fl(threshold/β) to the switch never ended (bisection on the floats now)."""
+    f = actgrad.get("softplus", beta=beta, threshold=threshold)
+    (k,) = f.kinks
+    nxt = math.nextafter(k.at, math.inf)
+    assert beta * k.at <= threshold < beta * nxt  # the largest z still on softplus's side
+    z = np.array([k.at, nxt])
+    assert call(f, z)[1] == nxt and call(f.deriv, z)[1] == 1.0
+    assert call(f.deriv, z)[0] == call(actgrad.get("softplus", beta=beta).deriv, z)[0]

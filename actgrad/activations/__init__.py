@@ -14,9 +14,13 @@ Each entry keeps side by side what a user of the function needs to know:
   JAX's autograd return there.
 
 ``dg`` only has to be right away from kinks; the registry overrides the kink points with the
-chosen convention and maps nan inputs to nan. Adding a function is adding one ``Spec`` here
-(plus its tests) in one of this package's modules, listed in ``CATALOGUE`` below: the
-registry and the command line pick it up from there.
+chosen convention and maps nan inputs to nan. Adding a function is adding one ``Spec`` in one
+of this package's modules, listed in ``CATALOGUE`` below (the registry and the command line
+pick it up from there), and three things the suite requires, each named by the test that
+fails until it is there: its independent mpmath reference (tests/reference.py,
+``CATALOGUE_REFS``) and the switch points of its formulas (tests/stress.py, ``SWITCHES``),
+checked by tests/test_catalogue.py to 4 ULP in float64 on its stress grid; its explain
+texts in actgrad/texts/en.toml and hi.toml (tests/test_explain.py).
 """
 
 from .base import KINK_CONVENTIONS, Array, Kink, Param, Params, Spec

@@ -31,6 +31,7 @@ polynomials) were computed with mpmath at 60 digits; the polynomials are in t �
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ def _ldexp_inf(y: Array, k: Array) -> Array:
     """y·2^k rounded once, ±inf where that overflows, without a warning."""
     f, e = np.frexp(y)
     ee = e.astype(np.int64) + k
-    big = ee > 1024
+    big = (ee > 1024) & ~np.isnan(y)  # nan's frexp exponent is meaningless
     return np.where(big, np.copysign(INF, y), np.ldexp(f, np.minimum(ee, 1024)))
 
 
@@ -221,11 +222,18 @@ def celu_deriv(z: Array, p: Params) -> Array:
 
 
 def _celu_from_a(a: Array, p: Params) -> Array:
-    # 1 + a/α; a/α = ((a/2)/f_α)·2^(1 − e_α) so that a huge quotient is inf without a warning
-    fa, ea = math.frexp(p["alpha"])
+    # 1 + a/α; a/α = ((a/2)/f_α)·2^(1 − e_α) so that a huge quotient is inf without a warning.
+    # For α > 0 and a <= −α/2, 1 + a/α cancels the rounding of a/α (2.2e-16 for 1.8e-16 at
+    # α = 2.5, a = −2.4999999999999996): there it is (α + a)/α, α + a exact (Sterbenz).
+    alpha = p["alpha"]
+    fa, ea = math.frexp(alpha)
     an = np.where(a > 0, 0.0, a)
     q = _ldexp_inf((0.5 * an) / fa, np.full(an.shape, 1 - ea))
-    return np.where(a > 0, 1.0, 1.0 + q)
+    r = 1.0 + q
+    if alpha > 0:
+        near = an <= -0.5 * alpha  # a >= −α on the output range: α + a in [0, α/2]
+        r = np.where(near, (alpha + np.where(near, an, 0.0)) / alpha, r)
+    return np.where(a > 0, 1.0, r)
 
 
 def _celu_range(p: Params) -> tuple[float, float]:
@@ -532,22 +540,59 @@ def mish_deriv(z: Array, p: Params) -> Array:
 # ---------------------------------------------------------------------------------------
 # softplus with beta and threshold (PyTorch's parameters): the true function
 # (1/β)·log(1 + e^(βz)) = max(z, 0) + log1p(e^(−β|z|))/β, except that with a finite
-# threshold, z itself where β·z > threshold (PyTorch's linearisation; the switch is at
-# z_t = threshold/β rounded to float64: g jumps by log1p(e^−threshold)/β there).
+# threshold, z itself where fl(β·z) > threshold: PyTorch's test, on the rounded product. As
+# fl(β·z) is nondecreasing in z, that is z > z_t for one float z_t (``softplus_switch``,
+# the largest z with fl(β·z) <= threshold), which is also where g jumps, by
+# log1p(e^−threshold)/β.
 # t = β·z is an exact double-double (β = f·2^e with z·2^e scaled exactly), so e^t carries no
 # rounding of βz; below t = −40 (where log1p(e^t) = e^t to double precision) g = e^t/β is
-# ldexp'd once: with β < 1 it stays above the subnormals after e^t has underflowed.
+# ldexp'd once: with β < 1 it stays above the subnormals after e^t has underflowed. z is
+# clipped to |β·z| <= 2000 (and to the finite range, for a tiny β), so ±inf take their
+# limits explicitly.
+
+F64_MAX = float(np.finfo(np.float64).max)
 
 
 def _sp_t(z: Array, beta: float) -> tuple[Array, Array]:
     fb, eb = math.frexp(beta)
-    lim = 2000.0 / beta  # inf for a tiny β: no clipping needed then
+    lim = min(2000.0 / beta, F64_MAX)  # 2000/β is inf for a tiny β
     zs = np.ldexp(np.clip(z, -lim, lim), eb)
     return two_prod(zs, np.full_like(z, fb))
 
 
-def _sp_threshold(p: Params) -> float:
-    return p["threshold"] / p["beta"]
+def _f64_ord(x: float) -> int:
+    """x's position on the float64 line: consecutive floats differ by 1 (±0 -> 0)."""
+    b = struct.unpack("<q", struct.pack("<d", x))[0]
+    return b if b >= 0 else -(b & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+def _f64_from_ord(o: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", o if o >= 0 else (-o) | (1 << 63)))[0]
+
+
+def softplus_switch(beta: float, threshold: float) -> float | None:
+    """The largest finite z with fl(β·z) <= threshold: softplus is z itself exactly for the
+    z above it (PyTorch's ``β·z > threshold`` on the rounded product). None when no z
+    switches (threshold inf, or fl(β·z) <= threshold for every finite z); −inf when every
+    finite z does (fl(−max·β) > threshold). Found by bisection on the floats (fl(β·z) is
+    nondecreasing in z): stepping from fl(threshold/β) could take 2^40 steps for a
+    subnormal β, whose products change only every 2^(53 − bits of β) floats."""
+    if not math.isfinite(threshold) or beta * F64_MAX <= threshold:
+        return None
+    if beta * -F64_MAX > threshold:
+        return -INF
+    lo, hi = _f64_ord(-F64_MAX), _f64_ord(F64_MAX)  # fl(β·lo) <= threshold < fl(β·hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if beta * _f64_from_ord(mid) <= threshold:
+            lo = mid
+        else:
+            hi = mid
+    return _f64_from_ord(lo)
+
+
+def _sp_threshold(p: Params) -> float | None:
+    return softplus_switch(p["beta"], p["threshold"])
 
 
 def softplus(z: Array, p: Params) -> Array:
@@ -563,10 +608,13 @@ def softplus(z: Array, p: Params) -> Array:
     # e^(a + al), so log1p(e) is right to its own rounding.
     lp = np.log1p(e)
     small = a < -40.0
-    body = np.where(small, np.ldexp(m / fb, k - eb), _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
-    r = np.where(z > 0, z + body, body)
-    if math.isfinite(p["threshold"]):
-        r = np.where(z > _sp_threshold(p), z, r)
+    body = np.where(small, _ldexp_inf(m / fb, k - eb), _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
+    with np.errstate(over="ignore"):  # z + body beyond max is inf, correctly rounded
+        r = np.where(z > 0, np.maximum(z, 0.0) + body, body)  # not z + body: −inf + inf
+    r = np.where(z == -INF, 0.0, r)
+    at = _sp_threshold(p)
+    if at is not None:
+        r = np.where(z > at, z, r)
     return r
 
 
@@ -579,8 +627,10 @@ def softplus_deriv(z: Array, p: Params) -> Array:
     m, k = exp_split(a, al)
     e = np.ldexp(m, k)
     r = np.where(th > 0, 1.0 / (1.0 + e), np.ldexp(m / (1.0 + e), k))
-    if math.isfinite(p["threshold"]):
-        r = np.where(z > _sp_threshold(p), 1.0, r)
+    r = np.where(z == INF, 1.0, np.where(z == -INF, 0.0, r))
+    at = _sp_threshold(p)
+    if at is not None:
+        r = np.where(z > at, 1.0, r)
     return r
 
 
@@ -591,16 +641,21 @@ def _softplus_from_a(a: Array, p: Params) -> Array:
 
 
 def _softplus_why_not(p: Params) -> str | None:
-    if math.isfinite(p["threshold"]):
+    if _sp_threshold(p) is not None:
         return ("with a finite threshold, outputs just above threshold/beta come from both "
                 "branches, so g′ is not a function of a (use threshold=inf)")
     return None
 
 
-def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
-    if not math.isfinite(p["threshold"]):
-        return ()
+def _softplus_range(p: Params) -> tuple[float, float]:
     at = _sp_threshold(p)
+    return (0.0 if at is None else min(0.0, at), INF)
+
+
+def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
+    at = _sp_threshold(p)
+    if at is None or at == -INF:
+        return ()
     left = float(softplus_deriv(np.array([at]), {**p, "threshold": INF})[0])
     # PyTorch tests β·z > threshold: at z_t it takes the softplus side. JAX's softplus has
     # no threshold; "jax" takes the same side.
@@ -619,6 +674,13 @@ def softsign(z: Array, p: Params) -> Array:
     az = np.abs(z)
     inf = np.isinf(z)
     return np.where(inf, np.sign(z), z / (1.0 + np.where(inf, 0.0, az)))
+
+
+def _softsign_from_a(a: Array, p: Params) -> Array:
+    """(1 − |a|)² with 1 − |a| split exactly (two-sum) and the square rounded once."""
+    s, t = two_sum(np.ones_like(a), -np.abs(a))
+    q, qe = two_prod(s, s)
+    return q + (qe + 2.0 * s * t)
 
 
 def softsign_deriv(z: Array, p: Params) -> Array:
@@ -713,21 +775,43 @@ def _sq_h_dd(z: Array, b: float) -> tuple[Array, Array]:
     return sp.fast_two_sum(h0, dd_val(r) / (2.0 * h0))
 
 
+def _sq_scale(b: float) -> int:
+    """k >= 0 with b·4^k in [1, 4) for a tiny b (k = 0 for b >= 2^-200 or b = 0).
+
+    squareplus is homogeneous: g(z; b) = g(2^k·z; 4^k·b)/2^k and g′(z; b) = g′(2^k·z; 4^k·b),
+    and scaling up by a power of 2 is exact. Without it z² and b fall below the range where
+    the double-double z² + b is exact (and 0.25·b into the subnormals): 3e11 ULP at b = 1e-320.
+    """
+    if b == 0 or b >= 2.0**-200:
+        return 0
+    e = math.frexp(b)[1]  # b = m·2^e, m in [0.5, 1)
+    return (2 - e) // 2  # e + 2k in {1, 2}: b·4^k = m·2^(e + 2k) in [1, 4)
+
+
+def _sq_parts(z: Array, b: float) -> tuple[int, float, Array, Array, tuple[Array, Array]]:
+    """(k, 4^k·b, huge, 2^k·z (0 where huge), √((2^k·z)² + 4^k·b) as a double-double)."""
+    k = _sq_scale(b)
+    bs = math.ldexp(b, 2 * k)
+    huge = ~(np.abs(z) <= 2.0 ** (400 - k))  # |2^k·z| > 2^400 (nan too)
+    zs = np.ldexp(np.where(huge, 0.0, z), k)
+    return k, bs, huge, zs, _sq_h_dd(zs, bs)
+
+
 def squareplus(z: Array, p: Params) -> Array:
     """squareplus(z) = (z + √(z² + b)) / 2"""
     b = p["b"]
     if b == 0:
         return np.maximum(z, 0.0)
-    az = np.abs(z)
-    huge = ~(az <= 2.0**400)  # nan too
-    zs = np.where(huge, 0.0, z)
-    h = _sq_h_dd(zs, b)
+    k, bs, huge, zs, h = _sq_parts(z, b)
     pos = dd_val(dd_add(h, dd(zs))) / 2.0
-    neg = b / (2.0 * dd_val(dd_add(h, dd(np.abs(zs)))))
-    # |z| > 2^400: √(z² + b) = |z|(1 + b/(2z²)) to far below an ULP
+    neg = bs / (2.0 * dd_val(dd_add(h, dd(np.abs(zs)))))
+    near = np.where(z >= 0, pos, neg)
+    if k:
+        near = np.ldexp(near, -k)
+    # |z| > 2^400 (scaled): √(z² + b) = |z|(1 + b/(2z²)) to far below an ULP
     zb = np.where(huge, z, 1.0)
-    far = np.where(zb > 0, zb, (0.25 * b) / np.abs(zb))
-    return np.where(huge, np.where(np.isnan(z), z, far), np.where(z >= 0, pos, neg))
+    far = np.where(zb > 0, zb, np.ldexp((0.25 * bs) / np.abs(zb), -2 * k))
+    return np.where(huge, np.where(np.isnan(z), z, far), near)
 
 
 def squareplus_deriv(z: Array, p: Params) -> Array:
@@ -735,27 +819,36 @@ def squareplus_deriv(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return np.where(z > 0, 1.0, 0.0)
-    az = np.abs(z)
-    huge = ~(az <= 2.0**400)
-    zs = np.where(huge, 0.0, z)
-    h = _sq_h_dd(zs, b)
+    k, bs, huge, zs, h = _sq_parts(z, b)
     pos = (1.0 + dd_val(dd_div(dd(zs), h))) / 2.0
     den = dd_mul(h, dd_add(h, dd(np.abs(zs))))
-    neg = dd_val(dd_div(dd(np.full_like(zs, 0.5 * b)), den))
-    zb = np.where(huge, az, 1.0)
-    far = np.where(z > 0, 1.0, (0.25 * b / zb) / zb)
+    neg = dd_val(dd_div(dd(np.full_like(zs, 0.5 * bs)), den))
+    zb = np.where(huge, np.abs(z), 1.0)
+    far = np.where(z > 0, 1.0, np.ldexp((0.25 * bs / zb) / zb, -2 * k))
     return np.where(huge, np.where(np.isnan(z), z, far), np.where(z >= 0, pos, neg))
 
 
 def _squareplus_from_a(a: Array, p: Params) -> Array:
+    """a²/(a² + c), c = b/4, as a double-double quotient (one rounding at the end). The
+    ratio is homogeneous in (a, √c), so a and c are first scaled by 2^j, 4^j to c in
+    [1, 4); then a² + c is exact for 2^-400 <= a <= 2^400, and beyond the result is 1 or
+    a²/c to far below an ULP."""
     b = p["b"]
     if b == 0:
         return np.where(a > 0, 1.0, 0.0)
-    half = math.sqrt(b) / 2.0
-    big = a >= half
-    s = half / np.where(big, a, 1.0)  # <= 1
-    t = np.where(big, 0.0, a) / half  # < 1
-    return np.where(big, 1.0 / (1.0 + s * s), t * t / (1.0 + t * t))
+    e = math.frexp(b)[1]  # c = b/4 = m·2^(e − 2)
+    j = (4 - e) // 2  # e − 2 + 2j in {1, 2}
+    c = math.ldexp(b, 2 * j - 2)
+    x = np.ldexp(np.minimum(a, 2.0 ** (401 - j)), j)  # no overflow; beyond is 1
+    big = x > 2.0**400
+    small = x < 2.0**-400
+    xm = np.where(big | small | np.isnan(x), 1.0, x)
+    num = two_prod(xm, xm)
+    mid = dd_val(dd_div(num, dd_add(num, dd(np.full_like(xm, c)))))
+    xs = np.ldexp(np.where(small, x, 0.0), 400)
+    tiny = np.ldexp(dd_val(dd_div(two_prod(xs, xs), dd(np.full_like(xs, c)))), -800)
+    r = np.where(big, 1.0, np.where(small, tiny, mid))
+    return np.where(np.isnan(a), a, r)
 
 
 # ---------------------------------------------------------------------------------------
@@ -832,14 +925,16 @@ def _mp_squareplus_dg(z: Any, p: Params, mp: Any) -> Any:
 
 def _mp_softplus(z: Any, p: Params, mp: Any) -> Any:
     beta = mp.mpf(p["beta"])
-    if math.isfinite(p["threshold"]) and z > _sp_threshold(p):
+    at = _sp_threshold(p)
+    if at is not None and z > at:
         return z
     return mp.log1p(mp.exp(beta * z)) / beta
 
 
 def _mp_softplus_dg(z: Any, p: Params, mp: Any) -> Any:
     beta = mp.mpf(p["beta"])
-    if math.isfinite(p["threshold"]) and z > _sp_threshold(p):
+    at = _sp_threshold(p)
+    if at is not None and z > at:
         return mp.mpf(1)
     return 1 / (1 + mp.exp(-beta * z))
 
@@ -1019,7 +1114,7 @@ SPECS: tuple[Spec, ...] = (
         dg=_vec(softplus_deriv),
         dg_from_a=_softplus_from_a,
         from_output_unavailable=_softplus_why_not,
-        output_range=lambda p: (min(0.0, _sp_threshold(p)), INF),
+        output_range=_softplus_range,
         kinks=_softplus_kinks,
         exact=_mp_softplus,
         exact_dg=_mp_softplus_dg,
@@ -1033,7 +1128,7 @@ SPECS: tuple[Spec, ...] = (
         from_output_formula="(1 − |a|)²",
         g=_vec(softsign),
         dg=_vec(softsign_deriv),
-        dg_from_a=lambda a, p: (1.0 - np.abs(a)) ** 2,
+        dg_from_a=_softsign_from_a,
         output_range=lambda p: (-1.0, 1.0),
         exact=lambda z, p, mp: z / (1 + abs(z)),
         exact_dg=lambda z, p, mp: 1 / (1 + abs(z)) ** 2,
