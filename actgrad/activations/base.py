@@ -110,6 +110,17 @@ class Spec:
     #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),
     #: which no precision short of ~|z| bits shows (actgrad/numerics/rigorous.py)
     exact_split: Callable[[Any, Params, Any], Any] | None = None
+    # -- the second derivative (activations/second.py puts these in; None: not known) --
+    d2_formula: str = ""  # g″(z)
+    #: g″ in float64, vectorised, within 4 ULP away from the jumps of g″
+    d2g: Callable[[Array, Params], Array] | None = None
+    #: g″ in mpmath (or the ball shim), away from its jumps
+    exact_d2g: Callable[[Any, Params, Any], Any] | None = None
+    #: the jumps of g″: Kinks whose left/right are g″'s one-sided values and whose
+    #: pytorch/jax name the side of the frameworks' double backward
+    d2g_kinks: Callable[[Params], tuple[Kink, ...]] = lambda p: ()
+    d2_from_output_formula: str | None = None  # g″ in terms of a
+    d2g_from_a: Callable[[Array, Params], Array] | None = None
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
