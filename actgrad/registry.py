@@ -204,6 +204,9 @@ class Activation:
         # a kink is the kink's business
         self.kinks: tuple[Kink, ...] = tuple(
             k for k in sp.kinks(dict(self.params)) if k.left != k.right)
+        #: the jumps of g″ (one-sided values of g″, the frameworks' double-backward sides)
+        self.kinks2: tuple[Kink, ...] = tuple(
+            k for k in sp.d2g_kinks(dict(self.params)) if k.left != k.right)
         self.breaks: tuple[float, ...] = tuple(
             b for b in sp.breaks(dict(self.params)) if all(k.at != b for k in self.kinks))
 
@@ -230,8 +233,12 @@ class Activation:
                        lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=out))
 
     # -- g′ -----------------------------------------------------------------------------
-    def deriv(self, z: Any, kink: str = "pytorch") -> Any:
+    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> Any:
+        """g′(z) (order=1) or g″(z) (order=2); `kink` picks the value at a kink of g′ (a jump
+        of g″ for order 2: ``self.kinks2``)."""
         check_kink(kink)
+        if check_order(order) == 2:
+            return self._deriv2(z, kink)
         x, out = _prepare(z)
         d = _apply(self.spec.dg, x, dict(self.params))
         for k in self.kinks:
@@ -240,25 +247,38 @@ class Activation:
         return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=True,
                                                                   kink=kink, dtype=out))
 
+    def _deriv2(self, z: Any, kink: str) -> Any:
+        if self.spec.d2g is None:
+            raise ValueError(f"g″ of {self.name} is not available")
+        x, out = _prepare(z)
+        d = _apply(self.spec.d2g, x, dict(self.params))
+        for k in self.kinks2:
+            d[x == k.at] = k.slope(kink)
+        d[np.isnan(x)] = np.nan
+        return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=2,
+                                                                  kink=kink, dtype=out))
+
     @property
     def has_deriv_from_output(self) -> bool:
         return self.from_output_unavailable() is None
 
-    def from_output_unavailable(self) -> str | None:
-        """Why g′ cannot be computed from a (None when it can)."""
+    def from_output_unavailable(self, order: int = 1) -> str | None:
+        """Why g′ (g″ for order=2) cannot be computed from a (None when it can)."""
         why = self.spec.from_output_unavailable(dict(self.params))
         if why is None and self.spec.dg_from_a is None:
             why = (f"g′ of {self.name} is not a function of its output a alone"
                    " (two values of z give the same a with different slopes)")
+        if why is None and check_order(order) == 2 and self.spec.d2g_from_a is None:
+            why = f"g″ of {self.name} is not a function of its output a alone"
         return why
 
     def output_range(self) -> tuple[float, float]:
         return self.spec.output_range(dict(self.params))
 
-    def deriv_from_output(self, a: Any, kink: str = "pytorch") -> Any:
-        """g′ from a = g(z): exact algebra on a, so its precision is a's."""
+    def deriv_from_output(self, a: Any, kink: str = "pytorch", order: int = 1) -> Any:
+        """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's."""
         check_kink(kink)
-        why = self.from_output_unavailable()
+        why = self.from_output_unavailable(order)
         if why:
             raise ValueError(why)
         x, out = _prepare(a)
@@ -272,19 +292,22 @@ class Activation:
                 i,
             )
         p = dict(self.params)
+        second = check_order(order) == 2
         d = _apply(self.spec.dg_from_a, x, p)  # type: ignore[arg-type]
         gap = np.isnan(d) & ~np.isnan(x)  # within the range but in a gap of it (hardshrink)
         if gap.any():
             i = int(np.flatnonzero(gap)[0])
             raise OutputRangeError(f"{float(x.flat[i])!r} is not an output of {self.name}", i)
-        for k in self.kinks:
+        if second:
+            d = _apply(self.spec.d2g_from_a, x, p)  # type: ignore[arg-type]
+        for k in self.kinks2 if second else self.kinks:
             if k.unique_output:
                 d[x == self.spec.g(np.float64(k.at), p)] = k.slope(kink)
         d[np.isnan(x)] = np.nan
         # correct rounding to float32/float16 means: the exact g′ at the exact float a (the
         # from-output formula evaluated exactly on a), rounded once
-        return _finish(d, out, lambda m: _rigorous().from_output_float(self, x[m], kink=kink,
-                                                                       dtype=out))
+        return _finish(d, out, lambda m: _rigorous().from_output_float(
+            self, x[m], kink=kink, dtype=out, order=2 if second else 1))
 
     def near_kink(self, z: np.ndarray, radius: np.ndarray | float) -> np.ndarray:
         """Mask of points within `radius` of a kink (kinks included)."""
@@ -299,6 +322,17 @@ class Activation:
         import mpmath
 
         return self.spec.exact(mpmath.mpf(z), dict(self.params), mpmath)
+
+
+#: the derivative orders of ``deriv`` and ``deriv_from_output``
+ORDERS = (1, 2)
+
+
+def check_order(order: Any) -> int:
+    """order as an int in ORDERS, else a ValueError that says what is allowed."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order not in ORDERS:
+        raise ValueError(f"derivative order must be 1 or 2, got {order!r}")
+    return int(order)
 
 
 def _rigorous() -> Any:

@@ -634,15 +634,28 @@ def _selu_d2_from_a(a: Array, p: Params) -> Array:
 
 
 def _celu_d2_from_a(a: Array, p: Params) -> Array:
+    # (a + α)/α²: a + α is exact where it would cancel (Sterbenz); two roundings after it
     al = p["alpha"]
     an = np.where(a > 0, 0.0, a)
-    return np.where(a > 0, 0.0, (1.0 + an / al) / al)
+    fa, ea = math.frexp(al)
+    q = ((an + al) / fa) / fa  # (a + α)/α² = q·2^(−2·e_α), huge or tiny α without a warning
+    return np.where(a > 0, 0.0, _ldexp_inf(q, np.full(q.shape, -2 * ea)))
 
 
 def _softplus_d2_from_a(a: Array, p: Params) -> Array:
+    # β·(1 − e)·e with e = e^(−β·a): β·a exact (two-product), e as m·2^k
     beta = p["beta"]
-    t = -beta * np.minimum(a, 2000.0 / beta)
-    return beta * (-np.expm1(t)) * np.exp(t)
+    fb, eb = math.frexp(beta)
+    ac = np.clip(a, 0.0, 2000.0 / beta)
+    th, tl = two_prod(np.ldexp(ac, eb), np.full_like(ac, fb))
+    m, k = exp_split(-th, -tl)
+    om = -np.expm1(-th) + tl * np.exp(-th)
+    return _ldexp_inf(dd_val(dd_mul(dd_mul(dd(m), dd(om)), _c(m, fb))), k)
+
+
+def _log_sigmoid_d2_from_a(a: Array, p: Params) -> Array:
+    m, k = exp_split(np.maximum(a, -2000.0))
+    return np.ldexp(dd_val(dd_mul(dd(m), dd(np.expm1(a)))), k)
 
 
 def _softsign_d2_from_a(a: Array, p: Params) -> Array:
@@ -654,9 +667,25 @@ def _squareplus_d2_from_a(a: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return np.zeros_like(a)
-    # h = a + b/(4a): g″ = b/(2h³)
-    h = a + (0.25 * b) / np.where(a > 0, a, 1.0)
-    return np.where(a > 0, (0.5 * b / h) / (h * h), np.nan)
+    # h = a + b/(4a), g″ = b/(2h³). For a >= √b/2 (z >= 0): (b/h²)/(2h), 0 beyond
+    # a = 2^500 (below 2^-1300); below (z < 0): 16a³/b²/(1 + t)³, t = 4a²/b < 1, with a and b
+    # scaled by powers of 2 so that tiny a or b neither underflows nor overflows
+    big = a >= math.sqrt(b) / 2.0
+    huge = big & ~(a <= 2.0**300)  # b/(4a²) < 2^-400: h = a, g″ = b/(2a³), scaled
+    ab = np.where(big & ~huge, a, 1.0)
+    h = dd_add(dd(ab), dd_div(_c(ab, 0.25 * b), dd(ab)))
+    hi = dd_val(dd_div(dd_div(_c(ab, 0.5 * b), dd_mul(h, h)), h))
+    fh, eh = np.frexp(np.where(huge & np.isfinite(a), a, 1.0))
+    far = np.ldexp(dd_val(dd_div(_c(fh, 0.5 * b), _cube(dd(fh)))), -3 * eh.astype(np.int64))
+    hi = np.where(huge, np.where(np.isinf(a), 0.0, far), hi)
+    asm = np.where(big | ~(a > 0), 0.5 * math.sqrt(b), a)
+    fa, ea = np.frexp(asm)
+    fb, eb = math.frexp(b)
+    fa3 = dd_mul(dd_mul(dd(fa), dd(fa)), dd(fa))
+    num = dd_div(dd_div(_dscale(fa3, 16.0), _c(fa, fb)), _c(fa, fb))
+    t = 4.0 * (asm / b) * asm
+    lo = np.ldexp(dd_val(dd_div(num, _cube(two_sum(_ones(t), t)))), 3 * ea.astype(np.int64) - 2 * eb)
+    return np.where(big, hi, np.where(a > 0, lo, 0.0))
 
 
 def _zero_from_a(a: Array, p: Params) -> Array:
@@ -703,7 +732,7 @@ SECOND: dict[str, Second] = {
     "log_sigmoid": Second("log_sigmoid″(z) = −σ′(z) = −σ(z)·σ(−z)", _vec(log_sigmoid_d2),
                           lambda z, p, mp: -_mp_sig1(z, mp),
                           from_output_formula="e^a·(e^a − 1)",
-                          d2g_from_a=lambda a, p: np.exp(a) * np.expm1(a)),
+                          d2g_from_a=_log_sigmoid_d2_from_a),
     "tanhshrink": Second("tanhshrink″(z) = 2·tanh(z)·tanh′(z)", _vec(tanhshrink_d2),
                          lambda z, p, mp: -_mp_tanh_d2(z, p, mp)),
     "squareplus": Second("squareplus″(z) = b/(2·(z² + b)^(3/2))", _vec(squareplus_d2),
@@ -728,7 +757,10 @@ SECOND: dict[str, Second] = {
     "sparse_plus": Second("sparse_plus″(z) = 1/2 for −1 < z < 1, 0 beyond (jumps at ±1)",
                           _vec(sparse_plus_d2), _mp_sparse_plus_d2,
                           kinks=lambda p: (
-                              Kink(-1.0, left=0.0, right=0.5, pytorch="left", jax="left"),
-                              Kink(1.0, left=0.5, right=0.0, pytorch="right", jax="right"))),
+                              Kink(-1.0, left=0.0, right=0.5, pytorch="left", jax="left",
+                                   unique_output=False),
+                              Kink(1.0, left=0.5, right=0.0, pytorch="right", jax="right")),
+                          from_output_formula="1/2 for 0 < a < 1, else 0",
+                          d2g_from_a=lambda a, p: np.where((a > 0) & (a < 1), 0.5, 0.0)),
     "sparse_sigmoid": _ZERO,
 }
