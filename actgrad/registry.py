@@ -278,6 +278,7 @@ class Activation:
     def deriv_from_output(self, a: Any, kink: str = "pytorch", order: int = 1) -> Any:
         """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's."""
         check_kink(kink)
+        check_order(order)
         why = self.from_output_unavailable(order)
         if why:
             raise ValueError(why)

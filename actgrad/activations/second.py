@@ -650,7 +650,7 @@ def _softplus_d2_from_a(a: Array, p: Params) -> Array:
     th, tl = two_prod(np.ldexp(ac, eb), np.full_like(ac, fb))
     m, k = exp_split(-th, -tl)
     om = -np.expm1(-th) + tl * np.exp(-th)
-    return _ldexp_inf(dd_val(dd_mul(dd_mul(dd(m), dd(om)), _c(m, fb))), k)
+    return _ldexp_inf(dd_val(dd_mul(dd_mul(dd(m), dd(om)), _c(m, fb))), k + eb)
 
 
 def _log_sigmoid_d2_from_a(a: Array, p: Params) -> Array:
@@ -668,7 +668,7 @@ def _squareplus_d2_from_a(a: Array, p: Params) -> Array:
     if b == 0:
         return np.zeros_like(a)
     # h = a + b/(4a), g″ = b/(2h³). For a >= √b/2 (z >= 0): (b/h²)/(2h), 0 beyond
-    # a = 2^500 (below 2^-1300); below (z < 0): 16a³/b²/(1 + t)³, t = 4a²/b < 1, with a and b
+    # a = 2^500 (below 2^-1300); below (z < 0): 32a³/b²/(1 + t)³, t = 4a²/b < 1, with a and b
     # scaled by powers of 2 so that tiny a or b neither underflows nor overflows
     big = a >= math.sqrt(b) / 2.0
     huge = big & ~(a <= 2.0**300)  # b/(4a²) < 2^-400: h = a, g″ = b/(2a³), scaled
@@ -682,7 +682,7 @@ def _squareplus_d2_from_a(a: Array, p: Params) -> Array:
     fa, ea = np.frexp(asm)
     fb, eb = math.frexp(b)
     fa3 = dd_mul(dd_mul(dd(fa), dd(fa)), dd(fa))
-    num = dd_div(dd_div(_dscale(fa3, 16.0), _c(fa, fb)), _c(fa, fb))
+    num = dd_div(dd_div(_dscale(fa3, 32.0), _c(fa, fb)), _c(fa, fb))
     t = 4.0 * (asm / b) * asm
     lo = np.ldexp(dd_val(dd_div(num, _cube(two_sum(_ones(t), t)))), 3 * ea.astype(np.int64) - 2 * eb)
     return np.where(big, hi, np.where(a > 0, lo, 0.0))
