@@ -578,8 +578,9 @@ def second_jumps(name: str, params: dict | None = None) -> dict:
     if name == "selu":
         with mpmath.workdps(DPS):
             return {0.0: (_lam_alpha(), mpf(0), "right", "left")}
-    if name == "celu":
-        return {0.0: (1 / mpf(p.get("alpha", 1.0)), mpf(0), "right", "left")}
+    if name == "celu":  # JAX: max(x, 0) + α·expm1(min(x, 0)/α), each of max/min gets 1/2
+        a = mpf(p.get("alpha", 1.0))  # of the tangent at 0: g″(0) = (1/2)²/α
+        return {0.0: (1 / a, mpf(0), "right", 1 / (4 * a))}
     if name == "softsign":
         return {0.0: (mpf(2), mpf(-2), "mean", "right")}
     if name == "hard_swish":
@@ -598,6 +599,8 @@ def second_jumps(name: str, params: dict | None = None) -> dict:
 def second_jump(name: str, x: float, kink: str, params: dict | None = None) -> mpf:
     left, right, pt, jx = second_jumps(name, params)[x]
     side = {"pytorch": pt, "jax": jx}.get(kink, kink)
+    if not isinstance(side, str):  # a framework's own value (JAX's celu)
+        return side
     return {"left": left, "right": right, "mean": (left + right) / 2}[side]
 
 

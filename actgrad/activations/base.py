@@ -49,6 +49,12 @@ class Kink:
     #: correct rounding to float32/float16 (actgrad/numerics/rigorous.py).
     exact_left: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
     exact_right: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+    #: a framework whose value here is neither one-sided value nor their mean (JAX's
+    #: celu″(0) = 1/(4α): jnp.maximum and jnp.minimum split a tie's derivative in halves):
+    #: ((convention, float value, exact value (mp) -> number), ...); it overrides the side
+    #: for slope() and exact_slope()
+    special: tuple[tuple[str, float, Callable[[Any], Any]], ...] = field(
+        default=(), compare=False, repr=False)
 
     def side(self, convention: str) -> str:
         """'left', 'right' or 'mean': the side a convention takes here."""
@@ -58,6 +64,9 @@ class Kink:
         return side
 
     def slope(self, convention: str) -> float:
+        for name, value, _ in self.special:
+            if name == convention:
+                return value
         side = self.side(convention)
         if side == "left":
             return self.left
@@ -67,6 +76,9 @@ class Kink:
 
     def exact_slope(self, convention: str, mp: Any) -> Any:
         """The convention's slope exactly, in `mp` (mpmath or the ball shim of rigorous.py)."""
+        for name, _, exact in self.special:
+            if name == convention:
+                return exact(mp)
         side = self.side(convention)
         left = self.exact_left(mp) if self.exact_left else mp.mpf(self.left)
         right = self.exact_right(mp) if self.exact_right else mp.mpf(self.right)

@@ -36,7 +36,10 @@ source is known to us (module ``CONVENTION_NOTES`` says what each rests on):
 
 - PyTorch's ELU family (elu, selu, celu all go through ``elu_backward``):
   ``elu_double_backward`` multiplies by ``(x < 0)``, so at 0 it gives 0: the right side.
-  JAX writes ``where(x > 0, x, α·expm1(x/α))``: at 0 the expm1 branch, the left side.
+  JAX's elu (and selu = λ·elu) writes ``where(x > 0, x, α·expm1(where(x > 0, 0, x)))``:
+  at 0 the expm1 branch, the left side. JAX's celu is ``maximum(x, 0) + α·expm1(minimum(x,
+  0)/α)``: at the tie both max and min pass half the tangent, so celu″(0) = (1/2)²/α =
+  1/(4α), neither side nor the mean (``Kink.special``).
 - softsign: PyTorch's ``x / (1 + |x|)`` differentiates |x| with sgn(0) = 0, which gives
   g″(0) = 0, the mean of ±2; JAX's ``jnp.abs`` has derivative +1 at 0: −2, the right side.
 - hard_swish at ±3: PyTorch's double backward of ``hardswish_backward`` is
@@ -70,8 +73,8 @@ CONVENTION_NOTES = {
     "elu": "PyTorch: elu_double_backward's (x < 0) factor (derivatives.yaml / "
            "FunctionsManual.cpp); JAX: jax.nn.elu's where(x > 0, ...) takes the expm1 branch",
     "selu": "as elu (PyTorch's selu is elu_backward with scale; JAX's selu is scale·elu)",
-    "celu": "as elu (PyTorch's celu is elu_backward with input_scale = 1/α; JAX's celu is "
-            "where(x > 0, x, α·expm1(x/α)))",
+    "celu": "PyTorch: as elu (celu's backward is elu_backward with input_scale = 1/α); JAX: "
+            "maximum(x, 0) + α·expm1(minimum(x, 0)/α), max/min halve a tie's tangent: 1/(4α)",
     "softsign": "PyTorch: x/(1 + |x|) with abs′(0) = sgn(0) = 0, giving 0; JAX: jnp.abs′(0) = 1, "
                 "giving −2",
     "hard_swish": "PyTorch: hardswish_backward's double backward where(−3 < x < 3, 1/3, 0); "
@@ -444,9 +447,12 @@ def _elu_kinks(p: Params) -> tuple[Kink, ...]:
 
 
 def _celu_kinks(p: Params) -> tuple[Kink, ...]:
+    # JAX: maximum(x, 0) + α·expm1(minimum(x, 0)/α); at the tie x = 0 each of max and min
+    # passes half the tangent, so g′(0) = 1/2 + 1/2 and g″(0) = (1/2)²·e^0/α = 1/(4α)
     a = p["alpha"]
-    return (Kink(0.0, left=1.0 / a, right=0.0, pytorch="right", jax="left",
-                 unique_output=True, exact_left=lambda mp: 1 / mp.mpf(a)),)
+    return (Kink(0.0, left=1.0 / a, right=0.0, pytorch="right", jax="mean",
+                 unique_output=True, exact_left=lambda mp: 1 / mp.mpf(a),
+                 special=(("jax", 0.25 / a, lambda mp: 1 / (4 * mp.mpf(a))),)),)
 
 
 def _selu_kinks(p: Params) -> tuple[Kink, ...]:
