@@ -505,7 +505,8 @@ def second(name: str, x, params: dict | None = None) -> mpf:
         return mpf(0)
     with mpmath.workdps(DPS + 100):
         r = _second(name, x, p)
-    return +r
+    with mpmath.workdps(DPS):
+        return +r  # 60 digits (not the caller's precision)
 
 
 def _second(name, x, p):
@@ -642,4 +643,5 @@ def second_from_output(name: str, a, params: dict | None = None) -> mpf:
             r = mpf(0.5) if 0 < a < 1 else mpf(0)
         else:
             r = mpf(0)
-    return +r
+    with mpmath.workdps(DPS):
+        return +r

@@ -210,3 +210,36 @@ def test_order_refused_unless_1_or_2():
             f.deriv(0.5, order=bad)
         with pytest.raises(ValueError, match="order must be 1 or 2"):
             f.deriv_from_output(0.5, order=bad)
+
+
+def test_rigorous_path_gives_g2_digits_and_float64():
+    # --exact / --digits for order 2: numerics.rigorous with deriv=2 (ball arithmetic on
+    # Spec.exact_d2g), checked against the independent reference
+    from actgrad.numerics import rigorous
+
+    cases = [("sigmoid", 40.0), ("tanh", -0.75), ("silu", 2.3993572805154675),
+             ("mish", -2.256376396360793), ("gelu", 1.4142135623730951), ("softsign", 0.0),
+             ("celu", 0.0), ("hard_swish", 3.0), ("softplus", -30.0)]
+    for name, x in cases:
+        f = actgrad.get(name)
+        p = dict(f.params)
+        jumps = R.second_jumps(name, p)
+        want = R.second_jump(name, x, "jax", p) if x in jumps else R.second(name, x, p)
+        text = rigorous.values_text(f, [x], deriv=2, kink="jax", digits=25)[0]
+        with R.mpmath.workdps(40):
+            assert abs(R.mpmath.mpf(text) - want) <= abs(want) * R.mpmath.mpf(10) ** -24, name
+        assert rigorous.values_float(f, [x], deriv=2, kink="jax")[0] == R.round_to(want,
+                                                                                  np.float64)
+
+
+def test_second_from_output_small_dtypes_correctly_rounded():
+    z = np.linspace(-6.0, 6.0, 97).astype(np.float32)
+    for name in ("sigmoid", "tanh", "softplus", "elu", "softsign", "log_sigmoid", "squareplus"):
+        f = actgrad.get(name)
+        p = dict(f.params)
+        a = np.unique(np.asarray(f(z)))
+        a = a[a != f(np.float32(0.0))] if R.second_jumps(name, p) else a
+        got = f.deriv_from_output(a, order=2)
+        assert got.dtype == np.float32
+        want = [R.round_to(R.second_from_output(name, float(v), p), np.float32) for v in a]
+        assert np.array_equal(got.astype(np.float64), np.array(want)), name
