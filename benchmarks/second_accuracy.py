@@ -8,7 +8,8 @@ Cases: tests/test_second.py's ``CASES`` (every catalogue function at its default
 parameter values with their own code paths). Grid per case: test_second's stress grid (±0,
 subnormals, switch points and roots of g″/g′ with ±3 nextafter steps, tails), plus, seeded:
 N normal(0, 3) points, N log-uniform magnitudes in [1e-300, 1e3] of both signs, and N points
-uniform within ±1e-3 of each root of g″ (silu, mish, gelu, gelu tanh). Jumps of g″ are left
+uniform within ±1e-3 of each root of g″ (silu, mish, gelu, gelu tanh), N/4 in each range
+where some g″ turns subnormal (``TAILS``), both signs. Jumps of g″ are left
 out (test_second checks their conventions). float32: the float64 grid rounded to float32;
 the reference is the exact g″ at the float32 input, correctly rounded (so a correctly
 rounded result has error <= 0.5). References: tests/reference.py's ``second`` (independent
@@ -38,12 +39,18 @@ ROOTS = {"silu": [2.3993572805154675, -2.3993572805154675],
          "gelu-approximate=tanh": [1.4185040087908283, -1.4185040087908283]}
 
 
+TAILS = [(19.0, 23.0), (36.0, 39.0), (350.0, 380.0), (700.0, 760.0), (1400.0, 2600.0),
+         (1e100, 1e103)]
+
+
 def grid(label: str, n: int) -> np.ndarray:
     rng = np.random.default_rng(2026)
     parts = [T.GRID, rng.standard_normal(n) * 3.0,
              rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-300, 3, n)]
     for r in ROOTS.get(label, []):
         parts.append(r + rng.uniform(-1e-3, 1e-3, n))
+    for lo, hi in TAILS:  # where g″ of one function or another turns subnormal
+        parts.append(rng.choice([-1.0, 1.0], n // 4) * rng.uniform(lo, hi, n // 4))
     return np.unique(np.concatenate(parts))
 
 
