@@ -114,10 +114,6 @@ def _ldexp_inf(y: Array, k: Array) -> Array:
     return np.where(big, np.copysign(INF, y), np.ldexp(f, np.minimum(ee, 1024)))
 
 
-def _sel(c: Array, a: tuple[Array, Array], b: tuple[Array, Array]) -> tuple[Array, Array]:
-    return np.where(c, a[0], b[0]), np.where(c, a[1], b[1])
-
-
 def _cube(s: tuple[Array, Array]) -> tuple[Array, Array]:
     return dd_mul(dd_mul(s, s), s)
 
@@ -232,14 +228,15 @@ def silu_d2(z: Array, p: Params) -> Array:
     m, k = exp_split(-w)
     e = np.ldexp(m, k)
     far = dd_add(two_sum(np.full_like(w, 2.0), -w), dd_mul(dd(e), two_sum(np.full_like(w, 2.0), w)))
-    ww = np.clip(w, 1.5, 3.5)  # w − w1_hi exact (Sterbenz)
-    delta = two_sum(ww - SILU_W1[0], np.full_like(ww, -SILU_W1[1]))
-    mm = np.expm1(-delta[0]) - delta[1] * np.exp(-delta[0])
-    t1 = dd_mul(delta, (-(1.0 - _SILU_E1[0]), _SILU_E1[1]))
-    c = dd_add(two_sum(np.full_like(ww, 2.0 + SILU_W1[0]), delta[0]),
-               (np.full_like(ww, SILU_W1[1]), delta[1]))
-    near = dd_add(t1, dd_mul(dd_mul(_SILU_E1, c), dd(mm)))
-    n = _sel((w >= 1.5) & (w <= 3.5), near, far)
+    def near(ww: Array) -> tuple[Array, Array]:  # 1.5 <= w <= 3.5: w − w1_hi is exact
+        delta = two_sum(ww - SILU_W1[0], np.full_like(ww, -SILU_W1[1]))
+        mm = np.expm1(-delta[0]) - delta[1] * np.exp(-delta[0])
+        t1 = dd_mul(delta, (-(1.0 - _SILU_E1[0]), _SILU_E1[1]))
+        c = dd_add(two_sum(np.full_like(ww, 2.0 + SILU_W1[0]), delta[0]),
+                   (np.full_like(ww, SILU_W1[1]), delta[1]))
+        return dd_add(t1, dd_mul(dd_mul(_SILU_E1, c), dd(mm)))
+
+    n = _put(far, (w >= 1.5) & (w <= 3.5), near, w)
     return _e_over_cube(m, k, n, e)
 
 
@@ -285,41 +282,67 @@ def _mish_root(zz: Array, x: tuple[Array, Array], z0: tuple[float, float],
     return dd_add(dd_mul(big_d, br), dd_mul(delta, s0))
 
 
-def mish_d2(z: Array, p: Params) -> Array:
-    """mish″(z) = 2T′ + z·T″, T = tanh(softplus(z))"""
-    z = np.asarray(z, dtype=np.float64)
-    # z < 0: e = e^z
-    zn = np.clip(z, -2000.0, 0.0)
+def _put(base: tuple[Array, Array], mask: Array, part: Callable[[Array], tuple[Array, Array]],
+         x: Array) -> tuple[Array, Array]:
+    """base with part(x[mask]) at mask (the window forms only where they apply)."""
+    if not mask.any():
+        return base
+    hi, lo = base[0].copy(), base[1].copy()
+    ph, pl = part(x[mask])
+    hi[mask], lo[mask] = ph, pl
+    return hi, lo
+
+
+def _mish_neg(zn: Array) -> Array:
+    """mish″ for z < 0 (zn clipped to [−2000, 0]): 4e·R/W³, e = e^z."""
     m, k = exp_split(zn)
     e = np.ldexp(m, k)
     ed = dd(e)
     ee = dd_mul(ed, ed)
     big_w = _dsum(ee, _dscale(ed, 2.0), _c(e, 2.0))
     s_e = _dsum(_c(e, 2.0), _dscale(ed, 2.0), _dscale(ee, -3.0), _dscale(dd_mul(ee, ed), -2.0))
-    r_far = dd_add(dd_mul(_dscale(two_sum(_ones(e), e), 2.0), big_w), dd_mul(dd(zn), s_e))
-    zwa = np.clip(zn, -3.5, -1.2)
-    ma, ka = exp_split(zwa)
-    r_near = _mish_root(zwa, dd(np.ldexp(ma, ka)), MISH_ZA, _MISH_EA, _MISH_SA, 1.0,
-                        (2.0, 6.0, 8.0), (-2.0, -3.0, 2.0))
-    r = _sel((zn >= -3.5) & (zn <= -1.2), r_near, r_far)
-    neg = np.ldexp(dd_val(dd_mul(dd(4.0 * m), dd_div(r, _cube(big_w)))), k)
-    # z >= 0: f = e^−z
-    zp = np.clip(z, 0.0, 1000.0)
+    r = dd_add(dd_mul(_dscale(two_sum(_ones(e), e), 2.0), big_w), dd_mul(dd(zn), s_e))
+
+    def near(zw: Array) -> tuple[Array, Array]:
+        ma, ka = exp_split(zw)
+        return _mish_root(zw, dd(np.ldexp(ma, ka)), MISH_ZA, _MISH_EA, _MISH_SA, 1.0,
+                          (2.0, 6.0, 8.0), (-2.0, -3.0, 2.0))
+
+    r = _put(r, (zn >= -3.5) & (zn <= -1.2), near, zn)
+    return np.ldexp(dd_val(dd_mul(dd(4.0 * m), dd_div(r, _cube(big_w)))), k)
+
+
+def _mish_pos(zp: Array) -> Array:
+    """mish″ for z >= 0 (zp clipped to [0, 1000]): 4f²·R̃/D³, f = e^−z."""
     mf, kf = exp_split(-zp)
     f = np.ldexp(mf, kf)
     fd = dd(f)
     ff = dd_mul(fd, fd)
     big_d = _dsum(_c(f, 1.0), _dscale(fd, 2.0), _dscale(ff, 2.0))
     s_f = _dsum(_dscale(dd_mul(ff, fd), 2.0), _dscale(ff, 2.0), _dscale(fd, -3.0), _c(f, -2.0))
-    rt_far = dd_add(dd_mul(_dscale(two_sum(_ones(f), f), 2.0), big_d), dd_mul(dd(zp), s_f))
-    zwb = np.clip(zp, 1.0, 2.4)
-    mb, kb = exp_split(-zwb)
-    rt_near = _mish_root(zwb, dd(np.ldexp(mb, kb)), MISH_ZB, _MISH_FB, _MISH_SB, -1.0,
-                         (4.0, 8.0, 6.0), (2.0, 2.0, -3.0))
-    rt = _sel((zp >= 1.0) & (zp <= 2.4), rt_near, rt_far)
+    rt = dd_add(dd_mul(_dscale(two_sum(_ones(f), f), 2.0), big_d), dd_mul(dd(zp), s_f))
+
+    def near(zw: Array) -> tuple[Array, Array]:
+        mb, kb = exp_split(-zw)
+        return _mish_root(zw, dd(np.ldexp(mb, kb)), MISH_ZB, _MISH_FB, _MISH_SB, -1.0,
+                          (4.0, 8.0, 6.0), (2.0, 2.0, -3.0))
+
+    rt = _put(rt, (zp >= 1.0) & (zp <= 2.4), near, zp)
     m2 = dd_mul(dd(mf), dd(mf))
-    pos = np.ldexp(dd_val(dd_mul(_dscale(m2, 4.0), dd_div(rt, _cube(big_d)))), 2 * kf)
-    return np.where(z < 0, neg, pos)
+    return np.ldexp(dd_val(dd_mul(_dscale(m2, 4.0), dd_div(rt, _cube(big_d)))), 2 * kf)
+
+
+def mish_d2(z: Array, p: Params) -> Array:
+    """mish″(z) = 2T′ + z·T″, T = tanh(softplus(z))"""
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    neg = z < 0
+    if neg.any():
+        out[neg] = _mish_neg(np.maximum(z[neg], -2000.0))
+    pos = ~neg  # nan too: nan out
+    if pos.any():
+        out[pos] = _mish_pos(np.minimum(z[pos], 1000.0))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -352,22 +375,11 @@ _GT_12CK = (0.42812889763560147, 2.4050485664735725e-17)  # 12ck = 6ak
 _GT_3K = (0.134145, 1.3526957332032908e-17)
 
 
-def _gelu_tanh_d2(z: Array) -> Array:
-    w = np.minimum(np.abs(z), 40.0)
+def _gt_near(w: Array, big_q: tuple[Array, Array]) -> tuple[Array, Array]:
+    """N next to the root w1: δ·[24ck·(w + w1)(1 + e1) − a²·G·(1 − e1)] + e1·Q·expm1(−(v − v1))
+    with G = (g(w) − g(w1))/δ, g = w(1 + 3kw²)², as a sum of divided powers (no cancellation)."""
     wd = dd(w)
     ww = two_prod(w, w)
-    # v = a·w·(1 + k·w²), v′ = a(1 + 3k·w²), w·v″ = 12ck·w², w·v′²
-    v = dd_mul(_GT_A, dd_mul(wd, dd_add(_c(w, 1.0), dd_mul(_GT_K, ww))))
-    vp = dd_mul(_GT_A, dd_add(_c(w, 1.0), dd_mul(_GT_3K, ww)))
-    wvpp = dd_mul(_GT_12CK, ww)
-    wvp2 = dd_mul(wd, dd_mul(vp, vp))
-    base = dd_add(_dscale(vp, 2.0), wvpp)
-    big_p = dd_add(base, (-wvp2[0], -wvp2[1]))
-    big_q = dd_add(base, wvp2)
-    m, k = exp_split(-v[0], -v[1])
-    e = np.ldexp(m, k)
-    far = dd_add(big_p, dd_mul(dd(e), big_q))
-    # near w1: N = δ·[24ck·(w + w1)(1 + e1) − a²·G·(1 − e1)] + e1·Q·expm1(−(v − v1))
     delta = two_sum(w - GT_W1[0], np.full_like(w, -GT_W1[1]))
     t1 = GT_W1[0]
     s = dd_add(two_sum(w, np.full_like(w, t1)), _c(w, GT_W1[1]))
@@ -386,8 +398,30 @@ def _gelu_tanh_d2(z: Array) -> Array:
     br = dd_add(br1, (-br2[0], -br2[1]))
     x = dd_val(dd_mul(_GT_A, dd_mul(delta, dd_add(_c(w, 1.0), dd_mul(_GT_K, q2)))))
     mm = np.expm1(-x)
-    near = dd_add(dd_mul(delta, br), dd_mul(dd_mul(_GT_E1, big_q), dd(mm)))
-    n = _sel((w >= 0.9) & (w <= 2.0), near, far)
+    return dd_add(dd_mul(delta, br), dd_mul(dd_mul(_GT_E1, big_q), dd(mm)))
+
+
+def _gelu_tanh_d2(z: Array) -> Array:
+    w = np.minimum(np.abs(z), 40.0)
+    wd = dd(w)
+    ww = two_prod(w, w)
+    # v = a·w·(1 + k·w²), v′ = a(1 + 3k·w²), w·v″ = 12ck·w², w·v′²
+    v = dd_mul(_GT_A, dd_mul(wd, dd_add(_c(w, 1.0), dd_mul(_GT_K, ww))))
+    vp = dd_mul(_GT_A, dd_add(_c(w, 1.0), dd_mul(_GT_3K, ww)))
+    wvpp = dd_mul(_GT_12CK, ww)
+    wvp2 = dd_mul(wd, dd_mul(vp, vp))
+    base = dd_add(_dscale(vp, 2.0), wvpp)
+    big_p = dd_add(base, (-wvp2[0], -wvp2[1]))
+    big_q = dd_add(base, wvp2)
+    m, k = exp_split(-v[0], -v[1])
+    e = np.ldexp(m, k)
+    far = dd_add(big_p, dd_mul(dd(e), big_q))
+    win = (w >= 0.9) & (w <= 2.0)  # w − w1_hi exact (Sterbenz)
+    n = far
+    if win.any():
+        nh, nl = _gt_near(w[win], (big_q[0][win], big_q[1][win]))
+        n = (far[0].copy(), far[1].copy())
+        n[0][win], n[1][win] = nh, nl
     return _e_over_cube(m, k, n, e)
 
 
