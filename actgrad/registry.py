@@ -191,7 +191,9 @@ class Activation:
     """An activation function with bound parameters.
 
     ``f(z)`` is g(z), ``f.deriv(z, kink=...)`` is g′(z), ``f.deriv_from_output(a)`` is g′
-    computed from a = g(z). All accept scalars or arrays of any shape and return the same
+    computed from a = g(z); ``order=2`` gives g″ instead (``f.kinks2``: the jumps of g″,
+    where `kink` picks the value; ``f.from_output_unavailable(order=2)``: why g″ is no
+    function of a). All accept scalars or arrays of any shape and return the same
     shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
     value rounded once: the float64 result rounded, or, where that cannot be trusted to
     decide, the exact value from numerics.rigorous); anything else gives float64.
