@@ -90,7 +90,8 @@ def main() -> int:
             print(f"| {r[0]} | {r[1]} | {r[2]:.3g} | {r[3]!r} | {r[4]:.3g} | {r[5]!r} |")
     else:
         for r in rows:
-            print(f"{r[0]:28s} {r[1]:6d}  f64 {r[2]:6.3g} at {r[3]!r:24s}  f32 {r[4]:5.3g} at {r[5]!r}")
+            print(f"{r[0]:28s} {r[1]:6d}  f64 {r[2]:6.3g} at {r[3]!r:24s}  "
+                  f"f32 {r[4]:5.3g} at {r[5]!r}")
     print(f"({time.time() - t0:.0f} s)", file=sys.stderr)
     return 1 if bad else 0
 

@@ -6,7 +6,6 @@ g″ from the output; float32/float16 correctly rounded; the refusals."""
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 

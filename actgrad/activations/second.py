@@ -724,7 +724,8 @@ def _squareplus_d2_from_a(a: Array, p: Params) -> Array:
     fa3 = dd_mul(dd_mul(dd(fa), dd(fa)), dd(fa))
     num = dd_div(dd_div(_dscale(fa3, 32.0), _c(fa, fb)), _c(fa, fb))
     t = 4.0 * (asm / b) * asm
-    lo = np.ldexp(dd_val(dd_div(num, _cube(two_sum(_ones(t), t)))), 3 * ea.astype(np.int64) - 2 * eb)
+    scale = 3 * ea.astype(np.int64) - 2 * eb
+    lo = np.ldexp(dd_val(dd_div(num, _cube(two_sum(_ones(t), t)))), scale)
     return np.where(big, hi, np.where(a > 0, lo, 0.0))
 
 
