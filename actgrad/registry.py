@@ -191,7 +191,9 @@ class Activation:
     """An activation function with bound parameters.
 
     ``f(z)`` is g(z), ``f.deriv(z, kink=...)`` is g′(z), ``f.deriv_from_output(a)`` is g′
-    computed from a = g(z). All accept scalars or arrays of any shape and return the same
+    computed from a = g(z); ``order=2`` gives g″ instead (``f.kinks2``: the jumps of g″,
+    where `kink` picks the value; ``f.from_output_unavailable(order=2)``: why g″ is no
+    function of a). All accept scalars or arrays of any shape and return the same
     shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
     value rounded once: the float64 result rounded, or, where that cannot be trusted to
     decide, the exact value from numerics.rigorous); anything else gives float64.
@@ -204,6 +206,9 @@ class Activation:
         # a kink is the kink's business
         self.kinks: tuple[Kink, ...] = tuple(
             k for k in sp.kinks(dict(self.params)) if k.left != k.right)
+        #: the jumps of g″ (one-sided values of g″, the frameworks' double-backward sides)
+        self.kinks2: tuple[Kink, ...] = tuple(
+            k for k in sp.d2g_kinks(dict(self.params)) if k.left != k.right)
         self.breaks: tuple[float, ...] = tuple(
             b for b in sp.breaks(dict(self.params)) if all(k.at != b for k in self.kinks))
 
@@ -230,8 +235,12 @@ class Activation:
                        lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=out))
 
     # -- g′ -----------------------------------------------------------------------------
-    def deriv(self, z: Any, kink: str = "pytorch") -> Any:
+    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> Any:
+        """g′(z) (order=1) or g″(z) (order=2); `kink` picks the value at a kink of g′ (a jump
+        of g″ for order 2: ``self.kinks2``)."""
         check_kink(kink)
+        if check_order(order) == 2:
+            return self._deriv2(z, kink)
         x, out = _prepare(z)
         d = _apply(self.spec.dg, x, dict(self.params))
         for k in self.kinks:
@@ -240,25 +249,39 @@ class Activation:
         return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=True,
                                                                   kink=kink, dtype=out))
 
+    def _deriv2(self, z: Any, kink: str) -> Any:
+        if self.spec.d2g is None:
+            raise ValueError(f"g″ of {self.name} is not available")
+        x, out = _prepare(z)
+        d = _apply(self.spec.d2g, x, dict(self.params))
+        for k in self.kinks2:
+            d[x == k.at] = k.slope(kink)
+        d[np.isnan(x)] = np.nan
+        return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=2,
+                                                                  kink=kink, dtype=out))
+
     @property
     def has_deriv_from_output(self) -> bool:
         return self.from_output_unavailable() is None
 
-    def from_output_unavailable(self) -> str | None:
-        """Why g′ cannot be computed from a (None when it can)."""
+    def from_output_unavailable(self, order: int = 1) -> str | None:
+        """Why g′ (g″ for order=2) cannot be computed from a (None when it can)."""
         why = self.spec.from_output_unavailable(dict(self.params))
         if why is None and self.spec.dg_from_a is None:
             why = (f"g′ of {self.name} is not a function of its output a alone"
                    " (two values of z give the same a with different slopes)")
+        if why is None and check_order(order) == 2 and self.spec.d2g_from_a is None:
+            why = f"g″ of {self.name} is not a function of its output a alone"
         return why
 
     def output_range(self) -> tuple[float, float]:
         return self.spec.output_range(dict(self.params))
 
-    def deriv_from_output(self, a: Any, kink: str = "pytorch") -> Any:
-        """g′ from a = g(z): exact algebra on a, so its precision is a's."""
+    def deriv_from_output(self, a: Any, kink: str = "pytorch", order: int = 1) -> Any:
+        """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's."""
         check_kink(kink)
-        why = self.from_output_unavailable()
+        check_order(order)
+        why = self.from_output_unavailable(order)
         if why:
             raise ValueError(why)
         x, out = _prepare(a)
@@ -272,19 +295,22 @@ class Activation:
                 i,
             )
         p = dict(self.params)
+        second = check_order(order) == 2
         d = _apply(self.spec.dg_from_a, x, p)  # type: ignore[arg-type]
         gap = np.isnan(d) & ~np.isnan(x)  # within the range but in a gap of it (hardshrink)
         if gap.any():
             i = int(np.flatnonzero(gap)[0])
             raise OutputRangeError(f"{float(x.flat[i])!r} is not an output of {self.name}", i)
-        for k in self.kinks:
+        if second:
+            d = _apply(self.spec.d2g_from_a, x, p)  # type: ignore[arg-type]
+        for k in self.kinks2 if second else self.kinks:
             if k.unique_output:
                 d[x == self.spec.g(np.float64(k.at), p)] = k.slope(kink)
         d[np.isnan(x)] = np.nan
         # correct rounding to float32/float16 means: the exact g′ at the exact float a (the
         # from-output formula evaluated exactly on a), rounded once
-        return _finish(d, out, lambda m: _rigorous().from_output_float(self, x[m], kink=kink,
-                                                                       dtype=out))
+        return _finish(d, out, lambda m: _rigorous().from_output_float(
+            self, x[m], kink=kink, dtype=out, order=2 if second else 1))
 
     def framework_slopes(self, k: Kink) -> tuple[tuple[str, float], ...]:
         """What each framework that ships this function returns at kink k, in the Spec's
@@ -305,6 +331,17 @@ class Activation:
         import mpmath
 
         return self.spec.exact(mpmath.mpf(z), dict(self.params), mpmath)
+
+
+#: the derivative orders of ``deriv`` and ``deriv_from_output``
+ORDERS = (1, 2)
+
+
+def check_order(order: Any) -> int:
+    """order as an int in ORDERS, else a ValueError that says what is allowed."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order not in ORDERS:
+        raise ValueError(f"derivative order must be 1 or 2, got {order!r}")
+    return int(order)
 
 
 def _rigorous() -> Any:

@@ -721,3 +721,188 @@ def from_output(name: str, params: dict):
             return fn(mpf(a), params)
 
     return at
+
+
+# --------------------------------------------------------------------------
+# Second derivatives g″ (issue 11), written from the definitions independently
+# of actgrad/activations/second.py: in terms of sech² and tanh of the natural
+# argument (the code works with e^−|z| and root identities), evaluated with
+# 100 extra digits so that the cancellation next to a root of g″ (at most
+# ~16 digits for a float input) or in 2 − x² leaves > 60 digits.
+#
+#   sigmoid″   = −tanh(x/2)·sech²(x/2)/4
+#   tanh″      = −2·tanh(x)·sech²(x);        tanhshrink″ = −tanh″
+#   log_sigmoid″ = −sech²(x/2)/4;            softplus″ = β·sech²(βx/2)/4
+#   silu″      = sech²(x/2)/4·(2 − x·tanh(x/2))
+#   mish″      = sech²(s)·[2σ + x(σ′ − 2·tanh(s)·σ²)], s = log(1 + e^x)
+#   gelu″      = φ(x)·(2 − x²)
+#   gelu(tanh)″ = sech²(u)·[u′ + x·u″/2 − x·tanh(u)·u′²], u = √(2/π)(x + 0.044715x³)
+#   elu″ = α·e^x, selu″ = λα·e^x, celu″ = e^(x/α)/α  (x < 0; 0 for x > 0)
+#   softsign″  = −2·sign(x)/(1 + |x|)³;      squareplus″ = b/(2(x² + b)^(3/2))
+#   hard_swish″ = 1/3 on (−3, 3), sparse_plus″ = 1/2 on (−1, 1), else 0;
+#   every other piecewise unit: 0.
+# --------------------------------------------------------------------------
+
+_LAM = "1.0507009873554804934193349852946"
+_SELU_ALPHA = "1.6732632423543772848170429916717"
+
+
+def _lam_alpha() -> mpf:
+    """λ·α of the decimal constants, at the current (raised) precision."""
+    return mpf(_LAM) * mpf(_SELU_ALPHA)
+
+
+def second(name: str, x, params: dict | None = None) -> mpf:
+    """g″(x) for a catalogue name at its parameters (defaults when omitted), away from the
+    jumps of g″ (see :func:`second_jump`). x is taken exactly; nan for nan; ±inf: the
+    limit."""
+    p = params or {}
+    x = _mp(x)
+    if mpmath.isnan(x):
+        return mpmath.nan
+    if mpmath.isinf(x):
+        if name == "celu" and p.get("alpha", 1.0) < 0 and x < 0:
+            return mpmath.ninf
+        return mpf(0)
+    with mpmath.workdps(DPS + 100):
+        r = _second(name, x, p)
+    with mpmath.workdps(DPS):
+        return +r  # 60 digits (not the caller's precision)
+
+
+def _second(name, x, p):
+    sech2 = lambda t: mpmath.sech(t) ** 2  # noqa: E731
+    if name == "sigmoid":
+        return -mpmath.tanh(x / 2) * sech2(x / 2) / 4
+    if name == "tanh":
+        return -2 * mpmath.tanh(x) * sech2(x)
+    if name == "tanhshrink":
+        return 2 * mpmath.tanh(x) * sech2(x)
+    if name == "log_sigmoid":
+        return -sech2(x / 2) / 4
+    if name == "softplus":
+        beta = mpf(p.get("beta", 1.0))
+        th = p.get("threshold", math.inf)
+        if math.isfinite(th) and x > mpf(th) / beta:  # PyTorch's linear part
+            return mpf(0)
+        return beta * sech2(beta * x / 2) / 4
+    if name == "silu":
+        return sech2(x / 2) / 4 * (2 - x * mpmath.tanh(x / 2))
+    if name == "mish":
+        s = mpmath.log1p(mpmath.exp(x))
+        sig = 1 / (1 + mpmath.exp(-x))
+        dsig = sech2(x / 2) / 4
+        return sech2(s) * (2 * sig + x * (dsig - 2 * mpmath.tanh(s) * sig**2))
+    if name == "gelu":
+        if p.get("approximate", "none") == "tanh":
+            c = mpmath.sqrt(2 / mpmath.pi)
+            k = mpf("0.044715")
+            u = c * (x + k * x**3)
+            du = c * (1 + 3 * k * x**2)
+            ddu = 6 * c * k * x
+            return sech2(u) * (du + x * ddu / 2 - x * mpmath.tanh(u) * du**2)
+        return mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi) * (2 - x * x)
+    if name in ("elu", "selu", "celu"):
+        if x > 0:
+            return mpf(0)
+        if name == "elu":
+            return mpf(p.get("alpha", 1.0)) * mpmath.exp(x)
+        if name == "selu":
+            return _lam_alpha() * mpmath.exp(x)
+        a = mpf(p.get("alpha", 1.0))
+        return mpmath.exp(x / a) / a
+    if name == "softsign":
+        return (-2 if x > 0 else 2) / (1 + abs(x)) ** 3
+    if name == "squareplus":
+        b = mpf(p.get("b", 4.0))
+        if b == 0:
+            return mpf(0)
+        return b / (2 * (x * x + b) ** mpf(1.5))
+    if name == "hard_swish":
+        return mpf(1) / 3 if -3 < x < 3 else mpf(0)
+    if name == "sparse_plus":
+        return mpf(1) / 2 if -1 < x < 1 else mpf(0)
+    if name in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_sigmoid",
+                "hard_tanh", "softshrink", "hardshrink", "threshold", "sparse_sigmoid"):
+        return mpf(0)
+    raise KeyError(name)
+
+
+#: where g″ jumps at default parameters (elu, celu and softsign also at other values):
+#: x -> (left value, right value, PyTorch's side, JAX's side), the sides read off each
+#: framework's double-backward formula (see actgrad/activations/second.py's notes)
+def second_jumps(name: str, params: dict | None = None) -> dict:
+    p = params or {}
+    third = mpf(1) / 3
+    if name == "elu":
+        a = mpf(p.get("alpha", 1.0))
+        return {} if a == 0 else {0.0: (a, mpf(0), "right", "left")}
+    if name == "selu":
+        with mpmath.workdps(DPS):
+            return {0.0: (_lam_alpha(), mpf(0), "right", "left")}
+    if name == "celu":  # JAX: max(x, 0) + α·expm1(min(x, 0)/α), each of max/min gets 1/2
+        a = mpf(p.get("alpha", 1.0))  # of the tangent at 0: g″(0) = (1/2)²/α
+        return {0.0: (1 / a, mpf(0), "right", 1 / (4 * a))}
+    if name == "softsign":
+        return {0.0: (mpf(2), mpf(-2), "mean", "right")}
+    if name == "hard_swish":
+        return {-3.0: (mpf(0), third, "left", "left"), 3.0: (third, mpf(0), "right", "right")}
+    if name == "sparse_plus":
+        return {-1.0: (mpf(0), mpf(0.5), "left", "left"), 1.0: (mpf(0.5), mpf(0), "right", "right")}
+    if name == "softplus" and math.isfinite(p.get("threshold", math.inf)):
+        beta = mpf(p.get("beta", 1.0))
+        at = p["threshold"] / p.get("beta", 1.0)  # the float switch point
+        with mpmath.workdps(DPS):
+            left = beta * mpmath.sech(beta * mpf(at) / 2) ** 2 / 4
+        return {at: (left, mpf(0), "left", "left")}
+    return {}
+
+
+def second_jump(name: str, x: float, kink: str, params: dict | None = None) -> mpf:
+    left, right, pt, jx = second_jumps(name, params)[x]
+    side = {"pytorch": pt, "jax": jx}.get(kink, kink)
+    if not isinstance(side, str):  # a framework's own value (JAX's celu)
+        return side
+    return {"left": left, "right": right, "mean": (left + right) / 2}[side]
+
+
+def second_from_output(name: str, a, params: dict | None = None) -> mpf:
+    """g″ as a function of the output a (exact algebra on the exact a), where it is one:
+    σ″ = a(1 − a)(1 − 2a), tanh″ = −2a(1 − a²), softplus″ = β·σ(βz)σ(−βz) with
+    σ(βz) = 1 − e^(−βa), log_sigmoid″ = −σ(x)σ(−x) with σ(x) = e^a, elu″ = a + α (a <= 0),
+    selu″ = a + λα, celu″ = (a + α)/α², softsign″ = −2·sign(a)(1 − |a|)³, squareplus″ from
+    z = a − b/(4a), the piecewise-linear units 0."""
+    p = params or {}
+    a = _mp(a)
+    with mpmath.workdps(DPS + 40):
+        if name == "sigmoid":
+            r = a * (1 - a) * (1 - 2 * a)
+        elif name == "tanh":
+            r = -2 * a * (1 - a * a)
+        elif name == "softplus":
+            beta = mpf(p.get("beta", 1.0))
+            r = beta * -mpmath.expm1(-beta * a) * mpmath.exp(-beta * a)  # σ(−βz) = e^(−βa)
+        elif name == "log_sigmoid":
+            r = mpmath.exp(a) * mpmath.expm1(a)  # −σ(x)·σ(−x), σ(−x) = −expm1(a)
+        elif name == "elu":
+            r = mpf(0) if a > 0 else a + mpf(p.get("alpha", 1.0))
+        elif name == "selu":
+            r = mpf(0) if a > 0 else a + _lam_alpha()
+        elif name == "celu":
+            al = mpf(p.get("alpha", 1.0))
+            r = mpf(0) if a > 0 else (1 + a / al) / al
+        elif name == "softsign":
+            r = (-2 if a > 0 else 2) * (1 - abs(a)) ** 3
+        elif name == "squareplus":
+            b = mpf(p.get("b", 4.0))
+            if a == 0:
+                r = mpf(0)
+            else:
+                z = a - b / (4 * a)
+                r = b / (2 * (z * z + b) ** mpf(1.5))
+        elif name == "sparse_plus":
+            r = mpf(0.5) if 0 < a < 1 else mpf(0)
+        else:
+            r = mpf(0)
+    with mpmath.workdps(DPS):
+        return +r

@@ -507,15 +507,17 @@ def test_no_runtime_warnings_anywhere(text):
     assert g.shape == d1.shape == d2.shape == z.shape
 
 
-def test_second_derivative_unavailable_names_the_function():
+def test_second_derivative_of_catalogue_calls_is_the_catalogues():
+    # every catalogue function has g″ now (actgrad/activations/second.py), so expressions
+    # calling any of them have g″; a lone call gives exactly the catalogue's g″
     f = parse("z*relu(z)")
-    assert f.second_unavailable() == (
-        "g″ of an expression calling relu needs relu″, which the catalogue does not"
-        " provide yet")
-    with pytest.raises(NotImplementedError, match="calling relu needs relu″"):
-        f.deriv2(1.0)
-    assert f.deriv(2.0) == 4.0  # g and g′ are there
-    assert parse("z + relu(2)").deriv2(1.0) == 0.0  # a constant call needs no relu″
+    assert f.second_unavailable() is None
+    assert f.deriv2(np.array([-1.0, 1.0])).tolist() == [0.0, 2.0]  # 2·relu′ + z·relu″
+    assert f.deriv(2.0) == 4.0
+    assert parse("z + relu(2)").deriv2(1.0) == 0.0
+    z = np.array([-40.0, -2.3993572805154675, -1.0, 0.5, 40.41])
+    for name in ("silu", "mish", "gelu", "softsign", "elu"):
+        assert np.array_equal(parse(f"{name}(z)").deriv2(z), actgrad.get(name).deriv(z, order=2))
 
 
 def test_describe_is_structured():

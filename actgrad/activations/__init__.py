@@ -23,10 +23,24 @@ checked by tests/test_catalogue.py to 4 ULP in float64 on its stress grid; its e
 texts in actgrad/texts/en.toml and hi.toml (tests/test_explain.py).
 """
 
+import dataclasses
+
 from .base import KINK_CONVENTIONS, Array, Kink, Param, Params, Spec
-from . import lecture, piecewise, smooth
+from . import lecture, piecewise, second, smooth
+
+
+def _with_second(spec: Spec) -> Spec:
+    """The Spec with its g″ from activations/second.py (kept apart from the tables)."""
+    s = second.SECOND.get(spec.name)
+    if s is None:
+        return spec
+    return dataclasses.replace(
+        spec, d2_formula=s.formula, d2g=s.d2g, exact_d2g=s.exact_d2g, d2g_kinks=s.kinks,
+        d2_from_output_formula=s.from_output_formula, d2g_from_a=s.d2g_from_a)
+
 
 #: every activation, in the order ``actgrad list`` shows them
-CATALOGUE: tuple[Spec, ...] = (*lecture.SPECS, *smooth.SPECS, *piecewise.SPECS)
+CATALOGUE: tuple[Spec, ...] = tuple(
+    _with_second(s) for s in (*lecture.SPECS, *smooth.SPECS, *piecewise.SPECS))
 
 __all__ = ["CATALOGUE", "KINK_CONVENTIONS", "Array", "Kink", "Param", "Params", "Spec"]

@@ -49,6 +49,12 @@ class Kink:
     #: correct rounding to float32/float16 (actgrad/numerics/rigorous.py).
     exact_left: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
     exact_right: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+    #: a framework whose value here is neither one-sided value nor their mean (JAX's
+    #: celu″(0) = 1/(4α): jnp.maximum and jnp.minimum split a tie's derivative in halves):
+    #: ((convention, float value, exact value (mp) -> number), ...); it overrides the side
+    #: for slope() and exact_slope()
+    special: tuple[tuple[str, float, Callable[[Any], Any]], ...] = field(
+        default=(), compare=False, repr=False)
 
     def side(self, convention: str) -> str:
         """'left', 'right' or 'mean': the side a convention takes here."""
@@ -58,6 +64,9 @@ class Kink:
         return side
 
     def slope(self, convention: str) -> float:
+        for name, value, _ in self.special:
+            if name == convention:
+                return value
         side = self.side(convention)
         if side == "left":
             return self.left
@@ -67,6 +76,9 @@ class Kink:
 
     def exact_slope(self, convention: str, mp: Any) -> Any:
         """The convention's slope exactly, in `mp` (mpmath or the ball shim of rigorous.py)."""
+        for name, _, exact in self.special:
+            if name == convention:
+                return exact(mp)
         side = self.side(convention)
         left = self.exact_left(mp) if self.exact_left else mp.mpf(self.left)
         right = self.exact_right(mp) if self.exact_right else mp.mpf(self.right)
@@ -110,6 +122,17 @@ class Spec:
     #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),
     #: which no precision short of ~|z| bits shows (actgrad/numerics/rigorous.py)
     exact_split: Callable[[Any, Params, Any], Any] | None = None
+    # -- the second derivative (activations/second.py puts these in; None: not known) --
+    d2_formula: str = ""  # g″(z)
+    #: g″ in float64, vectorised, within 4 ULP away from the jumps of g″
+    d2g: Callable[[Array, Params], Array] | None = None
+    #: g″ in mpmath (or the ball shim), away from its jumps
+    exact_d2g: Callable[[Any, Params, Any], Any] | None = None
+    #: the jumps of g″: Kinks whose left/right are g″'s one-sided values and whose
+    #: pytorch/jax name the side of the frameworks' double backward
+    d2g_kinks: Callable[[Params], tuple[Kink, ...]] = lambda p: ()
+    d2_from_output_formula: str | None = None  # g″ in terms of a
+    d2g_from_a: Callable[[Array, Params], Array] | None = None
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:

@@ -40,7 +40,8 @@ function, so either is right. Special points:
 Public API (the CLI calls these):
 
 * ``values_float(f, z, *, deriv, kink="pytorch", dtype=np.float64) -> np.ndarray``: g (or
-  g′ with the kink convention) at each z, the exact value rounded once to dtype (float64,
+  g′ with the kink convention; deriv=2: g″, ``Spec.exact_d2g``, the convention's value at
+  a jump of g″, ``Activation.kinks2``) at each z, the exact value rounded once to dtype (float64,
   float32 or float16), subnormals and overflow included. ``--exact`` is dtype float64;
   ``--exact --dtype float32`` is dtype float32 (z first converted to float32, as the CLI does).
 * ``values_text(f, z, *, deriv, kink="pytorch", digits) -> list[str]``: exactly `digits`
@@ -301,6 +302,33 @@ _FROM_A: dict[str, Callable[[Any, Any, Any], Any]] = {
     "log_sigmoid": lambda a, p, mp: -mp.expm1(a),
     "squareplus": _squareplus_from_a,
 }
+
+def _squareplus_d2_from_a(a: Any, p: Any, mp: Any) -> Any:
+    if p["b"] == 0:
+        return mp.mpf(0)
+    b = mp.mpf(p["b"])
+    h = a + b / (4 * a)
+    return b / (2 * h**3)
+
+
+#: g″ as a function of the exact output a (Activation.deriv_from_output(a, order=2))
+_FROM_A2: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "sigmoid": lambda a, p, mp: a * (1 - a) * (1 - 2 * a),
+    "tanh": lambda a, p, mp: -2 * a * (1 - a) * (1 + a),
+    "elu": lambda a, p, mp: mp.mpf(0) if a > 0 else a + mp.mpf(p["alpha"]),
+    "selu": lambda a, p, mp: mp.mpf(0) if a > 0 else a + _lam_alpha(mp),
+    "celu": lambda a, p, mp: (mp.mpf(0) if a > 0
+                              else (a + mp.mpf(p["alpha"])) / mp.mpf(p["alpha"]) ** 2),
+    "softplus": lambda a, p, mp: (mp.mpf(p["beta"]) * -mp.expm1(-mp.mpf(p["beta"]) * a)
+                                  * mp.exp(-mp.mpf(p["beta"]) * a)),
+    "softsign": lambda a, p, mp: (-2 if a > 0 else 2) * (1 - abs(a)) ** 3,
+    "log_sigmoid": lambda a, p, mp: mp.exp(a) * mp.expm1(a),
+    "squareplus": _squareplus_d2_from_a,
+    "sparse_plus": lambda a, p, mp: mp.mpf(1) / 2 if 0 < a < 1 else mp.mpf(0),
+}
+for _n in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_sigmoid",
+           "hard_tanh", "softshrink", "hardshrink", "threshold", "sparse_sigmoid"):
+    _FROM_A2[_n] = lambda a, p, mp: mp.mpf(0)
 
 #: (name, deriv, sign of z) -> the limit at ±inf where it is no float64 the fast path holds
 _LIMITS: dict[tuple[str, bool, int], Callable[[Any, Any], Any]] = {
@@ -584,20 +612,23 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
     """Each value decided: accept's result, special(float) for a value that is that float
     exactly (nan, a limit that is a float), zero(fast value) for an exact zero."""
     check_kink(kink)
+    order = int(deriv)  # False, True or 2 (g″)
     x = _as_float64(z)
     p = dict(f.params)
     with np.errstate(all="ignore"):
         if from_output:
-            fast = np.asarray(f.deriv_from_output(x, kink=kink), dtype=np.float64)
+            fast = np.asarray(f.deriv_from_output(x, kink=kink, order=order), dtype=np.float64)
         else:
-            fast = np.asarray(f.deriv(x, kink=kink) if deriv else f(x), dtype=np.float64)
+            fast = np.asarray(f.deriv(x, kink=kink, order=order) if order else f(x),
+                              dtype=np.float64)
     fast = fast.reshape(-1)
+    sides = f.kinks2 if order == 2 else f.kinks
     if from_output:
-        fn = _FROM_A[f.name]
-        kinks = {float(f.spec.g(np.float64(k.at), p)): k for k in f.kinks if k.unique_output}
+        fn = (_FROM_A2 if order == 2 else _FROM_A)[f.name]
+        kinks = {float(f.spec.g(np.float64(k.at), p)): k for k in sides if k.unique_output}
     else:
-        fn = f.spec.exact_dg if deriv else f.spec.exact
-        kinks = {k.at: k for k in f.kinks} if deriv else {}
+        fn = {0: f.spec.exact, 1: f.spec.exact_dg, 2: f.spec.exact_d2g}[order]
+        kinks = {k.at: k for k in sides} if order else {}
     sp = None if (deriv or from_output) else f.spec.exact_split
     shim = _ball()
     arb, mpf = shim._arb, shim.mpf
@@ -730,11 +761,12 @@ def values_float(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
 
 
 def from_output_float(f: Activation, a: Any, *, kink: str = "pytorch",
-                      dtype: Any = np.float64) -> np.ndarray:
-    """g′ from the output: the from-output formula on the exact float a, rounded once."""
-    if f.name not in _FROM_A:
+                      dtype: Any = np.float64, order: int = 1) -> np.ndarray:
+    """g′ (g″ for order=2) from the output: the from-output formula on the exact float a,
+    rounded once."""
+    if f.name not in (_FROM_A2 if order == 2 else _FROM_A):
         raise ValueError(f"no exact from-output form for {f.name}")
-    return _floats(f, a, True, kink, dtype, from_output=True)
+    return _floats(f, a, 2 if order == 2 else True, kink, dtype, from_output=True)
 
 
 def values_text(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",

@@ -1,0 +1,807 @@
+"""Second derivatives g″ of the catalogue, in float64 and in mpmath.
+
+Kept apart from the catalogue modules so that their entries stay as they are: ``SECOND``
+maps a name to its :class:`Second` (g″, its mpmath form, the jumps of g″ with the
+frameworks' double-backward values there, g″ from the output a where it is a function of a),
+and ``activations/__init__`` puts them into the Specs (``Spec.d2g`` and friends).
+
+Every float64 g″ here is meant to be within 4 ULP of the true value at every float64 input
+(±0, subnormals, tails, next to the roots of g″), free of RuntimeWarnings; the registry sets
+the convention's value at the jumps and nan for nan. The forms, with w = |z|:
+
+- sigmoid:  σ″ = σ′·(1 − 2σ) = −sign(z)·e(1 − e)/(1 + e)³, e = e^−w, 1 − e = −expm1(−w)
+  (the factor 1 − 2σ(z) = −tanh(z/2) is computed, never 1 − 2σ).
+- tanh:     tanh″ = −2·tanh·tanh′ = −8·sign(z)·e(1 − e)/(1 + e)³, e = e^−2w; tanhshrink″ =
+  −tanh″; log_sigmoid″ = −σ′; softplus″ = β·σ′(βz) (βz an exact double-double).
+- silu:     g″ = σ′·(2 − z·tanh(z/2)) = e·N/(1 + e)³, N = (2 − w) + e·(2 + w), e = e^−w.
+  N vanishes at w1 ≈ 2.39936; there, with δ = w − w1, e1 = e^−w1 and M = expm1(−δ),
+  N = −δ(1 − e1) + e1(2 + w1 + δ)·M: both terms have the sign of −δ.
+- mish:     g″ = 4e·R/W³ for z < 0 (e = e^z, W = e² + 2e + 2,
+  R = 2(1 + e)W + z·(2 + 2e − 3e² − 2e³)); for z >= 0, f = e^−z, D = 1 + 2f + 2f²,
+  g″ = 4f²·R̃/D³, R̃ = 2(1 + f)D + z·(2f³ + 2f² − 3f − 2). R and R̃ vanish at z_a ≈ −2.25638
+  and z_b ≈ 1.49057; there R − R(z_a) = Δ·[2q + 6s + 8 + z(2 − 3s − 2q)] + δ·S(e0) with
+  Δ = e − e0 = e0·expm1(δ), s = e + e0, q = e² + e·e0 + e0² (and the analogue in f), all
+  terms of one sign on the windows used.
+- gelu:     g″ = φ(z)·(2 − z²) = φ(z)·(√2 − w)(√2 + w), φ from the exact double-double z·z.
+- gelu tanh: v = 2c(z + kz³), e = e^−|v|: g″ = e·N/(1 + e)³, N = P + e·Q with
+  P, Q = 2v′ + wv″ ∓ wv′²; N vanishes at w1 ≈ 1.41850, where N = δ·[24ck·(w + w1)(1 + e1)
+  − 4c²·G·(1 − e1)] + e1·Q·expm1(−(v − v1)), G = (g(w) − g(w1))/δ for g = w(1 + 3kw²)².
+- elu, selu, celu: c·e^(z/α) below 0 (one rounding, ldexp), 0 above.
+- softsign: −2·sign(z)/(1 + w)³; squareplus: b/(2h³) = (b/h²)/(2h), h = √(z² + b).
+- the piecewise units: 0, but hard_swish (1/3 on (−3, 3)) and sparse_plus (1/2 on (−1, 1)).
+
+Jumps of g″ (``Second.kinks``, a :class:`Kink` whose left/right are g″'s one-sided values).
+The frameworks' values there are read off their double-backward formulas, as far as the
+source is known to us (module ``CONVENTION_NOTES`` says what each rests on):
+
+- PyTorch's ELU family (elu, selu, celu all go through ``elu_backward``):
+  ``elu_double_backward`` multiplies by ``(x < 0)``, so at 0 it gives 0: the right side.
+  JAX's elu (and selu = λ·elu) writes ``where(x > 0, x, α·expm1(where(x > 0, 0, x)))``:
+  at 0 the expm1 branch, the left side. JAX's celu is ``maximum(x, 0) + α·expm1(minimum(x,
+  0)/α)``: at the tie both max and min pass half the tangent, so celu″(0) = (1/2)²/α =
+  1/(4α), neither side nor the mean (``Kink.special``).
+- softsign: PyTorch's ``x / (1 + |x|)`` differentiates |x| with sgn(0) = 0, which gives
+  g″(0) = 0, the mean of ±2; JAX's ``jnp.abs`` has derivative +1 at 0: −2, the right side.
+- hard_swish at ±3: PyTorch's double backward of ``hardswish_backward`` is
+  ``where(−3 < x < 3, 1/3, 0)``: 0 at both (left at −3, right at 3); JAX's relu6 has a
+  custom JVP that is 0 at the ends of (0, 6), so the same.
+- sparse_plus at ±1 (JAX only): ``where(x <= −1, 0, where(x >= 1, x, (x + 1)²/4))``: the
+  outer branches, 0 at both (left at −1, right at 1).
+- softplus with a finite threshold: PyTorch tests β·z > threshold, so at z_t the softplus
+  branch, β·σ′(β·z_t), the left side (JAX has no threshold: the same side).
+- a jump of g′ (relu, relu6, ...) is a delta in g″, which no framework returns: their
+  double backward gives the derivative of the branch they take for g′, which is 0 for
+  every piecewise-linear unit; g″ there is that 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ..numerics import special as sp
+from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
+from .base import Array, Kink, Params
+
+INF = math.inf
+
+#: what each framework convention at a jump of g″ rests on
+CONVENTION_NOTES = {
+    "elu": "PyTorch: elu_double_backward's (x < 0) factor (derivatives.yaml / "
+           "FunctionsManual.cpp); JAX: jax.nn.elu's where(x > 0, ...) takes the expm1 branch",
+    "selu": "as elu (PyTorch's selu is elu_backward with scale; JAX's selu is scale·elu)",
+    "celu": "PyTorch: as elu (celu's backward is elu_backward with input_scale = 1/α); JAX: "
+            "maximum(x, 0) + α·expm1(minimum(x, 0)/α), max/min halve a tie's tangent: 1/(4α)",
+    "softsign": "PyTorch: x/(1 + |x|) with abs′(0) = sgn(0) = 0, giving 0; JAX: jnp.abs′(0) = 1, "
+                "giving −2",
+    "hard_swish": "PyTorch: hardswish_backward's double backward where(−3 < x < 3, 1/3, 0); "
+                  "JAX: relu6's custom JVP is 0 at 0 and 6",
+    "sparse_plus": "JAX: the nested where takes the outer branches at ±1",
+    "softplus": "PyTorch: softplus_backward tests β·z > threshold (the softplus branch at z_t)",
+}
+
+
+@dataclass(frozen=True)
+class Second:
+    """g″ of one activation (see the module doc)."""
+
+    formula: str
+    d2g: Callable[[Array, Params], Array]
+    exact_d2g: Callable[[Any, Params, Any], Any]
+    kinks: Callable[[Params], tuple[Kink, ...]] = lambda p: ()
+    from_output_formula: str | None = None
+    d2g_from_a: Callable[[Array, Params], Array] | None = None
+
+
+def _vec(f):
+    def wrapper(z: Array, p: Params) -> Array:
+        z = np.asarray(z, dtype=np.float64)
+        return np.asarray(f(z.ravel(), p), dtype=np.float64).reshape(z.shape)
+
+    wrapper.__name__ = f.__name__
+    wrapper.__doc__ = f.__doc__
+    return wrapper
+
+
+def _ldexp_inf(y: Array, k: Array) -> Array:
+    """y·2^k rounded once, ±inf where that overflows, without a warning."""
+    f, e = np.frexp(y)
+    ee = e.astype(np.int64) + k
+    big = ee > 1024
+    return np.where(big, np.copysign(INF, y), np.ldexp(f, np.minimum(ee, 1024)))
+
+
+def _cube(s: tuple[Array, Array]) -> tuple[Array, Array]:
+    return dd_mul(dd_mul(s, s), s)
+
+
+def _ones(x: Array) -> Array:
+    return np.ones_like(x)
+
+
+def _e_over_cube(m: Array, k: Array, num: tuple[Array, Array], e: Array) -> Array:
+    """m·num/(1 + e)³·2^k, the double-double quotient rounded once, then ldexp'd."""
+    s = two_sum(_ones(e), e)
+    return np.ldexp(dd_val(dd_mul(dd(m), dd_div(num, _cube(s)))), k)
+
+
+# ---------------------------------------------------------------------------------------
+# sigmoid, tanh, tanhshrink, log_sigmoid, softplus
+
+
+def _sig_like(z: Array, scale: float, factor: float) -> Array:
+    """−sign(z)·factor·e(1 − e)/(1 + e)³ with e = e^(−scale·|z|)."""
+    t = scale * np.minimum(np.abs(z), 1000.0)
+    m, k = exp_split(-t)
+    e = np.ldexp(m, k)
+    om = -np.expm1(-t)
+    r = _e_over_cube(factor * m, k, dd(om), e)
+    # |z| < 2^-300: g″ = −(factor·scale/8)·z (the z³ term is far below an ULP); exact but for
+    # the one rounding of a subnormal (the products above lose bits there)
+    tiny = np.abs(z) < 2.0**-300
+    r = np.where(tiny, (0.125 * factor * scale) * np.where(tiny, np.abs(z), 0.0), r)
+    return -np.copysign(r, z)
+
+
+def sigmoid_d2(z: Array, p: Params) -> Array:
+    """σ″(z) = σ′(z)·(1 − 2σ(z)) = −σ′(z)·tanh(z/2)"""
+    return _sig_like(np.asarray(z, dtype=np.float64), 1.0, 1.0)
+
+
+def tanh_d2(z: Array, p: Params) -> Array:
+    """tanh″(z) = −2·tanh(z)·tanh′(z)"""
+    return _sig_like(np.asarray(z, dtype=np.float64), 2.0, 8.0)
+
+
+def tanhshrink_d2(z: Array, p: Params) -> Array:
+    """tanhshrink″(z) = 2·tanh(z)·tanh′(z)"""
+    return -tanh_d2(z, p)
+
+
+def _sig_prime(th: Array, tl: Array) -> tuple[Array, Array]:
+    """σ′(t) = e/(1 + e)², e = e^−|t| = m·2^k: (the quotient before ldexp, k)."""
+    a = -np.abs(th)
+    al = np.where(th > 0, -tl, tl)
+    m, k = exp_split(a, al)
+    e = np.ldexp(m, k)
+    s = two_sum(_ones(e), e)
+    return dd_val(dd_div(dd(m), dd_mul(s, s))), k
+
+
+def log_sigmoid_d2(z: Array, p: Params) -> Array:
+    """log_sigmoid″(z) = −σ′(z)"""
+    z = np.asarray(z, dtype=np.float64)
+    q, k = _sig_prime(np.clip(z, -2000.0, 2000.0), np.zeros_like(z))
+    return -np.ldexp(q, k)
+
+
+def _sp_t(z: Array, beta: float) -> tuple[Array, Array]:
+    """β·z as an exact double-double (z clipped to |βz| <= 2000)."""
+    fb, eb = math.frexp(beta)
+    lim = 2000.0 / beta
+    zs = np.ldexp(np.clip(z, -lim, lim), eb)
+    return two_prod(zs, np.full_like(z, fb))
+
+
+def softplus_d2(z: Array, p: Params) -> Array:
+    """softplus″(z) = β·σ′(β·z) (0 where β·z > threshold)"""
+    z = np.asarray(z, dtype=np.float64)
+    beta = p["beta"]
+    fb, eb = math.frexp(beta)
+    th, tl = _sp_t(z, beta)
+    a = -np.abs(th)
+    al = np.where(th > 0, -tl, tl)
+    m, k = exp_split(a, al)
+    e = np.ldexp(m, k)
+    s = two_sum(_ones(e), e)
+    q = dd_val(dd_div(dd_mul(dd(m), dd(np.full_like(m, fb))), dd_mul(s, s)))
+    r = _ldexp_inf(q, k + eb)
+    if math.isfinite(p["threshold"]):
+        r = np.where(z > p["threshold"] / beta, 0.0, r)
+    return r
+
+
+def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
+    if not math.isfinite(p["threshold"]):
+        return ()
+    at = p["threshold"] / p["beta"]
+    left = float(softplus_d2(np.array([at]), {**p, "threshold": INF})[0])
+    return (Kink(at, left=left, right=0.0, pytorch="left", jax="left", unique_output=False,
+                 exact_left=lambda mp: _mp_softplus_d2(mp.mpf(at), {**p, "threshold": INF},
+                                                       mp)),)
+
+
+# ---------------------------------------------------------------------------------------
+# silu
+
+SILU_W1 = (2.3993572805154675, 1.8464872855353363e-16)  # root of g″ (at ±w1)
+_SILU_E1 = (0.0907762782268676, -4.307281675237286e-18)  # e^−w1
+
+
+def silu_d2(z: Array, p: Params) -> Array:
+    """silu″(z) = σ′(z)·(2 − z·tanh(z/2))"""
+    z = np.asarray(z, dtype=np.float64)
+    w = np.minimum(np.abs(z), 2000.0)
+    m, k = exp_split(-w)
+    e = np.ldexp(m, k)
+    far = dd_add(two_sum(np.full_like(w, 2.0), -w), dd_mul(dd(e), two_sum(np.full_like(w, 2.0), w)))
+    def near(ww: Array) -> tuple[Array, Array]:  # 1.5 <= w <= 3.5: w − w1_hi is exact
+        delta = two_sum(ww - SILU_W1[0], np.full_like(ww, -SILU_W1[1]))
+        mm = np.expm1(-delta[0]) - delta[1] * np.exp(-delta[0])
+        t1 = dd_mul(delta, (-(1.0 - _SILU_E1[0]), _SILU_E1[1]))
+        c = dd_add(two_sum(np.full_like(ww, 2.0 + SILU_W1[0]), delta[0]),
+                   (np.full_like(ww, SILU_W1[1]), delta[1]))
+        return dd_add(t1, dd_mul(dd_mul(_SILU_E1, c), dd(mm)))
+
+    n = _put(far, (w >= 1.5) & (w <= 3.5), near, w)
+    return _e_over_cube(m, k, n, e)
+
+
+# ---------------------------------------------------------------------------------------
+# mish
+
+MISH_ZA = (-2.256376396360793, -1.0703174875019247e-16)
+_MISH_EA = (0.10472929546651437, -2.895805580494293e-18)  # e^z_a
+_MISH_SA = (2.1742565259238615, -1.6681082422079213e-16)  # S(e^z_a)
+MISH_ZB = (1.4905711794854284, 7.126036715834263e-17)
+_MISH_FB = (0.22524396405848376, -8.488085797901126e-18)  # e^−z_b
+_MISH_SB = (-2.5514067710241637, 1.1011801948508771e-16)  # S̃(e^−z_b)
+
+
+def _c(x: Array, v: float) -> tuple[Array, Array]:
+    return dd(np.full_like(x, v))
+
+
+def _dsum(*terms: tuple[Array, Array]) -> tuple[Array, Array]:
+    r = terms[0]
+    for t in terms[1:]:
+        r = dd_add(r, t)
+    return r
+
+
+def _dscale(a: tuple[Array, Array], s: float) -> tuple[Array, Array]:
+    return dd_mul(a, (np.full_like(a[0], s), np.zeros_like(a[0])))
+
+
+def _mish_root(zz: Array, x: tuple[Array, Array], z0: tuple[float, float],
+               x0: tuple[float, float], s0: tuple[float, float], sign: float,
+               cq: tuple[float, float, float], cz: tuple[float, float, float]):
+    """R − R(z0) by the root identity (module doc), x = e^(sign·z), x0 = its value at z0:
+    Δ·[cq0·q + cq1·s + cq2 + z·(cz0·q + cz1·s + cz2)] + δ·S0."""
+    delta = two_sum(zz - z0[0], np.full_like(zz, -z0[1]))
+    mm = np.expm1(sign * delta[0]) + sign * delta[1] * np.exp(sign * delta[0])
+    big_d = dd_mul(x0, dd(mm))  # Δ = x − x0
+    s = dd_add(x, x0)
+    q = _dsum(dd_mul(x, x), dd_mul(x, x0), dd_mul(x0, x0))
+    lin = _dsum(_dscale(q, cq[0]), _dscale(s, cq[1]), _c(zz, cq[2]))
+    zt = _dsum(_dscale(q, cz[0]), _dscale(s, cz[1]), _c(zz, cz[2]))
+    br = dd_add(lin, dd_mul(dd(zz), zt))
+    return dd_add(dd_mul(big_d, br), dd_mul(delta, s0))
+
+
+def _put(base: tuple[Array, Array], mask: Array, part: Callable[[Array], tuple[Array, Array]],
+         x: Array) -> tuple[Array, Array]:
+    """base with part(x[mask]) at mask (the window forms only where they apply)."""
+    if not mask.any():
+        return base
+    hi, lo = base[0].copy(), base[1].copy()
+    ph, pl = part(x[mask])
+    hi[mask], lo[mask] = ph, pl
+    return hi, lo
+
+
+def _mish_neg(zn: Array) -> Array:
+    """mish″ for z < 0 (zn clipped to [−2000, 0]): 4e·R/W³, e = e^z."""
+    m, k = exp_split(zn)
+    e = np.ldexp(m, k)
+    ed = dd(e)
+    ee = dd_mul(ed, ed)
+    big_w = _dsum(ee, _dscale(ed, 2.0), _c(e, 2.0))
+    s_e = _dsum(_c(e, 2.0), _dscale(ed, 2.0), _dscale(ee, -3.0), _dscale(dd_mul(ee, ed), -2.0))
+    r = dd_add(dd_mul(_dscale(two_sum(_ones(e), e), 2.0), big_w), dd_mul(dd(zn), s_e))
+
+    def near(zw: Array) -> tuple[Array, Array]:
+        ma, ka = exp_split(zw)
+        return _mish_root(zw, dd(np.ldexp(ma, ka)), MISH_ZA, _MISH_EA, _MISH_SA, 1.0,
+                          (2.0, 6.0, 8.0), (-2.0, -3.0, 2.0))
+
+    r = _put(r, (zn >= -3.5) & (zn <= -1.2), near, zn)
+    return np.ldexp(dd_val(dd_mul(dd(4.0 * m), dd_div(r, _cube(big_w)))), k)
+
+
+def _mish_pos(zp: Array) -> Array:
+    """mish″ for z >= 0 (zp clipped to [0, 1000]): 4f²·R̃/D³, f = e^−z."""
+    mf, kf = exp_split(-zp)
+    f = np.ldexp(mf, kf)
+    fd = dd(f)
+    ff = dd_mul(fd, fd)
+    big_d = _dsum(_c(f, 1.0), _dscale(fd, 2.0), _dscale(ff, 2.0))
+    s_f = _dsum(_dscale(dd_mul(ff, fd), 2.0), _dscale(ff, 2.0), _dscale(fd, -3.0), _c(f, -2.0))
+    rt = dd_add(dd_mul(_dscale(two_sum(_ones(f), f), 2.0), big_d), dd_mul(dd(zp), s_f))
+
+    def near(zw: Array) -> tuple[Array, Array]:
+        mb, kb = exp_split(-zw)
+        return _mish_root(zw, dd(np.ldexp(mb, kb)), MISH_ZB, _MISH_FB, _MISH_SB, -1.0,
+                          (4.0, 8.0, 6.0), (2.0, 2.0, -3.0))
+
+    rt = _put(rt, (zp >= 1.0) & (zp <= 2.4), near, zp)
+    m2 = dd_mul(dd(mf), dd(mf))
+    return np.ldexp(dd_val(dd_mul(_dscale(m2, 4.0), dd_div(rt, _cube(big_d)))), 2 * kf)
+
+
+def mish_d2(z: Array, p: Params) -> Array:
+    """mish″(z) = 2T′ + z·T″, T = tanh(softplus(z))"""
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    neg = z < 0
+    if neg.any():
+        out[neg] = _mish_neg(np.maximum(z[neg], -2000.0))
+    pos = ~neg  # nan too: nan out
+    if pos.any():
+        out[pos] = _mish_pos(np.minimum(z[pos], 1000.0))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# GELU, exact and tanh
+
+_SQRT2 = (1.4142135623730951, -9.667293313452913e-17)
+_LN_SQRT_2PI = (0.9189385332046728, -3.8782941580672414e-17)
+
+
+def _exp_half_sq(z: Array, c: tuple[float, float]) -> tuple[Array, Array]:
+    """e^(−z²/2 + c) = m·2^k, the argument carried as a double-double (|z| <= 40)."""
+    pz, ez = two_prod(z, z)
+    a, b = two_sum(-0.5 * pz, np.full_like(z, c[0]))
+    return exp_split(a, b + (c[1] - 0.5 * ez))
+
+
+def _gelu_exact_d2(z: Array) -> Array:
+    w = np.minimum(np.abs(z), 40.0)
+    m, k = _exp_half_sq(w, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
+    a = two_sum(_SQRT2[0] - w, np.full_like(w, _SQRT2[1]))  # √2 − w (exact near √2)
+    b = dd_add(two_sum(np.full_like(w, _SQRT2[0]), w), _c(w, _SQRT2[1]))
+    return np.ldexp(dd_val(dd_mul(dd(m), dd_mul(a, b))), k)
+
+
+GT_W1 = (1.4185040087908283, 8.089265124388305e-17)
+_GT_E1 = (0.0848161559251803, 2.7168377369761026e-18)  # e^−v(w1)
+_GT_A = (1.5957691216057308, -9.96930880911092e-17)  # a = 2c = 2√(2/π)
+_GT_K = (0.044715, 2.1960211427085595e-18)
+_GT_12CK = (0.42812889763560147, 2.4050485664735725e-17)  # 12ck = 6ak
+_GT_3K = (0.134145, 1.3526957332032908e-17)
+
+
+def _gt_near(w: Array, big_q: tuple[Array, Array]) -> tuple[Array, Array]:
+    """N next to the root w1: δ·[24ck·(w + w1)(1 + e1) − a²·G·(1 − e1)] + e1·Q·expm1(−(v − v1))
+    with G = (g(w) − g(w1))/δ, g = w(1 + 3kw²)², as a sum of divided powers (no cancellation)."""
+    wd = dd(w)
+    ww = two_prod(w, w)
+    delta = two_sum(w - GT_W1[0], np.full_like(w, -GT_W1[1]))
+    t1 = GT_W1[0]
+    s = dd_add(two_sum(w, np.full_like(w, t1)), _c(w, GT_W1[1]))
+    w1 = _c(w, t1)
+    w1d = (w1[0], np.full_like(w, GT_W1[1]))
+    q2 = _dsum(ww, dd_mul(wd, w1d), dd_mul(w1d, w1d))  # w² + w·w1 + w1²
+    w3 = dd_mul(ww, wd)
+    w13 = dd_mul(dd_mul(w1d, w1d), w1d)
+    q4 = _dsum(dd_mul(ww, ww), dd_mul(w3, w1d), dd_mul(ww, dd_mul(w1d, w1d)),
+               dd_mul(wd, w13), dd_mul(w13, w1d))
+    kk = dd_mul(_GT_K, _GT_K)
+    g = _dsum(_c(w, 1.0), _dscale(dd_mul(_GT_K, q2), 6.0), _dscale(dd_mul(kk, q4), 9.0))
+    aa = dd_mul(_GT_A, _GT_A)
+    br1 = dd_mul(_dscale(dd_mul(_GT_12CK, s), 2.0), dd_add(_c(w, 1.0), _GT_E1))
+    br2 = dd_mul(dd_mul(aa, g), dd_add(_c(w, 1.0), (-_GT_E1[0], -_GT_E1[1])))
+    br = dd_add(br1, (-br2[0], -br2[1]))
+    x = dd_val(dd_mul(_GT_A, dd_mul(delta, dd_add(_c(w, 1.0), dd_mul(_GT_K, q2)))))
+    mm = np.expm1(-x)
+    return dd_add(dd_mul(delta, br), dd_mul(dd_mul(_GT_E1, big_q), dd(mm)))
+
+
+def _gelu_tanh_d2(z: Array) -> Array:
+    w = np.minimum(np.abs(z), 40.0)
+    wd = dd(w)
+    ww = two_prod(w, w)
+    # v = a·w·(1 + k·w²), v′ = a(1 + 3k·w²), w·v″ = 12ck·w², w·v′²
+    v = dd_mul(_GT_A, dd_mul(wd, dd_add(_c(w, 1.0), dd_mul(_GT_K, ww))))
+    vp = dd_mul(_GT_A, dd_add(_c(w, 1.0), dd_mul(_GT_3K, ww)))
+    wvpp = dd_mul(_GT_12CK, ww)
+    wvp2 = dd_mul(wd, dd_mul(vp, vp))
+    base = dd_add(_dscale(vp, 2.0), wvpp)
+    big_p = dd_add(base, (-wvp2[0], -wvp2[1]))
+    big_q = dd_add(base, wvp2)
+    m, k = exp_split(-v[0], -v[1])
+    e = np.ldexp(m, k)
+    far = dd_add(big_p, dd_mul(dd(e), big_q))
+    win = (w >= 0.9) & (w <= 2.0)  # w − w1_hi exact (Sterbenz)
+    n = far
+    if win.any():
+        nh, nl = _gt_near(w[win], (big_q[0][win], big_q[1][win]))
+        n = (far[0].copy(), far[1].copy())
+        n[0][win], n[1][win] = nh, nl
+    return _e_over_cube(m, k, n, e)
+
+
+def gelu_d2(z: Array, p: Params) -> Array:
+    """gelu″(z) = φ(z)·(2 − z²); tanh: σ′(v)·(2v′ + z·v″ + z·v′²·(1 − 2σ(v)))"""
+    z = np.asarray(z, dtype=np.float64)
+    if p["approximate"] == "tanh":
+        return _gelu_tanh_d2(z)
+    return _gelu_exact_d2(z)
+
+
+# ---------------------------------------------------------------------------------------
+# ELU, SELU, CELU
+
+_SELU_SA = (1.7580993408473768, 1.41535193800845e-17)  # λ·α (as smooth.py)
+SELU_SCALE_STR = "1.0507009873554804934193349852946"
+SELU_ALPHA_STR = "1.6732632423543772848170429916717"
+
+
+def elu_d2(z: Array, p: Params) -> Array:
+    """elu″(z) = α·e^z for z < 0, 0 for z > 0"""
+    z = np.asarray(z, dtype=np.float64)
+    m, k = exp_split(np.clip(z, -2000.0, 0.0))
+    neg = np.ldexp((0.5 * p["alpha"]) * m, k + 1)
+    return np.where(z > 0, 0.0, neg)
+
+
+def selu_d2(z: Array, p: Params) -> Array:
+    """selu″(z) = λ·α·e^z for z < 0, 0 for z > 0"""
+    z = np.asarray(z, dtype=np.float64)
+    m, k = exp_split(np.clip(z, -2000.0, 0.0))
+    neg = np.ldexp(_SELU_SA[0] * m + _SELU_SA[1] * m, k)
+    return np.where(z > 0, 0.0, neg)
+
+
+def celu_d2(z: Array, p: Params) -> Array:
+    """celu″(z) = e^(z/α)/α for z < 0, 0 for z > 0"""
+    z = np.asarray(z, dtype=np.float64)
+    a = p["alpha"]
+    lim = -1500.0 * abs(a)
+    zc = np.maximum(np.minimum(z, 0.0), lim)
+    q = zc / a
+    fa, ea = math.frexp(a)
+    zs = np.ldexp(zc, -ea)
+    ph, pl = two_prod(q, np.full_like(q, fa))
+    d = ((zs - ph) - pl) / fa  # q + d = z/α to ~2^-100
+    m, k = exp_split(q, d)
+    neg = _ldexp_inf(dd_val(dd_div(dd(m), _c(m, fa))), k - ea)
+    if a < 0:
+        neg = np.where(z < zc, -INF, neg)
+    return np.where(z > 0, 0.0, neg)
+
+
+def _elu_kinks(p: Params) -> tuple[Kink, ...]:
+    a = p["alpha"]
+    return (Kink(0.0, left=a, right=0.0, pytorch="right", jax="left", unique_output=a > 0),)
+
+
+def _celu_kinks(p: Params) -> tuple[Kink, ...]:
+    # JAX: maximum(x, 0) + α·expm1(minimum(x, 0)/α); at the tie x = 0 each of max and min
+    # passes half the tangent, so g′(0) = 1/2 + 1/2 and g″(0) = (1/2)²·e^0/α = 1/(4α)
+    a = p["alpha"]
+    return (Kink(0.0, left=1.0 / a, right=0.0, pytorch="right", jax="mean",
+                 unique_output=True, exact_left=lambda mp: 1 / mp.mpf(a),
+                 special=(("jax", 0.25 / a, lambda mp: 1 / (4 * mp.mpf(a))),)),)
+
+
+def _selu_kinks(p: Params) -> tuple[Kink, ...]:
+    return (Kink(0.0, left=_SELU_SA[0], right=0.0, pytorch="right", jax="left",
+                 exact_left=lambda mp: mp.mpf(SELU_SCALE_STR) * mp.mpf(SELU_ALPHA_STR)),)
+
+
+# ---------------------------------------------------------------------------------------
+# softsign, squareplus
+
+
+def softsign_d2(z: Array, p: Params) -> Array:
+    """softsign″(z) = −2·sign(z)/(1 + |z|)³"""
+    z = np.asarray(z, dtype=np.float64)
+    w = np.abs(z)
+    big = ~(w < 2.0**300)
+    ws = np.where(big, 0.0, w)
+    near = dd_val(dd_div(_c(w, 2.0), _cube(two_sum(_ones(ws), ws))))
+    fw, ew = np.frexp(np.where(big & np.isfinite(w), w, 1.0))
+    far = np.ldexp(dd_val(dd_div(_c(w, 2.0), _cube(dd(fw)))), -3 * ew.astype(np.int64))
+    far = np.where(np.isinf(w), 0.0, far)
+    return -np.copysign(np.where(big, far, near), z)
+
+
+def squareplus_d2(z: Array, p: Params) -> Array:
+    """squareplus″(z) = b / (2·(z² + b)^(3/2))"""
+    z = np.asarray(z, dtype=np.float64)
+    b = p["b"]
+    if b == 0:
+        return np.zeros_like(z)
+    w = np.abs(z)
+    # b below 2^-110·z²: g″ = b/(2w³) to far below an ULP
+    wc = np.minimum(w, 2.0**500)
+    far_m = ~(wc * wc <= b * 2.0**110)
+    ws = np.where(far_m, 0.0, w)
+    hh = dd_add(two_prod(ws, ws), _c(ws, b))
+    h0 = np.sqrt(hh[0])
+    ph, pl = two_prod(h0, h0)
+    h = sp.fast_two_sum(h0, dd_val(dd_add(hh, (-ph, -pl))) / (2.0 * h0))
+    near = dd_val(dd_div(dd_div(_c(ws, b), hh), _dscale(h, 2.0)))
+    fw, ew = np.frexp(np.where(far_m & np.isfinite(w), w, 1.0))
+    far = np.ldexp(dd_val(dd_div(_c(w, 0.5 * b), _cube(dd(fw)))), -3 * ew.astype(np.int64))
+    far = np.where(np.isinf(w), 0.0, far)
+    return np.where(far_m, far, near)
+
+
+# ---------------------------------------------------------------------------------------
+# piecewise units
+
+
+def zero_d2(z: Array, p: Params) -> Array:
+    """g″ = 0 (piecewise linear)"""
+    return np.zeros(np.shape(z))
+
+
+def hard_swish_d2(z: Array, p: Params) -> Array:
+    """hard_swish″(z) = 1/3 for −3 < z < 3, 0 beyond"""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where((z > -3.0) & (z < 3.0), 1.0 / 3.0, 0.0)
+
+
+def sparse_plus_d2(z: Array, p: Params) -> Array:
+    """sparse_plus″(z) = 1/2 for −1 < z < 1, 0 beyond"""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where((z > -1.0) & (z < 1.0), 0.5, 0.0)
+
+
+# ---------------------------------------------------------------------------------------
+# mpmath forms (also run in ball arithmetic: only exp, expm1, sqrt, tanh, npdf, comparisons
+# of the exact z), written so that they do not cancel
+
+
+def _mp_sig1(z: Any, mp: Any) -> Any:
+    """σ′(z) = e/(1 + e)², e = e^−|z|."""
+    e = mp.exp(-abs(z))
+    return e / (1 + e) ** 2
+
+
+def _mp_sigmoid_d2(z: Any, p: Params, mp: Any) -> Any:
+    return -_mp_sig1(z, mp) * mp.tanh(z / 2)
+
+
+def _mp_tanh_d2(z: Any, p: Params, mp: Any) -> Any:
+    return -8 * _mp_sig1(2 * z, mp) * mp.tanh(z)  # tanh′ = 4σ′(2z)
+
+
+def _mp_softplus_d2(z: Any, p: Params, mp: Any) -> Any:
+    beta = mp.mpf(p["beta"])
+    if math.isfinite(p["threshold"]) and z > p["threshold"] / p["beta"]:
+        return mp.mpf(0)
+    return beta * _mp_sig1(beta * z, mp)
+
+
+def _mp_silu_d2(z: Any, p: Params, mp: Any) -> Any:
+    # σ′·(2 − z·tanh(z/2)) cancels at the root; (2 − w) + e(2 + w) over (1 + e) too, so
+    # extra precision (the root's δ is >= 2^-52: 60 bits more suffice)
+    with mp.extraprec(80):
+        w = abs(z)
+        e = mp.exp(-w)
+        r = e * ((2 - w) + e * (2 + w)) / (1 + e) ** 3
+    return +r
+
+
+def _mp_mish_d2(z: Any, p: Params, mp: Any) -> Any:
+    with mp.extraprec(80):
+        if z < 0:
+            e = mp.exp(z)
+            big_w = e * e + 2 * e + 2
+            r = 2 * (1 + e) * big_w + z * (2 + 2 * e - 3 * e**2 - 2 * e**3)
+            out = 4 * e * r / big_w**3
+        else:
+            f = mp.exp(-z)
+            big_d = 1 + 2 * f + 2 * f * f
+            r = 2 * (1 + f) * big_d + z * (2 * f**3 + 2 * f**2 - 3 * f - 2)
+            out = 4 * f * f * r / big_d**3
+    return +out
+
+
+def _mp_gelu_d2(z: Any, p: Params, mp: Any) -> Any:
+    if p["approximate"] == "tanh":
+        with mp.extraprec(80):
+            c = mp.sqrt(2 / mp.pi)
+            k = mp.mpf("0.044715")
+            w = abs(z)
+            v = 2 * c * (w + k * w**3)
+            vp = 2 * c * (1 + 3 * k * w * w)
+            wvpp = 12 * c * k * w * w
+            e = mp.exp(-v)
+            n = (2 * vp + wvpp - w * vp**2) + e * (2 * vp + wvpp + w * vp**2)
+            r = e * n / (1 + e) ** 3
+        return +r
+    return mp.npdf(z) * (2 - z * z)
+
+
+def _mp_elu_d2(z: Any, p: Params, mp: Any) -> Any:
+    return mp.mpf(0) if z > 0 else mp.mpf(p["alpha"]) * mp.exp(z)
+
+
+def _mp_selu_d2(z: Any, p: Params, mp: Any) -> Any:
+    if z > 0:
+        return mp.mpf(0)
+    return mp.mpf(SELU_SCALE_STR) * mp.mpf(SELU_ALPHA_STR) * mp.exp(z)
+
+
+def _mp_celu_d2(z: Any, p: Params, mp: Any) -> Any:
+    a = mp.mpf(p["alpha"])
+    return mp.mpf(0) if z > 0 else mp.exp(z / a) / a
+
+
+def _mp_softsign_d2(z: Any, p: Params, mp: Any) -> Any:
+    s = -2 if z > 0 else 2
+    return s / (1 + abs(z)) ** 3
+
+
+def _mp_squareplus_d2(z: Any, p: Params, mp: Any) -> Any:
+    b = mp.mpf(p["b"])
+    if p["b"] == 0:
+        return mp.mpf(0)
+    h = mp.sqrt(z * z + b)
+    return b / (2 * h**3)
+
+
+def _mp_zero(z: Any, p: Params, mp: Any) -> Any:
+    return mp.mpf(0)
+
+
+def _mp_hard_swish_d2(z: Any, p: Params, mp: Any) -> Any:
+    return mp.mpf(1) / 3 if -3 < z < 3 else mp.mpf(0)
+
+
+def _mp_sparse_plus_d2(z: Any, p: Params, mp: Any) -> Any:
+    return mp.mpf(1) / 2 if -1 < z < 1 else mp.mpf(0)
+
+
+# ---------------------------------------------------------------------------------------
+# g″ from the output a
+
+
+def _elu_d2_from_a(a: Array, p: Params) -> Array:
+    return np.where(a > 0, 0.0, np.where(a > 0, 0.0, a) + p["alpha"])
+
+
+def _selu_d2_from_a(a: Array, p: Params) -> Array:
+    return np.where(a > 0, 0.0, (a + _SELU_SA[0]) + _SELU_SA[1])
+
+
+def _celu_d2_from_a(a: Array, p: Params) -> Array:
+    # (a + α)/α²: a + α is exact where it would cancel (Sterbenz); two roundings after it
+    al = p["alpha"]
+    an = np.where(a > 0, 0.0, a)
+    fa, ea = math.frexp(al)
+    q = ((an + al) / fa) / fa  # (a + α)/α² = q·2^(−2·e_α), huge or tiny α without a warning
+    return np.where(a > 0, 0.0, _ldexp_inf(q, np.full(q.shape, -2 * ea)))
+
+
+def _softplus_d2_from_a(a: Array, p: Params) -> Array:
+    # β·(1 − e)·e with e = e^(−β·a): β·a exact (two-product), e as m·2^k
+    beta = p["beta"]
+    fb, eb = math.frexp(beta)
+    ac = np.clip(a, 0.0, 2000.0 / beta)
+    th, tl = two_prod(np.ldexp(ac, eb), np.full_like(ac, fb))
+    m, k = exp_split(-th, -tl)
+    om = -np.expm1(-th) + tl * np.exp(-th)
+    return _ldexp_inf(dd_val(dd_mul(dd_mul(dd(m), dd(om)), _c(m, fb))), k + eb)
+
+
+def _log_sigmoid_d2_from_a(a: Array, p: Params) -> Array:
+    m, k = exp_split(np.maximum(a, -2000.0))
+    return np.ldexp(dd_val(dd_mul(dd(m), dd(np.expm1(a)))), k)
+
+
+def _softsign_d2_from_a(a: Array, p: Params) -> Array:
+    r = 1.0 - np.abs(a)
+    return -np.copysign(2.0 * (r * r * r), a)
+
+
+def _squareplus_d2_from_a(a: Array, p: Params) -> Array:
+    b = p["b"]
+    if b == 0:
+        return np.zeros_like(a)
+    # h = a + b/(4a), g″ = b/(2h³). For a >= √b/2 (z >= 0): (b/h²)/(2h), 0 beyond
+    # a = 2^500 (below 2^-1300); below (z < 0): 32a³/b²/(1 + t)³, t = 4a²/b < 1, with a and b
+    # scaled by powers of 2 so that tiny a or b neither underflows nor overflows
+    big = a >= math.sqrt(b) / 2.0
+    huge = big & ~(a <= 2.0**300)  # b/(4a²) < 2^-400: h = a, g″ = b/(2a³), scaled
+    ab = np.where(big & ~huge, a, 1.0)
+    h = dd_add(dd(ab), dd_div(_c(ab, 0.25 * b), dd(ab)))
+    hi = dd_val(dd_div(dd_div(_c(ab, 0.5 * b), dd_mul(h, h)), h))
+    fh, eh = np.frexp(np.where(huge & np.isfinite(a), a, 1.0))
+    far = np.ldexp(dd_val(dd_div(_c(fh, 0.5 * b), _cube(dd(fh)))), -3 * eh.astype(np.int64))
+    hi = np.where(huge, np.where(np.isinf(a), 0.0, far), hi)
+    asm = np.where(big | ~(a > 0), 0.5 * math.sqrt(b), a)
+    fa, ea = np.frexp(asm)
+    fb, eb = math.frexp(b)
+    fa3 = dd_mul(dd_mul(dd(fa), dd(fa)), dd(fa))
+    num = dd_div(dd_div(_dscale(fa3, 32.0), _c(fa, fb)), _c(fa, fb))
+    t = 4.0 * (asm / b) * asm
+    scale = 3 * ea.astype(np.int64) - 2 * eb
+    lo = np.ldexp(dd_val(dd_div(num, _cube(two_sum(_ones(t), t)))), scale)
+    return np.where(big, hi, np.where(a > 0, lo, 0.0))
+
+
+def _zero_from_a(a: Array, p: Params) -> Array:
+    return np.zeros_like(a)
+
+
+_ZERO = Second("g″(z) = 0 (piecewise linear; a jump of g′ is a kink, see its conventions)",
+               _vec(zero_d2), _mp_zero, from_output_formula="0", d2g_from_a=_zero_from_a)
+
+SECOND: dict[str, Second] = {
+    "sigmoid": Second("σ″(z) = σ′(z)·(1 − 2σ(z)) = −σ′(z)·tanh(z/2)", _vec(sigmoid_d2),
+                      _mp_sigmoid_d2, from_output_formula="a·(1 − a)·(1 − 2a)",
+                      d2g_from_a=lambda a, p: (a * (1.0 - a)) * (1.0 - 2.0 * a)),
+    "tanh": Second("tanh″(z) = −2·tanh(z)·tanh′(z)", _vec(tanh_d2), _mp_tanh_d2,
+                   from_output_formula="−2a·(1 − a)·(1 + a)",
+                   d2g_from_a=lambda a, p: (-2.0 * a) * ((1.0 - a) * (1.0 + a))),
+    "relu": _ZERO,
+    "leaky_relu": _ZERO,
+    "elu": Second("elu″(z) = α·e^z for z < 0, 0 for z > 0 (jumps at 0)", _vec(elu_d2),
+                  _mp_elu_d2, kinks=_elu_kinks, from_output_formula="0 for a > 0, a + α below",
+                  d2g_from_a=_elu_d2_from_a),
+    "selu": Second("selu″(z) = λ·α·e^z for z < 0, 0 for z > 0 (jumps at 0)", _vec(selu_d2),
+                   _mp_selu_d2, kinks=_selu_kinks,
+                   from_output_formula="0 for a > 0, a + λ·α below", d2g_from_a=_selu_d2_from_a),
+    "celu": Second("celu″(z) = e^(z/α)/α for z < 0, 0 for z > 0 (jumps at 0)", _vec(celu_d2),
+                   _mp_celu_d2, kinks=_celu_kinks,
+                   from_output_formula="0 for a > 0, (1 + a/α)/α below",
+                   d2g_from_a=_celu_d2_from_a),
+    "gelu": Second("gelu″(z) = φ(z)·(2 − z²); tanh: σ′(v)·(2v′ + z·v″ − z·v′²·tanh(v/2)), "
+                   "v = 2√(2/π)(z + 0.044715z³)", _vec(gelu_d2), _mp_gelu_d2),
+    "silu": Second("silu″(z) = σ′(z)·(2 − z·tanh(z/2))", _vec(silu_d2), _mp_silu_d2),
+    "mish": Second("mish″(z) = 2T′(z) + z·T″(z), T = tanh(softplus(z))", _vec(mish_d2),
+                   _mp_mish_d2),
+    "softplus": Second("softplus″(z) = β·σ′(β·z); 0 where β·z > threshold", _vec(softplus_d2),
+                       _mp_softplus_d2, kinks=_softplus_kinks,
+                       from_output_formula="β·(1 − e^(−β·a))·e^(−β·a)",
+                       d2g_from_a=_softplus_d2_from_a),
+    "softsign": Second("softsign″(z) = −2·sign(z)/(1 + |z|)³ (jumps at 0)", _vec(softsign_d2),
+                       _mp_softsign_d2,
+                       kinks=lambda p: (Kink(0.0, left=2.0, right=-2.0, pytorch="mean",
+                                             jax="right"),),
+                       from_output_formula="−2·sign(a)·(1 − |a|)³",
+                       d2g_from_a=_softsign_d2_from_a),
+    "log_sigmoid": Second("log_sigmoid″(z) = −σ′(z) = −σ(z)·σ(−z)", _vec(log_sigmoid_d2),
+                          lambda z, p, mp: -_mp_sig1(z, mp),
+                          from_output_formula="e^a·(e^a − 1)",
+                          d2g_from_a=_log_sigmoid_d2_from_a),
+    "tanhshrink": Second("tanhshrink″(z) = 2·tanh(z)·tanh′(z)", _vec(tanhshrink_d2),
+                         lambda z, p, mp: -_mp_tanh_d2(z, p, mp)),
+    "squareplus": Second("squareplus″(z) = b/(2·(z² + b)^(3/2))", _vec(squareplus_d2),
+                         _mp_squareplus_d2, from_output_formula="b/(2h³), h = a + b/(4a)",
+                         d2g_from_a=_squareplus_d2_from_a),
+    "identity": _ZERO,
+    "relu6": _ZERO,
+    "prelu": _ZERO,
+    "rrelu": _ZERO,
+    "hard_sigmoid": _ZERO,
+    "hard_swish": Second("hard_swish″(z) = 1/3 for −3 < z < 3, 0 beyond (jumps at ±3)",
+                         _vec(hard_swish_d2), _mp_hard_swish_d2,
+                         kinks=lambda p: (
+                             Kink(-3.0, left=0.0, right=1.0 / 3.0, pytorch="left", jax="left",
+                                  exact_right=lambda mp: mp.mpf(1) / 3),
+                             Kink(3.0, left=1.0 / 3.0, right=0.0, pytorch="right", jax="right",
+                                  exact_left=lambda mp: mp.mpf(1) / 3))),
+    "hard_tanh": _ZERO,
+    "softshrink": _ZERO,
+    "hardshrink": _ZERO,
+    "threshold": _ZERO,
+    "sparse_plus": Second("sparse_plus″(z) = 1/2 for −1 < z < 1, 0 beyond (jumps at ±1)",
+                          _vec(sparse_plus_d2), _mp_sparse_plus_d2,
+                          kinks=lambda p: (
+                              Kink(-1.0, left=0.0, right=0.5, pytorch="left", jax="left",
+                                   unique_output=False),
+                              Kink(1.0, left=0.5, right=0.0, pytorch="right", jax="right")),
+                          from_output_formula="1/2 for 0 < a < 1, else 0",
+                          d2g_from_a=lambda a, p: np.where((a > 0) & (a < 1), 0.5, 0.0)),
+    "sparse_sigmoid": _ZERO,
+}
