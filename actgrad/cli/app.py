@@ -16,7 +16,7 @@ from ..numerics.gradcheck import (DEFAULT_STEP, DEFAULT_TOL, ERROR_HELP, GRID_HE
                                   METHOD_HELP)
 from . import commands
 from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
-from .options import (FROM_OUTPUT, FUNC, KINK, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
+from .options import (FROM_OUTPUT, FUNC, KINK, ORDER, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
                       OnInvalidOpt, ParamOpt,
                       ReportFormatOpt, StepOpt, complete_function, plain, signature)
 from .runtime import exit_status, guarded, say
@@ -237,7 +237,7 @@ def eval_(**options: Any) -> None:
 
 
 @app.command("deriv", cls=NumberCommand, epilog=_formulas(deriv=True))
-@signature(FUNC, VALUES, *VALUE_OPTIONS[:1], KINK, FROM_OUTPUT, *VALUE_OPTIONS[1:])
+@signature(FUNC, VALUES, *VALUE_OPTIONS[:1], ORDER, KINK, FROM_OUTPUT, *VALUE_OPTIONS[1:])
 def deriv(**options: Any) -> None:
     """Print g′(z) for each value, computed from z with stable forms.
 
@@ -250,6 +250,8 @@ def deriv(**options: Any) -> None:
     Example: actgrad deriv leaky_relu -1 0 1 -p negative_slope=0.2 --kink jax
 
     Example: actgrad deriv sigmoid 40 --digits 30
+
+    Example: actgrad deriv tanh 20 --order 2   prints g″(20)
     """
     commands.values(ValueRequest("deriv", **plain(options)))
 

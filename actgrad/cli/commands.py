@@ -115,28 +115,34 @@ class ValueRequest:
     progress: bool = True
     kink: str = "pytorch"  # deriv only
     from_output: bool = False  # deriv only
+    order: int = 1  # deriv only: 1 for g′, 2 for g″
 
 
 def values(req: ValueRequest) -> None:
     """`eval` and `deriv`: stream the input values through g or g′ to the writer."""
     deriv = req.command == "deriv"
+    order = check_order(req.order)
     if expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param)
-    high = exact_compute(f, deriv, req.exact, req.digits, req.kink)
+    high = exact_compute(f, order if deriv else 0, req.exact, req.digits, req.kink)
+    name = "dg" if order == 1 else "d2g"
     if req.from_output:
-        why = f.from_output_unavailable()
+        why = f.from_output_unavailable(order=order)
         if why:
             raise Fail(f"--from-output: {why}")
         if high:
             raise Fail("--exact and --digits take z, not --from-output"
                        " (g′ from a is exact algebra on a)")
-        columns = ("a", "dg")
-        compute: Callable[[np.ndarray], Any] = lambda a: f.deriv_from_output(a, kink=req.kink)
-        title = f"{f.name}: g′ = {f.spec.from_output_formula}"
+        columns = ("a", name)
+        compute: Callable[[np.ndarray], Any] = (
+            lambda a: f.deriv_from_output(a, kink=req.kink, order=order))
+        formula = f.spec.from_output_formula if order == 1 else f.spec.d2_from_output_formula
+        title = f"{f.name}: {'g′' if order == 1 else 'g″'} = {formula}"
     elif deriv:
-        columns, title = ("z", "dg"), f"{f.name}: {f.spec.deriv_formula}"
-        compute = high or (lambda z: f.deriv(z, kink=req.kink))
+        formula = f.spec.deriv_formula if order == 1 else f.spec.d2_formula
+        columns, title = ("z", name), f"{f.name}: {formula}"
+        compute = high or (lambda z: f.deriv(z, kink=req.kink, order=order))
     else:
         columns, title = ("z", "g"), f"{f.name}: {f.spec.formula}"
         compute = high or f
@@ -157,8 +163,12 @@ def expression_values(req: ValueRequest) -> None:
         if given:
             raise Fail(f"{option} takes a catalogue function, not an expression")
     if req.command == "deriv":
-        columns, compute = ("z", "dg"), (lambda z: e.deriv(z, kink=req.kink))
-        title = f"d/dz {e.name}"
+        order = req.order
+        if order == 2 and e.second_unavailable():
+            raise Fail(f"--order 2: {e.second_unavailable()}")
+        columns = ("z", "dg" if order == 1 else "d2g")
+        compute = lambda z: e.deriv(z, kink=req.kink, order=order)  # noqa: E731
+        title = f"d{'' if order == 1 else '²'}/dz{'' if order == 1 else '²'} {e.name}"
     else:
         columns, compute, title = ("z", "g"), e, e.name
     stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
@@ -232,7 +242,14 @@ def read_values(values: Sequence[str], on_invalid: str, input_file: str | None,
     return np.concatenate(parts) if parts else np.empty(0)
 
 
-def exact_compute(f: registry.Activation, deriv: bool, exact: bool, digits: int | None,
+def check_order(order: int) -> int:
+    try:
+        return registry.check_order(order)
+    except ValueError as e:
+        raise Fail(f"--order: {e}") from None
+
+
+def exact_compute(f: registry.Activation, deriv: int, exact: bool, digits: int | None,
                   kink: str) -> Callable[[np.ndarray], Any] | None:
     """The rigorous path of --exact/--digits (ball arithmetic), or None when neither is given.
 

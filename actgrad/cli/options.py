@@ -75,6 +75,8 @@ ProgressOpt = Annotated[bool, typer.Option(
          " and stdout is not; shown after about a second).")]
 StepOpt = Annotated[float, typer.Option(
     "--step", help=f"Step h of the central differences (absolute, at most {MAX_STEP}).")]
+OrderOpt = Annotated[int, typer.Option(
+    "--order", "-n", metavar="N", help="Which derivative: 1 for g′, 2 for g″.")]
 ValueFormatOpt = Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")]
 ReportFormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 FromOutputOpt = Annotated[bool, typer.Option(
@@ -104,6 +106,7 @@ VALUE_OPTIONS = (
 )
 KINK = _param("kink", KinkOpt, _R.kink)
 FROM_OUTPUT = _param("from_output", FromOutputOpt, _R.from_output)
+ORDER = _param("order", OrderOpt, _R.order)
 FUNC = _param("func", FuncArg)
 VALUES = _param("values", ValuesArg, _R.values)
 
