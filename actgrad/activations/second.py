@@ -65,6 +65,7 @@ import numpy as np
 from ..numerics import special as sp
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
+from .smooth import _sp_t, softplus_switch
 
 INF = math.inf
 
@@ -178,14 +179,6 @@ def log_sigmoid_d2(z: Array, p: Params) -> Array:
     return -np.ldexp(q, k)
 
 
-def _sp_t(z: Array, beta: float) -> tuple[Array, Array]:
-    """β·z as an exact double-double (z clipped to |βz| <= 2000)."""
-    fb, eb = math.frexp(beta)
-    lim = 2000.0 / beta
-    zs = np.ldexp(np.clip(z, -lim, lim), eb)
-    return two_prod(zs, np.full_like(z, fb))
-
-
 def softplus_d2(z: Array, p: Params) -> Array:
     """softplus″(z) = β·σ′(β·z) (0 where β·z > threshold)"""
     z = np.asarray(z, dtype=np.float64)
@@ -199,15 +192,16 @@ def softplus_d2(z: Array, p: Params) -> Array:
     s = two_sum(_ones(e), e)
     q = dd_val(dd_div(dd_mul(dd(m), dd(np.full_like(m, fb))), dd_mul(s, s)))
     r = _ldexp_inf(q, k + eb)
-    if math.isfinite(p["threshold"]):
-        r = np.where(z > p["threshold"] / beta, 0.0, r)
+    at = softplus_switch(beta, p["threshold"])  # linear above, exactly where softplus is
+    if at is not None:
+        r = np.where(z > at, 0.0, r)
     return r
 
 
 def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
-    if not math.isfinite(p["threshold"]):
+    at = softplus_switch(p["beta"], p["threshold"])
+    if at is None or at == -INF:
         return ()
-    at = p["threshold"] / p["beta"]
     left = float(softplus_d2(np.array([at]), {**p, "threshold": INF})[0])
     return (Kink(at, left=left, right=0.0, pytorch="left", jax="left", unique_output=False,
                  exact_left=lambda mp: _mp_softplus_d2(mp.mpf(at), {**p, "threshold": INF},
