@@ -383,22 +383,28 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
     p, qmin, emax = fmt
     small = math.ldexp(1.0, qmin + p - 1)  # the smallest normal
     lowest = max(small, 2.0**-960)
-    scale = 2.0 ** -(p + 1)
     big = math.ldexp(2.0 - math.ldexp(1.0, 1 - p), emax)  # the largest finite
     cast = {53: float, 24: np.float32, 11: np.float16}[p]
 
+    frexp, ldexp = math.frexp, math.ldexp
+    qlo = qmin  # the exponent of half a quantum is at least qmin − 1
+
     def accept(v: Any) -> Any:
-        # quick: a candidate y (the midpoint rounded, perhaps twice) and a test that the
-        # whole ball lies within y's rounding cell (|v − y| below the smaller half-gap)
-        y = float(v)  # about the midpoint: a candidate only
+        # quick: a candidate y (about the midpoint, rounded perhaps twice: a candidate only)
+        # and a test in ball arithmetic that the whole ball lies strictly within y's
+        # rounding cell: |v − y| < h, h half the gap to y's nearer neighbour (exact, a power
+        # of 2; a quarter of y's quantum at a power of 2, where the gap below is the smaller)
+        y = float(v)
         ay = abs(y)
         if lowest <= ay <= big:
             if p != 53:
                 y = float(cast(y))
                 ay = abs(y)
-            # |y|·2^−(p+1) is at most half the gap to either neighbour of y (the gap below
-            # a power of 2 is the smaller, and equals it); exact: |y| >= 2^−960 here
-            if lowest <= ay <= big and abs(v - y) < ay * scale:  # (true for the whole ball)
+                if not lowest <= ay <= big:
+                    return exact(v)
+            m, e = frexp(ay)
+            q = e - p if e - p > qlo else qlo  # y's quantum is 2^q
+            if abs(v - y) < ldexp(0.25 if m == 0.5 else 0.5, q):  # (true for the whole ball)
                 return y
         return exact(v)
 
@@ -582,7 +588,12 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
          accept: Callable[[Any], Any], bits: int, special: Callable[[float], Any],
          zero: Callable[[float], Any]) -> tuple[np.ndarray, list[Any]]:
     """Each value decided: accept's result, special(float) for a value that is that float
-    exactly (nan, a limit that is a float), zero(fast value) for an exact zero."""
+    exactly (nan, a limit that is a float), zero(fast value) for an exact zero.
+
+    The finite z off the kinks (almost all) go in batches: all of them at `bits`, then the
+    undecided ones at twice the precision, and so on; the precision is set once per batch
+    and each value costs one call of the form (a direct kernel, ``_kernel``, where there is
+    one) and one of accept."""
     check_kink(kink)
     x = _as_float64(z)
     p = dict(f.params)
@@ -592,6 +603,7 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
         else:
             fast = np.asarray(f.deriv(x, kink=kink) if deriv else f(x), dtype=np.float64)
     fast = fast.reshape(-1)
+    flat = x.reshape(-1)
     if from_output:
         fn = _FROM_A[f.name]
         kinks = {float(f.spec.g(np.float64(k.at), p)): k for k in f.kinks if k.unique_output}
@@ -599,38 +611,151 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
         fn = f.spec.exact_dg if deriv else f.spec.exact
         kinks = {k.at: k for k in f.kinks} if deriv else {}
     sp = None if (deriv or from_output) else f.spec.exact_split
+    out: list[Any] = [None] * flat.size
+    regular = np.isfinite(flat)
+    if kinks:
+        regular &= ~np.isin(flat, np.array(list(kinks), dtype=np.float64))
     shim = _ball()
-    arb, mpf = shim._arb, shim.mpf
-    out: list[Any] = []
     old = shim.prec
-    shim.prec = bits  # (_decide puts it back when it raises it)
     try:
-        for i, zi in enumerate(x.reshape(-1).tolist()):
-            if zi - zi == 0.0 and zi not in kinks:  # finite: the common case, no closures
-                try:
-                    r = accept(mpf(fn(arb(zi), p, shim)))
-                except _Undecided:
-                    r = _decide(lambda mp: fn(arb(zi), p, mp), accept, bits,
-                                None if sp is None else lambda mp: sp(arb(zi), p, mp))
-            elif zi != zi:
+        idx = np.flatnonzero(regular)
+        if idx.size:
+            kern = None if from_output else _kernel(f, deriv)
+            if kern is not None:
+                inside = np.abs(flat[idx]) <= kern[1]
+                _batch(shim, kern[0], None, idx[inside], flat, out, accept, bits, sp, p)
+                idx = idx[~inside]
+            _batch(shim, None, fn, idx, flat, out, accept, bits, sp, p)
+        for i in np.flatnonzero(~regular).tolist():
+            zi = float(flat[i])
+            if zi != zi:
                 r = special(math.nan)
             elif zi in kinks:
                 k = kinks[zi]
                 r = _decide(lambda mp: k.exact_slope(kink, mp), accept, bits)
-            elif zi in (math.inf, -math.inf):
+            else:  # ±inf
                 lim = None if from_output else _LIMITS.get((f.name, deriv, 1 if zi > 0 else -1))
                 if lim is None:
                     r = special(float(fast[i]))  # the limit, exactly (module doc)
                 else:
                     r = _decide(lambda mp: lim(p, mp), accept, bits)
-            else:
-                raise AssertionError(zi)
-            if r is _ZERO:
-                r = zero(float(fast[i]))
-            out.append(r)
+            out[i] = r
     finally:
         shim.prec = old
+    for i, r in enumerate(out):
+        if r is _ZERO:
+            out[i] = zero(float(fast[i]))
     return x, out
+
+
+def _batch(shim: _Ball, kern: Callable[[int], Callable[[Any], Any]] | None,
+           fn: Callable[[Any, Any, Any], Any] | None, idx: np.ndarray, flat: np.ndarray,
+           out: list[Any], accept: Callable[[Any], Any], bits: int,
+           split: Callable[[Any, Any, Any], Any] | None, p: Any) -> None:
+    """out[i] for i in idx (finite z = flat[i], no kink): the form's ball at `bits` accepted,
+    or the precision doubled for the undecided ones (module doc: _decide's loop, by batch)."""
+    arb = shim._arb
+    fmt = getattr(accept, "fmt", None)
+    todo = list(zip(idx.tolist(), flat[idx].tolist()))
+    while todo:
+        shim.prec = bits
+        g = kern(bits) if kern is not None else None
+        left = []
+        for i, zi in todo:
+            try:
+                out[i] = accept(g(arb(zi)) if g is not None else shim.mpf(fn(arb(zi), p, shim)))
+                continue
+            except _Undecided:
+                pass
+            if split is not None and fmt is not None:
+                parts = split(arb(zi), p, shim)
+                if parts is not None:
+                    try:
+                        out[i] = _tie(parts[0], parts[1], fmt)
+                        continue
+                    except _Undecided:
+                        pass
+            left.append((i, zi))
+        todo = left
+        bits *= 2
+        if todo and bits > _MAX_BITS:
+            raise ArithmeticError("the rounding could not be decided at 2^17 bits")
+
+
+# -- direct kernels ----------------------------------------------------------------------
+# The catalogue's exact forms for a few functions written straight in arb methods, with their
+# constants made once per precision: the same formulas as Spec.exact/exact_dg through the
+# shim (so the same enclosures, up to the order of roundings), without its per-call dispatch.
+# tests/test_rigorous.py checks each kernel against the catalogue's form.
+
+
+def _k_gelu(c: dict[str, Any]) -> Callable[[Any], Any]:
+    m = c["-1/sqrt2"]
+    return lambda x: x * (x * m).erfc() * 0.5  # z/2·erfc(−z/√2)
+
+
+def _k_gelu_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
+    m, r = c["-1/sqrt2"], c["1/sqrt(2pi)"]
+    # erfc(−z/√2)/2 + z·e^(−z²/2)/√(2π)
+    return lambda x: (x * m).erfc() * 0.5 + x * (x * x * -0.5).exp() * r
+
+
+def _k_sigmoid(c: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda x: 1 / (1 + (-x).exp())
+
+
+def _k_sigmoid_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda x: 1 / (4 * (x * 0.5).cosh() ** 2)
+
+
+def _k_tanh(c: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda x: x.tanh()
+
+
+def _k_tanh_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda x: 1 / x.cosh() ** 2
+
+
+def _k_silu(c: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda x: x / (1 + (-x).exp())
+
+
+def _k_silu_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())
+
+
+#: (name, deriv) -> (kernel maker, the largest |z| it is for, the parameters it is for)
+_KERNELS: dict[tuple[str, bool], tuple[Callable[[dict[str, Any]], Callable[[Any], Any]],
+                                       float, dict[str, Any]]] = {
+    # gelu beyond 2^20: the shim's erfc takes the asymptotic series (_Ball.erfc)
+    ("gelu", False): (_k_gelu, 2.0**20, {"approximate": "none"}),
+    ("gelu", True): (_k_gelu_dg, 2.0**20, {"approximate": "none"}),
+    ("sigmoid", False): (_k_sigmoid, math.inf, {}),
+    ("sigmoid", True): (_k_sigmoid_dg, math.inf, {}),
+    ("tanh", False): (_k_tanh, math.inf, {}),
+    ("tanh", True): (_k_tanh_dg, math.inf, {}),
+    ("silu", False): (_k_silu, math.inf, {}),
+    ("silu", True): (_k_silu_dg, math.inf, {}),
+}
+
+
+def _constants() -> dict[str, Any]:
+    import flint  # (at flint.ctx.prec, the batch's precision)
+
+    arb = flint.arb
+    return {"-1/sqrt2": -1 / arb(2).sqrt(), "1/sqrt(2pi)": 1 / (2 * arb.pi()).sqrt()}
+
+
+def _kernel(f: Activation, deriv: bool
+            ) -> tuple[Callable[[int], Callable[[Any], Any]], float] | None:
+    """(the kernel at a precision, the largest |z| it is for), or None (the shim and form)."""
+    entry = _KERNELS.get((f.name, deriv))
+    if entry is None:
+        return None
+    make, zmax, params = entry
+    if any(f.params.get(k) != v for k, v in params.items()):
+        return None
+    return (lambda bits: make(_constants())), zmax
 
 
 def _slope(f: Activation) -> tuple[float, float] | None:
