@@ -319,6 +319,7 @@ class _Undecided(Exception):
 
 
 _ZERO = object()  # an exact zero: its sign comes from the fast path
+_UNDECIDED = object()  # accept.quiet's answer where accept raises _Undecided
 
 
 def _endpoints(v: Any) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -389,7 +390,7 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
     frexp, ldexp = math.frexp, math.ldexp
     qlo = qmin  # the exponent of half a quantum is at least qmin − 1
 
-    def accept(v: Any) -> Any:
+    def quiet(v: Any) -> Any:
         # quick: a candidate y (about the midpoint, rounded perhaps twice: a candidate only)
         # and a test in ball arithmetic that the whole ball lies strictly within y's
         # rounding cell: |v − y| < h, h half the gap to y's nearer neighbour (exact, a power
@@ -401,13 +402,26 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
                 y = float(cast(y))
                 ay = abs(y)
                 if not lowest <= ay <= big:
-                    return exact(v)
+                    return exact_quiet(v)
             m, e = frexp(ay)
             q = e - p if e - p > qlo else qlo  # y's quantum is 2^q
             if abs(v - y) < ldexp(0.25 if m == 0.5 else 0.5, q):  # (true for the whole ball)
                 return y
-        return exact(v)
+        return exact_quiet(v)
 
+    def exact_quiet(v: Any) -> Any:
+        try:
+            return exact(v)
+        except _Undecided:
+            return _UNDECIDED
+
+    def accept(v: Any) -> Any:
+        r = quiet(v)
+        if r is _UNDECIDED:
+            raise _Undecided
+        return r
+
+    accept.quiet = quiet  # type: ignore[attr-defined]  (for _batch)
     accept.fmt = fmt  # type: ignore[attr-defined]  (for _tie)
 
     def exact(v: Any) -> Any:
@@ -517,6 +531,13 @@ def _accept_text(digits: int) -> Callable[[Any], Any]:
             raise _Undecided
         return a
 
+    def quiet(v: Any) -> Any:
+        try:
+            return accept(v)
+        except _Undecided:
+            return _UNDECIDED
+
+    accept.quiet = quiet  # type: ignore[attr-defined]  (for _batch)
     return accept
 
 
@@ -590,20 +611,27 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
     """Each value decided: accept's result, special(float) for a value that is that float
     exactly (nan, a limit that is a float), zero(fast value) for an exact zero.
 
-    The finite z off the kinks (almost all) go in batches: all of them at `bits`, then the
-    undecided ones at twice the precision, and so on; the precision is set once per batch
-    and each value costs one call of the form (a direct kernel, ``_kernel``, where there is
-    one) and one of accept."""
+    The finite z off the kinks (almost all) go in batches (``_batch``): all of them at
+    `bits`, then the undecided ones at twice the precision, and so on; the precision is set
+    once per batch and each value costs one call of the form (a direct kernel, ``_kernel``,
+    where there is one) and one of the rounding test. The float64 fast path is computed only
+    when a value needs it (an exact zero's sign, a limit at ±inf)."""
     check_kink(kink)
     x = _as_float64(z)
     p = dict(f.params)
-    with np.errstate(all="ignore"):
-        if from_output:
-            fast = np.asarray(f.deriv_from_output(x, kink=kink), dtype=np.float64)
-        else:
-            fast = np.asarray(f.deriv(x, kink=kink) if deriv else f(x), dtype=np.float64)
-    fast = fast.reshape(-1)
     flat = x.reshape(-1)
+    fast_: list[np.ndarray] = []
+
+    def fast(i: int) -> float:
+        if not fast_:
+            with np.errstate(all="ignore"):
+                if from_output:
+                    v = f.deriv_from_output(x, kink=kink)
+                else:
+                    v = f.deriv(x, kink=kink) if deriv else f(x)
+            fast_.append(np.asarray(v, dtype=np.float64).reshape(-1))
+        return float(fast_[0][i])
+
     if from_output:
         fn = _FROM_A[f.name]
         kinks = {float(f.spec.g(np.float64(k.at), p)): k for k in f.kinks if k.unique_output}
@@ -636,15 +664,14 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
             else:  # ±inf
                 lim = None if from_output else _LIMITS.get((f.name, deriv, 1 if zi > 0 else -1))
                 if lim is None:
-                    r = special(float(fast[i]))  # the limit, exactly (module doc)
+                    r = special(fast(i))  # the limit, exactly (module doc)
                 else:
                     r = _decide(lambda mp: lim(p, mp), accept, bits)
             out[i] = r
     finally:
         shim.prec = old
-    for i, r in enumerate(out):
-        if r is _ZERO:
-            out[i] = zero(float(fast[i]))
+    for i in [i for i, r in enumerate(out) if r is _ZERO]:
+        out[i] = zero(fast(i))
     return x, out
 
 
@@ -653,32 +680,35 @@ def _batch(shim: _Ball, kern: Callable[[int], Callable[[Any], Any]] | None,
            out: list[Any], accept: Callable[[Any], Any], bits: int,
            split: Callable[[Any, Any, Any], Any] | None, p: Any) -> None:
     """out[i] for i in idx (finite z = flat[i], no kink): the form's ball at `bits` accepted,
-    or the precision doubled for the undecided ones (module doc: _decide's loop, by batch)."""
-    arb = shim._arb
+    or the precision doubled for the undecided ones (_decide's loop, a batch at a time)."""
+    arb, mpf = shim._arb, shim.mpf
     fmt = getattr(accept, "fmt", None)
-    todo = list(zip(idx.tolist(), flat[idx].tolist()))
-    while todo:
+    quiet = accept.quiet  # type: ignore[attr-defined]  (_UNDECIDED instead of raising)
+    todo_i, todo_z = idx.tolist(), flat[idx].tolist()
+    while todo_i:
         shim.prec = bits
-        g = kern(bits) if kern is not None else None
+        if kern is not None:
+            g = kern(bits)
+            res = [quiet(g(arb(zi))) for zi in todo_z]
+        else:
+            res = [quiet(mpf(fn(arb(zi), p, shim))) for zi in todo_z]
         left = []
-        for i, zi in todo:
-            try:
-                out[i] = accept(g(arb(zi)) if g is not None else shim.mpf(fn(arb(zi), p, shim)))
-                continue
-            except _Undecided:
-                pass
-            if split is not None and fmt is not None:
-                parts = split(arb(zi), p, shim)
-                if parts is not None:
-                    try:
-                        out[i] = _tie(parts[0], parts[1], fmt)
-                        continue
-                    except _Undecided:
-                        pass
-            left.append((i, zi))
-        todo = left
+        for k, (i, r) in enumerate(zip(todo_i, res)):
+            if r is _UNDECIDED:
+                if split is not None and fmt is not None:
+                    parts = split(arb(todo_z[k]), p, shim)
+                    if parts is not None:
+                        try:
+                            out[i] = _tie(parts[0], parts[1], fmt)
+                            continue
+                        except _Undecided:
+                            pass
+                left.append(k)
+            else:
+                out[i] = r
+        todo_i, todo_z = [todo_i[k] for k in left], [todo_z[k] for k in left]
         bits *= 2
-        if todo and bits > _MAX_BITS:
+        if todo_i and bits > _MAX_BITS:
             raise ArithmeticError("the rounding could not be decided at 2^17 bits")
 
 
