@@ -648,11 +648,12 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
     try:
         idx = np.flatnonzero(regular)
         if idx.size:
-            kern = None if from_output else _kernel(f, deriv)
-            if kern is not None:
-                inside = np.abs(flat[idx]) <= kern[1]
-                _batch(shim, kern[0], None, idx[inside], flat, out, accept, bits, sp, p)
-                idx = idx[~inside]
+            pieces = [] if from_output else _kernel(f, deriv)
+            if pieces:  # piece k takes bound[k−1] < |z| <= bound[k]; beyond: the form
+                piece = np.searchsorted([b for b, _ in pieces], np.abs(flat[idx]), "left")
+                for k, (_, kern) in enumerate(pieces):
+                    _batch(shim, kern, None, idx[piece == k], flat, out, accept, bits, sp, p)
+                idx = idx[piece == len(pieces)]
             _batch(shim, None, fn, idx, flat, out, accept, bits, sp, p)
         for i in np.flatnonzero(~regular).tolist():
             zi = float(flat[i])
@@ -713,79 +714,97 @@ def _batch(shim: _Ball, kern: Callable[[int], Callable[[Any], Any]] | None,
 
 
 # -- direct kernels ----------------------------------------------------------------------
-# The catalogue's exact forms for a few functions written straight in arb methods, with their
-# constants made once per precision: the same formulas as Spec.exact/exact_dg through the
-# shim (so the same enclosures, up to the order of roundings), without its per-call dispatch.
-# tests/test_rigorous.py checks each kernel against the catalogue's form.
+# For a few functions, g or g′ on a range of |z| written straight in arb methods, with its
+# constants made once per precision (per batch), instead of the catalogue's form through the
+# shim with its per-call dispatch. Each kernel returns a ball that contains the exact value
+# (a proven enclosure, as the form's is; not necessarily the same ball), so the rounding test
+# decides as before. tests/test_rigorous.py checks each kernel against the catalogue's form.
+#
+# GELU near 0, by its Taylor series (no erfc, no exp: one polynomial in t = z², evaluated by
+# arb_poly in C). With u = z²/2, Φ(z) = 1/2 + (z/√(2π)) Σ (−1)^n u^n / (n!·(2n+1)) and
+# z·φ(z) = (z/√(2π)) Σ (−1)^n u^n / n!, so
+#   g(z)  = z/2 + z²·P(z²),   P(t) = Σ p_n t^n,  p_n = (−1)^n / (√(2π)·(2n+1)·n!·2^n),
+#   g′(z) = 1/2 + z·Q(z²),    Q(t) = Σ q_n t^n,  q_n = (−1)^n (2n+2) / (√(2π)·(2n+1)·n!·2^n).
+# Both series alternate, and for t <= 2 their terms decrease in magnitude from n = 0 on
+# (|c_{n+1}|·t / |c_n| < (t/2)/(n+1) <= 1), so the sum after the terms n < N differs from the
+# full sum by at most the first omitted term |c_N|·t^N <= |c_N|·zmax^(2N) (Leibniz). N is the
+# smallest with that bound below 2^−(bits+16); the bound goes into the radius of c_0, so the
+# polynomial's ball encloses the whole series.
 
 
-def _k_gelu(c: dict[str, Any]) -> Callable[[Any], Any]:
-    m = c["-1/sqrt2"]
-    return lambda x: x * (x * m).erfc() * 0.5  # z/2·erfc(−z/√2)
+def _gelu_series(zmax: float, deriv: bool) -> Callable[[int], Callable[[Any], Any]]:
+    def at(bits: int) -> Callable[[Any], Any]:
+        import flint
+
+        arb, fmpq = flint.arb, flint.fmpq
+        r = 1 / (2 * arb.pi()).sqrt()
+        t_max = fmpq(*zmax.as_integer_ratio()) ** 2
+        tiny = fmpq(1, 2 ** (bits + 16))
+        coef = []
+        n, fac = 0, 1  # fac = n!·2^n
+        while True:
+            c = fmpq((-1) ** n * ((2 * n + 2) if deriv else 1), (2 * n + 1) * fac)
+            bound = abs(c) * t_max**n  # >= |c_N·r|·t^N, the first omitted term (r < 1)
+            if bound < tiny:
+                coef[0] += arb(0, arb(bound))  # the tail, into c_0's radius
+                break
+            coef.append(arb(c) * r)
+            n += 1
+            fac *= 2 * n
+        poly = flint.arb_poly(coef)
+        if deriv:
+            return lambda x: 0.5 + x * poly(x * x)
+        return lambda x: x * 0.5 + (x * x) * poly(x * x)
+
+    assert 0 < zmax <= 1
+    return at
 
 
-def _k_gelu_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
-    m, r = c["-1/sqrt2"], c["1/sqrt(2pi)"]
-    # erfc(−z/√2)/2 + z·e^(−z²/2)/√(2π)
-    return lambda x: (x * m).erfc() * 0.5 + x * (x * x * -0.5).exp() * r
+def _gelu_erfc(deriv: bool) -> Callable[[int], Callable[[Any], Any]]:
+    def at(bits: int) -> Callable[[Any], Any]:
+        import flint
+
+        arb = flint.arb
+        m, r = -1 / arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
+        if deriv:  # erfc(−z/√2)/2 + z·e^(−z²/2)/√(2π)
+            return lambda x: (x * m).erfc() * 0.5 + x * (x * x * -0.5).exp() * r
+        return lambda x: x * (x * m).erfc() * 0.5  # z/2·erfc(−z/√2)
+
+    return at
 
 
-def _k_sigmoid(c: dict[str, Any]) -> Callable[[Any], Any]:
-    return lambda x: 1 / (1 + (-x).exp())
+def _plain(form: Callable[[Any], Any]) -> Callable[[int], Callable[[Any], Any]]:
+    return lambda bits: form
 
 
-def _k_sigmoid_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
-    return lambda x: 1 / (4 * (x * 0.5).cosh() ** 2)
-
-
-def _k_tanh(c: dict[str, Any]) -> Callable[[Any], Any]:
-    return lambda x: x.tanh()
-
-
-def _k_tanh_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
-    return lambda x: 1 / x.cosh() ** 2
-
-
-def _k_silu(c: dict[str, Any]) -> Callable[[Any], Any]:
-    return lambda x: x / (1 + (-x).exp())
-
-
-def _k_silu_dg(c: dict[str, Any]) -> Callable[[Any], Any]:
-    return lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())
-
-
-#: (name, deriv) -> (kernel maker, the largest |z| it is for, the parameters it is for)
-_KERNELS: dict[tuple[str, bool], tuple[Callable[[dict[str, Any]], Callable[[Any], Any]],
-                                       float, dict[str, Any]]] = {
+#: (name, deriv) -> ([(the largest |z|, the kernel at a precision), ...] by |z|, the
+#: parameters it is for); z beyond the last bound takes the catalogue's form
+_KERNELS: dict[tuple[str, bool], tuple[list[tuple[float, Callable[[int], Callable[[Any], Any]]]],
+                                       dict[str, Any]]] = {
     # gelu beyond 2^20: the shim's erfc takes the asymptotic series (_Ball.erfc)
-    ("gelu", False): (_k_gelu, 2.0**20, {"approximate": "none"}),
-    ("gelu", True): (_k_gelu_dg, 2.0**20, {"approximate": "none"}),
-    ("sigmoid", False): (_k_sigmoid, math.inf, {}),
-    ("sigmoid", True): (_k_sigmoid_dg, math.inf, {}),
-    ("tanh", False): (_k_tanh, math.inf, {}),
-    ("tanh", True): (_k_tanh_dg, math.inf, {}),
-    ("silu", False): (_k_silu, math.inf, {}),
-    ("silu", True): (_k_silu_dg, math.inf, {}),
+    ("gelu", False): ([(0.125, _gelu_series(0.125, False)), (0.5, _gelu_series(0.5, False)),
+                       (1.0, _gelu_series(1.0, False)), (2.0**20, _gelu_erfc(False))],
+                      {"approximate": "none"}),
+    ("gelu", True): ([(0.125, _gelu_series(0.125, True)), (0.5, _gelu_series(0.5, True)),
+                      (1.0, _gelu_series(1.0, True)), (2.0**20, _gelu_erfc(True))],
+                     {"approximate": "none"}),
+    ("sigmoid", False): ([(math.inf, _plain(lambda x: 1 / (1 + (-x).exp())))], {}),
+    ("sigmoid", True): ([(math.inf, _plain(lambda x: 1 / (4 * (x * 0.5).cosh() ** 2)))], {}),
+    ("tanh", False): ([(math.inf, _plain(lambda x: x.tanh()))], {}),
+    ("tanh", True): ([(math.inf, _plain(lambda x: 1 / x.cosh() ** 2))], {}),
+    ("silu", False): ([(math.inf, _plain(lambda x: x / (1 + (-x).exp())))], {}),
+    ("silu", True): ([(math.inf, _plain(
+        lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())))], {}),
 }
 
 
-def _constants() -> dict[str, Any]:
-    import flint  # (at flint.ctx.prec, the batch's precision)
-
-    arb = flint.arb
-    return {"-1/sqrt2": -1 / arb(2).sqrt(), "1/sqrt(2pi)": 1 / (2 * arb.pi()).sqrt()}
-
-
 def _kernel(f: Activation, deriv: bool
-            ) -> tuple[Callable[[int], Callable[[Any], Any]], float] | None:
-    """(the kernel at a precision, the largest |z| it is for), or None (the shim and form)."""
+            ) -> list[tuple[float, Callable[[int], Callable[[Any], Any]]]]:
+    """The kernels of f (g′ if deriv) by range of |z|, or [] (the shim and the form)."""
     entry = _KERNELS.get((f.name, deriv))
-    if entry is None:
-        return None
-    make, zmax, params = entry
-    if any(f.params.get(k) != v for k, v in params.items()):
-        return None
-    return (lambda bits: make(_constants())), zmax
+    if entry is None or any(f.params.get(k) != v for k, v in entry[1].items()):
+        return []
+    return entry[0]
 
 
 def _slope(f: Activation) -> tuple[float, float] | None:
