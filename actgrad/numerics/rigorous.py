@@ -11,6 +11,14 @@ in the ball, the exact one included, then rounds to it. Otherwise the precision 
 (64 bits first for a float, 3.33·N + 32 bits for N digits, up to 2^17 bits; beyond, an
 ArithmeticError: no value is ever returned undecided).
 
+Speed (benchmarks/exact_speed.py): the values go in batches, all at the first precision, then
+the undecided ones (about 1 in 100 for a float) at twice it, so the precision is set once per
+batch; the float test is quick where it can be (a candidate y, the ball's midpoint rounded,
+and the ball test |v − y| < h with h half the narrower gap next to y, in ball arithmetic),
+exact otherwise; and gelu, sigmoid, tanh, silu and their derivatives have direct kernels
+(``_KERNELS``: arb methods with constants made once per batch; gelu and gelu′ for |z| <= 1 by
+their alternating Taylor series with its proven tail bound, no erfc), each a proven enclosure.
+
 Branches of piecewise definitions test z itself, which is an exact float (so a ball of radius
 0: every comparison is decided, z exactly at a threshold included); where an exact form
 branches on a computed ball only to avoid cancellation (gelu tanh′), both branches are the same
@@ -718,7 +726,8 @@ def _batch(shim: _Ball, kern: Callable[[int], Callable[[Any], Any]] | None,
 # constants made once per precision (per batch), instead of the catalogue's form through the
 # shim with its per-call dispatch. Each kernel returns a ball that contains the exact value
 # (a proven enclosure, as the form's is; not necessarily the same ball), so the rounding test
-# decides as before. tests/test_rigorous.py checks each kernel against the catalogue's form.
+# decides as before. tests/test_rigorous.py checks that each kernel encloses the independent
+# references (tests/catalogue_reference.py) tightly, and rounds correctly through values_float.
 #
 # GELU near 0, by its Taylor series (no erfc, no exp: one polynomial in t = z², evaluated by
 # arb_poly in C). With u = z²/2, Φ(z) = 1/2 + (z/√(2π)) Σ (−1)^n u^n / (n!·(2n+1)) and
