@@ -247,7 +247,7 @@ def _near(b):
 #: subnormal z, g′'s zero of gelu (−0.7517916...), the tails (gelu's reference stops at 1e6)
 KERNEL_POINTS = sorted({s * z for s in (1.0, -1.0) for z in (
     [0.0, TINY, 3 * TINY, 1e-300, 2.0**-30, 1e-8, 0.01, 0.3, 0.7517916243, 2.0, 5.0, 8.5,
-     30.0, 38.0, 1000.0] + _near(0.125) + _near(0.5) + _near(1.0))})
+     30.0, 38.0, 1000.0, 3000.0] + _near(0.125) + _near(1024.0) + _near(0.5) + _near(1.0))})
 
 
 @pytest.mark.parametrize("name,deriv", sorted(rigorous._KERNELS))

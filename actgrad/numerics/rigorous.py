@@ -786,6 +786,17 @@ def _plain(form: Callable[[Any], Any]) -> Callable[[int], Callable[[Any], Any]]:
     return lambda bits: form
 
 
+def _sech2(x: Any) -> Any:
+    s = x.sech()
+    return s * s
+
+
+def _silu_dg(x: Any) -> Any:
+    e = (-x).exp()
+    s = 1 / (1 + e)
+    return s * (1 + x * (e * s))
+
+
 #: (name, deriv) -> ([(the largest |z|, the kernel at a precision), ...] by |z|, the
 #: parameters it is for); z beyond the last bound takes the catalogue's form
 _KERNELS: dict[tuple[str, bool], tuple[list[tuple[float, Callable[[int], Callable[[Any], Any]]]],
@@ -798,11 +809,17 @@ _KERNELS: dict[tuple[str, bool], tuple[list[tuple[float, Callable[[int], Callabl
                       (1.0, _gelu_series(1.0, True)), (2.0**20, _gelu_erfc(True))],
                      {"approximate": "none"}),
     ("sigmoid", False): ([(math.inf, _plain(lambda x: 1 / (1 + (-x).exp())))], {}),
-    ("sigmoid", True): ([(math.inf, _plain(lambda x: 1 / (4 * (x * 0.5).cosh() ** 2)))], {}),
+    # sigmoid′ = 1/(4·cosh²(z/2)) = 1/(2·(cosh z + 1)); tanh′ = sech² z; silu′ = s·(1 + z·s̄)
+    # with s = σ(z) = 1/(1 + e^−z), s̄ = σ(−z) = e^−z·s (no cancellation: cosh z + 1 >= 2,
+    # s̄ is not 1 − s). Fewer operations; up to |z| = 2^10, beyond which e^±z leaves the float
+    # range and the catalogue's forms, as before, take over.
+    ("sigmoid", True): ([(2.0**10, _plain(lambda x: 0.5 / (x.cosh() + 1))),
+                         (math.inf, _plain(lambda x: 1 / (4 * (x * 0.5).cosh() ** 2)))], {}),
     ("tanh", False): ([(math.inf, _plain(lambda x: x.tanh()))], {}),
-    ("tanh", True): ([(math.inf, _plain(lambda x: 1 / x.cosh() ** 2))], {}),
+    ("tanh", True): ([(2.0**10, _plain(_sech2)),
+                      (math.inf, _plain(lambda x: 1 / x.cosh() ** 2))], {}),
     ("silu", False): ([(math.inf, _plain(lambda x: x / (1 + (-x).exp())))], {}),
-    ("silu", True): ([(math.inf, _plain(
+    ("silu", True): ([(2.0**10, _plain(_silu_dg)), (math.inf, _plain(
         lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())))], {}),
 }
 
