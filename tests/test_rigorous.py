@@ -235,3 +235,105 @@ def test_api_contract():
     assert out.shape == (2, 3) and out.dtype == np.float32
     assert rigorous.values_text(f, [], deriv=False, digits=3) == []
     assert len(rigorous.values_text(f, [1.0], deriv=False, digits=1000)[0]) == 1001
+
+
+# -- the fast paths: direct kernels and the quick rounding test ----------------------------
+
+def _near(b):
+    return [b, math.nextafter(b, 0), math.nextafter(b, math.inf)]
+
+
+#: each kernel's range ends (0.125, 0.5, 1 for gelu's series) from both sides, tiny and
+#: subnormal z, g′'s zero of gelu (−0.7517916...), the tails (gelu's reference stops at 1e6)
+KERNEL_POINTS = sorted({s * z for s in (1.0, -1.0) for z in (
+    [0.0, TINY, 3 * TINY, 1e-300, 2.0**-30, 1e-8, 0.01, 0.3, 0.7517916243, 2.0, 5.0, 8.5,
+     30.0, 38.0, 1000.0, 3000.0] + _near(0.125) + _near(1024.0) + _near(0.5) + _near(1.0))})
+
+
+@pytest.mark.parametrize("name,deriv", sorted(rigorous._KERNELS))
+def test_kernels_enclose_the_exact_value(name, deriv):
+    """Each piece's ball contains the independent reference (at 64, 128 and 512 bits) and,
+    for |z| <= 10, is tight (radius near 2^−bits relative), on its range and at its ends."""
+    import flint
+
+    f = C.activation(name)
+    pieces = rigorous._kernel(f, deriv)
+    assert pieces, (name, deriv)
+    old = flint.ctx.prec
+    try:
+        lo = 0.0
+        for bound, kern in pieces:
+            zs = [z for z in KERNEL_POINTS if lo < abs(z) <= bound or (lo == 0 and z == 0)]
+            assert zs
+            for bits in (64, 128, 512):
+                flint.ctx.prec = bits
+                g = kern(bits)
+                with mpmath.workprec(bits + 80):
+                    refs = [C.value(name, z, deriv) for z in zs]
+                for z, ref in zip(zs, refs):
+                    ball = g(flint.arb(z))
+                    with mpmath.workprec(bits + 80):
+                        tol = abs(ref) * mpmath.mpf(2) ** -(bits + 60)
+                        inside = flint.arb(ref, flint.arb(tol))
+                    assert ball.overlaps(inside), (name, deriv, bound, bits, z, ball, ref)
+                    if abs(z) <= 10:  # (far out arb's erfc loses bits: a retry's business)
+                        tight = abs(flint.arb(ref)) * flint.arb(2) ** (12 - bits) + (
+                            2.0 ** -(bits - 4) if deriv else 0)  # (g′ near its zero: absolute)
+                        assert ball.rad() <= tight, (name, deriv, bound, bits, z, ball, ref)
+            lo = bound
+    finally:
+        flint.ctx.prec = old
+
+
+@pytest.mark.parametrize("name,deriv", sorted(rigorous._KERNELS))
+def test_kernels_round_correctly(name, deriv):
+    """Through values_float, on the kernels' points and a random sample of each range."""
+    rng = np.random.default_rng(9)
+    zs = KERNEL_POINTS + (rng.choice([-1.0, 1.0], 40) * 10.0 ** rng.uniform(-4, 1.5, 40)).tolist()
+    for dtype in (np.float64, np.float32):
+        check_floats(name, zs, deriv, dtype)
+
+
+def test_quick_rounding_test_never_accepts_a_ball_over_a_boundary():
+    """A point just inside y's rounding cell is accepted as y, one just beyond the cell's
+    edge (the midpoint to a neighbour; the narrower gap below a power of 2; the overflow
+    threshold) as its exact rounding (tests/reference.py), and a ball around the edge is
+    undecided."""
+    import flint
+    from fractions import Fraction
+
+    old = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        for dtype, ys in [
+            (np.float64, [1.0, 1.5, 0.75, 2.0**-960, 2.0**-1022, 3.0 * 2.0**-1000,
+                          float(np.finfo(np.float64).max), -1.0, -0.1]),
+            (np.float32, [1.0, 1.5, float(np.float32(0.1)), 2.0**-126, 2.0**-140, -4.0,
+                          float(np.finfo(np.float32).max)]),
+            (np.float16, [1.0, 1.5, 2.0**-14, 2.0**-20, -2.0, 65504.0]),
+        ]:
+            accept = rigorous._accept_float(rigorous._FORMATS[np.dtype(dtype)])
+            t = np.dtype(dtype).type
+            for y in ys:
+                with np.errstate(over="ignore"):
+                    up = float(np.nextafter(t(y), t(math.inf)))
+                    dn = float(np.nextafter(t(y), t(-math.inf)))
+                for nb, other in ((up, dn), (dn, up)):
+                    if math.isinf(nb):
+                        edge = Fraction(y) + (Fraction(y) - Fraction(other)) / 2  # overflow
+                    else:
+                        edge = (Fraction(y) + Fraction(nb)) / 2
+                    for k in (Fraction(999, 1000), Fraction(1001, 1000)):
+                        c = Fraction(y) + (edge - Fraction(y)) * k
+                        with mpmath.workprec(2000):
+                            want = C.reference.round_to(
+                                mpmath.mpf(c.numerator) / c.denominator, dtype)
+                        assert (want == y) == (k < 1), (dtype, y, k)  # (the cell as said)
+                        got = accept(flint.arb(flint.fmpq(c.numerator, c.denominator)))
+                        assert got == want, (dtype, y, nb, k, got, want)
+                    ball = flint.arb(flint.fmpq(edge.numerator, edge.denominator),
+                                     flint.arb(2) ** -190 * abs(y))
+                    with pytest.raises(rigorous._Undecided):
+                        accept(ball)
+    finally:
+        flint.ctx.prec = old

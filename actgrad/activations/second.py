@@ -62,7 +62,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..numerics import special as sp
+from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
 from .smooth import _sp_t, softplus_switch
@@ -519,7 +519,7 @@ def squareplus_d2(z: Array, p: Params) -> Array:
     hh = dd_add(two_prod(ws, ws), _c(ws, b))
     h0 = np.sqrt(hh[0])
     ph, pl = two_prod(h0, h0)
-    h = sp.fast_two_sum(h0, dd_val(dd_add(hh, (-ph, -pl))) / (2.0 * h0))
+    h = special.fast_two_sum(h0, dd_val(dd_add(hh, (-ph, -pl))) / (2.0 * h0))
     near = dd_val(dd_div(dd_div(_c(ws, b), hh), _dscale(h, 2.0)))
     fw, ew = np.frexp(np.where(far_m & np.isfinite(w), w, 1.0))
     far = np.ldexp(dd_val(dd_div(_c(w, 0.5 * b), _cube(dd(fw)))), -3 * ew.astype(np.int64))

@@ -11,6 +11,14 @@ in the ball, the exact one included, then rounds to it. Otherwise the precision 
 (64 bits first for a float, 3.33·N + 32 bits for N digits, up to 2^17 bits; beyond, an
 ArithmeticError: no value is ever returned undecided).
 
+Speed (benchmarks/exact_speed.py): the values go in batches, all at the first precision, then
+the undecided ones (about 1 in 100 for a float) at twice it, so the precision is set once per
+batch; the float test is quick where it can be (a candidate y, the ball's midpoint rounded,
+and the ball test |v − y| < h with h half the narrower gap next to y, in ball arithmetic),
+exact otherwise; and gelu, sigmoid, tanh, silu and their derivatives have direct kernels
+(``_KERNELS``: arb methods with constants made once per batch; gelu and gelu′ for |z| <= 1 by
+their alternating Taylor series with its proven tail bound, no erfc), each a proven enclosure.
+
 Branches of piecewise definitions test z itself, which is an exact float (so a ball of radius
 0: every comparison is decided, z exactly at a threshold included); where an exact form
 branches on a computed ball only to avoid cancellation (gelu tanh′), both branches are the same
@@ -347,6 +355,7 @@ class _Undecided(Exception):
 
 
 _ZERO = object()  # an exact zero: its sign comes from the fast path
+_UNDECIDED = object()  # accept.quiet's answer where accept raises _Undecided
 
 
 def _endpoints(v: Any) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -411,25 +420,44 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
     p, qmin, emax = fmt
     small = math.ldexp(1.0, qmin + p - 1)  # the smallest normal
     lowest = max(small, 2.0**-960)
-    scale = 2.0 ** -(p + 1)
     big = math.ldexp(2.0 - math.ldexp(1.0, 1 - p), emax)  # the largest finite
     cast = {53: float, 24: np.float32, 11: np.float16}[p]
 
-    def accept(v: Any) -> Any:
-        # quick: a candidate y (the midpoint rounded, perhaps twice) and a test that the
-        # whole ball lies within y's rounding cell (|v − y| below the smaller half-gap)
-        y = float(v)  # about the midpoint: a candidate only
+    frexp, ldexp = math.frexp, math.ldexp
+    qlo = qmin  # the exponent of half a quantum is at least qmin − 1
+
+    def quiet(v: Any) -> Any:
+        # quick: a candidate y (about the midpoint, rounded perhaps twice: a candidate only)
+        # and a test in ball arithmetic that the whole ball lies strictly within y's
+        # rounding cell: |v − y| < h, h half the gap to y's nearer neighbour (exact, a power
+        # of 2; a quarter of y's quantum at a power of 2, where the gap below is the smaller)
+        y = float(v)
         ay = abs(y)
         if lowest <= ay <= big:
             if p != 53:
                 y = float(cast(y))
                 ay = abs(y)
-            # |y|·2^−(p+1) is at most half the gap to either neighbour of y (the gap below
-            # a power of 2 is the smaller, and equals it); exact: |y| >= 2^−960 here
-            if lowest <= ay <= big and abs(v - y) < ay * scale:  # (true for the whole ball)
+                if not lowest <= ay <= big:
+                    return exact_quiet(v)
+            m, e = frexp(ay)
+            q = e - p if e - p > qlo else qlo  # y's quantum is 2^q
+            if abs(v - y) < ldexp(0.25 if m == 0.5 else 0.5, q):  # (true for the whole ball)
                 return y
-        return exact(v)
+        return exact_quiet(v)
 
+    def exact_quiet(v: Any) -> Any:
+        try:
+            return exact(v)
+        except _Undecided:
+            return _UNDECIDED
+
+    def accept(v: Any) -> Any:
+        r = quiet(v)
+        if r is _UNDECIDED:
+            raise _Undecided
+        return r
+
+    accept.quiet = quiet  # type: ignore[attr-defined]  (for _batch)
     accept.fmt = fmt  # type: ignore[attr-defined]  (for _tie)
 
     def exact(v: Any) -> Any:
@@ -539,6 +567,13 @@ def _accept_text(digits: int) -> Callable[[Any], Any]:
             raise _Undecided
         return a
 
+    def quiet(v: Any) -> Any:
+        try:
+            return accept(v)
+        except _Undecided:
+            return _UNDECIDED
+
+    accept.quiet = quiet  # type: ignore[attr-defined]  (for _batch)
     return accept
 
 
@@ -610,18 +645,30 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
          accept: Callable[[Any], Any], bits: int, special: Callable[[float], Any],
          zero: Callable[[float], Any]) -> tuple[np.ndarray, list[Any]]:
     """Each value decided: accept's result, special(float) for a value that is that float
-    exactly (nan, a limit that is a float), zero(fast value) for an exact zero."""
+    exactly (nan, a limit that is a float), zero(fast value) for an exact zero.
+
+    The finite z off the kinks (almost all) go in batches (``_batch``): all of them at
+    `bits`, then the undecided ones at twice the precision, and so on; the precision is set
+    once per batch and each value costs one call of the form (a direct kernel, ``_kernel``,
+    where there is one) and one of the rounding test. The float64 fast path is computed only
+    when a value needs it (an exact zero's sign, a limit at ±inf)."""
     check_kink(kink)
     order = int(deriv)  # False, True or 2 (g″)
     x = _as_float64(z)
     p = dict(f.params)
-    with np.errstate(all="ignore"):
-        if from_output:
-            fast = np.asarray(f.deriv_from_output(x, kink=kink, order=order), dtype=np.float64)
-        else:
-            fast = np.asarray(f.deriv(x, kink=kink, order=order) if order else f(x),
-                              dtype=np.float64)
-    fast = fast.reshape(-1)
+    flat = x.reshape(-1)
+    fast_: list[np.ndarray] = []
+
+    def fast(i: int) -> float:
+        if not fast_:
+            with np.errstate(all="ignore"):
+                if from_output:
+                    v = f.deriv_from_output(x, kink=kink, order=order)
+                else:
+                    v = f.deriv(x, kink=kink, order=order) if order else f(x)
+            fast_.append(np.asarray(v, dtype=np.float64).reshape(-1))
+        return float(fast_[0][i])
+
     sides = f.kinks2 if order == 2 else f.kinks
     if from_output:
         fn = (_FROM_A2 if order == 2 else _FROM_A)[f.name]
@@ -630,38 +677,191 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
         fn = {0: f.spec.exact, 1: f.spec.exact_dg, 2: f.spec.exact_d2g}[order]
         kinks = {k.at: k for k in sides} if order else {}
     sp = None if (deriv or from_output) else f.spec.exact_split
+    out: list[Any] = [None] * flat.size
+    regular = np.isfinite(flat)
+    if kinks:
+        regular &= ~np.isin(flat, np.array(list(kinks), dtype=np.float64))
     shim = _ball()
-    arb, mpf = shim._arb, shim.mpf
-    out: list[Any] = []
     old = shim.prec
-    shim.prec = bits  # (_decide puts it back when it raises it)
     try:
-        for i, zi in enumerate(x.reshape(-1).tolist()):
-            if zi - zi == 0.0 and zi not in kinks:  # finite: the common case, no closures
-                try:
-                    r = accept(mpf(fn(arb(zi), p, shim)))
-                except _Undecided:
-                    r = _decide(lambda mp: fn(arb(zi), p, mp), accept, bits,
-                                None if sp is None else lambda mp: sp(arb(zi), p, mp))
-            elif zi != zi:
+        idx = np.flatnonzero(regular)
+        if idx.size:
+            # the direct kernels are of g and g′ only
+            pieces = [] if from_output or order == 2 else _kernel(f, deriv)
+            if pieces:  # piece k takes bound[k−1] < |z| <= bound[k]; beyond: the form
+                piece = np.searchsorted([b for b, _ in pieces], np.abs(flat[idx]), "left")
+                for k, (_, kern) in enumerate(pieces):
+                    _batch(shim, kern, None, idx[piece == k], flat, out, accept, bits, sp, p)
+                idx = idx[piece == len(pieces)]
+            _batch(shim, None, fn, idx, flat, out, accept, bits, sp, p)
+        for i in np.flatnonzero(~regular).tolist():
+            zi = float(flat[i])
+            if zi != zi:
                 r = special(math.nan)
             elif zi in kinks:
                 k = kinks[zi]
                 r = _decide(lambda mp: k.exact_slope(kink, mp), accept, bits)
-            elif zi in (math.inf, -math.inf):
+            else:  # ±inf
                 lim = None if from_output else _LIMITS.get((f.name, deriv, 1 if zi > 0 else -1))
                 if lim is None:
-                    r = special(float(fast[i]))  # the limit, exactly (module doc)
+                    r = special(fast(i))  # the limit, exactly (module doc)
                 else:
                     r = _decide(lambda mp: lim(p, mp), accept, bits)
-            else:
-                raise AssertionError(zi)
-            if r is _ZERO:
-                r = zero(float(fast[i]))
-            out.append(r)
+            out[i] = r
     finally:
         shim.prec = old
+    for i in [i for i, r in enumerate(out) if r is _ZERO]:
+        out[i] = zero(fast(i))
     return x, out
+
+
+def _batch(shim: _Ball, kern: Callable[[int], Callable[[Any], Any]] | None,
+           fn: Callable[[Any, Any, Any], Any] | None, idx: np.ndarray, flat: np.ndarray,
+           out: list[Any], accept: Callable[[Any], Any], bits: int,
+           split: Callable[[Any, Any, Any], Any] | None, p: Any) -> None:
+    """out[i] for i in idx (finite z = flat[i], no kink): the form's ball at `bits` accepted,
+    or the precision doubled for the undecided ones (_decide's loop, a batch at a time)."""
+    arb, mpf = shim._arb, shim.mpf
+    fmt = getattr(accept, "fmt", None)
+    quiet = accept.quiet  # type: ignore[attr-defined]  (_UNDECIDED instead of raising)
+    todo_i, todo_z = idx.tolist(), flat[idx].tolist()
+    while todo_i:
+        shim.prec = bits
+        if kern is not None:
+            g = kern(bits)
+            res = [quiet(g(arb(zi))) for zi in todo_z]
+        else:
+            res = [quiet(mpf(fn(arb(zi), p, shim))) for zi in todo_z]
+        left = []
+        for k, (i, r) in enumerate(zip(todo_i, res)):
+            if r is _UNDECIDED:
+                if split is not None and fmt is not None:
+                    parts = split(arb(todo_z[k]), p, shim)
+                    if parts is not None:
+                        try:
+                            out[i] = _tie(parts[0], parts[1], fmt)
+                            continue
+                        except _Undecided:
+                            pass
+                left.append(k)
+            else:
+                out[i] = r
+        todo_i, todo_z = [todo_i[k] for k in left], [todo_z[k] for k in left]
+        bits *= 2
+        if todo_i and bits > _MAX_BITS:
+            raise ArithmeticError("the rounding could not be decided at 2^17 bits")
+
+
+# -- direct kernels ----------------------------------------------------------------------
+# For a few functions, g or g′ on a range of |z| written straight in arb methods, with its
+# constants made once per precision (per batch), instead of the catalogue's form through the
+# shim with its per-call dispatch. Each kernel returns a ball that contains the exact value
+# (a proven enclosure, as the form's is; not necessarily the same ball), so the rounding test
+# decides as before. tests/test_rigorous.py checks that each kernel encloses the independent
+# references (tests/catalogue_reference.py) tightly, and rounds correctly through values_float.
+#
+# GELU near 0, by its Taylor series (no erfc, no exp: one polynomial in t = z², evaluated by
+# arb_poly in C). With u = z²/2, Φ(z) = 1/2 + (z/√(2π)) Σ (−1)^n u^n / (n!·(2n+1)) and
+# z·φ(z) = (z/√(2π)) Σ (−1)^n u^n / n!, so
+#   g(z)  = z/2 + z²·P(z²),   P(t) = Σ p_n t^n,  p_n = (−1)^n / (√(2π)·(2n+1)·n!·2^n),
+#   g′(z) = 1/2 + z·Q(z²),    Q(t) = Σ q_n t^n,  q_n = (−1)^n (2n+2) / (√(2π)·(2n+1)·n!·2^n).
+# Both series alternate, and for t <= 2 their terms decrease in magnitude from n = 0 on
+# (|c_{n+1}|·t / |c_n| < (t/2)/(n+1) <= 1), so the sum after the terms n < N differs from the
+# full sum by at most the first omitted term |c_N|·t^N <= |c_N|·zmax^(2N) (Leibniz). N is the
+# smallest with that bound below 2^−(bits+16); the bound goes into the radius of c_0, so the
+# polynomial's ball encloses the whole series.
+
+
+def _gelu_series(zmax: float, deriv: bool) -> Callable[[int], Callable[[Any], Any]]:
+    def at(bits: int) -> Callable[[Any], Any]:
+        import flint
+
+        arb, fmpq = flint.arb, flint.fmpq
+        r = 1 / (2 * arb.pi()).sqrt()
+        t_max = fmpq(*zmax.as_integer_ratio()) ** 2
+        tiny = fmpq(1, 2 ** (bits + 16))
+        coef = []
+        n, fac = 0, 1  # fac = n!·2^n
+        while True:
+            c = fmpq((-1) ** n * ((2 * n + 2) if deriv else 1), (2 * n + 1) * fac)
+            bound = abs(c) * t_max**n  # >= |c_N·r|·t^N, the first omitted term (r < 1)
+            if bound < tiny:
+                coef[0] += arb(0, arb(bound))  # the tail, into c_0's radius
+                break
+            coef.append(arb(c) * r)
+            n += 1
+            fac *= 2 * n
+        poly = flint.arb_poly(coef)
+        if deriv:
+            return lambda x: 0.5 + x * poly(x * x)
+        return lambda x: x * 0.5 + (x * x) * poly(x * x)
+
+    assert 0 < zmax <= 1
+    return at
+
+
+def _gelu_erfc(deriv: bool) -> Callable[[int], Callable[[Any], Any]]:
+    def at(bits: int) -> Callable[[Any], Any]:
+        import flint
+
+        arb = flint.arb
+        m, r = -1 / arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
+        if deriv:  # erfc(−z/√2)/2 + z·e^(−z²/2)/√(2π)
+            return lambda x: (x * m).erfc() * 0.5 + x * (x * x * -0.5).exp() * r
+        return lambda x: x * (x * m).erfc() * 0.5  # z/2·erfc(−z/√2)
+
+    return at
+
+
+def _plain(form: Callable[[Any], Any]) -> Callable[[int], Callable[[Any], Any]]:
+    return lambda bits: form
+
+
+def _sech2(x: Any) -> Any:
+    s = x.sech()
+    return s * s
+
+
+def _silu_dg(x: Any) -> Any:
+    e = (-x).exp()
+    s = 1 / (1 + e)
+    return s * (1 + x * (e * s))
+
+
+#: (name, deriv) -> ([(the largest |z|, the kernel at a precision), ...] by |z|, the
+#: parameters it is for); z beyond the last bound takes the catalogue's form
+_KERNELS: dict[tuple[str, bool], tuple[list[tuple[float, Callable[[int], Callable[[Any], Any]]]],
+                                       dict[str, Any]]] = {
+    # gelu beyond 2^20: the shim's erfc takes the asymptotic series (_Ball.erfc)
+    ("gelu", False): ([(0.125, _gelu_series(0.125, False)), (0.5, _gelu_series(0.5, False)),
+                       (1.0, _gelu_series(1.0, False)), (2.0**20, _gelu_erfc(False))],
+                      {"approximate": "none"}),
+    ("gelu", True): ([(0.125, _gelu_series(0.125, True)), (0.5, _gelu_series(0.5, True)),
+                      (1.0, _gelu_series(1.0, True)), (2.0**20, _gelu_erfc(True))],
+                     {"approximate": "none"}),
+    ("sigmoid", False): ([(math.inf, _plain(lambda x: 1 / (1 + (-x).exp())))], {}),
+    # sigmoid′ = 1/(4·cosh²(z/2)) = 1/(2·(cosh z + 1)); tanh′ = sech² z; silu′ = s·(1 + z·s̄)
+    # with s = σ(z) = 1/(1 + e^−z), s̄ = σ(−z) = e^−z·s (no cancellation: cosh z + 1 >= 2,
+    # s̄ is not 1 − s). Fewer operations; up to |z| = 2^10, beyond which e^±z leaves the float
+    # range and the catalogue's forms, as before, take over.
+    ("sigmoid", True): ([(2.0**10, _plain(lambda x: 0.5 / (x.cosh() + 1))),
+                         (math.inf, _plain(lambda x: 1 / (4 * (x * 0.5).cosh() ** 2)))], {}),
+    ("tanh", False): ([(math.inf, _plain(lambda x: x.tanh()))], {}),
+    ("tanh", True): ([(2.0**10, _plain(_sech2)),
+                      (math.inf, _plain(lambda x: 1 / x.cosh() ** 2))], {}),
+    ("silu", False): ([(math.inf, _plain(lambda x: x / (1 + (-x).exp())))], {}),
+    ("silu", True): ([(2.0**10, _plain(_silu_dg)), (math.inf, _plain(
+        lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())))], {}),
+}
+
+
+def _kernel(f: Activation, deriv: bool
+            ) -> list[tuple[float, Callable[[int], Callable[[Any], Any]]]]:
+    """The kernels of f (g′ if deriv) by range of |z|, or [] (the shim and the form)."""
+    entry = _KERNELS.get((f.name, deriv))
+    if entry is None or any(f.params.get(k) != v for k, v in entry[1].items()):
+        return []
+    return entry[0]
 
 
 def _slope(f: Activation) -> tuple[float, float] | None:
