@@ -112,11 +112,9 @@ class Spec:
     #: sparse_plus at ±1): not kinks, but a difference quotient across them is poor, so the
     #: gradient check differentiates one-sided there
     breaks: Callable[[Params], tuple[float, ...]] = lambda p: ()
-    summary: str = ""
     #: the frameworks that ship it; for the others, --kink pytorch|jax falls back to the
     #: one that does (the Spec's kinks say which side)
     frameworks: tuple[str, ...] = ("PyTorch", "JAX")
-    extra: dict[str, Any] = field(default_factory=dict)
     #: g(z) = A + T far out on an exponentially flat tail: (A exact, T with a known sign and
     #: |T| ~ e^−|z|) or None. A correctly rounded g needs the side of A that g lies on when A
     #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),

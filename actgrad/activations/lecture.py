@@ -75,39 +75,43 @@ def relu_deriv(z: Array, p: Params) -> Array:
     return np.where(z > 0, 1.0, 0.0)
 
 
-def leaky_relu(z: Array, p: Params) -> Array:
-    """leaky_relu(z) = z for z >= 0, negative_slope·z for z < 0"""
-    s = p["negative_slope"]
+# leaky_relu, and prelu and rrelu (evaluation mode) in piecewise.py: z for z >= 0, s·z below
+
+
+def slope_linear(z: Array, s: float) -> Array:
     if s == 0:  # 0·(−inf) would be nan; the function is relu then
         return np.maximum(z, 0.0)
     with np.errstate(over="ignore"):  # |s| > 1: s·z may round to ±inf, correctly
-        return np.where(z >= 0, z, s * z)
+        return np.where(z >= 0, z, s * np.minimum(z, 0.0))
 
 
-def leaky_relu_deriv(z: Array, p: Params) -> Array:
-    """leaky_relu′(z) = negative_slope for z < 0, 1 for z > 0"""
-    return np.where(z > 0, 1.0, p["negative_slope"])
+def slope_linear_deriv(z: Array, s: float) -> Array:
+    return np.where(z > 0, 1.0, s)
 
 
-def _leaky_from_a(a: Array, p: Params) -> Array:
-    # with a positive slope, a has the sign of z
-    return np.where(a > 0, 1.0, p["negative_slope"])
+def slope_from_a(a: Array, s: float) -> Array:
+    # with s >= 0, a > 0 exactly when z > 0; a = 0 is the kink (s > 0) or z <= 0 (s = 0)
+    return np.where(a > 0, 1.0, s)
 
 
-def _leaky_why_not(p: Params) -> str | None:
-    if p["negative_slope"] >= 0:  # 0 is relu: a = 0 for every z <= 0, where g′ = 0
+def slope_why_not(s: float, what: str) -> str | None:
+    if s >= 0:
         return None
     return (
-        "with negative_slope < 0 the output a does not tell the sign of z, "
-        "so g′ is not a function of a"
+        f"with {what} < 0 the output a does not tell the sign of z "
+        "(a > 0 on both sides of 0), so g′ is not a function of a"
     )
+
+
+def slope_range(s: float) -> tuple[float, float]:
+    return (-math.inf, math.inf) if s > 0 else (0.0, math.inf)
 
 
 SPECS: tuple[Spec, ...] = (
     Spec(
         name="sigmoid",
         aliases=("logistic",),
-        summary="the logistic function; squashes to (0, 1)",
+        # the logistic function; squashes to (0, 1)
         formula="σ(z) = 1 / (1 + e^−z)",
         deriv_formula="σ′(z) = σ(z)·(1 − σ(z)) = σ(z)·σ(−z)",
         from_output_formula="a·(1 − a)",
@@ -120,7 +124,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="tanh",
-        summary="hyperbolic tangent; squashes to (−1, 1)",
+        # hyperbolic tangent; squashes to (−1, 1)
         formula="tanh(z) = (e^z − e^−z) / (e^z + e^−z)",
         deriv_formula="tanh′(z) = 1 − tanh²(z) = 1 / cosh²(z)",
         from_output_formula="1 − a² = (1 − a)·(1 + a)",
@@ -133,7 +137,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="relu",
-        summary="rectified linear unit",
+        # rectified linear unit
         formula="relu(z) = max(0, z)",
         deriv_formula="relu′(z) = 0 for z < 0, 1 for z > 0 (kink at 0)",
         from_output_formula="1 for a > 0, 0 for a = 0",
@@ -149,18 +153,18 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="leaky_relu",
         aliases=("lrelu",),
-        summary="ReLU with a small slope for z < 0",
+        # ReLU with a small slope for z < 0
         formula="leaky_relu(z) = z for z >= 0, negative_slope·z for z < 0",
         deriv_formula="leaky_relu′(z) = negative_slope for z < 0, 1 for z > 0 (kink at 0)",
         from_output_formula="1 for a > 0, negative_slope for a < 0 (negative_slope >= 0)",
         params=(
             Param("negative_slope", 0.01, "slope for z < 0 (PyTorch's and JAX's default)"),
         ),
-        g=leaky_relu,
-        dg=leaky_relu_deriv,
-        dg_from_a=_leaky_from_a,
-        from_output_unavailable=_leaky_why_not,
-        output_range=lambda p: (0.0 if p["negative_slope"] == 0 else -math.inf, math.inf),
+        g=lambda z, p: slope_linear(z, p["negative_slope"]),
+        dg=lambda z, p: slope_linear_deriv(z, p["negative_slope"]),
+        dg_from_a=lambda a, p: slope_from_a(a, p["negative_slope"]),
+        from_output_unavailable=lambda p: slope_why_not(p["negative_slope"], "negative_slope"),
+        output_range=lambda p: slope_range(p["negative_slope"]),
         kinks=lambda p: (Kink(0.0, left=p["negative_slope"], right=1.0,
                               pytorch="left", jax="right",
                               unique_output=p["negative_slope"] != 0),),

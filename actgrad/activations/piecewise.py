@@ -19,7 +19,7 @@ kinks but ``breaks``: the gradient check differentiates one-sided there.
 
 Where a framework lacks a function, its convention is the other framework's (so ``jax`` =
 ``pytorch`` for prelu, rrelu, softshrink, hardshrink and threshold, and ``pytorch`` = ``jax``
-for sparse_plus and sparse_sigmoid); each entry's summary says so.
+for sparse_plus and sparse_sigmoid); the comment above each entry says so.
 
 Parameters whose allowed values depend on one another (hard_tanh's min_val < max_val, rrelu's
 lower <= upper) are checked in the entry's ``kinks``, which the registry calls on binding.
@@ -34,6 +34,7 @@ import numpy as np
 
 from ..numerics.special import split, two_prod, two_sum
 from .base import Array, Kink, Param, Params, Spec
+from .lecture import slope_from_a, slope_linear, slope_linear_deriv, slope_range, slope_why_not
 
 # ---------------------------------------------------------------------------------------
 # error-free transformations: Knuth's two-sum and Dekker's product from special.py (numpy
@@ -131,35 +132,6 @@ def _hard_tanh_kinks(p: Params) -> tuple[Kink, ...]:
 
 # ---------------------------------------------------------------------------------------
 # prelu and rrelu (evaluation mode): z for z >= 0, slope·z for z < 0
-
-
-def _slope_linear(z: Array, s: float) -> Array:
-    if s == 0:  # 0·(−inf) would be nan; the function is relu then
-        return np.maximum(z, 0.0)
-    with np.errstate(over="ignore"):  # |s| > 1: s·z may round to ±inf, correctly
-        return np.where(z >= 0, z, s * np.minimum(z, 0.0))
-
-
-def _slope_linear_deriv(z: Array, s: float) -> Array:
-    return np.where(z > 0, 1.0, s)
-
-
-def _slope_from_a(a: Array, s: float) -> Array:
-    # with s >= 0, a > 0 exactly when z > 0; a = 0 is the kink (s > 0) or z <= 0 (s = 0)
-    return np.where(a > 0, 1.0, s)
-
-
-def _slope_why_not(s: float, what: str) -> str | None:
-    if s >= 0:
-        return None
-    return (
-        f"with {what} < 0 the output a does not tell the sign of z "
-        "(a > 0 on both sides of 0), so g′ is not a function of a"
-    )
-
-
-def _slope_range(s: float) -> tuple[float, float]:
-    return (-math.inf, math.inf) if s > 0 else (0.0, math.inf)
 
 
 def _slope_kinks(s: float) -> tuple[Kink, ...]:
@@ -398,7 +370,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="identity",
         aliases=("linear",),
-        summary="the identity; no activation (PyTorch nn.Identity, JAX jax.nn.identity)",
+        # the identity; no activation (PyTorch nn.Identity, JAX jax.nn.identity)
         formula="identity(z) = z",
         deriv_formula="identity′(z) = 1",
         from_output_formula="1",
@@ -410,7 +382,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="relu6",
-        summary="ReLU capped at 6; PyTorch and JAX both return 0 at the kinks 0 and 6",
+        # ReLU capped at 6; PyTorch and JAX both return 0 at the kinks 0 and 6
         formula="relu6(z) = min(max(0, z), 6)",
         deriv_formula="relu6′(z) = 1 for 0 < z < 6, 0 for z < 0 or z > 6 (kinks at 0 and 6)",
         from_output_formula="1 for 0 < a < 6, 0 for a = 0 or a = 6",
@@ -428,17 +400,17 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="prelu",
         frameworks=("PyTorch",),
-        summary="parametric ReLU as an elementwise function with one weight; g′(0) is the "
-        "weight for PyTorch; JAX has no prelu: the same (left) side",
+        # parametric ReLU as an elementwise function with one weight; g′(0) is the weight for
+        # PyTorch; JAX has no prelu: the same (left) side
         formula="prelu(z) = z for z >= 0, weight·z for z < 0",
         deriv_formula="prelu′(z) = weight for z < 0, 1 for z > 0 (kink at 0)",
         from_output_formula="1 for a > 0, weight for a < 0 (weight >= 0)",
         params=(Param("weight", 0.25, "slope for z < 0 (PyTorch's initial weight)"),),
-        g=lambda z, p: _slope_linear(z, _num(p, "weight")),
-        dg=lambda z, p: _slope_linear_deriv(z, _num(p, "weight")),
-        dg_from_a=lambda a, p: _slope_from_a(a, _num(p, "weight")),
-        from_output_unavailable=lambda p: _slope_why_not(_num(p, "weight"), "weight"),
-        output_range=lambda p: _slope_range(_num(p, "weight")),
+        g=lambda z, p: slope_linear(z, _num(p, "weight")),
+        dg=lambda z, p: slope_linear_deriv(z, _num(p, "weight")),
+        dg_from_a=lambda a, p: slope_from_a(a, _num(p, "weight")),
+        from_output_unavailable=lambda p: slope_why_not(_num(p, "weight"), "weight"),
+        output_range=lambda p: slope_range(_num(p, "weight")),
         kinks=lambda p: _slope_kinks(_num(p, "weight")),
         exact=lambda z, p, mp: z if z >= 0 else mp.mpf(p["weight"]) * z,
         exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else mp.mpf(p["weight"]),
@@ -446,8 +418,8 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="rrelu",
         frameworks=("PyTorch",),
-        summary="randomized leaky ReLU in evaluation mode: the slope for z < 0 is the mean "
-        "(lower + upper)/2; g′(0) is that slope for PyTorch; JAX has no rrelu: the same side",
+        # randomized leaky ReLU in evaluation mode: the slope for z < 0 is the mean (lower +
+        # upper)/2; g′(0) is that slope for PyTorch; JAX has no rrelu: the same side
         formula="rrelu(z) = z for z >= 0, ((lower + upper)/2)·z for z < 0 (evaluation mode)",
         deriv_formula="rrelu′(z) = (lower + upper)/2 for z < 0, 1 for z > 0 (kink at 0)",
         from_output_formula="1 for a > 0, (lower + upper)/2 for a < 0",
@@ -457,10 +429,10 @@ SPECS: tuple[Spec, ...] = (
             Param("upper", 1.0 / 3.0, "upper bound of the random slope (PyTorch's default 1/3)",
                   allowed="a finite number >= lower (so >= 0)", valid=_finite_nonneg),
         ),
-        g=lambda z, p: _slope_linear(z, _rrelu_slope(p)),
-        dg=lambda z, p: _slope_linear_deriv(z, _rrelu_slope(p)),
-        dg_from_a=lambda a, p: _slope_from_a(a, _rrelu_slope(p)),
-        output_range=lambda p: _slope_range(_rrelu_slope(p)),
+        g=lambda z, p: slope_linear(z, _rrelu_slope(p)),
+        dg=lambda z, p: slope_linear_deriv(z, _rrelu_slope(p)),
+        dg_from_a=lambda a, p: slope_from_a(a, _rrelu_slope(p)),
+        output_range=lambda p: slope_range(_rrelu_slope(p)),
         kinks=_rrelu_kinks,
         exact=lambda z, p, mp: z if z >= 0 else _mp_rrelu_slope(p, mp) * z,
         exact_dg=lambda z, p, mp: mp.mpf(1) if z > 0 else _mp_rrelu_slope(p, mp),
@@ -468,8 +440,8 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="hard_sigmoid",
         aliases=("hardsigmoid",),
-        summary="piecewise-linear sigmoid relu6(z + 3)/6 (PyTorch and JAX alike); both "
-        "return 0 at the kinks ±3",
+        # piecewise-linear sigmoid relu6(z + 3)/6 (PyTorch and JAX alike); both return 0 at the
+        # kinks ±3
         formula="hard_sigmoid(z) = relu6(z + 3)/6 = 0 for z <= −3, (z + 3)/6 for −3 < z < 3, "
         "1 for z >= 3",
         deriv_formula="hard_sigmoid′(z) = 1/6 for −3 < z < 3, 0 for |z| > 3 (kinks at ±3)",
@@ -491,8 +463,8 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="hard_swish",
         aliases=("hardswish", "hard_silu"),
-        summary="z·hard_sigmoid(z) (PyTorch and JAX alike); both return 0 at −3 (left "
-        "slope) and 1 at 3 (right slope)",
+        # z·hard_sigmoid(z) (PyTorch and JAX alike); both return 0 at −3 (left slope) and 1 at 3
+        # (right slope)
         formula="hard_swish(z) = z·relu6(z + 3)/6 = 0 for z <= −3, z(z + 3)/6 for −3 < z < 3, "
         "z for z >= 3",
         deriv_formula="hard_swish′(z) = 0 for z < −3, (2z + 3)/6 for −3 < z < 3, 1 for z > 3 "
@@ -514,8 +486,8 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="hard_tanh",
         aliases=("hardtanh",),
-        summary="clip to [min_val, max_val]; PyTorch returns 0 at both kinks, JAX 1 "
-        "(jax.nn.hard_tanh has no parameters: its side carried over)",
+        # clip to [min_val, max_val]; PyTorch returns 0 at both kinks, JAX 1 (jax.nn.hard_tanh
+        # has no parameters: its side carried over)
         formula="hard_tanh(z) = min(max(z, min_val), max_val)",
         deriv_formula="hard_tanh′(z) = 1 for min_val < z < max_val, 0 for z < min_val or "
         "z > max_val (kinks at min_val and max_val)",
@@ -538,9 +510,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="softshrink",
         frameworks=("PyTorch",),
-        summary="soft thresholding; PyTorch returns 0 at ±lambd; JAX has no softshrink: "
-        "the same side (what jnp.where(|z| > lambd, ...) gives). For lambd = 0 it is the "
-        "identity with g′ = 1 and no kink (PyTorch's autograd returns 0 at z = 0 there)",
+        # soft thresholding; PyTorch returns 0 at ±lambd; JAX has no softshrink: the same side
+        # (what jnp.where(|z| > lambd, ...) gives). For lambd = 0 it is the identity with g′ = 1
+        # and no kink (PyTorch's autograd returns 0 at z = 0 there)
         formula="softshrink(z) = z − lambd for z > lambd, z + lambd for z < −lambd, 0 otherwise",
         deriv_formula="softshrink′(z) = 1 for |z| > lambd, 0 for |z| < lambd (kinks at ±lambd)",
         from_output_formula="1 for a ≠ 0, 0 for a = 0 (1 everywhere for lambd = 0)",
@@ -556,9 +528,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="hardshrink",
         frameworks=("PyTorch",),
-        summary="hard thresholding, g jumps at ±lambd; PyTorch returns 0 there; JAX has no "
-        "hardshrink: the same side. For lambd = 0 it is the identity with g′ = 1 and no kink "
-        "(PyTorch's autograd returns 0 at z = 0 there)",
+        # hard thresholding, g jumps at ±lambd; PyTorch returns 0 there; JAX has no hardshrink:
+        # the same side. For lambd = 0 it is the identity with g′ = 1 and no kink (PyTorch's
+        # autograd returns 0 at z = 0 there)
         formula="hardshrink(z) = z for |z| > lambd, 0 otherwise",
         deriv_formula="hardshrink′(z) = 1 for |z| > lambd, 0 for |z| < lambd (g jumps at "
         "±lambd)",
@@ -576,9 +548,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="threshold",
         frameworks=("PyTorch",),
-        summary="PyTorch's threshold: z above the threshold, a constant value below (PyTorch "
-        "requires both parameters; 0 and 0 here, which is relu). g′ at the threshold is 0 "
-        "(z <= threshold is the constant branch); JAX has no threshold: the same side",
+        # PyTorch's threshold: z above the threshold, a constant value below (PyTorch requires
+        # both parameters; 0 and 0 here, which is relu). g′ at the threshold is 0 (z <=
+        # threshold is the constant branch); JAX has no threshold: the same side
         formula="threshold(z) = z for z > threshold, value for z <= threshold",
         deriv_formula="threshold′(z) = 1 for z > threshold, 0 for z < threshold (kink at the "
         "threshold, where g also jumps unless value = threshold)",
@@ -600,8 +572,8 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="sparse_plus",
         frameworks=("JAX",),
-        summary="JAX's sparse twin of softplus, C¹: g′ is continuous, g″ jumps at ±1 (no kinks; "
-        "the gradient check differentiates one-sided there)",
+        # JAX's sparse twin of softplus, C¹: g′ is continuous, g″ jumps at ±1 (no kinks; the
+        # gradient check differentiates one-sided there)
         formula="sparse_plus(z) = 0 for z <= −1, (z + 1)²/4 for −1 < z < 1, z for z >= 1",
         deriv_formula="sparse_plus′(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1",
         from_output_formula="√a for a < 1, 1 for a >= 1",
@@ -618,9 +590,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="sparse_sigmoid",
         frameworks=("JAX",),
-        summary="JAX's sparse twin of the sigmoid, 0.5·clip(z + 1, 0, 2); JAX's clip splits "
-        "the gradient at a tie, so it returns the mean 1/4 at ±1; PyTorch has no "
-        "sparse_sigmoid: the same",
+        # JAX's sparse twin of the sigmoid, 0.5·clip(z + 1, 0, 2); JAX's clip splits the
+        # gradient at a tie, so it returns the mean 1/4 at ±1; PyTorch has no sparse_sigmoid:
+        # the same
         formula="sparse_sigmoid(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1",
         deriv_formula="sparse_sigmoid′(z) = 1/2 for −1 < z < 1, 0 for |z| > 1 (kinks at ±1)",
         from_output_formula="1/2 for 0 < a < 1, 0 for a = 0 or a = 1",

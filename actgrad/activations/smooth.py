@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..numerics import special as sp
+from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Param, Params, Spec
 
@@ -68,7 +68,7 @@ def _poly_dd(coeffs: tuple[float, ...], t: Array) -> tuple[Array, Array]:
     r = _poly(coeffs[1:], t)
     p, e = two_prod(r, t)
     s, e2 = two_sum(np.full_like(t, coeffs[0]), p)
-    return sp.fast_two_sum(s, e + e2)
+    return special.fast_two_sum(s, e + e2)
 
 
 def _ldexp_inf(y: Array, k: Array) -> Array:
@@ -327,14 +327,14 @@ def _gelu_exact(z: Array, want_g: bool) -> Array:
         else:
             m2, k2 = _exp_half_sq(zm, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
             pos = dd_val(dd_add(phi, two_prod(zm, np.ldexp(m2, k2))))
-            delta = sp.two_sum(zm - GELU_Z0[0], np.full_like(zm, -GELU_Z0[1]))
+            delta = special.two_sum(zm - GELU_Z0[0], np.full_like(zm, -GELU_Z0[1]))
             hz = _poly_dd(_GELU_H, zm + 1.0)
             neg = np.ldexp(dd_val(dd_mul(dd(m), dd_mul(delta, hz))), k)
             out[mid] = np.where(zm >= 0, pos, neg)
     if hi.any():
         zh = np.minimum(z[hi], 40.0)
         m, k = _exp_half_sq(zh)
-        q = np.ldexp(m * sp.erfcx_big(zh * _INV_SQRT2), k - 1)
+        q = np.ldexp(m * special.erfcx_big(zh * _INV_SQRT2), k - 1)
         phi = 1.0 - q
         if want_g:
             out[hi] = z[hi] * phi
@@ -343,7 +343,7 @@ def _gelu_exact(z: Array, want_g: bool) -> Array:
             out[hi] = phi + zh * np.ldexp(m2, k2)
     if lo.any():
         zl = np.maximum(z[lo], -40.0)
-        rs = sp.erfc_rs(-zl * _INV_SQRT2)  # R/S of fdlibm: L = R/S − 0.5625
+        rs = special.erfc_rs(-zl * _INV_SQRT2)  # R/S of fdlibm: L = R/S − 0.5625
         if want_g:
             m, k = _exp_half_sq(zl, _C_TAIL, rs)
             out[lo] = -np.ldexp(m, k)
@@ -383,7 +383,7 @@ def _gt_v(z: Array) -> tuple[Array, Array]:
     se = se + z * we
     v, ve = two_prod(np.full_like(z, _GT_2C[0]), s)
     ve = ve + (_GT_2C[0] * se + _GT_2C[1] * s)
-    return sp.fast_two_sum(v, ve)
+    return special.fast_two_sum(v, ve)
 
 
 _GT_3K = (0.134145, 1.3526957332032908e-17)  # 3·0.044715
@@ -409,13 +409,13 @@ def _gelu_tanh(z: Array, want_g: bool) -> Array:
     pos = dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
     # z < 0: H = 1 + e^v + z·v′
     zw = np.clip(zc, -3.0, 0.0)
-    delta = sp.two_sum(zw - GT_Z0[0], np.full_like(zw, -GT_Z0[1]))
+    delta = special.two_sum(zw - GT_Z0[0], np.full_like(zw, -GT_Z0[1]))
     u = dd_mul(_GT_2C, delta)  # 2cδ
     qz = zw * zw + zw * GT_Z0[0] + GT_Z0[0] * GT_Z0[0]
     kq = _GT_K[0] * qz
     a = dd_val(u) * (1.0 + kq)
     em = np.expm1(a)
-    h_win = dd_add(dd_mul(_GT_E0, dd(em)), dd_mul(u, sp.two_sum(np.ones_like(zw), 3.0 * kq)))
+    h_win = dd_add(dd_mul(_GT_E0, dd(em)), dd_mul(u, special.two_sum(np.ones_like(zw), 3.0 * kq)))
     h_far = dd_add(one_e, zvp)
     win = (zc >= 2.0 * GT_Z0[0]) & (zc <= 0.5 * GT_Z0[0])  # z − z0_hi exact (Sterbenz)
     h = (np.where(win, h_win[0], h_far[0]), np.where(win, h_win[1], h_far[1]))
@@ -456,7 +456,7 @@ def _neg_exp(z: Array) -> tuple[Array, Array, Array, Array]:
 
 def _delta_dd(z: Array, z0: tuple[float, float]) -> tuple[Array, Array]:
     """z − z0 as a double-double (z − z0_hi is exact near the root)."""
-    return sp.two_sum(z - z0[0], np.full_like(z, -z0[1]))
+    return special.two_sum(z - z0[0], np.full_like(z, -z0[1]))
 
 
 def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]) -> Array:
@@ -772,7 +772,7 @@ def _sq_h_dd(z: Array, b: float) -> tuple[Array, Array]:
     h0 = np.sqrt(t[0])
     ph, pl = two_prod(h0, h0)
     r = dd_add(t, (-ph, -pl))
-    return sp.fast_two_sum(h0, dd_val(r) / (2.0 * h0))
+    return special.fast_two_sum(h0, dd_val(r) / (2.0 * h0))
 
 
 def _sq_scale(b: float) -> int:
@@ -1003,7 +1003,7 @@ _AT_0 = (0.0,)
 SPECS: tuple[Spec, ...] = (
     Spec(
         name="elu",
-        summary="exponential linear unit: z for z > 0, α(e^z − 1) below",
+        # exponential linear unit: z for z > 0, α(e^z − 1) below
         formula="elu(z) = z for z > 0, α·(e^z − 1) for z <= 0",
         deriv_formula="elu′(z) = 1 for z > 0, α·e^z for z < 0 (kink at 0 unless α = 1)",
         from_output_formula="1 for a > 0, a + α for a <= 0",
@@ -1021,7 +1021,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="selu",
-        summary="scaled ELU with the self-normalising constants λ ≈ 1.0507, α ≈ 1.6733",
+        # scaled ELU with the self-normalising constants λ ≈ 1.0507, α ≈ 1.6733
         formula="selu(z) = λ·z for z > 0, λ·α·(e^z − 1) for z <= 0 "
                 f"(λ = {SELU_SCALE_STR}, α = {SELU_ALPHA_STR})",
         deriv_formula="selu′(z) = λ for z > 0, λ·α·e^z for z < 0 (kink at 0)",
@@ -1040,7 +1040,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="celu",
-        summary="continuously differentiable ELU: z for z > 0, α(e^(z/α) − 1) below",
+        # continuously differentiable ELU: z for z > 0, α(e^(z/α) − 1) below
         formula="celu(z) = z for z > 0, α·(e^(z/α) − 1) for z <= 0",
         deriv_formula="celu′(z) = 1 for z > 0, e^(z/α) for z < 0 "
                       "(no kink: both sides are 1 at 0)",
@@ -1061,7 +1061,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="gelu",
-        summary="Gaussian error linear unit z·Φ(z) (or its tanh approximation)",
+        # Gaussian error linear unit z·Φ(z) (or its tanh approximation)
         formula="gelu(z) = z·Φ(z) = z/2·erfc(−z/√2); approximate=tanh: "
                 "z/2·(1 + tanh(√(2/π)·(z + 0.044715z³)))",
         deriv_formula="gelu′(z) = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π); approximate=tanh: "
@@ -1076,7 +1076,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="silu",
         aliases=("swish",),
-        summary="sigmoid-weighted linear unit z·σ(z)",
+        # sigmoid-weighted linear unit z·σ(z)
         formula="silu(z) = z·σ(z) = z / (1 + e^−z)",
         deriv_formula="silu′(z) = σ(z)·(1 + z·(1 − σ(z)))",
         g=_vec(silu),
@@ -1087,7 +1087,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="mish",
-        summary="z·tanh(softplus(z))",
+        # z·tanh(softplus(z))
         formula="mish(z) = z·tanh(softplus(z)) = z·tanh(log(1 + e^z))",
         deriv_formula="mish′(z) = tanh(sp(z)) + z·σ(z)·sech²(sp(z)), sp = softplus",
         g=_vec(mish),
@@ -1099,7 +1099,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="softplus",
-        summary="smooth relu log(1 + e^(βz))/β",
+        # smooth relu log(1 + e^(βz))/β
         formula="softplus(z) = log(1 + e^(β·z))/β; z itself where β·z > threshold",
         deriv_formula="softplus′(z) = σ(β·z); 1 where β·z > threshold",
         from_output_formula="1 − e^(−β·a)",
@@ -1122,7 +1122,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="softsign",
         aliases=("soft_sign",),
-        summary="z/(1 + |z|); squashes to (−1, 1) polynomially",
+        # z/(1 + |z|); squashes to (−1, 1) polynomially
         formula="softsign(z) = z / (1 + |z|)",
         deriv_formula="softsign′(z) = 1 / (1 + |z|)²",
         from_output_formula="(1 − |a|)²",
@@ -1137,7 +1137,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="log_sigmoid",
         aliases=("logsigmoid",),
-        summary="log σ(z) = −softplus(−z)",
+        # log σ(z) = −softplus(−z)
         formula="log_sigmoid(z) = log σ(z) = −log(1 + e^−z)",
         deriv_formula="log_sigmoid′(z) = σ(−z) = 1 − σ(z)",
         from_output_formula="1 − e^a",
@@ -1151,7 +1151,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="tanhshrink",
         frameworks=("PyTorch",),
-        summary="z − tanh(z)",
+        # z − tanh(z)
         formula="tanhshrink(z) = z − tanh(z)",
         deriv_formula="tanhshrink′(z) = tanh²(z) = 1 − sech²(z)",
         g=_vec(tanhshrink),
@@ -1166,7 +1166,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="squareplus",
         frameworks=("JAX",),
-        summary="(z + √(z² + b))/2, an algebraic softplus",
+        # (z + √(z² + b))/2, an algebraic softplus
         formula="squareplus(z) = (z + √(z² + b)) / 2",
         deriv_formula="squareplus′(z) = (1 + z/√(z² + b)) / 2 (kink at 0 when b = 0)",
         from_output_formula="a² / (a² + b/4)",
