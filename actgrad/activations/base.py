@@ -32,9 +32,10 @@ class Param:
 class Kink:
     """A point where g′ jumps: one-sided slopes and the frameworks' subgradient choice.
 
-    ``pytorch`` and ``jax`` name the side ("left" or "right") whose slope that framework's
-    autograd returns at ``at``. ``unique_output`` says whether a = g(at) pins z to the kink
-    (false for relu: a = 0 for every z <= 0), so g′ from the output can apply the convention.
+    ``pytorch`` and ``jax`` name the side ("left", "right", or "mean" of the two, as JAX's clip
+    splits a tie in sparse_sigmoid) whose slope that framework's autograd returns at ``at``.
+    ``unique_output`` says whether a = g(at) pins z to the kink (false for relu: a = 0 for
+    every z <= 0), so g′ from the output can apply the convention.
     """
 
     at: float

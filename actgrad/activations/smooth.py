@@ -55,17 +55,10 @@ def _vec(f):
     return wrapper
 
 
-def _poly(coeffs: tuple[float, ...], t: Array) -> Array:
-    r = np.full_like(t, coeffs[-1])
-    for c in coeffs[-2::-1]:
-        r = r * t + c
-    return r
-
-
 def _poly_dd(coeffs: tuple[float, ...], t: Array) -> tuple[Array, Array]:
     """Σ coeffs[i]·t^i as a double-double: Horner for the tail, the last step c0 + t·R
     error-free (for polynomials dominated by c0, this leaves ~0.3 ULP)."""
-    r = _poly(coeffs[1:], t)
+    r = special.poly(coeffs[1:], t)
     p, e = two_prod(r, t)
     s, e2 = two_sum(np.full_like(t, coeffs[0]), p)
     return special.fast_two_sum(s, e + e2)

@@ -18,6 +18,7 @@ from .. import registry
 from ..activations import KINK_CONVENTIONS
 from ..io.reader import MODES
 from ..io.writers import FORMATS
+from ..numerics import MAX_DIGITS
 from ..numerics.gradcheck import DEFAULT_STEP
 from .commands import MAX_STEP, ValueRequest
 
@@ -65,7 +66,7 @@ ExactOpt = Annotated[bool, typer.Option(
 DigitsOpt = Annotated[Optional[int], typer.Option(
     "--digits", "-d", metavar="N", show_default=False,
     help="Compute with proven error bounds (ball arithmetic) and print N significant digits,"
-         " correctly rounded (1 to 1000).")]
+         f" correctly rounded (1 to {MAX_DIGITS}).")]
 InputOpt = Annotated[Optional[str], typer.Option(
     "--input", "-i", metavar="FILE", show_default=False,
     help="Read the values from FILE instead of stdin.")]

@@ -3,3 +3,6 @@ rigorous high-precision path (``rigorous``) and the gradient check (``gradcheck`
 
 Nothing here knows of text or terminals.
 """
+
+#: the most significant digits --digits asks for (numerics/rigorous.py)
+MAX_DIGITS = 1000

@@ -60,7 +60,8 @@ Public API (the CLI calls these):
   output, exactly: the from-output formula (``_FROM_A``) evaluated on the exact float a and
   rounded once (the registry uses it for float32/float16 results next to a rounding
   boundary); the caller checks that a is an output (Activation.deriv_from_output does).
-* ``to_float(mpf) -> float``: correctly rounded mpf -> float64. ``MAX_DIGITS = 1000``.
+* ``to_float(mpf) -> float``: correctly rounded mpf -> float64. ``MAX_DIGITS`` (from
+  actgrad.numerics): the most digits ``values_text`` gives.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..registry import Activation
 
-MAX_DIGITS = 1000
+from . import MAX_DIGITS  # noqa: E402  (re-exported: rigorous.MAX_DIGITS)
 _FLOAT_BITS = 64  # first working precision for a float result (53 + guard; 128 if undecided)
 _MAX_BITS = 1 << 17
 

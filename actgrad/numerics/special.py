@@ -136,7 +136,7 @@ _SB = (1.0, 3.03380607434824582924e01, 3.25792512996573918826e02, 1.536729586084
        -2.24409524465858183362e01)
 
 
-def _poly(coeffs: tuple[float, ...], x: Array) -> Array:
+def poly(coeffs: tuple[float, ...], x: Array) -> Array:
     """Σ coeffs[i]·x^i by Horner."""
     r = np.full_like(x, coeffs[-1])
     for c in coeffs[-2::-1]:
@@ -147,13 +147,13 @@ def _poly(coeffs: tuple[float, ...], x: Array) -> Array:
 def _small_y(x: Array) -> Array:
     """(erf(x) − x)/x for |x| < 0.84375."""
     z = x * x
-    return _poly(_PP, z) / _poly(_QQ, z)
+    return poly(_PP, z) / poly(_QQ, z)
 
 
 def _mid_pq(ax: Array) -> Array:
     """erf(|x|) − erx for |x| in [0.84375, 1.25]."""
     s = ax - 1.0
-    return _poly(_PA, s) / _poly(_QA, s)
+    return poly(_PA, s) / poly(_QA, s)
 
 
 def erfc_rs(ax: Array) -> Array:
@@ -161,7 +161,7 @@ def erfc_rs(ax: Array) -> Array:
     rb/sb above; rb/sb is fitted up to x = 28 and used beyond as well, see erfcx_big)."""
     s = 1.0 / (ax * ax)
     lo = ax < 1.0 / 0.35
-    return np.where(lo, _poly(_RA, s) / _poly(_SA, s), _poly(_RB, s) / _poly(_SB, s))
+    return np.where(lo, poly(_RA, s) / poly(_SA, s), poly(_RB, s) / poly(_SB, s))
 
 
 def _trunc32(x: Array) -> Array:

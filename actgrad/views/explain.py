@@ -128,47 +128,71 @@ def _rel(x: float, y: float) -> float:
     return abs(x - y) / (abs(x) + abs(y))
 
 
+@dataclass(frozen=True)
+class _Lesson:
+    """What every section of a lesson reads: the function and the texts of its language."""
+
+    f: Activation
+    entry: Mapping[str, Any] | None  # the function's own texts (None: missing)
+    head: Mapping[str, str]
+    shared: Mapping[str, str]
+
+    def para(self, key: str, **values: Any) -> Block:
+        return Block("para", _para(self.shared[key].format(**values)))
+
+
 def lesson(f: Activation, lang: str) -> list[Block]:
     """The explanation of f as blocks, every number computed from the registry now."""
     cat = load(lang)
-    head, shared = cat["headings"], cat["shared"]
-    entry = cat["functions"].get(f.name)
-    sp = f.spec
-    kinks = f.kinks
+    t = _Lesson(f, cat["functions"].get(f.name), cat["headings"], cat["shared"])
     out: list[Block] = []
+    for section in (_intro, _formula, _derivation, _from_output, _sanity, _saturation, _kinks,
+                    _precision):
+        out += section(t)
+    return out
 
-    out.append(Block("title", f"{f.name} — {entry['title']}" if entry else f.name))
-    if entry:
-        out.append(Block("para", _para(entry["idea"])))
-    else:
-        out.append(Block("para", _para(shared["missing"].format(name=f.name))))
 
-    out.append(Block("heading", head["formula"]))
-    out.append(Block("formula", f"g(z)  : {sp.formula}\ng′(z) : {sp.deriv_formula}"))
+def _intro(t: _Lesson) -> list[Block]:
+    f, entry = t.f, t.entry
+    if not entry:
+        return [Block("title", f.name), t.para("missing", name=f.name)]
+    return [Block("title", f"{f.name} — {entry['title']}"), Block("para", _para(entry["idea"]))]
+
+
+def _formula(t: _Lesson) -> list[Block]:
+    f, sp = t.f, t.f.spec
+    out = [Block("heading", t.head["formula"]),
+           Block("formula", f"g(z)  : {sp.formula}\ng′(z) : {sp.deriv_formula}")]
     if f.params:
-        values = ", ".join(f"{k} = {v!r}" for k, v in f.params.items())
-        out.append(Block("para", _para(shared["params"].format(params=values))))
+        out.append(t.para("params", params=", ".join(f"{k} = {v!r}" for k, v in f.params.items())))
         defaults = {p.name: p.default for p in sp.params}
         if dict(f.params) != defaults:  # the prose is written for the defaults; numbers are live
-            out.append(Block("para", _para(shared["params_not_default"].format(
-                defaults=", ".join(f"{k} = {v!r}" for k, v in defaults.items())))))
+            out.append(t.para("params_not_default",
+                              defaults=", ".join(f"{k} = {v!r}" for k, v in defaults.items())))
+    return out
 
-    if entry:
-        out.append(Block("heading", head["derivation"]))
-        out.append(Block("math", entry["derivation"].strip()))
 
-    out.append(Block("heading", head["from_output"]))
-    if f.has_deriv_from_output:
-        out.append(Block("math", f"g′ = {sp.from_output_formula}"))
-        out.append(Block("para", _para(shared["from_output"])))
+def _derivation(t: _Lesson) -> list[Block]:
+    if not t.entry:
+        return []
+    return [Block("heading", t.head["derivation"]), Block("math", t.entry["derivation"].strip())]
+
+
+def _from_output(t: _Lesson) -> list[Block]:
+    out = [Block("heading", t.head["from_output"])]
+    if t.f.has_deriv_from_output:
+        out += [Block("math", f"g′ = {t.f.spec.from_output_formula}"), t.para("from_output")]
     else:
-        out.append(Block("para", _para(shared["no_from_output"])))
-        if entry and entry.get("why_not_from_a"):
-            out.append(Block("para", _para(entry["why_not_from_a"])))
+        out.append(t.para("no_from_output"))
+        if t.entry and t.entry.get("why_not_from_a"):
+            out.append(Block("para", _para(t.entry["why_not_from_a"])))
+    return out
 
-    out.append(Block("heading", head["sanity"]))
-    out.append(Block("para", _para(shared["sanity_intro"])))
-    columns = list(shared["sanity_columns"])
+
+def _sanity(t: _Lesson) -> list[Block]:
+    f = t.f
+    out = [Block("heading", t.head["sanity"]), t.para("sanity_intro")]
+    columns = list(t.shared["sanity_columns"])
     with_a = f.has_deriv_from_output
     if not with_a:
         columns = columns[:3]
@@ -180,63 +204,68 @@ def lesson(f: Activation, lang: str) -> list[Block]:
             row.append("" if from_a is None else _num(from_a))
         rows.append(tuple(row))
     out.append(Block("table", rows=tuple(rows)))
-    for z in SANITY_Z:
-        if any(k.at == z for k in kinks):
-            out.append(Block("para", _para(shared["sanity_kink"].format(z=_z(z)))))
-    if entry:
-        out.append(Block("para", _para(entry["expect"])))
+    out += [t.para("sanity_kink", z=_z(z)) for z in SANITY_Z if any(k.at == z for k in f.kinks)]
+    if t.entry:
+        out.append(Block("para", _para(t.entry["expect"])))
+    return out
 
-    out.append(Block("heading", head["saturation"]))
-    if entry:
-        out.append(Block("para", _para(entry["saturation"])))
-    regions = small_slope_regions(f)
+
+def _saturation(t: _Lesson) -> list[Block]:
+    out = [Block("heading", t.head["saturation"])]
+    if t.entry:
+        out.append(Block("para", _para(t.entry["saturation"])))
+    regions = small_slope_regions(t.f)
     if regions:
-        text = shared["and"].join(_region_text(lo, hi, zero, shared) for lo, hi, zero in regions)
-        out.append(Block("para", _para(shared["saturation_found"].format(regions=text))))
+        text = t.shared["and"].join(_region_text(lo, hi, zero, t.shared)
+                                    for lo, hi, zero in regions)
+        out.append(t.para("saturation_found", regions=text))
     else:
-        out.append(Block("para", _para(shared["saturation_none"])))
-    out.append(Block("para", _para(shared["saturation_why"])))
+        out.append(t.para("saturation_none"))
+    return out + [t.para("saturation_why")]
 
-    out.append(Block("heading", head["kinks"]))
-    if kinks:
-        out.append(Block("para", _para(shared["kinks_intro"])))
-        lines = []
-        ships = sp.frameworks
-        for k in kinks:
-            slopes = dict(at=_num(k.at), left=_num(k.left), right=_num(k.right))
-            given = f.framework_slopes(k)
-            if len(given) == 2:
-                (_, pt), (_, jx) = given
-                lines.append(shared["kink_line"].format(**slopes, pytorch=_num(pt), jax=_num(jx)))
-            else:  # one framework ships it: say only what that one returns
-                (framework, value), = given
-                lines.append(shared["kink_line_one"].format(
-                    **slopes, framework=framework, value=_num(value)))
-        out.append(Block("items", "\n".join(lines)))
-        if len(ships) == 1:
-            missing = "JAX" if ships[0] == "PyTorch" else "PyTorch"
-            out.append(Block("para", _para(shared["kink_fallback"].format(
-                missing=missing, name=f.name, missing_key=missing.lower(),
-                framework=ships[0]))))
-        out.append(Block("para", _para(shared["kink_note"])))
+
+def _kinks(t: _Lesson) -> list[Block]:
+    f = t.f
+    out = [Block("heading", t.head["kinks"])]
+    if not f.kinks:
+        return out + [t.para("no_kinks")]
+    lines = []
+    for k in f.kinks:
+        slopes = dict(at=_num(k.at), left=_num(k.left), right=_num(k.right))
+        given = f.framework_slopes(k)
+        if len(given) == 2:
+            (_, pt), (_, jx) = given
+            lines.append(t.shared["kink_line"].format(**slopes, pytorch=_num(pt), jax=_num(jx)))
+        else:  # one framework ships it: say only what that one returns
+            (framework, value), = given
+            lines.append(t.shared["kink_line_one"].format(
+                **slopes, framework=framework, value=_num(value)))
+    out += [t.para("kinks_intro"), Block("items", "\n".join(lines))]
+    ships = f.spec.frameworks
+    if len(ships) == 1:
+        missing = "JAX" if ships[0] == "PyTorch" else "PyTorch"
+        out.append(t.para("kink_fallback", missing=missing, name=f.name,
+                          missing_key=missing.lower(), framework=ships[0]))
+    return out + [t.para("kink_note")]
+
+
+def _precision(t: _Lesson) -> list[Block]:
+    f = t.f
+    out = [Block("heading", t.head["precision"])]
+    if t.entry:
+        out.append(Block("para", _para(t.entry["precision"])))
+    if not f.has_deriv_from_output:
+        return out
+    tries = [(_rel(float(f.deriv(z)), a), z, a) for z in DEMO_Z
+             if (a := _from_a(f, z)) is not None]
+    worst = max(tries, key=lambda x: x[0], default=None)  # the first of equals
+    if worst is not None and worst[0] > 1e-12:
+        _, z, from_a = worst
+        out.append(t.para("precision_from_a"))
+        out.append(Block("items", t.shared["precision_demo"].format(
+            z=_num(z), a=_num(f(z)), from_z=_num(f.deriv(z)), from_a=_num(from_a))))
     else:
-        out.append(Block("para", _para(shared["no_kinks"])))
-
-    out.append(Block("heading", head["precision"]))
-    if entry:
-        out.append(Block("para", _para(entry["precision"])))
-    if with_a:
-        tries = [(_rel(float(f.deriv(z)), a), z, a) for z in DEMO_Z
-                 if (a := _from_a(f, z)) is not None]
-        worst = max(tries, key=lambda t: t[0], default=None)  # the first of equals
-        if worst is not None and worst[0] > 1e-12:
-            _, z, from_a = worst
-            out.append(Block("para", _para(shared["precision_from_a"])))
-            out.append(Block("items", shared["precision_demo"].format(
-                z=_num(z), a=_num(f(z)), from_z=_num(f.deriv(z)), from_a=_num(from_a))))
-        else:
-            points = ", ".join(_z(z) for z in DEMO_Z)
-            out.append(Block("para", _para(shared["precision_from_a_fine"].format(points=points))))
+        out.append(t.para("precision_from_a_fine", points=", ".join(_z(z) for z in DEMO_Z)))
     return out
 
 
