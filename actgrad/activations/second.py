@@ -65,7 +65,7 @@ import numpy as np
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
-from .smooth import _sp_t, softplus_switch
+from .smooth import _sp_t, _vec, softplus_switch
 
 INF = math.inf
 
@@ -95,16 +95,6 @@ class Second:
     kinks: Callable[[Params], tuple[Kink, ...]] = lambda p: ()
     from_output_formula: str | None = None
     d2g_from_a: Callable[[Array, Params], Array] | None = None
-
-
-def _vec(f):
-    def wrapper(z: Array, p: Params) -> Array:
-        z = np.asarray(z, dtype=np.float64)
-        return np.asarray(f(z.ravel(), p), dtype=np.float64).reshape(z.shape)
-
-    wrapper.__name__ = f.__name__
-    wrapper.__doc__ = f.__doc__
-    return wrapper
 
 
 def _ldexp_inf(y: Array, k: Array) -> Array:
