@@ -42,7 +42,6 @@ F32_MAX = float(np.finfo(np.float32).max)
 INF, NAN = math.inf, math.nan
 
 #: worst ULP error seen per (case, "g"/"dg", dtype), for the summary printed with -s
-WORST: dict[tuple[str, str, str], float] = {}
 
 
 # --------------------------------------------------------------------------
@@ -226,7 +225,7 @@ def test_value_accuracy(case_id, dtype_name):
     exact = exact_on_grid(case_id, dtype_name, "g")
     got = call(act(case), z)
     tol = TOL64 if dtype_name == "float64" else TOL32
-    WORST[(case_id, "g", dtype_name)] = check_ulp(
+    check_ulp(
         f"{case_id}(z) [{dtype_name}]", z, got, exact, np.dtype(dtype_name), tol)
 
 
@@ -241,7 +240,7 @@ def test_deriv_accuracy_away_from_kinks(case_id, dtype_name):
     f = act(case)
     tol = TOL64 if dtype_name == "float64" else TOL32
     got = call(f.deriv, zz)
-    WORST[(case_id, "dg", dtype_name)] = check_ulp(
+    check_ulp(
         f"{case_id}′(z) [{dtype_name}]", zz, got, exact, np.dtype(dtype_name), tol)
     for conv in CONVENTIONS:  # away from kinks the convention changes nothing
         np.testing.assert_array_equal(call(f.deriv, zz, kink=conv), got, err_msg=conv)
@@ -543,14 +542,6 @@ def test_gradient_check_passes():
     for name in NEW_NAMES:
         r = checks.gradient_check(name)
         assert r.checked > 1500 and r.max_rel_error <= gradcheck.GOOD, r
-
-
-def test_zz_report_worst():
-    """Print the worst ULP errors seen (run with -s); passes whenever the others did."""
-    if not WORST:
-        pytest.skip("accuracy tests did not run")
-    lines = [f"{cid:32s} {kind:2s} {dt}: {w:.3f}" for (cid, kind, dt), w in sorted(WORST.items())]
-    print("\nworst ULP errors\n" + "\n".join(lines))
 
 
 def test_sparse_plus_is_c1_with_breaks_not_kinks():

@@ -91,7 +91,6 @@ CASES = [
     ("squareplus", {"b": 0.5}, "squareplus-b0.5"),
 ]
 CASE_BY_ID = {c[2]: c for c in CASES}
-RESULTS: dict = {}
 
 
 def _window(z0: float, rng) -> list:
@@ -184,7 +183,6 @@ def _check(label, z, got, exact, dtype, tol):
     err = ref.ulp_error(got, exact, dtype).reshape(-1)
     i = int(np.argmax(err))
     worst = float(err[i])
-    RESULTS[label] = (worst, float(z.reshape(-1)[i]))
     if not worst <= tol:
         pytest.fail(f"{label}: {worst:.4g} ULP > {tol} at z={float(z.reshape(-1)[i])!r} "
                     f"(got {float(np.asarray(got).reshape(-1)[i])!r}); "
@@ -458,12 +456,6 @@ def test_gradcheck_passes_for_every_case():
     kinks and breaks too: one-sided differences there)."""
     for res in checks.gradient_checks([(name, params) for name, params, _ in CASES]):
         assert res.passed and res.max_rel_error <= 1e-7, res
-
-
-def test_zz_report():
-    """Max ULP errors seen by test_ulp (printed with -s)."""
-    for label, (worst, at) in sorted(RESULTS.items()):
-        print(f"{label:45s} {worst:6.3f} ULP at z={at!r}")
 
 
 # ----------------------------------------------------------------------------------------
