@@ -100,3 +100,26 @@ def one_error_line(stderr: str | bytes) -> str:
     assert len(lines) == 1, text
     assert lines[0].startswith("actgrad: "), text
     return lines[0]
+
+
+def check_ulp(label, z, got, exact, dtype, tol):
+    """Fail (one line, no traceback) when `got` is more than `tol` ULP of `dtype` from the
+    exact values, naming the worst z, what was got there and the correctly rounded value;
+    return the largest error. `got` must have `dtype` and z's shape."""
+    import pytest
+    import reference as ref
+
+    got, z = np.asarray(got), np.asarray(z)
+    assert got.dtype == np.dtype(dtype), f"{label}: dtype {got.dtype}"
+    assert got.shape == z.shape, f"{label}: shape {got.shape}, not {z.shape}"
+    err = ref.ulp_error(got, exact, dtype).reshape(-1)
+    i = int(np.argmax(err))
+    worst = float(err[i])
+    if not worst <= tol:
+        pytest.fail(
+            f"{label}: max ULP error {worst:.4g} > {tol} at z={float(z.reshape(-1)[i])!r} (got "
+            f"{float(got.reshape(-1)[i])!r}, correctly rounded "
+            f"{ref.round_to(list(exact)[i], dtype)!r}); "
+            f"{int(np.sum(err > tol))}/{err.size} points over", pytrace=False)
+    return worst
+

@@ -28,7 +28,7 @@ from mpmath import mpf
 sys.path.insert(0, os.path.dirname(__file__))
 import checks  # noqa: E402
 import reference as ref  # noqa: E402
-from conftest import call, neighbours  # noqa: E402
+from conftest import call, check_ulp, neighbours  # noqa: E402
 
 import actgrad  # noqa: E402
 from actgrad.numerics import gradcheck  # noqa: E402
@@ -196,21 +196,6 @@ def exact_on_grid(case_id: str, dtype_name: str, kind: str) -> tuple:
         for v in grid(case_id, dtype_name).tolist():
             out.append(mpmath.nan if math.isnan(v) else f(mpf(v)))
     return tuple(out)
-
-
-def check_ulp(label, z, got, exact, dtype, tol):
-    got = np.asarray(got)
-    assert got.dtype == np.dtype(dtype), f"{label}: dtype {got.dtype}"
-    assert got.shape == z.shape
-    err = ref.ulp_error(got, exact, dtype)
-    i = int(np.argmax(err))
-    worst = float(err[i])
-    if not worst <= tol:
-        pytest.fail(
-            f"{label}: max ULP error {worst:.4g} > {tol} at z={float(z[i])!r} (got "
-            f"{float(got[i])!r}, correctly rounded {ref.round_to(exact[i], dtype)!r}); "
-            f"{int(np.sum(err > tol))}/{err.size} points over", pytrace=False)
-    return worst
 
 
 # --------------------------------------------------------------------------

@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import checks  # noqa: E402
 import reference as ref  # noqa: E402
 from conftest import call, call32, neighbours  # noqa: E402
+from conftest import check_ulp  # noqa: E402
 
 import actgrad  # noqa: E402
 
@@ -179,17 +180,6 @@ def prepared(case_id: str, dtype: str):
     return gs, ds
 
 
-def _check(label, z, got, exact, dtype, tol):
-    err = ref.ulp_error(got, exact, dtype).reshape(-1)
-    i = int(np.argmax(err))
-    worst = float(err[i])
-    if not worst <= tol:
-        pytest.fail(f"{label}: {worst:.4g} ULP > {tol} at z={float(z.reshape(-1)[i])!r} "
-                    f"(got {float(np.asarray(got).reshape(-1)[i])!r}); "
-                    f"{int(np.sum(err > tol))}/{err.size} points over", pytrace=False)
-    return worst
-
-
 @pytest.mark.parametrize("case_id", [c[2] for c in CASES])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_ulp(case_id, dtype):
@@ -203,8 +193,8 @@ def test_ulp(case_id, dtype):
     dt = np.dtype(dtype)
     assert g.dtype == dt and d.dtype == dt and g.shape == z.shape
     tol = TOL64 if dtype == "float64" else TOL32
-    _check(f"{case_id} {dtype} g", z, g, eg, dt, tol)
-    _check(f"{case_id} {dtype} g'", z, d, ed, dt, tol)
+    check_ulp(f"{case_id} {dtype} g", z, g, eg, dt, tol)
+    check_ulp(f"{case_id} {dtype} g'", z, d, ed, dt, tol)
 
 
 # ----------------------------------------------------------------------------------------
@@ -476,8 +466,8 @@ def test_squareplus_tiny_and_huge_b(b):
     z = np.concatenate([z, h * np.linspace(-3, 3, 61), [-h, h, -2 * h, 1e-3 * h, -1e3 * h]])
     pair = ref.pair("squareplus", {"b": b})
     exact = [pair(x) for x in z.tolist()]
-    _check(f"squareplus b={b!r} g", z, call(f, z), [e[0] for e in exact], np.float64, TOL64)
-    _check(f"squareplus b={b!r} g′", z, call(f.deriv, z), [e[1] for e in exact], np.float64,
+    check_ulp(f"squareplus b={b!r} g", z, call(f, z), [e[0] for e in exact], np.float64, TOL64)
+    check_ulp(f"squareplus b={b!r} g′", z, call(f.deriv, z), [e[1] for e in exact], np.float64,
            TOL64)
 
 
@@ -512,7 +502,7 @@ def test_deriv_from_output_against_its_exact_value(name, params):
     a = a[np.isfinite(a) & (a >= lo) & (a <= hi)]
     exact = ref.from_output(name, params)
     got = call(f.deriv_from_output, a)
-    _check(f"{name} {params} g′ from a", a, got, [exact(v) for v in a.tolist()], np.float64,
+    check_ulp(f"{name} {params} g′ from a", a, got, [exact(v) for v in a.tolist()], np.float64,
            1.0)
 
 
@@ -556,9 +546,9 @@ def test_softplus_extreme_beta_is_quiet_with_the_right_limits(beta, threshold):
     g, d = call(f, zz), call(f.deriv, zz)
     pair = ref.pair("softplus", {"beta": beta, "threshold": threshold})
     exact = [pair(x) for x in zz.tolist()]
-    _check(f"softplus β={beta!r} thr={threshold!r} g", zz, g, [e[0] for e in exact],
+    check_ulp(f"softplus β={beta!r} thr={threshold!r} g", zz, g, [e[0] for e in exact],
            np.float64, TOL64)
-    _check(f"softplus β={beta!r} thr={threshold!r} g′", zz, d, [e[1] for e in exact],
+    check_ulp(f"softplus β={beta!r} thr={threshold!r} g′", zz, d, [e[1] for e in exact],
            np.float64, TOL64)
     if all_linear:
         np.testing.assert_array_equal(g, zz)
