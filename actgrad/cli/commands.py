@@ -164,11 +164,12 @@ def expression_values(req: ValueRequest) -> None:
             raise Fail(f"{option} takes a catalogue function, not an expression")
     if req.command == "deriv":
         order = req.order
-        if order == 2 and e.second_unavailable():
-            raise Fail(f"--order 2: {e.second_unavailable()}")
+        why = e.second_unavailable() if order == 2 else None
+        if why:
+            raise Fail(f"--order 2: {why}")
         columns = ("z", "dg" if order == 1 else "d2g")
         compute = lambda z: e.deriv(z, kink=req.kink, order=order)  # noqa: E731
-        title = f"d{'' if order == 1 else '²'}/dz{'' if order == 1 else '²'} {e.name}"
+        title = ("d/dz " if order == 1 else "d²/dz² ") + e.name
     else:
         columns, compute, title = ("z", "g"), e, e.name
     stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),

@@ -84,6 +84,7 @@ class Output:
     def __init__(self, stream: IO[bytes] | None = None):
         self.stream = stream if stream is not None else sys.stdout.buffer
         self._held: list[int] = []
+        self._fd = _regular_fd(self.stream)  # a regular file's descriptor: cut back on failure
 
     def _hold(self, signum: int, frame: Any) -> None:
         self._held.append(signum)
@@ -99,7 +100,7 @@ class Output:
                     previous[s] = signal.signal(s, self._hold)
         except ValueError:  # not in the main thread: signals are not ours to hold
             pass
-        fd = _regular_fd(self.stream)
+        fd = self._fd
         start = self._end(fd) if fd is not None else 0
         try:
             # BufferedWriter.write may return a short count when a signal handler ran during
