@@ -105,7 +105,12 @@ def exit_status(code: int) -> int:
 
 
 def finish(code: int) -> NoReturn:
-    """Flush the output and end the process now, with no signal able to intervene."""
+    """Flush the output and end the process now, with no signal able to intervene.
+
+    A stop signal that came while the last module was imported and found the work done
+    before it could be raised still ends the run as interrupted: 128 + its number."""
+    if code == 0 and _waiting is not None:
+        code = 128 + _waiting
     for s in STOP_SIGNALS:
         if signal.getsignal(s) is not signal.SIG_IGN:
             signal.signal(s, signal.SIG_IGN)
