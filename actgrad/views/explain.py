@@ -4,10 +4,13 @@ The words live in ``actgrad/texts/<lang>.toml`` (read with tomllib): ``[headings
 ``[shared]`` hold what every function uses (section titles, the paragraphs on backpropagation,
 saturation, kinks and floating point, with ``{placeholders}``), ``[functions.<name>]`` what is
 particular to one function (title, idea, derivation, what to expect, saturation, floating
-point). Everything numeric is computed here, at run time, from the registry: the formulas,
-the sanity values at z = −10, 0, 10, the region where g′ is small, the kinks with the value
-PyTorch and JAX return, and a live example of the cancellation in g′-from-a. No number shown
-as a result is typed into a text file.
+point, and the g″ texts: its derivation and its stable form). Everything numeric is computed
+here, at run time, from the registry: the formulas, the sanity values at z = −10, 0, 10, the
+region where g′ is small, the kinks with the value PyTorch and JAX return, a live example of
+the cancellation in g′-from-a, and for g″ its values at z = 0, ±10 and ±40 (from z and from
+a), its jumps and the deltas at the kinks of g′ with what the frameworks' double backward
+returns there, and the same live example for g″-from-a. No number shown as a result is typed
+into a text file.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ GRID = np.arange(-2000, 2001) / 100.0
 DEMO_Z = (40.0, 20.0, 10.0, -10.0, -20.0, -40.0)
 #: the keys each function's entry must have (tests hold both languages to them)
 ENTRY_KEYS = ("title", "idea", "derivation", "expect", "saturation", "precision")
+#: the g″ texts of each function's entry: its derivation (kept as written, like
+#: "derivation") and its stable form, with what a naive form loses
+SECOND_KEYS = ("second_derivation", "second_precision")
 OPTIONAL_KEYS = ("why_not_from_a",)
+#: where g″ is shown: z = 0, the sanity points and a tail point on each side
+SECOND_Z = (-40.0, -10.0, 0.0, 10.0, 40.0)
 
 
 def default_lang(environ: Mapping[str, str] | None = None) -> str:
@@ -122,6 +130,40 @@ def _from_a(f: Activation, z: float) -> float | None:
         return None
 
 
+def _from_a2(f: Activation, z: float) -> float | None:
+    """g″ from the rounded output a = g(z), None where g″ is no function of a."""
+    if f.from_output_unavailable(order=2) is not None:
+        return None
+    try:
+        return float(f.deriv_from_output(f(np.float64(z)), order=2))
+    except ValueError:  # an output g cannot produce after rounding
+        return None
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where g′ has a kink (``dg``: its one-sided slopes) or g″ jumps (``d2g``: its one-sided
+    values), or both, and what each framework that ships the function returns there for g″
+    (``frameworks``: (("PyTorch", value), ("JAX", value)), the Spec's order)."""
+
+    at: float
+    dg: tuple[float, float] | None
+    d2g: tuple[float, float] | None
+    frameworks: tuple[tuple[str, float], ...]
+
+
+def second_points(f: Activation) -> list[Point]:
+    """The kinks of g′ and the jumps of g″, in order of z, with the double backward's values
+    (the registry's kinks2 conventions; at a kink of g′ alone, the derivative of the branch
+    taken, which the registry's g″ gives there)."""
+    kinks = {k.at: (k.left, k.right) for k in f.kinks}
+    jumps = {k.at: (k.left, k.right) for k in f.kinks2}
+    return [Point(at, kinks.get(at), jumps.get(at),
+                  tuple((fw, float(f.deriv(np.float64(at), kink=fw.lower(), order=2)))
+                        for fw in f.spec.frameworks))
+            for at in sorted(set(kinks) | set(jumps))]
+
+
 def _rel(x: float, y: float) -> float:
     if x == y:
         return 0.0
@@ -147,7 +189,7 @@ def lesson(f: Activation, lang: str) -> list[Block]:
     t = _Lesson(f, cat["functions"].get(f.name), cat["headings"], cat["shared"])
     out: list[Block] = []
     for section in (_intro, _formula, _derivation, _from_output, _sanity, _saturation, _kinks,
-                    _precision):
+                    _precision, _second_derivation, _second_values):
         out += section(t)
     return out
 
@@ -266,6 +308,78 @@ def _precision(t: _Lesson) -> list[Block]:
             z=_num(z), a=_num(f(z)), from_z=_num(f.deriv(z)), from_a=_num(from_a))))
     else:
         out.append(t.para("precision_from_a_fine", points=", ".join(_z(z) for z in DEMO_Z)))
+    return out
+
+
+def _second_derivation(t: _Lesson) -> list[Block]:
+    f, sp = t.f, t.f.spec
+    if sp.d2g is None:
+        return []
+    out = [Block("heading", t.head["second"]), Block("formula", f"g″(z) : {sp.d2_formula}")]
+    text = t.entry.get("second_derivation", "").strip() if t.entry else ""
+    out.append(Block("math", text) if text else t.para("second_missing", name=f.name))
+    if f.from_output_unavailable(order=2) is None:
+        out += [Block("math", f"g″ = {sp.d2_from_output_formula}"), t.para("second_from_output")]
+    else:
+        out.append(t.para("second_no_from_output_same" if not f.has_deriv_from_output
+                          else "second_no_from_output"))
+    return out
+
+
+def _point_line(t: _Lesson, p: Point) -> str:
+    if p.dg is not None:
+        text = t.shared["second_delta_line"].format(at=_num(p.at), jump=_num(p.dg[1] - p.dg[0]))
+        if p.d2g is not None:
+            text += t.shared["second_beside"].format(left=_num(p.d2g[0]), right=_num(p.d2g[1]))
+    else:
+        assert p.d2g is not None
+        text = t.shared["second_jump_line"].format(
+            at=_num(p.at), left=_num(p.d2g[0]), right=_num(p.d2g[1]))
+    if len(p.frameworks) == 2:
+        (_, pt), (_, jx) = p.frameworks
+        return text + t.shared["second_returns"].format(pytorch=_num(pt), jax=_num(jx))
+    (framework, value), = p.frameworks
+    return text + t.shared["second_returns_one"].format(framework=framework, value=_num(value))
+
+
+def _second_values(t: _Lesson) -> list[Block]:
+    f = t.f
+    if f.spec.d2g is None:
+        return []
+    out = [Block("heading", t.head["second_values"]), t.para("second_intro")]
+    with_a = f.from_output_unavailable(order=2) is None
+    rows = [tuple(t.shared["second_columns"][:3 if with_a else 2])]
+    for z in SECOND_Z:
+        row = [_num(z), _num(f.deriv(z, order=2))]
+        if with_a:
+            from_a = _from_a2(f, z)
+            row.append("" if from_a is None else _num(from_a))
+        rows.append(tuple(row))
+    out.append(Block("table", rows=tuple(rows)))
+    points = second_points(f)
+    out += [t.para("second_table_kink", z=_z(z)) for z in SECOND_Z
+            if any(p.at == z for p in points)]
+    if points:
+        if any(p.d2g is not None for p in points):
+            out.append(t.para("second_jumps_intro"))
+        if any(p.dg is not None for p in points):
+            out.append(t.para("second_delta_intro"))
+        out += [Block("items", "\n".join(_point_line(t, p) for p in points)),
+                t.para("second_kink_note")]
+    else:
+        out.append(t.para("second_no_jumps"))
+    if t.entry and t.entry.get("second_precision", "").strip():
+        out.append(Block("para", _para(t.entry["second_precision"])))
+    if with_a:
+        tries = [(_rel(float(f.deriv(z, order=2)), a), z, a) for z in DEMO_Z
+                 if (a := _from_a2(f, z)) is not None]
+        worst = max(tries, key=lambda x: x[0], default=None)  # the first of equals
+        if worst is not None and worst[0] > 1e-12:
+            _, z, from_a = worst
+            out.append(Block("items", t.shared["second_demo"].format(
+                z=_num(z), a=_num(f(z)), from_z=_num(f.deriv(z, order=2)), from_a=_num(from_a))))
+        elif any(a != 0 for _, _, a in tries):  # all 0 (piecewise linear): nothing to compare
+            out.append(t.para("second_from_a_fine", points=", ".join(_z(z) for z in DEMO_Z)))
     return out
 
 
