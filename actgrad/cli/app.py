@@ -346,6 +346,7 @@ def plot(
     stop: Annotated[float, typer.Option("--stop", help="Right end of the z axis.")] = PLOT_RANGE[1],
     deriv_only: Annotated[bool, typer.Option("--deriv-only", help="Draw only g′(z).")] = False,
     value_only: Annotated[bool, typer.Option("--value-only", help="Draw only g(z).")] = False,
+    order: OrderOpt = 1,
     param: ParamOpt = None,
     width: Annotated[Optional[int], typer.Option(
         "--width", "-W", metavar="COLUMNS", show_default=False,
@@ -357,7 +358,8 @@ def plot(
         "--output", "-o", metavar="FILE.svg", show_default=False,
         help="Also write the picture to an SVG file (only .svg is supported).")] = None,
 ) -> None:
-    """Plot g(z) and g′(z) in the terminal: g above, g′ below, on a shared z axis.
+    """Plot g(z) and g′(z) in the terminal: g above, g′ below, on a shared z axis; with
+    --order 2 a third panel, g″(z), below them (--deriv-only and --value-only keep it).
 
     Several functions are overlaid: told apart by colour on a terminal and by a marker
     (•, ×, +, …) along the 2nd, 3rd, … function's curves, so piped text stays readable.
@@ -369,9 +371,11 @@ def plot(
     Example: actgrad plot relu leaky_relu -p negative_slope=0.1 --start -3 --stop 3
 
     Example: actgrad plot gelu --deriv-only --width 70 --height 20 -o gelu.svg
+
+    Example: actgrad plot elu softsign --order 2 --height 40
     """
     commands.plot(funcs, start=start, stop=stop, deriv_only=deriv_only, value_only=value_only,
-                  param=param, width=width, height=height, output=output)
+                  param=param, width=width, height=height, output=output, order=order)
 
 
 @app.command("explain")

@@ -402,7 +402,9 @@ def listing(fmt: str = "table", wide: bool = False) -> None:
 
 def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PLOT_RANGE[1],
          deriv_only: bool = False, value_only: bool = False, param: Sequence[str] | None = None,
-         width: int | None = None, height: int | None = None, output: str | None = None) -> None:
+         width: int | None = None, height: int | None = None, output: str | None = None,
+         order: int = 1) -> None:
+    second = check_order_of("plot", order) == 2
     if deriv_only and value_only:
         raise Fail("--deriv-only and --value-only exclude each other")
     check_range(start, stop, allow_equal=False)
@@ -417,7 +419,8 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
     try:
         plotting.check_size(width, height)
         plotting.check_range(start, stop)
-        panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only)
+        panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only,
+                                 second=second)
         text = plotting.terminal_plot(acts, start, stop, width=width, height=height,
                                       colour=plotting.use_colour(), panels=panels)
         picture = plotting.svg(acts, start, stop, panels) if output is not None else None
