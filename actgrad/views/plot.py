@@ -13,8 +13,9 @@ points are marked ◆ on the g″ panel and listed with what PyTorch's and JAX's
 return there.
 
 Both pictures are drawn from the same sampled points (``sample``), computed through the
-public API: ``f(z)``, ``f.deriv(z)``, ``f.deriv(z, order=2)``, ``f.kinks``, ``f.kinks2``. plotille is imported only here, and this
-module only by the ``plot`` command.
+public API: ``f(z)``, ``f.deriv(z)``, ``f.deriv(z, order=2)``, ``f.kinks``,
+``f.kinks2``. plotille is imported only here, and this module only by the ``plot``
+command.
 """
 
 from __future__ import annotations
