@@ -444,3 +444,13 @@ def test_processes_give_the_same_results_for_order_2():
     serial = gradcheck.check_all(acts, workers=1, order=2)
     assert serial == gradcheck.check_all(acts, workers=2, order=2)
     assert serial == [checks.registry_check(2)[f.name] for f in acts]
+
+
+def test_precision_is_raised_when_the_float_g2_misleads():
+    # the start precision of order 2 comes from |g′|/|g″| of the code under check
+    f = actgrad.get("sigmoid")
+    liar = Activation(dataclasses.replace(f.spec, d2g=lambda z, p: np.ones_like(z)))
+    z = [30.0, 60.0, -45.0, 700.0]
+    for zi, ni in zip(z, gradcheck.numeric_deriv(liar, z, order=2)):
+        exact = float(R.second("sigmoid", zi))
+        assert abs(ni - exact) <= 1e-12 * abs(exact), (zi, ni, exact)
