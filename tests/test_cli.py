@@ -402,3 +402,63 @@ def test_equal_slopes_are_no_kink_anywhere(args):
     assert rows[0]["kind"] == ""
     assert json.loads(ok("check", *args, "-f", "json"))[0]["left_out"] == 0
     assert "None" in ok("explain", *args)
+
+
+# -- table, check --order 2 -------------------------------------------------------------------
+
+
+def test_table_order_2_adds_the_g2_columns_with_values_from_the_reference():
+    import reference as R
+    from actgrad.views import table as view
+
+    out = ok("table", "tanh", "sigmoid", "elu", "0.5", "-1", "40", "0", "2e-4", "--order", "2",
+             "-f", "csv")
+    assert out.splitlines()[0] == ",".join(view.COLUMNS + view.COLUMNS2) == (
+        "function,z,g,dg,dg_numeric,rel_error,kind,d2g,d2g_numeric,d2g_rel_error,d2g_kind")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 15
+    for r in rows:
+        z = float(r["z"])
+        if r["function"] == "elu" and z == 0:  # a jump of g″: the convention, not compared
+            assert r["d2g_kind"] == "kink" and r["kind"] == ""
+            assert r["d2g_numeric"] == r["d2g_rel_error"] == "nan" and float(r["d2g"]) == 0.0
+            continue
+        exact = float(R.second(r["function"], z))
+        assert abs(float(r["d2g"]) - exact) <= 4 * math.ulp(exact), r
+        assert abs(float(r["d2g_numeric"]) - exact) <= 1e-12 * abs(exact) + 1e-300, r
+        assert float(r["d2g_rel_error"]) <= 4 * 2.0**-52, r
+        assert r["d2g_kind"] == ("near kink" if r["function"] == "elu" and z == 2e-4 else "")
+    # order 1: the columns of today, and the same g′ values
+    one = list(csv.DictReader(io.StringIO(ok("table", "tanh", "sigmoid", "elu", "0.5", "-1",
+                                              "40", "0", "2e-4", "-f", "csv"))))
+    assert list(one[0]) == list(view.COLUMNS)
+    assert [[r[c] for c in view.COLUMNS] for r in rows] == [list(r.values()) for r in one]
+
+
+def test_table_order_2_in_the_terminal_fits_80_columns():
+    out = conftest.ok("table", "sigmoid", "elu", "--order", "2", env={"COLUMNS": "80"})
+    assert out.count("numerical g″") == 2 and "σ″(z)" in out and "elu″(z)" in out
+    assert "◆ jump" in out  # elu″ jumps at 0 (g′ has no kink there)
+    second = out[out.index("σ″(z)"):out.index("elu:")]
+    assert max(len(line) for line in second.splitlines()) <= 80
+    assert "numerical g″" not in ok("table", "sigmoid")
+
+
+def test_check_order_2_reports_per_function_and_exits_1_on_a_failure():
+    results = json.loads(ok("check", "sigmoid", "elu", "relu6", "softsign", "--order", "2",
+                            "-f", "json"))
+    assert [r["function"] for r in results] == ["sigmoid", "elu", "relu6", "softsign"]
+    assert all(r["passed"] and r["max_rel_error"] < 4 * 2.0**-52 for r in results)
+    assert [r["left_out"] for r in results] == [0, 1, 2, 1]  # kinks of g′ and jumps of g″
+    assert "g″ against differences of g′" in ok("check", "relu", "-n", "2")
+    r = run("check", "tanh", "--tol", "0", "--order", "2", "-f", "csv")
+    assert r.exit_code == 1 and "false" in r.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("table", "relu", "--order", "3"), ("table", "relu", "--order", "0"),
+    ("check", "relu", "--order", "3"), ("check", "-n", "-1"), ("plot", "relu", "--order", "3"),
+])
+def test_order_other_than_1_or_2_is_one_line_exit_2(args):
+    line = fail(*args)
+    assert "--order" in line and "1 (g′) or 2 (g″)" in line and args[0] in line

@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import checks  # noqa: E402
+import reference as R  # noqa: E402
 
 import actgrad  # noqa: E402
 from actgrad.activations import lecture  # noqa: E402
@@ -307,3 +308,149 @@ def test_a_function_finer_than_the_smallest_step_is_unresolved_not_passed():
     assert r.unresolved == 2 and r.checked == 4 and not r.passed and r.verdict == "unresolved"
     assert np.isnan(gradcheck.numeric_deriv(f, [-1e-30])).all()
     assert gradcheck.check(f, [-1e-30], step=1e-31).passed  # a step on its scale resolves it
+
+
+# -- order 2: g″ against differences of g′ -------------------------------------------------
+
+
+def altered2(name: str, d2g, **params) -> Activation:
+    """The registry's function with its g″ replaced."""
+    f = actgrad.get(name, **params)
+    return Activation(dataclasses.replace(f.spec, d2g=d2g), dict(f.params))
+
+
+def test_every_second_derivative_passes_on_its_default_grid():
+    results = checks.registry_check(2)
+    assert list(results) == actgrad.names()
+    for name, r in results.items():
+        f = actgrad.get(name)
+        assert r.order == 2 and r.passed and r.max_rel_error <= 1e-15, r
+        assert r.checked + r.left_out == len(gradcheck.default_grid(f, 2)), r
+        # left out: each kink of g′ and each jump of g″, once (selu and hard_swish have both
+        # at the same points)
+        assert r.left_out == len({k.at for k in (*f.kinks, *f.kinks2)}), r
+    assert results["elu"].left_out == 1 and checks.registry_check()["elu"].left_out == 0
+    assert results["sparse_plus"].left_out == 2 and results["sigmoid"].left_out == 0
+
+
+def test_catches_the_textbook_second_derivative_of_sigmoid_in_the_tail():
+    # σ″ = s(1 − s)(1 − 2s) from the rounded s = σ(z): 0 beyond |z| ≈ 37 where σ″ is not
+    naive = altered2("sigmoid", lambda z, p: (lambda s: s * (1 - s) * (1 - 2 * s))(
+        lecture.sigmoid(z, p)))
+    assert gradcheck.check(naive, CORE[np.abs(CORE) <= 5], order=2).passed  # fine in the middle
+    r = gradcheck.check(naive, order=2)
+    assert not r.passed and r.verdict == "wrong" and abs(r.worst_z) > 10, r
+
+
+def test_catches_a_second_derivative_off_by_one_part_in_a_million():
+    f = altered2("tanh", lambda z, p, d=actgrad.get("tanh").spec.d2g: d(z, p) * (1 + 1e-6))
+    r = gradcheck.check(f, CORE, order=2)
+    assert not r.passed and r.max_rel_error == pytest.approx(1e-6, rel=1e-5), r
+    assert gradcheck.check(f, CORE).passed  # g′ is untouched: order 1 sees nothing
+
+
+@pytest.mark.parametrize("name,lo,hi", [
+    ("elu", 0.0, 5e-4),  # right of a jump of g″
+    ("softsign", -5e-4, 0.0),  # left of one
+    ("relu6", 6 - 1e-3, 6.0),  # beside a kink of g′
+    ("sparse_plus", 1.0, 1.0 + 1e-3),
+])
+def test_catches_a_second_derivative_wrong_only_within_the_step_of_a_jump(name, lo, hi):
+    base = actgrad.get(name)
+
+    def wrong(z, p, d2g=base.spec.d2g):
+        d = d2g(z, p)
+        return np.where((z > lo) & (z < hi), d + 0.5, d)
+
+    r = gradcheck.check(altered2(name, wrong), order=2)
+    assert not r.passed and r.verdict == "wrong" and lo < r.worst_z < hi, r
+
+
+@pytest.mark.parametrize("name,params,z", [
+    ("sigmoid", {}, [40.0, -700.0, 0.5, 1e-300]),
+    ("tanh", {}, [20.0, -3.0, 300.0]),
+    ("silu", {}, [40.41, 2.39936, -745.0]),
+    ("gelu", {}, [-30.0, 1.4142135623730951, 3.0]),
+    ("gelu", {"approximate": "tanh"}, [1.4185, -6.0]),
+    ("mish", {}, [-2.25638, 1.49057, 30.0]),
+    ("elu", {"alpha": 2.5}, [-1e-4, -3e-7, 1e-9, -1e-300]),  # one-sided next to the jump
+    ("softsign", {}, [5e-4, -5e-4, 1e100]),
+    ("hard_swish", {}, [2.9999, -2.9999999, 0.5]),
+    ("softplus", {"beta": 2.0, "threshold": 20.0}, [10 - 1e-6, 10 + 1e-6, -3.0]),
+])
+def test_numerical_second_derivative_matches_the_reference(name, params, z):
+    # next to a root of g″ (silu, gelu, mish) the error is measured against the size s of g″
+    # around z, as ERROR_HELP says
+    num, s = gradcheck.numeric_with_scale(actgrad.get(name, **params), np.array(z), order=2)
+    for zi, ni, si in zip(z, num, s):
+        exact = float(R.second(name, zi, params))
+        bound = max(1e-12 * max(abs(exact), si / 2), 2.0**-1074)
+        assert abs(ni - exact) <= bound, (name, zi, ni, exact)
+
+
+def test_point_kinds_of_order_2():
+    elu = actgrad.get("elu")
+    assert gradcheck.point_kinds(elu, [0.0, 1e-4, 1.0], order=2).tolist() == [
+        "kink", "near kink", ""]
+    assert gradcheck.point_kinds(elu, [0.0, 1e-4]).tolist() == ["", ""]  # order 1: a break
+    relu = actgrad.get("relu")  # a kink of g′ is one of g″ too
+    assert gradcheck.point_kinds(relu, [0.0, -5e-4], order=2).tolist() == ["kink", "near kink"]
+    with pytest.raises(ValueError, match="order 1"):
+        gradcheck.check(relu, [1.0], order=3)
+    with pytest.raises(ValueError, match="order 1"):
+        gradcheck.numeric_deriv(relu, [1.0], order=0)
+
+
+def _cubic_spec(breaks):
+    """g = max(z, 0)³/6: g″ = max(z, 0) is continuous, g‴ jumps at 0."""
+    from actgrad.activations.base import Spec
+
+    return Spec(
+        name="cubic", formula="", deriv_formula="",
+        g=lambda z, p: np.maximum(z, 0.0) ** 3 / 6, dg=lambda z, p: np.maximum(z, 0.0) ** 2 / 2,
+        exact=lambda z, p, mp: z**3 / 6 if z > 0 else mp.mpf(0),
+        exact_dg=lambda z, p, mp: z**2 / 2 if z > 0 else mp.mpf(0),
+        d2g=lambda z, p: np.maximum(z, 0.0), breaks=lambda p: breaks)
+
+
+def test_one_sided_differences_where_only_the_third_derivative_jumps():
+    # a central difference of g′ straddling 0 is off by (z − u)²/4u; the Spec's break at 0
+    # makes the stencils one-sided there, so g″ = z comes out right
+    z = np.array([1e-5, -1e-5, 3e-4, 0.0])
+    good = Activation(_cubic_spec((0.0,)))
+    r = gradcheck.check(good, z, order=2)
+    assert r.passed and r.left_out == 0 and r.checked == 4, r
+    num = gradcheck.numeric_deriv(good, z, order=2)
+    assert np.allclose(num, np.maximum(z, 0), rtol=1e-12, atol=1e-300)
+    assert not gradcheck.check(Activation(_cubic_spec(())), z, order=2).passed
+
+
+def test_table_rows_of_order_2():
+    f = actgrad.get("elu")
+    rows = gradcheck.table_rows(f, [-1.0, 0.0, 2e-4, 1.0], kink="jax", order=2)
+    assert rows.order == 2 and gradcheck.table_rows(f, [1.0]).order == 1
+    assert rows.kind2.tolist() == ["kink" if z == 0 else "near kink" if z == 2e-4 else ""
+                                   for z in rows.z.tolist()]
+    assert rows.kind.tolist() == ["", "", "", ""]  # for g′ elu has no kink
+    assert rows.d2g[1] == 1.0 and rows.d2g[3] == 0.0  # JAX's side at 0 is the left one
+    assert math.isnan(rows.d2g_numeric[1]) and math.isnan(rows.error2[1])
+    assert abs(rows.d2g_numeric[0] - math.exp(-1)) <= 1e-15 and rows.d2g_numeric[2] == 0.0
+    assert np.nanmax(rows.error2) <= 2.0**-52
+    assert np.array_equal(rows.dg_numeric, gradcheck.table_rows(f, rows.z).dg_numeric)
+
+
+def test_processes_give_the_same_results_for_order_2():
+    acts = [actgrad.get("softsign"), actgrad.get("hard_swish")]
+    serial = gradcheck.check_all(acts, workers=1, order=2)
+    assert serial == gradcheck.check_all(acts, workers=2, order=2)
+    assert serial == [checks.registry_check(2)[f.name] for f in acts]
+
+
+def test_precision_is_raised_when_the_float_g2_misleads():
+    # the start precision of order 2 comes from |g′|/|g″| of the code under check
+    f = actgrad.get("sigmoid")
+    liar = Activation(dataclasses.replace(f.spec, d2g=lambda z, p: np.ones_like(z)))
+    z = [30.0, 60.0, -45.0, 700.0]
+    for zi, ni in zip(z, gradcheck.numeric_deriv(liar, z, order=2)):
+        exact = float(R.second("sigmoid", zi))
+        assert abs(ni - exact) <= 1e-12 * abs(exact), (zi, ni, exact)

@@ -179,3 +179,47 @@ def test_plotille_is_not_imported_by_other_commands():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout == "0.5\n"
     assert r.stderr.strip() == "False"
+
+
+# -- --order 2: a third panel for g″ ----------------------------------------------------------
+
+
+def test_order_2_draws_three_panels_within_the_size():
+    out = ok("plot", "elu", "softsign", "--order", "2", "-W", "80", "-H", "36")
+    lines = out.splitlines()
+    assert len(lines) == 36 and max(len(line) for line in lines) <= 80
+    assert "(g)" in out and "(g′)" in out and "(g″)" in out
+    assert "panels: g(z), g′(z), g″(z) from the top" in out
+    # the jumps of g″ with the frameworks' double-backward values (elu: PyTorch's
+    # (x < 0) factor gives 0, JAX's expm1 branch 1; softsign: 0 and −2)
+    assert "jump of g″ of elu at z = 0: g″ jumps from 1 to 0; PyTorch gives 0, JAX" in out
+    assert "g″ jumps from 2 to −2; PyTorch gives 0, JAX" in " ".join(out.split())
+    assert "(g″)" not in ok("plot", "elu", "-W", "80", "-H", "36")
+    deriv = ok("plot", "tanh", "--deriv-only", "-n", "2", "-W", "70", "-H", "24")
+    assert "(g)" not in deriv and "(g′)" in deriv and "(g″)" in deriv
+
+
+def test_order_2_samples_g2_split_at_its_jumps_and_the_kinks():
+    elu, relu6 = actgrad.get("elu"), actgrad.get("relu6")
+    panels = plotting.sample([elu, relu6], -2.0, 7.0, second=True)
+    assert [p.name for p in panels] == ["g(z)", "g′(z)", "g″(z)"]
+    left, right = panels[2].curves[0].pieces  # elu″ jumps at 0: two pieces, its sides
+    assert left[0][-1] == 0.0 and left[1][-1] == 1.0 and right[1][0] == 0.0
+    assert np.array_equal(left[1][:-1], elu.deriv(left[0][:-1], order=2))
+    assert np.allclose(left[1][:-1], np.exp(left[0][:-1]), rtol=4e-16)
+    assert panels[2].marks == [(0.0, 0.0, 0)]  # the jump (PyTorch's value); relu6″ = 0 has none
+    (zz, yy), = panels[2].curves[1].pieces  # relu6″ is 0 on both sides of its kinks
+    assert not yy.any()
+    assert len(panels[1].curves[1].pieces) == 3  # g′ of relu6 still split at 0 and 6
+
+
+def test_order_2_svg_has_the_g2_panel(tmp_path):
+    path = tmp_path / "elu.svg"
+    ok("plot", "elu", "--order", "2", "--output", str(path), "-W", "80", "-H", "36")
+    root = ET.parse(path).getroot()
+    panels = root.findall(f".//{SVG}g[@class='panel']")
+    assert [p.get("data-name") for p in panels] == ["g(z)", "g′(z)", "g″(z)"]
+    curves = root.findall(f".//{SVG}g[@class='curve']")
+    assert [len(c.findall(f"{SVG}polyline")) for c in curves] == [1, 1, 2]  # g″ split at 0
+    assert len(root.findall(f".//{SVG}path[@class='kink']")) == 1
+    assert "elu″(z)" in "".join(root.itertext())

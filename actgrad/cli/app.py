@@ -13,11 +13,11 @@ from typer.core import TyperCommand, TyperGroup
 from .. import __version__, registry
 from ..io.numbers import holds_numbers
 from ..numerics.gradcheck import (DEFAULT_STEP, DEFAULT_TOL, ERROR_HELP, GRID_HELP, KIND_HELP,
-                                  METHOD_HELP)
+                                  METHOD_HELP, ORDER2_HELP)
 from . import commands
 from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
 from .options import (FROM_OUTPUT, FUNC, KINK, ORDER, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
-                      OnInvalidOpt, ParamOpt,
+                      OnInvalidOpt, OrderLongOpt, OrderOpt, ParamOpt,
                       ReportFormatOpt, StepOpt, complete_function, plain, signature)
 from .runtime import exit_status, guarded, say
 
@@ -257,7 +257,7 @@ def deriv(**options: Any) -> None:
 
 
 @app.command("table", cls=NumberCommand,
-             epilog="\n\n".join((METHOD_HELP, ERROR_HELP, KIND_HELP)))
+             epilog="\n\n".join((METHOD_HELP, ERROR_HELP, ORDER2_HELP, KIND_HELP)))
 def table(
     items: Annotated[list[str], typer.Argument(metavar="FUNC... [Z]...", show_default=False,
                                                autocompletion=complete_function,
@@ -265,6 +265,7 @@ def table(
     start: Annotated[float, typer.Option("--start", help="First z of the grid (without Z values).")] = TABLE_RANGE[0],
     stop: Annotated[float, typer.Option("--stop", help="Last z of the grid.")] = TABLE_RANGE[1],
     num: Annotated[int, typer.Option("--num", "-n", help="Number of grid points.")] = TABLE_RANGE[2],
+    order: OrderLongOpt = 1,
     param: ParamOpt = None,
     kink: KinkOpt = "pytorch",
     step: StepOpt = DEFAULT_STEP,
@@ -274,19 +275,22 @@ def table(
 ) -> None:
     """Tabulate z, g(z), g′(z), the numerical g′, their error and each point's kind.
 
-    The numerical g′ and the error are those of 'actgrad check' (see its --help).
+    The numerical g′ and the error are those of 'actgrad check' (see its --help). With
+    --order 2 also g″(z), the numerical g″ (differences of g′) and their error.
 
     Example: actgrad table sigmoid tanh relu leaky_relu
 
     Example: actgrad table tanh --start -10 --stop 10 --num 5 -f csv
+
+    Example: actgrad table sigmoid 40 -40 --order 2
     """
     commands.table(items, **plain(dict(start=start, stop=stop, num=num, param=param, kink=kink,
                                        step=step, fmt=fmt, input_file=input_file,
-                                       on_invalid=on_invalid)))
+                                       on_invalid=on_invalid, order=order)))
 
 
 @app.command("check", cls=NumberCommand,
-             epilog="\n\n".join((GRID_HELP, METHOD_HELP, ERROR_HELP)))
+             epilog="\n\n".join((GRID_HELP, METHOD_HELP, ERROR_HELP, ORDER2_HELP)))
 def check(
     items: Annotated[Optional[list[str]], typer.Argument(
         metavar="[FUNC]... [Z]...", show_default=False, autocompletion=complete_function,
@@ -295,19 +299,24 @@ def check(
         "--tol", help="Largest error that passes: the plain relative error |a−n|/|n| away from"
                       " zeros of g′ (see Error below).")] = DEFAULT_TOL,
     step: StepOpt = DEFAULT_STEP,
+    order: OrderOpt = 1,
     param: ParamOpt = None,
     fmt: ReportFormatOpt = "table",
     input_file: InputOpt = None,
     on_invalid: OnInvalidOpt = "fail",
 ) -> None:
-    """Gradient check: compare g′ with a numerical derivative; exit 1 if any function fails.
+    """Gradient check: compare g′ (--order 2: g″) with a numerical derivative; exit 1 if any
+    function fails.
 
     Example: actgrad check
 
     Example: actgrad check tanh 12.5 -20 --tol 1e-10
+
+    Example: actgrad check --order 2
     """
     code = commands.check(items, **plain(dict(tol=tol, step=step, param=param, fmt=fmt,
-                                              input_file=input_file, on_invalid=on_invalid)))
+                                              input_file=input_file, on_invalid=on_invalid,
+                                              order=order)))
     if code:
         raise typer.Exit(code)
 
@@ -337,6 +346,7 @@ def plot(
     stop: Annotated[float, typer.Option("--stop", help="Right end of the z axis.")] = PLOT_RANGE[1],
     deriv_only: Annotated[bool, typer.Option("--deriv-only", help="Draw only g′(z).")] = False,
     value_only: Annotated[bool, typer.Option("--value-only", help="Draw only g(z).")] = False,
+    order: OrderOpt = 1,
     param: ParamOpt = None,
     width: Annotated[Optional[int], typer.Option(
         "--width", "-W", metavar="COLUMNS", show_default=False,
@@ -348,7 +358,8 @@ def plot(
         "--output", "-o", metavar="FILE.svg", show_default=False,
         help="Also write the picture to an SVG file (only .svg is supported).")] = None,
 ) -> None:
-    """Plot g(z) and g′(z) in the terminal: g above, g′ below, on a shared z axis.
+    """Plot g(z) and g′(z) in the terminal: g above, g′ below, on a shared z axis; with
+    --order 2 a third panel, g″(z), below them (--deriv-only and --value-only keep it).
 
     Several functions are overlaid: told apart by colour on a terminal and by a marker
     (•, ×, +, …) along the 2nd, 3rd, … function's curves, so piped text stays readable.
@@ -360,9 +371,11 @@ def plot(
     Example: actgrad plot relu leaky_relu -p negative_slope=0.1 --start -3 --stop 3
 
     Example: actgrad plot gelu --deriv-only --width 70 --height 20 -o gelu.svg
+
+    Example: actgrad plot elu softsign --order 2 --height 40
     """
     commands.plot(funcs, start=start, stop=stop, deriv_only=deriv_only, value_only=value_only,
-                  param=param, width=width, height=height, output=output)
+                  param=param, width=width, height=height, output=output, order=order)
 
 
 @app.command("explain")

@@ -318,6 +318,17 @@ TABLE_RANGE = (-5.0, 5.0, 11)  # --start, --stop, --num
 PLOT_RANGE = (-6.0, 6.0)
 
 
+#: the --order of table, check and plot: g′, or g′ and g″
+CHECK_ORDERS = (1, 2)
+
+
+def check_order_of(command: str, order: int) -> int:
+    """--order of table, check and plot: 1 or 2 (one line naming what is allowed otherwise)."""
+    if isinstance(order, bool) or order not in CHECK_ORDERS:
+        raise Fail(f"--order: {command} takes 1 (g′) or 2 (g″), got {order!r}")
+    return int(order)
+
+
 def check_step(step: float) -> None:
     if not (0 < step <= MAX_STEP):
         raise Fail(f"--step must be a number in (0, {MAX_STEP}], got {step!r}")
@@ -337,10 +348,11 @@ def check_range(start: float, stop: float, *, allow_equal: bool) -> None:
 def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = TABLE_RANGE[1],
           num: int = TABLE_RANGE[2], param: Sequence[str] | None = None, kink: str = "pytorch",
           step: float = DEFAULT_STEP, fmt: str = "table", input_file: str | None = None,
-          on_invalid: str = "fail") -> None:
+          on_invalid: str = "fail", order: int = 1) -> None:
     from ..numerics import gradcheck
     from ..views import table as view
 
+    order = check_order_of("table", order)
     funcs, zs = split_functions(items)
     if not funcs:
         raise Fail("name at least one function before the values")
@@ -353,16 +365,17 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
             raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
         check_range(start, stop, allow_equal=True)
         z = np.linspace(start, stop, num)
-    view.write(fmt, gradcheck.table_rows_all(acts, z, step=step, kink=kink))
+    view.write(fmt, gradcheck.table_rows_all(acts, z, step=step, kink=kink, order=order))
 
 
 def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float = DEFAULT_STEP,
           param: Sequence[str] | None = None, fmt: str = "table", input_file: str | None = None,
-          on_invalid: str = "fail") -> int:
-    """The gradient check; returns 1 when a function fails."""
+          on_invalid: str = "fail", order: int = 1) -> int:
+    """The gradient check (of g″ with order 2); returns 1 when a function fails."""
     from ..numerics import gradcheck
     from ..views import check as view
 
+    order = check_order_of("check", order)
     funcs, zs = split_functions(items or [])
     check_step(step)
     if not (tol >= 0):
@@ -373,7 +386,7 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
         extra = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
         if not np.isfinite(extra).all():
             raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
-    results = gradcheck.check_all(acts, extra, step=step, tol=tol)
+    results = gradcheck.check_all(acts, extra, step=step, tol=tol, order=order)
     view.write(fmt, results)
     return 0 if all(r.passed for r in results) else 1
 
@@ -389,7 +402,9 @@ def listing(fmt: str = "table", wide: bool = False) -> None:
 
 def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PLOT_RANGE[1],
          deriv_only: bool = False, value_only: bool = False, param: Sequence[str] | None = None,
-         width: int | None = None, height: int | None = None, output: str | None = None) -> None:
+         width: int | None = None, height: int | None = None, output: str | None = None,
+         order: int = 1) -> None:
+    second = check_order_of("plot", order) == 2
     if deriv_only and value_only:
         raise Fail("--deriv-only and --value-only exclude each other")
     check_range(start, stop, allow_equal=False)
@@ -404,7 +419,8 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
     try:
         plotting.check_size(width, height)
         plotting.check_range(start, stop)
-        panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only)
+        panels = plotting.sample(acts, start, stop, value=not deriv_only, deriv=not value_only,
+                                 second=second)
         text = plotting.terminal_plot(acts, start, stop, width=width, height=height,
                                       colour=plotting.use_colour(), panels=panels)
         picture = plotting.svg(acts, start, stop, panels) if output is not None else None

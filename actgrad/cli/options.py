@@ -78,6 +78,9 @@ StepOpt = Annotated[float, typer.Option(
     "--step", help=f"Step h of the central differences (absolute, at most {MAX_STEP}).")]
 OrderOpt = Annotated[int, typer.Option(
     "--order", "-n", metavar="N", help="Which derivative: 1 for g′, 2 for g″.")]
+#: --order without -n, for table (whose -n is --num)
+OrderLongOpt = Annotated[int, typer.Option(
+    "--order", metavar="N", help="Which derivative: 1 for g′, 2 for g″ too.")]
 ValueFormatOpt = Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")]
 ReportFormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 FromOutputOpt = Annotated[bool, typer.Option(

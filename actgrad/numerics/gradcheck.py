@@ -41,6 +41,22 @@ the start too low. The result is the float64 nearest to the midpoint of R; beyon
 range it is ±inf. Step rule: h = step, absolute, 1e-3 by default (a step relative to |z| would
 be too coarse in the exponential tails).
 
+Second derivatives (``ORDER2_HELP``; ``order=2`` of ``check``, ``check_all``, ``table_rows``,
+``numeric_deriv``, …). g″ is checked the same way against the differences of g′: the same
+stencils, extrapolation, step refinement and precision search, with g′ in place of g,
+evaluated in ball arithmetic on the catalogue's high-precision g′ (``Spec.exact_dg``, written
+independently of the float64 g″ under check; the precision starts from |g′|/|g″|), and the
+same error measure, s being the size of g″ around z (the same slopes, of g′). Left out, as
+kinks are for g′: the kinks of f (g′ jumps: g″ is a delta there, of which the frameworks
+return the branch's derivative) and the jumps of g″ (``Activation.kinks2``: elu, selu, celu
+and softsign at 0, hard_swish at ±3, sparse_plus at ±1, softplus at a finite threshold),
+where g″ is a convention; they are the "kinks" of order 2. The differences are one-sided
+within h of those and of every other point where the definition of f changes form (the
+Spec's kinks, breaks and jumps of g″ as written, for any parameters), so that no stencil
+straddles a jump of g‴ either. (No jump of g‴ falls where g″ is continuous in the
+catalogue: at every seam of a piecewise g, g′ or g″ itself jumps, or the parameters make the
+pieces one function, as prelu with weight 1.)
+
 Error (``ERROR_HELP``, ``relative_error``). The error of a derivative a = g′(z) against the
 numerical n is
 
@@ -74,6 +90,8 @@ DEFAULT_STEP = 1e-3
 GOOD = 1e-7  # at most this: the derivative is right
 WRONG = 1e-3  # at least this: the derivative is wrong; in between: suspicious
 DEFAULT_TOL = GOOD
+#: the derivatives the check takes: g′ (differences of g) and g″ (differences of g′)
+CHECK_ORDERS = (1, 2)
 TINY = 2.0**-1022  # the smallest normal float64: below it, resolution is absolute
 _SHRINK = 4  # where the extrapolation has not converged, the step is divided by this
 _MAX_SHRINKS = 5  # at most: h down to step/1024
@@ -116,10 +134,20 @@ ERROR_HELP = (
     " good, >= 1e-3 wrong, between: suspicious."
 )
 
+ORDER2_HELP = (
+    "--order 2: g″ is checked the same way against the differences of g′ (ball arithmetic on"
+    " the catalogue's high-precision g′, independent of the float64 g″), s being the size of"
+    " g″ around z. Left out, as kinks: the kinks of g (g′ jumps) and the jumps of g″ (elu,"
+    " selu, celu, softsign at 0; hard_swish at ±3; sparse_plus at ±1), where g″ is a"
+    " convention; one-sided differences within h of them and of every other point where g"
+    " changes form."
+)
+
 KIND_HELP = (
     "Kind: \"kink\" where z is a kink of the function (g′ is the --kink convention there; no"
     " numerical g′, no error); \"near kink\" within --step of one (checked with one-sided"
-    " differences)."
+    " differences). With --order 2 the same for g″ (d2g_kind), a kink being a jump of g′ or"
+    " of g″."
 )
 
 
@@ -161,15 +189,16 @@ def _grids() -> tuple[np.ndarray, np.ndarray]:
     return grid, near
 
 
-def default_grid(f: Activation | None = None) -> np.ndarray:
+def default_grid(f: Activation | None = None, order: int = 1) -> np.ndarray:
     """The default grid (see the module doc, ``GRID_HELP``): with a function, including the
-    points around each of its kinks and breaks; sorted, each point once."""
+    points around each of its kinks and breaks (for `order` 2: of g′, ``_singular``); sorted,
+    each point once."""
     grid, near = _grids()
     if f is None:
         return grid.copy()
     extra = []
     with np.errstate(over="ignore"):
-        for k in _singular(f):
+        for k in _singular(f, check_order(order)):
             extra.append(k + near)
             extra.append(k - near)
             extra.append([np.nextafter(k, -np.inf), np.nextafter(k, np.inf)])
@@ -179,18 +208,46 @@ def default_grid(f: Activation | None = None) -> np.ndarray:
     return np.unique(z[np.isfinite(z)])
 
 
-def _singular(f: Activation) -> list[float]:
-    """Kinks and breaks of f, sorted."""
-    return sorted({float(k.at) for k in f.kinks} | {float(b) for b in f.breaks})
+def check_order(order: Any) -> int:
+    """order as an int in ``CHECK_ORDERS``, else a ValueError saying what is allowed."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or (
+            order not in CHECK_ORDERS):
+        raise ValueError(f"the gradient check takes order 1 (g′) or 2 (g″), got {order!r}")
+    return int(order)
+
+
+def _excluded(f: Activation, order: int) -> list[float]:
+    """The points left out at `order`: where that derivative is a convention. Order 1: the
+    kinks of f (jumps of g′); order 2: those and the jumps of g″ (kinks of g′)."""
+    at = {float(k.at) for k in f.kinks}
+    if order == 2:
+        at |= {float(k.at) for k in f.kinks2}
+    return sorted(at)
+
+
+def _singular(f: Activation, order: int = 1) -> list[float]:
+    """The points no stencil may straddle, sorted. Order 1: the kinks and breaks of f.
+    Order 2: every point where the catalogue's definition of f changes form, the kinks and
+    breaks of the Spec as written (those whose sides agree too, as prelu's with weight 1)
+    and the points where g″ jumps: a difference quotient of g′ across a jump of g‴ has the
+    O(h) error a jump of g″ gives order 1 (the catalogue has no jump of g‴ where g″ is
+    continuous, but a parameter may make one of these points such a point)."""
+    if order == 1:
+        return sorted({float(k.at) for k in f.kinks} | {float(b) for b in f.breaks})
+    p = dict(f.params)
+    sp = f.spec
+    return sorted({float(k.at) for k in (*sp.kinks(p), *sp.d2g_kinks(p), *f.kinks, *f.kinks2)}
+                  | {float(b) for b in sp.breaks(p)})
 
 
 # ------------------------------------------------------------------------------------------
 # classification of points
 
 
-def point_kinds(f: Activation, z: Any, step: float = DEFAULT_STEP) -> np.ndarray:
+def point_kinds(f: Activation, z: Any, step: float = DEFAULT_STEP, order: int = 1) -> np.ndarray:
     """Per point: "kink" at a kink of f (not checked: g′ there is a convention), "near kink"
-    within `step` of one (checked with one-sided differences), "" otherwise.
+    within `step` of one (checked with one-sided differences), "" otherwise. For order 2 a
+    kink is a jump of g′ or of g″ (a kink of g′: g″ there is a convention).
 
     (Points within `step` of a break, where g′ is continuous, are differentiated one-sided
     too but are no kink: "".)
@@ -200,21 +257,22 @@ def point_kinds(f: Activation, z: Any, step: float = DEFAULT_STEP) -> np.ndarray
     at = np.zeros(z.shape, dtype=bool)
     near = np.zeros(z.shape, dtype=bool)
     with np.errstate(invalid="ignore", over="ignore"):
-        for k in f.kinks:
-            at |= z == k.at
-            near |= np.abs(z - k.at) <= step
+        for k in _excluded(f, check_order(order)):
+            at |= z == k
+            near |= np.abs(z - k) <= step
     kinds[near] = "near kink"
     kinds[at] = "kink"
     return kinds
 
 
-def _stencils(f: Activation, z: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+def _stencils(f: Activation, z: np.ndarray, step: float,
+              order: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Per point: the side (0 central, +1 forward, −1 backward; 2 not checked: a kink, or
     not finite) and the step h′ to use."""
     side = np.zeros(z.shape, dtype=np.int8)
     h = np.full(z.shape, float(step))
     side[~np.isfinite(z)] = 2
-    s = np.array(_singular(f), dtype=np.float64)
+    s = np.array(_singular(f, order), dtype=np.float64)
     if s.size == 0:
         return side, h
     fin = np.isfinite(z)
@@ -231,7 +289,7 @@ def _stencils(f: Activation, z: np.ndarray, step: float) -> tuple[np.ndarray, np
     with np.errstate(invalid="ignore"):
         room = np.where(right, above, below) / 4
     h = np.where(near, np.minimum(step, room), h)
-    kinks = np.array([k.at for k in f.kinks], dtype=np.float64)
+    kinks = np.array(_excluded(f, order), dtype=np.float64)
     side[fin & np.isin(z, kinks)] = 2
     return side, h
 
@@ -345,30 +403,35 @@ def _arb_module() -> _ArbModule:
 # the numerical derivative
 
 
-def numeric_deriv(f: Activation, z: Any, step: float = DEFAULT_STEP) -> np.ndarray:
-    """The numerical derivative of g at each z (see the module doc); nan at ±inf, nan and at
-    the kinks of f (whose g′ is a convention)."""
-    return numeric_with_scale(f, z, step)[0]
+def numeric_deriv(f: Activation, z: Any, step: float = DEFAULT_STEP,
+                  order: int = 1) -> np.ndarray:
+    """The numerical derivative of g (order 2: of g′, the numerical g″) at each z (see the
+    module doc); nan at ±inf, nan and at the kinks of f (order 2: of g′ too), whose
+    derivative is a convention."""
+    return numeric_with_scale(f, z, step, order)[0]
 
 
-def numeric_with_scale(f: Activation, z: Any,
-                       step: float = DEFAULT_STEP) -> tuple[np.ndarray, np.ndarray]:
-    """The numerical derivative, and s, the size of g′ around each z (see ``ERROR_HELP``);
-    both nan where nothing is computed (±inf, nan, a kink)."""
+def numeric_with_scale(f: Activation, z: Any, step: float = DEFAULT_STEP,
+                       order: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The numerical derivative, and s, the size of g′ (order 2: g″) around each z (see
+    ``ERROR_HELP``); both nan where nothing is computed (±inf, nan, a kink)."""
     z = np.asarray(z, dtype=np.float64)
     flat = z.ravel()
-    num, scale = _numeric_flat(f, flat, step)
+    num, scale = _numeric_flat(f, flat, step, check_order(order))
     return num.reshape(z.shape), scale.reshape(z.shape)
 
 
-def _numeric_flat(f: Activation, flat: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+def _numeric_flat(f: Activation, flat: np.ndarray, step: float,
+                  order: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The differences of g (order 1) or of g′ (order 2) at each point of `flat`."""
     ar = _arb_module()
     from flint import arb, ctx
 
-    side, hs = _stencils(f, flat, step)
+    side, hs = _stencils(f, flat, step, order)
     with np.errstate(all="ignore"):
-        g = np.abs(np.asarray(f(flat), dtype=np.float64))
-        dg = np.abs(np.asarray(f.deriv(flat), dtype=np.float64))
+        # |g| and |g′| (order 2: |g′| and |g″|) from the float path
+        g = np.abs(np.asarray(f(flat) if order == 1 else f.deriv(flat), dtype=np.float64))
+        dg = np.abs(np.asarray(f.deriv(flat, order=order), dtype=np.float64))
         # bits by which g′ is smaller than g, the start of the precision search
         ratio = np.log2(np.where((g > 0) & np.isfinite(g), g, 1.0)) - np.log2(
             np.where(np.isfinite(dg), np.maximum(dg, TINY), 1.0))
@@ -376,7 +439,7 @@ def _numeric_flat(f: Activation, flat: np.ndarray, step: float) -> tuple[np.ndar
     start = _start_prec(flat, hs, ratio)
     out = np.full(flat.shape, np.nan)
     scale = np.full(flat.shape, np.nan)
-    exact = f.spec.exact
+    exact = f.spec.exact if order == 1 else f.spec.exact_dg
     params = dict(f.params)
     saved = ctx.prec
     try:
@@ -564,6 +627,8 @@ class CheckResult:
     #: step/1024, as celu with alpha = 1e-30 does; a smaller step resolves them); not in the
     #: maximum, and the check does not pass
     unresolved: int = 0
+    #: the derivative checked: 1 for g′, 2 for g″ (kinks then are jumps of g′ or of g″)
+    order: int = 1
 
     @property
     def passed(self) -> bool:
@@ -588,29 +653,39 @@ class TableRows:
     dg_numeric: np.ndarray  # nan at a kink (not checked), ±inf, nan, and where unresolved
     error: np.ndarray  # ``relative_error``; nan where dg_numeric is
     kind: np.ndarray  # "kink", "near kink" or "" (``point_kinds``)
+    #: order 2 only (None for order 1): g″ with the kink convention, the numerical g″ (the
+    #: differences of g′), their error and each point's kind for g″ (``point_kinds`` order 2)
+    d2g: np.ndarray | None = None
+    d2g_numeric: np.ndarray | None = None
+    error2: np.ndarray | None = None
+    kind2: np.ndarray | None = None
+
+    @property
+    def order(self) -> int:
+        return 1 if self.d2g is None else 2
 
 
 def _summarise(f: Activation, z: np.ndarray, num: np.ndarray, scale: np.ndarray,
-               step: float, tol: float) -> CheckResult:
-    kinds = point_kinds(f, z, step)
+               step: float, tol: float, order: int = 1) -> CheckResult:
+    kinds = point_kinds(f, z, step, order)
     at = kinds == "kink"
     kept = ~at
     if not kept.any():
-        return CheckResult(f.name, 0, int(at.sum()), 0.0, math.nan, tol, 0)
+        return CheckResult(f.name, 0, int(at.sum()), 0.0, math.nan, tol, 0, order=order)
     zk, nk = z[kept], num[kept]
     resolved = ~np.isnan(nk)
     near = int((kinds[kept] == "near kink").sum())
     unresolved = int((~resolved).sum())
     if not resolved.any():
         return CheckResult(f.name, int(zk.size), int(at.sum()), math.nan, math.nan, tol, near,
-                           unresolved)
+                           unresolved, order)
     zr = zk[resolved]
-    err = relative_error(f.deriv(zr), nk[resolved], scale[kept][resolved])
+    err = relative_error(f.deriv(zr, order=order), nk[resolved], scale[kept][resolved])
     worst = int(np.argmax(err))  # the first nan, if any (g′ nan where g is not): a failure
     # where every error is 0 no point is the worst: worst_z is nan
     worst_z = float(zr[worst]) if err[worst] != 0 else math.nan
     return CheckResult(f.name, int(zk.size), int(at.sum()), float(err[worst]), worst_z,
-                       tol, near, unresolved)
+                       tol, near, unresolved, order)
 
 
 def _finite_points(z: Any) -> np.ndarray:
@@ -619,49 +694,64 @@ def _finite_points(z: Any) -> np.ndarray:
 
 
 def check(f: Activation, z: Any = None, *, step: float = DEFAULT_STEP,
-          tol: float = DEFAULT_TOL) -> CheckResult:
-    """Compare f.deriv with the numerical derivative at every finite z (the default grid of f
-    when z is None) but the kinks themselves (whose g′ is a convention)."""
-    z = default_grid(f) if z is None else _finite_points(z)
-    num, scale = _numeric_flat(f, z, step)
-    return _summarise(f, z, num, scale, step, tol)
+          tol: float = DEFAULT_TOL, order: int = 1) -> CheckResult:
+    """Compare f.deriv (order 2: g″) with the numerical derivative at every finite z (the
+    default grid of f when z is None) but the kinks themselves (whose g′ is a convention;
+    order 2: the kinks of g and of g′, where g″ is)."""
+    order = check_order(order)
+    z = default_grid(f, order) if z is None else _finite_points(z)
+    num, scale = _numeric_flat(f, z, step, order)
+    return _summarise(f, z, num, scale, step, tol, order)
 
 
-def check_grid(f: Activation, extra: Any = None) -> np.ndarray:
-    """The default grid of f with the extra points, sorted, each point once."""
-    z = default_grid(f)
+def check_grid(f: Activation, extra: Any = None, order: int = 1) -> np.ndarray:
+    """The default grid of f (for `order`) with the extra points, sorted, each point once."""
+    z = default_grid(f, order)
     if extra is not None:
         z = np.unique(np.concatenate([z, _finite_points(extra)]))
     return z
 
 
 def check_all(acts: Sequence[Activation], extra: Any = None, *, step: float = DEFAULT_STEP,
-              tol: float = DEFAULT_TOL, workers: int | None = None) -> list[CheckResult]:
+              tol: float = DEFAULT_TOL, workers: int | None = None,
+              order: int = 1) -> list[CheckResult]:
     """``check`` of each function on its default grid plus `extra` (finite values), the work
     spread over `workers` processes (None: one per available core, at most 8)."""
-    grids = [check_grid(f, extra) for f in acts]
-    parts = _numeric_many(list(acts), grids, step, workers)
-    return [_summarise(f, z, num, scale, step, tol)
+    order = check_order(order)
+    grids = [check_grid(f, extra, order) for f in acts]
+    parts = _numeric_many([(f, z, order) for f, z in zip(acts, grids)], step, workers)
+    return [_summarise(f, z, num, scale, step, tol, order)
             for f, z, (num, scale) in zip(acts, grids, parts)]
 
 
 def table_rows(f: Activation, z: Any, *, step: float = DEFAULT_STEP,
-               kink: str = "pytorch") -> TableRows:
+               kink: str = "pytorch", order: int = 1) -> TableRows:
     """z, g, g′ (with the kink convention), the numerical g′, their error and each point's
-    kind, for one function."""
-    return table_rows_all([f], z, step=step, kink=kink, workers=1)[0]
+    kind, for one function; with order 2 g″, the numerical g″, their error and kind too."""
+    return table_rows_all([f], z, step=step, kink=kink, workers=1, order=order)[0]
 
 
 def table_rows_all(acts: Sequence[Activation], z: Any, *, step: float = DEFAULT_STEP,
-                   kink: str = "pytorch", workers: int | None = None) -> list[TableRows]:
+                   kink: str = "pytorch", workers: int | None = None,
+                   order: int = 1) -> list[TableRows]:
     """``table_rows`` for each function (the numerical derivatives spread over processes)."""
+    order = check_order(order)
     z = np.asarray(z, dtype=np.float64).ravel()
-    parts = _numeric_many(list(acts), [z] * len(acts), step, workers)
+    tasks = [(f, z, o) for o in range(1, order + 1) for f in acts]
+    parts = _numeric_many(tasks, step, workers)
     rows = []
-    for f, (num, scale) in zip(acts, parts):
+    for i, f in enumerate(acts):
+        num, scale = parts[i]
         dg = np.asarray(f.deriv(z, kink=kink), dtype=np.float64)
+        second: dict[str, Any] = {}
+        if order == 2:
+            num2, scale2 = parts[len(acts) + i]
+            d2g = np.asarray(f.deriv(z, kink=kink, order=2), dtype=np.float64)
+            second = dict(d2g=d2g, d2g_numeric=num2, error2=relative_error(d2g, num2, scale2),
+                          kind2=point_kinds(f, z, step, 2))
         rows.append(TableRows(f, z, np.asarray(f(z), dtype=np.float64), dg, num,
-                              relative_error(dg, num, scale), point_kinds(f, z, step)))
+                              relative_error(dg, num, scale), point_kinds(f, z, step),
+                              **second))
     return rows
 
 
@@ -671,7 +761,7 @@ def table_rows_all(acts: Sequence[Activation], z: Any, *, step: float = DEFAULT_
 _CHUNK = 200  # points per job
 _MIN_PARALLEL = 2000  # points: below this a pool costs more than it saves
 _MAX_WORKERS = 8
-_JOBS: list[tuple[Activation, np.ndarray, float]] = []
+_JOBS: list[tuple[Activation, np.ndarray, float, int]] = []
 
 
 def available_cores() -> int:
@@ -697,23 +787,24 @@ def _worker_init() -> None:
 
 
 def _run_job(i: int) -> tuple[np.ndarray, np.ndarray]:
-    f, z, step = _JOBS[i]
-    return _numeric_flat(f, z, step)
+    f, z, step, order = _JOBS[i]
+    return _numeric_flat(f, z, step, order)
 
 
-def _numeric_many(acts: list[Activation], grids: list[np.ndarray], step: float,
+def _numeric_many(tasks: list[tuple[Activation, np.ndarray, int]], step: float,
                   workers: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(numerical g′, scale) of each function on its grid, in processes where that pays."""
+    """(numerical derivative, scale) of each (function, grid, order), in processes where
+    that pays."""
     global _JOBS
-    total = sum(g.size for g in grids)
+    total = sum(z.size for _, z, _ in tasks)
     n = min(available_cores(), _MAX_WORKERS) if workers is None else max(1, int(workers))
     if n > 1 and total >= _MIN_PARALLEL and _can_fork():
         import multiprocessing
 
         jobs, owner = [], []
-        for j, (f, z) in enumerate(zip(acts, grids)):
+        for j, (f, z, order) in enumerate(tasks):
             for a in range(0, z.size, _CHUNK):
-                jobs.append((f, z[a:a + _CHUNK], step))
+                jobs.append((f, z[a:a + _CHUNK], step, order))
                 owner.append(j)
         _JOBS = jobs  # inherited by the forked workers
         try:
@@ -722,13 +813,13 @@ def _numeric_many(acts: list[Activation], grids: list[np.ndarray], step: float,
                 results = pool.map(_run_job, range(len(jobs)), chunksize=1)
         finally:
             _JOBS = []
-        out: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in acts]
+        out: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in tasks]
         for j, (num, scale) in zip(owner, results):
             out[j][0].append(num)
             out[j][1].append(scale)
         return [(np.concatenate(a) if a else np.empty(0), np.concatenate(b) if b else np.empty(0))
                 for a, b in out]
-    return [_numeric_flat(f, z, step) for f, z in zip(acts, grids)]
+    return [_numeric_flat(f, z, step, order) for f, z, order in tasks]
 
 
 def _can_fork() -> bool:

@@ -1,4 +1,5 @@
-"""The view of ``actgrad check``: the gradient check's verdict per function."""
+"""The view of ``actgrad check``: the gradient check's verdict per function (of g′, or with
+--order 2 of g″; the columns are the same, a kink of order 2 being a jump of g′ or of g″)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def write(fmt: str, results: Sequence[CheckResult], stream: IO[bytes] | None = N
              [str(v) for v in c.tolist()] if c.dtype.kind == "i" else
              (["yes" if v else "NO" for v in c.tolist()] if c.dtype.kind == "b" else c.tolist())
              for c in cols]
-    Output(stream).write(rich_table(headings, list(zip(*texts)), title="gradient check",
+    second = bool(results) and results[0].order == 2
+    title = "second-derivative check: g″ against differences of g′" if second else "gradient check"
+    Output(stream).write(rich_table(headings, list(zip(*texts)), title=title,
                                     caption=caption,
                                     styles=lambda row: None if row[-1] == "yes" else "red"))

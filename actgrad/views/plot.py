@@ -1,16 +1,21 @@
-"""Pictures of g and g′: a terminal plot (braille dots, through plotille) and an SVG file.
+"""Pictures of g and g′ (and g″): a terminal plot (braille dots, through plotille) and an SVG
+file.
 
-Layout: one panel for g(z) above one panel for g′(z), sharing the z axis; every function named
+Layout: one panel for g(z) above one panel for g′(z), sharing the z axis (with --order 2 a
+third panel for g″(z) below them); every function named
 is overlaid in each panel (g and g′ get panels of their own because their scales differ: relu
 reaches 5 on [−5, 5] while its g′ never leaves [0, 1]). Curves are told apart by colour on a
 terminal and, from the second function on, by a marker character dotted along the curve, so
 a plain (piped, NO_COLOR) plot stays readable. Kinks are marked ◆ on both panels, and g′ is
 drawn as separate pieces either side of a kink (a jump, not a steep line); g too where g
-itself jumps (hardshrink, threshold).
+itself jumps (hardshrink, threshold); g″ either side of a kink and of a jump of g″, whose
+points are marked ◆ on the g″ panel and listed with what PyTorch's and JAX's double backward
+return there.
 
 Both pictures are drawn from the same sampled points (``sample``), computed through the
-public API: ``f(z)``, ``f.deriv(z)``, ``f.kinks``. plotille is imported only here, and this
-module only by the ``plot`` command.
+public API: ``f(z)``, ``f.deriv(z)``, ``f.deriv(z, order=2)``, ``f.kinks``,
+``f.kinks2``. plotille is imported only here, and this module only by the ``plot``
+command.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ class Curve:
 class Panel:
     """g or g′ of every function, with the kink marks that belong on it."""
 
-    name: str  # "g(z)" or "g′(z)"
+    name: str  # "g(z)", "g′(z)" or "g″(z)"
     curves: list[Curve]
     marks: list[tuple[float, float, int]]  # (z, y, function index)
 
@@ -119,25 +124,27 @@ def check_range(start: float, stop: float) -> None:
                         f" {SAMPLES} distinct points")
 
 
-def _one_sided(f: Activation, at: float, side: str, deriv: bool) -> float:
-    """The limit of g or g′ at `at` from `side` ('left'/'right'): g′ with that kink convention,
-    g(at) where g is continuous, else g one float beside `at` (hardshrink, threshold)."""
+def _one_sided(f: Activation, at: float, side: str, deriv: int) -> float:
+    """The limit of g, g′ or g″ (deriv 0, 1, 2) at `at` from `side` ('left'/'right'): g′ (g″)
+    with that kink convention, g(at) where g is continuous, else g one float beside `at`
+    (hardshrink, threshold)."""
     if deriv:
-        return float(f.deriv(np.float64(at), kink=side))
+        return float(f.deriv(np.float64(at), kink=side, order=int(deriv)))
     here = float(f(np.float64(at)))
     beside = float(f(np.nextafter(at, -math.inf if side == "left" else math.inf)))
     return here if _close(here, beside) else beside
 
 
-def _pieces(f: Activation, z: np.ndarray, breaks: Sequence[float], deriv: bool
+def _pieces(f: Activation, z: np.ndarray, breaks: Sequence[float], deriv: int
             ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Sample g (or g′) on z, split at `breaks` where it jumps; each piece ends at its limits."""
+    """Sample g (or g′, g″: deriv 1, 2) on z, split at `breaks` where it jumps; each piece ends
+    at its limits."""
     start, stop = float(z[0]), float(z[-1])
     edges = [start, *breaks, stop]
     out: list[tuple[np.ndarray, np.ndarray]] = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         inner = z[(z > lo) & (z < hi)]
-        ys = f.deriv(inner) if deriv else f(inner)
+        ys = f.deriv(inner, order=int(deriv)) if deriv else f(inner)
         zz = np.concatenate([[lo], inner, [hi]])
         yy = np.concatenate([[_one_sided(f, lo, "right", deriv)], np.asarray(ys, dtype=np.float64),
                              [_one_sided(f, hi, "left", deriv)]])
@@ -165,23 +172,33 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
+_PANEL_NAMES = ("g(z)", "g′(z)", "g″(z)")
+
+
 def sample(acts: Sequence[Activation], start: float, stop: float, *, value: bool = True,
-           deriv: bool = True, num: int = SAMPLES) -> list[Panel]:
-    """The panels to draw: g and/or g′ of each function on [start, stop]."""
+           deriv: bool = True, second: bool = False, num: int = SAMPLES) -> list[Panel]:
+    """The panels to draw: g and/or g′ of each function on [start, stop], and g″ with
+    `second`. g″ is split at the kinks (a jump of g′ is a delta in g″, which is not drawn)
+    and at the jumps of g″; the jumps are marked."""
     z = np.linspace(start, stop, num)
     panels = []
-    for is_deriv, show in ((False, value), (True, deriv)):
+    for order, show in ((0, value), (1, deriv), (2, second)):
         if not show:
             continue
         curves, marks = [], []
         for i, f in enumerate(acts):
             kinks = [k for k in f.kinks if start <= k.at <= stop]
-            inner = sorted({k.at for k in kinks if start < k.at < stop})
-            curves.append(Curve(f"{f.name}{_param_text(f)}", i, _pieces(f, z, inner, is_deriv)))
+            splits = {k.at for k in kinks}
+            if order == 2:
+                kinks = [k for k in f.kinks2 if start <= k.at <= stop]
+                splits |= {k.at for k in kinks}
+            inner = sorted(at for at in splits if start < at < stop)
+            curves.append(Curve(f"{f.name}{_param_text(f)}", i, _pieces(f, z, inner, order)))
             for k in kinks:
-                y = f.deriv(np.float64(k.at)) if is_deriv else f(np.float64(k.at))
+                at = np.float64(k.at)
+                y = f.deriv(at, order=order) if order else f(at)
                 marks.append((k.at, float(y), i))
-        panels.append(Panel("g′(z)" if is_deriv else "g(z)", curves, marks))
+        panels.append(Panel(_PANEL_NAMES[order], curves, marks))
     return panels
 
 
@@ -192,13 +209,17 @@ def _param_text(f: Activation) -> str:
                             for k, v in f.params.items()) + ")"
 
 
-def kink_notes(acts: Sequence[Activation], start: float, stop: float) -> list[str]:
-    """One line per kink in view: where, the jump of g′, what PyTorch and JAX return there."""
+def kink_notes(acts: Sequence[Activation], start: float, stop: float,
+               second: bool = False) -> list[str]:
+    """One line per kink in view: where, the jump of g′, what PyTorch and JAX return there;
+    with `second` also one per jump of g″ (what their double backward returns there)."""
     notes = []
     for f in acts:
-        for k in f.kinks:
+        jumps = [(k, 2) for k in f.kinks2] if second else []
+        for k, order in [(k, 1) for k in f.kinks] + jumps:
             if start <= k.at <= stop:
-                slopes = f.framework_slopes(k)
+                slopes = tuple((fw, float(f.deriv(np.float64(k.at), kink=fw.lower(), order=order)))
+                               for fw in f.spec.frameworks)
                 if len(slopes) == 1:
                     (ships, value), = slopes
                     missing = "JAX" if ships == "PyTorch" else "PyTorch"
@@ -207,7 +228,9 @@ def kink_notes(acts: Sequence[Activation], start: float, stop: float) -> list[st
                     (_, pt), (_, jx) = slopes
                     frameworks = (f"PyTorch and JAX give {_exact_num(pt)}" if pt == jx
                                   else f"PyTorch gives {_exact_num(pt)}, JAX {_exact_num(jx)}")
-                notes.append(f"{KINK_MARK} kink of {f.name} at z = {_exact_num(k.at)}: g′ jumps from "
+                what = "kink" if order == 1 else "jump of g″"
+                notes.append(f"{KINK_MARK} {what} of {f.name} at z = {_exact_num(k.at)}:"
+                             f" {'g′' if order == 1 else 'g″'} jumps from "
                              f"{_exact_num(k.left)} to {_exact_num(k.right)}; {frameworks} there")
     return notes
 
@@ -427,8 +450,9 @@ def _legend(acts: Sequence[Activation], panels: Sequence[Panel], notes: Sequence
         full = f"{name}   {f.spec.formula}   {f.spec.deriv_formula}"
         items.append((full if len(full) <= avail else name, COLOURS[i % len(COLOURS)], len(sym)))
     names = [p.name for p in panels]
-    items.append(("panels: g(z) above, g′(z) below" if len(names) == 2 else f"panel: {names[0]}",
-                  None, 0))
+    items.append((f"panels: {names[0]} above, {names[1]} below" if len(names) == 2 else
+                  f"panels: {', '.join(names)} from the top" if len(names) > 2 else
+                  f"panel: {names[0]}", None, 0))
     # pack the items into lines, three spaces apart; an item too long for a line is wrapped
     rows: list[list[tuple[str, str | None, int]]] = []
     row: list[tuple[str, str | None, int]] = []
@@ -466,14 +490,14 @@ def _legend(acts: Sequence[Activation], panels: Sequence[Panel], notes: Sequence
 
 
 def terminal_plot(acts: Sequence[Activation], start: float, stop: float, *, width: int,
-                  height: int, value: bool = True, deriv: bool = True,
+                  height: int, value: bool = True, deriv: bool = True, second: bool = False,
                   colour: bool = False, panels: Sequence[Panel] | None = None) -> str:
     """The plot as text: at most `width` columns and `height` lines, legend included."""
     if width < MIN_WIDTH:
         raise PlotError(f"--width must be at least {MIN_WIDTH}, got {width}")
     panels = list(panels) if panels is not None else sample(acts, start, stop, value=value,
-                                                            deriv=deriv)
-    notes = kink_notes(acts, start, stop)
+                                                            deriv=deriv, second=second)
+    notes = kink_notes(acts, start, stop, second=any(p.name == "g″(z)" for p in panels))
     legend = _legend(acts, panels, notes, colour, width)
     # per panel: the axis label line and the top tick line; the last panel has 2 x-axis lines
     fixed = 2 * len(panels) + 2 + len(legend)
@@ -533,8 +557,10 @@ def svg(acts: Sequence[Activation], start: float, stop: float, panels: Sequence[
     (grouped per curve), kink marks and a legend."""
     from xml.sax.saxutils import escape, quoteattr
 
-    notes = kink_notes(acts, start, stop)
-    legend = [f"{f.name}{_param_text(f)}   {f.spec.formula}   {f.spec.deriv_formula}" for f in acts]
+    second = any(p.name == "g″(z)" for p in panels)
+    notes = kink_notes(acts, start, stop, second=second)
+    legend = [f"{f.name}{_param_text(f)}   {f.spec.formula}   {f.spec.deriv_formula}"
+              + (f"   {f.spec.d2_formula}" if second else "") for f in acts]
     longest = max(len(t) for t in [*legend, *notes])
     PH, ML, MR, MT, GAP = 260, 70, 24, 30, 58
     W = max(760, ML + 40 + round(6.5 * longest))

@@ -1,4 +1,5 @@
-"""The view of ``actgrad table``: per function, z, g, g′, the numerical g′ and their error."""
+"""The view of ``actgrad table``: per function, z, g, g′, the numerical g′ and their error;
+with --order 2 also g″, the numerical g″ and their error."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ..numerics.gradcheck import TableRows, verdict
 
 #: the machine formats' columns
 COLUMNS = ("function", "z", "g", "dg", "dg_numeric", "rel_error", "kind")
+#: and those --order 2 adds after them
+COLUMNS2 = ("d2g", "d2g_numeric", "d2g_rel_error", "d2g_kind")
 _MARKS = {"kink": ("◆ kink", "magenta"), "near kink": ("near kink", "cyan")}
 
 
@@ -24,13 +27,20 @@ def write(fmt: str, rows: Sequence[TableRows], stream: IO[bytes] | None = None) 
     """Each function's rows: a rich table per function, or one csv/tsv/json/jsonl document.
 
     A point's kind is "kink" (g′ is the convention; no numerical g′, so nan in the machine
-    formats and — in the table), "near kink" (checked one-sided) or "".
+    formats and — in the table), "near kink" (checked one-sided) or "". With order 2 the
+    rows also hold g″, the numerical g″, their error and the point's kind for g″ (a kink
+    there is a jump of g′ or of g″): further columns in the machine formats, and in the
+    terminal a second table under each function's first one (all eight numbers in one row
+    would not fit 80 columns).
     """
+    second = bool(rows) and rows[0].order == 2
     if fmt != "table":
-        write_rows(fmt, COLUMNS, [(np.full(len(r.z), r.f.name), r.z, r.g, r.dg, r.dg_numeric,
-                                   r.error, r.kind) for r in rows], stream)
+        columns = COLUMNS + COLUMNS2 if second else COLUMNS
+        write_rows(fmt, columns, [(np.full(len(r.z), r.f.name), r.z, r.g, r.dg, r.dg_numeric,
+                                   r.error, r.kind,
+                                   *((r.d2g, r.d2g_numeric, r.error2, r.kind2) if second
+                                     else ())) for r in rows], stream)
         return
-    from rich.table import Table
     from rich.text import Text
 
     tables: list[Any] = []
@@ -39,18 +49,39 @@ def write(fmt: str, rows: Sequence[TableRows], stream: IO[bytes] | None = None) 
         title = f"{f.name}:  {f.spec.formula}   {f.spec.deriv_formula}"
         if f.params:
             title += "   (" + ", ".join(f"{k}={v!r}" for k, v in f.params.items()) + ")"
-        t = Table()
-        marks = bool(np.any(r.kind != ""))  # the column of marks only where there is one
-        for c in ("z", "g(z)", "g′(z)", "numerical g′", "rel. error", *([""] if marks else [])):
-            t.add_column(c, justify="right" if c else "left", no_wrap=True)
-        cells = [format_floats(np.asarray(c)) for c in (r.z, r.g, r.dg, r.dg_numeric, r.error)]
-        for i, row in enumerate(zip(*cells)):
-            kind = str(r.kind[i])
-            at_kink = kind == "kink"
-            text, style = _MARKS.get(kind, ("", None))
-            mark = [Text(text, style=style)] if marks else []
-            numeric, error = ("—", "—") if at_kink else row[3:5]
-            t.add_row(*row[:3], numeric, Text(error, style=_error_style(float(r.error[i]))),
-                      *mark, style="dim" if abs(float(r.dg[i])) < 1e-4 and not at_kink else None)
-        tables += [Text(title, style="bold"), t]
+        tables += [Text(title, style="bold"),
+                   _table(("z", "g(z)", "g′(z)", "numerical g′", "rel. error"), r.z, (r.g,),
+                          r.dg, r.dg_numeric, r.error, r.kind)]
+        if second:
+            # a jump of g″ where g′ has none is marked as such ("◆ jump"), not as a kink
+            jumps = np.isin(r.z, [k.at for k in f.kinks2]) & ~np.isin(r.z, [k.at for k in f.kinks])
+            tables += [Text(f.spec.d2_formula, style="bold"),
+                       _table(("z", "g″(z)", "numerical g″", "rel. error"), r.z, (), r.d2g,
+                              r.d2g_numeric, r.error2, r.kind2, jumps)]  # type: ignore[arg-type]
     Output(stream).write(render(tables))
+
+
+def _table(headings: tuple[str, ...], z: np.ndarray, before: tuple[np.ndarray, ...],
+           d: np.ndarray, numeric: np.ndarray, error: np.ndarray, kind: np.ndarray,
+           jumps: np.ndarray | None = None) -> Any:
+    """z, the columns `before`, a derivative d, its numerical value and error, and a column of
+    marks where a point is a kink or near one (at the points of `jumps`: a jump of g″)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table()
+    marks = bool(np.any(kind != ""))  # the column of marks only where there is one
+    for c in (*headings, *([""] if marks else [])):
+        t.add_column(c, justify="right" if c else "left", no_wrap=True)
+    cells = [format_floats(np.asarray(c)) for c in (z, *before, d, numeric, error)]
+    n = len(before) + 2  # z, before..., d
+    for i, row in enumerate(zip(*cells)):
+        at_kink = str(kind[i]) == "kink"
+        text, style = _MARKS.get(str(kind[i]), ("", None))
+        if at_kink and jumps is not None and jumps[i]:
+            text = "◆ jump"
+        mark = [Text(text, style=style)] if marks else []
+        num, err = ("—", "—") if at_kink else row[n:n + 2]
+        t.add_row(*row[:n], num, Text(err, style=_error_style(float(error[i]))),
+                  *mark, style="dim" if abs(float(d[i])) < 1e-4 and not at_kink else None)
+    return t
