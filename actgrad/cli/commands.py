@@ -19,6 +19,7 @@ from .. import expression, registry
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
 from ..io.writers import Output, Writer
+from ..numerics import as_dtype
 from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .runtime import Fail
 
@@ -281,10 +282,11 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str, writer: Wr
            progress: bool = True) -> None:
     """Read blocks of values, compute, write; values before an error are written first."""
     blocks, where = input_blocks(values, on_invalid, input_file, progress)
+    to = as_dtype(dtype)
     with writer:
         for block in blocks:
-            with np.errstate(over="ignore"):
-                x = block.astype(dtype)
+            with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
+                x = block.astype(to)
             try:
                 y = compute(x)
             except registry.OutputRangeError as e:

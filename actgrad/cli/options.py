@@ -58,8 +58,10 @@ OnInvalidOpt = Annotated[OnInvalid, typer.Option(
     "--on-invalid",
     help="A token that is not a number: stop (exit 2), skip it, or write nan in its place.")]
 DTypeOpt = Annotated[DType, typer.Option(
-    "--dtype", help="Compute for this float type: inputs are rounded to it, and each result is the"
-                    " exact value correctly rounded to it.")]
+    "--dtype", metavar="TYPE",
+    help=f"Compute for this float type ({', '.join(registry.DTYPES)}; the last three are"
+         " ml_dtypes', and float8_e4m3fn has no inf: past 448 is nan): inputs are rounded to"
+         " it, and each result is the exact value correctly rounded to it.")]
 ExactOpt = Annotated[bool, typer.Option(
     "--exact", help="Compute with proven error bounds (ball arithmetic, python-flint) and print the"
                     " exact value correctly rounded to the dtype.")]

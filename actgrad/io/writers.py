@@ -19,7 +19,7 @@ from typing import IO, Any, Sequence
 
 import numpy as np
 
-from .numbers import NumberTexts, format_floats, json_floats, json_string, repr_lines
+from .numbers import NumberTexts, format_floats, is_float_array, json_floats, json_string, repr_lines
 from .richtext import rich_table
 
 FORMATS = ("plain", "table", "csv", "tsv", "json", "jsonl")
@@ -31,7 +31,7 @@ def _column_texts(col: Any, for_json: bool) -> list[str]:
             return list(col)
         return [f'"{t}"' if t in ("nan", "inf", "-inf") else t for t in col]
     arr = np.asarray(col)
-    if arr.dtype.kind == "f":
+    if is_float_array(arr):
         return json_floats(arr) if for_json else format_floats(arr)
     if arr.dtype.kind in "iu":
         return [str(v) for v in arr.tolist()]
