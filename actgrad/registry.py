@@ -1,7 +1,7 @@
 """Lookup by name or alias, parameter validation, and the `Activation` object users hold.
 
 ``Activation`` wraps a catalogue ``Spec`` with bound parameters and does what is common to all
-functions: dtype handling (float32/float16 in, same out; anything else float64), nan in → nan
+functions: dtype handling (float32, float16 and ml_dtypes' bfloat16 and float8 in, same out; anything else float64), nan in → nan
 out for g′, the kink conventions, and the output-range check of g′-from-output.
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from .activations import CATALOGUE, KINK_CONVENTIONS, Kink, Spec
 from .activations.base import check_kink, suggest
+from .numerics import DTYPES as _DTYPES
 
 
 class UnknownActivationError(ValueError):
@@ -113,16 +114,17 @@ def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-#: the float types results can be computed for (``--dtype``)
-DTYPES = ("float64", "float32", "float16")
-_OUT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
+#: the float types results can be computed for (``--dtype``), numerics.DTYPES
+DTYPES = _DTYPES
+_OUT_DTYPES = frozenset(DTYPES[1:])  # (by name: ml_dtypes' types are numpy's once imported)
 
 
 def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
     arr = np.asarray(z)
-    if arr.dtype.kind not in "biuf":
+    small = arr.dtype.name in _OUT_DTYPES
+    if arr.dtype.kind not in "biuf" and not small:
         raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
-    out = arr.dtype if arr.dtype in _OUT_DTYPES else np.dtype(np.float64)
+    out = arr.dtype if small else np.dtype(np.float64)
     with np.errstate(invalid="ignore"):  # a signalling NaN's conversion signals; it is quieted
         x = arr.astype(np.float64, copy=False)
     nan = np.isnan(x)
@@ -166,7 +168,8 @@ def _near_boundary(r: np.ndarray, out: np.dtype) -> np.ndarray:
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         err = FLOAT64_ERROR_ULP * np.abs(np.spacing(r))
         lo, hi = (r - err).astype(out), (r + err).astype(out)
-        return np.isfinite(r) & (r != 0) & ((lo != hi) | (np.signbit(lo) != np.signbit(hi)))
+        differ = (lo != hi) & ~(np.isnan(lo) & np.isnan(hi))  # (both past e4m3fn's top: nan)
+        return np.isfinite(r) & (r != 0) & (differ | (np.signbit(lo) != np.signbit(hi)))
 
 
 def _finish(r: np.ndarray, out: np.dtype, exact: Any = None) -> Any:

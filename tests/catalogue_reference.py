@@ -229,7 +229,7 @@ def rounded(name, x, deriv=False, dtype=np.float64, from_output=False):
             eps = mpf(2) ** (-(mpmath.mp.prec - 8))
             lo, hi = v * (1 - eps), v * (1 + eps)
             a, b = reference.round_to(lo, dtype), reference.round_to(hi, dtype)
-            if a == b and math.copysign(1, a) == math.copysign(1, b):
+            if _same(a, b):
                 return a
     # on a boundary at 640 digits: exact if it stays there at 2000 (the rational pieces:
     # relu's 0.01·x, hard_swish's x(x + 3)/6 are exact in mpmath)
@@ -291,6 +291,12 @@ class ArbM:
         return contextlib.nullcontext()
 
 
+def _same(a, b):
+    """Both ends of an enclosure round alike: the same float and sign of zero, or both NaN
+    (past float8_e4m3fn's top, which has no inf)."""
+    return (a == b and math.copysign(1, a) == math.copysign(1, b)) or (a != a and b != b)
+
+
 _ARB = None
 
 
@@ -326,8 +332,7 @@ def rounded_fast(name, x, deriv=False, dtype=np.float64, from_output=False):
                     end = mpmath.ldexp(mpf(man), ex)
                 ends.append(reference.round_to(end, dtype) if man else None)
             a, b = ends
-            if a is not None and b is not None and a == b and \
-                    math.copysign(1, a) == math.copysign(1, b):
+            if a is not None and b is not None and _same(a, b):
                 return a
     finally:
         ctx.prec = old

@@ -32,6 +32,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import ml_dtypes
 import mpmath
 import numpy as np
 from mpmath import mpf
@@ -57,6 +58,9 @@ class Format:
     emax: int  # exponent of the largest finite binade
     emin: int  # exponent of the smallest normal binade
     np_type: type
+    #: the largest significand at emax, where it is not all ones (float8_e4m3fn: 1.110b,
+    #: since S.1111.111 is its NaN); such a type has no inf either: past the top is NaN
+    top_significand: int | None = None
 
     @property
     def qmin(self) -> int:
@@ -65,22 +69,30 @@ class Format:
 
     @property
     def max_finite(self) -> mpf:
-        return mpf((1 << self.p) - 1) * mpf(2) ** (self.emax - self.p + 1)
+        sig = (1 << self.p) - 1 if self.top_significand is None else self.top_significand
+        return mpf(sig) * mpf(2) ** (self.emax - self.p + 1)
+
+    @property
+    def has_inf(self) -> bool:
+        return self.top_significand is None
 
 
 FLOAT64 = Format("float64", 53, 1023, -1022, np.float64)
 FLOAT32 = Format("float32", 24, 127, -126, np.float32)
 FLOAT16 = Format("float16", 11, 15, -14, np.float16)
+# ml_dtypes' types (the OCP 8-bit formats and bfloat16), from their definitions: bfloat16 is
+# float32's exponent with 8 significand bits; e5m2 is IEEE-like (bias 15, inf and NaN); e4m3fn
+# has bias 7, no inf, and one NaN pattern per sign at the top, so its largest is 1.75·2^8
+BFLOAT16 = Format("bfloat16", 8, 127, -126, ml_dtypes.bfloat16)
+FLOAT8_E5M2 = Format("float8_e5m2", 3, 15, -14, ml_dtypes.float8_e5m2)
+FLOAT8_E4M3FN = Format("float8_e4m3fn", 4, 8, -6, ml_dtypes.float8_e4m3fn, top_significand=0b1110)
+FORMATS = {f.name: f for f in (FLOAT64, FLOAT32, FLOAT16, BFLOAT16, FLOAT8_E5M2, FLOAT8_E4M3FN)}
 
 
 def fmt_of(dtype) -> Format:
     dt = np.dtype(dtype)
-    if dt == np.float64:
-        return FLOAT64
-    if dt == np.float32:
-        return FLOAT32
-    if dt == np.float16:
-        return FLOAT16
+    if dt.name in FORMATS and np.dtype(FORMATS[dt.name].np_type) == dt:
+        return FORMATS[dt.name]
     raise TypeError(f"unsupported dtype {dt}")
 
 
@@ -139,17 +151,20 @@ def round_to(x, dtype) -> float:
     """
     fmt = fmt_of(dtype)
     x = as_mpf(x)
+    over = math.inf if fmt.has_inf else math.nan  # what overflow gives (e4m3fn: NaN)
     if mpmath.isnan(x):
         return math.nan
     if mpmath.isinf(x):
-        return math.inf if x > 0 else -math.inf
+        return (over if x > 0 else -over)
     if x == 0:
         return 0.0
     r = _round_int_scaled(x, fmt)
     if r is None:
-        return -math.inf if x < 0 else math.inf
+        return -over if x < 0 else over
     sign, n, q = r
     v = math.ldexp(n, q)  # exact: n < 2**53 and q >= -1074
+    if v > fmt.max_finite:  # (only where the top significand is not all ones)
+        return over
     return -v if sign else v
 
 

@@ -15,9 +15,11 @@ benchmarks/float32_exhaustive.py.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -155,3 +157,169 @@ def test_any_float64_bit_pattern_is_quiet(name):
             zs = z.astype(small)
         for method in (f, f.deriv):
             quiet(method, zs)
+
+
+# -- ml_dtypes: bfloat16 and the two OCP 8-bit formats ------------------------------------
+
+ML = {name: np.dtype(getattr(ml_dtypes, name)) for name in ("bfloat16", "float8_e4m3fn",
+                                                              "float8_e5m2")}
+
+
+def all_finite(dtype):
+    bits = np.arange(2 ** (8 * dtype.itemsize), dtype=np.uint16 if dtype.itemsize == 2
+                     else np.uint8)
+    v = bits.view(dtype)
+    with np.errstate(invalid="ignore"):  # (signalling NaN patterns)
+        return v[np.isfinite(v.astype(np.float64))]
+
+
+@pytest.mark.parametrize("dtype", list(ML.values()), ids=list(ML))
+def test_reference_rounding_agrees_with_ml_dtypes(dtype):
+    """The references' rounding (tests/reference.py, from the formats' definitions) and
+    ml_dtypes' float64 conversion agree: on every midpoint between neighbours, a hair either
+    side of it, past the top, and random values; so both are right or both are wrong alike."""
+    v = np.unique(all_finite(dtype).astype(np.float64))
+    mids = (v[:-1] + v[1:]) / 2
+    top = float(v[-1])
+    x = np.concatenate([v, mids, np.nextafter(mids, np.inf), np.nextafter(mids, -np.inf),
+                        [top * 1.03, top * 1.1, top * 4, 1e300, -1e300, 2.0**-200],
+                        RNG.standard_normal(2000) * 10.0 ** RNG.integers(-8, 6, 2000)])
+    want = np.array([reference.round_to(float(t), dtype) for t in x])
+    with np.errstate(over="ignore", invalid="ignore"):
+        got = x.astype(dtype).astype(np.float64)
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    assert same.all(), f"{dtype}: {x[~same][:3]} → {got[~same][:3]} vs {want[~same][:3]}"
+
+
+def check_ml(name, order, z):
+    f = C.activation(name)
+    with np.errstate(all="raise"):
+        got = f(z) if order == 0 else f.deriv(z, order=order)
+    assert got.dtype == z.dtype and got.shape == z.shape
+    got = got.astype(np.float64).tolist()
+    if order < 2:
+        want = [C.rounded_fast(name, v, bool(order), z.dtype) for v in z.astype(np.float64).tolist()]
+    else:
+        p = dict(f.params)
+        jumps = reference.second_jumps(name, p)
+        want = [reference.round_to(reference.second_jump(name, v, "pytorch", p) if v in jumps
+                                   else reference.second(name, v, p), z.dtype)
+                for v in z.astype(np.float64).tolist()]
+    bad = [(v, g, w) for v, g, w in zip(z.astype(np.float64).tolist(), got, want)
+           if not (g == w or (g != g and w != w))]
+    assert not bad, f"{name} order {order} in {z.dtype}: {len(bad)} mis-rounded, e.g. " \
+                    f"z={bad[0][0]!r}: {bad[0][1]!r}, exact rounds to {bad[0][2]!r}"
+
+
+@pytest.mark.parametrize("name", C.NAMES)
+def test_float8_every_input_correctly_rounded(name):
+    """Every finite float8_e4m3fn and float8_e5m2 input, g and g′: the exact value rounded
+    once (past e4m3fn's top, 448, that is NaN: the type has no inf)."""
+    for dtype in (ML["float8_e4m3fn"], ML["float8_e5m2"]):
+        for order in (0, 1):
+            check_ml(name, order, all_finite(dtype))
+
+
+@pytest.mark.parametrize("name", C.NAMES)
+def test_bfloat16_correctly_rounded(name):
+    """bfloat16: a stride through all finite inputs (the full sweep is
+    benchmarks/dtype_rounding.py) plus the inputs whose float64 result is near a bfloat16
+    rounding boundary."""
+    f = C.activation(name)
+    dt = ML["bfloat16"]
+    fin = all_finite(dt)
+    for order in (0, 1):
+        with np.errstate(all="ignore"):
+            r = (f.deriv if order else f)(fin.astype(np.float64))
+        close = fin[_near_boundary(np.asarray(r), dt)][:40]
+        check_ml(name, order, np.concatenate([fin[::257], close,
+                                              np.array([0, -0.0, 3.0e38, -3.0e38], dtype=dt)]))
+
+
+@pytest.mark.parametrize("dtype", list(ML.values()), ids=list(ML))
+def test_ml_dtypes_second_derivative_correctly_rounded(dtype):
+    fin = all_finite(dtype)
+    z = fin if dtype.itemsize == 1 else fin[::509]
+    for name in ("sigmoid", "tanh", "silu", "mish", "gelu", "elu", "softsign", "softplus",
+                 "hard_swish", "log_sigmoid", "selu"):
+        check_ml(name, 2, z)
+
+
+def _sig_digits(text):
+    m = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0").rstrip("0")
+    return max(len(m), 1)
+
+
+@pytest.mark.parametrize("dtype", list(ML.values()), ids=list(ML))
+def test_ml_dtypes_print_shortest_round_trip(dtype):
+    """Each value's text (every float8 value; a stride of bfloat16's) is the decimal rounded
+    exactly (mpmath, a correct rounding of the decimal itself, not through float64) back to
+    the value, and no decimal with one digit fewer does: neither of the two nearest ones."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
+
+    from actgrad.io.numbers import format_floats
+
+    vals = all_finite(dtype)
+    if dtype.itemsize == 2:
+        vals = np.concatenate([vals[::61], vals[:40], vals[-40:]])
+    texts = format_floats(vals)
+    with reference.mpmath.workprec(400):
+        for v, t in zip(vals.astype(np.float64).tolist(), texts):
+            if v == 0:  # (mpf has no signed zero)
+                assert t == ("-0.0" if math.copysign(1, v) < 0 else "0.0")
+                continue
+            assert reference.round_to(reference.mpmath.mpf(t), dtype) == v, (v, t)
+            k = _sig_digits(t)
+            if k == 1:
+                continue
+            for rounding in (ROUND_FLOOR, ROUND_CEILING):
+                d = Context(prec=k - 1, rounding=rounding).create_decimal(Decimal(v))
+                assert reference.round_to(reference.mpmath.mpf(str(d)), dtype) != v, (v, t, d)
+    assert format_floats(np.array([0.1, 448, -2.5], dtype=ML["bfloat16"])) == \
+        ["0.1", "448.0", "-2.5"]
+    assert format_floats(np.array([448, -0.0, np.nan], dtype=ML["float8_e4m3fn"])) == \
+        ["450.0", "-0.0", "nan"]  # 448's cell is [432, 464]: 450 is its shortest decimal
+
+
+def test_cli_ml_dtypes():
+    """--dtype bfloat16/float8: the inputs rounded to the type, each result the exact value
+    rounded once, printed shortest (format_floats, tested above); e4m3fn has no inf."""
+    from typer.testing import CliRunner
+
+    from actgrad.cli.app import app
+    from actgrad.io.numbers import format_floats
+
+    zs = ["0", "0.1", "3", "40", "-2.5"]
+    for name, dt in ML.items():
+        r = CliRunner().invoke(app, ["deriv", "sigmoid", *zs, "--dtype", name])
+        assert r.exit_code == 0, r.output
+        z = np.array([float(t) for t in zs]).astype(dt)
+        want = np.array([C.rounded_fast("sigmoid", v, True, dt) for v in
+                         z.astype(np.float64).tolist()]).astype(dt)
+        assert r.stdout.split() == format_floats(want), name
+        exact = CliRunner().invoke(app, ["deriv", "sigmoid", *zs, "--dtype", name, "--exact"])
+        assert exact.stdout == r.stdout, name  # (the rigorous path agrees, by proof)
+    r = CliRunner().invoke(app, ["eval", "selu", "400", "1e6", "-inf", "--dtype",
+                                 "float8_e4m3fn", "--format", "csv"])
+    # 400 is an e4m3fn value; selu(400) = 420.28… rounds to 416 (whose shortest text is
+    # 420.0: its cell is [400, 432]); 1e6 and -inf are not representable (no inf): nan
+    rows = [line.split(",") for line in r.stdout.splitlines()]
+    assert rows[0] == ["z", "g"] and len(rows) == 4
+    got = np.array([float(g) for _, g in rows[1:]]).astype(ML["float8_e4m3fn"])
+    assert float(got[0]) == C.rounded_fast("selu", 400.0, False, ML["float8_e4m3fn"]) == 416.0
+    assert np.isnan(got[1:].astype(np.float64)).all()
+
+
+def test_api_keeps_ml_dtypes():
+    for dt in ML.values():
+        z = np.array([-1.0, 0.5, 2.0]).astype(dt)
+        for name in ("sigmoid", "gelu", "relu"):
+            f = actgrad.get(name)
+            assert f(z).dtype == dt and f.deriv(z).dtype == dt
+            assert f.deriv(z, order=2).dtype == dt
+        a = actgrad.get("tanh")(z)
+        fo = actgrad.get("tanh").deriv_from_output(a)
+        assert fo.dtype == dt
+        want = [C.rounded_fast("tanh", v, True, dt, from_output=True)
+                for v in a.astype(np.float64).tolist()]
+        assert fo.astype(np.float64).tolist() == want

@@ -12,6 +12,7 @@ import os
 import sys
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
+import ml_dtypes
 import mpmath
 import numpy as np
 import pytest
@@ -311,13 +312,27 @@ def test_quick_rounding_test_never_accepts_a_ball_over_a_boundary():
             (np.float32, [1.0, 1.5, float(np.float32(0.1)), 2.0**-126, 2.0**-140, -4.0,
                           float(np.finfo(np.float32).max)]),
             (np.float16, [1.0, 1.5, 2.0**-14, 2.0**-20, -2.0, 65504.0]),
+            (ml_dtypes.bfloat16, [1.0, 1.5, 2.0**-126, 2.0**-130, -0.099609375,
+                                 3.3895313892515355e38]),
+            (ml_dtypes.float8_e5m2, [1.0, 1.5, 2.0**-14, 2.0**-16, -3.0, 57344.0]),
+            (ml_dtypes.float8_e4m3fn, [1.0, 1.5, 2.0**-6, 2.0**-9, -0.75, 416.0, 448.0]),
         ]:
-            accept = rigorous._accept_float(rigorous._FORMATS[np.dtype(dtype)])
+            accept = rigorous._accept_float(rigorous._FORMATS[np.dtype(dtype).name])
             t = np.dtype(dtype).type
             for y in ys:
-                with np.errstate(over="ignore"):
-                    up = float(np.nextafter(t(y), t(math.inf)))
-                    dn = float(np.nextafter(t(y), t(-math.inf)))
+                if np.dtype(dtype).itemsize <= 2:  # neighbours from the list of all values
+                    every = np.arange(2 ** (8 * np.dtype(dtype).itemsize), dtype=np.uint16 if
+                                      np.dtype(dtype).itemsize == 2 else np.uint8).view(dtype)
+                    with np.errstate(invalid="ignore"):
+                        every = np.unique(every.astype(np.float64))
+                    every = every[np.isfinite(every)]
+                    i = int(np.searchsorted(every, y))
+                    up = float(every[i + 1]) if i + 1 < every.size else math.inf
+                    dn = float(every[i - 1])
+                else:
+                    with np.errstate(over="ignore"):
+                        up = float(np.nextafter(t(y), t(math.inf)))
+                        dn = float(np.nextafter(t(y), t(-math.inf)))
                 for nb, other in ((up, dn), (dn, up)):
                     if math.isinf(nb):
                         edge = Fraction(y) + (Fraction(y) - Fraction(other)) / 2  # overflow
@@ -330,7 +345,8 @@ def test_quick_rounding_test_never_accepts_a_ball_over_a_boundary():
                                 mpmath.mpf(c.numerator) / c.denominator, dtype)
                         assert (want == y) == (k < 1), (dtype, y, k)  # (the cell as said)
                         got = accept(flint.arb(flint.fmpq(c.numerator, c.denominator)))
-                        assert got == want, (dtype, y, nb, k, got, want)
+                        assert got == want or (got != got and want != want), \
+                            (dtype, y, nb, k, got, want)  # (past e4m3fn's top: nan)
                     ball = flint.arb(flint.fmpq(edge.numerator, edge.denominator),
                                      flint.arb(2) ** -190 * abs(y))
                     with pytest.raises(rigorous._Undecided):

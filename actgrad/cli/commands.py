@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from .. import expression, registry
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
 from ..io.writers import Output, Writer
+from ..numerics import ML_DTYPES, as_dtype
 from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .runtime import Fail
 
@@ -108,10 +109,11 @@ class ValueRequest:
     param: Sequence[str] | None = None
     fmt: str = "plain"
     on_invalid: str = "fail"
-    dtype: str = "float64"
+    dtype: str | None = None  # float64, or a .npy input's own float type
     exact: bool = False
     digits: int | None = None
     input_file: str | None = None
+    output_file: str | None = None  # -o FILE.npy
     progress: bool = True
     kink: str = "pytorch"  # deriv only
     from_output: bool = False  # deriv only
@@ -122,6 +124,14 @@ def values(req: ValueRequest) -> None:
     """`eval` and `deriv`: stream the input values through g or g′ to the writer."""
     deriv = req.command == "deriv"
     order = check_order(req.order)
+    if req.output_file is not None:
+        if not req.output_file.lower().endswith(".npy"):
+            raise Fail(f"--output writes numpy .npy files: give FILE.npy, not"
+                       f" {shown(req.output_file)} (for text, redirect stdout)")
+        if req.digits is not None:
+            raise Fail("--digits gives text; --output FILE.npy takes floats (use --exact)")
+        if req.fmt != "plain":
+            raise Fail("--format is for standard output; --output writes a .npy file")
     if expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param)
@@ -147,7 +157,7 @@ def values(req: ValueRequest) -> None:
         columns, title = ("z", "g"), f"{f.name}: {f.spec.formula}"
         compute = high or f
     stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
-           compute, req.input_file, req.progress)
+           compute, req.input_file, req.progress, req.output_file)
 
 
 def shown(name: str) -> str:
@@ -173,16 +183,31 @@ def expression_values(req: ValueRequest) -> None:
     else:
         columns, compute, title = ("z", "g"), e, e.name
     stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
-           compute, req.input_file, req.progress)
+           compute, req.input_file, req.progress, req.output_file)
+
+
+class Input(NamedTuple):
+    """Where a command's values come from: the blocks, a function naming where value i of
+    the last block came from, and the .npy file's reader when they come from one."""
+
+    blocks: Iterator[np.ndarray]
+    where: Callable[[int], str]
+    npy: Any = None  # io.npy.NpyReader
 
 
 def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,
                  progress: bool = True) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
-    """Blocks of input values, and a function naming where value i of the last block came from.
+    """Blocks of input values, and a function naming where value i of the last block came from."""
+    got = open_input(values, on_invalid, input_file, progress)
+    return got.blocks, got.where
 
-    The values come from the arguments, from ``-i FILE``, or from stdin (no values, ``-`` or
-    ``-i -``); every source follows the same rules and --on-invalid.
-    """
+
+def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,
+               progress: bool = True, raw_as: str | None = None) -> Input:
+    """The values come from the arguments, from ``-i FILE``, or from stdin (no values, ``-``
+    or ``-i -``); every source follows the same rules and --on-invalid. A .npy file
+    (io.npy) is read memory-mapped in blocks; raw_as: the --dtype to take its raw ml_dtypes
+    bytes as."""
     values = list(values or ())
     stdin = values == ["-"] or (not values and input_file in (None, "-"))
     if input_file is not None and values and values != ["-"]:
@@ -190,8 +215,12 @@ def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str 
     if not stdin and input_file is None:
         got = read_arguments(values, on_invalid)
         _report_skipped(got.skipped, on_invalid)
-        return iter([got.values]), lambda i: f"argument {got.argument[i]}"
+        return Input(iter([got.values]), lambda i: f"argument {got.argument[i]}")
     if not stdin:
+        from ..io import npy
+
+        if not os.path.isdir(input_file) and npy.is_npy(input_file):  # type: ignore[arg-type]
+            return _npy_input(input_file, raw_as)  # type: ignore[arg-type]
         try:
             source: Any = open(input_file, "rb")  # type: ignore[arg-type]  # closed at exit
             if os.path.isdir(input_file):  # type: ignore[arg-type]
@@ -220,7 +249,32 @@ def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str 
             yield from reader
         _report_skipped(reader.skipped, on_invalid)
 
-    return blocks(), where
+    return Input(blocks(), where)
+
+
+def _npy_input(path: str, raw_as: str | None) -> Input:
+    from ..io.npy import NpyError, NpyReader
+
+    try:
+        reader = NpyReader(path, raw_as=raw_as)
+    except NpyError as e:
+        raise Fail(f"cannot read {shown(path)}: {e}") from None
+    start = [0, 0]  # the first index of the last block, and of the one after it
+
+    def blocks() -> Iterator[np.ndarray]:
+        try:
+            for block in reader.blocks():
+                start[:] = [start[1], start[1] + block.size]
+                yield block
+        except NpyError as e:
+            raise Fail(f"cannot read {shown(path)}: {e}") from None
+
+    def where(i: int) -> str:
+        index = np.unravel_index(start[0] + i, reader.shape, order=reader.order) \
+            if reader.shape else ()
+        return f"{shown(path)} element {list(map(int, index))}"
+
+    return Input(blocks(), where, reader)
 
 
 def _report_skipped(count: int, on_invalid: str) -> None:
@@ -276,20 +330,60 @@ def exact_compute(f: registry.Activation, deriv: int, exact: bool, digits: int |
     return compute
 
 
-def stream(values: Sequence[str] | None, on_invalid: str, dtype: str, writer: Writer,
+def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, writer: Writer,
            compute: Callable[[np.ndarray], Any], input_file: str | None = None,
-           progress: bool = True) -> None:
-    """Read blocks of values, compute, write; values before an error are written first."""
-    blocks, where = input_blocks(values, on_invalid, input_file, progress)
-    with writer:
-        for block in blocks:
-            with np.errstate(over="ignore"):
-                x = block.astype(dtype)
+           progress: bool = True, output_file: str | None = None) -> None:
+    """Read blocks of values, compute, write; values before an error are written first.
+
+    dtype None: float64, or a .npy input's own float type. output_file: the results go to
+    that .npy file (io.npy.NpyWriter, of the input's shape for a .npy input), not stdout."""
+    raw_as = dtype if dtype in ML_DTYPES else None
+    got = open_input(values, on_invalid, input_file, progress, raw_as)
+    to = as_dtype(dtype or (got.npy.dtype if got.npy is not None else "float64"))
+    sink: Any = writer
+    if output_file is not None:
+        sink = _NpySink(output_file, to, got.npy)
+    with sink:
+        for block in got.blocks:
+            with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
+                x = block.astype(to, copy=False)
             try:
                 y = compute(x)
             except registry.OutputRangeError as e:
-                _write_before(writer, compute, x, e, where)
-            writer.write(x, y)
+                _write_before(sink, compute, x, e, got.where)
+            sink.write(x, y)
+
+
+class _NpySink:
+    """The results (the last column) into a .npy file, created before the first block (so
+    a run with no values leaves an empty array) in the results' type."""
+
+    def __init__(self, path: str, dtype: np.dtype, source: Any):
+        from ..io.npy import NpyError, NpyWriter
+
+        self.path = path
+        shape, order = (source.shape, source.order) if source is not None else (None, "C")
+        try:
+            self.out = NpyWriter(path, dtype, shape, order)
+        except NpyError as e:
+            raise Fail(f"cannot write {shown(path)}: {e}") from None
+
+    def write(self, x: np.ndarray, y: Any) -> None:
+        if isinstance(y, list):
+            raise Fail("--digits gives text; -o FILE.npy takes floats (use --exact)")
+        y = np.asarray(y)
+        if y.dtype != self.out.dtype and self.out.count == 0:
+            self.out.dtype = y.dtype  # (before any data: the header is rewritten per block)
+        try:
+            self.out.write(y)
+        except OSError as e:
+            raise Fail(f"cannot write {shown(self.path)}: {e.strerror or e}") from None
+
+    def __enter__(self) -> "_NpySink":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.out.close(complete=exc_type is None)
 
 
 def _write_before(writer: Writer, compute: Callable[[np.ndarray], Any], x: np.ndarray,

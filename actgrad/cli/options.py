@@ -57,9 +57,12 @@ KinkOpt = Annotated[KinkConvention, typer.Option(
 OnInvalidOpt = Annotated[OnInvalid, typer.Option(
     "--on-invalid",
     help="A token that is not a number: stop (exit 2), skip it, or write nan in its place.")]
-DTypeOpt = Annotated[DType, typer.Option(
-    "--dtype", help="Compute for this float type: inputs are rounded to it, and each result is the"
-                    " exact value correctly rounded to it.")]
+DTypeOpt = Annotated[Optional[DType], typer.Option(
+    "--dtype", metavar="TYPE", show_default=False,
+    help=f"Compute for this float type ({', '.join(registry.DTYPES)}; the last three are"
+         " ml_dtypes', and float8_e4m3fn has no inf: past 448 is nan): inputs are rounded to"
+         " it, and each result is the exact value correctly rounded to it. Default: float64,"
+         " or the type of a .npy input.")]
 ExactOpt = Annotated[bool, typer.Option(
     "--exact", help="Compute with proven error bounds (ball arithmetic, python-flint) and print the"
                     " exact value correctly rounded to the dtype.")]
@@ -69,7 +72,12 @@ DigitsOpt = Annotated[Optional[int], typer.Option(
          f" correctly rounded (1 to {MAX_DIGITS}).")]
 InputOpt = Annotated[Optional[str], typer.Option(
     "--input", "-i", metavar="FILE", show_default=False,
-    help="Read the values from FILE instead of stdin.")]
+    help="Read the values from FILE instead of stdin: text, or a numpy .npy array of any"
+         " shape (memory-mapped, read in blocks; its float type is kept).")]
+OutputOpt = Annotated[Optional[str], typer.Option(
+    "--output", "-o", metavar="FILE.npy", show_default=False,
+    help="Write the results to a numpy .npy file instead of stdout (the input's shape for a"
+         " .npy input); valid after every block, also when stopped.")]
 ProgressOpt = Annotated[bool, typer.Option(
     "--progress/--no-progress",
     help="A progress bar on stderr for long runs over a file (only when stderr is a terminal"
@@ -106,6 +114,7 @@ VALUE_OPTIONS = (
     _param("exact", ExactOpt, _R.exact),
     _param("digits", DigitsOpt, _R.digits),
     _param("input_file", InputOpt, _R.input_file),
+    _param("output_file", OutputOpt, _R.output_file),
     _param("progress", ProgressOpt, _R.progress),
 )
 KINK = _param("kink", KinkOpt, _R.kink)

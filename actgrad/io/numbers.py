@@ -2,15 +2,20 @@
 round-trip text of a float.
 
 Floats are written in their shortest round-trip form (``repr`` for float64, numpy's shortest
-form for float32/float16), never rounded. High-precision results arrive already as text
+form for float32/float16, and for ml_dtypes' bfloat16 and float8 the shortest decimal that
+rounds back to the value, in repr's layout), never rounded. High-precision results arrive already as text
 (``NumberTexts``).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from fractions import Fraction
 
 import numpy as np
+
+from ..numerics import FORMATS, ML_DTYPES, Format
 
 
 def is_number(token: bytes | str) -> bool:
@@ -77,6 +82,8 @@ def repr_lines(values: np.ndarray) -> bytes:
     values = np.asarray(values)
     if values.size == 0:
         return b""
+    if values.dtype.name in ML_DTYPES:
+        return ("\n".join(shortest_small(values)) + "\n").encode()
     if values.dtype != np.float64:
         return ("\n".join(str(v) for v in values.ravel()) + "\n").encode()
     import orjson
@@ -91,6 +98,65 @@ def repr_lines(values: np.ndarray) -> bytes:
         special = iter([repr(v).encode() for v in flat[~np.isfinite(flat)].tolist()])
         out = re.sub(rb"null", lambda m: next(special), out)
     return out + b"\n"
+
+
+def is_float_array(arr: np.ndarray) -> bool:
+    """numpy's floats and ml_dtypes' (whose dtype kind is not always 'f')."""
+    return arr.dtype.kind == "f" or arr.dtype.name in ML_DTYPES
+
+
+def shortest_small(values: np.ndarray) -> list[str]:
+    """The shortest round-trip text of each value of an ml_dtypes array (bfloat16, float8).
+
+    ml_dtypes' own str is '%g' (six digits: bfloat16's 0.1 prints as 0.100098). Here, per
+    distinct value v: the first k-digit decimal d (k = 1, 2, ...) nearest to v that lies in
+    v's rounding cell (between the midpoints to its neighbours, a midpoint included where v's
+    significand is even, as ties go to even) and that also comes back to v through float64,
+    as the reader takes it (the nearest k-digit decimal, or next to a power of 2, where the
+    cell is lopsided, its neighbour); written as repr(float(d)), which has d's digits (k <= 5
+    here, and float64 keeps any 15 digits)."""
+    fmt = FORMATS[values.dtype.name]
+    flat = values.reshape(-1)
+    with np.errstate(invalid="ignore"):  # (signalling NaN patterns)
+        x = flat.astype(np.float64)
+    u, inv = np.unique(x.view(np.uint64), return_inverse=True)
+    texts = [_shortest(v, fmt, values.dtype.type) for v in u.view(np.float64).tolist()]
+    return [texts[i] for i in inv.reshape(-1).tolist()]
+
+
+def _shortest(v: float, fmt: Format, cast: type) -> str:
+    if v != v or v in (math.inf, -math.inf) or v == 0:
+        return repr(v)
+    a = abs(v)
+    m, e = math.frexp(a)  # a = m·2^e, 1/2 <= m < 1
+    q = max(e - fmt.p, fmt.qmin)  # a's quantum is 2^q
+    below = q - 1 if m == 0.5 and e - 1 - fmt.p >= fmt.qmin else q  # (smaller under 2^k)
+    lo, hi = a - math.ldexp(0.5, below), a + math.ldexp(0.5, q)  # exact in float64
+    even = int(math.ldexp(a, -q)) % 2 == 0
+
+    def inside(text: str) -> bool:
+        # float() rounds monotonically and lo, hi are floats, so lo < float(t) < hi decides
+        # lo < t < hi; only float(t) at lo or hi needs the exact decimal
+        t = float(text)
+        if lo < t < hi:
+            return float(cast(t)) == a
+        if t in (lo, hi):
+            x = Fraction(text)
+            return (lo < x < hi or (even and x in (lo, hi))) and float(cast(t)) == a
+        return False
+
+    for k in range(1, 18):
+        digits, _, exp = f"{a:.{k - 1}e}".partition("e")  # the nearest k-digit decimal
+        mant, e10 = int(digits.replace(".", "")), int(exp) - (k - 1)
+        # it (the nearest, so the best if inside), else the neighbour on the other side of a
+        # where the cell is lopsided (just above a power of 2); the cell is an interval
+        # around a, so at most one of them can be inside when the nearest is not
+        for n in (mant, mant - 1, mant + 1):
+            text = f"{n}e{e10}"
+            if n > 0 and inside(text):
+                t = float(text)
+                return repr(-t if v < 0 else t)
+    return repr(v)  # (not reached: 17 digits give a itself)
 
 
 def format_floats(values: np.ndarray) -> list[str]:

@@ -9,17 +9,18 @@ valid). rich is imported only for the table format.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import os
 import signal
 import stat
 import sys
-from typing import IO, Any, Sequence
+from typing import IO, Any, Iterator, Sequence
 
 import numpy as np
 
-from .numbers import NumberTexts, format_floats, json_floats, json_string, repr_lines
+from .numbers import NumberTexts, format_floats, is_float_array, json_floats, json_string, repr_lines
 from .richtext import rich_table
 
 FORMATS = ("plain", "table", "csv", "tsv", "json", "jsonl")
@@ -31,7 +32,7 @@ def _column_texts(col: Any, for_json: bool) -> list[str]:
             return list(col)
         return [f'"{t}"' if t in ("nan", "inf", "-inf") else t for t in col]
     arr = np.asarray(col)
-    if arr.dtype.kind == "f":
+    if is_float_array(arr):
         return json_floats(arr) if for_json else format_floats(arr)
     if arr.dtype.kind in "iu":
         return [str(v) for v in arr.tolist()]
@@ -72,6 +73,27 @@ def _regular_fd(stream: Any) -> int | None:
         return None
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP wait while the body runs; one that arrived is raised again
+    once it is done (and the previous handlers are back), so a piece of output is whole."""
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+    try:
+        for s in HELD_SIGNALS:
+            if signal.getsignal(s) not in (signal.SIG_IGN, None):
+                previous[s] = signal.signal(s, lambda signum, frame: held.append(signum))
+    except ValueError:  # not in the main thread: signals are not ours to hold
+        pass
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if held:
+        signal.raise_signal(held[0])  # now the restored handler acts on it
+
+
 class Output:
     """Writes whole pieces of text, each ending a line, to a binary stream.
 
@@ -83,23 +105,16 @@ class Output:
 
     def __init__(self, stream: IO[bytes] | None = None):
         self.stream = stream if stream is not None else sys.stdout.buffer
-        self._held: list[int] = []
         self._fd = _regular_fd(self.stream)  # a regular file's descriptor: cut back on failure
-
-    def _hold(self, signum: int, frame: Any) -> None:
-        self._held.append(signum)
 
     def write(self, text: str | bytes) -> None:
         if not text:
             return
         data = text if isinstance(text, bytes) else text.encode("utf-8")
-        previous: dict[int, Any] = {}
-        try:
-            for s in HELD_SIGNALS:
-                if signal.getsignal(s) not in (signal.SIG_IGN, None):
-                    previous[s] = signal.signal(s, self._hold)
-        except ValueError:  # not in the main thread: signals are not ours to hold
-            pass
+        with signals_held():
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
         fd = self._fd
         start = self._end(fd) if fd is not None else 0
         try:
@@ -116,12 +131,6 @@ class Output:
             if fd is not None:
                 self._cut_back(fd, start, data)
             raise OutputError(getattr(e, "strerror", None) or str(e)) from e
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-        if self._held:
-            signum, self._held = self._held[0], []
-            signal.raise_signal(signum)  # now the restored handler acts on it
 
     def _end(self, fd: int) -> int:
         """Where the next byte will land: the file's end when appending, else the offset."""

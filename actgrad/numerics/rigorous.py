@@ -78,23 +78,28 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..registry import Activation
 
-from . import MAX_DIGITS  # noqa: E402  (re-exported: rigorous.MAX_DIGITS)
+from . import FORMATS as _FORMATS, MAX_DIGITS, Format as _Fmt, as_dtype  # noqa: E402
+# (MAX_DIGITS re-exported: rigorous.MAX_DIGITS)
 _FLOAT_BITS = 64  # first working precision for a float result (53 + guard; 128 if undecided)
 _MAX_BITS = 1 << 17
 
-# (significand bits, exponent of the smallest subnormal's unit, largest exponent)
-_FORMATS = {
-    np.dtype(np.float64): (53, -1074, 1023),
-    np.dtype(np.float32): (24, -149, 127),
-    np.dtype(np.float16): (11, -24, 15),
-}
-
-
-def _format(dtype: Any) -> tuple[int, int, int]:
+def _format(dtype: Any) -> _Fmt:
     try:
-        return _FORMATS[np.dtype(dtype)]
-    except KeyError:
-        raise TypeError(f"dtype must be float64, float32 or float16, got {dtype!r}") from None
+        return _FORMATS[as_dtype(dtype).name]
+    except ValueError:
+        raise TypeError(f"dtype must be one of {', '.join(_FORMATS)}, got {dtype!r}") from None
+
+
+def _next_up(v: float, fmt: _Fmt) -> float:
+    """The next value of the format above v (a finite value of it); inf past the top."""
+    if v == 0:
+        return math.ldexp(1.0, fmt.qmin)
+    m, e = math.frexp(abs(v))  # |v| = m·2^e, 1/2 <= m < 1
+    q = max(e - fmt.p, fmt.qmin)  # |v|'s quantum
+    if v < 0 and m == 0.5 and e - 1 - fmt.p >= fmt.qmin:
+        q -= 1  # just below a power of 2 the quantum is half as big
+    r = v + math.ldexp(1.0, q)  # exact in float64 (the format is no wider)
+    return math.inf if r > fmt.top else r
 
 
 # ----------------------------------------------------------------------------------------
@@ -366,15 +371,17 @@ def _endpoints(v: Any) -> tuple[tuple[int, int], tuple[int, int]]:
     return (int(a[0]), int(a[1])), (int(b[0]), int(b[1]))
 
 
-def _round_bin(man: int, exp: int, fmt: tuple[int, int, int]) -> float:
-    """man·2^exp (man != 0) rounded to nearest-even in the format, as a Python float."""
-    p, qmin, emax = fmt
+def _round_bin(man: int, exp: int, fmt: _Fmt) -> float:
+    """man·2^exp (man != 0) rounded to nearest-even in the format, as a Python float (past
+    the range: ±inf, or nan for a format without inf)."""
+    p, qmin, emax = fmt.p, fmt.qmin, fmt.emax
     neg = man < 0
+    over = -fmt.over if neg else fmt.over
     m = -man if neg else man
     bc = m.bit_length()
     top = exp + bc - 1  # 2^top <= |x| < 2^(top+1)
     if top > emax + 1:
-        return -math.inf if neg else math.inf
+        return over
     q = max(top - (p - 1), qmin)
     if exp >= q:
         n = m << (exp - q)
@@ -388,12 +395,14 @@ def _round_bin(man: int, exp: int, fmt: tuple[int, int, int]) -> float:
         if rem > half or (rem == half and n & 1):
             n += 1
     if n and n.bit_length() + q - 1 > emax:
-        return -math.inf if neg else math.inf
+        return over
     r = math.ldexp(n, q)  # exact: n has at most p + 1 bits, q >= qmin
+    if r > fmt.top:  # (e4m3fn: past 448, where its NaN pattern would be)
+        return over
     return -r if neg else r
 
 
-def _tie(a: Any, t: Any, fmt: tuple[int, int, int]) -> float:
+def _tie(a: Any, t: Any, fmt: _Fmt) -> float:
     """The rounding of A + T, A exact and T of known sign, when the ball of A + T straddles
     exactly one rounding boundary and that boundary is A itself: A's neighbour on T's side.
     (Otherwise _Undecided.)"""
@@ -408,8 +417,7 @@ def _tie(a: Any, t: Any, fmt: tuple[int, int, int]) -> float:
     lo, hi = _round_bin(m1, e1, fmt), _round_bin(m2, e2, fmt)
     if lo == hi or lo == 0 or hi == 0 or math.isinf(lo) or math.isinf(hi):
         raise _Undecided
-    cast = {53: np.float64, 24: np.float32, 11: np.float16}[fmt[0]]
-    if float(np.nextafter(cast(lo), cast(math.inf))) != hi:
+    if _next_up(lo, fmt) != hi:
         raise _Undecided  # more than one boundary in the ball
     am, ae = (int(x) for x in a.mid().man_exp())
     if abs(ae) > 4000 or Fraction(am) * Fraction(2) ** ae != (Fraction(lo) + Fraction(hi)) / 2:
@@ -417,12 +425,12 @@ def _tie(a: Any, t: Any, fmt: tuple[int, int, int]) -> float:
     return hi if t > 0 else lo
 
 
-def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
-    p, qmin, emax = fmt
+def _accept_float(fmt: _Fmt) -> Callable[[Any], Any]:
+    p, qmin = fmt.p, fmt.qmin
     small = math.ldexp(1.0, qmin + p - 1)  # the smallest normal
     lowest = max(small, 2.0**-960)
-    big = math.ldexp(2.0 - math.ldexp(1.0, 1 - p), emax)  # the largest finite
-    cast = {53: float, 24: np.float32, 11: np.float16}[p]
+    big = fmt.top  # the largest finite
+    cast = float if p == 53 else as_dtype(fmt.name).type
 
     frexp, ldexp = math.frexp, math.ldexp
     qlo = qmin  # the exponent of half a quantum is at least qmin − 1
@@ -470,6 +478,8 @@ def _accept_float(fmt: tuple[int, int, int]) -> Callable[[Any], Any]:
         if m1 == 0 or m2 == 0:  # an end at 0: the sign of a zero result is not decided
             raise _Undecided
         a, b = _round_bin(m1, e1, fmt), _round_bin(m2, e2, fmt)
+        if a != a and b != b:  # both past the top of a format without inf (e4m3fn)
+            return a
         if a != b or math.copysign(1.0, a) != math.copysign(1.0, b):
             raise _Undecided
         return a
@@ -923,18 +933,18 @@ def _floats(f: Activation, z: Any, deriv: bool, kink: str, dtype: Any, from_outp
     fmt = _format(dtype)
     if not deriv and not from_output:
         x = _as_float64(z)
-        lin = _linear(f, x, np.dtype(dtype)) if x.size else None
+        lin = _linear(f, x, as_dtype(dtype)) if x.size else None
         if lin is not None:
             todo = np.isnan(lin)
             if todo.any():
                 lin[todo] = _general(f, x[todo], deriv, kink, dtype, from_output, fmt)
             with np.errstate(over="ignore", under="ignore"):
-                return lin.astype(np.dtype(dtype))
-    return _general(f, z, deriv, kink, dtype, from_output, fmt).astype(np.dtype(dtype))
+                return lin.astype(as_dtype(dtype))
+    return _general(f, z, deriv, kink, dtype, from_output, fmt).astype(as_dtype(dtype))
 
 
 def _general(f: Activation, z: Any, deriv: bool, kink: str, dtype: Any, from_output: bool,
-             fmt: tuple[int, int, int]) -> np.ndarray:
+             fmt: _Fmt) -> np.ndarray:
 
     def special(v: float) -> float:
         return v if v != v or v in (math.inf, -math.inf) else _round_bin_float(v, fmt)
@@ -948,7 +958,7 @@ def _general(f: Activation, z: Any, deriv: bool, kink: str, dtype: Any, from_out
         return np.array(out, dtype=np.float64).reshape(x.shape)
 
 
-def _round_bin_float(v: float, fmt: tuple[int, int, int]) -> float:
+def _round_bin_float(v: float, fmt: _Fmt) -> float:
     if v == 0:
         return v
     m, d = v.as_integer_ratio()
@@ -993,4 +1003,4 @@ def to_float(v: Any) -> float:
     sign, man, exp, bc = v._mpf_
     if man == 0:
         return -0.0 if sign else 0.0
-    return _round_bin(-int(man) if sign else int(man), int(exp), _FORMATS[np.dtype(np.float64)])
+    return _round_bin(-int(man) if sign else int(man), int(exp), _FORMATS["float64"])

@@ -1,0 +1,181 @@
+"""numpy's .npy files, for inputs and outputs too large for text: ``-i FILE.npy``, ``-o FILE.npy``.
+
+Reading: the file is read in blocks of ``BLOCK`` values in the order they are stored (the
+results are elementwise, so they are written in that order under the same header flag), so
+memory stays flat whatever its size; any shape; a float type
+of ``numerics.DTYPES`` is kept (the results are in that type, as in the Python API), integers
+and booleans are read as float64, anything else is refused with the reason.
+
+Writing: ``NpyWriter`` streams blocks into a .npy file whose header always matches the data
+written so far: each block's bytes go out first, then the header is rewritten in place with
+the new length (its text is padded to a fixed size, so it never moves the data). A run that
+stops anywhere (a signal, a full disk) leaves a valid .npy of the values written before;
+bytes of a block that did not get out whole are cut off. At the end the header takes the
+input's shape when the input was a .npy of that many values.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..numerics import DTYPES, as_dtype
+from .writers import signals_held
+
+BLOCK = 1 << 20  # values per block: 8 MiB of float64
+MAGIC = b"\x93NUMPY"
+_HEADER = 128  # bytes of the header we write (magic, version, length, text padded)
+
+
+class NpyError(Exception):
+    """A .npy file that cannot be read or written (the message says why)."""
+
+
+def is_npy(path: str) -> bool:
+    """Whether a path is to be read as .npy: by its name, or by its first bytes."""
+    if path.lower().endswith(".npy"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+class NpyReader:
+    """The values of a .npy file, in blocks (``blocks()``), with its ``shape``, ``dtype`` and
+    ``order`` ('C' or 'F': the order of the values in the file, which the blocks follow)."""
+
+    def __init__(self, path: str, raw_as: str | None = None):
+        """raw_as: the ml_dtypes type to take raw 1- or 2-byte values as ('|V2': numpy's .npy
+        does not record ml_dtypes' types, so a saved bfloat16 array reads back as bytes)."""
+        fmt = np.lib.format
+        try:
+            f = open(path, "rb")
+        except OSError as e:
+            raise NpyError(e.strerror or str(e)) from None
+        try:
+            version = fmt.read_magic(f)
+            read = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+            if version not in read:
+                raise ValueError(f"version {version} of the format")
+            shape, fortran, dt = read[version](f)
+            offset = f.tell()
+        except (OSError, ValueError, EOFError, SyntaxError) as e:
+            raise NpyError(f"not a readable .npy file ({e})") from None
+        finally:
+            f.close()  # (blocks() opens it again: a reader never iterated holds no file)
+        if dt.kind == "V" and dt.names is None and raw_as is not None and \
+                as_dtype(raw_as).itemsize == dt.itemsize:
+            dt = as_dtype(raw_as)
+        if dt.hasobject:
+            raise NpyError("holds Python objects; actgrad reads numbers")
+        if dt.name in DTYPES:
+            self.dtype = dt
+        elif dt.kind == "V" and dt.names is None and dt.itemsize in (1, 2):
+            raise NpyError(f"holds raw {dt.itemsize}-byte values ({dt.str}), as numpy saves"
+                           " ml_dtypes' arrays: say which type they are with --dtype"
+                           " (bfloat16, float8_e4m3fn or float8_e5m2)")
+        elif dt.kind in "biu":
+            self.dtype = np.dtype(np.float64)
+        else:
+            raise NpyError(f"holds {dt} values; actgrad reads floats ({', '.join(DTYPES)}),"
+                           " integers or booleans")
+        self.shape = tuple(shape)
+        self.order = "F" if fortran else "C"
+        self.size = int(np.prod(shape, dtype=np.int64))
+        self._path, self._offset, self._stored = path, offset, dt
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """The values in file order, BLOCK at a time (read, not mapped: memory stays flat)."""
+        dt, left = self._stored, self.size
+        try:
+            f = open(self._path, "rb")
+            f.seek(self._offset)
+        except OSError as e:
+            raise NpyError(e.strerror or str(e)) from None
+        try:
+            while left > 0:
+                n = min(BLOCK, left)
+                raw = f.read(n * dt.itemsize)
+                if len(raw) < n * dt.itemsize:
+                    raise NpyError(f"ends after {self.size - left + len(raw) // dt.itemsize}"
+                                   f" of its {self.size} values")
+                part = np.frombuffer(raw, dtype=dt)
+                if part.dtype != self.dtype:
+                    part = part.astype(self.dtype)
+                left -= n
+                yield part
+        finally:
+            f.close()
+
+
+def _header(dtype: np.dtype, shape: tuple[int, ...], fortran: bool = False) -> bytes:
+    text = repr({"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": fortran,
+                 "shape": tuple(shape)}).encode("latin1")
+    room = _HEADER - 10 - 1  # magic + version (8), length (2), the final newline
+    if len(text) > room:
+        raise NpyError("shape too long for the header")
+    return MAGIC + b"\x01\x00" + (room + 1).to_bytes(2, "little") + text.ljust(room) + b"\n"
+
+
+class NpyWriter:
+    """Blocks of results into a .npy file, valid after every block (module doc)."""
+
+    def __init__(self, path: str, dtype: Any, shape: tuple[int, ...] | None = None,
+                 order: str = "C"):
+        """shape, order: the array's at the end (the values come in that order)."""
+        self.path = path
+        self.dtype = np.dtype(dtype)
+        self.final_shape = shape
+        self.fortran = order == "F"
+        self.count = 0
+        try:
+            if os.path.isdir(path):
+                raise IsADirectoryError(21, "Is a directory")
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        except OSError as e:
+            raise NpyError(e.strerror or str(e)) from None
+        self._write_at(0, _header(self.dtype, (0,)))
+
+    def _write_at(self, offset: int, data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(self._fd, view, offset)
+            view, offset = view[n:], offset + n
+
+    def write(self, values: Any) -> None:
+        arr = np.ascontiguousarray(np.asarray(values), dtype=self.dtype)
+        if arr.size == 0:
+            return
+        start = _HEADER + self.count * self.dtype.itemsize
+        with signals_held():  # (the data and its header together)
+            try:
+                self._write_at(start, arr.reshape(-1).view(np.uint8))
+                self._write_at(0, _header(self.dtype, (self.count + arr.size,)))
+            except OSError:
+                self._cut_back()  # to the values before this block
+                raise
+            self.count += arr.size
+
+    def _cut_back(self) -> None:
+        """Back to the last whole block and its header (a write failed part-way)."""
+        try:
+            os.ftruncate(self._fd, _HEADER + self.count * self.dtype.itemsize)
+            self._write_at(0, _header(self.dtype, (self.count,)))
+        except OSError:
+            pass
+
+    def close(self, complete: bool = True) -> None:
+        """The input's shape in the header when all of it was written; then close."""
+        if getattr(self, "_fd", None) is None:
+            return
+        try:
+            shape = self.final_shape
+            if complete and shape is not None and int(np.prod(shape)) == self.count:
+                self._write_at(0, _header(self.dtype, shape, self.fortran))
+        finally:
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,141 @@
+"""-i FILE.npy and -o FILE.npy (actgrad/io/npy.py): any shape and order, float types kept, the
+output valid after every block and after a failed write, every bad file one line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import ml_dtypes
+import numpy as np
+import pytest
+from conftest import fail, ok
+
+import actgrad
+from actgrad.io import npy
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def save(tmp_path, name, arr):
+    path = str(tmp_path / name)
+    np.save(path, arr)
+    return path
+
+
+@pytest.mark.parametrize("arr", [
+    np.linspace(-6, 6, 24).reshape(2, 3, 4),
+    np.asfortranarray(np.linspace(-6, 6, 12).reshape(3, 4)),
+    np.float64(0.5),  # 0-d
+    np.zeros((0, 3)),
+    np.linspace(-6, 6, 7).astype(np.float32),
+    np.linspace(-6, 6, 7).astype(np.float16),
+    np.arange(-3, 4),  # integers: float64
+])
+def test_npy_in_npy_out_keeps_shape_order_and_type(tmp_path, arr):
+    src, dst = save(tmp_path, "z.npy", arr), str(tmp_path / "out.npy")
+    assert ok("deriv", "sigmoid", "-i", src, "-o", dst) == ""
+    got = np.load(dst)
+    x = arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+    want = actgrad.get("sigmoid").deriv(x)
+    assert got.shape == arr.shape and got.dtype == np.asarray(want).dtype
+    assert np.array_equal(got, want)
+    assert got.flags.f_contiguous == arr.flags.f_contiguous or arr.ndim < 2
+    # and as text: the values in file order, as the same values given as arguments print
+    text = ok("deriv", "sigmoid", "-i", src)
+    flat = x.reshape(-1, order="F" if arr.flags.f_contiguous and arr.ndim > 1 else "C")
+    if flat.size:
+        assert text == ok("deriv", "sigmoid", *map(repr, flat.astype(np.float64).tolist()),
+                          "--dtype", flat.dtype.name)
+
+
+def test_dtype_rounds_a_npy_input(tmp_path):
+    src, dst = save(tmp_path, "z.npy", np.array([0.1, 3.0])), str(tmp_path / "o.npy")
+    ok("eval", "tanh", "-i", src, "-o", dst, "--dtype", "float32")
+    got = np.load(dst)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, actgrad.get("tanh")(np.array([0.1, 3.0], dtype=np.float32)))
+
+
+def test_raw_ml_dtypes_bytes_need_dtype(tmp_path):
+    z = np.array([0.1, -2.0, 3.0], dtype=ml_dtypes.bfloat16)
+    src = save(tmp_path, "b.npy", z)  # numpy saves it as '<V2'
+    assert "--dtype" in fail("eval", "sigmoid", "-i", src)
+    dst = str(tmp_path / "o.npy")
+    ok("eval", "sigmoid", "-i", src, "-o", dst, "--dtype", "bfloat16")
+    got = np.load(dst).view(ml_dtypes.bfloat16)
+    assert np.array_equal(got.astype(np.float64), actgrad.get("sigmoid")(z).astype(np.float64))
+
+
+def test_bad_files_one_line(tmp_path):
+    s = save(tmp_path, "s.npy", np.array(["a", "b"]))
+    assert "<U1" in fail("eval", "tanh", "-i", s)
+    full = save(tmp_path, "t.npy", np.arange(12.0))
+    cut = str(tmp_path / "cut.npy")
+    with open(full, "rb") as f, open(cut, "wb") as g:
+        g.write(f.read()[:-20])
+    assert "ends after 9 of its 12 values" in fail("eval", "tanh", "-i", cut)
+    junk = str(tmp_path / "junk.npy")
+    with open(junk, "wb") as g:
+        g.write(b"\x93NUMPY\x07\x00garbage")
+    assert "not a readable .npy file" in fail("eval", "tanh", "-i", junk)
+    assert "FILE.npy" in fail("eval", "tanh", "1", "-o", str(tmp_path / "x.txt"))
+    assert "--exact" in fail("eval", "tanh", "1", "-o", str(tmp_path / "x.npy"), "-d", "5")
+    assert "cannot write" in fail("eval", "tanh", "1", "-o", str(tmp_path / "no" / "x.npy"))
+    line = fail("deriv", "sigmoid", "-a", "-i", save(tmp_path, "a.npy", np.array([[0.5, 2.0]])))
+    assert "element [0, 1]" in line and "2.0" in line
+
+
+def test_writer_valid_after_every_block_and_a_failed_write(tmp_path, monkeypatch):
+    path = str(tmp_path / "w.npy")
+    w = npy.NpyWriter(path, np.float64, shape=(2, 3))
+    assert np.load(path).shape == (0,)
+    w.write(np.arange(2.0))
+    assert np.array_equal(np.load(path), [0.0, 1.0])
+    real = os.pwrite
+    calls = []
+
+    def half(fd, data, offset):  # the disk fills part-way through the next block
+        calls.append(offset)
+        if len(calls) == 1:
+            return real(fd, bytes(data)[:5], offset)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", half)
+    with pytest.raises(OSError):
+        w.write(np.arange(2.0, 6.0))
+    monkeypatch.setattr(os, "pwrite", real)
+    w.close(complete=False)
+    assert np.array_equal(np.load(path), [0.0, 1.0])  # the half block is cut off
+    assert os.path.getsize(path) == npy._HEADER + 16
+    w = npy.NpyWriter(path, np.float64, shape=(2, 3))
+    w.write(np.arange(3.0))
+    w.write(np.arange(3.0, 6.0))
+    w.close()
+    assert np.array_equal(np.load(path), np.arange(6.0).reshape(2, 3))
+
+
+def test_stopped_run_leaves_a_valid_npy(tmp_path):
+    """SIGINT part-way through a large .npy: exit 130 and a valid .npy of whole blocks."""
+    n = 40 * npy.BLOCK
+    src = save(tmp_path, "big.npy", np.random.default_rng(0).uniform(-20, 20, n))
+    dst = str(tmp_path / "o.npy")
+    with subprocess.Popen([sys.executable, "-m", "actgrad", "deriv", "sigmoid", "-i", src,
+                           "-o", dst], cwd=HERE, stderr=subprocess.PIPE) as p:
+        # wait for the first block to be out, then stop it
+        while p.poll() is None and (not os.path.exists(dst) or
+                                    os.path.getsize(dst) <= npy._HEADER):
+            pass
+        p.send_signal(signal.SIGINT)
+        err = p.communicate(timeout=60)[1]
+    assert b"Traceback" not in err
+    out = np.load(dst)
+    if p.returncode == 0:  # (it finished first: then it is all there)
+        assert out.shape == (n,)
+    else:
+        assert p.returncode == 130
+        assert out.size % npy.BLOCK == 0 and 0 < out.size < n
+    x = np.load(src, mmap_mode="r")[:out.size]
+    assert np.array_equal(out, actgrad.get("sigmoid").deriv(np.asarray(x)))
