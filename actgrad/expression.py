@@ -61,6 +61,11 @@ derivative follows the convention:
   So ``relu(-z)`` at 0 has left derivative −1, and ``abs(u)`` and ``max(u, -u)`` agree.
 * ``mean``: the mean of the left and the right derivative.
 
+g″ also follows ``kink=`` where a catalogue call's argument sits at a jump of that function's
+g″ (``Activation.kinks2``: elu at 0, g′ continuous, g″ from 1 to 0): the frameworks take
+their primitive's double-backward value (the catalogue's), ``left``/``right`` the side the
+argument comes from, ``mean`` the mean of the two (``kink2_sites``; ``at_kink(z, order=2)``).
+
 ``at_kink(z)`` is the mask of z where some primitive sits exactly at its kink; ``near_kink(z,
 r)`` adds the z whose interval [z − r, z + r] has a primitive's argument cross its kink (a
 sign change of argument − kink between z − r, z and z + r; a kink touched and left within
@@ -707,10 +712,12 @@ class _Eval:
     """One evaluation of a tree: derivative order (0, 1, 2), kink mode (pytorch, jax, left,
     right), and an optional list collecting (argument − kink) at every kinked primitive."""
 
-    def __init__(self, order: int, mode: str, sites: list | None = None):
+    def __init__(self, order: int, mode: str, sites: list | None = None,
+                 second_sites: bool = False):
         self.order = order
         self.mode = mode
         self.sites = sites
+        self.second_sites = second_sites  # sites also at the jumps of catalogue calls' g″
         self.sign = -1.0 if mode == "left" else 1.0  # direction of the one-sided pass
         self.z: Any = None
 
@@ -867,14 +874,14 @@ class _Eval:
         x = np.asarray(u[0], dtype=np.float64)
         v = np.asarray(act(x), dtype=np.float64)
         if self.sites is not None:
-            for k in act.kinks:
+            for k in (*act.kinks, *(act.kinks2 if self.second_sites else ())):
                 self.sites.append(x - k.at)
         if o == 0:
             return v, None, None
         one_sided = self.mode in ("left", "right")
         f1 = np.asarray(act.deriv(x, kink="left" if one_sided else self.mode), dtype=np.float64)
         below = None
-        if one_sided and act.kinks:
+        if one_sided and (act.kinks or (o >= 2 and act.kinks2)):
             below = self._side_below(u[1], u[2])
             for k in act.kinks:
                 f1 = np.where((x == k.at) & ~below, k.right, f1)
@@ -1039,6 +1046,9 @@ class Expression:
         self.source = source
         self.name = root.text()
         self.kink_sites: tuple[KinkSite, ...] = tuple(_sites(root))
+        #: the jumps of g″ of catalogue calls (``Activation.kinks2``): g′ is continuous
+        #: there, g″ follows ``kink=`` as the catalogue's does
+        self.kink2_sites: tuple[KinkSite, ...] = tuple(_sites(root, second=True))
 
     def __repr__(self) -> str:
         return f"actgrad.expression.parse({self.name!r})"
@@ -1067,7 +1077,9 @@ class Expression:
                 raise NotImplementedError(why)
         flat, out, shape = _prepare(z)
         res = [np.empty(flat.shape) for _ in range(order + 1)]
-        if not self.kink_sites:  # no kink anywhere: every convention is the same pass
+        # no kink anywhere (nor, for g″, a jump of a catalogue call's g″): every convention
+        # is the same pass
+        if not self.kink_sites and not (order == 2 and self.kink2_sites):
             modes: tuple[str, ...] = ("pytorch",)
         else:
             modes = ("left", "right") if kink == "mean" else (kink,)
@@ -1082,8 +1094,11 @@ class Expression:
                     got = [np.broadcast_to(np.asarray(j[k] if j[k] is not None else 0.0,
                                                       dtype=np.float64), part.shape)
                            for k in range(order + 1)]
-                    acc = got if acc is None else [0.5 * a + 0.5 * g if k else a
-                                                   for k, (a, g) in enumerate(zip(acc, got))]
+                    # the mean of the two sides (the value itself where they agree: half a
+                    # subnormal would lose its last bit)
+                    acc = got if acc is None else [
+                        np.where(a == g, a, 0.5 * a + 0.5 * g) if k else a
+                        for k, (a, g) in enumerate(zip(acc, got))]
                 # nan in, or g undefined (log of a negative number): g′ and g″ are nan too
                 nan = np.isnan(part) | np.isnan(acc[0])
                 for k in range(order + 1):
@@ -1112,19 +1127,20 @@ class Expression:
         return None
 
     # -- kinks --------------------------------------------------------------------------
-    def _site_values(self, z: np.ndarray) -> list[np.ndarray]:
+    def _site_values(self, z: np.ndarray, order: int = 1) -> list[np.ndarray]:
         sites: list = []
-        ev = _Eval(0, "pytorch", sites)
+        ev = _Eval(0, "pytorch", sites, second_sites=order == 2)
         ev.z = z
         with np.errstate(all="ignore"):
             ev.jet(self._root)
         return [np.broadcast_to(np.asarray(s, dtype=np.float64), z.shape) for s in sites]
 
-    def at_kink(self, z: Any) -> np.ndarray:
-        """Mask of z where some primitive sits exactly at its kink (the convention applies)."""
+    def at_kink(self, z: Any, order: int = 1) -> np.ndarray:
+        """Mask of z where some primitive sits exactly at its kink (the convention applies);
+        with order=2 also where a catalogue call sits at a jump of its g″."""
         flat, _, shape = _prepare(z)
         mask = np.zeros(flat.shape, dtype=bool)
-        for s in self._site_values(flat):
+        for s in self._site_values(flat, order):
             mask |= s == 0
         return mask.reshape(shape)
 
@@ -1222,11 +1238,19 @@ def _rule(n: _Node) -> dict[str, Any]:
     raise AssertionError(n)  # pragma: no cover
 
 
-def _sites(root: _Node) -> Iterator[KinkSite]:
+def _sites(root: _Node, second: bool = False) -> Iterator[KinkSite]:
+    """The kinked primitives (g′ jumps), or with `second` the catalogue calls at a jump of
+    their g″ (``Activation.kinks2``; the slopes are then g″'s one-sided values)."""
     for n in _walk(root):
         if not isinstance(n, _Call) or n.const:
             continue
         args = tuple(a.text() for a in n.args)
+        if second:
+            if n.act is not None:
+                for k in n.act.kinks2:
+                    yield KinkSite(n.name, args, k.at, k.left, k.right, k.pytorch, k.jax,
+                                   *_kink_z(n.args, k.at))
+            continue
         if n.act is not None:
             for k in n.act.kinks:
                 yield KinkSite(n.name, args, k.at, k.left, k.right, k.pytorch, k.jax,
