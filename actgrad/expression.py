@@ -696,6 +696,13 @@ _SECOND: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] =
 }
 
 
+#: where an elementary function's domain ends or it has a pole: a value whose zero marks it
+_POLES: dict[str, Callable[[Any], Any]] = {
+    "sqrt": lambda u: u, "log": lambda u: u, "log1p": lambda u: u + 1.0,
+    "tan": lambda u: np.cos(u),
+}
+
+
 def second_available(act: registry.Activation) -> bool:
     return _deriv_takes_order(act) or act.name in _SECOND
 
@@ -718,6 +725,13 @@ class _Eval:
         self.mode = mode
         self.sites = sites
         self.second_sites = second_sites  # sites also at the jumps of catalogue calls' g″
+        #: when lists: (value − point) where g″ of a catalogue call jumps (its kinks2 and
+        #: breaks), and where an elementary operation ends its domain or has a pole (the
+        #: argument of sqrt, log, log1p + 1, cos of tan's, a divisor, the base of a power
+        #: other than u**n for an integer n >= 0); the numerical derivative keeps its
+        #: stencils off both (``Expression.obstacles``)
+        self.breaks: list | None = None
+        self.poles: list | None = None
         self.sign = -1.0 if mode == "left" else 1.0  # direction of the one-sided pass
         self.z: Any = None
 
@@ -748,7 +762,10 @@ class _Eval:
         if isinstance(node, _Chain):
             acc = self.jet(node.first)
             for op, x in node.rest:
-                acc = _BINARY[op](acc, self.jet(x), o)
+                xj = self.jet(x)
+                if op == "/" and self.poles is not None and not x.const:
+                    self.poles.append(xj[0])
+                acc = _BINARY[op](acc, xj, o)
             return acc
         if isinstance(node, _Pow):
             return self._pow(node)
@@ -760,6 +777,8 @@ class _Eval:
             u = self.jet(node.args[0])
             if node.name == "abs":
                 return self._abs(u)
+            if self.poles is not None and node.name in _POLES:
+                self.poles.append(_POLES[node.name](u[0]))
             f0, f1, f2 = _elementary(node.name, u[0], o)
             return _chain(f0, f1, f2, u, o)
         raise AssertionError(node)  # pragma: no cover
@@ -772,6 +791,9 @@ class _Eval:
             return _chain(v, v, v, w, o)
         b = self.jet(node.base)
         w = self.jet(node.exp)
+        if self.poles is not None and not node.base.const and not (
+                node.exp.const and float(w[0]) >= 0 and float(w[0]) == int(float(w[0]))):
+            self.poles.append(b[0])
         if node.exp.const:  # u**c
             c = float(w[0])
             u, u1, u2 = b
@@ -876,6 +898,9 @@ class _Eval:
         if self.sites is not None:
             for k in (*act.kinks, *(act.kinks2 if self.second_sites else ())):
                 self.sites.append(x - k.at)
+        if self.breaks is not None:
+            for b in sorted({k.at for k in act.kinks2} | set(act.breaks)):
+                self.breaks.append(x - b)
         if o == 0:
             return v, None, None
         one_sided = self.mode in ("left", "right")
@@ -1160,6 +1185,35 @@ class Expression:
             mask |= (sa * sm <= 0) | (sb * sm <= 0)  # a sign 0 is a kink on the spot
         return mask.reshape(shape)
 
+    def obstacles(self, z: Any) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """At flat float64 z, three lists of values whose sign changes (or zeros) mark the
+        points a difference quotient must not reach across: the kinks (``kink_sites``: g′
+        jumps), the breaks (g′ continuous, g″ of a catalogue call jumping: its kinks2 and
+        breaks) and the poles (the domain of an elementary operation ends, or it has a
+        pole: sqrt, log, log1p, tan, a divisor, the base of a power)."""
+        flat = np.asarray(z, dtype=np.float64).reshape(-1)
+        sites: list = []
+        ev = _Eval(0, "pytorch", sites)
+        ev.breaks, ev.poles = [], []
+        ev.z = flat
+        with np.errstate(all="ignore"):
+            ev.jet(self._root)
+
+        def full(values: list) -> list[np.ndarray]:
+            return [np.broadcast_to(np.asarray(v, dtype=np.float64), flat.shape)
+                    for v in values]
+
+        return full(sites), full(ev.breaks), full(ev.poles)
+
+    def ball(self, x: Any, ar: Any) -> Any:
+        """g at the python-flint ``arb`` ball x, in ball arithmetic at the current arb
+        precision: elementary operations on the balls themselves, catalogue calls through
+        their Spec's ``exact`` form with `ar` as its mpmath-like module (the shim of
+        ``numerics.gradcheck``). pi and e are the real constants; a literal is its float64
+        value, as in the float path. A ball that cannot be bounded (log of a ball reaching
+        0, a divisor containing 0) comes out not finite."""
+        return _ball_node(self._root, x, ar)
+
     # -- high precision -----------------------------------------------------------------
     def exact(self, z: Any) -> Any:
         """g(z) in mpmath at the current mpmath precision (z converted exactly; pi and e are
@@ -1369,6 +1423,57 @@ def _mp_node(n: _Node, z: Any, mp: Any) -> Any:
         if n.name == "max":
             return max(args)
         return getattr(mp, _MP_NAMES[n.name])(args[0])
+    raise AssertionError(n)  # pragma: no cover
+
+
+_BALL_METHODS = ("exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tan", "sinh", "cosh",
+                 "atan", "erf", "erfc")
+
+
+def _ball_node(n: _Node, x: Any, ar: Any) -> Any:
+    """g at the arb ball x (``Expression.ball``)."""
+    arb = type(x)
+    if isinstance(n, _Num):
+        if n.name == "pi":
+            return arb.pi()
+        if n.name == "e":
+            return arb(1).exp()
+        return arb(n.value)
+    if isinstance(n, _Z):
+        return x
+    if isinstance(n, _Neg):
+        return -_ball_node(n.arg, x, ar)
+    if isinstance(n, _Chain):
+        acc = _ball_node(n.first, x, ar)
+        for op, c in n.rest:
+            y = _ball_node(c, x, ar)
+            acc = acc + y if op == "+" else acc - y if op == "-" else acc * y if op == "*" \
+                else acc / y
+        return acc
+    if isinstance(n, _Pow):
+        w = _ball_node(n.exp, x, ar)
+        if isinstance(n.base, _Num) and n.base.name == "e":
+            return w.exp()
+        b = _ball_node(n.base, x, ar)
+        if n.exp.const:
+            c = float(_const_value(n.exp))
+            if c == int(c) and abs(c) <= 2.0**53:  # u**n: exact powers, negative u too
+                return b ** int(c)
+        return b ** w
+    if isinstance(n, _Call):
+        args = [_ball_node(a, x, ar) for a in n.args]
+        if n.act is not None:
+            return n.act.spec.exact(args[0], dict(n.act.params), ar)
+        if n.name == "abs":
+            return abs(args[0])
+        if n.name == "min":
+            return args[0].min(args[1])
+        if n.name == "max":
+            return args[0].max(args[1])
+        if n.name == "tanh":  # pragma: no cover - the parser makes tanh the catalogue's
+            return args[0].tanh()
+        assert n.name in _BALL_METHODS, n.name
+        return getattr(args[0], n.name)()
     raise AssertionError(n)  # pragma: no cover
 
 
