@@ -192,6 +192,13 @@ def _param_text(f: Activation) -> str:
                             for k, v in f.params.items()) + ")"
 
 
+def _formulas(f: Activation) -> str:
+    """'   g   g′' of a catalogue function; nothing for an expression in z (its name is its
+    formula)."""
+    spec = getattr(f, "spec", None)
+    return f"   {spec.formula}   {spec.deriv_formula}" if spec is not None else ""
+
+
 def kink_notes(acts: Sequence[Activation], start: float, stop: float) -> list[str]:
     """One line per kink in view: where, the jump of g′, what PyTorch and JAX return there."""
     notes = []
@@ -424,7 +431,7 @@ def _legend(acts: Sequence[Activation], panels: Sequence[Panel], notes: Sequence
         marker = MARKERS[i % len(MARKERS)]
         sym = f"⠤{marker}⠤" if marker else "⠤⠤"
         name = f"{sym} {f.name}{_param_text(f)}"
-        full = f"{name}   {f.spec.formula}   {f.spec.deriv_formula}"
+        full = f"{name}{_formulas(f)}"
         items.append((full if len(full) <= avail else name, COLOURS[i % len(COLOURS)], len(sym)))
     names = [p.name for p in panels]
     items.append(("panels: g(z) above, g′(z) below" if len(names) == 2 else f"panel: {names[0]}",
@@ -534,7 +541,7 @@ def svg(acts: Sequence[Activation], start: float, stop: float, panels: Sequence[
     from xml.sax.saxutils import escape, quoteattr
 
     notes = kink_notes(acts, start, stop)
-    legend = [f"{f.name}{_param_text(f)}   {f.spec.formula}   {f.spec.deriv_formula}" for f in acts]
+    legend = [f"{f.name}{_param_text(f)}{_formulas(f)}" for f in acts]
     longest = max(len(t) for t in [*legend, *notes])
     PH, ML, MR, MT, GAP = 260, 70, 24, 30, 58
     W = max(760, ML + 40 + round(6.5 * longest))
