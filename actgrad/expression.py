@@ -1058,7 +1058,8 @@ def _finish(r: np.ndarray, out: np.dtype, shape: tuple[int, ...]) -> Any:
 class Expression:
     """g(z) given as an expression; the interface of a registry ``Activation`` where it
     makes sense (``name``, ``params``, ``f(z)``, ``f.deriv(z, kink=)``, ``near_kink``) plus
-    ``deriv2``, ``at_kink``, ``kink_sites``, ``describe`` and ``exact``.
+    ``deriv2``, ``at_kink``, ``kink_sites``, ``kink2_sites``, ``describe``, ``exact`` (g in
+    mpmath), ``ball`` (g in arb balls) and ``obstacles`` (where g is not smooth).
 
     Results are float64 (float32 or float16 for inputs of those types, rounded once from the
     float64 result), of the input's shape; a nan input gives nan for g, g′ and g″.

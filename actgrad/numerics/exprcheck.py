@@ -67,24 +67,21 @@ def _bisect(e: Expression, lo: np.ndarray, hi: np.ndarray, site: np.ndarray,
     lo: sign_lo) to two neighbouring floats, or to a float where the value is 0: (lo, hi),
     with lo == hi for an exact zero."""
     lo, hi = lo.copy(), hi.copy()
+    active = np.ones(lo.shape, dtype=bool)
     for _ in range(2100):  # every bisection of a float64 interval ends in far fewer steps
         with np.errstate(over="ignore", invalid="ignore"):
             mid = lo + (hi - lo) / 2
-        open_ = (mid > lo) & (mid < hi)
-        if not open_.any():
+        active &= (mid > lo) & (mid < hi)
+        if not active.any():
             break
         vals, _ = _values(e, mid)
-        v = vals[site, np.arange(site.size)]
-        s = np.sign(v)
-        zero = open_ & (s == 0)
-        lo = np.where(zero, mid, lo)
-        hi = np.where(zero, mid, hi)
-        same = open_ & ~zero & (s == sign_lo)
-        other = open_ & ~zero & ~same & ~np.isnan(s)
-        lo = np.where(same, mid, lo)
-        hi = np.where(other, mid, hi)
-        stuck = open_ & np.isnan(s)  # nan inside: give up on this bracket where it is
-        hi = np.where(stuck, lo, hi)
+        s = np.sign(vals[site, np.arange(site.size)])
+        zero = active & (s == 0)
+        same = active & (s == sign_lo)
+        other = active & ~zero & ~same & ~np.isnan(s)
+        lo = np.where(zero | same, mid, lo)
+        hi = np.where(zero | other, mid, hi)
+        active &= ~np.isnan(s)  # nan inside: the bracket stays as it is
     return lo, hi
 
 
