@@ -234,3 +234,12 @@ def test_huge_constants_answer_quickly_in_every_command():
         "actgrad: g(z) has no finite value on this range")
     assert "g(z) = 9**9**9**9" in ok("explain", "9**9**9**9", "--format", "plain")
     assert time.perf_counter() - t0 < 10.0
+
+
+def test_a_function_finer_than_every_step_is_unresolved_not_an_error():
+    # sin(1e300·z) varies on the scale 1e-300: no step settles; the precision search met a
+    # ball radius far above its tiny target (log2 of their ratio overflowed once)
+    t0 = time.perf_counter()
+    num, _, kind, pole = exprcheck.numeric(parse("sin(1e300*z)"), np.array([0.5]))
+    assert np.isnan(num[0]) and kind[0] == "" and not pole[0]
+    assert time.perf_counter() - t0 < 10.0
