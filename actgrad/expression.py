@@ -61,6 +61,11 @@ derivative follows the convention:
   So ``relu(-z)`` at 0 has left derivative −1, and ``abs(u)`` and ``max(u, -u)`` agree.
 * ``mean``: the mean of the left and the right derivative.
 
+g″ also follows ``kink=`` where a catalogue call's argument sits at a jump of that function's
+g″ (``Activation.kinks2``: elu at 0, g′ continuous, g″ from 1 to 0): the frameworks take
+their primitive's double-backward value (the catalogue's), ``left``/``right`` the side the
+argument comes from, ``mean`` the mean of the two (``kink2_sites``; ``at_kink(z, order=2)``).
+
 ``at_kink(z)`` is the mask of z where some primitive sits exactly at its kink; ``near_kink(z,
 r)`` adds the z whose interval [z − r, z + r] has a primitive's argument cross its kink (a
 sign change of argument − kink between z − r, z and z + r; a kink touched and left within
@@ -691,6 +696,13 @@ _SECOND: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] =
 }
 
 
+#: where an elementary function's domain ends or it has a pole: a value whose zero marks it
+_POLES: dict[str, Callable[[Any], Any]] = {
+    "sqrt": lambda u: u, "log": lambda u: u, "log1p": lambda u: u + 1.0,
+    "tan": lambda u: np.cos(u),
+}
+
+
 def second_available(act: registry.Activation) -> bool:
     return _deriv_takes_order(act) or act.name in _SECOND
 
@@ -707,10 +719,19 @@ class _Eval:
     """One evaluation of a tree: derivative order (0, 1, 2), kink mode (pytorch, jax, left,
     right), and an optional list collecting (argument − kink) at every kinked primitive."""
 
-    def __init__(self, order: int, mode: str, sites: list | None = None):
+    def __init__(self, order: int, mode: str, sites: list | None = None,
+                 second_sites: bool = False):
         self.order = order
         self.mode = mode
         self.sites = sites
+        self.second_sites = second_sites  # sites also at the jumps of catalogue calls' g″
+        #: when lists: (value − point) where g″ of a catalogue call jumps (its kinks2 and
+        #: breaks), and where an elementary operation ends its domain or has a pole (the
+        #: argument of sqrt, log, log1p + 1, cos of tan's, a divisor, the base of a power
+        #: other than u**n for an integer n >= 0); the numerical derivative keeps its
+        #: stencils off both (``Expression.obstacles``)
+        self.breaks: list | None = None
+        self.poles: list | None = None
         self.sign = -1.0 if mode == "left" else 1.0  # direction of the one-sided pass
         self.z: Any = None
 
@@ -741,7 +762,10 @@ class _Eval:
         if isinstance(node, _Chain):
             acc = self.jet(node.first)
             for op, x in node.rest:
-                acc = _BINARY[op](acc, self.jet(x), o)
+                xj = self.jet(x)
+                if op == "/" and self.poles is not None and not x.const:
+                    self.poles.append(xj[0])
+                acc = _BINARY[op](acc, xj, o)
             return acc
         if isinstance(node, _Pow):
             return self._pow(node)
@@ -753,6 +777,8 @@ class _Eval:
             u = self.jet(node.args[0])
             if node.name == "abs":
                 return self._abs(u)
+            if self.poles is not None and node.name in _POLES:
+                self.poles.append(_POLES[node.name](u[0]))
             f0, f1, f2 = _elementary(node.name, u[0], o)
             return _chain(f0, f1, f2, u, o)
         raise AssertionError(node)  # pragma: no cover
@@ -765,6 +791,9 @@ class _Eval:
             return _chain(v, v, v, w, o)
         b = self.jet(node.base)
         w = self.jet(node.exp)
+        if self.poles is not None and not node.base.const and not (
+                node.exp.const and float(w[0]) >= 0 and float(w[0]) == int(float(w[0]))):
+            self.poles.append(b[0])
         if node.exp.const:  # u**c
             c = float(w[0])
             u, u1, u2 = b
@@ -867,14 +896,17 @@ class _Eval:
         x = np.asarray(u[0], dtype=np.float64)
         v = np.asarray(act(x), dtype=np.float64)
         if self.sites is not None:
-            for k in act.kinks:
+            for k in (*act.kinks, *(act.kinks2 if self.second_sites else ())):
                 self.sites.append(x - k.at)
+        if self.breaks is not None:
+            for b in sorted({k.at for k in act.kinks2} | set(act.breaks)):
+                self.breaks.append(x - b)
         if o == 0:
             return v, None, None
         one_sided = self.mode in ("left", "right")
         f1 = np.asarray(act.deriv(x, kink="left" if one_sided else self.mode), dtype=np.float64)
         below = None
-        if one_sided and act.kinks:
+        if one_sided and (act.kinks or (o >= 2 and act.kinks2)):
             below = self._side_below(u[1], u[2])
             for k in act.kinks:
                 f1 = np.where((x == k.at) & ~below, k.right, f1)
@@ -1026,7 +1058,8 @@ def _finish(r: np.ndarray, out: np.dtype, shape: tuple[int, ...]) -> Any:
 class Expression:
     """g(z) given as an expression; the interface of a registry ``Activation`` where it
     makes sense (``name``, ``params``, ``f(z)``, ``f.deriv(z, kink=)``, ``near_kink``) plus
-    ``deriv2``, ``at_kink``, ``kink_sites``, ``describe`` and ``exact``.
+    ``deriv2``, ``at_kink``, ``kink_sites``, ``kink2_sites``, ``describe``, ``exact`` (g in
+    mpmath), ``ball`` (g in arb balls) and ``obstacles`` (where g is not smooth).
 
     Results are float64 (float32 or float16 for inputs of those types, rounded once from the
     float64 result), of the input's shape; a nan input gives nan for g, g′ and g″.
@@ -1039,6 +1072,9 @@ class Expression:
         self.source = source
         self.name = root.text()
         self.kink_sites: tuple[KinkSite, ...] = tuple(_sites(root))
+        #: the jumps of g″ of catalogue calls (``Activation.kinks2``): g′ is continuous
+        #: there, g″ follows ``kink=`` as the catalogue's does
+        self.kink2_sites: tuple[KinkSite, ...] = tuple(_sites(root, second=True))
 
     def __repr__(self) -> str:
         return f"actgrad.expression.parse({self.name!r})"
@@ -1067,7 +1103,9 @@ class Expression:
                 raise NotImplementedError(why)
         flat, out, shape = _prepare(z)
         res = [np.empty(flat.shape) for _ in range(order + 1)]
-        if not self.kink_sites:  # no kink anywhere: every convention is the same pass
+        # no kink anywhere (nor, for g″, a jump of a catalogue call's g″): every convention
+        # is the same pass
+        if not self.kink_sites and not (order == 2 and self.kink2_sites):
             modes: tuple[str, ...] = ("pytorch",)
         else:
             modes = ("left", "right") if kink == "mean" else (kink,)
@@ -1082,8 +1120,11 @@ class Expression:
                     got = [np.broadcast_to(np.asarray(j[k] if j[k] is not None else 0.0,
                                                       dtype=np.float64), part.shape)
                            for k in range(order + 1)]
-                    acc = got if acc is None else [0.5 * a + 0.5 * g if k else a
-                                                   for k, (a, g) in enumerate(zip(acc, got))]
+                    # the mean of the two sides (the value itself where they agree: half a
+                    # subnormal would lose its last bit)
+                    acc = got if acc is None else [
+                        np.where(a == g, a, 0.5 * a + 0.5 * g) if k else a
+                        for k, (a, g) in enumerate(zip(acc, got))]
                 # nan in, or g undefined (log of a negative number): g′ and g″ are nan too
                 nan = np.isnan(part) | np.isnan(acc[0])
                 for k in range(order + 1):
@@ -1112,19 +1153,20 @@ class Expression:
         return None
 
     # -- kinks --------------------------------------------------------------------------
-    def _site_values(self, z: np.ndarray) -> list[np.ndarray]:
+    def _site_values(self, z: np.ndarray, order: int = 1) -> list[np.ndarray]:
         sites: list = []
-        ev = _Eval(0, "pytorch", sites)
+        ev = _Eval(0, "pytorch", sites, second_sites=order == 2)
         ev.z = z
         with np.errstate(all="ignore"):
             ev.jet(self._root)
         return [np.broadcast_to(np.asarray(s, dtype=np.float64), z.shape) for s in sites]
 
-    def at_kink(self, z: Any) -> np.ndarray:
-        """Mask of z where some primitive sits exactly at its kink (the convention applies)."""
+    def at_kink(self, z: Any, order: int = 1) -> np.ndarray:
+        """Mask of z where some primitive sits exactly at its kink (the convention applies);
+        with order=2 also where a catalogue call sits at a jump of its g″."""
         flat, _, shape = _prepare(z)
         mask = np.zeros(flat.shape, dtype=bool)
-        for s in self._site_values(flat):
+        for s in self._site_values(flat, order):
             mask |= s == 0
         return mask.reshape(shape)
 
@@ -1143,6 +1185,35 @@ class Expression:
             sm, sa, sb = np.sign(m), np.sign(a), np.sign(b)
             mask |= (sa * sm <= 0) | (sb * sm <= 0)  # a sign 0 is a kink on the spot
         return mask.reshape(shape)
+
+    def obstacles(self, z: Any) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """At flat float64 z, three lists of values whose sign changes (or zeros) mark the
+        points a difference quotient must not reach across: the kinks (``kink_sites``: g′
+        jumps), the breaks (g′ continuous, g″ of a catalogue call jumping: its kinks2 and
+        breaks) and the poles (the domain of an elementary operation ends, or it has a
+        pole: sqrt, log, log1p, tan, a divisor, the base of a power)."""
+        flat = np.asarray(z, dtype=np.float64).reshape(-1)
+        sites: list = []
+        ev = _Eval(0, "pytorch", sites)
+        ev.breaks, ev.poles = [], []
+        ev.z = flat
+        with np.errstate(all="ignore"):
+            ev.jet(self._root)
+
+        def full(values: list) -> list[np.ndarray]:
+            return [np.broadcast_to(np.asarray(v, dtype=np.float64), flat.shape)
+                    for v in values]
+
+        return full(sites), full(ev.breaks), full(ev.poles)
+
+    def ball(self, x: Any, ar: Any) -> Any:
+        """g at the python-flint ``arb`` ball x, in ball arithmetic at the current arb
+        precision: elementary operations on the balls themselves, catalogue calls through
+        their Spec's ``exact`` form with `ar` as its mpmath-like module (the shim of
+        ``numerics.gradcheck``). pi and e are the real constants; a literal is its float64
+        value, as in the float path. A ball that cannot be bounded (log of a ball reaching
+        0, a divisor containing 0) comes out not finite."""
+        return _ball_node(self._root, x, ar)
 
     # -- high precision -----------------------------------------------------------------
     def exact(self, z: Any) -> Any:
@@ -1222,11 +1293,19 @@ def _rule(n: _Node) -> dict[str, Any]:
     raise AssertionError(n)  # pragma: no cover
 
 
-def _sites(root: _Node) -> Iterator[KinkSite]:
+def _sites(root: _Node, second: bool = False) -> Iterator[KinkSite]:
+    """The kinked primitives (g′ jumps), or with `second` the catalogue calls at a jump of
+    their g″ (``Activation.kinks2``; the slopes are then g″'s one-sided values)."""
     for n in _walk(root):
         if not isinstance(n, _Call) or n.const:
             continue
         args = tuple(a.text() for a in n.args)
+        if second:
+            if n.act is not None:
+                for k in n.act.kinks2:
+                    yield KinkSite(n.name, args, k.at, k.left, k.right, k.pytorch, k.jax,
+                                   *_kink_z(n.args, k.at))
+            continue
         if n.act is not None:
             for k in n.act.kinks:
                 yield KinkSite(n.name, args, k.at, k.left, k.right, k.pytorch, k.jax,
@@ -1345,6 +1424,57 @@ def _mp_node(n: _Node, z: Any, mp: Any) -> Any:
         if n.name == "max":
             return max(args)
         return getattr(mp, _MP_NAMES[n.name])(args[0])
+    raise AssertionError(n)  # pragma: no cover
+
+
+_BALL_METHODS = ("exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tan", "sinh", "cosh",
+                 "atan", "erf", "erfc")
+
+
+def _ball_node(n: _Node, x: Any, ar: Any) -> Any:
+    """g at the arb ball x (``Expression.ball``)."""
+    arb = type(x)
+    if isinstance(n, _Num):
+        if n.name == "pi":
+            return arb.pi()
+        if n.name == "e":
+            return arb(1).exp()
+        return arb(n.value)
+    if isinstance(n, _Z):
+        return x
+    if isinstance(n, _Neg):
+        return -_ball_node(n.arg, x, ar)
+    if isinstance(n, _Chain):
+        acc = _ball_node(n.first, x, ar)
+        for op, c in n.rest:
+            y = _ball_node(c, x, ar)
+            acc = acc + y if op == "+" else acc - y if op == "-" else acc * y if op == "*" \
+                else acc / y
+        return acc
+    if isinstance(n, _Pow):
+        w = _ball_node(n.exp, x, ar)
+        if isinstance(n.base, _Num) and n.base.name == "e":
+            return w.exp()
+        b = _ball_node(n.base, x, ar)
+        if n.exp.const:
+            c = float(_const_value(n.exp))
+            if c == int(c) and abs(c) <= 2.0**53:  # u**n: exact powers, negative u too
+                return b ** int(c)
+        return b ** w
+    if isinstance(n, _Call):
+        args = [_ball_node(a, x, ar) for a in n.args]
+        if n.act is not None:
+            return n.act.spec.exact(args[0], dict(n.act.params), ar)
+        if n.name == "abs":
+            return abs(args[0])
+        if n.name == "min":
+            return args[0].min(args[1])
+        if n.name == "max":
+            return args[0].max(args[1])
+        if n.name == "tanh":  # pragma: no cover - the parser makes tanh the catalogue's
+            return args[0].tanh()
+        assert n.name in _BALL_METHODS, n.name
+        return getattr(args[0], n.name)()
     raise AssertionError(n)  # pragma: no cover
 
 

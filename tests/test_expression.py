@@ -449,6 +449,29 @@ def test_catalogue_kink_matches_the_registry():
         assert f.at_kink(pts).all()
 
 
+KINKS2 = [name for name in actgrad.names() if actgrad.get(name).kinks2]
+
+
+@pytest.mark.parametrize("name", KINKS2)
+def test_second_derivative_at_a_jump_of_g2_follows_the_kink_convention(name):
+    # at a jump of a catalogue call's g″ (elu at 0: g″ goes from 1 to 0) the expression's g″
+    # takes the convention as the catalogue's own g″ does (Activation.kinks2), not PyTorch's
+    # value whatever --kink says; through −z the one-sided sides swap, through 2z g″ scales
+    # by 4, and the frameworks keep their own primitive's value
+    act = actgrad.get(name)
+    swap = {"left": "right", "right": "left"}
+    for k in act.kinks2:
+        at = np.float64(k.at)
+        for kind in ("pytorch", "jax", "left", "right", "mean"):
+            want = act.deriv(at, kink=kind, order=2)
+            assert parse(f"{name}(z)").deriv(at, kink=kind, order=2) == want, (name, kind)
+            assert parse(f"{name}(-z)").deriv(-at, kink=swap.get(kind, kind), order=2) == want
+            assert parse(f"{name}(2*z)").deriv(at / 2, kink=kind, order=2) == 4 * want
+        assert parse(f"{name}(z)").at_kink(at, order=2)
+    assert len({act.deriv(np.float64(k.at), kink=c, order=2)
+                for k in act.kinks2 for c in ("left", "right")}) > 1  # the test can fail
+
+
 def test_kink_masks_and_sites():
     f = parse("relu(z - 1) + abs(z + 2) + max(z, 3)")
     assert list(f.at_kink([1.0, -2.0, 3.0, 0.0, np.nan])) == [True, True, True, False, False]

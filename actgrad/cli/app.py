@@ -399,6 +399,10 @@ def explain(
     Example: actgrad explain relu --lang hi
 
     Example: LANG=hi_IN.UTF-8 actgrad explain tanh | less
+
+    An expression in z gets its parsed form, the rule giving g′ at each node, and its kinks.
+
+    Example: actgrad explain 'z*tanh(softplus(z))'
     """
     commands.explain(func, lang=lang, param=param, fmt=fmt)
 

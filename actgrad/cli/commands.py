@@ -65,7 +65,7 @@ def bind_all(funcs: Sequence[str], params: Iterable[str] | None) -> list[registr
     for name in funcs:
         if expression.is_expression(name):
             raise Fail(f"{name!r}: this command takes catalogue names; expressions in z work"
-                       " with eval and deriv")
+                       " with eval, deriv, table, check, plot and explain")
     given = parse_params(params)
     try:
         specs = [registry.spec(n) for n in funcs]
@@ -82,6 +82,20 @@ def bind_all(funcs: Sequence[str], params: Iterable[str] | None) -> list[registr
                                         if k in {p.name for p in s.params}}) for s in specs]
     except ValueError as e:
         raise Fail(str(e)) from None
+
+
+def bind_any(funcs: Sequence[str], params: Iterable[str] | None
+             ) -> list[registry.Activation | expression.Expression]:
+    """Catalogue names and expressions in z, in their order: -p binds the names (as in
+    ``bind_all``); an expression takes its parameters in its calls."""
+    exprs = {i: expression_of(f, None) for i, f in enumerate(funcs)
+             if expression.is_expression(f)}
+    names = [f for i, f in enumerate(funcs) if i not in exprs]
+    if not names and parse_params(params):
+        raise Fail("an expression takes its parameters in its calls, e.g."
+                   " leaky_relu(z, negative_slope=0.2), not with -p")
+    acts = iter(bind_all(names, params) if names else [])
+    return [exprs[i] if i in exprs else next(acts) for i in range(len(funcs))]
 
 
 def split_functions(items: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -423,6 +437,12 @@ def check_order_of(command: str, order: int) -> int:
     return int(order)
 
 
+def _first_order_only(command: str, order: int) -> None:
+    if order != 1:
+        raise Fail(f"--order {order}: {command} takes an expression in z at order 1 only"
+                   " (deriv --order 2 gives its g″)")
+
+
 def check_step(step: float) -> None:
     if not (0 < step <= MAX_STEP):
         raise Fail(f"--step must be a number in (0, {MAX_STEP}], got {step!r}")
@@ -451,6 +471,11 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
     if not funcs:
         raise Fail("name at least one function before the values")
     check_step(step)
+    if any(expression.is_expression(f) for f in funcs):
+        _first_order_only("table", order)
+        return expression_table(funcs, zs, start=start, stop=stop, num=num, param=param,
+                                kink=kink, step=step, fmt=fmt, input_file=input_file,
+                                on_invalid=on_invalid)
     acts = bind_all(funcs, param)
     if zs or input_file is not None:
         z = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
@@ -474,6 +499,10 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
     check_step(step)
     if not (tol >= 0):
         raise Fail(f"--tol must be a number >= 0, got {tol!r}")
+    if any(expression.is_expression(f) for f in funcs):
+        _first_order_only("check", order)
+        return expression_check(funcs, zs, tol=tol, step=step, param=param, fmt=fmt,
+                                input_file=input_file, on_invalid=on_invalid)
     acts = bind_all(funcs or registry.names(), param)
     extra = None
     if zs or input_file is not None:
@@ -481,6 +510,51 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
         if not np.isfinite(extra).all():
             raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
     results = gradcheck.check_all(acts, extra, step=step, tol=tol, order=order)
+    view.write(fmt, results)
+    return 0 if all(r.passed for r in results) else 1
+
+
+def expression_table(funcs: Sequence[str], zs: Sequence[str], *, start: float, stop: float,
+                     num: int, param: Sequence[str] | None, kink: str, step: float, fmt: str,
+                     input_file: str | None, on_invalid: str) -> None:
+    """`table` with expressions in z among the functions (``numerics.exprcheck``)."""
+    from ..numerics import exprcheck, gradcheck
+    from ..views import table as view
+
+    funcs_bound = bind_any(funcs, param)
+    if zs or input_file is not None:
+        z = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
+    else:
+        if not 1 <= num <= MAX_TABLE_POINTS:
+            raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
+        check_range(start, stop, allow_equal=True)
+        z = np.linspace(start, stop, num)
+    acts = [f for f in funcs_bound if isinstance(f, registry.Activation)]
+    rows = iter(gradcheck.table_rows_all(acts, z, step=step, kink=kink) if acts else [])
+    view.write(fmt, [next(rows) if isinstance(f, registry.Activation)
+                     else exprcheck.table_rows(f, z, step=step, kink=kink)
+                     for f in funcs_bound])
+
+
+def expression_check(funcs: Sequence[str], zs: Sequence[str], *, tol: float, step: float,
+                     param: Sequence[str] | None, fmt: str, input_file: str | None,
+                     on_invalid: str) -> int:
+    """`check` with expressions in z among the functions; 1 when one fails."""
+    from ..numerics import exprcheck, gradcheck
+    from ..views import check as view
+
+    if not (tol >= 0):
+        raise Fail(f"--tol must be a number >= 0, got {tol!r}")
+    funcs_bound = bind_any(funcs, param)
+    extra = None
+    if zs or input_file is not None:
+        extra = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
+        if not np.isfinite(extra).all():
+            raise Fail("check needs finite values: a difference quotient at ±inf or nan means nothing")
+    acts = [f for f in funcs_bound if isinstance(f, registry.Activation)]
+    done = iter(gradcheck.check_all(acts, extra, step=step, tol=tol) if acts else [])
+    results = [next(done) if isinstance(f, registry.Activation)
+               else exprcheck.check(f, extra, step=step, tol=tol) for f in funcs_bound]
     view.write(fmt, results)
     return 0 if all(r.passed for r in results) else 1
 
@@ -504,7 +578,14 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
     check_range(start, stop, allow_equal=False)
     if output is not None and not output.lower().endswith(".svg"):
         raise Fail(f"--output: only .svg files can be written, got {output!r}")
-    acts = bind_all(funcs, param)
+    if any(expression.is_expression(f) for f in funcs):
+        _first_order_only("plot", order)
+        from ..numerics.exprcheck import Located
+
+        acts: list[Any] = [Located(f, start, stop) if isinstance(f, expression.Expression)
+                           else f for f in bind_any(funcs, param)]
+    else:
+        acts = bind_all(funcs, param)
     from ..views import plot as plotting
 
     cols, lines = plotting.terminal_size()
@@ -542,8 +623,11 @@ def explain(func: str, *, lang: str | None = None, param: Sequence[str] | None =
     if fmt not in EXPLAIN_FORMATS:
         raise Fail(f"--format must be auto, plain or rich, got {fmt!r}"
                    f"{registry.suggest(fmt, EXPLAIN_FORMATS)}")
-    f = activation(func, param)
-    blocks = lessons.lesson(f, lang or lessons.default_lang())
+    if expression.is_expression(func):
+        blocks = lessons.expression_lesson(expression_of(func, param),
+                                           lang or lessons.default_lang())
+    else:
+        blocks = lessons.lesson(activation(func, param), lang or lessons.default_lang())
     styled = fmt == "rich" or (fmt == "auto" and sys.stdout.isatty()
                                and not os.environ.get("NO_COLOR"))
     if styled:

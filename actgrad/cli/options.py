@@ -43,7 +43,8 @@ def complete_function(incomplete: str) -> list[str]:
 # -- declarations ------------------------------------------------------------------------------
 
 FuncArg = Annotated[str, typer.Argument(
-    metavar="FUNC", help="Activation name or alias (see 'actgrad list').",
+    metavar="FUNC", help="Activation name or alias (see 'actgrad list'), or an expression in"
+                         " z such as 'z/2 + tanh(softplus(z))'.",
     autocompletion=complete_function, show_default=False)]
 ValuesArg = Annotated[Optional[list[str]], typer.Argument(
     metavar="[Z]...", show_default=False,

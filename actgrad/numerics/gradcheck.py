@@ -519,7 +519,7 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
                 break
             target = max(abs(rf), sf if sf == sf else math.inf, TINY)
             if not rad <= target:
-                deficit = max(32, math.ceil(math.log2(rad / target)) + 16)
+                deficit = max(32, math.ceil(math.log2(rad) - math.log2(target)) + 16)  # no overflow
                 break
             if est <= _CONVERGED * target:
                 break

@@ -489,3 +489,74 @@ def render_rich(blocks: list[Block], force: bool = False) -> str:
     with console.capture() as cap:
         console.print(Group(*parts))
     return cap.get()
+
+
+# -- an expression in z ------------------------------------------------------------------------
+
+#: where the kinks of an expression are looked for in z
+EXPRESSION_KINK_RANGE = (-10.0, 10.0)
+
+
+def expression_lesson(e: Any, lang: str) -> list[Block]:
+    """``explain`` of an expression in z (``actgrad.expression.Expression``): its parsed
+    form, the derivative rule at each node of it (``Expression.describe``), its kinks: the
+    kinked primitives and the kinks in z on [−10, 10] with the slopes either side and what
+    PyTorch and JAX return (``numerics.exprcheck.kinks_in``)."""
+    from ..numerics.exprcheck import kinks_in
+
+    texts = load(lang)
+    t, shared = texts["expression"], texts["shared"]
+    d = e.describe()
+    out = [Block("title", t["title"].format(expression=d["expression"])),
+           Block("heading", t["parsed"]), Block("para", _para(t["parsed_intro"])),
+           Block("formula", f"g(z) = {d['expression']}")]
+    if " ".join(e.source.split()) != d["expression"]:
+        out.append(Block("para", t["as_written"].format(source=" ".join(e.source.split()))))
+    lines: list[str] = []
+
+    def walk(rule: dict[str, Any], depth: int) -> None:
+        lines.append(f"{'  ' * depth}{rule['node']}:  {_rule_text(rule, t)}")
+        for part in rule["parts"]:
+            walk(part, depth + 1)
+
+    walk(d["derivative"], 0)
+    out += [Block("heading", t["derivative"]), Block("para", _para(t["derivative_intro"])),
+            Block("math", "\n".join(lines))]
+    why = d["second_derivative"]
+    out.append(Block("para", t["second_missing"].format(why=why) if why else t["second"]))
+    out.append(Block("heading", texts["headings"]["kinks"]))
+    if not d["kinks"]:
+        return out + [Block("para", t["no_kinks"])]
+    sites = []
+    for s in d["kinks"]:
+        call = f"{s['primitive']}({', '.join(s['arguments'])})"
+        if s["z"] is None:
+            place = t["place_unknown"]
+        else:
+            place = t["place_exact" if s["z_exact"] else "place_between"].format(z=_num(s["z"]))
+        if s["at"] is None:
+            sites.append(t["site_tie"].format(call=call, place=place))
+        else:
+            sites.append(t["site"].format(call=call, argument=", ".join(s["arguments"]),
+                                          at=_num(s["at"]), left=_num(s["left"]),
+                                          right=_num(s["right"]), place=place))
+    out += [Block("para", _para(t["kinks_intro"])), Block("items", "\n".join(sites))]
+    found = kinks_in(e, *EXPRESSION_KINK_RANGE)
+    if not found:
+        return out + [Block("para", t["no_kinks_in_z"]), Block("para", shared["kink_note"])]
+    lines = [shared["kink_line"].format(at=_num(k.at), left=_num(k.left), right=_num(k.right),
+                                        pytorch=_num(k.slope("pytorch")),
+                                        jax=_num(k.slope("jax"))) for k in found]
+    return out + [Block("para", t["in_z"]), Block("items", "\n".join(lines)),
+                  Block("para", shared["kink_note"])]
+
+
+def _rule_text(rule: dict[str, Any], t: Mapping[str, str]) -> str:
+    name = rule["rule"]
+    if name == "chain":
+        key = "rule_chain_catalogue" if rule["catalogue"] else "rule_chain"
+        return t[key].format(function=rule["function"])
+    if name == "min_max":
+        return t["rule_min_max"].format(which=t["larger" if rule["function"] == "max"
+                                                 else "smaller"])
+    return t[f"rule_{name}"]

@@ -209,17 +209,27 @@ def _param_text(f: Activation) -> str:
                             for k, v in f.params.items()) + ")"
 
 
+def _formulas(f: Activation, second: bool = False) -> str:
+    """'   g   g′' (and g″) of a catalogue function; nothing for an expression in z (its name
+    is its formula)."""
+    spec = getattr(f, "spec", None)
+    if spec is None:
+        return ""
+    return f"   {spec.formula}   {spec.deriv_formula}" + (f"   {spec.d2_formula}" if second else "")
+
+
 def kink_notes(acts: Sequence[Activation], start: float, stop: float,
                second: bool = False) -> list[str]:
     """One line per kink in view: where, the jump of g′, what PyTorch and JAX return there;
     with `second` also one per jump of g″ (what their double backward returns there)."""
     notes = []
     for f in acts:
-        jumps = [(k, 2) for k in f.kinks2] if second else []
+        jumps = [(k, 2) for k in getattr(f, "kinks2", ())] if second else []
         for k, order in [(k, 1) for k in f.kinks] + jumps:
             if start <= k.at <= stop:
-                slopes = tuple((fw, float(f.deriv(np.float64(k.at), kink=fw.lower(), order=order)))
-                               for fw in f.spec.frameworks)
+                slopes = f.framework_slopes(k) if order == 1 else tuple(
+                    (fw, float(f.deriv(np.float64(k.at), kink=fw.lower(), order=2)))
+                    for fw in f.spec.frameworks)
                 if len(slopes) == 1:
                     (ships, value), = slopes
                     missing = "JAX" if ships == "PyTorch" else "PyTorch"
@@ -447,7 +457,7 @@ def _legend(acts: Sequence[Activation], panels: Sequence[Panel], notes: Sequence
         marker = MARKERS[i % len(MARKERS)]
         sym = f"⠤{marker}⠤" if marker else "⠤⠤"
         name = f"{sym} {f.name}{_param_text(f)}"
-        full = f"{name}   {f.spec.formula}   {f.spec.deriv_formula}"
+        full = f"{name}{_formulas(f)}"
         items.append((full if len(full) <= avail else name, COLOURS[i % len(COLOURS)], len(sym)))
     names = [p.name for p in panels]
     items.append((f"panels: {names[0]} above, {names[1]} below" if len(names) == 2 else
@@ -559,8 +569,7 @@ def svg(acts: Sequence[Activation], start: float, stop: float, panels: Sequence[
 
     second = any(p.name == "g″(z)" for p in panels)
     notes = kink_notes(acts, start, stop, second=second)
-    legend = [f"{f.name}{_param_text(f)}   {f.spec.formula}   {f.spec.deriv_formula}"
-              + (f"   {f.spec.d2_formula}" if second else "") for f in acts]
+    legend = [f"{f.name}{_param_text(f)}{_formulas(f, second)}" for f in acts]
     longest = max(len(t) for t in [*legend, *notes])
     PH, ML, MR, MT, GAP = 260, 70, 24, 30, 58
     W = max(760, ML + 40 + round(6.5 * longest))

@@ -46,7 +46,8 @@ def write(fmt: str, rows: Sequence[TableRows], stream: IO[bytes] | None = None) 
     tables: list[Any] = []
     for r in rows:
         f = r.f
-        title = f"{f.name}:  {f.spec.formula}   {f.spec.deriv_formula}"
+        spec = getattr(f, "spec", None)  # an expression in z has no catalogue formulas
+        title = f"{f.name}:  {spec.formula}   {spec.deriv_formula}" if spec else f.name
         if f.params:
             title += "   (" + ", ".join(f"{k}={v!r}" for k, v in f.params.items()) + ")"
         tables += [Text(title, style="bold"),
