@@ -294,11 +294,11 @@ class Located:
     def __call__(self, z: Any) -> Any:
         return self.expression(z)
 
-    def deriv(self, z: Any, kink: str = "pytorch") -> Any:
-        """g′; at a located kink "left"/"right" give its one-sided slopes (also for a kink
-        between two floats, at the float below it)."""
-        d = self.expression.deriv(z, kink=kink)
-        if kink not in ("left", "right") or not self.kinks:
+    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> Any:
+        """g′ (g″ for order 2); at a located kink "left"/"right" give its one-sided slopes
+        (also for a kink between two floats, at the float below it)."""
+        d = self.expression.deriv(z, kink=kink, order=order)
+        if order != 1 or kink not in ("left", "right") or not self.kinks:
             return d
         x = np.asarray(z, dtype=np.float64)
         d = np.array(d, dtype=np.float64)
