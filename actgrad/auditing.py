@@ -103,6 +103,10 @@ class KinkResult:
     follows: tuple[str, ...]
     ok: bool
 
+    @property
+    def convention(self) -> str:
+        return ", ".join(self.follows) if self.follows else "none"
+
 
 @dataclass(frozen=True)
 class AuditReport:
@@ -151,19 +155,19 @@ class AuditReport:
         rows = [(r.region, str(r.points), _num(r.max_ulp), repr(r.max_rel), str(r.above_tol),
                  str(r.nonfinite)) for r in self.regions]
         out.append(_columns(head, rows))
+        f = self.show
         worst = [r for r in self.regions if r.points]
         if worst:
             out.append("worst point of each region:")
             for r in worst:
-                out.append(_wrap(f"{r.region}: z = {r.worst_z!r} gives {r.worst_given!r},"
-                                 f" exact {r.worst_exact!r}", width, "  ", "    "))
+                out.append(_wrap(f"{r.region}: z = {f(r.worst_z)} gives {f(r.worst_given)},"
+                                 f" exact {f(r.worst_exact)}", width, "  ", "    "))
         if self.kinks:
             out.append("kinks (the value given at the kink, and the convention it follows):")
             for k in self.kinks:
-                follows = ", ".join(k.follows) if k.follows else "none"
-                out.append(_wrap(f"z = {k.at!r}: {k.given!r}: {follows} (left {k.left!r},"
-                                 f" right {k.right!r}){'' if k.ok else '  FAILED'}",
-                                 width, "  ", "    "))
+                out.append(_wrap(f"z = {f(k.at)}: {f(k.given)}: {k.convention} (left"
+                                 f" {f(k.left)}, right {f(k.right)})"
+                                 f"{'' if k.ok else '  FAILED'}", width, "  ", "    "))
         if self.diagnoses:
             out.append("diagnosis:")
             out += [_wrap(d, width, "  - ", "    ") for d in self.diagnoses]
@@ -174,6 +178,10 @@ class AuditReport:
 
     def __str__(self) -> str:
         return self.text()
+
+    def show(self, v: float) -> str:
+        """A value of the dtype as its shortest text (float32 0.1 as '0.1')."""
+        return str(np.dtype(self.dtype).type(v))
 
 
 def _num(v: float) -> str:
@@ -214,6 +222,8 @@ class _Target:
 
     label: str
     exact_note: str | None = None
+    #: whether exact values at ±inf (the limits) are known
+    limits: bool = True
 
     def exact(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -308,7 +318,10 @@ class _Catalogue(_Target):
 
 
 class _Expr(_Target):
-    """An expression in z (actgrad.expression): g or g′, exact values from mpmath jets."""
+    """An expression in z (actgrad.expression): g or g′, exact values from mpmath jets.
+    Its limits at ±inf are not known exactly: ±inf is left out of its grid."""
+
+    limits = False
 
     def __init__(self, e: Any, order: int):
         if order == 2:
@@ -318,7 +331,8 @@ class _Expr(_Target):
         self.exact_note = ("exact values of the expression: forward-mode derivatives in"
                            " mpmath through its graph at 160 and 320 bits (up to 1280 where"
                            " they differ), accepted where both round to the same float:"
-                           " agreement of two precisions, not a proof")
+                           " agreement of two precisions, not a proof; z = ±inf is left out"
+                           " (no exact limits)")
 
     def exact(self, z: np.ndarray) -> np.ndarray:
         return _mp_values(self.e, z, self.order)
@@ -490,6 +504,8 @@ def _grid(target: _Target, dt: np.dtype, values: Any = None, stress: bool = True
     with np.errstate(over="ignore", under="ignore"):
         z = np.concatenate([np.asarray(p, dtype=np.float64).reshape(-1) for p in parts])
         z = _unique(z.astype(dt))
+    if not target.limits:
+        z = z[np.isfinite(z)]
     return _Grid(z, roots, kinks, switches)
 
 
@@ -699,9 +715,25 @@ def _close(g: Any, v: float, dt: np.dtype, tol: tuple[float, str]) -> bool:
     return bool((ulp_error(a, b) if tol[1] == "ulp" else _rel(a, b))[0] <= tol[0])
 
 
+def _points(mask: np.ndarray, what: str = "point") -> str:
+    n = int(mask.sum())
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+_WHERE = {"core": "in the core", "left tail": "in the left tail",
+          "right tail": "in the right tail"}
+
+
 def _span(z: np.ndarray) -> str:
-    lo, hi = float(z.min()), float(z.max())
-    return f"z = {lo!r}" if lo == hi else f"z from {lo!r} to {hi!r}"
+    lo, hi = str(z.min()), str(z.max())
+    return f"z = {lo}" if lo == hi else f"z from {lo} to {hi}"
+
+
+def _by_region(mask: np.ndarray, z: np.ndarray, reg: np.ndarray) -> str:
+    """'39 in the left tail, z from -99.8 to -88.7; 333 in the right tail, ...'."""
+    return "; ".join(f"{int((mask & (reg == r)).sum())} {_WHERE.get(name, name)},"
+                     f" {_span(z[mask & (reg == r)])}"
+                     for r, name in enumerate(REGIONS) if (mask & (reg == r)).any())
 
 
 def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarray,
@@ -709,16 +741,20 @@ def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarr
     out: list[str] = []
     fin = np.isfinite(given) & np.isfinite(exact)
     # zeros where the exact value is nonzero and representable
-    zero = fin & (given == 0) & (exact != 0) & bad
+    zero = fin & (given == 0) & (exact != 0) & bad & (reg != 4)  # near roots: cancellation
     if zero.any():
-        i = np.flatnonzero(zero)[np.argmax(np.abs(exact[zero]))]
-        where = "; ".join(f"{int((zero & (reg == r)).sum())} in the {REGIONS[r]},"
-                          f" {_span(z[zero & (reg == r)])}"
-                          for r in range(len(REGIONS)) if (zero & (reg == r)).any())
-        out.append(f"0 at {int(zero.sum())} points where the exact value is nonzero and"
-                   f" representable in {dt.name} ({where}; e.g. z = {float(z[i])!r}, exact"
-                   f" {float(exact[i])!r}): computed from a rounded output, or a"
-                   " cancellation such as 1 − a, 1 − tanh² or 1 + erf?")
+        e = np.abs(exact[fin].astype(np.float64))
+        tiny = np.abs(exact.astype(np.float64)) <= math.sqrt(float(np.finfo(dt).eps)) * e.max()
+        for mask, what, why in (
+                (zero & tiny, "small but representable",
+                 ": computed from a rounded output, or a cancellation such as 1 − a,"
+                 " 1 − tanh² or 1 + erf?"),
+                (zero & ~tiny, "not small", ": a wrong branch?")):
+            if mask.any():
+                i = np.flatnonzero(mask)[np.argmax(np.abs(exact[mask]))]
+                out.append(f"0 at {_points(mask)} where the exact value is {what}"
+                           f" ({_by_region(mask, z, reg)}; e.g. z = {str(z[i])}, exact"
+                           f" {str(exact[i])}){why}")
     # wrong signs (away from the roots, where a sign is cancellation's business)
     both = fin & (given != 0) & (exact != 0) & (reg != 4) & (reg != -1)
     sign = both & (np.sign(given) != np.sign(exact))
@@ -739,7 +775,7 @@ def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarr
                    f" (at {int(np.sum(np.abs(ratio - factor) <= 1e-6 * abs(factor)))}"
                    f" of {ratio.size} points)")
     elif sign.any():
-        out.append(f"wrong sign at {int(sign.sum())} points ({_span(z[sign])})")
+        out.append(f"wrong sign at {_points(sign)} ({_by_region(sign, z, reg)})")
     # another function's values
     if factor is None and bad.any():
         core = (reg == 0) & np.isfinite(given)
@@ -759,15 +795,15 @@ def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarr
     if nf.any():
         at_inf = nf & np.isinf(z)
         if at_inf.any():
-            what = ", ".join(sorted({repr(float(v)) for v in given[at_inf]}))
-            out.append(f"{what} at z = {', '.join(sorted({repr(float(v)) for v in z[at_inf]}))}"
+            what = ", ".join(sorted({str(v) for v in given[at_inf]}))
+            out.append(f"{what} at z = {', '.join(sorted({str(v) for v in z[at_inf]}))}"
                        " where the exact value is finite: an inf·0 or inf/inf in an"
                        " intermediate?")
         rest = nf & ~np.isinf(z)
         if rest.any():
             kinds = sorted({"nan" if np.isnan(v) else "inf" for v in given[rest]})
-            out.append(f"{' and '.join(kinds)} at {int(rest.sum())} finite points"
-                       f" ({_span(z[rest])}) where the exact value is finite: an"
+            out.append(f"{' and '.join(kinds)} at {_points(rest, 'finite point')}"
+                       f" ({_by_region(rest, z, reg)}) where the exact value is finite: an"
                        " intermediate overflows (exp(z), z·z)?")
     # wrong only beyond √max: z·z overflows
     tail_bad = bad & np.isfinite(given) & ~zero
@@ -784,7 +820,7 @@ def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarr
         other = bad & (reg != 4) & fin & ~zero
         if (rel[other] < 1e-2).all():
             roots = ", ".join(f"{r:.6g}" for r in grid.roots)
-            out.append(f"errors near the roots (z ≈ {roots}; {int(near.sum())} points): a"
+            out.append(f"errors near the roots (z ≈ {roots}; {_points(near)}): a"
                        " cancellation of nearly equal terms where the value is"
                        " ill-conditioned; an accurate form rewrites the sum there")
     return out
@@ -860,10 +896,7 @@ def _mp_values(e: Any, z: np.ndarray, order: int) -> np.ndarray:
     try:
         for i, zi in enumerate(z.astype(np.float64).tolist()):
             if not math.isfinite(zi):
-                # the limit: the float evaluation's (an expression has no exact limits)
-                with np.errstate(all="ignore"):
-                    v = e.deriv(np.float64(zi)) if order else e(np.float64(zi))
-                out[i] = float(v)
+                out[i] = math.nan  # no exact limit: left out
                 continue
             prev = None
             value = math.nan
