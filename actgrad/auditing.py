@@ -43,9 +43,9 @@ input's shape, gives ``AuditError`` with its message in one line.
 
 Expressions (``actgrad.expression``) are judged too: their exact values are not from the
 rigorous path (there is none for expressions) but from forward-mode derivatives in mpmath
-through the expression's graph, at 160 and 320 bits, accepted where both round to the same
-float (twice the precision again, up to 1280 bits, where they do not): agreement of two
-precisions, not a proof; the report says so.
+through the expression's graph, at 128 + 2·|log2 z| bits (so that 1 + z and z − 1/z keep
+all their terms) and twice that, accepted where both round to the same float (4 times the
+first where they do not): agreement of two precisions, not a proof; the report says so.
 """
 
 from __future__ import annotations
@@ -336,10 +336,10 @@ class _Expr(_Target):
         self.e, self.order = e, order
         self.label = e.name if order == 0 else f"d/dz {e.name}"
         self.exact_note = ("exact values of the expression: forward-mode derivatives in"
-                           " mpmath through its graph at 160 and 320 bits (up to 1280 where"
-                           " they differ), accepted where both round to the same float:"
-                           " agreement of two precisions, not a proof; z = ±inf is left out"
-                           " (no exact limits)")
+                           " mpmath through its graph at 128 + 2·|log2 z| bits and twice"
+                           " that (4 times where they differ), accepted where both round to"
+                           " the same float: agreement of two precisions, not a proof;"
+                           " z = ±inf is left out (no exact limits)")
 
     def exact(self, z: np.ndarray) -> np.ndarray:
         return _mp_values(self.e, z, self.order)
@@ -784,6 +784,13 @@ def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarr
     fin = np.isfinite(given) & np.isfinite(exact)
     # zeros where the exact value is nonzero and representable
     zero = fin & (given == 0) & (exact != 0) & bad & (reg != 4)  # near roots: cancellation
+    root_big = math.sqrt(float(np.finfo(dt).max))
+    far = np.abs(z.astype(np.float64)) >= root_big * 0.99
+    if zero.any() and not (zero & ~far).any():
+        out.append(f"0 at {_points(zero)} where the exact value is representable, all where"
+                   f" |z| >= √max = {root_big:.3g} ({_by_region(zero, z, reg)}): z·z"
+                   " overflows in an intermediate?")
+        zero = zero & False
     if zero.any():
         e = np.abs(exact[fin].astype(np.float64))
         tiny = np.abs(exact.astype(np.float64)) <= math.sqrt(float(np.finfo(dt).eps)) * e.max()
@@ -848,10 +855,8 @@ def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarr
                        f" ({_by_region(rest, z, reg)}) where the exact value is finite: an"
                        " intermediate overflows (exp(z), z·z)?")
     # wrong only beyond √max: z·z overflows
-    tail_bad = bad & np.isfinite(given) & ~zero
+    tail_bad = bad & np.isfinite(given) & (given != 0)
     if tail_bad.any():
-        root_big = math.sqrt(float(np.finfo(dt).max))
-        far = np.abs(z.astype(np.float64)) >= root_big * 0.99
         if (tail_bad & far).any() and not (tail_bad & ~far).any():
             out.append(f"wrong only where |z| >= √max = {root_big:.3g}: z·z overflows in an"
                        " intermediate?")
@@ -942,7 +947,9 @@ def _mp_values(e: Any, z: np.ndarray, order: int) -> np.ndarray:
                 continue
             prev = None
             value = math.nan
-            for bits in (160, 320, 640, 1280):
+            # enough bits that 1 + z and z − 1/z keep every term: |log2 z| twice over
+            start = 128 + 2 * (abs(math.frexp(zi)[1]) if zi else 0)
+            for bits in (start, 2 * start, 4 * start):
                 ctx.prec = bits
                 try:
                     cur = rnd(_mp_jet(e._root, ctx.mpf(zi), ctx, order))
