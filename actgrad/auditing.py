@@ -43,9 +43,10 @@ input's shape, gives ``AuditError`` with its message in one line.
 
 Expressions (``actgrad.expression``) are judged too: their exact values are not from the
 rigorous path (there is none for expressions) but from forward-mode derivatives in mpmath
-through the expression's graph, at 128 + 2·|log2 z| bits (so that 1 + z and z − 1/z keep
-all their terms) and twice that, accepted where both round to the same float (4 times the
-first where they do not): agreement of two precisions, not a proof; the report says so.
+through the expression's graph, its sums and products exact (up to 4096 bits, so that the 1
+of 1 + z is not lost at z = 1e300), at 160 and 320 bits, accepted where both round to the same float (twice the
+precision again, up to 1280 bits, where they do not): agreement of two precisions, not a
+proof; the report says so.
 """
 
 from __future__ import annotations
@@ -336,10 +337,10 @@ class _Expr(_Target):
         self.e, self.order = e, order
         self.label = e.name if order == 0 else f"d/dz {e.name}"
         self.exact_note = ("exact values of the expression: forward-mode derivatives in"
-                           " mpmath through its graph at 128 + 2·|log2 z| bits and twice"
-                           " that (4 times where they differ), accepted where both round to"
-                           " the same float: agreement of two precisions, not a proof;"
-                           " z = ±inf is left out (no exact limits)")
+                           " mpmath through its graph, sums and products exact, at 160 and 320 bits (up to"
+                           " 1280 where they differ), accepted where both round to the same"
+                           " float: agreement of two precisions, not a proof; z = ±inf is"
+                           " left out (no exact limits)")
 
     def exact(self, z: np.ndarray) -> np.ndarray:
         return _mp_values(self.e, z, self.order)
@@ -947,9 +948,7 @@ def _mp_values(e: Any, z: np.ndarray, order: int) -> np.ndarray:
                 continue
             prev = None
             value = math.nan
-            # enough bits that 1 + z and z − 1/z keep every term: |log2 z| twice over
-            start = 128 + 2 * (abs(math.frexp(zi)[1]) if zi else 0)
-            for bits in (start, 2 * start, 4 * start):
+            for bits in (160, 320, 640, 1280):
                 ctx.prec = bits
                 try:
                     cur = rnd(_mp_jet(e._root, ctx.mpf(zi), ctx, order))
@@ -989,9 +988,31 @@ _MP_D = {  # f, f′ of the elementary functions, in mpmath
 }
 
 
+#: the most bits an exact sum's exponent gap or an exact product's mantissa may take
+EXACT_BITS = 4096
+
+
 def _mp_jet(root: Any, z: Any, mp: Any, order: int) -> Any:
     """g (order 0) or g′ (order 1) of the expression tree at z, in mpmath."""
     from . import expression as ex
+
+    def exact_ok(a: Any, b: Any, sum_: bool) -> bool:
+        if not (isinstance(a, mp.mpf) and isinstance(b, mp.mpf)) or not a or not b \
+                or not (mp.isfinite(a) and mp.isfinite(b)):
+            return False
+        ma, mb = a._mpf_, b._mpf_  # (sign, mantissa, exponent, bit count)
+        if sum_:
+            return abs((ma[2] + ma[3]) - (mb[2] + mb[3])) <= EXACT_BITS
+        return ma[3] + mb[3] <= EXACT_BITS
+
+    def add(a: Any, b: Any) -> Any:
+        # sums and products exact (up to EXACT_BITS): a term far smaller than another (the
+        # 1 of 1 + z at z = 1e300) is kept, so its cancellation later (1 + |z| − |z|) is
+        # seen at any precision
+        return mp.fadd(a, b, exact=True) if exact_ok(a, b, True) else a + b
+
+    def mul(a: Any, b: Any) -> Any:
+        return mp.fmul(a, b, exact=True) if exact_ok(a, b, False) else a * b
 
     def jet(n: Any) -> tuple[Any, Any]:
         if isinstance(n, ex._Num):
@@ -1007,14 +1028,13 @@ def _mp_jet(root: Any, z: Any, mp: Any, order: int) -> Any:
             for op, x in n.rest:
                 w, dw = jet(x)
                 if op == "+":
-                    v, d = v + w, d + dw
+                    v, d = add(v, w), add(d, dw)
                 elif op == "-":
-                    v, d = v - w, d - dw
+                    v, d = add(v, -w), add(d, -dw)
                 elif op == "*":
-                    v, d = v * w, d * w + v * dw
-                else:
-                    q = v / w
-                    v, d = q, (d - q * dw) / w
+                    v, d = mul(v, w), add(mul(d, w), mul(v, dw))
+                else:  # (v/w)′ = (v′w − v·w′)/w², one rounding
+                    v, d = v / w, add(mul(d, w), -mul(v, dw)) / mul(w, w)
             return v, d
         if isinstance(n, ex._Pow):
             w, dw = jet(n.exp)

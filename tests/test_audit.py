@@ -395,3 +395,15 @@ def test_expression_exact_derivative_against_an_independent_reference():
             s = 1 / (1 + mpmath.exp(-x))
             want = s * (1 + x * (1 - s)) + 1.5 * mpmath.sign(x) * abs(x) ** 0.5
             assert gi == ref.round_to(want, np.float64), zi
+
+
+def test_expression_exact_derivative_keeps_terms_of_far_smaller_size():
+    """d/dz z/(1 + |z|) = 1/(1 + |z|)²: its forward-mode form (1 + |z| − |z|)/(1 + |z|)²
+    cancels; at z = 7.5e97 the 1 is 325 bits below |z|, which 160 and 320 bits both lose
+    (agreeing on 0)."""
+    e = actgrad.expression.parse("z/(1 + abs(z))")
+    z = np.array([7.524292101400892e97, -3.0e150, 2.5])
+    got = auditing._mp_values(e, z, 1)
+    with mpmath.workdps(400):
+        want = [ref.round_to(1 / (1 + abs(mpmath.mpf(float(v)))) ** 2, np.float64) for v in z]
+    assert got.tolist() == want
