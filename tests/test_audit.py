@@ -408,3 +408,20 @@ def test_expression_exact_derivative_keeps_terms_of_far_smaller_size():
     with mpmath.workdps(400):
         want = [ref.round_to(1 / (1 + abs(mpmath.mpf(float(v)))) ** 2, np.float64) for v in z]
     assert got.tolist() == want
+
+
+def test_check_impl_second_derivative_float16_and_extra_points(tmp_path):
+    path = tmp_path / "more.py"
+    path.write_text("import numpy as np\n"
+                    "def d2tanh(z):\n    t = np.tanh(z)\n    return -2 * t * (1 - t * t)\n"
+                    "def relu(z):\n    return np.maximum(z, 0)\n"
+                    "def seen(z):\n    assert np.any(z == 1234.5), 'extra point missing'\n"
+                    "    return (z > 0).astype(z.dtype)\n")
+    r = invoke("check", "tanh", "--impl", f"{path}:d2tanh", "--order", "2", "-f", "json")
+    rows = json.loads(r.stdout)
+    assert r.exit_code == 1 and rows[0]["function"] == "tanh″"
+    assert any("0 at" in row["note"] for row in rows)  # 1 − t² is 0 where t rounds to ±1
+    r16 = invoke("check", "relu", "--impl", f"{path}:relu", "--of", "g", "--dtype", "float16")
+    assert r16.exit_code == 0 and "float16" in r16.stdout
+    ok("check", "relu", "1234.5", "--impl", f"{path}:seen")
+    assert "your own code" in " ".join(ok("check", "--help").replace("│", " ").split())

@@ -331,7 +331,7 @@ def check(
 
     Example: actgrad check sigmoid --values grad.csv --column grad
 
-    Example: actgrad check 'z*sigmoid(z)' --deriv 'sigmoid(z)*(1 + z*(1 - sigmoid(z)))'
+    Example: actgrad check softsign --deriv '1/(1 + abs(z))/(1 + abs(z))'
     """
     code = commands.check(items, **plain(dict(
         tol=tol, step=step, param=param, fmt=fmt, input_file=input_file, on_invalid=on_invalid,
