@@ -32,8 +32,12 @@ exact is 0). A nan or ±inf where the exact value is finite counts apart and nev
 ``ok``: every point within the tolerance (``ulp=`` ULP, default 4, or ``rel=`` relative) and
 every kink following a convention (``kink=``: that one).
 
+For an expression, the conventions at its kinks are those of its float64 forward mode
+(``Expression.deriv`` with each ``kink=``), not exact values.
+
 Diagnoses, where the pattern is recognisable: 0 where the exact value is nonzero and
-representable (computed from a rounded output, or a cancellation like 1 − a); wrong signs;
+representable (computed from a rounded output, or a cancellation like 1 − a; subnormals
+flushed to zero; z·z overflowing beyond √max); wrong signs;
 a constant factor; the values of another of g, g′, g″; nan/inf at ±inf or in the tails;
 errors only near the roots of g′ (cancellation).
 
@@ -791,6 +795,12 @@ def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarr
         out.append(f"0 at {_points(zero)} where the exact value is representable, all where"
                    f" |z| >= √max = {root_big:.3g} ({_by_region(zero, z, reg)}): z·z"
                    " overflows in an intermediate?")
+        zero = zero & False
+    sub = zero & (np.abs(exact.astype(np.float64)) < float(np.finfo(dt).tiny))
+    if sub.any() and not (zero & ~sub).any():
+        out.append(f"0 at {_points(sub)} where the exact value is subnormal"
+                   f" ({_by_region(sub, z, reg)}): subnormals flushed to zero (FTZ/DAZ, as"
+                   " GPUs and fast-math builds do)?")
         zero = zero & False
     if zero.any():
         e = np.abs(exact[fin].astype(np.float64))

@@ -425,3 +425,15 @@ def test_check_impl_second_derivative_float16_and_extra_points(tmp_path):
     assert r16.exit_code == 0 and "float16" in r16.stdout
     ok("check", "relu", "1234.5", "--impl", f"{path}:seen")
     assert "your own code" in " ".join(ok("check", "--help").replace("│", " ").split())
+
+
+def test_flushed_subnormals_are_named():
+    f = actgrad.get("sigmoid")
+
+    def ftz(z):  # the catalogue's float32 σ′ with subnormal results flushed to 0, as on a GPU
+        d = f.deriv(z)
+        return np.where(np.abs(d) < np.finfo(np.float32).tiny, 0, d).astype(z.dtype)
+
+    r = audit(ftz, "sigmoid", dtype="float32")
+    assert not r.ok
+    assert len(r.diagnoses) == 1 and "subnormals flushed to zero" in r.diagnoses[0]
