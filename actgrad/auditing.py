@@ -597,7 +597,7 @@ def call(fn: Callable[[np.ndarray], Any], z: np.ndarray) -> Any:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fn(z.copy())
-    except Exception as e:
+    except (Exception, SystemExit) as e:
         raise AuditError(f"{_describe(fn)} raised {one_line(e)}") from e
 
 
@@ -664,7 +664,7 @@ def audit(fn: Callable[[np.ndarray], Any], function: Any, *, of: str = "deriv",
 
 def _as_formula(e: Any, report: AuditReport) -> str:
     """Whether the expression, evaluated exactly (mpmath), is the derivative: compared on
-    every 4th core point (and the points given) with the exact derivative."""
+    every 4th core point with the exact derivative."""
     pick = np.flatnonzero(report.region == 0)[::4]
     z, exact = report.z[pick], report.exact[pick]
     mine = _mp_values(e, z, 0)
@@ -703,6 +703,10 @@ def audit_values(z: Any, given: Any, function: Any, *, of: str = "deriv", order:
     if moved.any():
         notes.append(f"{int(moved.sum())} of the z are not {dt.name} numbers: judged at z"
                      f" rounded to {dt.name} (e.g. {float(z[moved][0])!r})")
+    rounded = (gd.astype(np.float64) != g) & ~np.isnan(g)
+    if rounded.any():
+        notes.append(f"{int(rounded.sum())} of the values are not {dt.name} numbers: judged"
+                     f" rounded to {dt.name}")
     keep = ~np.isnan(zd)
     if not keep.all():
         notes.append(f"{int((~keep).sum())} points with z = nan left out")
