@@ -3,7 +3,7 @@
 The first line that is not blank is the header; a leading ``#`` (numpy's savetxt writes
 ``# z,grad`` unless told ``comments=""``) is dropped from it, and later lines starting with
 ``#`` are comments. The separator is a tab if the header has one, else a comma. Names and
-fields may be quoted with ``"`` and are stripped of spaces. The z column is named ``z`` (or
+fields may be quoted with ``"`` (without a separator inside) and are stripped of spaces. The z column is named ``z`` (or
 ``z_column``); the value column is ``column``, or, when not given, the only other named
 column (pandas' unnamed index column is not one). Only those two columns are read; each
 of their fields must be a number as everywhere in actgrad (``io/numbers.is_number``: what
