@@ -424,7 +424,10 @@ def test_check_impl_second_derivative_float16_and_extra_points(tmp_path):
     r16 = invoke("check", "relu", "--impl", f"{path}:relu", "--of", "g", "--dtype", "float16")
     assert r16.exit_code == 0 and "float16" in r16.stdout
     ok("check", "relu", "1234.5", "--impl", f"{path}:seen")
-    assert "your own code" in " ".join(ok("check", "--help").replace("│", " ").split())
+    shown = " ".join(ok("check", "--help").replace("│", " ").split())
+    assert "your own code" in shown
+    # the help states the default tolerance without importing the audit at start-up
+    assert f"ULP of the --dtype (default {auditing.DEFAULT_ULP:g})" in shown
 
 
 def test_flushed_subnormals_are_named():

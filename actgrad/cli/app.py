@@ -14,7 +14,6 @@ from .. import __version__, registry
 from ..io.numbers import holds_numbers
 from ..numerics.gradcheck import (DEFAULT_STEP, DEFAULT_TOL, ERROR_HELP, GRID_HELP, KIND_HELP,
                                   METHOD_HELP)
-from ..auditing import DEFAULT_ULP
 from . import commands
 from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
 from .options import (FROM_OUTPUT, FUNC, KINK, ORDER, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
@@ -298,7 +297,7 @@ def check(
         "--tol", show_default=False,
         help="Largest error that passes: the plain relative error |a−n|/|n| away from"
              f" zeros of g′ (see Error below; default {DEFAULT_TOL!r}). With --impl, --values"
-             f" or --deriv: ULP of the --dtype (default {DEFAULT_ULP:g}), or relative with"
+             " or --deriv: ULP of the --dtype (default 4), or relative with"
              " --rel.")] = None,
     step: StepOpt = DEFAULT_STEP,
     param: ParamOpt = None,
