@@ -14,14 +14,17 @@ from ._version import __version__
 
 __all__ = [
     "Activation",
+    "AuditReport",
     "OutputRangeError",
     "UnknownActivationError",
     "__version__",
+    "audit",
     "get",
     "names",
 ]
 
 _FROM_REGISTRY = ("Activation", "OutputRangeError", "UnknownActivationError", "get", "names")
+_FROM_AUDIT = ("audit", "AuditReport")
 
 
 def __getattr__(name: str) -> object:
@@ -29,6 +32,10 @@ def __getattr__(name: str) -> object:
         from . import registry
 
         return getattr(registry, name)
+    if name in _FROM_AUDIT:
+        from . import auditing
+
+        return getattr(auditing, name)
     raise AttributeError(f"module 'actgrad' has no attribute {name!r}")
 
 

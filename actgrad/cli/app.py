@@ -19,6 +19,8 @@ from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
 from .options import (FROM_OUTPUT, FUNC, KINK, ORDER, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
                       OnInvalidOpt, OrderLongOpt, OrderOpt, ParamOpt,
                       ReportFormatOpt, StepOpt, complete_function, plain, signature)
+from .options import (AuditDTypeOpt, ColumnOpt, DerivExprOpt, ImplOpt, OfOpt, RelOpt,
+                      ValuesFileOpt, ZColumnOpt)
 from .runtime import exit_status, guarded, say
 
 # -- argument parsing: negative numbers are values, not options ----------------------------
@@ -295,28 +297,52 @@ def check(
     items: Annotated[Optional[list[str]], typer.Argument(
         metavar="[FUNC]... [Z]...", show_default=False, autocompletion=complete_function,
         help="Functions to check (all when none is named), then extra values to check at.")] = None,
-    tol: Annotated[float, typer.Option(
-        "--tol", help="Largest error that passes: the plain relative error |a−n|/|n| away from"
-                      " zeros of g′ (see Error below).")] = DEFAULT_TOL,
+    tol: Annotated[Optional[float], typer.Option(
+        "--tol", show_default=False,
+        help="Largest error that passes: the plain relative error |a−n|/|n| away from"
+             f" zeros of g′ (see Error below; default {DEFAULT_TOL!r}). With --impl, --values"
+             " or --deriv: ULP of the --dtype (default 4), or relative with"
+             " --rel.")] = None,
     step: StepOpt = DEFAULT_STEP,
     order: OrderOpt = 1,
     param: ParamOpt = None,
     fmt: ReportFormatOpt = "table",
     input_file: InputOpt = None,
     on_invalid: OnInvalidOpt = "fail",
+    impl: ImplOpt = None,
+    values_file: ValuesFileOpt = None,
+    column: ColumnOpt = None,
+    z_column: ZColumnOpt = None,
+    deriv_expr: DerivExprOpt = None,
+    of: OfOpt = None,
+    dtype: AuditDTypeOpt = None,
+    rel: RelOpt = False,
 ) -> None:
     """Gradient check: compare g′ (--order 2: g″) with a numerical derivative; exit 1 if any
     function fails.
+
+    With --impl, --values or --deriv, judge an implementation instead: yours (a Python
+    function), values from a file, or a derivative derived by hand, against actgrad's exact
+    values on a stress grid (core, tails out to the largest float, subnormals, roots of g′,
+    kinks): the errors per region, the kink convention followed, a diagnosis. Exit 0 within
+    --tol, 1 otherwise, 2 if it cannot be judged (the function raises, a file is wrong).
 
     Example: actgrad check
 
     Example: actgrad check tanh 12.5 -20 --tol 1e-10
 
     Example: actgrad check --order 2
+
+    Example: actgrad check sigmoid --impl naive.py:dsig --dtype float32
+
+    Example: actgrad check sigmoid --values grad.csv --column grad
+
+    Example: actgrad check softsign --deriv '1/(1 + abs(z))/(1 + abs(z))'
     """
-    code = commands.check(items, **plain(dict(tol=tol, step=step, param=param, fmt=fmt,
-                                              input_file=input_file, on_invalid=on_invalid,
-                                              order=order)))
+    code = commands.check(items, **plain(dict(
+        tol=tol, step=step, param=param, fmt=fmt, input_file=input_file, on_invalid=on_invalid,
+        impl=impl, values_file=values_file, column=column, z_column=z_column,
+        deriv_expr=deriv_expr, of=of, order=order, dtype=dtype, rel=rel)))
     if code:
         raise typer.Exit(code)
 

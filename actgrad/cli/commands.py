@@ -487,13 +487,22 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
     view.write(fmt, gradcheck.table_rows_all(acts, z, step=step, kink=kink, order=order))
 
 
-def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float = DEFAULT_STEP,
+def check(items: Sequence[str] | None, *, tol: float | None = None, step: float = DEFAULT_STEP,
           param: Sequence[str] | None = None, fmt: str = "table", input_file: str | None = None,
-          on_invalid: str = "fail", order: int = 1) -> int:
-    """The gradient check (of g″ with order 2); returns 1 when a function fails."""
+          on_invalid: str = "fail", order: int = 1, **judge: Any) -> int:
+    """The gradient check (of g″ with order 2); returns 1 when a function fails. With
+    --impl, --values or --deriv (`judge`: the options of ``audit``), the audit of an
+    implementation instead."""
     from ..numerics import gradcheck
     from ..views import check as view
 
+    if any(judge.get(k) is not None for k in AUDIT_SOURCES):
+        return audit(items, tol=tol, param=param, fmt=fmt, input_file=input_file,
+                     on_invalid=on_invalid, order=order, **judge)
+    for name, value in judge.items():
+        if value not in (None, False):
+            raise Fail(f"--{name.replace('_', '-')} goes with --impl, --values or --deriv")
+    tol = DEFAULT_TOL if tol is None else tol
     order = check_order_of("check", order)
     funcs, zs = split_functions(items or [])
     check_step(step)
@@ -557,6 +566,110 @@ def expression_check(funcs: Sequence[str], zs: Sequence[str], *, tol: float, ste
                else exprcheck.check(f, extra, step=step, tol=tol) for f in funcs_bound]
     view.write(fmt, results)
     return 0 if all(r.passed for r in results) else 1
+
+
+# -- judging an implementation: check FUNC --impl / --values / --deriv -------------------------
+
+#: the options that make `check` an audit (each names what is judged)
+AUDIT_SOURCES = ("impl", "values_file", "deriv_expr")
+MAX_EXTRA_POINTS = 100_000
+
+
+def _judged(name: str, param: Sequence[str] | None) -> Any:
+    """FUNC of an audit: a catalogue function with -p parameters, or an expression."""
+    if expression.is_expression(name):
+        return expression_of(name, param)
+    return activation(name, param)
+
+
+def audit(items: Sequence[str] | None, *, impl: str | None = None,
+          values_file: str | None = None, deriv_expr: str | None = None,
+          column: str | None = None, z_column: str | None = None, of: str | None = None,
+          order: int = 1, dtype: str | None = None, tol: float | None = None,
+          rel: bool = False, param: Sequence[str] | None = None, fmt: str = "table",
+          input_file: str | None = None, on_invalid: str = "fail") -> int:
+    """Judge an implementation against the exact values: a Python callable (--impl
+    FILE.py:NAME), values from a csv/tsv file (--values FILE), or a hand-derived derivative
+    (--deriv EXPR); 0 when within the tolerance, 1 when not."""
+    from .. import auditing
+    from ..views import audit as view
+
+    sources = [f"--{k.replace('_file', '').replace('_expr', '')}" for k, v in
+               (("impl", impl), ("values_file", values_file), ("deriv_expr", deriv_expr))
+               if v is not None]
+    if len(sources) > 1:
+        raise Fail(f"{' and '.join(sources)} exclude each other: judge one thing at a time")
+    funcs, zs = split_functions(items or [])
+    if len(funcs) != 1:
+        raise Fail(f"{sources[0]} judges one function: name it first, e.g. actgrad check"
+                   f" sigmoid {sources[0]} {'naive.py:dsig' if impl else 'FILE'}"
+                   + (f" (got {len(funcs)}: {', '.join(funcs)})" if funcs else ""))
+    if values_file is None and (column is not None or z_column is not None):
+        raise Fail("--column and --z-column name the columns of a --values file")
+    if deriv_expr is not None and (of == "g" or order != 1):
+        raise Fail("--deriv judges g′: it takes neither --of g nor --order 2")
+    if not (tol is None or (tol >= 0 and np.isfinite(tol))):
+        raise Fail(f"--tol must be a finite number >= 0, got {tol!r}")
+    if rel and tol is None:
+        raise Fail("--rel says --tol is a relative error: give --tol too")
+    target = _judged(funcs[0], param)
+    options: dict[str, Any] = dict(of=of or "deriv", order=check_order(order),
+                                   dtype=dtype or "float64")
+    options["rel" if rel else "ulp"] = tol
+    try:
+        if values_file is not None:
+            if zs or input_file is not None:
+                raise Fail("--values reads z from its file: give no other values")
+            z, given = _read_judged_values(values_file, z_column, column)
+            report = auditing.audit_values(z, given, target, **options)
+        else:
+            extra = None
+            if zs or input_file is not None:
+                extra = read_values(zs, on_invalid, input_file, MAX_EXTRA_POINTS)
+            if impl is not None:
+                fn = _load_impl(impl)
+            else:
+                derivative = expression_of(deriv_expr, None)  # type: ignore[arg-type]
+                fn = derivative
+            report = auditing.audit(fn, target, values=extra, **options)
+    except auditing.AuditError as e:
+        raise Fail(str(e)) from None
+    except ValueError as e:
+        raise Fail(str(e)) from None
+    view.write(fmt, report)
+    return 0 if report.ok else 1
+
+
+def _load_impl(impl: str) -> Any:
+    from .. import auditing
+
+    path, sep, name = impl.rpartition(":")
+    if not sep or not path or not name.isidentifier():
+        raise Fail(f"--impl takes FILE.py:NAME (the file and the function in it), got"
+                   f" {shown(impl)}")
+    try:
+        return auditing.load_callable(path, name)
+    except OSError as e:
+        raise Fail(f"--impl: cannot read {shown(path)}: {e.strerror or e}") from None
+    except auditing.AuditError as e:
+        raise Fail(f"--impl: {e}") from None
+
+
+def _read_judged_values(path: str, z_column: str | None, column: str | None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    from ..io.columns import ColumnsError, read_columns
+    from ..io.reader import InputError
+
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(21, "Is a directory")
+        with open(path, "rb") as fh:
+            z, given, _, _ = read_columns(fh, z_column, column)
+    except OSError as e:
+        raise Fail(f"--values: cannot read {shown(path)}: {e.strerror or e}") from None
+    except (ColumnsError, InputError) as e:
+        raise Fail(f"--values {shown(path)}: {e}") from None
+    return z, given
 
 
 # -- list, plot, explain ------------------------------------------------------------------------

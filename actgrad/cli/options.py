@@ -98,6 +98,39 @@ FromOutputOpt = Annotated[bool, typer.Option(
          " Exact algebra on a, so the result is only as precise as a: where a has rounded"
          " (a = 1.0 for sigmoid beyond z ≈ 36.7) g′ from a is 0. Prefer z when you have it.")]
 
+# -- judging an implementation (check --impl / --values / --deriv)
+Of = _choice("Of", ("g", "deriv"))
+ImplOpt = Annotated[Optional[str], typer.Option(
+    "--impl", metavar="FILE.py:NAME", show_default=False,
+    help="Judge your own implementation: the function NAME in the Python file FILE.py, called"
+         " with a numpy array of z (in the --dtype) and returning g′ (--of g: g; --order 2:"
+         " g″) as an array. The file is imported and run: it is your own code, run because"
+         " you ask; give only files you trust.")]
+ValuesFileOpt = Annotated[Optional[str], typer.Option(
+    "--values", metavar="FILE", show_default=False,
+    help="Judge values computed elsewhere (PyTorch, JAX, C): a csv or tsv file whose header"
+         " names the z column (z) and the value column (the only other one, or --column).")]
+ColumnOpt = Annotated[Optional[str], typer.Option(
+    "--column", metavar="NAME", show_default=False,
+    help="With --values: the column holding the values (e.g. grad).")]
+ZColumnOpt = Annotated[Optional[str], typer.Option(
+    "--z-column", metavar="NAME", show_default=False,
+    help="With --values: the column holding z (default: z).")]
+DerivExprOpt = Annotated[Optional[str], typer.Option(
+    "--deriv", metavar="EXPR", show_default=False,
+    help="Judge a hand-derived derivative: an expression in z (e.g."
+         " 'sigmoid(z)*(1 + z*(1 - sigmoid(z)))'), evaluated in float64, against the exact"
+         " derivative of FUNC.")]
+OfOpt = Annotated[Optional[Of], typer.Option(
+    "--of", show_default=False,
+    help="With --impl/--values: what the values are, g or g′ (default: deriv, g′;"
+         " --order 2: g″).")]
+AuditDTypeOpt = Annotated[Optional[DType], typer.Option(
+    "--dtype", show_default=False,
+    help="With --impl/--values/--deriv: the float type judged in (default float64): the z"
+         " are of it and the exact values are correctly rounded to it.")]
+RelOpt = Annotated[bool, typer.Option(
+    "--rel", help="With --impl/--values/--deriv: --tol is a relative error, not ULP.")]
 
 
 def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
