@@ -352,6 +352,8 @@ def first_failure(name, p, vals: np.ndarray, zs: np.ndarray, dt, cache: dict):
                 if k2 is not None:
                     return k2, float(zs[j])
             return kind, float(zs[i])
+        if ex(i) == 0:  # g″ is 0 on this side (the ELU family for z > 0)
+            return ("none" if vals[i] == 0 else "not 0"), None
         if R.round_to(ex(i), dt) == 0 and (vals[i] == 0 or abs(float(zs[i])) > 3):
             return "none", float(zs[i])
         prev = i
@@ -419,8 +421,15 @@ def jumps() -> tuple[list, list]:
             for fw, got, want in (("PyTorch", t, float(ag_t[i])), ("JAX", j, float(ag_j[i]))):
                 if isinstance(got, str):
                     notes.append(f"{label}: {fw}'s double backward raises: {got}")
-                elif got is not None and not (got == want
-                                              or abs(got - want) <= 1e-15 * abs(want)):
+                elif got is None:
+                    pass
+                elif got == want and math.copysign(1, got) != math.copysign(1, want):
+                    notes.append(f"{label} at z={zi!r}: {fw} {got!r}, actgrad {want!r} (the "
+                                 "sign of zero)")
+                elif got != want and abs(got - want) <= 1e-15 * abs(want):
+                    notes.append(f"{label} at z={zi!r}: {fw} {got!r}, actgrad {want!r} (the "
+                                 "last bit: actgrad's is the exact value correctly rounded)")
+                elif got != want:
                     bad.append(f"{label} at z={zi!r}: {fw} {got!r}, actgrad "
                                f"(kink={fw.lower()!s}) {want!r}")
     return rows, bad, sorted(set(notes))
@@ -459,6 +468,8 @@ def fail_cell(c) -> str:
     kind, z = c
     if kind == "none":
         return "never"
+    if kind == "not 0":
+        return "not 0"
     return {"0": "0 from", "sign": "sign from", "nan": "nan from", "inf": "inf from"}[kind] + \
         f" {z:g}"
 
@@ -488,7 +499,8 @@ def render(tails, sweeps, jrows, jbad, fws, md: bool) -> list[str]:
             "exact → 0 (f64, f32)"]
         body = []
         for lab, side, cells, under in sweeps:
-            u = ", ".join(f"{under[d]:g}" if d in under else "—" for d, _ in DTYPES)
+            u = (", ".join(f"{under[d]:g}" if d in under else "—" for d, _ in DTYPES)
+                 if under else "g″ = 0 here")
             body.append([lab, side] + [fail_cell(c) for c in cells] + [u])
         out += table(head, body, md) + [""]
     out.append("### g″ at the kinks of g′ and the jumps of g″ (float64)" if md else
