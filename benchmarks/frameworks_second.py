@@ -6,7 +6,8 @@ Usage:  python benchmarks/frameworks_second.py [--markdown] [--no-sweep]
 
 Runs with whichever of torch and jax imports (each is skipped with a message when missing;
 neither is a dependency of actgrad: use a scratch venv with ``pip install torch jax jaxlib
-numpy mpmath python-flint``). Prints the versions it measured.
+numpy mpmath python-flint``, a CPU build of torch is enough). Prints the versions it
+measured.
 
 * g″ by double backward: PyTorch ``torch.autograd.grad(g(x).sum(), x, create_graph=True)``
   and then the gradient of that sum again; JAX ``jax.vmap(jax.grad(jax.grad(g)))`` with
