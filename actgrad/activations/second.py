@@ -31,8 +31,10 @@ the convention's value at the jumps and nan for nan. The forms, with w = |z|:
 - the piecewise units: 0, but hard_swish (1/3 on (−3, 3)) and sparse_plus (1/2 on (−1, 1)).
 
 Jumps of g″ (``Second.kinks``, a :class:`Kink` whose left/right are g″'s one-sided values).
-The frameworks' values there are read off their double-backward formulas, as far as the
-source is known to us (module ``CONVENTION_NOTES`` says what each rests on):
+The frameworks' values there are read off their double-backward formulas (module
+``CONVENTION_NOTES`` says what each rests on) and were measured with PyTorch 2.13.0 and JAX
+0.10.2 at every one of them (benchmarks/frameworks_second.py; docs/frameworks.md): they agree,
+but for signed zeros (PyTorch's softsign″(0) is −0.0) and JAX's selu″(0), λ·α rounded twice:
 
 - PyTorch's ELU family (elu, selu, celu all go through ``elu_backward``):
   ``elu_double_backward`` multiplies by ``(x < 0)``, so at 0 it gives 0: the right side.
