@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Per-function accuracy table: max error in ULPs of g and g′, float64 and float32.
+"""Per-function accuracy table: max error in ULPs of g, g′ and g″, float64 and float32.
 
-Usage:  python benchmarks/accuracy.py [--points N] [--jobs J] [--markdown | --json]
+Usage:  python benchmarks/accuracy.py [--points N] [--second-points M] [--jobs J]
+                                      [--markdown | --json]
 
 For every function in ``actgrad.names()`` (default parameters, catalogue order), plus
 gelu with ``approximate="tanh"`` as its own row, the script measures the largest error
 of ``f(z)`` and ``f.deriv(z)`` in ULPs over a stress grid, in float64 and in float32,
-and the input z where it occurs. Exit status 1 if any figure exceeds its bound
-(float64 <= 4 ULP, float32 <= 1 ULP), if a function has no reference in tests/ or
-if actgrad raises or returns the wrong dtype; else 0. Progress goes to stderr.
+and the input z where it occurs; and the same for g″ (``f.deriv(z, order=2)``) on
+benchmarks/second_accuracy.py's grid against its references (see "g″" below). Exit status 1
+if any figure exceeds its bound (g, g′: float64 <= 4 ULP, float32 <= 1 ULP; g″: 4 ULP and
+0.5 ULP), if a function has no reference in tests/ or if actgrad raises or returns the wrong
+dtype; else 0. Progress goes to stderr.
 
 References
 ----------
@@ -52,6 +55,17 @@ float32 smallest subnormal and largest finite magnitudes and ±``--steps`` float
 steps around each centre (float64 neighbours collapse onto the point in float32); hill
 climbing in float32 steps.
 
+g″
+--
+Measured by benchmarks/second_accuracy.py's ``grid`` and ``measure`` (imported, not copied):
+the grid of tests/test_second.py (±0, subnormals, the code's switch points and the roots of g″
+and g′ with their float neighbours, tails) plus, seeded, ``--second-points`` (1000) normal(0, 3)
+points, as many log-uniform magnitudes in [1e-300, 1e3] of both signs, points within ±1e-3 of
+each root of g″ and in the ranges where g″ turns subnormal; the jumps of g″ left out (their
+conventions are tested in tests/test_second.py); reference tests/reference.py's ``second``
+(sech²/tanh forms in mpmath). No hill climbing. float32: the grid cast to float32, against
+the exact g″ at the float32 input correctly rounded (bound 0.5 ULP: correctly rounded).
+
 Floating-point warnings raised inside actgrad are silenced here (tests/ check them);
 nothing is cached on disk. Work is spread over ``--jobs`` processes (default: the number
 of CPUs), one task per (function, dtype); results do not depend on the number of jobs.
@@ -84,6 +98,7 @@ import numpy as np  # noqa: E402
 from mpmath import mpf  # noqa: E402
 
 import reference as ref  # noqa: E402  (tests/reference.py)
+import second_accuracy as second  # noqa: E402  (benchmarks/second_accuracy.py: g″'s grid)
 import stress  # noqa: E402  (tests/stress.py)
 
 import actgrad  # noqa: E402
@@ -93,6 +108,7 @@ BOUND = {"float64": 4.0, "float32": 1.0}
 DTYPES = {"float64": np.float64, "float32": np.float32}
 SEED = 20261127
 DEFAULT_POINTS = 60_000
+DEFAULT_SECOND_POINTS = 1000
 DEFAULT_STEPS = 48
 DEFAULT_CLIMB = 6
 MAX_MOVES = 40
@@ -237,7 +253,7 @@ def climb(fn, exact_one, start, err0: float, dtype_name: str, kinks: list[float]
 
 
 def measure(task) -> dict:
-    label, name, params, dtype_name, points, centres, kinks, steps, nclimb = task
+    label, name, params, dtype_name, points, centres, kinks, steps, nclimb, points2 = task
     t0 = time.perf_counter()
     dt = DTYPES[dtype_name]
     out = {"label": label, "dtype": dtype_name, "error": None}
@@ -301,8 +317,24 @@ def measure(task) -> dict:
             "climbed": climbed,
             "over": int(np.sum(err > BOUND[dtype_name])),
         }
+    try:
+        out["d2g"] = measure_second(name, params, dtype_name, points2)
+    except Exception as e:  # noqa: BLE001 - reported in the table
+        out["error"] = f"g″: actgrad raised {type(e).__name__}: {e}"
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def measure_second(name: str, params: dict, dtype_name: str, points: int) -> dict:
+    """g″'s max ULP error and worst z on second_accuracy's grid (its ``measure``)."""
+    z = second.grid(second.T._label((name, params)), points)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            err, wz, n = second.measure(name, params, z, DTYPES[dtype_name])
+    text = str(np.float32(wz)) if dtype_name == "float32" else repr(wz)
+    return {"max_ulp": err, "worst_z": wz if err > 0 else None,
+            "worst_z_text": text if err > 0 else None, "points": n}
 
 
 # --------------------------------------------------------------------------
@@ -338,6 +370,9 @@ def row_over(row: dict) -> list[str]:
             if not r[key]["max_ulp"] <= BOUND[dtype]:
                 bad.append(f"{nm} {dtype} {fmt_ulp(r[key]['max_ulp'])} ULP at z={r[key]['worst_z_text']}"
                            f" ({r[key]['over']}/{r[key]['points']} points over)")
+        if not r["d2g"]["max_ulp"] <= second.BOUND[dtype]:
+            bad.append(f"g″ {dtype} {fmt_ulp(r['d2g']['max_ulp'])} ULP at "
+                       f"z={r['d2g']['worst_z_text']}")
     return bad
 
 
@@ -361,7 +396,10 @@ def header_lines(results: list[dict], args, roots: dict, elapsed: float) -> list
         f"reference: mpmath {DPS} digits, formulas from tests/reference.py, never actgrad's;"
         " float32 against the exact value correctly rounded to float32. g′ excludes z exactly"
         " at a kink.",
+        f"g″: benchmarks/second_accuracy.py's grid ({args.second_points:,} seeded points per part),"
+        " its references (tests/reference.py's second), no hill climbing; jumps of g″ left out",
         f"bounds: <= {BOUND['float64']:g} ULP float64, <= {BOUND['float32']:g} ULP float32"
+        f" (g″: {second.BOUND['float64']:g}, {second.BOUND['float32']:g})"
         f"   (run took {elapsed:.0f} s, {args.jobs} jobs)",
     ]
 
@@ -402,6 +440,28 @@ def plain_table(results: list[dict]) -> list[str]:
     return [fmt(cols), fmt(["-" * x for x in w])] + [fmt(x) for x in body]
 
 
+def plain_table2(results: list[dict]) -> list[str]:
+    """g″: max ULP and worst z, float64 and float32."""
+    cols = ["function", "g″ f64", "worst z", "g″ f32", "worst z", "points f64"]
+    body = []
+    for r in results:
+        line = [r["label"]]
+        for dtype in ("float64", "float32"):
+            c = cell(r, dtype, "d2g")
+            line += [fmt_ulp(c["max_ulp"]), c["worst_z_text"] or "—"] if c else ["—", "—"]
+        c = cell(r, "float64", "d2g")
+        line.append(f"{c['points']:,}" if c else "—")
+        body.append(line)
+    w = [max(len(x[i]) for x in [cols] + body) for i in range(len(cols))]
+    right = {1, 3, 5}
+
+    def fmt(line):
+        return "  ".join(s.rjust(w[i]) if i in right else s.ljust(w[i])
+                         for i, s in enumerate(line)).rstrip()
+
+    return [fmt(cols), fmt(["-" * x for x in w])] + [fmt(x) for x in body]
+
+
 def markdown_table(results: list[dict]) -> list[str]:
     out = ["| function | g float64 (ULP) | g′ float64 | g float32 | g′ float32 |"
            " worst z (g′ float64) |",
@@ -416,6 +476,21 @@ def markdown_table(results: list[dict]) -> list[str]:
         c = cell(r, "float64", "dg")
         wz = c["worst_z_text"] if c and c["worst_z_text"] else "—"
         out.append(f"| {r['label']} | {vals[0]} | {vals[1]} | {vals[2]} | {vals[3]} | {wz} |")
+    return out
+
+
+def markdown_table2(results: list[dict]) -> list[str]:
+    """g″: max ULP and worst z, float64 and float32 (a table of its own: 80 columns)."""
+    out = ["| function | g″ float64 (ULP) | worst z | g″ float32 | worst z |",
+           "|---|---:|---:|---:|---:|"]
+    for r in results:
+        vals = []
+        for dtype in ("float64", "float32"):
+            c = cell(r, dtype, "d2g")
+            v = fmt_ulp(c["max_ulp"]) if c else "—"
+            vals += [f"**{v}**" if c and not c["max_ulp"] <= second.BOUND[dtype] else v,
+                     (c["worst_z_text"] or "—") if c else "—"]
+        out.append(f"| {r['label']} | " + " | ".join(vals) + " |")
     return out
 
 
@@ -437,6 +512,9 @@ def main(argv=None) -> int:
         description="Max ULP error of actgrad's g and g′ (float64, float32) against mpmath.")
     ap.add_argument("--points", type=int, default=DEFAULT_POINTS,
                     help=f"size of the random part of the grid (default {DEFAULT_POINTS:,})")
+    ap.add_argument("--second-points", type=int, default=DEFAULT_SECOND_POINTS,
+                    help="size of each random part of g″'s grid (benchmarks/second_accuracy.py;"
+                    f" default {DEFAULT_SECOND_POINTS:,})")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="worker processes (default: number of CPUs)")
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS,
@@ -450,8 +528,9 @@ def main(argv=None) -> int:
     fmt.add_argument("--markdown", action="store_true", help="GitHub markdown table")
     fmt.add_argument("--json", action="store_true", help="figures as JSON")
     args = ap.parse_args(argv)
-    if args.points < 0 or args.jobs < 1 or args.steps < 0 or args.climb < 0:
-        ap.error("--points, --steps and --climb must be >= 0 and --jobs >= 1")
+    if (args.points < 0 or args.second_points < 0 or args.jobs < 1 or args.steps < 0
+            or args.climb < 0):
+        ap.error("--points, --second-points, --steps and --climb must be >= 0 and --jobs >= 1")
 
     t0 = time.perf_counter()
     table = rows()
@@ -473,7 +552,7 @@ def main(argv=None) -> int:
         roots[label] = rts
         for dtype in ("float64", "float32"):
             tasks.append((label, name, params, dtype, args.points, cs, kinks, args.steps,
-                          args.climb))
+                          args.climb, args.second_points))
 
     done: dict[tuple[str, str], dict] = {}
     if args.jobs == 1:
@@ -505,8 +584,8 @@ def main(argv=None) -> int:
             "actgrad": getattr(actgrad, "__version__", None),
             "points": args.points, "seed": SEED, "seconds": round(elapsed, 1),
             "reference": f"mpmath {DPS} digits, formulas from tests/reference.py",
-            "steps": args.steps, "climb": args.climb,
-            "bounds_ulp": BOUND, "roots_of_g_prime": roots,
+            "steps": args.steps, "climb": args.climb, "second_points": args.second_points,
+            "bounds_ulp": BOUND, "bounds_ulp_g2": second.BOUND, "roots_of_g_prime": roots,
             "rows": [{"function": r["label"], "name": r["name"], "params": r["params"],
                       "float64": {k: v for k, v in r["float64"].items() if k not in ("label", "dtype")},
                       "float32": {k: v for k, v in r["float32"].items() if k not in ("label", "dtype")},
@@ -524,11 +603,17 @@ def main(argv=None) -> int:
                   f" kinks), against mpmath at {DPS} digits; float32 against the exact value"
                   " correctly rounded to float32. Bounds: 4 ULP (float64), 1 ULP (float32)."
                   " `python benchmarks/accuracy.py --markdown`."]
+        lines += ["", "g″:", ""] + markdown_table2(results)
+        lines += ["", f"g″ on benchmarks/second_accuracy.py's grid ({args.second_points:,} seeded"
+                  " points per random part; tests/test_second.py's stress grid, roots of g″,"
+                  " the ranges where g″ turns subnormal), jumps of g″ left out, against"
+                  " tests/reference.py's second; no hill climbing. Bounds: 4 ULP (float64),"
+                  " 0.5 ULP (float32: correctly rounded)."]
         lines += [""] + footer(bad_rows)
         print("\n".join(lines))
     else:
         print("\n".join(header_lines(results, args, roots, elapsed) + [""] + plain_table(results)
-                        + [""] + footer(bad_rows)))
+                        + [""] + plain_table2(results) + [""] + footer(bad_rows)))
     log(f"accuracy: done in {elapsed:.0f} s; {'bounds exceeded' if bad_rows else 'all within bounds'}")
     return 1 if bad_rows else 0
 

@@ -869,7 +869,10 @@ def second_jumps(name: str, params: dict | None = None) -> dict:
         at = p["threshold"] / p.get("beta", 1.0)  # the float switch point
         with mpmath.workdps(DPS):
             left = beta * mpmath.sech(beta * mpf(at) / 2) ** 2 / 4
-        return {at: (left, mpf(0), "left", "left")}
+        # PyTorch's double backward multiplies by (β·z < threshold), measured with 2.13.0
+        # (benchmarks/frameworks_second.py): 0 where the float product equals the threshold
+        side = "right" if p.get("beta", 1.0) * at == p["threshold"] else "left"
+        return {at: (left, mpf(0), side, "left")}
     return {}
 
 

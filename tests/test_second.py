@@ -6,6 +6,7 @@ g″ from the output; float32/float16 correctly rounded; the refusals."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -111,6 +112,28 @@ def test_jumps_of_g2_take_each_conventions_side(case):
             assert R.ulp_error(np.array([got]), [want], np.float64)[0] <= BOUND, (name, at, kink)
         if at == 0:  # −0.0 is the same point
             assert f.deriv(-0.0, kink="jax", order=2) == f.deriv(0.0, kink="jax", order=2)
+
+
+def test_softplus_threshold_jump_takes_pytorchs_measured_side():
+    # measured with PyTorch 2.13.0 (benchmarks/frameworks_second.py): softplus's double
+    # backward multiplies by (β·z < threshold), so at z = 20 (threshold 20) it returns 0.0,
+    # while its g′ there still takes the softplus branch, σ(20)
+    f = actgrad.get("softplus", threshold=20.0)
+    assert f.deriv(20.0, order=2) == 0.0
+    left = float(R.second("softplus", 20.0, {"threshold": math.inf}))
+    assert f.deriv(20.0, kink="jax", order=2) == pytest.approx(left, rel=1e-15)
+    assert f.deriv(20.0) == pytest.approx(float(R.pair("softplus", dict(f.params))(20.0)[1]),
+                                          rel=1e-15)
+    # where fl(β·z_t) stays below the threshold, PyTorch gives the softplus side:
+    # 2.0056574012150296e-12 (its a(1 − a) loses 4 digits; the exact value is 2.00521e-12)
+    beta, th = 5.094572997602054, 28.563447193452124
+    g = actgrad.get("softplus", beta=beta, threshold=th)
+    (k,) = g.kinks2
+    assert k.at == 5.606642049666684 and beta * k.at < th
+    got = g.deriv(k.at, order=2)
+    assert got == pytest.approx(2.0056574012150296e-12, rel=1e-3)
+    want = R.second("softplus", k.at, {"beta": beta, "threshold": math.inf})
+    assert R.ulp_error(np.array([got]), [want], np.float64)[0] <= BOUND
 
 
 def test_the_frameworks_tail_failures_are_not_repeated():

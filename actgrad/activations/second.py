@@ -31,8 +31,10 @@ the convention's value at the jumps and nan for nan. The forms, with w = |z|:
 - the piecewise units: 0, but hard_swish (1/3 on (−3, 3)) and sparse_plus (1/2 on (−1, 1)).
 
 Jumps of g″ (``Second.kinks``, a :class:`Kink` whose left/right are g″'s one-sided values).
-The frameworks' values there are read off their double-backward formulas, as far as the
-source is known to us (module ``CONVENTION_NOTES`` says what each rests on):
+The frameworks' values there are read off their double-backward formulas (module
+``CONVENTION_NOTES`` says what each rests on) and were measured with PyTorch 2.13.0 and JAX
+0.10.2 at every one of them (benchmarks/frameworks_second.py; docs/frameworks.md): they agree,
+but for signed zeros (PyTorch's softsign″(0) is −0.0) and JAX's selu″(0), λ·α rounded twice:
 
 - PyTorch's ELU family (elu, selu, celu all go through ``elu_backward``):
   ``elu_double_backward`` multiplies by ``(x < 0)``, so at 0 it gives 0: the right side.
@@ -47,8 +49,11 @@ source is known to us (module ``CONVENTION_NOTES`` says what each rests on):
   custom JVP that is 0 at the ends of (0, 6), so the same.
 - sparse_plus at ±1 (JAX only): ``where(x <= −1, 0, where(x >= 1, x, (x + 1)²/4))``: the
   outer branches, 0 at both (left at −1, right at 1).
-- softplus with a finite threshold: PyTorch tests β·z > threshold, so at z_t the softplus
-  branch, β·σ′(β·z_t), the left side (JAX has no threshold: the same side).
+- softplus with a finite threshold: PyTorch's g′ tests β·z > threshold, but its double
+  backward (``softplus_double_backward``) multiplies by ``(β·z < threshold)``: at z_t (the
+  last z on the softplus branch) that is 0, the right side, where fl(β·z_t) equals the
+  threshold, and β·σ′(β·z_t), the left side, where it falls short (measured with PyTorch
+  2.13.0, benchmarks/frameworks_second.py). JAX has no threshold: the softplus side, left.
 - a jump of g′ (relu, relu6, ...) is a delta in g″, which no framework returns: their
   double backward gives the derivative of the branch they take for g′, which is 0 for
   every piecewise-linear unit; g″ there is that 0.
@@ -81,7 +86,8 @@ CONVENTION_NOTES = {
     "hard_swish": "PyTorch: hardswish_backward's double backward where(−3 < x < 3, 1/3, 0); "
                   "JAX: relu6's custom JVP is 0 at 0 and 6",
     "sparse_plus": "JAX: the nested where takes the outer branches at ±1",
-    "softplus": "PyTorch: softplus_backward tests β·z > threshold (the softplus branch at z_t)",
+    "softplus": "PyTorch (measured, 2.13.0): the double backward's factor (β·z < threshold) is 0 "
+                "at z_t where fl(β·z_t) = threshold (right), else the softplus branch (left)",
 }
 
 
@@ -193,7 +199,8 @@ def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
     if at is None or at == -INF:
         return ()
     left = float(softplus_d2(np.array([at]), {**p, "threshold": INF})[0])
-    return (Kink(at, left=left, right=0.0, pytorch="left", jax="left", unique_output=False,
+    side = "right" if p["beta"] * at == p["threshold"] else "left"  # fl(β·z_t) = threshold
+    return (Kink(at, left=left, right=0.0, pytorch=side, jax="left", unique_output=False,
                  exact_left=lambda mp: _mp_softplus_d2(mp.mpf(at), {**p, "threshold": INF},
                                                        mp)),)
 
