@@ -6,3 +6,6 @@ Nothing here knows of text or terminals.
 
 #: the most significant digits --digits asks for (numerics/rigorous.py)
 MAX_DIGITS = 1000
+
+#: the highest derivative order (numerics/series.py: Taylor series of N + 1 terms)
+MAX_ORDER = 20

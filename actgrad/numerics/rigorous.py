@@ -78,7 +78,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..registry import Activation
 
-from . import MAX_DIGITS  # noqa: E402  (re-exported: rigorous.MAX_DIGITS)
+from . import MAX_DIGITS, MAX_ORDER  # noqa: E402  (re-exported: rigorous.MAX_DIGITS)
 _FLOAT_BITS = 64  # first working precision for a float result (53 + guard; 128 if undecided)
 _MAX_BITS = 1 << 17
 
@@ -955,9 +955,76 @@ def _round_bin_float(v: float, fmt: tuple[int, int, int]) -> float:
     return _round_bin(m, -(d.bit_length() - 1), fmt)
 
 
-def values_float(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
+def _order(deriv: Any) -> int:
+    """deriv as a derivative order 0..MAX_ORDER (False/True are 0 and 1)."""
+    if isinstance(deriv, (bool, np.bool_)):
+        return int(deriv)
+    if not isinstance(deriv, (int, np.integer)) or not 0 <= deriv <= MAX_ORDER:
+        raise ValueError(f"deriv must be a derivative order from 0 to {MAX_ORDER},"
+                         f" got {deriv!r}")
+    return int(deriv)
+
+
+def _series_run(f: Activation, z: Any, order: int, kink: str, accept: Callable[[Any], Any],
+                bits: int, special: Callable[[float], Any],
+                zero: Callable[[float], Any] | None = None) -> tuple[np.ndarray, list[Any]]:
+    """g⁽ᴺ⁾ (N = order >= 3; 1 and 2 for the cross-check of tests/test_series.py) at each z,
+    decided: the Taylor coefficient (numerics/series.py)
+    accepted, the precision doubled until it is; nan: nan; ±inf: 0 (the limit of every
+    catalogue function's derivatives of order >= 2); a zero by symmetry at z = ±0
+    (series.vanishes_at_zero) carries z's sign, any other exact zero is +0. At a breakpoint
+    the kink convention's side (series.convention_side: left, right, the mean of both; for
+    pytorch/jax the side they take for g″, else g′ there)."""
+    from . import series
+
+    check_kink(kink)
+    zero = zero or (lambda v: v)
+    x = _as_float64(z)
+    flat = x.reshape(-1).tolist()
+    shim = _ball()
+    m = series.SeriesMath(shim)
+    vanish = series.vanishes_at_zero(f, order)
+    quiet = accept.quiet  # type: ignore[attr-defined]
+    bits += 4 * order  # the series' recurrences lose a few bits per term
+    out: list[Any] = []
+    old = shim.prec
+    try:
+        for zi in flat:
+            if zi != zi:
+                out.append(special(math.nan))
+                continue
+            if zi in (math.inf, -math.inf) or (zi == 0 and vanish):
+                out.append(zero(math.copysign(0.0, zi) if zi == 0 else 0.0))
+                continue
+            side = series.convention_side(f, zi, kink, order)
+            b = bits
+            while True:
+                shim.prec = b
+                try:
+                    r = quiet(series.value(f, zi, order, side, m))
+                except series.Undecided:
+                    r = _UNDECIDED
+                if r is not _UNDECIDED:
+                    break
+                b *= 2
+                if b > _MAX_BITS:
+                    raise ArithmeticError("the rounding could not be decided at 2^17 bits")
+            out.append(zero(0.0) if r is _ZERO else r)
+    finally:
+        shim.prec = old
+    return x, out
+
+
+def values_float(f: Activation, z: Any, *, deriv: bool | int, kink: str = "pytorch",
                  dtype: Any = np.float64) -> np.ndarray:
-    """g(z) (g′(z) if deriv, `kink` at kinks) exactly, rounded once to dtype (module doc)."""
+    """g(z) (g′(z) if deriv, `kink` at kinks; deriv=N: the N-th derivative, N <= MAX_ORDER)
+    exactly, rounded once to dtype (module doc)."""
+    if _order(deriv) >= 3:
+        fmt = _format(dtype)
+        x, out = _series_run(f, z, int(deriv), kink, _accept_float(fmt), _FLOAT_BITS,
+                             lambda v: v if v != v else _round_bin_float(v, fmt))
+        with np.errstate(over="ignore", under="ignore"):  # the values are exact in dtype
+            return np.array(out, dtype=np.float64).reshape(x.shape).astype(np.dtype(dtype))
     return _floats(f, z, deriv, kink, dtype, from_output=False)
 
 
@@ -970,15 +1037,19 @@ def from_output_float(f: Activation, a: Any, *, kink: str = "pytorch",
     return _floats(f, a, 2 if order == 2 else True, kink, dtype, from_output=True)
 
 
-def values_text(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
+def values_text(f: Activation, z: Any, *, deriv: bool | int, kink: str = "pytorch",
                 digits: int) -> list[str]:
-    """g(z) (or g′) with exactly `digits` significant digits, correctly rounded (module doc)."""
+    """g(z) (or g′, or the deriv-th derivative) with exactly `digits` significant digits, correctly rounded (module doc)."""
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
         raise ValueError(f"digits must be between 1 and {MAX_DIGITS}, got {digits!r}")
 
     def zero(fast: float) -> str:
         return "-0.0" if math.copysign(1.0, fast) < 0 else "0.0"
 
+    if _order(deriv) >= 3:
+        _, out = _series_run(f, z, int(deriv), kink, _accept_text(digits),
+                             int(digits * 3.33) + 32, lambda v: _float_text(v, digits), zero)
+        return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
     _, out = _run(f, z, deriv, kink, False, _accept_text(digits), int(digits * 3.33) + 32,
                   lambda v: _float_text(v, digits), zero)
     return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
