@@ -125,8 +125,10 @@ def values(req: ValueRequest) -> None:
     if expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param)
-    high = exact_compute(f, order if deriv else 0, req.exact, req.digits, req.kink)
-    name = "dg" if order == 1 else "d2g"
+    # orders >= 3 have no float64 fast path: always the rigorous one (as --exact)
+    high = exact_compute(f, order if deriv else 0, req.exact or (deriv and order >= 3),
+                         req.digits, req.kink)
+    name = column_name(order)
     if req.from_output:
         why = f.from_output_unavailable(order=order)
         if why:
@@ -140,7 +142,8 @@ def values(req: ValueRequest) -> None:
         formula = f.spec.from_output_formula if order == 1 else f.spec.d2_from_output_formula
         title = f"{f.name}: {'g′' if order == 1 else 'g″'} = {formula}"
     elif deriv:
-        formula = f.spec.deriv_formula if order == 1 else f.spec.d2_formula
+        formula = {1: f.spec.deriv_formula, 2: f.spec.d2_formula}.get(
+            order, f"{registry.derivative_symbol(order)}(z), derivative of order {order}")
         columns, title = ("z", name), f"{f.name}: {formula}"
         compute = high or (lambda z: f.deriv(z, kink=req.kink, order=order))
     else:
@@ -148,6 +151,11 @@ def values(req: ValueRequest) -> None:
         compute = high or f
     stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
            compute, req.input_file, req.progress)
+
+
+def column_name(order: int) -> str:
+    """The column of the N-th derivative: dg, d2g, d3g, ..."""
+    return "dg" if order == 1 else f"d{order}g"
 
 
 def shown(name: str) -> str:
@@ -164,6 +172,8 @@ def expression_values(req: ValueRequest) -> None:
             raise Fail(f"{option} takes a catalogue function, not an expression")
     if req.command == "deriv":
         order = req.order
+        if order >= 3:
+            raise Fail(f"--order {order}: an expression takes orders 1 and 2")
         why = e.second_unavailable() if order == 2 else None
         if why:
             raise Fail(f"--order 2: {why}")
