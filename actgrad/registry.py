@@ -243,8 +243,8 @@ class Activation:
 
         order=N for 3 <= N <= MAX_ORDER (20): g⁽ᴺ⁾(z) correctly rounded to the dtype, always
         by the rigorous path (Taylor series in ball arithmetic, numerics/series.py): slow,
-        from ~0.1 ms a value (sigmoid, N = 3) to a few ms (N = 20, or far tails and tiny z,
-        which need more precision). At a breakpoint where the one-sided N-th derivatives
+        some 25 to 100 µs a value for N = 3 to 10 (sigmoid, gelu, mish; 5 to 15 µs for g″;
+        benchmarks/series_speed.py), more in far tails and at tiny z, which need more bits. At a breakpoint where the one-sided N-th derivatives
         differ, `kink` picks: left, right, their mean; pytorch and jax the side they take
         for g″ there (else for g′) — an extension of the measured conventions, not a
         measurement of the frameworks' nested autograd.

@@ -80,7 +80,7 @@ OrderOpt = Annotated[int, typer.Option(
     "--order", "-n", metavar="N",
     help=f"Which derivative: 1 for g′, 2 for g″, up to {MAX_ORDER}. Orders 3 and up take the"
          " rigorous path (Taylor series in ball arithmetic), correctly rounded as with"
-         " --exact, slower (~0.1 to a few ms a value); not with --from-output.")]
+         " --exact, slower (tens of µs a value); not with --from-output.")]
 ValueFormatOpt = Annotated[ValueFormat, typer.Option("--format", "-f", help="Output format.")]
 ReportFormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 FromOutputOpt = Annotated[bool, typer.Option(
