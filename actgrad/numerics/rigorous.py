@@ -969,21 +969,40 @@ def _series_run(f: Activation, z: Any, order: int, kink: str, accept: Callable[[
                 bits: int, special: Callable[[float], Any],
                 zero: Callable[[float], Any] | None = None) -> tuple[np.ndarray, list[Any]]:
     """g⁽ᴺ⁾ (N = order >= 3; 1 and 2 for the cross-check of tests/test_series.py) at each z,
-    decided: the Taylor coefficient (numerics/series.py)
-    accepted, the precision doubled until it is; nan: nan; ±inf: 0 (the limit of every
-    catalogue function's derivatives of order >= 2); a zero by symmetry at z = ±0
-    (series.vanishes_at_zero) carries z's sign, any other exact zero is +0. At a breakpoint
-    the kink convention's side (series.convention_side: left, right, the mean of both; for
-    pytorch/jax the side they take for g″, else g′ there)."""
+    decided (_taylor_run); ±inf: 0 (the limit of every catalogue function's derivatives of
+    order >= 2); a zero by symmetry at z = ±0 (series.vanishes_at_zero) carries z's sign, any
+    other exact zero is +0. At a breakpoint the kink convention's side
+    (series.convention_side: left, right, the mean of both; for pytorch/jax the side they
+    take for g″, else g′ there)."""
     from . import series
 
     check_kink(kink)
-    zero = zero or (lambda v: v)
+    vanish = series.vanishes_at_zero(f, order)
+
+    def value(m: Any, zi: float) -> Any:
+        if zi in (math.inf, -math.inf):
+            return 0.0
+        if zi == 0 and vanish:
+            return math.copysign(0.0, zi)
+        return series.value(f, zi, order, series.convention_side(f, zi, kink, order), m)
+
+    return _taylor_run(value, z, order, accept, bits, special, zero or (lambda v: v))
+
+
+def _taylor_run(value: Callable[[Any, float], Any], z: Any, order: int,
+                accept: Callable[[Any], Any], bits: int, special: Callable[[float], Any],
+                zero: Callable[[float], Any], nonfinite: bool = False
+                ) -> tuple[np.ndarray, list[Any]]:
+    """value(m, z) (a ball from numerics/series.py's SeriesMath m, or a float zero decided
+    already) at each finite z, accepted, the precision doubled until it is; nan: nan. With
+    `nonfinite`, a ball still not finite at 2^12 bits is nan (an expression's pole or log of
+    a negative number)."""
+    from . import series
+
     x = _as_float64(z)
     flat = x.reshape(-1).tolist()
     shim = _ball()
     m = series.SeriesMath(shim)
-    vanish = series.vanishes_at_zero(f, order)
     quiet = accept.quiet  # type: ignore[attr-defined]
     bits += 4 * order  # the series' recurrences lose a few bits per term
     out: list[Any] = []
@@ -993,26 +1012,58 @@ def _series_run(f: Activation, z: Any, order: int, kink: str, accept: Callable[[
             if zi != zi:
                 out.append(special(math.nan))
                 continue
-            if zi in (math.inf, -math.inf) or (zi == 0 and vanish):
-                out.append(zero(math.copysign(0.0, zi) if zi == 0 else 0.0))
-                continue
-            side = series.convention_side(f, zi, kink, order)
             b = bits
             while True:
                 shim.prec = b
                 try:
-                    r = quiet(series.value(f, zi, order, side, m))
+                    v = value(m, zi)
                 except series.Undecided:
-                    r = _UNDECIDED
+                    v = None
+                if isinstance(v, float):
+                    r = zero(v) if v == 0 else special(v)
+                    break
+                r = _UNDECIDED if v is None else quiet(v)
                 if r is not _UNDECIDED:
+                    r = zero(0.0) if r is _ZERO else r
+                    break
+                if nonfinite and b >= 4096 and v is not None and not v.is_finite():
+                    r = special(math.nan)
                     break
                 b *= 2
                 if b > _MAX_BITS:
                     raise ArithmeticError("the rounding could not be decided at 2^17 bits")
-            out.append(zero(0.0) if r is _ZERO else r)
+            out.append(r)
     finally:
         shim.prec = old
     return x, out
+
+
+def taylor_float(value: Callable[[Any, float], Any], z: Any, *, order: int,
+                 dtype: Any = np.float64) -> np.ndarray:
+    """The k-th derivative (k = order) of a function given by value(m, z0) -> ball
+    (numerics/series.py; e.g. an expression's series, actgrad.expression) at each z,
+    correctly rounded once to dtype; a ball not finite at 2^12 bits gives nan."""
+    fmt = _format(dtype)
+    x, out = _taylor_run(value, z, order, _accept_float(fmt), _FLOAT_BITS,
+                         lambda v: v if v != v else _round_bin_float(v, fmt), lambda v: v,
+                         nonfinite=True)
+    with np.errstate(over="ignore", under="ignore"):  # the values are exact in dtype
+        return np.array(out, dtype=np.float64).reshape(x.shape).astype(np.dtype(dtype))
+
+
+def taylor_text(value: Callable[[Any, float], Any], z: Any, *, order: int,
+                digits: int) -> list[str]:
+    """taylor_float's values with exactly `digits` significant digits (values_text's
+    layout)."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"digits must be between 1 and {MAX_DIGITS}, got {digits!r}")
+
+    def zero(v: float) -> str:
+        return "-0.0" if math.copysign(1.0, v) < 0 else "0.0"
+
+    _, out = _taylor_run(value, z, order, _accept_text(digits), int(digits * 3.33) + 32,
+                         lambda v: _float_text(v, digits), zero, nonfinite=True)
+    return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
 
 
 def values_float(f: Activation, z: Any, *, deriv: bool | int, kink: str = "pytorch",

@@ -219,12 +219,19 @@ class SeriesMath:
         return self._wrap(self.b.pi)
 
     @property
+    def e(self) -> Series:
+        return self._wrap(self._arb(1).exp())
+
+    @property
     def nan(self) -> Series:
         return self._wrap(self._arb.nan())
 
     def sign(self, d: Series) -> int:
-        """The sign of the germ d at z0 + side·ε (module doc); records a tie."""
+        """The sign of the germ d at z0 + side·ε (module doc); records a tie. Side 0: the
+        sign of d(z0) itself (for g at z0: a jump's own value, not a one-sided limit)."""
         for k, c in enumerate(d.s.coeffs()):
+            if k and not self.side:
+                break
             if c.is_zero():
                 continue
             if c > 0:
@@ -319,6 +326,22 @@ class SeriesMath:
         cs = [c0] + [c / (k + 1) for k, c in enumerate(_padded(w, self.n - 1, self._arb))]
         return Series(self._series(cs, prec=self.n), self)
 
+    def erf(self, x: Any) -> Series:
+        u = self._s(x)
+        return self._with_const(-self.erfc(u).s, u.coeff(0).erf())
+
+    def sin(self, x: Any) -> Series:
+        return Series(self._s(x).s.sin(), self)
+
+    def cos(self, x: Any) -> Series:
+        return Series(self._s(x).s.cos(), self)
+
+    def tan(self, x: Any) -> Series:
+        return Series(self._s(x).s.tan(), self)
+
+    def atan(self, x: Any) -> Series:
+        return Series(self._s(x).s.atan(), self)
+
     def npdf(self, x: Any) -> Series:
         u = self._s(x)
         return self.exp(u * u * -0.5) / self._wrap((2 * self._arb.pi()).sqrt())
@@ -361,19 +384,40 @@ def vanishes_at_zero(f: Activation, order: int) -> bool:
     return (order % 2 == 0) == (par == "odd")
 
 
+def taylor(form: Callable[[Series], Any], z0: float, k: int, side: int, m: SeriesMath) -> Any:
+    """A ball enclosing the k-th derivative at z0 of the function form gives on z = z0 + t
+    (a Series), from the side (+1 right, −1 left; the same on both sides unless m.tie is set
+    afterwards; 0: comparisons on the value at z0 itself), at the current precision."""
+    m.begin(k + 1, side)
+    arb = m._arb
+    z = Series(m._series([arb(z0), arb(1)], prec=k + 1), m)
+    r = form(z)
+    c = r.coeff(k) if type(r) is Series else (arb(r) if k == 0 else arb(0))
+    return c * math.factorial(k)
+
+
+def one_sided(form: Callable[[Series], Any], z0: float, k: int, side: str,
+              m: SeriesMath) -> Any:
+    """taylor's ball, two-sided where z0 is inside every branch, else from the given side
+    ('left', 'right', or the 'mean' of the two one-sided values; any other side is a
+    ValueError there, where one-sided values differ from a framework's convention)."""
+    right = taylor(form, z0, k, 1, m)
+    if not m.tie or side == "right":
+        return right
+    if side not in ("left", "mean"):
+        raise ValueError(side)
+    left = taylor(form, z0, k, -1, m)
+    return left if side == "left" else (left + right) / 2
+
+
 def coefficient(f: Activation, z0: float, order: int, side: int, m: SeriesMath) -> Any:
     """A ball enclosing g⁽ᴺ⁾(z0) (N = order >= 1) from the side (+1 right, −1 left; the same
     on both sides unless m.tie is set afterwards), at the current precision."""
     base, form = _BASE.get(f.name, (0, f.spec.exact))
     if order < base:
         base, form = 0, f.spec.exact
-    n = order - base + 1
-    m.begin(n, side)
-    arb = m._arb
-    z = Series(m._series([arb(z0), arb(1)], prec=n), m)
-    r = form(z, dict(f.params), m)
-    c = r.coeff(n - 1) if type(r) is Series else (arb(r) if n == 1 else arb(0))
-    return c * math.factorial(n - 1)
+    p = dict(f.params)
+    return taylor(lambda z: form(z, p, m), z0, order - base, side, m)
 
 
 def convention_side(f: Activation, z0: float, kink: str, order: int = 3) -> str:
