@@ -295,3 +295,57 @@ def test_cli_any_order():
 def test_cli_order_errors(args, needle):
     err = fail("deriv", "sigmoid", "0.5", *args)
     assert needle in err
+
+
+# -- expressions: the graph on the series (actgrad.expression.exact_values) -------------------
+
+def _mp_gated(x):
+    return x / (1 + mpmath.exp(-mpf(1.702) * x))  # z*sigmoid(1.702*z), 1.702 as its float
+
+
+def test_expression_any_order_correctly_rounded():
+    from actgrad import expression
+
+    e = expression.parse("z*sigmoid(1.702*z)")
+    xs = [-3.0, -0.4, 1.0, 6.5]
+    want = {}
+    for x in xs:
+        with mpmath.workdps(60):
+            want[x] = list(mpmath.diffs(_mp_gated, mpf(x), 6))
+    for n in (0, 1, 3, 6):
+        got = expression.exact_values(e, xs, order=n)
+        assert got.tolist() == [R.round_to(want[x][n], np.float64) for x in xs], n
+    e2 = expression.parse("exp(z)*sin(z) + erf(z/2) - atan(z)**2")
+    g2 = (lambda x: mpmath.exp(x) * mpmath.sin(x) + mpmath.erf(x / 2) - mpmath.atan(x) ** 2)
+    for x in (-1.25, 0.5, 2.0):
+        with mpmath.workdps(60):
+            w = mpmath.diff(g2, mpf(x), 4)
+        assert expression.exact_values(e2, [x], order=4)[0] == R.round_to(w, np.float64)
+
+
+def test_expression_breakpoints_and_poles():
+    from actgrad import expression
+
+    ab = expression.parse("abs(z) + relu(-z)")  # one-sided slopes at 0: −2 and 1
+    for kink, want in (("left", -2.0), ("right", 1.0), ("mean", -0.5)):
+        assert expression.exact_values(ab, [0.0], order=1, kink=kink)[0] == want
+    with pytest.raises(ValueError, match="is a kink of"):
+        expression.exact_values(ab, [0.0], order=1, kink="pytorch")
+    # order 0 at a jump is the value there, not a one-sided limit
+    hs = expression.parse("hardshrink(z) + 0*z")
+    assert expression.exact_values(hs, [0.5, 0.75], order=0).tolist() == [0.0, 0.75]
+    # a pole and ±inf: nan
+    got = expression.exact_values(expression.parse("1/z"), [0.0, 2.0, np.inf], order=3)
+    assert math.isnan(got[0]) and got[1] == -0.375 and math.isnan(got[2])
+
+
+def test_cli_expression_exact_any_order():
+    with mpmath.workdps(60):
+        w3 = mpmath.diff(_mp_gated, mpf(1.0), 3)
+    out = ok("deriv", "z*sigmoid(1.702*z)", "1", "--exact", "--order", "3", "-f", "csv")
+    assert out.splitlines() == ["z,d3g", f"1.0,{R.round_to(w3, np.float64)!r}"]
+    text = ok("eval", "z*sigmoid(1.702*z)", "1", "--digits", "30").strip()
+    with mpmath.workdps(60):
+        assert abs(mpf(text) - _mp_gated(mpf(1.0))) < mpf(10) ** -29
+    assert "is a kink of abs(z)" in fail("deriv", "abs(z)", "0", "--exact")
+    assert "--from-output" in fail("deriv", "z*sigmoid(z)", "1", "-n", "3", "-a")

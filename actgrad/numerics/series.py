@@ -96,11 +96,11 @@ class Series:
 
     def __truediv__(self, x: Any) -> Any:
         y = self._lift(x)
-        return NotImplemented if y is NotImplemented else Series(self.s / y, self.m)
+        return NotImplemented if y is NotImplemented else self.m.divide(self.s, y)
 
     def __rtruediv__(self, x: Any) -> Any:
         y = self._lift(x)
-        return NotImplemented if y is NotImplemented else Series(y / self.s, self.m)
+        return NotImplemented if y is NotImplemented else self.m.divide(y, self.s)
 
     def __neg__(self) -> "Series":
         return Series(-self.s, self.m)
@@ -225,6 +225,14 @@ class SeriesMath:
     @property
     def nan(self) -> Series:
         return self._wrap(self._arb.nan())
+
+    def divide(self, a: Any, b: Any) -> Series:
+        """a/b; where b's constant term is an exact 0 (a pole: 1/z at 0 in an expression)
+        every coefficient is nan (flint refuses the quotient)."""
+        try:
+            return Series(a / b, self)
+        except (ValueError, ZeroDivisionError):
+            return Series(self._series([self._arb.nan()] * self.n, prec=self.n), self)
 
     def sign(self, d: Series) -> int:
         """The sign of the germ d at z0 + side·ε (module doc); records a tie. Side 0: the
