@@ -116,6 +116,13 @@ def refs(name, p, x, n, side=0, zeros=frozenset()):
         return [None, None] + [_gelu_closed(x, k) for k in range(2, n + 1)]
     if 0 < abs(x) < 1e-200 and name in PARITY and not side:
         return _tiny(name, p, x, n)
+    if x == 0 and name in PARITY and not side and not zeros:
+        zs = {k for k in range(2, n + 1) if k % 2 == PARITY[name]}
+        r = refs(name, p, 0.0, n, zeros=zs)
+        for k in zs:
+            assert abs(r[k]) < mpf(10) ** -40, (name, k, r[k])
+            r[k] = mpf(0)
+        return r
     prev = older = None
     for dps in (60, 90, 120, 240, 480):
         r = _diffs(name, p, x, n, side, dps)
@@ -149,7 +156,7 @@ def _points(f):
     for gelu tanh (its v = 2c(z + kz³) is 1980 at 30: g⁽ⁿ⁾ ~ e^−1980, beyond the reference's
     480 digits)."""
     tails = (-8.0, 8.0) if f.params.get("approximate") == "tanh" else TAILS
-    pts = list(CORE + tails + (1e-300,))
+    pts = list(CORE + tails + (1e-300, 0.0))
     for b in breakpoints(f):
         pts += [float(np.nextafter(b, -np.inf)), float(np.nextafter(b, np.inf))]
     out = []
