@@ -195,8 +195,8 @@ class Activation:
     computed from a = g(z); ``order=2`` gives g″ instead (``f.kinks2``: the jumps of g″,
     where `kink` picks the value; ``f.from_output_unavailable(order=2)``: why g″ is no
     function of a); ``f.deriv(z, order=N)``, 3 <= N <= 20, gives g⁽ᴺ⁾ by the rigorous path
-    (Taylor series in ball arithmetic; not from the output). All accept scalars or arrays of any shape and return the same
-    shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
+    (Taylor series in ball arithmetic; not from the output). All accept scalars or arrays
+    of any shape and return the same shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
     value rounded once: the float64 result rounded, or, where that cannot be trusted to
     decide, the exact value from numerics.rigorous); anything else gives float64.
     """
@@ -244,8 +244,8 @@ class Activation:
         order=N for 3 <= N <= MAX_ORDER (20): g⁽ᴺ⁾(z) correctly rounded to the dtype, always
         by the rigorous path (Taylor series in ball arithmetic, numerics/series.py): slow,
         some 25 to 100 µs a value for N = 3 to 10 (sigmoid, gelu, mish; 5 to 15 µs for g″;
-        benchmarks/series_speed.py), more in far tails and at tiny z, which need more bits. At a breakpoint where the one-sided N-th derivatives
-        differ, `kink` picks: left, right, their mean; pytorch and jax the side they take
+        benchmarks/series_speed.py), more in far tails and at tiny z, which need more bits.
+        At a breakpoint where the one-sided N-th derivatives differ, `kink` picks: left, right, their mean; pytorch and jax the side they take
         for g″ there (else for g′) — an extension of the measured conventions, not a
         measurement of the frameworks' nested autograd.
         """

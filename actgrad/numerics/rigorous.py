@@ -52,6 +52,12 @@ Public API (the CLI calls these):
   a jump of g″, ``Activation.kinks2``) at each z, the exact value rounded once to dtype (float64,
   float32 or float16), subnormals and overflow included. ``--exact`` is dtype float64;
   ``--exact --dtype float32`` is dtype float32 (z first converted to float32, as the CLI does).
+* deriv=N, 3 <= N <= MAX_ORDER (20), here and in values_text: g⁽ᴺ⁾ from the Taylor series
+  of Spec.exact in ball arithmetic (numerics/series.py), the same rounding test and doubling,
+  one value at a time (``_taylor_run``); ±inf gives 0 (the limit), a zero by symmetry at
+  ±0 has z's sign; at a breakpoint the convention's side (series.convention_side).
+  ``taylor_float(value, z, *, order, dtype)`` and ``taylor_text(value, z, *, order,
+  digits)`` round any value(m, z0) -> ball of numerics/series.py (expression.exact_values).
 * ``values_text(f, z, *, deriv, kink="pytorch", digits) -> list[str]``: exactly `digits`
   significant digits, correctly rounded (ties to even), trailing zeros kept; fixed notation
   for decimal exponents −4 < E < digits, else d.ddd…e±E (mpmath.nstr's layout with
@@ -1090,7 +1096,8 @@ def from_output_float(f: Activation, a: Any, *, kink: str = "pytorch",
 
 def values_text(f: Activation, z: Any, *, deriv: bool | int, kink: str = "pytorch",
                 digits: int) -> list[str]:
-    """g(z) (or g′, or the deriv-th derivative) with exactly `digits` significant digits, correctly rounded (module doc)."""
+    """g(z) (or g′, or the deriv-th derivative) with exactly `digits` significant digits,
+    correctly rounded (module doc)."""
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
         raise ValueError(f"digits must be between 1 and {MAX_DIGITS}, got {digits!r}")
 

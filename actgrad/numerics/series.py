@@ -5,8 +5,11 @@ math-module interface (mpf, pi, exp, expm1, log, log1p, sqrt, tanh, cosh, sech, 
 mag, extraprec, comparisons, abs, min/max, if branches). ``SeriesMath`` satisfies it with
 numbers that are truncated Taylor series in t, ``Series`` (python-flint's ``arb_series``,
 n = N + 1 terms, arb balls as coefficients): fed z = z0 + t, a form gives the series of g
-around z0, and coefficient k times k! encloses g⁽ᵏ⁾(z0). ``coefficient(f, z0, N, side, m)``
-does that (numerics/rigorous.py rounds the ball, with its Ziv loop).
+around z0, and coefficient k times k! encloses g⁽ᵏ⁾(z0). ``taylor(form, z0, k, side, m)``
+does that for any form on a Series (``one_sided`` adds the sides at a breakpoint),
+``coefficient``/``value`` for a catalogue function (``convention_side``: the kink rule),
+and actgrad.expression walks an expression's graph on it; numerics/rigorous.py rounds the
+ball, with its Ziv loop.
 
 Accuracy of the coefficients (not only their correctness, which ball arithmetic proves):
 each function's series is formed so that no coefficient cancels where the value does not.
@@ -33,7 +36,9 @@ Branches. A comparison of two series decides on their difference as a germ at z0
 gives the sign, times side^k. The constant term decides almost always (z0 is an exact float,
 so z − threshold is an exact ball); at a breakpoint (z0 == threshold) the t-coefficient
 decides, and ``SeriesMath.tie`` records that it was so: the value is then one-sided, the
-side given. A ball straddling 0 raises ``Undecided`` (the caller raises the precision).
+side given. Side 0 decides on the constant term alone (g itself at a jump: its own
+value). A ball straddling 0 raises ``Undecided`` (the caller raises the precision). A pole
+(division by a series whose constant term is an exact 0) gives nan coefficients.
 
 Exact zeros. The coefficient a symmetry makes 0 at z0 = 0 (odd N for g − z/2 even: gelu,
 silu, softplus, ...; even N for g − g(0) odd: sigmoid, tanh, tanhshrink) is a ball around 0
