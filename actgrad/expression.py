@@ -1464,11 +1464,111 @@ def _series_node(n: _Node, z: Any, m: Any) -> Any:
     raise AssertionError(n)  # pragma: no cover
 
 
+# Symmetry classes of a subexpression h(z), for the derivatives that vanish at z = 0 (where
+# ball arithmetic cannot show an exact 0): K constant, LO a·z, L a·z + c, E even, O odd,
+# OC c + odd, EL even + a·z, None unknown. Sums and products combine them as functions do
+# (LO·OC = a·z·(c + odd) = a·c·z + even: EL); a function of an even h is even; sin, tan,
+# sinh, atan, erf of an odd h are odd, cos and cosh even, erfc c + odd; a catalogue function
+# with a symmetry (numerics/series.py ``_PARITY``: g − g(0) odd, or g − a·z even) of an odd
+# h, or of a·z, is OC, or EL.
+_ADD = {
+    ("K", "K"): "K", ("K", "LO"): "L", ("K", "L"): "L", ("K", "E"): "E", ("K", "O"): "OC",
+    ("K", "OC"): "OC", ("K", "EL"): "EL", ("LO", "LO"): "LO", ("LO", "L"): "L",
+    ("LO", "E"): "EL", ("LO", "O"): "O", ("LO", "OC"): "OC", ("LO", "EL"): "EL",
+    ("L", "L"): "L", ("L", "E"): "EL", ("L", "O"): "OC", ("L", "OC"): "OC", ("L", "EL"): "EL",
+    ("E", "E"): "E", ("E", "EL"): "EL", ("O", "O"): "O", ("O", "OC"): "OC",
+    ("OC", "OC"): "OC", ("EL", "EL"): "EL",
+}
+_MUL = {
+    ("LO", "LO"): "E", ("LO", "E"): "O", ("LO", "O"): "E", ("LO", "OC"): "EL",
+    ("E", "E"): "E", ("E", "O"): "O", ("O", "O"): "E",
+}
+_ODD_FUNCS = ("sin", "tan", "sinh", "atan", "erf")
+
+
+def _sym_pair(table: dict, a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return None
+    return table.get((a, b), table.get((b, a)))
+
+
+def _symmetry(n: _Node) -> str | None:
+    """n's symmetry class (above)."""
+    from .numerics import series
+
+    if n.const:
+        return "K"
+    if isinstance(n, _Z):
+        return "LO"
+    if isinstance(n, _Neg):
+        return _symmetry(n.arg)
+    if isinstance(n, _Chain):
+        acc = _symmetry(n.first)
+        for op, x in n.rest:
+            c = _symmetry(x)
+            if op in "+-":
+                acc = _sym_pair(_ADD, acc, c)
+            else:
+                if op == "/":
+                    c = {"K": "K", "E": "E", "O": "O", "LO": "O"}.get(c or "")
+                acc = acc if c == "K" else c if acc == "K" else _sym_pair(_MUL, acc, c)
+        return acc
+    if isinstance(n, _Pow):
+        b = _symmetry(n.base)
+        if isinstance(n.base, _Num) and n.base.name == "e":
+            return "E" if _symmetry(n.exp) == "E" else None
+        if not n.exp.const or b not in ("E", "O", "LO"):
+            return None
+        w = float(_const_value(n.exp))
+        if b == "E":
+            return "E"
+        if w == int(w) and abs(w) <= 1 << 16:
+            return "E" if int(w) % 2 == 0 else "O"
+        return None
+    if isinstance(n, _Call):
+        if len(n.args) != 1:
+            return None  # min, max
+        u = _symmetry(n.args[0])
+        if u == "E":
+            return "E"
+        odd_arg = u in ("O", "LO")
+        if n.act is not None:
+            par = series._PARITY.get(n.act.name)
+            if par == "odd" and odd_arg:
+                return "OC"
+            if par == "even" and u == "LO":
+                return "EL"
+            return None
+        if odd_arg:
+            if n.name in _ODD_FUNCS:
+                return "O"
+            if n.name in ("cos", "cosh", "abs"):
+                return "E"
+            if n.name == "erfc":
+                return "OC"
+        return None
+    return None
+
+
+def _vanishes_at_zero(e: Expression, order: int) -> bool:
+    """Whether the expression's order-th derivative at 0 is 0 by its symmetry (where the
+    expression is analytic at 0: the caller checks that no branch met a tie)."""
+    sym = _symmetry(e._root)
+    if sym in ("K", "LO", "L"):
+        return order >= 2
+    if sym in ("E", "EL"):
+        return order % 2 == 1 and (order >= 3 or sym == "E")
+    if sym in ("O", "OC"):
+        return order % 2 == 0 and (order >= 2 or sym == "O")
+    return False
+
+
 def _series_value(e: Expression, order: int, kink: str) -> Callable[[Any, float], Any]:
     """value(m, z0) for numerics.rigorous.taylor_float/taylor_text: g⁽ᵏ⁾(z0) as a ball."""
     from .numerics import series
 
     root = e._root
+    vanish = _vanishes_at_zero(e, order)
 
     def form(z: Any) -> Any:
         return _series_node(root, z, z.m)
@@ -1478,6 +1578,10 @@ def _series_value(e: Expression, order: int, kink: str) -> Callable[[Any, float]
             return math.nan  # (no limits for expressions)
         if order == 0:
             return series.taylor(form, z0, 0, 0, m)
+        if z0 == 0 and vanish:
+            right = series.taylor(form, z0, order, 1, m)
+            if not m.tie and right.is_finite():  # analytic at 0 (no branch, no pole): the
+                return math.copysign(0.0, z0)  # symmetry's zero, with z's sign
         if kink in ("left", "right", "mean"):
             return series.one_sided(form, z0, order, kink, m)
         right = series.taylor(form, z0, order, 1, m)

@@ -356,3 +356,25 @@ def test_cli_expression_exact_any_order():
         assert abs(mpf(text) - _mp_gated(mpf(1.0))) < mpf(10) ** -29
     assert "is a kink of abs(z)" in fail("deriv", "abs(z)", "0", "--exact")
     assert "--from-output" in fail("deriv", "z*sigmoid(z)", "1", "-n", "3", "-a")
+
+
+def test_expression_symmetric_zeros_and_quotients():
+    from actgrad import expression
+
+    def at0(text, n):
+        return expression.exact_values(expression.parse(text), [0.0, -0.0], order=n).tolist()
+
+    # g⁽ⁿ⁾(0) = 0 by the expression's symmetry (a ball alone never shows an exact 0)
+    assert [math.copysign(1, v) for v in at0("sigmoid(z)", 4)] == [1, -1]
+    assert at0("z*sigmoid(1.702*z)", 3) == [0, 0] and at0("sin(z)*cos(z) + erfc(z)", 4) == [0, 0]
+    assert at0("cosh(z) + z", 5) == [0, 0]
+    # no symmetry claimed where the expression is not analytic at 0, or has none
+    assert all(math.isnan(v) for v in at0("1/z", 2) + at0("tanh(2*z)/z", 3))
+    with mpmath.workdps(60):
+        w = mpmath.diff(lambda x: mpmath.exp(x) + x**3, mpf(0), 3)
+    assert at0("exp(z) + z**3", 3) == [R.round_to(w, np.float64)] * 2
+    # a quotient whose common factor flint cancels keeps every term it is asked for
+    with mpmath.workdps(60):
+        w = mpmath.diff(lambda x: mpmath.tanh(2 * x) / x, mpf(1), 3)
+    assert expression.exact_values(expression.parse("tanh(2*z)/z"), [1.0], order=3)[0] == \
+        R.round_to(w, np.float64)

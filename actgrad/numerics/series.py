@@ -232,12 +232,16 @@ class SeriesMath:
         return self._wrap(self._arb.nan())
 
     def divide(self, a: Any, b: Any) -> Series:
-        """a/b; where b's constant term is an exact 0 (a pole: 1/z at 0 in an expression)
-        every coefficient is nan (flint refuses the quotient)."""
+        """a/b; where b's constant term is an exact 0 (a pole, 1/z at 0, or 0/0, sin(z)/z
+        at 0) every coefficient is nan: flint refuses the quotient, or cancels the common
+        factor t and returns fewer terms than asked (their last ones would read as 0)."""
         try:
-            return Series(a / b, self)
+            q = a / b
+            if getattr(q, "prec", self.n) >= self.n:
+                return Series(q, self)
         except (ValueError, ZeroDivisionError):
-            return Series(self._series([self._arb.nan()] * self.n, prec=self.n), self)
+            pass
+        return Series(self._series([self._arb.nan()] * self.n, prec=self.n), self)
 
     def sign(self, d: Series) -> int:
         """The sign of the germ d at z0 + side·ε (module doc); records a tie. Side 0: the
