@@ -1023,6 +1023,11 @@ def _taylor_run(value: Callable[[Any, float], Any], z: Any, order: int,
                 shim.prec = b
                 try:
                     v = value(m, zi)
+                except series.NotFinite:
+                    if nonfinite and b >= 4096:
+                        v = math.nan  # a branch on nan (an expression's log(−1) < 0)
+                    else:
+                        v = None
                 except series.Undecided:
                     v = None
                 if isinstance(v, float):

@@ -60,6 +60,11 @@ class Undecided(ArithmeticError):
     """A comparison on a ball that straddles 0: more precision decides it."""
 
 
+class NotFinite(Undecided):
+    """A comparison on a ball that is not finite (nan: log of a negative number inside an
+    expression), which more precision may or may not make finite."""
+
+
 class Series:
     """A truncated Taylor series in t with arb coefficients (an arb_series of m.n terms)."""
 
@@ -255,6 +260,8 @@ class SeriesMath:
                 s = 1
             elif c < 0:
                 s = -1
+            elif not c.is_finite():
+                raise NotFinite("a comparison on a ball that is not finite")
             else:
                 raise Undecided("a comparison on a ball that straddles 0")
             if k:
