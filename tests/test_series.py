@@ -15,7 +15,7 @@ from mpmath import mpf
 
 import actgrad
 import reference as R
-from actgrad.numerics import rigorous, series
+from actgrad.numerics import rigorous
 
 from conftest import fail, ok
 
@@ -344,6 +344,9 @@ def test_expression_breakpoints_and_poles():
     # a pole and ±inf: nan
     got = expression.exact_values(expression.parse("1/z"), [0.0, 2.0, np.inf], order=3)
     assert math.isnan(got[0]) and got[1] == -0.375 and math.isnan(got[2])
+    # a branch on nan (log of a negative number): nan, not an undecided rounding
+    got = expression.exact_values(expression.parse("relu(log(z))"), [-1.0, 2.0], order=3)
+    assert math.isnan(got[0]) and got[1] == 0.25
 
 
 def test_cli_expression_exact_any_order():
