@@ -1546,3 +1546,206 @@ def resolve(name_or_expression: str, params: Mapping[str, Any] | None = None
 
 
 assert set(KINK_CONVENTIONS) == {"pytorch", "jax", "left", "right", "mean"}
+
+
+# ---------------------------------------------------------------------------------------
+# any order, rigorously: the graph on truncated Taylor series in ball arithmetic
+
+
+def _series_node(n: _Node, z: Any, m: Any) -> Any:
+    """The node's value on numerics/series.py's SeriesMath m (z a Series): catalogue calls
+    by their Spec.exact forms, elementary functions by m's, comparisons (abs, min, max, the
+    catalogue's branches) on the germ, as series.SeriesMath.sign decides them."""
+    if isinstance(n, _Num):
+        return m.pi if n.name == "pi" else m.e if n.name == "e" else m.mpf(n.value)
+    if isinstance(n, _Z):
+        return z
+    if isinstance(n, _Neg):
+        return -_series_node(n.arg, z, m)
+    if isinstance(n, _Chain):
+        acc = _series_node(n.first, z, m)
+        for op, x in n.rest:
+            y = _series_node(x, z, m)
+            acc = acc + y if op == "+" else acc - y if op == "-" else acc * y if op == "*" \
+                else acc / y
+        return acc
+    if isinstance(n, _Pow):
+        w = _series_node(n.exp, z, m)
+        if isinstance(n.base, _Num) and n.base.name == "e":
+            return m.exp(w)
+        b = _series_node(n.base, z, m)
+        if n.exp.const:  # an integer power by products: a negative base is fine
+            c = w.coeff(0)
+            k = c.unique_fmpz() if c.is_exact() else None
+            if k is not None and abs(int(k)) <= 1 << 16:
+                return b ** int(k)
+        return m.exp(w * m.log(b))
+    if isinstance(n, _Call):
+        args = [_series_node(a, z, m) for a in n.args]
+        if n.act is not None:
+            return n.act.spec.exact(args[0], dict(n.act.params), m)
+        if n.name == "min":
+            return min(args)
+        if n.name == "max":
+            return max(args)
+        if n.name == "abs":
+            return abs(args[0])
+        return getattr(m, n.name)(args[0])
+    raise AssertionError(n)  # pragma: no cover
+
+
+# Symmetry classes of a subexpression h(z), for the derivatives that vanish at z = 0 (where
+# ball arithmetic cannot show an exact 0): K constant, LO a·z, L a·z + c, E even, O odd,
+# OC c + odd, EL even + a·z, None unknown. Sums and products combine them as functions do
+# (LO·OC = a·z·(c + odd) = a·c·z + even: EL); a function of an even h is even; sin, tan,
+# sinh, atan, erf of an odd h are odd, cos and cosh even, erfc c + odd; a catalogue function
+# with a symmetry (numerics/series.py ``_PARITY``: g − g(0) odd, or g − a·z even) of an odd
+# h, or of a·z, is OC, or EL.
+_ADD = {
+    ("K", "K"): "K", ("K", "LO"): "L", ("K", "L"): "L", ("K", "E"): "E", ("K", "O"): "OC",
+    ("K", "OC"): "OC", ("K", "EL"): "EL", ("LO", "LO"): "LO", ("LO", "L"): "L",
+    ("LO", "E"): "EL", ("LO", "O"): "O", ("LO", "OC"): "OC", ("LO", "EL"): "EL",
+    ("L", "L"): "L", ("L", "E"): "EL", ("L", "O"): "OC", ("L", "OC"): "OC", ("L", "EL"): "EL",
+    ("E", "E"): "E", ("E", "EL"): "EL", ("O", "O"): "O", ("O", "OC"): "OC",
+    ("OC", "OC"): "OC", ("EL", "EL"): "EL",
+}
+_MUL = {
+    ("LO", "LO"): "E", ("LO", "E"): "O", ("LO", "O"): "E", ("LO", "OC"): "EL",
+    ("E", "E"): "E", ("E", "O"): "O", ("O", "O"): "E",
+}
+_ODD_FUNCS = ("sin", "tan", "sinh", "atan", "erf")
+
+
+def _sym_pair(table: dict, a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return None
+    return table.get((a, b), table.get((b, a)))
+
+
+def _symmetry(n: _Node) -> str | None:
+    """n's symmetry class (above)."""
+    from .numerics import series
+
+    if n.const:
+        return "K"
+    if isinstance(n, _Z):
+        return "LO"
+    if isinstance(n, _Neg):
+        return _symmetry(n.arg)
+    if isinstance(n, _Chain):
+        acc = _symmetry(n.first)
+        for op, x in n.rest:
+            c = _symmetry(x)
+            if op in "+-":
+                acc = _sym_pair(_ADD, acc, c)
+            else:
+                if op == "/":
+                    c = {"K": "K", "E": "E", "O": "O", "LO": "O"}.get(c or "")
+                acc = acc if c == "K" else c if acc == "K" else _sym_pair(_MUL, acc, c)
+        return acc
+    if isinstance(n, _Pow):
+        b = _symmetry(n.base)
+        if isinstance(n.base, _Num) and n.base.name == "e":
+            return "E" if _symmetry(n.exp) == "E" else None
+        if not n.exp.const or b not in ("E", "O", "LO"):
+            return None
+        w = float(_const_value(n.exp))
+        if b == "E":
+            return "E"
+        if w == int(w) and abs(w) <= 1 << 16:
+            return "E" if int(w) % 2 == 0 else "O"
+        return None
+    if isinstance(n, _Call):
+        if len(n.args) != 1:
+            return None  # min, max
+        u = _symmetry(n.args[0])
+        if u == "E":
+            return "E"
+        odd_arg = u in ("O", "LO")
+        if n.act is not None:
+            par = series._PARITY.get(n.act.name)
+            if par == "odd" and odd_arg:
+                return "OC"
+            if par == "even" and u == "LO":
+                return "EL"
+            return None
+        if odd_arg:
+            if n.name in _ODD_FUNCS:
+                return "O"
+            if n.name in ("cos", "cosh", "abs"):
+                return "E"
+            if n.name == "erfc":
+                return "OC"
+        return None
+    return None
+
+
+def _vanishes_at_zero(e: Expression, order: int) -> bool:
+    """Whether the expression's order-th derivative at 0 is 0 by its symmetry (where the
+    expression is analytic at 0: the caller checks that no branch met a tie)."""
+    sym = _symmetry(e._root)
+    if sym in ("K", "LO", "L"):
+        return order >= 2
+    if sym in ("E", "EL"):
+        return order % 2 == 1 and (order >= 3 or sym == "E")
+    if sym in ("O", "OC"):
+        return order % 2 == 0 and (order >= 2 or sym == "O")
+    return False
+
+
+def _series_value(e: Expression, order: int, kink: str) -> Callable[[Any, float], Any]:
+    """value(m, z0) for numerics.rigorous.taylor_float/taylor_text: g⁽ᵏ⁾(z0) as a ball."""
+    from .numerics import series
+
+    root = e._root
+    vanish = _vanishes_at_zero(e, order)
+
+    def form(z: Any) -> Any:
+        return _series_node(root, z, z.m)
+
+    def value(m: Any, z0: float) -> Any:
+        if not math.isfinite(z0):
+            return math.nan  # (no limits for expressions)
+        if order == 0:
+            return series.taylor(form, z0, 0, 0, m)
+        if z0 == 0 and vanish:
+            right = series.taylor(form, z0, order, 1, m)
+            if not m.tie and right.is_finite():  # analytic at 0 (no branch, no pole): the
+                return math.copysign(0.0, z0)  # symmetry's zero, with z's sign
+        if kink in ("left", "right", "mean"):
+            return series.one_sided(form, z0, order, kink, m)
+        right = series.taylor(form, z0, order, 1, m)
+        if not m.tie:
+            return right
+        left = series.taylor(form, z0, order, -1, m)
+        if left.overlaps(right):
+            return left.union(right)  # accepted only where both sides round alike
+        raise ValueError(f"z = {z0!r} is a kink of {e.name} for this derivative: there the"
+                         f" rigorous path gives --kink left, right or mean, not {kink}")
+
+    return value
+
+
+def exact_values(e: Expression, z: Any, *, order: int = 0, kink: str = "pytorch",
+                 dtype: Any = np.float64, digits: int | None = None) -> Any:
+    """g (order 0) or g⁽ᴺ⁾ (order N, 1 <= N <= numerics.MAX_ORDER) of the expression at
+    each z, with a proof: the graph on Taylor series in ball arithmetic (numerics/series.py;
+    catalogue calls by their exact forms, elementary functions by the series shim's),
+    correctly rounded once to dtype, or to `digits` significant digits (a list of str).
+
+    Breakpoints (abs at 0, min/max at a tie, a catalogue call at its breakpoint): left,
+    right and mean are the one-sided derivatives of the whole expression (and their mean);
+    pytorch and jax (the chained subgradients of the fast path, jets) are not rebuilt here:
+    the value is given where both one-sided values round alike, else a ValueError names z.
+    ±inf gives nan (no limits are taken), as does a ball that stays non-finite (a pole, log
+    of a negative number). An ArithmeticError where 2^17 bits do not decide."""
+    from .numerics import MAX_ORDER, rigorous
+
+    registry.check_kink(kink)
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) \
+            or not 0 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be an integer from 0 to {MAX_ORDER}, got {order!r}")
+    value = _series_value(e, int(order), kink)
+    if digits is not None:
+        return rigorous.taylor_text(value, z, order=int(order), digits=digits)
+    return rigorous.taylor_float(value, z, order=int(order), dtype=dtype)

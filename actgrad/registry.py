@@ -15,7 +15,7 @@ import numpy as np
 
 from .activations import CATALOGUE, KINK_CONVENTIONS, Kink, Spec
 from .activations.base import check_kink, suggest
-from .numerics import DTYPES as _DTYPES
+from .numerics import DTYPES as _DTYPES, MAX_ORDER
 
 
 class UnknownActivationError(ValueError):
@@ -196,8 +196,9 @@ class Activation:
     ``f(z)`` is g(z), ``f.deriv(z, kink=...)`` is g′(z), ``f.deriv_from_output(a)`` is g′
     computed from a = g(z); ``order=2`` gives g″ instead (``f.kinks2``: the jumps of g″,
     where `kink` picks the value; ``f.from_output_unavailable(order=2)``: why g″ is no
-    function of a). All accept scalars or arrays of any shape and return the same
-    shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
+    function of a); ``f.deriv(z, order=N)``, 3 <= N <= 20, gives g⁽ᴺ⁾ by the rigorous path
+    (Taylor series in ball arithmetic; not from the output). All accept scalars or arrays
+    of any shape and return the same shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
     value rounded once: the float64 result rounded, or, where that cannot be trusted to
     decide, the exact value from numerics.rigorous); anything else gives float64.
     """
@@ -240,10 +241,26 @@ class Activation:
     # -- g′ -----------------------------------------------------------------------------
     def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> Any:
         """g′(z) (order=1) or g″(z) (order=2); `kink` picks the value at a kink of g′ (a jump
-        of g″ for order 2: ``self.kinks2``)."""
+        of g″ for order 2: ``self.kinks2``).
+
+        order=N for 3 <= N <= MAX_ORDER (20): g⁽ᴺ⁾(z) correctly rounded to the dtype, always
+        by the rigorous path (Taylor series in ball arithmetic, numerics/series.py): slow,
+        some 25 to 100 µs a value for N = 3 to 10 (sigmoid, gelu, mish; 5 to 15 µs for g″;
+        benchmarks/series_speed.py), more in far tails and at tiny z, which need more bits.
+        At a breakpoint where the one-sided N-th derivatives differ, `kink` picks: left, right, their mean; pytorch and jax the side they take
+        for g″ there (else for g′) — an extension of the measured conventions, not a
+        measurement of the frameworks' nested autograd.
+        """
         check_kink(kink)
-        if check_order(order) == 2:
+        order = check_order(order)
+        if order == 2:
             return self._deriv2(z, kink)
+        if order >= 3:
+            x, out = _prepare(z)
+            r = _rigorous().values_float(self, x, deriv=order, kink=kink, dtype=out)
+            if r.ndim:
+                return r
+            return float(r) if out == np.float64 else r[()]
         x, out = _prepare(z)
         d = _apply(self.spec.dg, x, dict(self.params))
         for k in self.kinks:
@@ -273,8 +290,11 @@ class Activation:
         if why is None and self.spec.dg_from_a is None:
             why = (f"g′ of {self.name} is not a function of its output a alone"
                    " (two values of z give the same a with different slopes)")
-        if why is None and check_order(order) == 2 and self.spec.d2g_from_a is None:
+        order = check_order(order)
+        if why is None and order == 2 and self.spec.d2g_from_a is None:
             why = f"g″ of {self.name} is not a function of its output a alone"
+        if order >= 3:
+            why = f"{derivative_symbol(order)} from the output is not offered: use z"
         return why
 
     def output_range(self) -> tuple[float, float]:
@@ -336,15 +356,26 @@ class Activation:
         return self.spec.exact(mpmath.mpf(z), dict(self.params), mpmath)
 
 
-#: the derivative orders of ``deriv`` and ``deriv_from_output``
-ORDERS = (1, 2)
+#: the derivative orders of ``deriv`` (orders 1 and 2 also of ``deriv_from_output``)
+ORDERS = tuple(range(1, MAX_ORDER + 1))
 
 
 def check_order(order: Any) -> int:
     """order as an int in ORDERS, else a ValueError that says what is allowed."""
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order not in ORDERS:
-        raise ValueError(f"derivative order must be 1 or 2, got {order!r}")
+        raise ValueError(f"derivative order must be an integer from 1 to {MAX_ORDER},"
+                         f" got {order!r}")
     return int(order)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def derivative_symbol(order: int) -> str:
+    """g′, g″, g‴, then g⁽⁴⁾, g⁽⁵⁾, ... (order >= 1)."""
+    if order <= 3:
+        return "g" + "′″‴"[order - 1]
+    return f"g⁽{str(order).translate(_SUPERSCRIPT)}⁾"
 
 
 def _rigorous() -> Any:

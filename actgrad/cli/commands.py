@@ -149,8 +149,10 @@ def values(req: ValueRequest) -> None:
     if expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param)
-    high = exact_compute(f, order if deriv else 0, req.exact, req.digits, req.kink)
-    name = "dg" if order == 1 else "d2g"
+    # orders >= 3 have no float64 fast path: always the rigorous one (as --exact)
+    high = exact_compute(f, order if deriv else 0, req.exact or (deriv and order >= 3),
+                         req.digits, req.kink)
+    name = column_name(order)
     if req.from_output:
         why = f.from_output_unavailable(order=order)
         if why:
@@ -164,7 +166,8 @@ def values(req: ValueRequest) -> None:
         formula = f.spec.from_output_formula if order == 1 else f.spec.d2_from_output_formula
         title = f"{f.name}: {'g′' if order == 1 else 'g″'} = {formula}"
     elif deriv:
-        formula = f.spec.deriv_formula if order == 1 else f.spec.d2_formula
+        formula = {1: f.spec.deriv_formula, 2: f.spec.d2_formula}.get(
+            order, f"{registry.derivative_symbol(order)}(z), derivative of order {order}")
         columns, title = ("z", name), f"{f.name}: {formula}"
         compute = high or (lambda z: f.deriv(z, kink=req.kink, order=order))
     else:
@@ -174,28 +177,37 @@ def values(req: ValueRequest) -> None:
            compute, req.input_file, req.progress, req.output_file)
 
 
+def column_name(order: int) -> str:
+    """The column of the N-th derivative: dg, d2g, d3g, ..."""
+    return "dg" if order == 1 else f"d{order}g"
+
+
 def shown(name: str) -> str:
     """A file name for a message: quoted, with control characters escaped."""
     return repr(name) if name.isprintable() else repr(name.encode("utf-8", "surrogateescape"))[1:]
 
 
 def expression_values(req: ValueRequest) -> None:
-    """`eval` and `deriv` of an expression in z: g and g′ by forward-mode derivatives."""
+    """`eval` and `deriv` of an expression in z: g and g′ by forward-mode derivatives, or
+    (--exact, --digits, orders >= 3) rigorously on Taylor series in ball arithmetic."""
     e = expression_of(req.func, req.param)
-    for given, option in ((req.from_output, "--from-output"), (req.exact, "--exact"),
-                          (req.digits is not None, "--digits")):
-        if given:
-            raise Fail(f"{option} takes a catalogue function, not an expression")
+    if req.from_output:
+        raise Fail("--from-output takes a catalogue function, not an expression")
+    order = req.order if req.command == "deriv" else 0
+    high = None
+    if req.exact or req.digits is not None or order >= 3:
+        high = expression_exact(e, order, req.kink, req.digits)
     if req.command == "deriv":
-        order = req.order
-        why = e.second_unavailable() if order == 2 else None
+        why = e.second_unavailable() if order == 2 and high is None else None
         if why:
             raise Fail(f"--order 2: {why}")
-        columns = ("z", "dg" if order == 1 else "d2g")
-        compute = lambda z: e.deriv(z, kink=req.kink, order=order)  # noqa: E731
-        title = ("d/dz " if order == 1 else "d²/dz² ") + e.name
+        columns = ("z", column_name(order))
+        compute = high or (lambda z: e.deriv(z, kink=req.kink, order=order))
+        sup = "" if order == 1 else str(order).translate(str.maketrans("0123456789",
+                                                                        "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        title = f"d{sup}/dz{sup} " + e.name
     else:
-        columns, compute, title = ("z", "g"), e, e.name
+        columns, compute, title = ("z", "g"), high or e, e.name
     stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
            compute, req.input_file, req.progress, req.output_file)
 
@@ -207,6 +219,29 @@ class Input(NamedTuple):
     blocks: Iterator[np.ndarray]
     where: Callable[[int], str]
     npy: Any = None  # io.npy.NpyReader
+
+
+def expression_exact(e: expression.Expression, order: int, kink: str,
+                     digits: int | None) -> Callable[[np.ndarray], Any]:
+    """The rigorous path of an expression (expression.exact_values): floats correctly
+    rounded to the values' dtype, or `digits` significant digits."""
+    from ..io.numbers import NumberTexts
+    from ..numerics import MAX_DIGITS
+
+    if digits is not None and not 1 <= digits <= MAX_DIGITS:
+        raise Fail(f"--digits must be between 1 and {MAX_DIGITS}, got {digits}")
+
+    def compute(z: np.ndarray) -> Any:
+        try:
+            r = expression.exact_values(e, z, order=order, kink=kink, dtype=z.dtype,
+                                        digits=digits)
+        except ArithmeticError as err:
+            raise Fail(f"cannot decide the rounding: {err}", 1) from None
+        except ValueError as err:
+            raise Fail(str(err)) from None
+        return r if digits is None else NumberTexts(r)
+
+    return compute
 
 
 def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,

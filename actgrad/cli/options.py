@@ -18,7 +18,7 @@ from .. import registry
 from ..activations import KINK_CONVENTIONS
 from ..io.reader import MODES
 from ..io.writers import FORMATS
-from ..numerics import MAX_DIGITS
+from ..numerics import MAX_DIGITS, MAX_ORDER
 from ..numerics.gradcheck import DEFAULT_STEP
 from .commands import MAX_STEP, ValueRequest
 
@@ -86,7 +86,10 @@ ProgressOpt = Annotated[bool, typer.Option(
 StepOpt = Annotated[float, typer.Option(
     "--step", help=f"Step h of the central differences (absolute, at most {MAX_STEP}).")]
 OrderOpt = Annotated[int, typer.Option(
-    "--order", "-n", metavar="N", help="Which derivative: 1 for g′, 2 for g″.")]
+    "--order", "-n", metavar="N",
+    help=f"Which derivative: 1 for g′, 2 for g″, up to {MAX_ORDER}. Orders 3 and up take the"
+         " rigorous path (Taylor series in ball arithmetic), correctly rounded as with"
+         " --exact, slower (tens of µs a value); not with --from-output.")]
 #: --order without -n, for table (whose -n is --num)
 OrderLongOpt = Annotated[int, typer.Option(
     "--order", metavar="N", help="Which derivative: 1 for g′, 2 for g″ too.")]

@@ -12,6 +12,9 @@ from typing import NamedTuple
 #: the most significant digits --digits asks for (numerics/rigorous.py)
 MAX_DIGITS = 1000
 
+#: the highest derivative order (numerics/series.py: Taylor series of N + 1 terms)
+MAX_ORDER = 20
+
 #: the float types results can be computed in (``--dtype``, the API's input dtypes): numpy's
 #: own and, through ml_dtypes (the JAX team's numpy dtype package, imported only when one of
 #: them is asked for), bfloat16 and the two OCP 8-bit formats

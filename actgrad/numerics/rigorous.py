@@ -52,6 +52,12 @@ Public API (the CLI calls these):
   a jump of g″, ``Activation.kinks2``) at each z, the exact value rounded once to dtype (float64,
   float32 or float16), subnormals and overflow included. ``--exact`` is dtype float64;
   ``--exact --dtype float32`` is dtype float32 (z first converted to float32, as the CLI does).
+* deriv=N, 3 <= N <= MAX_ORDER (20), here and in values_text: g⁽ᴺ⁾ from the Taylor series
+  of Spec.exact in ball arithmetic (numerics/series.py), the same rounding test and doubling,
+  one value at a time (``_taylor_run``); ±inf gives 0 (the limit), a zero by symmetry at
+  ±0 has z's sign; at a breakpoint the convention's side (series.convention_side).
+  ``taylor_float(value, z, *, order, dtype)`` and ``taylor_text(value, z, *, order,
+  digits)`` round any value(m, z0) -> ball of numerics/series.py (expression.exact_values).
 * ``values_text(f, z, *, deriv, kink="pytorch", digits) -> list[str]``: exactly `digits`
   significant digits, correctly rounded (ties to even), trailing zeros kept; fixed notation
   for decimal exponents −4 < E < digits, else d.ddd…e±E (mpmath.nstr's layout with
@@ -78,7 +84,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..registry import Activation
 
-from . import FORMATS as _FORMATS, MAX_DIGITS, Format as _Fmt, as_dtype  # noqa: E402
+from . import FORMATS as _FORMATS, MAX_DIGITS, MAX_ORDER, Format as _Fmt, as_dtype  # noqa: E402
 # (MAX_DIGITS re-exported: rigorous.MAX_DIGITS)
 _FLOAT_BITS = 64  # first working precision for a float result (53 + guard; 128 if undecided)
 _MAX_BITS = 1 << 17
@@ -965,9 +971,132 @@ def _round_bin_float(v: float, fmt: _Fmt) -> float:
     return _round_bin(m, -(d.bit_length() - 1), fmt)
 
 
-def values_float(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
+def _order(deriv: Any) -> int:
+    """deriv as a derivative order 0..MAX_ORDER (False/True are 0 and 1)."""
+    if isinstance(deriv, (bool, np.bool_)):
+        return int(deriv)
+    if not isinstance(deriv, (int, np.integer)) or not 0 <= deriv <= MAX_ORDER:
+        raise ValueError(f"deriv must be a derivative order from 0 to {MAX_ORDER},"
+                         f" got {deriv!r}")
+    return int(deriv)
+
+
+def _series_run(f: Activation, z: Any, order: int, kink: str, accept: Callable[[Any], Any],
+                bits: int, special: Callable[[float], Any],
+                zero: Callable[[float], Any] | None = None) -> tuple[np.ndarray, list[Any]]:
+    """g⁽ᴺ⁾ (N = order >= 3; 1 and 2 for the cross-check of tests/test_series.py) at each z,
+    decided (_taylor_run); ±inf: 0 (the limit of every catalogue function's derivatives of
+    order >= 2); a zero by symmetry at z = ±0 (series.vanishes_at_zero) carries z's sign, any
+    other exact zero is +0. At a breakpoint the kink convention's side
+    (series.convention_side: left, right, the mean of both; for pytorch/jax the side they
+    take for g″, else g′ there)."""
+    from . import series
+
+    check_kink(kink)
+    vanish = series.vanishes_at_zero(f, order)
+
+    def value(m: Any, zi: float) -> Any:
+        if zi in (math.inf, -math.inf):
+            return 0.0
+        if zi == 0 and vanish:
+            return math.copysign(0.0, zi)
+        return series.value(f, zi, order, series.convention_side(f, zi, kink, order), m)
+
+    return _taylor_run(value, z, order, accept, bits, special, zero or (lambda v: v))
+
+
+def _taylor_run(value: Callable[[Any, float], Any], z: Any, order: int,
+                accept: Callable[[Any], Any], bits: int, special: Callable[[float], Any],
+                zero: Callable[[float], Any], nonfinite: bool = False
+                ) -> tuple[np.ndarray, list[Any]]:
+    """value(m, z) (a ball from numerics/series.py's SeriesMath m, or a float zero decided
+    already) at each finite z, accepted, the precision doubled until it is; nan: nan. With
+    `nonfinite`, a ball still not finite at 2^12 bits is nan (an expression's pole or log of
+    a negative number)."""
+    from . import series
+
+    x = _as_float64(z)
+    flat = x.reshape(-1).tolist()
+    shim = _ball()
+    m = series.SeriesMath(shim)
+    quiet = accept.quiet  # type: ignore[attr-defined]
+    bits += 4 * order  # the series' recurrences lose a few bits per term
+    out: list[Any] = []
+    old = shim.prec
+    try:
+        for zi in flat:
+            if zi != zi:
+                out.append(special(math.nan))
+                continue
+            b = bits
+            while True:
+                shim.prec = b
+                try:
+                    v = value(m, zi)
+                except series.NotFinite:
+                    if nonfinite and b >= 4096:
+                        v = math.nan  # a branch on nan (an expression's log(−1) < 0)
+                    else:
+                        v = None
+                except series.Undecided:
+                    v = None
+                if isinstance(v, float):
+                    r = zero(v) if v == 0 else special(v)
+                    break
+                r = _UNDECIDED if v is None else quiet(v)
+                if r is not _UNDECIDED:
+                    r = zero(0.0) if r is _ZERO else r
+                    break
+                if nonfinite and b >= 4096 and v is not None and not v.is_finite():
+                    r = special(math.nan)
+                    break
+                b *= 2
+                if b > _MAX_BITS:
+                    raise ArithmeticError("the rounding could not be decided at 2^17 bits")
+            out.append(r)
+    finally:
+        shim.prec = old
+    return x, out
+
+
+def taylor_float(value: Callable[[Any, float], Any], z: Any, *, order: int,
                  dtype: Any = np.float64) -> np.ndarray:
-    """g(z) (g′(z) if deriv, `kink` at kinks) exactly, rounded once to dtype (module doc)."""
+    """The k-th derivative (k = order) of a function given by value(m, z0) -> ball
+    (numerics/series.py; e.g. an expression's series, actgrad.expression) at each z,
+    correctly rounded once to dtype; a ball not finite at 2^12 bits gives nan."""
+    fmt = _format(dtype)
+    x, out = _taylor_run(value, z, order, _accept_float(fmt), _FLOAT_BITS,
+                         lambda v: v if v != v else _round_bin_float(v, fmt), lambda v: v,
+                         nonfinite=True)
+    with np.errstate(over="ignore", under="ignore"):  # the values are exact in dtype
+        return np.array(out, dtype=np.float64).reshape(x.shape).astype(np.dtype(dtype))
+
+
+def taylor_text(value: Callable[[Any, float], Any], z: Any, *, order: int,
+                digits: int) -> list[str]:
+    """taylor_float's values with exactly `digits` significant digits (values_text's
+    layout)."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"digits must be between 1 and {MAX_DIGITS}, got {digits!r}")
+
+    def zero(v: float) -> str:
+        return "-0.0" if math.copysign(1.0, v) < 0 else "0.0"
+
+    _, out = _taylor_run(value, z, order, _accept_text(digits), int(digits * 3.33) + 32,
+                         lambda v: _float_text(v, digits), zero, nonfinite=True)
+    return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
+
+
+def values_float(f: Activation, z: Any, *, deriv: bool | int, kink: str = "pytorch",
+                 dtype: Any = np.float64) -> np.ndarray:
+    """g(z) (g′(z) if deriv, `kink` at kinks; deriv=N: the N-th derivative, N <= MAX_ORDER)
+    exactly, rounded once to dtype (module doc)."""
+    if _order(deriv) >= 3:
+        fmt = _format(dtype)
+        x, out = _series_run(f, z, int(deriv), kink, _accept_float(fmt), _FLOAT_BITS,
+                             lambda v: v if v != v else _round_bin_float(v, fmt))
+        with np.errstate(over="ignore", under="ignore"):  # the values are exact in dtype
+            return np.array(out, dtype=np.float64).reshape(x.shape).astype(np.dtype(dtype))
     return _floats(f, z, deriv, kink, dtype, from_output=False)
 
 
@@ -980,15 +1109,20 @@ def from_output_float(f: Activation, a: Any, *, kink: str = "pytorch",
     return _floats(f, a, 2 if order == 2 else True, kink, dtype, from_output=True)
 
 
-def values_text(f: Activation, z: Any, *, deriv: bool, kink: str = "pytorch",
+def values_text(f: Activation, z: Any, *, deriv: bool | int, kink: str = "pytorch",
                 digits: int) -> list[str]:
-    """g(z) (or g′) with exactly `digits` significant digits, correctly rounded (module doc)."""
+    """g(z) (or g′, or the deriv-th derivative) with exactly `digits` significant digits,
+    correctly rounded (module doc)."""
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
         raise ValueError(f"digits must be between 1 and {MAX_DIGITS}, got {digits!r}")
 
     def zero(fast: float) -> str:
         return "-0.0" if math.copysign(1.0, fast) < 0 else "0.0"
 
+    if _order(deriv) >= 3:
+        _, out = _series_run(f, z, int(deriv), kink, _accept_text(digits),
+                             int(digits * 3.33) + 32, lambda v: _float_text(v, digits), zero)
+        return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
     _, out = _run(f, z, deriv, kink, False, _accept_text(digits), int(digits * 3.33) + 32,
                   lambda v: _float_text(v, digits), zero)
     return [t if isinstance(t, str) else _layout(*t, digits) for t in out]
