@@ -43,8 +43,8 @@ PROFILES: tuple[Profile, ...] = (
     Profile("jax", "JAX (jax.nn; prelu: Flax's PReLU)", "0.10.2",
             "jax-ml/jax jax/_src/nn/functions.py; google/flax flax/linen/activation.py",
             "jax"),
-    Profile("keras", "Keras 3 (keras.activations, what activation=\"name\" uses;"
-            " prelu: keras.layers.PReLU)", "3 (version not pinned)",
+    Profile("keras", "Keras 3 (keras.activations; prelu: keras.layers.PReLU)",
+            "3 (version not pinned)",
             "keras-team/keras keras/src/activations/activations.py", "keras"),
     Profile("tensorflow", "TensorFlow (tf.nn)", "2 (version not pinned)",
             "tensorflow/tensorflow tensorflow/python/ops/nn_ops.py", "tensorflow"),
@@ -205,6 +205,22 @@ def ships(name: str, function: str) -> bool | None:
     if codes is None:
         return None
     return name in {_CODES[c] for c in codes.split()}
+
+
+#: what a version changed or a reader should know, per framework and function
+NOTES: tuple[tuple[str, str, str], ...] = (
+    ("pytorch", "hard_swish", "PyTorch 2.6.0 returned hard_swish′(−3) = −0.5 and"
+     " hard_swish′(3) = 1.5 (pytorch/pytorch#147801); 2.13.0, followed here, returns 0 and 1."),
+    ("keras", "leaky_relu", "keras.layers.LeakyReLU defaults to 0.3; the profile follows"
+     " keras.activations (0.2), which activation=\"leaky_relu\" uses."),
+    ("keras", "gelu", "keras.ops.gelu defaults to the tanh form; the profile follows"
+     " keras.activations.gelu (exact)."),
+    ("jax", "prelu", "jax.nn has no prelu: the weight is Flax's PReLU's initial value."),
+)
+
+
+def notes(name: str, function: str) -> list[str]:
+    return [text for fw, fn, text in NOTES if fw == name and fn == function]
 
 
 class UnknownProfileError(ValueError):
