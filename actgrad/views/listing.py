@@ -116,6 +116,7 @@ def write_like(fmt: str, like: str, stream: IO[bytes] | None = None) -> None:
             r.framework == like for r in profiles.KINKS) and p.convention not in (
             "pytorch", "jax") else []
         notes += [f"known defect: {d.text}" for d in profiles.DEFECTS if d.framework == like]
+        notes += [f"note: {text}" for fw, _, text in profiles.NOTES if fw == like]
         notes.append(f"source: {p.source}")
         out.write(rich_table(("name", "change", "catalogue", like), shown or [("—", "", "", "")],
                              title=f"as {p.title} {p.version}",
