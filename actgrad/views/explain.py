@@ -246,7 +246,14 @@ def _sanity(t: _Lesson) -> list[Block]:
             row.append("" if from_a is None else _num(from_a))
         rows.append(tuple(row))
     out.append(Block("table", rows=tuple(rows)))
-    out += [t.para("sanity_kink", z=_z(z)) for z in SANITY_Z if any(k.at == z for k in f.kinks)]
+    at_kinks = [z for z in SANITY_Z if any(k.at == z for k in f.kinks)]
+    if f.kink == "pytorch":
+        out += [t.para("sanity_kink", z=_z(z)) for z in at_kinks]
+    else:  # --like another framework: its value there (the profile's section says which)
+        from ..profiles import BY_NAME
+
+        name = BY_NAME[f.like].title.split(" (")[0] if f.like else f.kink
+        out += [t.para("sanity_kink_like", z=_z(z), framework=name) for z in at_kinks]
     if t.entry:
         out.append(Block("para", _para(t.entry["expect"])))
     return out
