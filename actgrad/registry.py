@@ -203,13 +203,24 @@ class Activation:
     decide, the exact value from numerics.rigorous); anything else gives float64.
     """
 
-    def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None):
+    def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None,
+                 like: str | None = None):
         self.spec = sp
-        self.params: Mapping[str, Any] = MappingProxyType(_bind(sp, params or {}))
+        #: the framework profile (actgrad/profiles.py) whose defaults and kink conventions
+        #: this activation takes, or None
+        self.like: str | None = None if like is None else _profiles().profile(like).name
+        given = dict(params or {})
+        if self.like is not None:
+            given = {**_profiles().defaults(self.like, sp.name), **given}
+        self.params: Mapping[str, Any] = MappingProxyType(_bind(sp, given))
+        #: the kink convention of deriv when none is given: the profile's, else PyTorch's
+        self.kink: str = "pytorch" if self.like is None else _profiles().BY_NAME[
+            self.like].convention
         # a "kink" whose slopes agree (prelu with weight 1) is none; a break of smoothness at
         # a kink is the kink's business
         self.kinks: tuple[Kink, ...] = tuple(
-            k for k in sp.kinks(dict(self.params)) if k.left != k.right)
+            _with_framework_sides(sp.name, k, self.params)
+            for k in sp.kinks(dict(self.params)) if k.left != k.right)
         #: the jumps of g″ (one-sided values of g″, the frameworks' double-backward sides)
         self.kinks2: tuple[Kink, ...] = tuple(
             k for k in sp.d2g_kinks(dict(self.params)) if k.left != k.right)
@@ -221,16 +232,25 @@ class Activation:
         return self.spec.name
 
     def __repr__(self) -> str:
+        like = "" if self.like is None else f", like={self.like!r}"
         args = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"actgrad.get({self.name!r}{args})"
+        return f"actgrad.get({self.name!r}{like}{args})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Activation):
             return NotImplemented
-        return self.spec is other.spec and dict(self.params) == dict(other.params)
+        return (self.spec is other.spec and dict(self.params) == dict(other.params)
+                and self.kink == other.kink)
 
     def __hash__(self) -> int:
-        return hash((self.name, tuple(sorted(self.params.items()))))
+        return hash((self.name, tuple(sorted(self.params.items())), self.kink))
+
+    def defects(self) -> list[str]:
+        """The profile's framework's known wrong values for this function where it is
+        smooth (actgrad/profiles.py ``DEFECTS``; actgrad's values stay the true ones)."""
+        if self.like is None:
+            return []
+        return _profiles().defects(self.like, self.name, dict(self.params))
 
     # -- g ------------------------------------------------------------------------------
     def __call__(self, z: Any) -> Any:
@@ -239,9 +259,10 @@ class Activation:
                        lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=out))
 
     # -- g′ -----------------------------------------------------------------------------
-    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> Any:
+    def deriv(self, z: Any, kink: str | None = None, order: int = 1) -> Any:
         """g′(z) (order=1) or g″(z) (order=2); `kink` picks the value at a kink of g′ (a jump
-        of g″ for order 2: ``self.kinks2``).
+        of g″ for order 2: ``self.kinks2``); None: ``self.kink`` (the profile's
+        conventions with like=, else PyTorch's).
 
         order=N for 3 <= N <= MAX_ORDER (20): g⁽ᴺ⁾(z) correctly rounded to the dtype, always
         by the rigorous path (Taylor series in ball arithmetic, numerics/series.py): slow,
@@ -251,7 +272,7 @@ class Activation:
         for g″ there (else for g′) — an extension of the measured conventions, not a
         measurement of the frameworks' nested autograd.
         """
-        check_kink(kink)
+        kink = check_kink(self.kink if kink is None else kink)
         order = check_order(order)
         if order == 2:
             return self._deriv2(z, kink)
@@ -300,9 +321,10 @@ class Activation:
     def output_range(self) -> tuple[float, float]:
         return self.spec.output_range(dict(self.params))
 
-    def deriv_from_output(self, a: Any, kink: str = "pytorch", order: int = 1) -> Any:
-        """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's."""
-        check_kink(kink)
+    def deriv_from_output(self, a: Any, kink: str | None = None, order: int = 1) -> Any:
+        """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's
+        (`kink` as in ``deriv``)."""
+        kink = check_kink(self.kink if kink is None else kink)
         check_order(order)
         why = self.from_output_unavailable(order)
         if why:
@@ -378,6 +400,34 @@ def derivative_symbol(order: int) -> str:
     return f"g⁽{str(order).translate(_SUPERSCRIPT)}⁾"
 
 
+def _profiles() -> Any:
+    from . import profiles  # (profiles imports activations.base only; no cycle at import)
+
+    return profiles
+
+
+def _with_framework_sides(name: str, k: Kink, params: Mapping[str, Any]) -> Kink:
+    """k with the side each framework profile records for it (profiles.KINKS) as a
+    ``special`` value of that framework's convention; unrecorded kinks keep Kink.side's
+    fallback (PyTorch's side)."""
+    extra = []
+    for rule in _profiles().kink_rules(name):
+        at = params[rule.at] if isinstance(rule.at, str) else rule.at
+        if at != k.at:
+            continue
+        if rule.side == "left":
+            exact = k.exact_left or (lambda mp, v=k.left: mp.mpf(v))
+            extra.append((rule.framework, k.left, exact))
+        else:
+            exact = k.exact_right or (lambda mp, v=k.right: mp.mpf(v))
+            extra.append((rule.framework, k.right, exact))
+    if not extra:
+        return k
+    import dataclasses
+
+    return dataclasses.replace(k, special=(*k.special, *extra))
+
+
 def _rigorous() -> Any:
     from .numerics import rigorous  # ball arithmetic: imported only when a result needs it
 
@@ -396,10 +446,14 @@ def _interval(lo: float, hi: float) -> str:
     return f"{left}{fmt(lo)}, {fmt(hi)}{right}"
 
 
-def get(name: str, **params: Any) -> Activation:
-    """The activation called `name` (or an alias), with parameters bound.
+def get(name: str, like: str | None = None, **params: Any) -> Activation:
+    """The activation called `name` (or an alias), with parameters bound; `like` (pytorch,
+    jax, keras, tensorflow, mlx, tinygrad) takes that framework's defaults first and its
+    kink conventions for ``deriv`` (actgrad/profiles.py).
 
     >>> get("sigmoid").deriv(0.0)
     0.25
+    >>> get("leaky_relu", like="keras").params["negative_slope"]
+    0.2
     """
-    return Activation(spec(name), params)
+    return Activation(spec(name), params, like=like)

@@ -518,8 +518,16 @@ def r_elu(x, p):
     return a * mpmath.expm1(x), a * mpmath.exp(x)
 
 
-def r_selu(x, p):
+def _selu_constants(p):
+    """λ, α: the 32-digit constants for the default floats, else the floats given."""
     lam, al = mpf(SELU_L), mpf(SELU_A)
+    if p.get("scale", float(lam)) != float(lam) or p.get("alpha", float(al)) != float(al):
+        return mpf(p["scale"]), mpf(p["alpha"])
+    return lam, al
+
+
+def r_selu(x, p):
+    lam, al = _selu_constants(p)
     if x > 0:
         return lam * x, lam
     return lam * al * mpmath.expm1(x), lam * al * mpmath.exp(x)

@@ -100,7 +100,10 @@ def test_api_errors_and_equality():
     with pytest.raises(TypeError, match="string"):
         actgrad.get(1)
     with pytest.raises(ValueError, match="kink convention"):
-        actgrad.get("relu").deriv(0.0, kink=None)
+        actgrad.get("relu").deriv(0.0, kink=1)
+    # kink=None is the activation's own convention: PyTorch's, or its like= framework's
+    assert actgrad.get("leaky_relu").deriv(0.0, kink=None) == 0.01
+    assert actgrad.get("leaky_relu", like="jax").deriv(0.0, kink=None) == 1.0
     assert actgrad.get("lrelu", negative_slope=0.2) == actgrad.get("leaky_relu", negative_slope=0.2)
     assert actgrad.get("lrelu") != actgrad.get("lrelu", negative_slope=0.2)
     assert len({actgrad.get("relu"), actgrad.get("relu")}) == 1

@@ -371,8 +371,12 @@ def test_parameter_validation():
     assert "none" in str(e.value) and "tanh" in str(e.value)
     with pytest.raises(ValueError, match="b"):
         actgrad.get("squareplus", b=-1.0)
-    with pytest.raises(ValueError):
-        actgrad.get("selu", alpha=1.0)  # fixed constants
+    for bad in (0.0, -1.0, 1e-101, 1e101, math.inf, math.nan):  # alpha, scale in [1e-100, 1e100]
+        with pytest.raises(ValueError, match="alpha"):
+            actgrad.get("selu", alpha=bad)
+        with pytest.raises(ValueError, match="scale"):
+            actgrad.get("selu", scale=bad)
+    assert actgrad.get("selu", alpha=1.0).params["alpha"] == 1.0
     assert actgrad.get("gelu", approximate="tanh").params["approximate"] == "tanh"
     assert actgrad.get("softplus").params["threshold"] == math.inf
     assert actgrad.get("softplus", threshold="20").params["threshold"] == 20.0

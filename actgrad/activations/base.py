@@ -13,6 +13,10 @@ Array = np.ndarray
 
 #: kink conventions understood everywhere (``--kink``)
 KINK_CONVENTIONS = ("pytorch", "jax", "left", "right", "mean")
+#: the conventions of the framework profiles other than PyTorch and JAX (actgrad/profiles.py):
+#: a kink takes the side the profile records there (a ``special`` entry the registry adds),
+#: any other kink PyTorch's side
+FRAMEWORK_CONVENTIONS = ("keras", "tensorflow", "mlx", "tinygrad")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class Kink:
     def side(self, convention: str) -> str:
         """'left', 'right' or 'mean': the side a convention takes here."""
         side = {"pytorch": self.pytorch, "jax": self.jax}.get(convention, convention)
+        if side in FRAMEWORK_CONVENTIONS:  # not recorded for this kink: PyTorch's rule
+            side = self.pytorch
         if side not in ("left", "right", "mean"):
             raise ValueError(f"unknown kink convention {convention!r}")
         return side
@@ -143,10 +149,12 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 def check_kink(convention: str) -> str:
+    """`convention` if it is one of KINK_CONVENTIONS or FRAMEWORK_CONVENTIONS, else a
+    ValueError naming the allowed ones (--kink's)."""
     if not isinstance(convention, str):
         raise ValueError(f"kink convention must be one of {', '.join(KINK_CONVENTIONS)},"
                          f" got {convention!r}")
-    if convention not in KINK_CONVENTIONS:
+    if convention not in KINK_CONVENTIONS and convention not in FRAMEWORK_CONVENTIONS:
         raise ValueError(
             f"unknown kink convention {convention!r}{suggest(convention, KINK_CONVENTIONS)}"
             f" (allowed: {', '.join(KINK_CONVENTIONS)})"

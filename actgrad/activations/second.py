@@ -70,7 +70,7 @@ import numpy as np
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
-from .smooth import _sp_t, _vec, softplus_switch
+from .smooth import _sp_t, _vec, selu_constants, selu_exact_constants, softplus_switch
 
 INF = math.inf
 
@@ -427,9 +427,6 @@ def gelu_d2(z: Array, p: Params) -> Array:
 # ---------------------------------------------------------------------------------------
 # ELU, SELU, CELU
 
-_SELU_SA = (1.7580993408473768, 1.41535193800845e-17)  # λ·α (as smooth.py)
-SELU_SCALE_STR = "1.0507009873554804934193349852946"
-SELU_ALPHA_STR = "1.6732632423543772848170429916717"
 
 
 def elu_d2(z: Array, p: Params) -> Array:
@@ -443,8 +440,9 @@ def elu_d2(z: Array, p: Params) -> Array:
 def selu_d2(z: Array, p: Params) -> Array:
     """selu″(z) = λ·α·e^z for z < 0, 0 for z > 0"""
     z = np.asarray(z, dtype=np.float64)
+    sa = selu_constants(p)[1]
     m, k = exp_split(np.clip(z, -2000.0, 0.0))
-    neg = np.ldexp(_SELU_SA[0] * m + _SELU_SA[1] * m, k)
+    neg = np.ldexp(sa[0] * m + sa[1] * m, k)
     return np.where(z > 0, 0.0, neg)
 
 
@@ -481,8 +479,12 @@ def _celu_kinks(p: Params) -> tuple[Kink, ...]:
 
 
 def _selu_kinks(p: Params) -> tuple[Kink, ...]:
-    return (Kink(0.0, left=_SELU_SA[0], right=0.0, pytorch="right", jax="left",
-                 exact_left=lambda mp: mp.mpf(SELU_SCALE_STR) * mp.mpf(SELU_ALPHA_STR)),)
+    def exact_left(mp: Any) -> Any:
+        lam, alpha = selu_exact_constants(p, mp)
+        return lam * alpha
+
+    return (Kink(0.0, left=selu_constants(p)[1][0], right=0.0, pytorch="right", jax="left",
+                 exact_left=exact_left),)
 
 
 # ---------------------------------------------------------------------------------------
@@ -619,7 +621,8 @@ def _mp_elu_d2(z: Any, p: Params, mp: Any) -> Any:
 def _mp_selu_d2(z: Any, p: Params, mp: Any) -> Any:
     if z > 0:
         return mp.mpf(0)
-    return mp.mpf(SELU_SCALE_STR) * mp.mpf(SELU_ALPHA_STR) * mp.exp(z)
+    lam, alpha = selu_exact_constants(p, mp)
+    return lam * alpha * mp.exp(z)
 
 
 def _mp_celu_d2(z: Any, p: Params, mp: Any) -> Any:
@@ -661,7 +664,8 @@ def _elu_d2_from_a(a: Array, p: Params) -> Array:
 
 
 def _selu_d2_from_a(a: Array, p: Params) -> Array:
-    return np.where(a > 0, 0.0, (a + _SELU_SA[0]) + _SELU_SA[1])
+    sa = selu_constants(p)[1]
+    return np.where(a > 0, 0.0, (a + sa[0]) + sa[1])
 
 
 def _celu_d2_from_a(a: Array, p: Params) -> Array:

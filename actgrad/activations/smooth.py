@@ -142,11 +142,40 @@ def _scale_big(c: tuple[float, float], z: Array) -> Array:
     return np.where(big, np.copysign(INF, y), 2.0 * np.where(big, 0.0, y))
 
 
+def _selu_range(v: float) -> bool:
+    return 1e-100 <= v <= 1e100
+
+
+def _selu_default(p: Params) -> bool:
+    return (p.get("alpha", SELU_ALPHA) == SELU_ALPHA
+            and p.get("scale", SELU_SCALE) == SELU_SCALE)
+
+
+def selu_constants(p: Params) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(λ, λ·α), each as a double-double (hi, lo): the 32-digit constants for the default
+    parameters (the floats nearest them stand for them), else the floats given exactly."""
+    if _selu_default(p):
+        return (SELU_SCALE, _SELU_SCALE_LO), _SELU_SA
+    hi, lo = two_prod(np.float64(p["scale"]), np.float64(p["alpha"]))
+    return (float(p["scale"]), 0.0), (float(hi), float(lo))
+
+
+def selu_exact_constants(p: Params, mp: Any) -> tuple[Any, Any]:
+    """(λ, α) exactly, in mp (mpmath or the ball shim)."""
+    if _selu_default(p):
+        return mp.mpf(SELU_SCALE_STR), mp.mpf(SELU_ALPHA_STR)
+    return mp.mpf(p["scale"]), mp.mpf(p["alpha"])
+
+
 def selu(z: Array, p: Params) -> Array:
     """selu(z) = λ·z for z > 0, λ·α·(e^z − 1) for z <= 0"""
+    lam, sa = selu_constants(p)
     e = np.expm1(np.minimum(z, 0.0))
-    neg = _SELU_SA[0] * e + _SELU_SA[1] * e
-    lam = (SELU_SCALE, _SELU_SCALE_LO)
+    neg = sa[0] * e + sa[1] * e
+    if lam[1] == 0.0:  # a float λ: one rounding (inf past the top is that rounding)
+        with np.errstate(over="ignore"):
+            pos = lam[0] * np.maximum(z, 0.0)
+        return np.where(z > 0, pos, neg)
     small = np.abs(z) < 2.0**1000
     zs = np.where(small, z, 0.0)
     pos = np.where(small, lam[0] * zs + lam[1] * zs, _scale_big(lam, np.where(small, 1.0, z)))
@@ -155,14 +184,27 @@ def selu(z: Array, p: Params) -> Array:
 
 def selu_deriv(z: Array, p: Params) -> Array:
     """selu′(z) = λ for z > 0, λ·α·e^z for z < 0"""
+    lam, sa = selu_constants(p)
     zc = np.maximum(np.minimum(z, 0.0), -2000.0)
     m, k = exp_split(zc)
-    neg = np.ldexp(_SELU_SA[0] * m + _SELU_SA[1] * m, k)
-    return np.where(z > 0, SELU_SCALE, neg)
+    neg = np.ldexp(sa[0] * m + sa[1] * m, k)
+    return np.where(z > 0, lam[0], neg)
 
 
 def _selu_from_a(a: Array, p: Params) -> Array:
-    return np.where(a > 0, SELU_SCALE, (a + _SELU_SA[0]) + _SELU_SA[1])
+    lam, sa = selu_constants(p)
+    return np.where(a > 0, lam[0], (a + sa[0]) + sa[1])
+
+
+def _selu_kinks(p: Params) -> tuple[Kink, ...]:
+    lam, sa = selu_constants(p)
+    return (Kink(0.0, left=sa[0], right=lam[0], pytorch="left", jax="left",
+                 exact_left=lambda mp: _prod(selu_exact_constants(p, mp)),
+                 exact_right=lambda mp: selu_exact_constants(p, mp)[0]),)
+
+
+def _prod(c: tuple[Any, Any]) -> Any:
+    return c[0] * c[1]
 
 
 def _celu_q(z: Array, alpha: float) -> tuple[Array, Array]:
@@ -933,13 +975,13 @@ def _mp_softplus_dg(z: Any, p: Params, mp: Any) -> Any:
 
 
 def _mp_selu(z: Any, p: Params, mp: Any) -> Any:
-    lam = mp.mpf(SELU_SCALE_STR)
-    return lam * z if z > 0 else lam * mp.mpf(SELU_ALPHA_STR) * mp.expm1(z)
+    lam, alpha = selu_exact_constants(p, mp)
+    return lam * z if z > 0 else lam * alpha * mp.expm1(z)
 
 
 def _mp_selu_dg(z: Any, p: Params, mp: Any) -> Any:
-    lam = mp.mpf(SELU_SCALE_STR)
-    return lam if z > 0 else lam * mp.mpf(SELU_ALPHA_STR) * mp.exp(z)
+    lam, alpha = selu_exact_constants(p, mp)
+    return lam if z > 0 else lam * alpha * mp.exp(z)
 
 
 def _split_tanhshrink(z: Any, p: Params, mp: Any) -> Any:
@@ -1019,15 +1061,19 @@ SPECS: tuple[Spec, ...] = (
                 f"(λ = {SELU_SCALE_STR}, α = {SELU_ALPHA_STR})",
         deriv_formula="selu′(z) = λ for z > 0, λ·α·e^z for z < 0 (kink at 0)",
         from_output_formula="λ for a > 0, a + λ·α for a <= 0",
+        params=(
+            Param("alpha", SELU_ALPHA, "α (this float stands for the 32-digit constant;"
+                  " MLX and tinygrad use 1.67326)", allowed="a number in [1e-100, 1e100]",
+                  valid=_selu_range),
+            Param("scale", SELU_SCALE, "λ (this float stands for the 32-digit constant;"
+                  " MLX and tinygrad use 1.0507)", allowed="a number in [1e-100, 1e100]",
+                  valid=_selu_range),
+        ),
         g=_vec(selu),
         dg=_vec(selu_deriv),
         dg_from_a=_selu_from_a,
-        output_range=lambda p: (-_SELU_SA[0], INF),
-        kinks=lambda p: (Kink(0.0, left=_SELU_SA[0], right=SELU_SCALE, pytorch="left",
-                              jax="left",
-                              exact_left=lambda mp: (mp.mpf(SELU_SCALE_STR)
-                                                     * mp.mpf(SELU_ALPHA_STR)),
-                              exact_right=lambda mp: mp.mpf(SELU_SCALE_STR)),),
+        output_range=lambda p: (-selu_constants(p)[1][0], INF),
+        kinks=_selu_kinks,
         exact=_mp_selu,
         exact_dg=_mp_selu_dg,
     ),

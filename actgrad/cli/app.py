@@ -17,6 +17,7 @@ from ..numerics.gradcheck import (DEFAULT_STEP, DEFAULT_TOL, ERROR_HELP, GRID_HE
 from . import commands
 from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
 from .options import (FROM_OUTPUT, FUNC, KINK, ORDER, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
+                      LikeOpt,
                       OnInvalidOpt, OrderLongOpt, OrderOpt, ParamOpt,
                       ReportFormatOpt, StepOpt, complete_function, plain, signature)
 from .options import (AuditDTypeOpt, ColumnOpt, DerivExprOpt, ImplOpt, OfOpt, RelOpt,
@@ -269,7 +270,8 @@ def table(
     num: Annotated[int, typer.Option("--num", "-n", help="Number of grid points.")] = TABLE_RANGE[2],
     order: OrderLongOpt = 1,
     param: ParamOpt = None,
-    kink: KinkOpt = "pytorch",
+    kink: KinkOpt = None,
+    like: LikeOpt = None,
     step: StepOpt = DEFAULT_STEP,
     fmt: ReportFormatOpt = "table",
     input_file: InputOpt = None,
@@ -288,7 +290,7 @@ def table(
     """
     commands.table(items, **plain(dict(start=start, stop=stop, num=num, param=param, kink=kink,
                                        step=step, fmt=fmt, input_file=input_file,
-                                       on_invalid=on_invalid, order=order)))
+                                       on_invalid=on_invalid, order=order, like=like)))
 
 
 @app.command("check", cls=NumberCommand,
@@ -306,6 +308,7 @@ def check(
     step: StepOpt = DEFAULT_STEP,
     order: OrderOpt = 1,
     param: ParamOpt = None,
+    like: LikeOpt = None,
     fmt: ReportFormatOpt = "table",
     input_file: InputOpt = None,
     on_invalid: OnInvalidOpt = "fail",
@@ -342,7 +345,7 @@ def check(
     code = commands.check(items, **plain(dict(
         tol=tol, step=step, param=param, fmt=fmt, input_file=input_file, on_invalid=on_invalid,
         impl=impl, values_file=values_file, column=column, z_column=z_column,
-        deriv_expr=deriv_expr, of=of, order=order, dtype=dtype, rel=rel)))
+        deriv_expr=deriv_expr, of=of, order=order, dtype=dtype, rel=rel, like=like)))
     if code:
         raise typer.Exit(code)
 
@@ -353,6 +356,7 @@ def list_(
     wide: Annotated[bool, typer.Option(
         "--wide", "-w", help="The table with the formulas too: g, g′ and g′ from a"
                              " (the other formats always have them).")] = False,
+    like: LikeOpt = None,
 ) -> None:
     """List the activations: names, aliases, parameters with defaults, g, g′ and g′ from a.
 
@@ -360,7 +364,7 @@ def list_(
 
     Example: actgrad list -f csv
     """
-    commands.listing(plain(dict(fmt=fmt))["fmt"], wide=wide)
+    commands.listing(plain(dict(fmt=fmt))["fmt"], wide=wide, like=like)
 
 
 @app.command("plot")
@@ -374,6 +378,7 @@ def plot(
     value_only: Annotated[bool, typer.Option("--value-only", help="Draw only g(z).")] = False,
     order: OrderOpt = 1,
     param: ParamOpt = None,
+    like: LikeOpt = None,
     width: Annotated[Optional[int], typer.Option(
         "--width", "-W", metavar="COLUMNS", show_default=False,
         help="Width of the whole plot, legend included (default: the terminal's).")] = None,
@@ -401,7 +406,8 @@ def plot(
     Example: actgrad plot elu softsign --order 2 --height 40
     """
     commands.plot(funcs, start=start, stop=stop, deriv_only=deriv_only, value_only=value_only,
-                  param=param, width=width, height=height, output=output, order=order)
+                  param=param, width=width, height=height, output=output, order=order,
+                  like=like)
 
 
 @app.command("explain")
@@ -411,6 +417,7 @@ def explain(
         "--lang", "-l", metavar="en|hi", show_default=False,
         help="Language: en or hi (default: from LC_ALL, LC_MESSAGES or LANG; hi_IN → hi).")] = None,
     param: ParamOpt = None,
+    like: LikeOpt = None,
     fmt: Annotated[str, typer.Option(
         "--format", "-f", metavar="auto|plain|rich",
         help="auto: styled on a terminal, plain text when piped or with NO_COLOR.")] = "auto",
@@ -430,7 +437,7 @@ def explain(
 
     Example: actgrad explain 'z*tanh(softplus(z))'
     """
-    commands.explain(func, lang=lang, param=param, fmt=fmt)
+    commands.explain(func, lang=lang, param=param, fmt=fmt, like=like)
 
 
 #: what the help's characters become where the output encoding lacks them (PYTHONIOENCODING=ascii)

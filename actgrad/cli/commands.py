@@ -40,11 +40,39 @@ def parse_params(params: Iterable[str] | None) -> dict[str, str]:
     return given
 
 
-def activation(name: str, params: Iterable[str] | None) -> registry.Activation:
-    """The activation `name` with -p NAME=VALUE parameters bound."""
-    given = parse_params(params)
+def check_like(like: str | None, funcs: Sequence[str] = ()) -> str | None:
+    """--like's framework (None: none given), or a Fail naming the allowed ones; an
+    expression among `funcs` cannot take it."""
+    if like is None:
+        return None
+    from .. import profiles
+
     try:
-        return registry.get(name, **given)
+        name = profiles.profile(like).name
+    except ValueError as e:
+        raise Fail(f"--like: {e}") from None
+    if any(expression.is_expression(f) for f in funcs):
+        raise Fail("--like takes catalogue functions; an expression takes its parameters in"
+                   " its calls")
+    return name
+
+
+def kink_of(kink: str | None, like: str | None) -> str:
+    """--kink, else the --like framework's conventions, else pytorch."""
+    if kink is not None:
+        return kink
+    from .. import profiles
+
+    return profiles.BY_NAME[like].convention if like else "pytorch"
+
+
+def activation(name: str, params: Iterable[str] | None,
+               like: str | None = None) -> registry.Activation:
+    """The activation `name` with -p NAME=VALUE parameters bound (over --like's defaults)."""
+    given = parse_params(params)
+    like = check_like(like, [name])
+    try:
+        return registry.get(name, like=like, **given)
     except ValueError as e:
         raise Fail(str(e)) from None
 
@@ -60,7 +88,8 @@ def expression_of(text: str, params: Iterable[str] | None) -> expression.Express
         raise Fail(str(e)) from None
 
 
-def bind_all(funcs: Sequence[str], params: Iterable[str] | None) -> list[registry.Activation]:
+def bind_all(funcs: Sequence[str], params: Iterable[str] | None,
+             like: str | None = None) -> list[registry.Activation]:
     """Each named function with the parameters it has (-p applies to every function that takes it)."""
     for name in funcs:
         if expression.is_expression(name):
@@ -79,7 +108,8 @@ def bind_all(funcs: Sequence[str], params: Iterable[str] | None) -> list[registr
                        f" (their parameters: {', '.join(known) or 'none'})")
     try:
         return [registry.Activation(s, {k: v for k, v in given.items()
-                                        if k in {p.name for p in s.params}}) for s in specs]
+                                        if k in {p.name for p in s.params}},
+                                    like=check_like(like)) for s in specs]
     except ValueError as e:
         raise Fail(str(e)) from None
 
@@ -129,7 +159,8 @@ class ValueRequest:
     input_file: str | None = None
     output_file: str | None = None  # -o FILE.npy
     progress: bool = True
-    kink: str = "pytorch"  # deriv only
+    like: str | None = None  # --like: a framework profile's defaults and kink conventions
+    kink: str | None = None  # deriv only; None: the --like framework's, else pytorch
     from_output: bool = False  # deriv only
     order: int = 1  # deriv only: 1 for g′, 2 for g″
 
@@ -148,10 +179,11 @@ def values(req: ValueRequest) -> None:
             raise Fail("--format is for standard output; --output writes a .npy file")
     if expression.is_expression(req.func):
         return expression_values(req)
-    f = activation(req.func, req.param)
+    f = activation(req.func, req.param, req.like)
+    kink = kink_of(req.kink, f.like)
     # orders >= 3 have no float64 fast path: always the rigorous one (as --exact)
     high = exact_compute(f, order if deriv else 0, req.exact or (deriv and order >= 3),
-                         req.digits, req.kink)
+                         req.digits, kink)
     name = column_name(order)
     if req.from_output:
         why = f.from_output_unavailable(order=order)
@@ -162,14 +194,14 @@ def values(req: ValueRequest) -> None:
                        " (g′ from a is exact algebra on a)")
         columns = ("a", name)
         compute: Callable[[np.ndarray], Any] = (
-            lambda a: f.deriv_from_output(a, kink=req.kink, order=order))
+            lambda a: f.deriv_from_output(a, kink=kink, order=order))
         formula = f.spec.from_output_formula if order == 1 else f.spec.d2_from_output_formula
         title = f"{f.name}: {'g′' if order == 1 else 'g″'} = {formula}"
     elif deriv:
         formula = {1: f.spec.deriv_formula, 2: f.spec.d2_formula}.get(
             order, f"{registry.derivative_symbol(order)}(z), derivative of order {order}")
         columns, title = ("z", name), f"{f.name}: {formula}"
-        compute = high or (lambda z: f.deriv(z, kink=req.kink, order=order))
+        compute = high or (lambda z: f.deriv(z, kink=kink, order=order))
     else:
         columns, title = ("z", "g"), f"{f.name}: {f.spec.formula}"
         compute = high or f
@@ -190,19 +222,20 @@ def shown(name: str) -> str:
 def expression_values(req: ValueRequest) -> None:
     """`eval` and `deriv` of an expression in z: g and g′ by forward-mode derivatives, or
     (--exact, --digits, orders >= 3) rigorously on Taylor series in ball arithmetic."""
+    check_like(req.like, [req.func])
     e = expression_of(req.func, req.param)
     if req.from_output:
         raise Fail("--from-output takes a catalogue function, not an expression")
     order = req.order if req.command == "deriv" else 0
     high = None
     if req.exact or req.digits is not None or order >= 3:
-        high = expression_exact(e, order, req.kink, req.digits)
+        high = expression_exact(e, order, kink_of(req.kink, None), req.digits)
     if req.command == "deriv":
         why = e.second_unavailable() if order == 2 and high is None else None
         if why:
             raise Fail(f"--order 2: {why}")
         columns = ("z", column_name(order))
-        compute = high or (lambda z: e.deriv(z, kink=req.kink, order=order))
+        compute = high or (lambda z: e.deriv(z, kink=kink_of(req.kink, None), order=order))
         sup = "" if order == 1 else str(order).translate(str.maketrans("0123456789",
                                                                         "⁰¹²³⁴⁵⁶⁷⁸⁹"))
         title = f"d{sup}/dz{sup} " + e.name
@@ -495,9 +528,10 @@ def check_range(start: float, stop: float, *, allow_equal: bool) -> None:
 
 
 def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = TABLE_RANGE[1],
-          num: int = TABLE_RANGE[2], param: Sequence[str] | None = None, kink: str = "pytorch",
-          step: float = DEFAULT_STEP, fmt: str = "table", input_file: str | None = None,
-          on_invalid: str = "fail", order: int = 1) -> None:
+          num: int = TABLE_RANGE[2], param: Sequence[str] | None = None,
+          kink: str | None = None, step: float = DEFAULT_STEP, fmt: str = "table",
+          input_file: str | None = None, on_invalid: str = "fail", order: int = 1,
+          like: str | None = None) -> None:
     from ..numerics import gradcheck
     from ..views import table as view
 
@@ -506,12 +540,14 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
     if not funcs:
         raise Fail("name at least one function before the values")
     check_step(step)
+    like = check_like(like, funcs)
+    kink = kink_of(kink, like)
     if any(expression.is_expression(f) for f in funcs):
         _first_order_only("table", order)
         return expression_table(funcs, zs, start=start, stop=stop, num=num, param=param,
                                 kink=kink, step=step, fmt=fmt, input_file=input_file,
                                 on_invalid=on_invalid)
-    acts = bind_all(funcs, param)
+    acts = bind_all(funcs, param, like)
     if zs or input_file is not None:
         z = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
     else:
@@ -524,7 +560,8 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
 
 def check(items: Sequence[str] | None, *, tol: float | None = None, step: float = DEFAULT_STEP,
           param: Sequence[str] | None = None, fmt: str = "table", input_file: str | None = None,
-          on_invalid: str = "fail", order: int = 1, **judge: Any) -> int:
+          on_invalid: str = "fail", order: int = 1, like: str | None = None,
+          **judge: Any) -> int:
     """The gradient check (of g″ with order 2); returns 1 when a function fails. With
     --impl, --values or --deriv (`judge`: the options of ``audit``), the audit of an
     implementation instead."""
@@ -541,13 +578,14 @@ def check(items: Sequence[str] | None, *, tol: float | None = None, step: float 
     order = check_order_of("check", order)
     funcs, zs = split_functions(items or [])
     check_step(step)
+    like = check_like(like, funcs)
     if not (tol >= 0):
         raise Fail(f"--tol must be a number >= 0, got {tol!r}")
     if any(expression.is_expression(f) for f in funcs):
         _first_order_only("check", order)
         return expression_check(funcs, zs, tol=tol, step=step, param=param, fmt=fmt,
                                 input_file=input_file, on_invalid=on_invalid)
-    acts = bind_all(funcs or registry.names(), param)
+    acts = bind_all(funcs or registry.names(), param, like)
     extra = None
     if zs or input_file is not None:
         extra = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
@@ -710,22 +748,29 @@ def _read_judged_values(path: str, z_column: str | None, column: str | None
 # -- list, plot, explain ------------------------------------------------------------------------
 
 
-def listing(fmt: str = "table", wide: bool = False) -> None:
+def listing(fmt: str = "table", wide: bool = False, like: str | None = None) -> None:
     from ..views import listing as view
 
+    like = check_like(like)
+    if like is not None:
+        if wide:
+            raise Fail("--wide shows the formulas; with --like the list shows what the"
+                       " framework changes")
+        return view.write_like(fmt, like)
     view.write(fmt, [registry.get(n) for n in registry.names()], wide=wide)
 
 
 def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PLOT_RANGE[1],
          deriv_only: bool = False, value_only: bool = False, param: Sequence[str] | None = None,
          width: int | None = None, height: int | None = None, output: str | None = None,
-         order: int = 1) -> None:
+         order: int = 1, like: str | None = None) -> None:
     second = check_order_of("plot", order) == 2
     if deriv_only and value_only:
         raise Fail("--deriv-only and --value-only exclude each other")
     check_range(start, stop, allow_equal=False)
     if output is not None and not output.lower().endswith(".svg"):
         raise Fail(f"--output: only .svg files can be written, got {output!r}")
+    like = check_like(like, funcs)
     if any(expression.is_expression(f) for f in funcs):
         _first_order_only("plot", order)
         from ..numerics.exprcheck import Located
@@ -733,7 +778,7 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
         acts: list[Any] = [Located(f, start, stop) if isinstance(f, expression.Expression)
                            else f for f in bind_any(funcs, param)]
     else:
-        acts = bind_all(funcs, param)
+        acts = bind_all(funcs, param, like)
     from ..views import plot as plotting
 
     cols, lines = plotting.terminal_size()
@@ -762,7 +807,7 @@ EXPLAIN_FORMATS = ("auto", "plain", "rich")
 
 
 def explain(func: str, *, lang: str | None = None, param: Sequence[str] | None = None,
-            fmt: str = "auto") -> None:
+            fmt: str = "auto", like: str | None = None) -> None:
     from ..views import explain as lessons
 
     lang = lang.lower() if lang is not None else None
@@ -771,11 +816,12 @@ def explain(func: str, *, lang: str | None = None, param: Sequence[str] | None =
     if fmt not in EXPLAIN_FORMATS:
         raise Fail(f"--format must be auto, plain or rich, got {fmt!r}"
                    f"{registry.suggest(fmt, EXPLAIN_FORMATS)}")
+    check_like(like, [func])
     if expression.is_expression(func):
         blocks = lessons.expression_lesson(expression_of(func, param),
                                            lang or lessons.default_lang())
     else:
-        blocks = lessons.lesson(activation(func, param), lang or lessons.default_lang())
+        blocks = lessons.lesson(activation(func, param, like), lang or lessons.default_lang())
     styled = fmt == "rich" or (fmt == "auto" and sys.stdout.isatty()
                                and not os.environ.get("NO_COLOR"))
     if styled:

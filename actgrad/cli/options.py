@@ -14,7 +14,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from .. import registry
+from .. import profiles, registry
 from ..activations import KINK_CONVENTIONS
 from ..io.reader import MODES
 from ..io.writers import FORMATS
@@ -52,9 +52,22 @@ ValuesArg = Annotated[Optional[list[str]], typer.Argument(
 ParamOpt = Annotated[Optional[list[str]], typer.Option(
     "--param", "-p", metavar="NAME=VALUE",
     help="Set a parameter, e.g. -p negative_slope=0.2 (repeatable).")]
-KinkOpt = Annotated[KinkConvention, typer.Option(
-    "--kink", "-k",
-    help="g′ at a kink: as PyTorch's or JAX's autograd, the left or right slope, or their mean.")]
+KinkOpt = Annotated[Optional[KinkConvention], typer.Option(
+    "--kink", "-k", show_default=False,
+    help="g′ at a kink: as PyTorch's or JAX's autograd, the left or right slope, or their mean"
+         " (default: the --like framework's conventions, else pytorch).")]
+
+
+def complete_framework(incomplete: str) -> list[str]:
+    return [n for n in profiles.NAMES if n.startswith(incomplete)]
+
+
+LikeOpt = Annotated[Optional[str], typer.Option(
+    "--like", metavar="|".join(profiles.NAMES), show_default=False,
+    autocompletion=complete_framework,
+    help="As that framework: its defaults for the parameters (leaky_relu's slope, gelu's form,"
+         " selu's constants, ...; -p still overrides) and its g′ at the kinks where measured"
+         " (--kink overrides). 'actgrad list --like NAME' shows what changes.")]
 OnInvalidOpt = Annotated[OnInvalid, typer.Option(
     "--on-invalid",
     help="A token that is not a number: stop (exit 2), skip it, or write nan in its place.")]
@@ -153,6 +166,7 @@ VALUE_OPTIONS = (
     _param("input_file", InputOpt, _R.input_file),
     _param("output_file", OutputOpt, _R.output_file),
     _param("progress", ProgressOpt, _R.progress),
+    _param("like", LikeOpt, _R.like),
 )
 KINK = _param("kink", KinkOpt, _R.kink)
 FROM_OUTPUT = _param("from_output", FromOutputOpt, _R.from_output)

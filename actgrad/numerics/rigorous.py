@@ -269,16 +269,17 @@ def _rrelu_s(p: Any, mp: Any) -> Any:
     return (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
 
 
-def _lam(mp: Any) -> Any:
-    from ..activations.smooth import SELU_SCALE_STR
+def _lam(p: Any, mp: Any) -> Any:
+    from ..activations.smooth import selu_exact_constants
 
-    return mp.mpf(SELU_SCALE_STR)
+    return selu_exact_constants(p, mp)[0]
 
 
-def _lam_alpha(mp: Any) -> Any:
-    from ..activations.smooth import SELU_ALPHA_STR, SELU_SCALE_STR
+def _lam_alpha(p: Any, mp: Any) -> Any:
+    from ..activations.smooth import selu_exact_constants
 
-    return mp.mpf(SELU_SCALE_STR) * mp.mpf(SELU_ALPHA_STR)
+    lam, alpha = selu_exact_constants(p, mp)
+    return lam * alpha
 
 
 def _in(a: Any, lo: float, hi: float, inside: Any, mp: Any) -> Any:
@@ -315,7 +316,7 @@ _FROM_A: dict[str, Callable[[Any, Any, Any], Any]] = {
     "sparse_plus": lambda a, p, mp: mp.sqrt(a) if a < 1 else mp.mpf(1),
     "sparse_sigmoid": lambda a, p, mp: _in(a, 0, 1, mp.mpf(1) / 2, mp),
     "elu": lambda a, p, mp: mp.mpf(1) if a > 0 else a + mp.mpf(p["alpha"]),
-    "selu": lambda a, p, mp: _lam(mp) if a > 0 else a + _lam_alpha(mp),
+    "selu": lambda a, p, mp: _lam(p, mp) if a > 0 else a + _lam_alpha(p, mp),
     "celu": lambda a, p, mp: mp.mpf(1) if a > 0 else 1 + a / mp.mpf(p["alpha"]),
     "softplus": lambda a, p, mp: -mp.expm1(-mp.mpf(p["beta"]) * a),
     "softsign": lambda a, p, mp: (1 - abs(a)) ** 2,
@@ -336,7 +337,7 @@ _FROM_A2: dict[str, Callable[[Any, Any, Any], Any]] = {
     "sigmoid": lambda a, p, mp: a * (1 - a) * (1 - 2 * a),
     "tanh": lambda a, p, mp: -2 * a * (1 - a) * (1 + a),
     "elu": lambda a, p, mp: mp.mpf(0) if a > 0 else a + mp.mpf(p["alpha"]),
-    "selu": lambda a, p, mp: mp.mpf(0) if a > 0 else a + _lam_alpha(mp),
+    "selu": lambda a, p, mp: mp.mpf(0) if a > 0 else a + _lam_alpha(p, mp),
     "celu": lambda a, p, mp: (mp.mpf(0) if a > 0
                               else (a + mp.mpf(p["alpha"])) / mp.mpf(p["alpha"]) ** 2),
     "softplus": lambda a, p, mp: (mp.mpf(p["beta"]) * -mp.expm1(-mp.mpf(p["beta"]) * a)
@@ -352,8 +353,8 @@ for _n in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_si
 
 #: (name, deriv, sign of z) -> the limit at ±inf where it is no float64 the fast path holds
 _LIMITS: dict[tuple[str, bool, int], Callable[[Any, Any], Any]] = {
-    ("selu", False, -1): lambda p, mp: -_lam_alpha(mp),
-    ("selu", True, 1): lambda p, mp: _lam(mp),
+    ("selu", False, -1): lambda p, mp: -_lam_alpha(p, mp),
+    ("selu", True, 1): lambda p, mp: _lam(p, mp),
     ("rrelu", True, -1): lambda p, mp: _rrelu_s(p, mp),
 }
 

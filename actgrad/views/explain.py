@@ -189,7 +189,7 @@ def lesson(f: Activation, lang: str) -> list[Block]:
     t = _Lesson(f, cat["functions"].get(f.name), cat["headings"], cat["shared"])
     out: list[Block] = []
     for section in (_intro, _formula, _derivation, _from_output, _sanity, _saturation, _kinks,
-                    _precision, _second_derivation, _second_values):
+                    _profile, _precision, _second_derivation, _second_values):
         out += section(t)
     return out
 
@@ -246,7 +246,14 @@ def _sanity(t: _Lesson) -> list[Block]:
             row.append("" if from_a is None else _num(from_a))
         rows.append(tuple(row))
     out.append(Block("table", rows=tuple(rows)))
-    out += [t.para("sanity_kink", z=_z(z)) for z in SANITY_Z if any(k.at == z for k in f.kinks)]
+    at_kinks = [z for z in SANITY_Z if any(k.at == z for k in f.kinks)]
+    if f.kink == "pytorch":
+        out += [t.para("sanity_kink", z=_z(z)) for z in at_kinks]
+    else:  # --like another framework: its value there (the profile's section says which)
+        from ..profiles import BY_NAME
+
+        name = BY_NAME[f.like].title.split(" (")[0] if f.like else f.kink
+        out += [t.para("sanity_kink_like", z=_z(z), framework=name) for z in at_kinks]
     if t.entry:
         out.append(Block("para", _para(t.entry["expect"])))
     return out
@@ -289,6 +296,39 @@ def _kinks(t: _Lesson) -> list[Block]:
         out.append(t.para("kink_fallback", missing=missing, name=f.name,
                           missing_key=missing.lower(), framework=ships[0]))
     return out + [t.para("kink_note")]
+
+
+def _profile(t: _Lesson) -> list[Block]:
+    """With --like: the framework's defaults used, its g′ at each kink, its known defects."""
+    f = t.f
+    if f.like is None:
+        return []
+    from .. import profiles
+
+    p = profiles.BY_NAME[f.like]
+    out = [Block("heading", t.head["profile"].format(framework=p.title, version=p.version))]
+    if profiles.ships(f.like, f.name) is False:
+        out.append(t.para("profile_not_shipped", framework=p.title, name=f.name))
+    own = profiles.defaults(f.like, f.name)
+    if own:
+        out.append(t.para("profile_params", framework=p.title, params=", ".join(
+            f"{k} = {f.params[k]!r}" for k in own), notes="; ".join(
+            profiles.default_notes(f.like, f.name))))
+    lines = []
+    for k in f.kinks:
+        value = _num(float(f.deriv(np.float64(k.at))))
+        if p.convention in ("pytorch", "jax"):
+            continue  # the Kinks section gives it
+        recorded = any(name == p.convention for name, _, _ in k.special)
+        lines.append(t.shared["profile_kink" if recorded else "profile_kink_fallback"].format(
+            at=_num(k.at), framework=p.title.split(" (")[0], value=value, version=p.version))
+    if lines:
+        out.append(Block("items", "\n".join(lines)))
+    for text in profiles.notes(f.like, f.name):
+        out.append(Block("para", _para(text)))
+    for text in f.defects():
+        out.append(t.para("profile_defect", text=text))
+    return out + [t.para("profile_note", like=f.like)]
 
 
 def _precision(t: _Lesson) -> list[Block]:

@@ -64,3 +64,76 @@ def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None,
         return
     write_rows(fmt, COLUMNS, [[np.array(c, dtype=object).astype(str) for c in zip(*rows)]],
                stream)
+
+
+LIKE_COLUMNS = ("name", "change", "catalogue", "framework")
+
+
+def like_rows(like: str) -> list[tuple[str, str, str, str]]:
+    """What --like `like` changes against the catalogue's defaults (PyTorch's kink rule):
+    (function, what, catalogue's, the framework's) per parameter default and per kink
+    value that differ, and a row for each function the framework does not ship."""
+    from .. import profiles, registry
+
+    rows = []
+    for n in registry.names():
+        plain, as_fw = registry.get(n), registry.get(n, like=like)
+        shipped = profiles.ships(like, n)
+        if shipped is False:
+            rows.append((n, "not shipped", "", "—"))
+            continue
+        for key, v in as_fw.params.items():
+            if v != plain.params[key]:
+                rows.append((n, key, _short(plain.params[key]), _short(v)))
+        for k in as_fw.kinks:
+            old = float(plain.deriv(np.float64(k.at)))
+            new = float(as_fw.deriv(np.float64(k.at)))
+            if old != new:
+                rows.append((n, f"g′({_short(k.at)})", _short(old), _short(new)))
+    return rows
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return "0" if v == 0 else repr(v) if not v.is_integer() else repr(int(v))
+    return str(v)
+
+
+def write_like(fmt: str, like: str, stream: IO[bytes] | None = None) -> None:
+    """`actgrad list --like NAME`: the framework, its source and version, and what it
+    changes (parameter defaults, g′ at kinks, functions it lacks), then its known defects."""
+    from .. import profiles
+
+    p = profiles.BY_NAME[like]
+    rows = like_rows(like)
+    out = Output(stream)
+    if fmt == "table":
+        shown = [r for r in rows if r[1] != "not shipped"]
+        missing = [r[0] for r in rows if r[1] == "not shipped"]
+        notes = ["catalogue: actgrad's defaults, g′ at kinks as PyTorch's autograd"]
+        notes += [f"not in {like}: {', '.join(missing)}"] if missing else []
+        notes += ["kinks not measured: PyTorch's rule"] if not any(
+            r.framework == like for r in profiles.KINKS) and p.convention not in (
+            "pytorch", "jax") else []
+        notes += [f"known defect: {d.text}" for d in profiles.DEFECTS if d.framework == like]
+        notes += [f"note: {text}" for fw, _, text in profiles.NOTES if fw == like]
+        notes.append(f"source: {p.source}")
+        out.write(rich_table(("name", "change", "catalogue", like), shown or [("—", "", "", "")],
+                             title=f"as {p.title} {p.version}",
+                             caption="\n".join(_wrap(n) for n in notes)))
+        return
+    if fmt in ("json", "jsonl"):
+        import orjson
+
+        objs = [orjson.dumps(dict(zip(LIKE_COLUMNS, r))).decode() for r in rows]
+        out.write("\n".join(objs) + "\n" if fmt == "jsonl" and objs else
+                  "" if fmt == "jsonl" else "[\n" + "\n,".join(objs) + "\n]\n")
+        return
+    write_rows(fmt, LIKE_COLUMNS, [[np.array(c, dtype=object).astype(str) for c in zip(*rows)]]
+               if rows else [], stream)
+
+
+def _wrap(text: str, width: int = 79) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent="  "))
