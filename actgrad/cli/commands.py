@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import expression, registry
+from .. import expression, registry, vectors
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
 from ..io.writers import Output, Writer
@@ -132,6 +132,9 @@ class ValueRequest:
     kink: str = "pytorch"  # deriv only
     from_output: bool = False  # deriv only
     order: int = 1  # deriv only: 1 for g′, 2 for g″
+    up: str | None = None  # gated units: the u values (cli/vectorcmd)
+    vjp: str | None = None  # deriv of a vector function: vᵀJ
+    jvp: str | None = None  # deriv of a vector function: J·v
 
 
 def values(req: ValueRequest) -> None:
@@ -146,6 +149,14 @@ def values(req: ValueRequest) -> None:
             raise Fail("--digits gives text; --output FILE.npy takes floats (use --exact)")
         if req.fmt != "plain":
             raise Fail("--format is for standard output; --output writes a .npy file")
+    if vectors.is_vector(req.func) and not registry.is_name(req.func):
+        from . import vectorcmd
+
+        return vectorcmd.values(req)
+    for given, option in ((req.up, "--up"), (req.vjp, "--vjp"), (req.jvp, "--jvp")):
+        if given is not None:
+            raise Fail(f"{option} is for the vector functions (softmax, swiglu, ...),"
+                       f" not {req.func}")
     if expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param)
