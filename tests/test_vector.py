@@ -283,3 +283,39 @@ def test_cli_errors_are_one_line():
     assert "--vjp" in fail("deriv", "sigmoid", "1", "--vjp", "1")
     assert "--order" in fail("deriv", "softmax", "1", "2", "--order", "2")
     assert "line 1" in fail("eval", "softmax", input="1 abc\n")
+
+
+# -- check and table -----------------------------------------------------------------------------
+
+
+def test_check_passes_and_its_exit_codes():
+    out = ok("check", "softmax", "log_softmax", "softmin", "swiglu", "swiglu_oai", "-f", "csv")
+    lines = out.splitlines()
+    assert lines[0].startswith("function,vectors,entries,max_rel_error,max_row_sum")
+    assert all(line.endswith(",good,true") for line in lines[1:]) and len(lines) == 6
+    r = __import__("conftest").invoke("check", "softmax", "--tol", "0")
+    assert r.exit_code == 1  # its ~1e-16 is above a tolerance of 0
+    assert "sigmoid" in fail("check", "softmax", "sigmoid")
+
+
+def test_check_catches_the_diagonal_only_derivative(monkeypatch):
+    """The tutorials' s(1 − s) on the diagonal, zeros elsewhere: the check says wrong (its
+    rows no longer sum to 0 either)."""
+    from actgrad.numerics import vector_check
+
+    def diagonal_only(self, z):
+        s = self.probabilities(z)
+        return np.diag(s * (1 - s))
+
+    monkeypatch.setattr(vectors.Softmax, "jacobian", diagonal_only)
+    r = vector_check.check(actgrad.get("softmax"))
+    assert r.verdict == "wrong" and not r.passed and not r.row_sums_ok
+
+
+def test_table_lists_the_entries_with_their_numerical_values():
+    out = ok("table", "softmax", "0", "0", "-f", "csv").splitlines()
+    assert out[0] == "function,vector,i,j,y_i,J_ij,J_ij_numeric,rel_error"
+    assert out[1] == "softmax,1,0,0,0.5,0.25,0.25,0.0"
+    assert out[2] == "softmax,1,0,1,0.5,-0.25,-0.25,0.0"
+    out = ok("table", "bilinear", "2", "0.5", "-f", "csv").splitlines()
+    assert out[1] == "bilinear,2.0,0.5,1.0,0.5,0.5,2.0,2.0,0.0"

@@ -481,6 +481,11 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
     funcs, zs = split_functions(items)
     if not funcs:
         raise Fail("name at least one function before the values")
+    if any(vectors.is_vector(f) and not registry.is_name(f) for f in funcs):
+        from . import vectorcmd
+
+        return vectorcmd.table(funcs, zs, param=param, fmt=fmt, input_file=input_file,
+                               order=order)
     check_step(step)
     if any(expression.is_expression(f) for f in funcs):
         _first_order_only("table", order)
@@ -510,6 +515,11 @@ def check(items: Sequence[str] | None, *, tol: float = DEFAULT_TOL, step: float 
     check_step(step)
     if not (tol >= 0):
         raise Fail(f"--tol must be a number >= 0, got {tol!r}")
+    if any(vectors.is_vector(f) and not registry.is_name(f) for f in funcs):
+        from . import vectorcmd
+
+        return vectorcmd.check(funcs, zs, tol=tol, param=param, fmt=fmt,
+                               input_file=input_file, order=order)
     if any(expression.is_expression(f) for f in funcs):
         _first_order_only("check", order)
         return expression_check(funcs, zs, tol=tol, step=step, param=param, fmt=fmt,

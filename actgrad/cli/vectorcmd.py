@@ -278,3 +278,87 @@ def _gated(f: vectors.Gated, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bo
                 out.put(np.stack(f.partials(g, u, kink=kink)))
 
     return compute
+
+
+# -- table and check ------------------------------------------------------------------------
+
+MAX_CHECK_VECTORS = 200  # each vector costs n + 1 evaluations in mpmath
+
+
+def _bind_vectors(funcs: Any, param: Any) -> list[Any]:
+    mixed = [f for f in funcs if not vectors.is_vector(f) or registry.is_name(f)]
+    if mixed:
+        raise Fail(f"{mixed[0]!r}: check and table take the vector functions (softmax, swiglu,"
+                   " ...) on their own, not with elementwise ones")
+    given = _params(param)
+    out = []
+    for name in funcs:
+        f = vectors.vector(name)
+        known = dict(f.params)
+        mine = {k: v for k, v in given.items() if k in known}
+        try:
+            out.append(vectors.vector(name, **mine))
+        except ValueError as e:
+            raise Fail(str(e)) from None
+    unused = set(given) - {k for f in out for k in f.params}
+    if unused:
+        raise Fail(f"no function named here has a parameter {sorted(unused)[0]!r}")
+    return out
+
+
+def _vectors_given(f: Any, zs: Any, input_file: Any) -> list[Any] | None:
+    if not zs and input_file is None:
+        return None
+    got = [(z, where) for z, where in rows(zs, input_file)]
+    if len(got) > MAX_CHECK_VECTORS:
+        raise Fail(f"at most {MAX_CHECK_VECTORS} vectors can be checked here, got more")
+    out: list[Any] = []
+    for z, where in got:
+        if z.size == 0:
+            continue
+        if f.kind == "gated":
+            if z.size % 2:
+                raise Fail(f"{where}: {z.size} values cannot be split in halves g‖u")
+            g, u = f.split(z)
+            out += list(zip(g.tolist(), u.tolist()))
+        else:
+            out.append(z.tolist())
+    if any(not np.isfinite(v) for p in out for v in (p if f.kind == "gated" else p)
+           if f.kind == "gated"):
+        raise Fail("check needs finite g and u: a difference quotient at ±inf or nan means"
+                   " nothing")
+    return out
+
+
+def _order_one(command: str, order: int) -> None:
+    if order != 1:
+        raise Fail(f"--order {order}: {command} of the vector functions compares the Jacobian"
+                   " (order 1); deriv --order 2 gives the gated units' Hessian blocks")
+
+
+def check(funcs: Any, zs: Any, *, tol: float, param: Any, fmt: str, input_file: Any,
+          order: int) -> int:
+    from ..numerics import vector_check
+    from ..views import vector_report
+
+    _order_one("check", order)
+    results = []
+    for f in _bind_vectors(funcs, param):
+        results.append(vector_check.check(f, _vectors_given(f, zs, input_file), tol=tol))
+    vector_report.write_check(fmt, results)
+    return 0 if all(r.passed for r in results) else 1
+
+
+def table(funcs: Any, zs: Any, *, param: Any, fmt: str, input_file: Any, order: int) -> None:
+    from ..numerics import vector_check
+    from ..views import vector_report
+
+    _order_one("table", order)
+    tables = []
+    for f in _bind_vectors(funcs, param):
+        given = _vectors_given(f, zs, input_file)
+        if given is None:
+            given = [(1.0, 2.0, 3.0)] if f.kind == "softmax" else list(
+                vector_check.DEFAULT_GATED[:4])
+        tables.append(vector_check.table(f, given))
+    vector_report.write_table(fmt, tables)
