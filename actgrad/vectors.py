@@ -31,7 +31,8 @@ y = (u + 1)·g·σ(αg), α = 1.702 (the float64 nearest). ``__call__(g, u)`` or
 with x split along the last axis by the parameter ``gate``: first (act(x1)·x2: timm's
 SwiGLUPacked, Megatron's swiglu), second (x1·act(x2): PyTorch F.glu, jax.nn.glu, timm
 gate_last=True) or even (gate at even positions, up at odd: GPT-OSS's gate_up[..., ::2],
-gate_up[..., 1::2]). Defaults: glu second (as PyTorch and JAX), the others first.
+gate_up[..., 1::2]). Defaults: glu second (as PyTorch and JAX), swiglu_oai even (as GPT-OSS),
+the others first.
 ``partials(g, u)`` = (∂y/∂g, ∂y/∂u) = (act′(g)·u, act(g)); ``hessian(g, u)`` = the 2×2 blocks
 (act″(g)·u, act′(g), 0); act, act′, act″ from the catalogue's accurate forms.
 """
@@ -395,6 +396,12 @@ def _split(x: np.ndarray, gate: str) -> tuple[np.ndarray, np.ndarray]:
     return (a, b) if gate == "first" else (b, a)
 
 
+#: the gate half when a vector x is split: glu as PyTorch's F.glu and jax.nn.glu, swiglu_oai
+#: as GPT-OSS's GptOssExperts (gate_up[..., ::2], gate_up[..., 1::2]), the others as timm's
+#: SwiGLUPacked and Megatron's swiglu
+_DEFAULT_GATE = {"glu": "second", "swiglu_oai": "even"}
+
+
 def _join(dg: np.ndarray, du: np.ndarray, gate: str) -> np.ndarray:
     """The gradient w.r.t. the split vector x from the parts w.r.t. g and u."""
     if gate == "even":
@@ -411,7 +418,7 @@ class Gated:
 
     def __init__(self, name: str, params: Mapping[str, Any] | None = None):
         self.name = name
-        known: dict[str, Any] = {"gate": "second" if name == "glu" else "first"}
+        known: dict[str, Any] = {"gate": _DEFAULT_GATE.get(name, "first")}
         if name == "geglu":
             known["approximate"] = "none"
         self.params: Mapping[str, Any] = MappingProxyType(_bind(name, params or {}, known))

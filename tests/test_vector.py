@@ -319,3 +319,37 @@ def test_table_lists_the_entries_with_their_numerical_values():
     assert out[2] == "softmax,1,0,1,0.5,-0.25,-0.25,0.0"
     out = ok("table", "bilinear", "2", "0.5", "-f", "csv").splitlines()
     assert out[1] == "bilinear,2.0,0.5,1.0,0.5,0.5,2.0,2.0,0.0"
+
+
+# -- explain ---------------------------------------------------------------------------------------
+
+
+def test_explain_texts_match_across_languages():
+    import string
+
+    from actgrad.views import explain as lessons
+
+    en, hi = lessons.load("en")["vector"], lessons.load("hi")["vector"]
+    assert en.keys() == hi.keys()
+    for table in en:
+        assert en[table].keys() == hi[table].keys(), table
+        for key, text in en[table].items():
+            names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            assert names == {f for _, f, _, _ in string.Formatter().parse(hi[table][key]) if f}
+            if table != "headings" and key != "title":
+                assert any("\u0900" <= c <= "\u097f" for c in hi[table][key]), (table, key)
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin", "swiglu", "swiglu_oai"])
+def test_explain_shows_live_numbers(name, lang):
+    out = ok("explain", name, "--lang", lang, "-f", "plain")
+    if name in SOFTMAX:
+        J = actgrad.get("softmax").jacobian([1.0, 2.0, 3.0])
+        for v in (J[0, 1], J[2, 2]):  # the off-diagonal entries the tutorials leave out
+            assert repr(float(v)) in out
+        assert "diag(s) − s sᵀ" in out and "I − 1 sᵀ" in out and "s − y" in out
+        assert repr(float(actgrad.get("log_softmax")([0.0, -40.0])[0])) in out
+    else:
+        dg, _ = actgrad.get(name).partials([0.5], [-3.0])
+        assert repr(float(dg[0])) in out

@@ -644,7 +644,15 @@ def explain(func: str, *, lang: str | None = None, param: Sequence[str] | None =
     if fmt not in EXPLAIN_FORMATS:
         raise Fail(f"--format must be auto, plain or rich, got {fmt!r}"
                    f"{registry.suggest(fmt, EXPLAIN_FORMATS)}")
-    if expression.is_expression(func):
+    if vectors.is_vector(func) and not registry.is_name(func):
+        from ..views import vector_explain
+
+        try:
+            f: Any = vectors.vector(func, **parse_params(param))
+        except ValueError as e:
+            raise Fail(str(e)) from None
+        blocks = vector_explain.lesson(f, lang or lessons.default_lang())
+    elif expression.is_expression(func):
         blocks = lessons.expression_lesson(expression_of(func, param),
                                            lang or lessons.default_lang())
     else:
