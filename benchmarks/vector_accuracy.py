@@ -48,7 +48,7 @@ def main() -> None:
     for name in ("softmax", "log_softmax", "softmin"):
         for t in (1.0, 0.7):
             f = actgrad.get(name, temperature=t)
-            wv = wj = wp = 0.0
+            wv = wj = wp = wn = 0.0
             for z in zs:
                 ref = V.log_softmax(z, t) if name == "log_softmax" else \
                     V.softmax(z, t, negate=name == "softmin")
@@ -56,9 +56,16 @@ def main() -> None:
                 J = V.jacobian(name, z, t)
                 wj = max(wj, worst(f.jacobian(z), [e for r in J for e in r]))
                 v = rng.normal(size=len(z))
-                wp = max(wp, worst(f.vjp(z, v), V.matvec(J, v, transpose=True)),
-                         worst(f.jvp(z, v), V.matvec(J, v)))
-            print(f"  {name:12} T={t:<4} values {wv:6.2f}  Jacobian {wj:6.2f}  vjp/jvp {wp:8.2f} ULP")
+                Jf = np.array([[float(e) for e in r] for r in J])
+                for got, ex, scale in ((f.vjp(z, v), V.matvec(J, v, transpose=True),
+                                        np.abs(v) @ np.abs(Jf)),
+                                       (f.jvp(z, v), V.matvec(J, v), np.abs(Jf) @ np.abs(v))):
+                    wp = max(wp, worst(got, ex))
+                    errs = [float(abs(float(g) - e)) / np.spacing(s)
+                            for g, e, s in zip(got, ex, scale) if s]
+                    wn = max([wn] + errs)
+            print(f"  {name:12} T={t:<4} values {wv:5.2f}  Jacobian {wj:5.2f}  vjp/jvp {wp:9.2f}"
+                  f" ULP ({wn:4.2f} ULP of Σ|J_ij v_j|)")
     g = np.concatenate([rng.normal(size=400) * 3, rng.uniform(-40, 10, 200)])
     u = rng.normal(size=g.size) * 4
     for name in actgrad.vectors.GATED_NAMES + ("geglu-tanh",):
