@@ -353,3 +353,22 @@ def test_explain_shows_live_numbers(name, lang):
     else:
         dg, _ = actgrad.get(name).partials([0.5], [-3.0])
         assert repr(float(dg[0])) in out
+
+
+def test_extreme_inputs_raise_no_floating_point_warning():
+    """Every pair from the ends of the float range, subnormals, ±inf and nan, for every
+    function and a few temperatures: no over/underflow or invalid flag escapes (call)."""
+    import itertools
+
+    vals = [0.0, -0.0, 1e308, -1e308, 5e-324, np.inf, -np.inf, np.nan, 700.0, -745.0]
+    pairs = np.array(list(itertools.product(vals, repeat=2)))  # one row per pair: batched
+    for name in SOFTMAX:
+        for t in (1.0, 0.5, 1e300, 1e-300):
+            f = actgrad.get(name, temperature=t)
+            call(f, pairs), call(f.jacobian, pairs), call(f.vjp, pairs, [1.0, -2.0])
+            call(f.jvp, pairs, [1e308, -1e308])
+    g, u = pairs[:, 0], pairs[:, 1]
+    for name in vectors.GATED_NAMES:
+        f = actgrad.get(name)
+        call(f, g, u), call(f.partials, g, u), call(f.hessian, g, u)
+        call(f.vjp, pairs, [1.0]), call(f.jvp, pairs, [1.0, 1.0])

@@ -37,7 +37,9 @@ DType = _choice("DType", registry.DTYPES)
 
 
 def complete_function(incomplete: str) -> list[str]:
-    return [n for n in registry.all_names() if n.startswith(incomplete)]
+    from .. import vectors  # (softmax, swiglu, ...: eval, deriv, table, check, explain)
+
+    return [n for n in (*registry.all_names(), *vectors.NAMES) if n.startswith(incomplete)]
 
 
 # -- declarations ------------------------------------------------------------------------------
