@@ -81,6 +81,18 @@ DERIV_FORMULAS = {
 }
 
 
+#: what `actgrad plot` draws for each: softmax of (z, 0) against z, and the gated units' act
+PLOT_EQUIVALENTS = {
+    "softmax": ("the first entry of softmax(z, 0)", "sigmoid(z)"),
+    "log_softmax": ("the first entry of log_softmax(z, 0)", "log_sigmoid(z)"),
+    "softmin": ("the first entry of softmin(z, 0)", "sigmoid(-z)"),
+    "glu": ("its act", "sigmoid"), "reglu": ("its act", "relu"),
+    "geglu": ("its act", "gelu"), "swiglu": ("its act", "silu"),
+    "bilinear": ("its act", "identity"),
+    "swiglu_oai": ("its act (below the clamp at 7)", "z*sigmoid(1.702*z)"),
+}
+
+
 class VectorError(ValueError):
     """A vector argument that does not fit (lengths, an odd split, a bad parameter)."""
 

@@ -372,3 +372,14 @@ def test_extreme_inputs_raise_no_floating_point_warning():
         f = actgrad.get(name)
         call(f, g, u), call(f.partials, g, u), call(f.hessian, g, u)
         call(f.vjp, pairs, [1.0]), call(f.jvp, pairs, [1.0, 1.0])
+
+
+def test_plot_names_what_to_draw_instead():
+    for name in vectors.NAMES:
+        what, expr = vectors.PLOT_EQUIVALENTS[name]
+        assert expr in fail("plot", name)
+    ok("plot", "sigmoid(z)", "z*sigmoid(1.702*z)", "-W", "60", "-H", "20")  # they draw
+    # softmax of (z, 0) is σ(z): the first entry, exactly as sigmoid gives it
+    z = np.linspace(-30, 30, 61)
+    first = actgrad.get("softmax")(np.stack([z, np.zeros_like(z)], axis=-1))[:, 0]
+    assert np.allclose(first, actgrad.get("sigmoid")(z), rtol=4e-16, atol=0)

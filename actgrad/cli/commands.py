@@ -594,6 +594,11 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
          width: int | None = None, height: int | None = None, output: str | None = None,
          order: int = 1) -> None:
     second = check_order_of("plot", order) == 2
+    for name in funcs:
+        if vectors.is_vector(name) and not registry.is_name(name):
+            what, expr = vectors.PLOT_EQUIVALENTS[vectors.canonical(name)]  # type: ignore[index]
+            raise Fail(f"plot draws functions of one z; for {name}, {what} is {expr}:"
+                       f" actgrad plot '{expr}'")
     if deriv_only and value_only:
         raise Fail("--deriv-only and --value-only exclude each other")
     check_range(start, stop, allow_equal=False)
