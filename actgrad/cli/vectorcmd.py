@@ -21,6 +21,7 @@ Errors are one line (exit 2), naming the line of a vector that does not fit.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import sys
 from typing import Any, Callable, Iterator
@@ -37,11 +38,18 @@ _SEP = {"plain": " ", "csv": ",", "tsv": "\t"}
 _TOKENS = re.compile(rb"[^\s,]+")
 
 
-def _numbers(raw: bytes, where: str) -> np.ndarray:
+def _numbers(raw: bytes, where: str, on_invalid: str = "fail") -> np.ndarray:
+    """The numbers of one vector; a token that is not one: stop (fail), drop it (skip) or nan
+    in its place (nan), as --on-invalid says."""
     out = []
     for m in _TOKENS.finditer(raw):
         tok = m.group()
         if not is_number(tok):
+            if on_invalid == "skip":
+                continue
+            if on_invalid == "nan":
+                out.append(math.nan)
+                continue
             shown = tok.decode("utf-8", "backslashreplace")
             raise Fail(f"{where}, column {m.start() + 1}: {shown!r} is not a number")
         out.append(float(tok))
@@ -56,13 +64,14 @@ def vector_option(text: str, option: str) -> np.ndarray:
     return v
 
 
-def rows(values: Any, input_file: str | None) -> Iterator[tuple[np.ndarray, str]]:
+def rows(values: Any, input_file: str | None, on_invalid: str = "fail"
+         ) -> Iterator[tuple[np.ndarray, str]]:
     """(vector, where) per vector: the arguments as one vector, or each non-empty line."""
     values = list(values or ())
     if values and values != ["-"]:
         if input_file is not None:
             raise Fail("give values as arguments or with --input, not both")
-        parts = [_numbers(a.encode("utf-8", "surrogateescape"), f"argument {i}")
+        parts = [_numbers(a.encode("utf-8", "surrogateescape"), f"argument {i}", on_invalid)
                  for i, a in enumerate(values, 1)]
         yield np.concatenate(parts), "the values"
         return
@@ -78,7 +87,7 @@ def rows(values: Any, input_file: str | None) -> Iterator[tuple[np.ndarray, str]
     with source as lines:
         for n, line in enumerate(lines, 1):
             if line.strip(b" \t\r\n,"):
-                yield _numbers(line, f"line {n}"), f"line {n}"
+                yield _numbers(line, f"line {n}", on_invalid), f"line {n}"
 
 
 class _Out:
@@ -177,7 +186,7 @@ def values(req: Any) -> None:
     else:
         compute = _gated(f, deriv, req, vjp, jvp, high, out)
     try:
-        for z, where in rows(req.values, req.input_file):
+        for z, where in rows(req.values, req.input_file, req.on_invalid):
             if z.size == 0:
                 raise Fail(f"{where}: no values")
             compute(z, where)
