@@ -178,16 +178,17 @@ def _array(z: Any, what: str = "z") -> np.ndarray:
 
 
 def _sum_dd(h: np.ndarray, lo: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Σ over the last axis of h (+ lo) as a double-double (hi, lo): cascaded two-sums."""
-    n = h.shape[-1]
-    sh = np.zeros(h.shape[:-1])
-    sl = np.zeros(h.shape[:-1])
-    for j in range(n):
-        sh, e = two_sum(sh, h[..., j])
-        sl = sl + e
-        if lo is not None:
-            sl = sl + lo[..., j]
-    return fast_two_sum(sh, sl)
+    """Σ over the last axis of h (+ lo) as a double-double (hi, lo): pairwise two-sums, level
+    by level (log2 n vectorised steps, so a row of 10⁵ entries costs 17 of them), the rounding
+    errors of every level collected in the low part (their own sum's error is ~n·2^−106)."""
+    err = np.zeros(h.shape[:-1]) if lo is None else np.sum(lo, axis=-1)
+    x = h
+    while x.shape[-1] > 1:
+        if x.shape[-1] % 2:
+            x = np.concatenate([x, np.zeros(x.shape[:-1] + (1,))], axis=-1)
+        x, e = two_sum(x[..., 0::2], x[..., 1::2])
+        err = err + np.sum(e, axis=-1)
+    return fast_two_sum(x[..., 0], err)
 
 
 _BIG = 2.0**990  # two_prod's splitting needs operands below 2^995
