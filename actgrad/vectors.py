@@ -6,6 +6,9 @@ function) never sees them. ``actgrad.get(name)`` returns one of these objects fo
 (``get`` below, the package's ``get``), an ``Activation`` for every other name; ``actgrad.vector``
 takes only these names.
 
+Inputs of any real dtype are taken as float64 and every result is float64 (the correctly
+rounded small-dtype results of the elementwise ``Activation`` are not offered here).
+
 Softmax family (over the last axis of an array of any shape; temperature T > 0):
 
 * softmax(z)_i = e^(x_i)/Σ_j e^(x_j), x = z/T; softmin(z) = softmax(−z);
