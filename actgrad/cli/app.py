@@ -16,7 +16,8 @@ from ..numerics.gradcheck import (DEFAULT_STEP, DEFAULT_TOL, ERROR_HELP, GRID_HE
                                   METHOD_HELP, ORDER2_HELP)
 from . import commands
 from .commands import PLOT_RANGE, TABLE_RANGE, ValueRequest
-from .options import (FROM_OUTPUT, FUNC, KINK, ORDER, FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
+from .options import (FROM_OUTPUT, FUNC, JVP, KINK, ORDER, UP, VJP,  # (UP..: vector functions)
+                      FuncArg, VALUE_OPTIONS, VALUES, InputOpt, KinkOpt,
                       LikeOpt,
                       OnInvalidOpt, OrderLongOpt, OrderOpt, ParamOpt,
                       ReportFormatOpt, StepOpt, complete_function, plain, signature)
@@ -226,7 +227,7 @@ def _formulas(deriv: bool) -> str:
 
 
 @app.command("eval", cls=NumberCommand, epilog=_formulas(deriv=False))
-@signature(FUNC, VALUES, *VALUE_OPTIONS)
+@signature(FUNC, VALUES, *VALUE_OPTIONS, UP)
 def eval_(**options: Any) -> None:
     """Print g(z) for each value, one per line, in shortest round-trip form.
 
@@ -235,12 +236,15 @@ def eval_(**options: Any) -> None:
     Example: seq -5 5 | actgrad eval tanh -f csv
 
     Example: actgrad eval tanh 1e-8 --digits 30
+
+    Example: actgrad eval softmax 1 2 3   prints the vector (one vector per input line)
     """
     commands.values(ValueRequest("eval", **plain(options)))
 
 
 @app.command("deriv", cls=NumberCommand, epilog=_formulas(deriv=True))
-@signature(FUNC, VALUES, *VALUE_OPTIONS[:1], ORDER, KINK, FROM_OUTPUT, *VALUE_OPTIONS[1:])
+@signature(FUNC, VALUES, *VALUE_OPTIONS[:1], ORDER, KINK, FROM_OUTPUT, *VALUE_OPTIONS[1:],
+           UP, VJP, JVP)
 def deriv(**options: Any) -> None:
     """Print g′(z) for each value, computed from z with stable forms.
 
@@ -255,6 +259,10 @@ def deriv(**options: Any) -> None:
     Example: actgrad deriv sigmoid 40 --digits 30
 
     Example: actgrad deriv tanh 20 --order 2   prints g″(20)
+
+    Example: actgrad deriv softmax 1 2 3 --vjp 1,0,0   (deriv softmax 1 2 3: the Jacobian)
+
+    Example: actgrad deriv swiglu 1 2 --up 3,4   prints ∂y/∂g, then ∂y/∂u
     """
     commands.values(ValueRequest("deriv", **plain(options)))
 

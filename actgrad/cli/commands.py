@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import expression, registry
+from .. import expression, registry, vectors
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
 from ..io.writers import Output, Writer
@@ -163,6 +163,9 @@ class ValueRequest:
     kink: str | None = None  # deriv only; None: the --like framework's, else pytorch
     from_output: bool = False  # deriv only
     order: int = 1  # deriv only: 1 for g′, 2 for g″
+    up: str | None = None  # gated units: the u values (cli/vectorcmd)
+    vjp: str | None = None  # deriv of a vector function: vᵀJ
+    jvp: str | None = None  # deriv of a vector function: J·v
 
 
 def values(req: ValueRequest) -> None:
@@ -177,6 +180,14 @@ def values(req: ValueRequest) -> None:
             raise Fail("--digits gives text; --output FILE.npy takes floats (use --exact)")
         if req.fmt != "plain":
             raise Fail("--format is for standard output; --output writes a .npy file")
+    if vectors.is_vector(req.func) and not registry.is_name(req.func):
+        from . import vectorcmd
+
+        return vectorcmd.values(req)
+    for given, option in ((req.up, "--up"), (req.vjp, "--vjp"), (req.jvp, "--jvp")):
+        if given is not None:
+            raise Fail(f"{option} is for the vector functions (softmax, swiglu, ...),"
+                       f" not {req.func}")
     if expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param, req.like)
@@ -539,6 +550,11 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
     funcs, zs = split_functions(items)
     if not funcs:
         raise Fail("name at least one function before the values")
+    if any(vectors.is_vector(f) and not registry.is_name(f) for f in funcs):
+        from . import vectorcmd
+
+        return vectorcmd.table(funcs, zs, param=param, fmt=fmt, input_file=input_file,
+                               order=order)
     check_step(step)
     like = check_like(like, funcs)
     kink = kink_of(kink, like)
@@ -581,6 +597,11 @@ def check(items: Sequence[str] | None, *, tol: float | None = None, step: float 
     like = check_like(like, funcs)
     if not (tol >= 0):
         raise Fail(f"--tol must be a number >= 0, got {tol!r}")
+    if any(vectors.is_vector(f) and not registry.is_name(f) for f in funcs):
+        from . import vectorcmd
+
+        return vectorcmd.check(funcs, zs, tol=tol, param=param, fmt=fmt,
+                               input_file=input_file, order=order)
     if any(expression.is_expression(f) for f in funcs):
         _first_order_only("check", order)
         return expression_check(funcs, zs, tol=tol, step=step, param=param, fmt=fmt,
@@ -765,6 +786,11 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
          width: int | None = None, height: int | None = None, output: str | None = None,
          order: int = 1, like: str | None = None) -> None:
     second = check_order_of("plot", order) == 2
+    for name in funcs:
+        if vectors.is_vector(name) and not registry.is_name(name):
+            what, expr = vectors.PLOT_EQUIVALENTS[vectors.canonical(name)]  # type: ignore[index]
+            raise Fail(f"plot draws functions of one z; for {name}, {what} is {expr}:"
+                       f" actgrad plot '{expr}'")
     if deriv_only and value_only:
         raise Fail("--deriv-only and --value-only exclude each other")
     check_range(start, stop, allow_equal=False)
@@ -817,7 +843,15 @@ def explain(func: str, *, lang: str | None = None, param: Sequence[str] | None =
         raise Fail(f"--format must be auto, plain or rich, got {fmt!r}"
                    f"{registry.suggest(fmt, EXPLAIN_FORMATS)}")
     check_like(like, [func])
-    if expression.is_expression(func):
+    if vectors.is_vector(func) and not registry.is_name(func):
+        from ..views import vector_explain
+
+        try:
+            f: Any = vectors.vector(func, **parse_params(param))
+        except ValueError as e:
+            raise Fail(str(e)) from None
+        blocks = vector_explain.lesson(f, lang or lessons.default_lang())
+    elif expression.is_expression(func):
         blocks = lessons.expression_lesson(expression_of(func, param),
                                            lang or lessons.default_lang())
     else:

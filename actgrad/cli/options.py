@@ -37,7 +37,9 @@ DType = _choice("DType", registry.DTYPES)
 
 
 def complete_function(incomplete: str) -> list[str]:
-    return [n for n in registry.all_names() if n.startswith(incomplete)]
+    from .. import vectors  # (softmax, swiglu, ...: eval, deriv, table, check, explain)
+
+    return [n for n in (*registry.all_names(), *vectors.NAMES) if n.startswith(incomplete)]
 
 
 # -- declarations ------------------------------------------------------------------------------
@@ -148,6 +150,19 @@ AuditDTypeOpt = Annotated[Optional[DType], typer.Option(
 RelOpt = Annotated[bool, typer.Option(
     "--rel", help="With --impl/--values/--deriv: --tol is a relative error, not ULP.")]
 
+UpOpt = Annotated[Optional[str], typer.Option(
+    "--up", "-u", metavar="U...", show_default=False,
+    help="Gated units (swiglu, geglu, ...): the u values, one argument ('3,4' or '3 4'); the"
+         " values given are then the gates g. Without it a vector is split in halves by"
+         " -p gate=first|second|even.")]
+VjpOpt = Annotated[Optional[str], typer.Option(
+    "--vjp", metavar="V", show_default=False,
+    help="Vector functions: print vᵀJ for this v, one argument ('1,0,0'), per vector: what"
+         " backpropagation computes.")]
+JvpOpt = Annotated[Optional[str], typer.Option(
+    "--jvp", metavar="V", show_default=False,
+    help="Vector functions: print J·v for this v (forward mode), per vector.")]
+
 
 def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
@@ -171,6 +186,9 @@ VALUE_OPTIONS = (
 KINK = _param("kink", KinkOpt, _R.kink)
 FROM_OUTPUT = _param("from_output", FromOutputOpt, _R.from_output)
 ORDER = _param("order", OrderOpt, _R.order)
+UP = _param("up", UpOpt, _R.up)
+VJP = _param("vjp", VjpOpt, _R.vjp)
+JVP = _param("jvp", JvpOpt, _R.jvp)
 FUNC = _param("func", FuncArg)
 VALUES = _param("values", ValuesArg, _R.values)
 

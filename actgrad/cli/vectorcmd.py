@@ -1,0 +1,373 @@
+"""`eval` and `deriv` of the vector functions (softmax, log_softmax, softmin, the gated units).
+
+Vectors are rows: the command-line values form one vector; from stdin or ``-i FILE`` each
+non-empty line is one vector (numbers separated by spaces or commas). Output, per vector:
+
+* eval: the vector on one line (plain: separated by spaces; csv/tsv: by commas/tabs;
+  jsonl: one JSON array per line; json: one array of all the vectors);
+* deriv of the softmax family: the n×n Jacobian, row i = ∂y_i/∂z (plain: n lines, a blank
+  line between the matrices of successive vectors; csv/tsv: the rows; json/jsonl: arrays);
+* ``--vjp V``: vᵀJ, ``--jvp V``: J·v, one line per vector (what a backward / forward pass
+  computes); V is one argument of n numbers ('1,0,0' or '1 0 0');
+* gated units: g and u either as ``G... --up U...`` or as one vector split in halves by the
+  ``gate`` parameter (-p gate=first|second|even); deriv prints two lines per vector,
+  ∂y/∂g then ∂y/∂u per element (``--order 2``: three, ∂²y/∂g², ∂²y/∂g∂u, ∂²y/∂u²);
+  ``--vjp V`` (n numbers) prints the gradient w.r.t. the split vector x (2n numbers, in x's
+  layout), or with --up two lines, w.r.t. g and w.r.t. u; ``--jvp T`` (2n numbers, x's layout).
+
+Errors are one line (exit 2), naming the line of a vector that does not fit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import sys
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .. import registry, vectors
+from ..io.numbers import format_floats, is_number
+from ..io.writers import Output
+from .runtime import Fail
+
+FORMATS = ("plain", "csv", "tsv", "json", "jsonl")
+_SEP = {"plain": " ", "csv": ",", "tsv": "\t"}
+_TOKENS = re.compile(rb"[^\s,]+")
+
+
+def _numbers(raw: bytes, where: str, on_invalid: str = "fail") -> np.ndarray:
+    """The numbers of one vector; a token that is not one: stop (fail), drop it (skip) or nan
+    in its place (nan), as --on-invalid says."""
+    out = []
+    for m in _TOKENS.finditer(raw):
+        tok = m.group()
+        if not is_number(tok):
+            if on_invalid == "skip":
+                continue
+            if on_invalid == "nan":
+                out.append(math.nan)
+                continue
+            shown = tok.decode("utf-8", "backslashreplace")
+            raise Fail(f"{where}, column {m.start() + 1}: {shown!r} is not a number")
+        out.append(float(tok))
+    return np.array(out, dtype=np.float64)
+
+
+def vector_option(text: str, option: str) -> np.ndarray:
+    """The numbers of --up, --vjp or --jvp (one argument: '1,0,0' or '1 0 0')."""
+    v = _numbers(text.encode("utf-8", "surrogateescape"), option)
+    if v.size == 0:
+        raise Fail(f"{option} needs numbers, e.g. {option} 1,0,0")
+    return v
+
+
+def rows(values: Any, input_file: str | None, on_invalid: str = "fail"
+         ) -> Iterator[tuple[np.ndarray, str]]:
+    """(vector, where) per vector: the arguments as one vector, or each non-empty line."""
+    values = list(values or ())
+    if values and values != ["-"]:
+        if input_file is not None:
+            raise Fail("give values as arguments or with --input, not both")
+        parts = [_numbers(a.encode("utf-8", "surrogateescape"), f"argument {i}", on_invalid)
+                 for i, a in enumerate(values, 1)]
+        yield np.concatenate(parts), "the values"
+        return
+    if input_file not in (None, "-"):
+        try:
+            source: Any = open(input_file, "rb")
+        except OSError as e:
+            raise Fail(f"cannot read {input_file!r}: {e.strerror or e}") from None
+    else:
+        if sys.stdin is None:
+            raise Fail("no values given and standard input is closed")
+        source = contextlib.nullcontext(sys.stdin.buffer)  # (stdin stays open)
+    with source as lines:
+        for n, line in enumerate(lines, 1):
+            if line.strip(b" \t\r\n,"):
+                yield _numbers(line, f"line {n}", on_invalid), f"line {n}"
+
+
+class _Out:
+    """Vectors and matrices in one of FORMATS."""
+
+    def __init__(self, fmt: str):
+        if fmt not in FORMATS:
+            raise Fail(f"--format {fmt}: vector results take {', '.join(FORMATS)}")
+        self.fmt, self.out, self.json, self.count = fmt, Output(), [], 0
+
+    def _line(self, v: np.ndarray) -> str:
+        texts = format_floats(np.asarray(v, dtype=np.float64).reshape(-1))
+        if self.fmt in ("json", "jsonl"):
+            return "[" + ", ".join(t if t not in ("nan", "inf", "-inf") else f'"{t}"'
+                                   for t in texts) + "]"
+        return _SEP[self.fmt].join(texts)
+
+    def put(self, block: np.ndarray) -> None:
+        """A vector (1-d) or a matrix (2-d: its rows) for one input vector."""
+        block = np.asarray(block)
+        if block.ndim == 1:
+            text = self._line(block)
+        elif self.fmt in ("json", "jsonl"):
+            text = "[" + ", ".join(self._line(r) for r in block) + "]"
+        else:
+            text = "\n".join(self._line(r) for r in block)
+            if self.fmt == "plain" and self.count:
+                text = "\n" + text
+        self.count += 1
+        if self.fmt == "json":
+            self.json.append(text)
+        else:
+            self.out.write(text + "\n")
+
+    def put_text(self, texts: list[list[str]] | list[str]) -> None:
+        """--digits results (text already), a vector or the rows of a matrix."""
+        if texts and isinstance(texts[0], list):
+            block = [(_SEP.get(self.fmt, ", ")).join(r) for r in texts]  # type: ignore[arg-type]
+            if self.fmt in ("json", "jsonl"):
+                text = "[" + ", ".join("[" + ", ".join(f'"{t}"' for t in r) + "]"
+                                       for r in texts) + "]"  # type: ignore[union-attr]
+            else:
+                text = ("\n" if self.fmt == "plain" and self.count else "") + "\n".join(block)
+        else:
+            if self.fmt in ("json", "jsonl"):
+                text = "[" + ", ".join(f'"{t}"' for t in texts) + "]"
+            else:
+                text = _SEP[self.fmt].join(texts)  # type: ignore[arg-type]
+        self.count += 1
+        if self.fmt == "json":
+            self.json.append(text)
+        else:
+            self.out.write(text + "\n")
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write("[" + ",\n ".join(self.json) + "]\n")
+
+
+def _params(params: Any) -> dict[str, str]:
+    """-p NAME=VALUE as a dict (as commands.parse_params: a name given twice is an error)."""
+    given: dict[str, str] = {}
+    for text in params or ():
+        try:
+            name, value = registry.parse_param(text)
+        except ValueError as e:
+            raise Fail(str(e)) from None
+        if name in given:
+            raise Fail(f"parameter {name} is given twice ({name}={given[name]} and {name}={value})")
+        given[name] = value
+    return given
+
+
+def values(req: Any) -> None:
+    """`eval`/`deriv` of a vector function (req: commands.ValueRequest)."""
+    deriv = req.command == "deriv"
+    try:
+        f = vectors.vector(req.func, **_params(req.param))
+    except ValueError as e:
+        raise Fail(str(e)) from None
+    for given, option in ((req.from_output, "--from-output"),
+                          (req.output_file is not None, "--output"),
+                          (req.dtype not in (None, "float64"), "--dtype")):
+        if given:
+            raise Fail(f"{option} is for the elementwise functions, not {f.name}")
+    vjp = vector_option(req.vjp, "--vjp") if req.vjp is not None else None
+    jvp = vector_option(req.jvp, "--jvp") if req.jvp is not None else None
+    if (vjp is not None or jvp is not None) and not deriv:
+        raise Fail("--vjp and --jvp belong to deriv")
+    if vjp is not None and jvp is not None:
+        raise Fail("give --vjp or --jvp, not both")
+    high = req.exact or req.digits is not None
+    out = _Out(req.fmt)
+    if isinstance(f, vectors.Softmax):
+        compute = _softmax(f, deriv, req, vjp, jvp, high, out)
+    else:
+        compute = _gated(f, deriv, req, vjp, jvp, high, out)
+    try:
+        for z, where in rows(req.values, req.input_file, req.on_invalid):
+            if z.size == 0:
+                raise Fail(f"{where}: no values")
+            compute(z, where)
+    finally:
+        out.close()
+
+
+def _softmax(f: vectors.Softmax, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bool,
+             out: _Out) -> Callable[[np.ndarray, str], None]:
+    if req.up is not None:
+        raise Fail(f"--up is for the gated units; {f.name} takes one vector")
+    if req.order != 1:
+        raise Fail(f"--order {req.order}: {f.name} gives its Jacobian (order 1); the gated"
+                   " units give 2×2 Hessian blocks")
+    if high and (vjp is not None or jvp is not None):
+        raise Fail("--exact and --digits give values and Jacobian entries, not --vjp/--jvp")
+    if req.digits is not None:
+        from ..numerics import MAX_DIGITS
+
+        if not 1 <= req.digits <= MAX_DIGITS:
+            raise Fail(f"--digits must be between 1 and {MAX_DIGITS}, got {req.digits}")
+
+    def compute(z: np.ndarray, where: str) -> None:
+        prod = vjp if vjp is not None else jvp
+        if prod is not None:
+            if prod.size != z.size:
+                raise Fail(f"{where}: {z.size} values where {'--vjp' if vjp is not None else '--jvp'}"
+                           f" has {prod.size}")
+            out.put(f.vjp(z, prod) if vjp is not None else f.jvp(z, prod))
+            return
+        if high:
+            from ..numerics import vector_exact as X
+
+            try:
+                if req.digits is not None:
+                    texts = X.values_text(f, z[None, :], jacobian=deriv, digits=req.digits)[0]
+                    n = z.size
+                    out.put_text([texts[i * n:(i + 1) * n] for i in range(n)] if deriv
+                                 else texts)
+                    return
+                out.put(X.values_float(f, z[None, :], jacobian=deriv)[0])
+            except ArithmeticError as e:
+                raise Fail(f"cannot decide the rounding: {e}", 1) from None
+            return
+        with np.errstate(all="ignore"):
+            out.put(f.jacobian(z) if deriv else f(z))
+
+    return compute
+
+
+def _gated(f: vectors.Gated, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bool,
+           out: _Out) -> Callable[[np.ndarray, str], None]:
+    if high:
+        raise Fail(f"--exact and --digits: {f.name} takes the float64 path (its act, act′"
+                   " and act″ are the catalogue's, each within a few ULP)")
+    if req.order not in (1, 2):
+        raise Fail(f"--order must be 1 or 2, got {req.order}")
+    if req.order == 2 and not deriv:
+        raise Fail("--order belongs to deriv")
+    if req.order == 2 and (vjp is not None or jvp is not None):
+        raise Fail("--order 2 gives the Hessian blocks; --vjp and --jvp are order 1")
+    up = vector_option(req.up, "--up") if req.up is not None else None
+    if up is not None and (not req.values or req.values == ["-"]):
+        raise Fail("--up goes with gate values on the command line; on stdin each line is"
+                   " one vector g‖u split by -p gate=first|second|even")
+    if up is not None and jvp is not None:
+        raise Fail("--jvp takes the split vector x (give it in halves, without --up)")
+    kink = req.kink
+
+    def compute(x: np.ndarray, where: str) -> None:
+        with np.errstate(all="ignore"):
+            if up is not None:
+                if up.size != x.size:
+                    raise Fail(f"{where}: {x.size} gate values where --up has {up.size}")
+                g, u = x, up
+            else:
+                if x.size % 2:
+                    raise Fail(f"{where}: {x.size} values cannot be split in halves"
+                               " (give --up U... or an even count)")
+                g, u = f.split(x)
+            if not deriv:
+                out.put(f(g, u))
+            elif vjp is not None:
+                if vjp.size != g.size:
+                    raise Fail(f"{where}: {g.size} outputs where --vjp has {vjp.size}")
+                if up is not None:
+                    dg, du = f.partials(g, u, kink=kink)
+                    out.put(np.stack([vjp * dg, vjp * du]))
+                else:
+                    out.put(f.vjp(x, vjp, kink=kink))
+            elif jvp is not None:
+                if jvp.size != x.size:
+                    raise Fail(f"{where}: {x.size} values where --jvp has {jvp.size}")
+                out.put(f.jvp(x, jvp, kink=kink))
+            elif req.order == 2:
+                out.put(np.stack(f.hessian(g, u, kink=kink)))
+            else:
+                out.put(np.stack(f.partials(g, u, kink=kink)))
+
+    return compute
+
+
+# -- table and check ------------------------------------------------------------------------
+
+MAX_CHECK_VECTORS = 200  # each vector costs n + 1 evaluations in mpmath
+
+
+def _bind_vectors(funcs: Any, param: Any) -> list[Any]:
+    mixed = [f for f in funcs if not vectors.is_vector(f) or registry.is_name(f)]
+    if mixed:
+        raise Fail(f"{mixed[0]!r}: check and table take the vector functions (softmax, swiglu,"
+                   " ...) on their own, not with elementwise ones")
+    given = _params(param)
+    out = []
+    for name in funcs:
+        f = vectors.vector(name)
+        known = dict(f.params)
+        mine = {k: v for k, v in given.items() if k in known}
+        try:
+            out.append(vectors.vector(name, **mine))
+        except ValueError as e:
+            raise Fail(str(e)) from None
+    unused = set(given) - {k for f in out for k in f.params}
+    if unused:
+        raise Fail(f"no function named here has a parameter {sorted(unused)[0]!r}")
+    return out
+
+
+def _vectors_given(f: Any, zs: Any, input_file: Any) -> list[Any] | None:
+    if not zs and input_file is None:
+        return None
+    got = [(z, where) for z, where in rows(zs, input_file)]
+    if len(got) > MAX_CHECK_VECTORS:
+        raise Fail(f"at most {MAX_CHECK_VECTORS} vectors can be checked here, got more")
+    out: list[Any] = []
+    for z, where in got:
+        if z.size == 0:
+            continue
+        if f.kind == "gated":
+            if z.size % 2:
+                raise Fail(f"{where}: {z.size} values cannot be split in halves g‖u")
+            g, u = f.split(z)
+            out += list(zip(g.tolist(), u.tolist()))
+        else:
+            out.append(z.tolist())
+    if any(not np.isfinite(v) for p in out for v in (p if f.kind == "gated" else p)
+           if f.kind == "gated"):
+        raise Fail("check needs finite g and u: a difference quotient at ±inf or nan means"
+                   " nothing")
+    return out
+
+
+def _order_one(command: str, order: int) -> None:
+    if order != 1:
+        raise Fail(f"--order {order}: {command} of the vector functions compares the Jacobian"
+                   " (order 1); deriv --order 2 gives the gated units' Hessian blocks")
+
+
+def check(funcs: Any, zs: Any, *, tol: float, param: Any, fmt: str, input_file: Any,
+          order: int) -> int:
+    from ..numerics import vector_check
+    from ..views import vector_report
+
+    _order_one("check", order)
+    results = []
+    for f in _bind_vectors(funcs, param):
+        results.append(vector_check.check(f, _vectors_given(f, zs, input_file), tol=tol))
+    vector_report.write_check(fmt, results)
+    return 0 if all(r.passed for r in results) else 1
+
+
+def table(funcs: Any, zs: Any, *, param: Any, fmt: str, input_file: Any, order: int) -> None:
+    from ..numerics import vector_check
+    from ..views import vector_report
+
+    _order_one("table", order)
+    tables = []
+    for f in _bind_vectors(funcs, param):
+        given = _vectors_given(f, zs, input_file)
+        if given is None:
+            given = [(1.0, 2.0, 3.0)] if f.kind == "softmax" else list(
+                vector_check.DEFAULT_GATED[:4])
+        tables.append(vector_check.table(f, given))
+    vector_report.write_table(fmt, tables)
