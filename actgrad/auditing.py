@@ -45,17 +45,17 @@ errors only near the roots of g′ (cancellation).
 own points. An implementation that raises, or returns something that is not an array of the
 input's shape, gives ``AuditError`` with its message in one line.
 
-Expressions (``actgrad.expression``) are judged too: their exact values are not from the
-rigorous path (there is none for expressions) but from forward-mode derivatives in mpmath
-through the expression's graph, its sums and products exact (up to 4096 bits, so that the 1
-of 1 + z is not lost at z = 1e300), at 160 and 320 bits, accepted where both round to the same float (twice the
-precision again, up to 1280 bits, where they do not): agreement of two precisions, not a
-proof; the report says so.
+Expressions (``actgrad.expression``) are judged too: their exact values are the rigorous
+path's for expressions (``expression.exact_values``: the graph on Taylor series in ball
+arithmetic, each value correctly rounded with a proof); points where none is given (±inf, a
+pole, a kink whose one-sided values differ) are left out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
 import textwrap
 import warnings
 from dataclasses import dataclass, field
@@ -154,7 +154,7 @@ class AuditReport:
 
     def headline(self) -> str:
         return (f"{self.function} in {self.dtype} against its exact values: {self.verdict}"
-                f" (tolerance {self.tolerance}; {self.points} points)")
+                f" (tolerance {self.tolerance}; {self.points} point{'' if self.points == 1 else 's'})")
 
     def text(self, width: int = 80) -> str:
         """The report as plain text, lines at most `width` columns (numbers never cut)."""
@@ -328,7 +328,7 @@ class _Catalogue(_Target):
 
 
 class _Expr(_Target):
-    """An expression in z (actgrad.expression): g or g′, exact values from mpmath jets.
+    """An expression in z (actgrad.expression): g or g′, exact values from Taylor series in ball arithmetic.
     Its limits at ±inf are not known exactly: ±inf is left out of its grid; its exact values
     cost ~0.3 ms a point, so its grid has every 4th point of the regular parts."""
 
@@ -340,11 +340,9 @@ class _Expr(_Target):
             raise ValueError("the audit of an expression's g″ is not available (g and g′ are)")
         self.e, self.order = e, order
         self.label = e.name if order == 0 else f"d/dz {e.name}"
-        self.exact_note = ("exact values of the expression: forward-mode derivatives in"
-                           " mpmath through its graph, sums and products exact, at 160 and 320 bits (up to"
-                           " 1280 where they differ), accepted where both round to the same"
-                           " float: agreement of two precisions, not a proof; z = ±inf is"
-                           " left out (no exact limits)")
+        self.exact_note = ("exact values of the expression: its graph on Taylor series in ball"
+                           " arithmetic, correctly rounded with a proof; z = ±inf is left out"
+                           " (no exact limits)")
 
     def exact(self, z: np.ndarray) -> np.ndarray:
         return _mp_values(self.e, z, self.order)
@@ -376,7 +374,8 @@ class _Expr(_Target):
 def _target(function: Any, params: dict[str, Any], of: str, order: int) -> _Target:
     if of not in OFS:
         raise ValueError(f"of must be 'g' or 'deriv', got {of!r}")
-    order = registry.check_order(order)
+    if isinstance(order, bool) or order not in (1, 2):
+        raise ValueError(f"the audit judges g′ (order 1) or g″ (order 2), got order {order!r}")
     if of == "g" and order != 1:
         raise ValueError("order is for of='deriv' (of='g' judges g itself)")
     o = 0 if of == "g" else order
@@ -406,13 +405,21 @@ def _target(function: Any, params: dict[str, Any], of: str, order: int) -> _Targ
 # -- the stress grid --------------------------------------------------------------------------
 
 
+#: the dtypes an audit judges in (ml_dtypes' bfloat16 and float8: not yet, see _dtype)
+AUDIT_DTYPES = ("float64", "float32", "float16")
+
+
 def _dtype(dtype: Any) -> np.dtype:
+    from .numerics import ML_DTYPES, as_dtype
+
     try:
-        dt = np.dtype(dtype)
-    except TypeError:
+        dt = as_dtype(dtype)
+    except ValueError:
         dt = None
-    if dt is None or dt.name not in registry.DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(registry.DTYPES)}, got {dtype!r}")
+    if dt is not None and dt.name in ML_DTYPES:
+        raise ValueError(f"the audit judges {', '.join(AUDIT_DTYPES)}, not yet {dt.name}")
+    if dt is None or dt.name not in AUDIT_DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(AUDIT_DTYPES)}, got {dtype!r}")
     return dt
 
 
@@ -593,8 +600,9 @@ def one_line(e: BaseException) -> str:
 
 def call(fn: Callable[[np.ndarray], Any], z: np.ndarray) -> Any:
     """fn(z), its floating-point warnings silenced (they are what is judged, as values)."""
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+    try:  # (what it prints goes to stderr: stdout is the report's)
+        with np.errstate(all="ignore"), warnings.catch_warnings(), \
+                contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
             return fn(z.copy())
     except (Exception, SystemExit) as e:
@@ -663,7 +671,7 @@ def audit(fn: Callable[[np.ndarray], Any], function: Any, *, of: str = "deriv",
 
 
 def _as_formula(e: Any, report: AuditReport) -> str:
-    """Whether the expression, evaluated exactly (mpmath), is the derivative: compared on
+    """Whether the expression, evaluated exactly (ball arithmetic), is the derivative: compared on
     every 4th core point with the exact derivative."""
     pick = np.flatnonzero(report.region == 0)[::4]
     z, exact = report.z[pick], report.exact[pick]
@@ -674,11 +682,11 @@ def _as_formula(e: Any, report: AuditReport) -> str:
         return f"{e.name} could not be evaluated exactly at the core points"
     worst = int(np.flatnonzero(known)[np.argmax(err[known])])
     if err[worst] <= 1:
-        return (f"as a formula, {e.name} is the derivative: evaluated exactly (mpmath), it"
+        return (f"as a formula, {e.name} is the derivative: evaluated exactly (ball arithmetic), it"
                 f" agrees with the exact derivative within 1 ULP at the {int(known.sum())}"
                 " core points compared; the errors above are those of its float64"
                 " evaluation")
-    return (f"as a formula, {e.name} is not the derivative: evaluated exactly (mpmath), at"
+    return (f"as a formula, {e.name} is not the derivative: evaluated exactly (ball arithmetic), at"
             f" z = {report.show(z[worst])} it is {report.show(mine[worst])}, the exact"
             f" derivative {report.show(exact[worst])}")
 
@@ -935,151 +943,26 @@ def load_callable(path: str, name: str) -> Callable[..., Any]:
     return fn
 
 
-# -- exact values of an expression: forward mode in mpmath ------------------------------------
+# -- exact values of an expression: Taylor series in ball arithmetic -------------------------
 
 
 def _mp_values(e: Any, z: np.ndarray, order: int) -> np.ndarray:
-    import mpmath
+    """The exact g (order 0) or g′ of the expression at each z, correctly rounded to z's
+    dtype with a proof (expression.exact_values: Taylor series in ball arithmetic); nan
+    where none is given (±inf, a pole, a kink whose one-sided values differ, a value no
+    precision decides): those points are left out."""
+    from .expression import exact_values
 
-    from .numerics.rigorous import to_float
-
-    def rnd(v: Any) -> float:
-        if v is None:
-            return math.nan
-        f = to_float(v)
-        if z.dtype != np.float64:
-            with np.errstate(all="ignore"):
-                return float(np.float64(f).astype(z.dtype))
-        return f
-
-    out = np.empty(z.shape, dtype=np.float64)
-    ctx = mpmath.mp
-    old = ctx.prec
-    try:
-        for i, zi in enumerate(z.astype(np.float64).tolist()):
-            if not math.isfinite(zi):
-                out[i] = math.nan  # no exact limit: left out
-                continue
-            prev = None
-            value = math.nan
-            for bits in (160, 320, 640, 1280):
-                ctx.prec = bits
-                try:
-                    cur = rnd(_mp_jet(e._root, ctx.mpf(zi), ctx, order))
-                except (ZeroDivisionError, ValueError, OverflowError):
-                    cur = math.nan
-                if prev is not None and (cur == prev or (cur != cur and prev != prev)):
-                    value = cur
-                    break
-                prev = cur
-            out[i] = value
-    finally:
-        ctx.prec = old
+    out = np.full(z.shape, np.nan)
+    x = z.astype(np.float64)
     with np.errstate(all="ignore"):
+        try:  # all at once, the common case
+            out = np.asarray(exact_values(e, x, order=order, kink="left"),
+                             dtype=np.float64).reshape(z.shape)
+        except (ArithmeticError, ValueError):
+            for i, zi in enumerate(x.tolist()):
+                try:
+                    out[i] = float(exact_values(e, [zi], order=order, kink="left")[0])
+                except (ArithmeticError, ValueError):
+                    out[i] = math.nan
         return out.astype(z.dtype)
-
-
-def _mp_real(v: Any, mp: Any) -> Any:
-    if isinstance(v, mp.mpc):
-        return v.real if v.imag == 0 else mp.nan
-    return v
-
-
-_MP_D = {  # f, f′ of the elementary functions, in mpmath
-    "exp": (lambda mp, u: mp.exp(u), lambda mp, u: mp.exp(u)),
-    "expm1": (lambda mp, u: mp.expm1(u), lambda mp, u: mp.exp(u)),
-    "log": (lambda mp, u: mp.log(u), lambda mp, u: 1 / u),
-    "log1p": (lambda mp, u: mp.log1p(u), lambda mp, u: 1 / (1 + u)),
-    "sqrt": (lambda mp, u: mp.sqrt(u), lambda mp, u: 1 / (2 * mp.sqrt(u))),
-    "sin": (lambda mp, u: mp.sin(u), lambda mp, u: mp.cos(u)),
-    "cos": (lambda mp, u: mp.cos(u), lambda mp, u: -mp.sin(u)),
-    "tan": (lambda mp, u: mp.tan(u), lambda mp, u: mp.sec(u) ** 2),
-    "sinh": (lambda mp, u: mp.sinh(u), lambda mp, u: mp.cosh(u)),
-    "cosh": (lambda mp, u: mp.cosh(u), lambda mp, u: mp.sinh(u)),
-    "atan": (lambda mp, u: mp.atan(u), lambda mp, u: 1 / (1 + u * u)),
-    "erf": (lambda mp, u: mp.erf(u), lambda mp, u: 2 / mp.sqrt(mp.pi) * mp.exp(-u * u)),
-    "erfc": (lambda mp, u: mp.erfc(u), lambda mp, u: -2 / mp.sqrt(mp.pi) * mp.exp(-u * u)),
-}
-
-
-#: the most bits an exact sum's exponent gap or an exact product's mantissa may take
-EXACT_BITS = 4096
-
-
-def _mp_jet(root: Any, z: Any, mp: Any, order: int) -> Any:
-    """g (order 0) or g′ (order 1) of the expression tree at z, in mpmath."""
-    from . import expression as ex
-
-    def exact_ok(a: Any, b: Any, sum_: bool) -> bool:
-        if not (isinstance(a, mp.mpf) and isinstance(b, mp.mpf)) or not a or not b \
-                or not (mp.isfinite(a) and mp.isfinite(b)):
-            return False
-        ma, mb = a._mpf_, b._mpf_  # (sign, mantissa, exponent, bit count)
-        if sum_:
-            return abs((ma[2] + ma[3]) - (mb[2] + mb[3])) <= EXACT_BITS
-        return ma[3] + mb[3] <= EXACT_BITS
-
-    def add(a: Any, b: Any) -> Any:
-        # sums and products exact (up to EXACT_BITS): a term far smaller than another (the
-        # 1 of 1 + z at z = 1e300) is kept, so its cancellation later (1 + |z| − |z|) is
-        # seen at any precision
-        return mp.fadd(a, b, exact=True) if exact_ok(a, b, True) else a + b
-
-    def mul(a: Any, b: Any) -> Any:
-        return mp.fmul(a, b, exact=True) if exact_ok(a, b, False) else a * b
-
-    def jet(n: Any) -> tuple[Any, Any]:
-        if isinstance(n, ex._Num):
-            v = +mp.pi if n.name == "pi" else +mp.e if n.name == "e" else mp.mpf(n.value)
-            return v, mp.zero
-        if isinstance(n, ex._Z):
-            return z, mp.one
-        if isinstance(n, ex._Neg):
-            v, d = jet(n.arg)
-            return -v, -d
-        if isinstance(n, ex._Chain):
-            v, d = jet(n.first)
-            for op, x in n.rest:
-                w, dw = jet(x)
-                if op == "+":
-                    v, d = add(v, w), add(d, dw)
-                elif op == "-":
-                    v, d = add(v, -w), add(d, -dw)
-                elif op == "*":
-                    v, d = mul(v, w), add(mul(d, w), mul(v, dw))
-                else:  # (v/w)′ = (v′w − v·w′)/w², one rounding
-                    v, d = v / w, add(mul(d, w), -mul(v, dw)) / mul(w, w)
-            return v, d
-        if isinstance(n, ex._Pow):
-            w, dw = jet(n.exp)
-            if isinstance(n.base, ex._Num) and n.base.name == "e":
-                v = mp.exp(w)
-                return v, v * dw
-            b, db = jet(n.base)
-            v = _mp_real(mp.power(b, w), mp)
-            if n.exp.const:
-                return v, (w * _mp_real(mp.power(b, w - 1), mp) * db if db != 0 else mp.zero)
-            return v, v * (dw * _mp_real(mp.log(b), mp) + (w * db / b if db != 0 else 0))
-        if isinstance(n, ex._Call):
-            if n.act is not None:
-                u, du = jet(n.args[0])
-                p = dict(n.act.params)
-                v = n.act.spec.exact(u, p, mp)
-                return v, (n.act.spec.exact_dg(u, p, mp) * du if du != 0 else mp.zero)
-            if n.name in ("min", "max"):
-                (a, da), (b, db) = jet(n.args[0]), jet(n.args[1])
-                if a == b:
-                    return a, (da + db) / 2
-                pick_a = (a > b) if n.name == "max" else (a < b)
-                return (a, da) if pick_a else (b, db)
-            u, du = jet(n.args[0])
-            if n.name == "abs":
-                return abs(u), mp.sign(u) * du
-            f, df = _MP_D[n.name]
-            v = _mp_real(f(mp, u), mp)
-            return v, (_mp_real(df(mp, u), mp) * du if du != 0 else mp.zero)
-        raise AssertionError(n)  # pragma: no cover
-
-    v, d = jet(root)
-    r = _mp_real(v if order == 0 else d, mp)
-    return None if mp.isnan(r) else r

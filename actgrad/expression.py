@@ -1037,11 +1037,13 @@ class KinkSite:
 
 
 def _prepare(z: Any) -> tuple[np.ndarray, np.dtype, tuple[int, ...]]:
+    from .numerics import DTYPES
+
     arr = np.asarray(z)
-    if arr.dtype.kind not in "biuf":
+    small = arr.dtype.name in DTYPES[1:]  # float32, float16 and ml_dtypes' (kind V for some)
+    if arr.dtype.kind not in "biuf" and not small:
         raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
-    out = arr.dtype if arr.dtype in (np.dtype(np.float32), np.dtype(np.float16)) \
-        else np.dtype(np.float64)
+    out = arr.dtype if small else np.dtype(np.float64)
     with np.errstate(invalid="ignore"):
         x = arr.astype(np.float64, copy=False)
     return x.reshape(-1), out, arr.shape
@@ -1652,7 +1654,7 @@ def _symmetry(n: _Node) -> str | None:
         w = float(_const_value(n.exp))
         if b == "E":
             return "E"
-        if w == int(w) and abs(w) <= 1 << 16:
+        if math.isfinite(w) and w == int(w) and abs(w) <= 1 << 16:
             return "E" if int(w) % 2 == 0 else "O"
         return None
     if isinstance(n, _Call):

@@ -42,10 +42,10 @@ def test_npy_in_npy_out_keeps_shape_order_and_type(tmp_path, arr):
     want = actgrad.get("sigmoid").deriv(x)
     assert got.shape == arr.shape and got.dtype == np.asarray(want).dtype
     assert np.array_equal(got, want)
-    assert got.flags.f_contiguous == arr.flags.f_contiguous or arr.ndim < 2
-    # and as text: the values in file order, as the same values given as arguments print
+    # and as text: the values in row (C) order, as the array prints, whatever the file's
+    # order; as the same values given as arguments print
     text = ok("deriv", "sigmoid", "-i", src)
-    flat = x.reshape(-1, order="F" if arr.flags.f_contiguous and arr.ndim > 1 else "C")
+    flat = x.reshape(-1)
     if flat.size:
         assert text == ok("deriv", "sigmoid", *map(repr, flat.astype(np.float64).tolist()),
                           "--dtype", flat.dtype.name)
@@ -86,6 +86,40 @@ def test_bad_files_one_line(tmp_path):
     assert "cannot write" in fail("eval", "tanh", "1", "-o", str(tmp_path / "no" / "x.npy"))
     line = fail("deriv", "sigmoid", "-a", "-i", save(tmp_path, "a.npy", np.array([[0.5, 2.0]])))
     assert "element [0, 1]" in line and "2.0" in line
+
+
+def test_output_file_is_safe(tmp_path):
+    """-o never destroys what it should not: the input itself, or an existing file when the
+    input turns out bad (the file is created with the first block)."""
+    src = save(tmp_path, "z.npy", np.arange(5.0))
+    assert "is the input file" in fail("eval", "sigmoid", "-i", src, "-o", src)
+    os.symlink(src, str(tmp_path / "link.npy"))
+    assert "is the input file" in fail("eval", "sigmoid", "-i", src, "-o",
+                                       str(tmp_path / "link.npy"))
+    assert np.array_equal(np.load(src), np.arange(5.0))
+    keep = save(tmp_path, "keep.npy", np.arange(7.0))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("abc\n")
+    assert "'abc'" in fail("eval", "sigmoid", "-i", str(bad), "-o", keep)
+    assert np.array_equal(np.load(keep), np.arange(7.0))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    ok("eval", "sigmoid", "-i", str(empty), "-o", keep)
+    assert np.load(keep).shape == (0,)
+
+
+def test_npz_and_negative_shapes_refused(tmp_path):
+    z = str(tmp_path / "a.npz")
+    np.savez(z, a=np.arange(3.0))
+    assert ".npz archive" in fail("eval", "tanh", "-i", z)
+    neg = str(tmp_path / "neg.npy")
+    with open(save(tmp_path, "n.npy", np.arange(3.0)), "rb") as f:
+        data = f.read().replace(b"(3,)", b"(-3,)".ljust(4)[:5], 1)
+    with open(neg, "wb") as g:
+        g.write(data)
+    assert "negative" in fail("eval", "tanh", "-i", neg)
+    b16 = save(tmp_path, "b.npy", np.array([1.0], dtype=ml_dtypes.bfloat16))
+    assert "1-byte" in fail("eval", "tanh", "-i", b16, "--dtype", "float8_e5m2")
 
 
 def test_writer_valid_after_every_block_and_a_failed_write(tmp_path, monkeypatch):

@@ -315,7 +315,7 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
         if not os.path.isdir(input_file) and npy.is_npy(input_file):  # type: ignore[arg-type]
             return _npy_input(input_file, raw_as)  # type: ignore[arg-type]
         try:
-            source: Any = open(input_file, "rb")  # type: ignore[arg-type]  # closed at exit
+            source: Any = open(input_file, "rb")  # type: ignore[arg-type]  # closed by blocks()
             if os.path.isdir(input_file):  # type: ignore[arg-type]
                 raise IsADirectoryError(21, "Is a directory")
         except OSError as e:
@@ -334,13 +334,17 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
         return f"line {line}, column {col}"
 
     def blocks() -> Iterator[np.ndarray]:
-        if progress:
-            from ..io.progress import with_progress
+        try:
+            if progress:
+                from ..io.progress import with_progress
 
-            yield from with_progress(iter(reader), source)
-        else:
-            yield from reader
-        _report_skipped(reader.skipped, on_invalid)
+                yield from with_progress(iter(reader), source)
+            else:
+                yield from reader
+            _report_skipped(reader.skipped, on_invalid)
+        finally:
+            if not stdin:
+                source.close()
 
     return Input(blocks(), where)
 
@@ -435,7 +439,7 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
     to = as_dtype(dtype or (got.npy.dtype if got.npy is not None else "float64"))
     sink: Any = writer
     if output_file is not None:
-        sink = _NpySink(output_file, to, got.npy)
+        sink = _NpySink(output_file, to, got.npy, input_file)
     with sink:
         for block in got.blocks:
             with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
@@ -448,25 +452,41 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
 
 
 class _NpySink:
-    """The results (the last column) into a .npy file, created before the first block (so
-    a run with no values leaves an empty array) in the results' type."""
+    """The results (the last column) into a .npy file, in the results' type. The file is
+    created with the first block (or, when there were no values, at a clean end: an empty
+    array), so an input that fails to open or parse leaves an existing file as it was."""
 
-    def __init__(self, path: str, dtype: np.dtype, source: Any):
+    def __init__(self, path: str, dtype: np.dtype, source: Any, input_file: str | None):
+        self.path, self.dtype = path, dtype
+        self.shape, self.order = (source.shape, source.order) if source is not None \
+            else (None, "C")
+        self.out: Any = None
+        if os.path.isdir(path):
+            raise Fail(f"cannot write {shown(path)}: Is a directory")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise Fail(f"cannot write {shown(path)}: No such file or directory")
+        if not os.access(folder, os.W_OK) or (os.path.exists(path) and
+                                                not os.access(path, os.W_OK)):
+            raise Fail(f"cannot write {shown(path)}: Permission denied")
+        if input_file not in (None, "-") and os.path.exists(path) and \
+                os.path.samefile(path, input_file):  # type: ignore[arg-type]
+            raise Fail(f"--output {shown(path)} is the input file: write the results elsewhere")
+
+    def _open(self, dtype: np.dtype) -> None:
         from ..io.npy import NpyError, NpyWriter
 
-        self.path = path
-        shape, order = (source.shape, source.order) if source is not None else (None, "C")
         try:
-            self.out = NpyWriter(path, dtype, shape, order)
+            self.out = NpyWriter(self.path, dtype, self.shape, self.order)
         except NpyError as e:
-            raise Fail(f"cannot write {shown(path)}: {e}") from None
+            raise Fail(f"cannot write {shown(self.path)}: {e}") from None
 
     def write(self, x: np.ndarray, y: Any) -> None:
         if isinstance(y, list):
             raise Fail("--digits gives text; -o FILE.npy takes floats (use --exact)")
         y = np.asarray(y)
-        if y.dtype != self.out.dtype and self.out.count == 0:
-            self.out.dtype = y.dtype  # (before any data: the header is rewritten per block)
+        if self.out is None:
+            self._open(y.dtype)
         try:
             self.out.write(y)
         except OSError as e:
@@ -476,7 +496,10 @@ class _NpySink:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.out.close(complete=exc_type is None)
+        if self.out is None and exc_type is None:
+            self._open(self.dtype)  # no values: an empty array
+        if self.out is not None:
+            self.out.close(complete=exc_type is None)
 
 
 def _write_before(writer: Writer, compute: Callable[[np.ndarray], Any], x: np.ndarray,
@@ -707,7 +730,7 @@ def audit(items: Sequence[str] | None, *, impl: str | None = None,
     if rel and tol is None:
         raise Fail("--rel says --tol is a relative error: give --tol too")
     target = _judged(funcs[0], param)
-    options: dict[str, Any] = dict(of=of or "deriv", order=check_order(order),
+    options: dict[str, Any] = dict(of=of or "deriv", order=check_order_of("check --impl", order),
                                    dtype=dtype or "float64")
     options["rel" if rel else "ulp"] = tol
     try:
@@ -715,7 +738,8 @@ def audit(items: Sequence[str] | None, *, impl: str | None = None,
             if zs or input_file is not None:
                 raise Fail("--values reads z from its file: give no other values")
             z, given = _read_judged_values(values_file, z_column, column)
-            report = auditing.audit_values(z, given, target, **options)
+            with np.errstate(all="ignore"):  # (the values judged may be anything)
+                report = auditing.audit_values(z, given, target, **options)
         else:
             extra = None
             if zs or input_file is not None:
@@ -725,7 +749,8 @@ def audit(items: Sequence[str] | None, *, impl: str | None = None,
             else:
                 derivative = expression_of(deriv_expr, None)  # type: ignore[arg-type]
                 fn = derivative
-            report = auditing.audit(fn, target, values=extra, **options)
+            with np.errstate(all="ignore"):
+                report = auditing.audit(fn, target, values=extra, **options)
     except auditing.AuditError as e:
         raise Fail(str(e)) from None
     except ValueError as e:

@@ -76,7 +76,7 @@ OnInvalidOpt = Annotated[OnInvalid, typer.Option(
 DTypeOpt = Annotated[Optional[DType], typer.Option(
     "--dtype", metavar="TYPE", show_default=False,
     help=f"Compute for this float type ({', '.join(registry.DTYPES)}; the last three are"
-         " ml_dtypes', and float8_e4m3fn has no inf: past 448 is nan): inputs are rounded to"
+         " ml_dtypes', and float8_e4m3fn has no inf: from 464 up is nan): inputs are rounded to"
          " it, and each result is the exact value correctly rounded to it. Default: float64,"
          " or the type of a .npy input.")]
 ExactOpt = Annotated[bool, typer.Option(

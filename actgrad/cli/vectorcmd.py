@@ -254,7 +254,7 @@ def _gated(f: vectors.Gated, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bo
                    " one vector g‖u split by -p gate=first|second|even")
     if up is not None and jvp is not None:
         raise Fail("--jvp takes the split vector x (give it in halves, without --up)")
-    kink = req.kink
+    kink = "pytorch" if req.kink is None else req.kink  # (--like: the gated units follow PyTorch)
 
     def compute(x: np.ndarray, where: str) -> None:
         with np.errstate(all="ignore"):

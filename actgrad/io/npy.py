@@ -1,15 +1,16 @@
 """numpy's .npy files, for inputs and outputs too large for text: ``-i FILE.npy``, ``-o FILE.npy``.
 
-Reading: the file is read in blocks of ``BLOCK`` values in the order they are stored (the
-results are elementwise, so they are written in that order under the same header flag), so
-memory stays flat whatever its size; any shape; a float type
+Reading: the file is read in blocks of ``BLOCK`` values in C (row) order, as the array
+prints (a Fortran-order file through a memory map, a slab of rows at a time), so memory stays
+flat whatever its size; any shape; a float type
 of ``numerics.DTYPES`` is kept (the results are in that type, as in the Python API), integers
 and booleans are read as float64, anything else is refused with the reason.
 
 Writing: ``NpyWriter`` streams blocks into a .npy file whose header always matches the data
 written so far: each block's bytes go out first, then the header is rewritten in place with
 the new length (its text is padded to a fixed size, so it never moves the data). A run that
-stops anywhere (a signal, a full disk) leaves a valid .npy of the values written before;
+stops anywhere (a signal, a full disk) leaves a valid .npy of the values written before
+(1-D: the input's shape goes into the header at the end);
 bytes of a block that did not get out whole are cut off. At the end the header takes the
 input's shape when the input was a .npy of that many values.
 """
@@ -35,7 +36,7 @@ class NpyError(Exception):
 
 def is_npy(path: str) -> bool:
     """Whether a path is to be read as .npy: by its name, or by its first bytes."""
-    if path.lower().endswith(".npy"):
+    if path.lower().endswith((".npy", ".npz")):
         return True
     try:
         with open(path, "rb") as f:
@@ -57,6 +58,10 @@ class NpyReader:
         except OSError as e:
             raise NpyError(e.strerror or str(e)) from None
         try:
+            if f.read(4) == b"PK\x03\x04":
+                raise NpyError("a .npz archive, not a .npy array: save the array alone with"
+                               " numpy.save")
+            f.seek(0)
             version = fmt.read_magic(f)
             read = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
             if version not in read:
@@ -65,16 +70,24 @@ class NpyReader:
             offset = f.tell()
         except (OSError, ValueError, EOFError, SyntaxError) as e:
             raise NpyError(f"not a readable .npy file ({e})") from None
+        except NpyError:
+            raise
         finally:
             f.close()  # (blocks() opens it again: a reader never iterated holds no file)
         if dt.kind == "V" and dt.names is None and raw_as is not None and \
                 as_dtype(raw_as).itemsize == dt.itemsize:
             dt = as_dtype(raw_as)
+        if any(int(n) < 0 for n in shape):
+            raise NpyError(f"not a readable .npy file (its header's shape {tuple(shape)} is"
+                           " negative)")
         if dt.hasobject:
             raise NpyError("holds Python objects; actgrad reads numbers")
         if dt.name in DTYPES:
             self.dtype = dt
         elif dt.kind == "V" and dt.names is None and dt.itemsize in (1, 2):
+            if raw_as is not None:
+                raise NpyError(f"holds raw {dt.itemsize}-byte values ({dt.str}); --dtype"
+                               f" {raw_as} is {as_dtype(raw_as).itemsize}-byte")
             raise NpyError(f"holds raw {dt.itemsize}-byte values ({dt.str}), as numpy saves"
                            " ml_dtypes' arrays: say which type they are with --dtype"
                            " (bfloat16, float8_e4m3fn or float8_e5m2)")
@@ -83,13 +96,19 @@ class NpyReader:
         else:
             raise NpyError(f"holds {dt} values; actgrad reads floats ({', '.join(DTYPES)}),"
                            " integers or booleans")
-        self.shape = tuple(shape)
-        self.order = "F" if fortran else "C"
+        self.shape = tuple(int(n) for n in shape)
         self.size = int(np.prod(shape, dtype=np.int64))
+        # the blocks come in C (row) order, as the array is printed; a Fortran-order file is
+        # read through a map, a slab of rows at a time
+        self.order = "C"
+        self._fortran = bool(fortran) and len(self.shape) > 1
         self._path, self._offset, self._stored = path, offset, dt
 
     def blocks(self) -> Iterator[np.ndarray]:
-        """The values in file order, BLOCK at a time (read, not mapped: memory stays flat)."""
+        """The values in C order, BLOCK at a time (read, not mapped: memory stays flat)."""
+        if self._fortran:
+            yield from self._fortran_blocks()
+            return
         dt, left = self._stored, self.size
         try:
             f = open(self._path, "rb")
@@ -110,6 +129,22 @@ class NpyReader:
                 yield part
         finally:
             f.close()
+
+
+    def _fortran_blocks(self) -> Iterator[np.ndarray]:
+        need = self._offset + self.size * self._stored.itemsize
+        try:
+            if os.path.getsize(self._path) < need:
+                raise NpyError(f"ends before its {self.size} values")
+            m = np.memmap(self._path, dtype=self._stored, mode="r", offset=self._offset,
+                          shape=self.shape, order="F")
+        except (OSError, ValueError) as e:
+            raise NpyError(getattr(e, "strerror", None) or str(e)) from None
+        row = self.size // self.shape[0] if self.shape[0] else 1
+        step = max(1, BLOCK // max(row, 1))
+        for i in range(0, self.shape[0], step):
+            part = np.ascontiguousarray(m[i:i + step]).reshape(-1)
+            yield part if part.dtype == self.dtype else part.astype(self.dtype)
 
 
 def _header(dtype: np.dtype, shape: tuple[int, ...], fortran: bool = False) -> bytes:

@@ -56,6 +56,11 @@ if TYPE_CHECKING:
     from ..registry import Activation
 
 
+#: the largest log2 |u| for which exp(u) is evaluated (|u| < 2^65536: e^u is then far past
+#: any float's range, and a later exp(−…) of it is 0)
+_MAX_EXP_BITS = 1 << 16
+
+
 class Undecided(ArithmeticError):
     """A comparison on a ball that straddles 0: more precision decides it."""
 
@@ -281,6 +286,9 @@ class SeriesMath:
         extra = 0
         if c0.is_finite() and not c0.is_zero():
             extra = max(0, self.b.mag(c0.mid()))  # log2 |u0|: the bits the reduction needs
+        if extra > _MAX_EXP_BITS:  # (9**9**9**9: a billion bits of reduction, never done)
+            raise ArithmeticError(f"an intermediate value is e to a power near 2^{extra},"
+                                  " beyond what any float result can come back from")
         if extra > 8:
             with self.b.extraprec(extra + 8):
                 s = u.s.exp()
