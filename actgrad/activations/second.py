@@ -65,7 +65,7 @@ import numpy as np
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
-from .smooth import _sp_t, _vec, softplus_switch
+from .smooth import GT, TanhGelu, _sp_t, _vec, softplus_switch
 
 INF = math.inf
 
@@ -351,48 +351,40 @@ def _gelu_exact_d2(z: Array) -> Array:
     return np.ldexp(dd_val(dd_mul(dd(m), dd_mul(a, b))), k)
 
 
-GT_W1 = (1.4185040087908283, 8.089265124388305e-17)
-_GT_E1 = (0.0848161559251803, 2.7168377369761026e-18)  # e^−v(w1)
-_GT_A = (1.5957691216057308, -9.96930880911092e-17)  # a = 2c = 2√(2/π)
-_GT_K = (0.044715, 2.1960211427085595e-18)
-_GT_12CK = (0.42812889763560147, 2.4050485664735725e-17)  # 12ck = 6ak
-_GT_3K = (0.134145, 1.3526957332032908e-17)
-
-
-def _gt_near(w: Array, big_q: tuple[Array, Array]) -> tuple[Array, Array]:
-    """N next to the root w1: δ·[24ck·(w + w1)(1 + e1) − a²·G·(1 − e1)] + e1·Q·expm1(−(v − v1))
-    with G = (g(w) − g(w1))/δ, g = w(1 + 3kw²)², as a sum of divided powers (no cancellation)."""
+def _gt_near(w: Array, big_q: tuple[Array, Array], c: TanhGelu) -> tuple[Array, Array]:
+    """N next to the root w1: δ·[12AK·(w + w1)(1 + e1) − A²·G·(1 − e1)] + e1·Q·expm1(−(v − v1))
+    with G = (g(w) − g(w1))/δ, g = w(1 + 3Kw²)², as a sum of divided powers (no cancellation)."""
     wd = dd(w)
     ww = two_prod(w, w)
-    delta = two_sum(w - GT_W1[0], np.full_like(w, -GT_W1[1]))
-    t1 = GT_W1[0]
-    s = dd_add(two_sum(w, np.full_like(w, t1)), _c(w, GT_W1[1]))
+    delta = two_sum(w - c.W1[0], np.full_like(w, -c.W1[1]))
+    t1 = c.W1[0]
+    s = dd_add(two_sum(w, np.full_like(w, t1)), _c(w, c.W1[1]))
     w1 = _c(w, t1)
-    w1d = (w1[0], np.full_like(w, GT_W1[1]))
+    w1d = (w1[0], np.full_like(w, c.W1[1]))
     q2 = _dsum(ww, dd_mul(wd, w1d), dd_mul(w1d, w1d))  # w² + w·w1 + w1²
     w3 = dd_mul(ww, wd)
     w13 = dd_mul(dd_mul(w1d, w1d), w1d)
     q4 = _dsum(dd_mul(ww, ww), dd_mul(w3, w1d), dd_mul(ww, dd_mul(w1d, w1d)),
                dd_mul(wd, w13), dd_mul(w13, w1d))
-    kk = dd_mul(_GT_K, _GT_K)
-    g = _dsum(_c(w, 1.0), _dscale(dd_mul(_GT_K, q2), 6.0), _dscale(dd_mul(kk, q4), 9.0))
-    aa = dd_mul(_GT_A, _GT_A)
-    br1 = dd_mul(_dscale(dd_mul(_GT_12CK, s), 2.0), dd_add(_c(w, 1.0), _GT_E1))
-    br2 = dd_mul(dd_mul(aa, g), dd_add(_c(w, 1.0), (-_GT_E1[0], -_GT_E1[1])))
+    kk = dd_mul(c.K, c.K)
+    g = _dsum(_c(w, 1.0), _dscale(dd_mul(c.K, q2), 6.0), _dscale(dd_mul(kk, q4), 9.0))
+    aa = dd_mul(c.A, c.A)
+    br1 = dd_mul(_dscale(dd_mul(c.AK6, s), 2.0), dd_add(_c(w, 1.0), c.E1))
+    br2 = dd_mul(dd_mul(aa, g), dd_add(_c(w, 1.0), (-c.E1[0], -c.E1[1])))
     br = dd_add(br1, (-br2[0], -br2[1]))
-    x = dd_val(dd_mul(_GT_A, dd_mul(delta, dd_add(_c(w, 1.0), dd_mul(_GT_K, q2)))))
+    x = dd_val(dd_mul(c.A, dd_mul(delta, dd_add(_c(w, 1.0), dd_mul(c.K, q2)))))
     mm = np.expm1(-x)
-    return dd_add(dd_mul(delta, br), dd_mul(dd_mul(_GT_E1, big_q), dd(mm)))
+    return dd_add(dd_mul(delta, br), dd_mul(dd_mul(c.E1, big_q), dd(mm)))
 
 
-def _gelu_tanh_d2(z: Array) -> Array:
+def _gelu_tanh_d2(z: Array, c: TanhGelu = GT) -> Array:
     w = np.minimum(np.abs(z), 40.0)
     wd = dd(w)
     ww = two_prod(w, w)
-    # v = a·w·(1 + k·w²), v′ = a(1 + 3k·w²), w·v″ = 12ck·w², w·v′²
-    v = dd_mul(_GT_A, dd_mul(wd, dd_add(_c(w, 1.0), dd_mul(_GT_K, ww))))
-    vp = dd_mul(_GT_A, dd_add(_c(w, 1.0), dd_mul(_GT_3K, ww)))
-    wvpp = dd_mul(_GT_12CK, ww)
+    # v = A·w·(1 + K·w²), v′ = A(1 + 3K·w²), w·v″ = 6AK·w², w·v′²
+    v = dd_mul(c.A, dd_mul(wd, dd_add(_c(w, 1.0), dd_mul(c.K, ww))))
+    vp = dd_mul(c.A, dd_add(_c(w, 1.0), dd_mul(c.K3, ww)))
+    wvpp = dd_mul(c.AK6, ww)
     wvp2 = dd_mul(wd, dd_mul(vp, vp))
     base = dd_add(_dscale(vp, 2.0), wvpp)
     big_p = dd_add(base, (-wvp2[0], -wvp2[1]))
@@ -400,10 +392,10 @@ def _gelu_tanh_d2(z: Array) -> Array:
     m, k = exp_split(-v[0], -v[1])
     e = np.ldexp(m, k)
     far = dd_add(big_p, dd_mul(dd(e), big_q))
-    win = (w >= 0.9) & (w <= 2.0)  # w − w1_hi exact (Sterbenz)
+    win = (w >= 0.9) & (w <= 2.0)  # w − w1_hi exact (Sterbenz; w1 is 1.418 or 1.4178)
     n = far
     if win.any():
-        nh, nl = _gt_near(w[win], (big_q[0][win], big_q[1][win]))
+        nh, nl = _gt_near(w[win], (big_q[0][win], big_q[1][win]), c)
         n = (far[0].copy(), far[1].copy())
         n[0][win], n[1][win] = nh, nl
     return _e_over_cube(m, k, n, e)
