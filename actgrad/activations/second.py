@@ -65,7 +65,8 @@ import numpy as np
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
-from .smooth import GT, TanhGelu, _sp_t, _vec, softplus_switch
+from .smooth import (GELU_APPROX, GELU_FAST, GT, TanhGelu, _sp_t, _vec, softplus_switch,
+                     xielu_constants)
 
 INF = math.inf
 
@@ -781,3 +782,115 @@ SECOND: dict[str, Second] = {
                           d2g_from_a=lambda a, p: np.where((a > 0) & (a < 1), 0.5, 0.0)),
     "sparse_sigmoid": _ZERO,
 }
+
+
+# =======================================================================================
+# The named GELU variants and xIELU (issue 13; activations/smooth.py has their g and g′):
+# - gelu_fast, gelu_approx: the tanh form's g″ (``_gelu_tanh_d2``) with their constants.
+# - gelu_10: gelu″ for z <= 10, 0 above; at the kink z = 10 (see smooth.py) PyTorch's
+#   double backward differentiates the branch clamp passed, gelu's: the left value.
+# - xielu: 2α_p for z > 0, 0 on (ε, 0), α_n·e^z below ε (rounded once: α_n·m, then ldexp).
+#   At ε, torch.min passes half of a tie's gradient, and the double backward the square of
+#   that half: α_n·e^ε/4 (``Kink.special``, as JAX's celu″(0)); at 0, torch.where takes the
+#   z <= 0 branch, where min(z, ε) = ε: 0, the left value.
+
+
+def _tanh_family_d2(c: TanhGelu):
+    def d2(z: Array, p: Params) -> Array:
+        return _gelu_tanh_d2(np.asarray(z, dtype=np.float64), c)
+
+    return _vec(d2)
+
+
+def _mp_family_d2(a: str, k: str, a_scale: int):
+    def f(z: Any, p: Params, mp: Any) -> Any:
+        with mp.extraprec(80):
+            big_a, big_k = a_scale * mp.mpf(a), mp.mpf(k)
+            w = abs(z)
+            v = big_a * (w + big_k * w**3)
+            vp = big_a * (1 + 3 * big_k * w * w)
+            wvpp = 6 * big_a * big_k * w * w
+            e = mp.exp(-v)
+            n = (2 * vp + wvpp - w * vp**2) + e * (2 * vp + wvpp + w * vp**2)
+            r = e * n / (1 + e) ** 3
+        return +r
+
+    return f
+
+
+_GELU10_D2_LEFT = -7.540706654172292e-21  # gelu″(10) = −98·φ(10), rounded
+
+
+def gelu_10_d2(z: Array, p: Params) -> Array:
+    """gelu_10″(z) = φ(z)·(2 − z²) for z <= 10, 0 above"""
+    return np.where(z > 10.0, 0.0, _gelu_exact_d2(z))
+
+
+def _mp_gelu_10_d2(z: Any, p: Params, mp: Any) -> Any:
+    return mp.mpf(0) if z > 10 else _mp_gelu_d2(z, {"approximate": "none"}, mp)
+
+
+def xielu_d2(z: Array, p: Params) -> Array:
+    """xielu″(z) = 2α_p for z > 0, 0 on (ε, 0), α_n·e^z for z < ε"""
+    k = xielu_constants(p["alpha_p"], p["alpha_n"], p["beta"], p["eps"])
+    eps = p["eps"]
+    m, n = exp_split(np.clip(z, -2000.0, 0.0))
+    neg = np.ldexp(dd_val(dd_mul(dd(m), (np.full_like(m, k["an"][0]),
+                                         np.full_like(m, k["an"][1])))), n)
+    out = np.where(z > 0, 2.0 * k["ap"][0], np.where(z > eps, 0.0, neg))
+    return np.where(np.isnan(z), z, out)
+
+
+def _mp_xielu_d2(z: Any, p: Params, mp: Any) -> Any:
+    if z > 0:
+        return 2 * mp.log1p(mp.exp(mp.mpf(p["alpha_p"])))
+    if z > p["eps"]:
+        return mp.mpf(0)
+    return (mp.mpf(p["beta"]) + mp.log1p(mp.exp(mp.mpf(p["alpha_n"])))) * mp.exp(z)
+
+
+def _xielu_d2_kinks(p: Params) -> tuple[Kink, ...]:
+    eps = p["eps"]
+    k = xielu_constants(p["alpha_p"], p["alpha_n"], p["beta"], eps)
+    left = float(xielu_d2(np.array([eps]), p)[0])
+
+    def an(mp: Any) -> Any:
+        return mp.mpf(p["beta"]) + mp.log1p(mp.exp(mp.mpf(p["alpha_n"])))
+
+    def quarter(mp: Any) -> Any:
+        return an(mp) * mp.exp(mp.mpf(eps)) / 4
+
+    tie = tuple((c, left / 4.0, quarter) for c in ("pytorch", "jax"))
+    ap2 = lambda mp: 2 * mp.log1p(mp.exp(mp.mpf(p["alpha_p"])))  # noqa: E731
+    if eps == 0:  # ε and 0 coincide: α_n | 2α_p, and the tie's quarter
+        return (Kink(0.0, left=left, right=2.0 * k["ap"][0], pytorch="left", jax="left",
+                     exact_left=an, exact_right=ap2, special=tie),)
+    return (Kink(eps, left=left, right=0.0, pytorch="mean", jax="mean",
+                 exact_left=lambda mp: an(mp) * mp.exp(mp.mpf(eps)), special=tie),
+            Kink(0.0, left=0.0, right=2.0 * k["ap"][0], pytorch="left", jax="left",
+                 exact_right=ap2))
+
+
+CONVENTION_NOTES.update({
+    "gelu_10": "PyTorch: clamp's backward passes the gradient at the bound (inclusive), so "
+               "at z = 10 the double backward is gelu″'s",
+    "xielu": "PyTorch: torch.min(x, eps) halves a tie's gradient, the double backward "
+             "squares the half (α_n·e^ε/4); torch.where(x > 0) takes the z <= 0 branch at 0",
+})
+
+SECOND.update({
+    "gelu_fast": Second("gelu_fast″(z) = σ′(v)·(2v′ + z·v″ − z·v′²·tanh(v/2)), "
+                        "v = 2·0.7978845608·z·(1 + 0.044715z²)", _tanh_family_d2(GELU_FAST),
+                        _mp_family_d2("0.7978845608", "0.044715", 2)),
+    "gelu_approx": Second("gelu_approx″(z) = σ′(v)·(2v′ + z·v″ − z·v′²·tanh(v/2)), "
+                          "v = 1.60033·z·(1 + 0.0433603z²)", _tanh_family_d2(GELU_APPROX),
+                          _mp_family_d2("1.60033", "0.0433603", 1)),
+    "gelu_10": Second("gelu_10″(z) = φ(z)·(2 − z²) for z <= 10, 0 above", _vec(gelu_10_d2),
+                      _mp_gelu_10_d2,
+                      kinks=lambda p: (Kink(10.0, left=_GELU10_D2_LEFT, right=0.0,
+                                            pytorch="left", jax="left", unique_output=False,
+                                            exact_left=lambda mp: _mp_gelu_d2(
+                                                mp.mpf(10), {"approximate": "none"}, mp)),)),
+    "xielu": Second("xielu″(z) = 2α_p for z > 0, 0 on (ε, 0), α_n·e^z for z < ε "
+                    "(jumps at ε and 0)", _vec(xielu_d2), _mp_xielu_d2, kinks=_xielu_d2_kinks),
+})
