@@ -943,10 +943,19 @@ def second_from_output(name: str, a, params: dict | None = None) -> mpf:
 # and tanh of u; xielu is evaluated with 200 extra digits (its root cancels).
 # --------------------------------------------------------------------------
 
-with mpmath.workdps(40):  # transformers' initial values log(e^0.8 − 1), log(e^0.3 − 1)
-    _XI_DEFAULTS = {"alpha_p": float(mpmath.log(mpmath.expm1(mpf("0.8")))),
-                    "alpha_n": float(mpmath.log(mpmath.expm1(mpf("0.3")))),
-                    "beta": 0.5, "eps": -1e-6}
+def _bf16_init(x: float) -> float:
+    """transformers' XIELUActivation initial parameter log(exp(x) − 1) with
+    dtype=torch.bfloat16: x, exp, − 1 and log each rounded to bfloat16 (ml_dtypes)."""
+    bf = ml_dtypes.bfloat16
+    t = np.float32(np.array(x, dtype=bf))
+    e = np.float32(np.array(np.exp(t), dtype=bf))
+    e1 = np.float32(np.array(e - np.float32(1), dtype=bf))
+    return float(np.array(np.log(e1), dtype=bf))
+
+
+# alpha_p_init = 0.8, alpha_n_init − beta = 0.8 − 0.5 (in Python floats, then bfloat16)
+_XI_DEFAULTS = {"alpha_p": _bf16_init(0.8), "alpha_n": _bf16_init(0.8 - 0.5),
+                "beta": 0.5, "eps": -1e-6}
 
 
 def _tanh_u(name, x):

@@ -1617,12 +1617,12 @@ SPECS_VARIANTS: tuple[Spec, ...] = (
         deriv_formula="xielu′(z) = 2α_p·z + β for z > 0, β − α_n on (ε, 0), α_n·e^z − α_n + β "
                       "for z < ε (kinks at ε and 0, where g jumps too)",
         params=(
-            _xielu_param("alpha_p", 0.20338232081102456,
-                         "the stored parameter alpha_p; its default is transformers' "
-                         "initial log(e^0.8 − 1), so α_p = 0.8"),
-            _xielu_param("alpha_n", -1.0502256128148466,
-                         "the stored parameter alpha_n; its default is transformers' "
-                         "initial log(e^0.3 − 1), so α_n = β + 0.3 = 0.8"),
+            _xielu_param("alpha_p", 0.2109375,
+                         "the stored parameter alpha_p; default: transformers' initial "
+                         "log(e^0.8 − 1) in its default dtype bfloat16, so α_p = 0.80417"),
+            _xielu_param("alpha_n", -1.046875,
+                         "the stored parameter alpha_n; default: transformers' initial "
+                         "log(e^0.3 − 1) in bfloat16, so α_n = β + 0.30087 = 0.80087"),
             Param("beta", 0.5, "β (transformers' default)", allowed="a number with "
                   "0 <= beta <= 100", valid=lambda v: 0 <= v <= 100),
             Param("eps", -1e-6, "ε (transformers' default; its bfloat16 buffer holds "
