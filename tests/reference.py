@@ -987,9 +987,9 @@ def r_gelu_10(x, p):
 
 def _xielu_consts(p):
     q = {**_XI_DEFAULTS, **p}
-    ap = mpmath.log(1 + mpmath.exp(mpf(q["alpha_p"])))
+    ap = mpmath.log1p(mpmath.exp(mpf(q["alpha_p"])))
     b = mpf(q["beta"])
-    an = b + mpmath.log(1 + mpmath.exp(mpf(q["alpha_n"])))
+    an = b + mpmath.log1p(mpmath.exp(mpf(q["alpha_n"])))
     return ap, an, b, mpf(q["eps"])
 
 

@@ -135,10 +135,10 @@ def _xielu(p: dict) -> list[float]:
     eps = q["eps"]
     with ref.mpmath.workdps(40):
         ap, an, b, e = ref._xielu_consts(q)
-        s = an - b
+        s = ref.mpmath.log1p(ref.mpmath.exp(q["alpha_n"]))  # an − b would cancel
         # the root of α_n·E(z) + βz (where g crosses 0 below ε), by bisection
         lo, hi = -(an / s) - 1, -b / an
-        for _ in range(200):
+        for _ in range(400):
             mid = (lo + hi) / 2
             if an * ref.mpmath.expm1(mid) - s * mid > 0:
                 lo = mid

@@ -1477,6 +1477,7 @@ def xielu(z: Array, p: Params) -> Array:
     zr = k["zr"][0]
     win = np.abs(zn - zr) <= min(0.5 * abs(zr), 1.0)
     d = _dd_sub(dd(np.where(win, zn, zr)), k["zr"])
+    d = (np.where(win, d[0], 0.0), np.where(win, d[1], 0.0))  # (z_r's lo may be far from 0)
     form_r = dd_add(dd_mul(_cd(zn, k["q"]), _expm1_dd(d)), dd_mul(_cd(zn, k["s"]), _neg_dd(d)))
     mid = np.where(win, dd_val(form_r), dd_val(form_a))
     # z < −40: −s·(z − z_m) + α_n·e^z (z_m = −α_n/s; e^z is below 2^-57)
