@@ -578,14 +578,15 @@ class _Parser:
                 raise ExpressionError(
                     f"parameter {name} of {sp.name} is a number, not a string", vtok.col)
             try:
-                registry.get(sp.name, **{name: value})
+                registry.get(tok.text, **{name: value})
             except ValueError as err:
                 raise ExpressionError(str(err), ptok.col if p is None else vtok.col) from None
         try:
-            act = registry.get(sp.name, **{k: v for k, (v, _, _) in params.items()})
+            act = registry.get(tok.text, **{k: v for k, (v, _, _) in params.items()})
         except ValueError as err:  # a constraint between parameters
             raise ExpressionError(str(err), tok.col) from None
-        return _Call(sp.name, nodes, {k: v for k, (v, _, _) in params.items()}, act)
+        return _Call(sp.name, nodes, registry.with_fixed(
+            tok.text, {k: v for k, (v, _, _) in params.items()}), act)
 
 
 def _const_value(node: _Node) -> np.float64:

@@ -38,10 +38,14 @@ def _key(name: str) -> str:
 
 
 _BY_NAME: dict[str, Spec] = {}
+#: the parameters a variant name fixes (gelu_new: approximate=tanh), by _key(name)
+_FIXED: dict[str, dict[str, Any]] = {}
 for _spec in CATALOGUE:
-    for _n in (_spec.name, *_spec.aliases):
+    for _n in (_spec.name, *_spec.aliases, *(v for v, _ in _spec.variants)):
         assert _key(_n) not in _BY_NAME, f"duplicate activation name {_n!r}"
         _BY_NAME[_key(_n)] = _spec
+    for _n, _fixed in _spec.variants:
+        _FIXED[_key(_n)] = dict(_fixed)
 
 
 def names() -> list[str]:
@@ -55,8 +59,24 @@ def is_name(word: str) -> bool:
 
 
 def all_names() -> list[str]:
-    """Canonical names and aliases (for completion and suggestions)."""
-    return [n for s in CATALOGUE for n in (s.name, *s.aliases)]
+    """Canonical names, aliases and variant names (for completion and suggestions)."""
+    return [n for s in CATALOGUE for n in (s.name, *s.aliases, *(v for v, _ in s.variants))]
+
+
+def fixed_params(name: str) -> dict[str, Any]:
+    """The parameters a variant name fixes ({} for a name or an alias)."""
+    return dict(_FIXED.get(_key(name), {})) if isinstance(name, str) else {}
+
+
+def with_fixed(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """`given` with the parameters `name` fixes put in; another value for one is an error."""
+    fixed = fixed_params(name)
+    for k, v in given.items():
+        if k in fixed and str(v) != str(fixed[k]):
+            sp = spec(name)
+            raise ValueError(f"{name} is {sp.name} with {k}={fixed[k]}: its {k} cannot be"
+                             f" {v!r} (use {sp.name} -p {k}={v})")
+    return {**given, **fixed}
 
 
 def spec(name: str) -> Spec:
@@ -220,7 +240,7 @@ class Activation:
         # a kink is the kink's business
         self.kinks: tuple[Kink, ...] = tuple(
             _with_framework_sides(sp.name, k, self.params)
-            for k in sp.kinks(dict(self.params)) if k.left != k.right)
+            for k in sp.kinks(dict(self.params)) if k.left != k.right or k.g_jumps)
         #: the jumps of g″ (one-sided values of g″, the frameworks' double-backward sides)
         self.kinks2: tuple[Kink, ...] = tuple(
             k for k in sp.d2g_kinks(dict(self.params)) if k.left != k.right)
@@ -456,4 +476,4 @@ def get(name: str, like: str | None = None, **params: Any) -> Activation:
     >>> get("leaky_relu", like="keras").params["negative_slope"]
     0.2
     """
-    return Activation(spec(name), params, like=like)
+    return Activation(spec(name), with_fixed(name, params), like=like)

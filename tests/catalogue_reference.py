@@ -133,7 +133,7 @@ def _refs(name, x, M=mpmath):
     if name == "sparse_sigmoid":
         g = _pieces(x, -1, 1, zero, (x + 1) / 2, one)
         return g, (M.mpf(0.25) if abs(x) == 1 else (M.mpf(0.5) if -1 < x < 1 else zero))
-    raise KeyError(name)
+    return _refs_13b(name, x, M)
 
 
 def _from_output(name, a, M=mpmath):
@@ -191,6 +191,8 @@ LIMITS = {
 
 def limit(name, sign, deriv):
     v = LIMITS[name][sign > 0][1 if deriv else 0]
+    if callable(v):
+        return v()
     if v == "lam":
         return mpf(LAM)
     if v == "-lamalpha":
@@ -352,3 +354,58 @@ NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "celu", "gelu",
          "silu", "mish", "softplus", "softsign", "log_sigmoid", "tanhshrink", "squareplus",
          "identity", "relu6", "prelu", "rrelu", "hard_sigmoid", "hard_swish", "hard_tanh",
          "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid")
+
+
+# -- issue 13: the named GELU variants and xIELU, from their sources' definitions ---------
+# gelu_fast = x/2·(1 + tanh(x·0.7978845608·(1 + 0.044715x²))) and gelu_approx =
+# x·σ(1.60033·x·(1 + 0.0433603x²)) as x·σ(v) (1 + tanh(v/2) = 2σ(v)); gelu_10 =
+# min(x·Φ(x), 10); xielu from transformers' _xielu_python with α_p = log(1 + e^alpha_p),
+# α_n = β + log(1 + e^alpha_n) at the initial alpha_p, alpha_n (reference._XI_DEFAULTS).
+
+
+def _sigma_form(x, M, c2, k):
+    v = c2 * x * (1 + k * x * x)
+    dv = c2 * (1 + 3 * k * x * x)
+    s, sn = _sig(v, M), 1 / (1 + M.exp(v))
+    return x * s, s + x * dv * s * sn
+
+
+def _xielu(x, M):
+    q = reference._XI_DEFAULTS
+    ap = M.log1p(M.exp(M.mpf(q["alpha_p"])))
+    b = M.mpf(q["beta"])
+    sn = M.log1p(M.exp(M.mpf(q["alpha_n"])))
+    an = b + sn
+    eps = M.mpf(q["eps"])
+    if x > 0:
+        return ap * x * x + b * x, 2 * ap * x + b
+    if x == eps:  # PyTorch: torch.min halves the tie's gradient
+        return an * (M.expm1(eps) - x) + b * x, an * (M.exp(eps) / 2 - 1) + b
+    if x > eps:
+        return an * (M.expm1(eps) - x) + b * x, b - an
+    return an * (M.expm1(x) - x) + b * x, an * (M.exp(x) - 1) + b
+
+
+def _refs_13b(name, x, M):
+    if name == "gelu_fast":
+        return _sigma_form(x, M, 2 * M.mpf("0.7978845608"), M.mpf("0.044715"))
+    if name == "gelu_approx":
+        return _sigma_form(x, M, M.mpf("1.60033"), M.mpf("0.0433603"))
+    if name == "gelu_10":
+        if x > 10:  # floats above 10 are above z* = 10 + 7.6e-23
+            return M.mpf(10), M.mpf(0)
+        return _gelu(x, M)  # at 10 PyTorch's clamp passes gelu′
+    if name == "xielu":
+        return _xielu(x, M)
+    raise KeyError(name)
+
+
+def _xielu_left_slope():
+    return -mpmath.log1p(mpmath.exp(mpf(reference._XI_DEFAULTS["alpha_n"])))
+
+
+LIMITS.update({
+    "gelu_fast": ((0, 0), (math.inf, 1)), "gelu_approx": ((0, 0), (math.inf, 1)),
+    "gelu_10": ((0, 0), (10, 0)), "xielu": ((math.inf, _xielu_left_slope), (math.inf, math.inf)),
+})
+NAMES = (*NAMES, "gelu_fast", "gelu_approx", "gelu_10", "xielu")

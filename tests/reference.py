@@ -786,6 +786,9 @@ def second(name: str, x, params: dict | None = None) -> mpf:
     if mpmath.isinf(x):
         if name == "celu" and p.get("alpha", 1.0) < 0 and x < 0:
             return mpmath.ninf
+        if name == "xielu" and x > 0:  # 2α_p, the quadratic's
+            with mpmath.workdps(DPS):
+                return 2 * _xielu_consts(p)[0]
         return mpf(0)
     with mpmath.workdps(DPS + 100):
         r = _second(name, x, p)
@@ -795,6 +798,9 @@ def second(name: str, x, params: dict | None = None) -> mpf:
 
 def _second(name, x, p):
     sech2 = lambda t: mpmath.sech(t) ** 2  # noqa: E731
+    r = _second_13b(name, x, p)
+    if r is not None:
+        return r
     if name == "sigmoid":
         return -mpmath.tanh(x / 2) * sech2(x / 2) / 4
     if name == "tanh":
@@ -856,6 +862,9 @@ def _second(name, x, p):
 #: framework's double-backward formula (see actgrad/activations/second.py's notes)
 def second_jumps(name: str, params: dict | None = None) -> dict:
     p = params or {}
+    r = _second_jumps_13b(name, p)
+    if r is not None:
+        return r
     third = mpf(1) / 3
     if name == "elu":
         a = mpf(p.get("alpha", 1.0))
@@ -932,3 +941,111 @@ def second_from_output(name: str, a, params: dict | None = None) -> mpf:
             r = mpf(0)
     with mpmath.workdps(DPS):
         return +r
+
+
+# --------------------------------------------------------------------------
+# The named GELU variants and xIELU (issue 13), from their sources' definitions:
+#   gelu_fast   = x/2·(1 + tanh(x·0.7978845608·(1 + 0.044715x²)))   (transformers)
+#   gelu_approx = x·σ(1.60033·x·(1 + 0.0433603x²))                    (MLX)
+#   gelu_10     = clip(x·Φ(x), −10, 10)                               (transformers)
+#   xielu       = α_p x² + βx (x > 0), α_n(expm1(min(x, ε)) − x) + βx (x <= 0),
+#                 α_p = log(1 + e^alpha_p), α_n = β + log(1 + e^alpha_n)  (transformers)
+# The tanh forms use 1 + tanh(u) = e^u/cosh(u) (no cancellation for u < 0); g″ in sech²
+# and tanh of u; xielu is evaluated with 200 extra digits (its root cancels).
+# --------------------------------------------------------------------------
+
+def _bf16_init(x: float) -> float:
+    """transformers' XIELUActivation initial parameter log(exp(x) − 1) with
+    dtype=torch.bfloat16: x, exp, − 1 and log each rounded to bfloat16 (ml_dtypes)."""
+    bf = ml_dtypes.bfloat16
+    t = np.float32(np.array(x, dtype=bf))
+    e = np.float32(np.array(np.exp(t), dtype=bf))
+    e1 = np.float32(np.array(e - np.float32(1), dtype=bf))
+    return float(np.array(np.log(e1), dtype=bf))
+
+
+# alpha_p_init = 0.8, alpha_n_init − beta = 0.8 − 0.5 (in Python floats, then bfloat16)
+_XI_DEFAULTS = {"alpha_p": _bf16_init(0.8), "alpha_n": _bf16_init(0.8 - 0.5),
+                "beta": 0.5, "eps": -1e-6}
+
+
+def _tanh_u(name, x):
+    """u, u′, u″ of g = x/2·(1 + tanh(u)) for gelu_fast and gelu_approx."""
+    if name == "gelu_fast":
+        c, k = mpf("0.7978845608"), mpf("0.044715")
+    else:  # σ(v) = (1 + tanh(v/2))/2
+        c, k = mpf("1.60033") / 2, mpf("0.0433603")
+    return c * x * (1 + k * x * x), c * (1 + 3 * k * x * x), 6 * c * k * x
+
+
+def _r_tanh_family(name):
+    def pair(x, p):
+        if abs(x) > 1e30:  # the tanh is ±1 far beyond double precision
+            return (x, mpf(1)) if x > 0 else (mpf(0), mpf(0))
+        u, du, _ = _tanh_u(name, x)
+        half = mpmath.exp(u) / mpmath.cosh(u) / 2  # (1 + tanh u)/2
+        return x * half, half + x * du / (2 * mpmath.cosh(u) ** 2)
+
+    return pair
+
+
+def r_gelu_10(x, p):
+    if x > 10:  # a float above 10 is above z* = 10 + 7.6e-23
+        return mpf(10), mpf(0)
+    g, dg = r_gelu(x, {})
+    return min(g, mpf(10)), dg
+
+
+def _xielu_consts(p):
+    q = {**_XI_DEFAULTS, **p}
+    ap = mpmath.log1p(mpmath.exp(mpf(q["alpha_p"])))
+    b = mpf(q["beta"])
+    an = b + mpmath.log1p(mpmath.exp(mpf(q["alpha_n"])))
+    return ap, an, b, mpf(q["eps"])
+
+
+def r_xielu(x, p):
+    with mpmath.extradps(200):
+        ap, an, b, eps = _xielu_consts(p)
+        if x > 0:
+            g, dg = ap * x * x + b * x, 2 * ap * x + b
+        elif x > eps:
+            g, dg = an * (mpmath.expm1(eps) - x) + b * x, b - an
+        else:
+            g, dg = an * (mpmath.expm1(x) - x) + b * x, an * (mpmath.exp(x) - 1) + b
+    return +g, +dg
+
+
+CATALOGUE_REFS.update({
+    "gelu_fast": _r_tanh_family("gelu_fast"),
+    "gelu_approx": _r_tanh_family("gelu_approx"),
+    "gelu_10": r_gelu_10,
+    "xielu": r_xielu,
+})
+
+
+def _second_13b(name, x, p):
+    if name in ("gelu_fast", "gelu_approx"):
+        u, du, ddu = _tanh_u(name, x)
+        return mpmath.sech(u) ** 2 * (du + x * ddu / 2 - x * mpmath.tanh(u) * du**2)
+    if name == "gelu_10":
+        return mpf(0) if x > 10 else _second("gelu", x, {})
+    if name == "xielu":
+        ap, an, b, eps = _xielu_consts(p)
+        return 2 * ap if x > 0 else (mpf(0) if x > eps else an * mpmath.exp(x))
+    return None
+
+
+def _second_jumps_13b(name, p):
+    if name == "gelu_10":
+        with mpmath.workdps(DPS):
+            return {10.0: (_second("gelu", mpf(10), {}), mpf(0), "left", "left")}
+    if name == "xielu":
+        with mpmath.workdps(DPS + 40):
+            ap, an, b, eps = _xielu_consts(p)
+            tie = an * mpmath.exp(eps) / 4  # torch.min's half, squared
+            if eps == 0:
+                return {0.0: (an, 2 * ap, tie, tie)}
+            return {float(eps): (an * mpmath.exp(eps), mpf(0), tie, tie),
+                    0.0: (mpf(0), 2 * ap, "left", "left")}
+    return None

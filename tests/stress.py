@@ -122,6 +122,42 @@ SWITCHES = {
 }
 
 
+# -- issue 13: the named GELU variants and xIELU -----------------------------------------
+
+
+def _gelu_family(z0: float):
+    # the tanh form's code: |z| = 40 clip, the root window [2z0, z0/2], g″'s [0.9, 2]
+    return lambda p: [0.0, *_pm(40.0, 3.0, 2.0, 1.0, 0.9), 2.0 * z0, 0.5 * z0, -9.0, -20.0]
+
+
+def _xielu(p: dict) -> list[float]:
+    q = {**ref._XI_DEFAULTS, **p}
+    eps = q["eps"]
+    with ref.mpmath.workdps(40):
+        ap, an, b, e = ref._xielu_consts(q)
+        s = ref.mpmath.log1p(ref.mpmath.exp(q["alpha_n"]))  # an − b would cancel
+        # the root of α_n·E(z) + βz (where g crosses 0 below ε), by bisection
+        lo, hi = -(an / s) - 1, -b / an
+        for _ in range(400):
+            mid = (lo + hi) / 2
+            if an * ref.mpmath.expm1(mid) - s * mid > 0:
+                lo = mid
+            else:
+                hi = mid
+        zr = float(lo)
+        zc = float(ref.mpmath.log(s / an))  # root of g′
+    return [0.0, eps, zr, 1.5 * zr, 0.5 * zr, zr - 1.0, zr + 1.0, zc, -40.0, -0.34, -2000.0,
+            *_pm(2.0**400), *EXP[:3]]
+
+
+SWITCHES.update({
+    "gelu_fast": _gelu_family(-0.7524614220734264),
+    "gelu_approx": _gelu_family(-0.7517775815235958),
+    "gelu_10": lambda p: [*_gelu(p), 10.0, 9.999999999999998],
+    "xielu": _xielu,
+})
+
+
 def _key(params: dict) -> tuple:
     return tuple(sorted(params.items()))
 

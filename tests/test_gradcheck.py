@@ -324,7 +324,11 @@ def test_every_second_derivative_passes_on_its_default_grid():
     assert list(results) == actgrad.names()
     for name, r in results.items():
         f = actgrad.get(name)
-        assert r.order == 2 and r.passed and r.max_rel_error <= 1e-15, r
+        # gelu_10: one-sided differences beside its kink at 10, where g″ = φ·(2 − z²) changes
+        # by a factor e^(−10h) over a step h, leave 3.8e-15 at z = 10 − 3.2e-12 (the analytic
+        # g″ there is within 1 ULP of mpmath's); every other g″ meets 1e-15
+        bound = 1e-14 if name == "gelu_10" else 1e-15
+        assert r.order == 2 and r.passed and r.max_rel_error <= bound, r
         assert r.checked + r.left_out == len(gradcheck.default_grid(f, 2)), r
         # left out: each kink of g′ and each jump of g″, once (selu and hard_swish have both
         # at the same points)

@@ -572,3 +572,61 @@ def test_softplus_switch_for_subnormal_and_extreme_beta(beta, threshold):
     z = np.array([k.at, nxt])
     assert call(f, z)[1] == nxt and call(f.deriv, z)[1] == 1.0
     assert call(f.deriv, z)[0] == call(actgrad.get("softplus", beta=beta).deriv, z)[0]
+
+
+# -- issue 13: the constants of gelu_fast, gelu_approx and xielu -------------------------
+
+
+def _near(pair, x, bits=100):
+    return abs(mpf(pair[0]) + mpf(pair[1]) - x) <= mpf(2) ** -bits * abs(x)
+
+
+@pytest.mark.parametrize("which, a, k", [("GELU_FAST", "1.5957691216", "0.044715"),
+                                         ("GELU_APPROX", "1.60033", "0.0433603")])
+def test_tanh_family_constants(which, a, k):
+    """A, K as decimals; z0 the root of g′ and w1 of g″ (g = z·σ(A·z(1 + K·z²))), with the
+    exponentials there, from mpmath's findroot on derivatives written here."""
+    from actgrad.activations import smooth
+
+    c = getattr(smooth, which)
+    with mpmath.workdps(50):
+        A, K = mpf(a), mpf(k)
+
+        def v(z):
+            return A * z * (1 + K * z * z)
+
+        def g(z):
+            return z / (1 + mpmath.exp(-v(z)))
+
+        z0 = mpmath.findroot(lambda z: mpmath.diff(g, z), -0.75)
+        w1 = mpmath.findroot(lambda z: mpmath.diff(g, z, 2), 1.418)
+        for got, want in ((c.A, A), (c.K, K), (c.K3, 3 * K), (c.AK6, 6 * A * K), (c.Z0, z0),
+                          (c.E0, mpmath.exp(v(z0))), (c.W1, w1), (c.E1, mpmath.exp(-v(w1)))):
+            assert _near(got, want), (which, got, want)
+        assert c.gmin <= g(z0) < c.gmin + 2 * abs(c.gmin) * 2.0**-53
+
+
+def test_xielu_constants():
+    from actgrad.activations import smooth
+
+    ap, an, beta, eps = 0.2109375, -1.046875, 0.5, -1e-6
+    k = smooth.xielu_constants(ap, an, beta, eps)
+    with mpmath.workdps(50):
+        s = mpmath.log(1 + mpmath.exp(an))
+        alpha_n = beta + s
+        zr = mpmath.findroot(lambda z: alpha_n * (mpmath.exp(z) - 1 - z) + beta * z, -2.4)
+        assert _near(k["ap"], mpmath.log(1 + mpmath.exp(ap)))
+        assert _near(k["an"], alpha_n) and _near(k["s"], s)
+        assert _near(k["zc"], mpmath.log(s / alpha_n)) and _near(k["zr"], zr)
+        assert _near(k["q"], alpha_n * mpmath.exp(zr)) and _near(k["zm"], -alpha_n / s)
+        assert _near(k["zl"], alpha_n * (mpmath.exp(eps) - 1) / s, 90)
+
+
+def test_variant_names():
+    f = actgrad.get("gelu_new")
+    assert f == actgrad.get("gelu", approximate="tanh") == actgrad.get("gelu_pytorch_tanh")
+    assert actgrad.get("gelu_accurate", approximate="tanh") == f
+    assert actgrad.get("gelu_python") == actgrad.get("gelu")
+    with pytest.raises(ValueError, match="gelu_new is gelu with approximate=tanh"):
+        actgrad.get("gelu_new", approximate="none")
+    assert actgrad.get("gelu_fast")(1.0) != f(1.0)  # 0.7978845608 is not √(2/π)

@@ -70,7 +70,8 @@ import numpy as np
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
-from .smooth import _sp_t, _vec, selu_constants, selu_exact_constants, softplus_switch
+from .smooth import (GELU_APPROX, GELU_FAST, GT, TanhGelu, _sp_t, _vec, selu_constants,
+                     selu_exact_constants, softplus_switch, xielu_constants)
 
 INF = math.inf
 
@@ -358,48 +359,40 @@ def _gelu_exact_d2(z: Array) -> Array:
     return np.ldexp(dd_val(dd_mul(dd(m), dd_mul(a, b))), k)
 
 
-GT_W1 = (1.4185040087908283, 8.089265124388305e-17)
-_GT_E1 = (0.0848161559251803, 2.7168377369761026e-18)  # e^−v(w1)
-_GT_A = (1.5957691216057308, -9.96930880911092e-17)  # a = 2c = 2√(2/π)
-_GT_K = (0.044715, 2.1960211427085595e-18)
-_GT_12CK = (0.42812889763560147, 2.4050485664735725e-17)  # 12ck = 6ak
-_GT_3K = (0.134145, 1.3526957332032908e-17)
-
-
-def _gt_near(w: Array, big_q: tuple[Array, Array]) -> tuple[Array, Array]:
-    """N next to the root w1: δ·[24ck·(w + w1)(1 + e1) − a²·G·(1 − e1)] + e1·Q·expm1(−(v − v1))
-    with G = (g(w) − g(w1))/δ, g = w(1 + 3kw²)², as a sum of divided powers (no cancellation)."""
+def _gt_near(w: Array, big_q: tuple[Array, Array], c: TanhGelu) -> tuple[Array, Array]:
+    """N next to the root w1: δ·[12AK·(w + w1)(1 + e1) − A²·G·(1 − e1)] + e1·Q·expm1(−(v − v1))
+    with G = (g(w) − g(w1))/δ, g = w(1 + 3Kw²)², as a sum of divided powers (no cancellation)."""
     wd = dd(w)
     ww = two_prod(w, w)
-    delta = two_sum(w - GT_W1[0], np.full_like(w, -GT_W1[1]))
-    t1 = GT_W1[0]
-    s = dd_add(two_sum(w, np.full_like(w, t1)), _c(w, GT_W1[1]))
+    delta = two_sum(w - c.W1[0], np.full_like(w, -c.W1[1]))
+    t1 = c.W1[0]
+    s = dd_add(two_sum(w, np.full_like(w, t1)), _c(w, c.W1[1]))
     w1 = _c(w, t1)
-    w1d = (w1[0], np.full_like(w, GT_W1[1]))
+    w1d = (w1[0], np.full_like(w, c.W1[1]))
     q2 = _dsum(ww, dd_mul(wd, w1d), dd_mul(w1d, w1d))  # w² + w·w1 + w1²
     w3 = dd_mul(ww, wd)
     w13 = dd_mul(dd_mul(w1d, w1d), w1d)
     q4 = _dsum(dd_mul(ww, ww), dd_mul(w3, w1d), dd_mul(ww, dd_mul(w1d, w1d)),
                dd_mul(wd, w13), dd_mul(w13, w1d))
-    kk = dd_mul(_GT_K, _GT_K)
-    g = _dsum(_c(w, 1.0), _dscale(dd_mul(_GT_K, q2), 6.0), _dscale(dd_mul(kk, q4), 9.0))
-    aa = dd_mul(_GT_A, _GT_A)
-    br1 = dd_mul(_dscale(dd_mul(_GT_12CK, s), 2.0), dd_add(_c(w, 1.0), _GT_E1))
-    br2 = dd_mul(dd_mul(aa, g), dd_add(_c(w, 1.0), (-_GT_E1[0], -_GT_E1[1])))
+    kk = dd_mul(c.K, c.K)
+    g = _dsum(_c(w, 1.0), _dscale(dd_mul(c.K, q2), 6.0), _dscale(dd_mul(kk, q4), 9.0))
+    aa = dd_mul(c.A, c.A)
+    br1 = dd_mul(_dscale(dd_mul(c.AK6, s), 2.0), dd_add(_c(w, 1.0), c.E1))
+    br2 = dd_mul(dd_mul(aa, g), dd_add(_c(w, 1.0), (-c.E1[0], -c.E1[1])))
     br = dd_add(br1, (-br2[0], -br2[1]))
-    x = dd_val(dd_mul(_GT_A, dd_mul(delta, dd_add(_c(w, 1.0), dd_mul(_GT_K, q2)))))
+    x = dd_val(dd_mul(c.A, dd_mul(delta, dd_add(_c(w, 1.0), dd_mul(c.K, q2)))))
     mm = np.expm1(-x)
-    return dd_add(dd_mul(delta, br), dd_mul(dd_mul(_GT_E1, big_q), dd(mm)))
+    return dd_add(dd_mul(delta, br), dd_mul(dd_mul(c.E1, big_q), dd(mm)))
 
 
-def _gelu_tanh_d2(z: Array) -> Array:
+def _gelu_tanh_d2(z: Array, c: TanhGelu = GT) -> Array:
     w = np.minimum(np.abs(z), 40.0)
     wd = dd(w)
     ww = two_prod(w, w)
-    # v = a·w·(1 + k·w²), v′ = a(1 + 3k·w²), w·v″ = 12ck·w², w·v′²
-    v = dd_mul(_GT_A, dd_mul(wd, dd_add(_c(w, 1.0), dd_mul(_GT_K, ww))))
-    vp = dd_mul(_GT_A, dd_add(_c(w, 1.0), dd_mul(_GT_3K, ww)))
-    wvpp = dd_mul(_GT_12CK, ww)
+    # v = A·w·(1 + K·w²), v′ = A(1 + 3K·w²), w·v″ = 6AK·w², w·v′²
+    v = dd_mul(c.A, dd_mul(wd, dd_add(_c(w, 1.0), dd_mul(c.K, ww))))
+    vp = dd_mul(c.A, dd_add(_c(w, 1.0), dd_mul(c.K3, ww)))
+    wvpp = dd_mul(c.AK6, ww)
     wvp2 = dd_mul(wd, dd_mul(vp, vp))
     base = dd_add(_dscale(vp, 2.0), wvpp)
     big_p = dd_add(base, (-wvp2[0], -wvp2[1]))
@@ -407,10 +400,10 @@ def _gelu_tanh_d2(z: Array) -> Array:
     m, k = exp_split(-v[0], -v[1])
     e = np.ldexp(m, k)
     far = dd_add(big_p, dd_mul(dd(e), big_q))
-    win = (w >= 0.9) & (w <= 2.0)  # w − w1_hi exact (Sterbenz)
+    win = (w >= 0.9) & (w <= 2.0)  # w − w1_hi exact (Sterbenz; w1 is 1.418 or 1.4178)
     n = far
     if win.any():
-        nh, nl = _gt_near(w[win], (big_q[0][win], big_q[1][win]))
+        nh, nl = _gt_near(w[win], (big_q[0][win], big_q[1][win]), c)
         n = (far[0].copy(), far[1].copy())
         n[0][win], n[1][win] = nh, nl
     return _e_over_cube(m, k, n, e)
@@ -800,3 +793,115 @@ SECOND: dict[str, Second] = {
                           d2g_from_a=lambda a, p: np.where((a > 0) & (a < 1), 0.5, 0.0)),
     "sparse_sigmoid": _ZERO,
 }
+
+
+# =======================================================================================
+# The named GELU variants and xIELU (issue 13; activations/smooth.py has their g and g′):
+# - gelu_fast, gelu_approx: the tanh form's g″ (``_gelu_tanh_d2``) with their constants.
+# - gelu_10: gelu″ for z <= 10, 0 above; at the kink z = 10 (see smooth.py) PyTorch's
+#   double backward differentiates the branch clamp passed, gelu's: the left value.
+# - xielu: 2α_p for z > 0, 0 on (ε, 0), α_n·e^z below ε (rounded once: α_n·m, then ldexp).
+#   At ε, torch.min passes half of a tie's gradient, and the double backward the square of
+#   that half: α_n·e^ε/4 (``Kink.special``, as JAX's celu″(0)); at 0, torch.where takes the
+#   z <= 0 branch, where min(z, ε) = ε: 0, the left value.
+
+
+def _tanh_family_d2(c: TanhGelu):
+    def d2(z: Array, p: Params) -> Array:
+        return _gelu_tanh_d2(np.asarray(z, dtype=np.float64), c)
+
+    return _vec(d2)
+
+
+def _mp_family_d2(a: str, k: str, a_scale: int):
+    def f(z: Any, p: Params, mp: Any) -> Any:
+        with mp.extraprec(80):
+            big_a, big_k = a_scale * mp.mpf(a), mp.mpf(k)
+            w = abs(z)
+            v = big_a * (w + big_k * w**3)
+            vp = big_a * (1 + 3 * big_k * w * w)
+            wvpp = 6 * big_a * big_k * w * w
+            e = mp.exp(-v)
+            n = (2 * vp + wvpp - w * vp**2) + e * (2 * vp + wvpp + w * vp**2)
+            r = e * n / (1 + e) ** 3
+        return +r
+
+    return f
+
+
+_GELU10_D2_LEFT = -7.540706654172292e-21  # gelu″(10) = −98·φ(10), rounded
+
+
+def gelu_10_d2(z: Array, p: Params) -> Array:
+    """gelu_10″(z) = φ(z)·(2 − z²) for z <= 10, 0 above"""
+    return np.where(z > 10.0, 0.0, _gelu_exact_d2(z))
+
+
+def _mp_gelu_10_d2(z: Any, p: Params, mp: Any) -> Any:
+    return mp.mpf(0) if z > 10 else _mp_gelu_d2(z, {"approximate": "none"}, mp)
+
+
+def xielu_d2(z: Array, p: Params) -> Array:
+    """xielu″(z) = 2α_p for z > 0, 0 on (ε, 0), α_n·e^z for z < ε"""
+    k = xielu_constants(p["alpha_p"], p["alpha_n"], p["beta"], p["eps"])
+    eps = p["eps"]
+    m, n = exp_split(np.clip(z, -2000.0, 0.0))
+    neg = np.ldexp(dd_val(dd_mul(dd(m), (np.full_like(m, k["an"][0]),
+                                         np.full_like(m, k["an"][1])))), n)
+    out = np.where(z > 0, 2.0 * k["ap"][0], np.where(z > eps, 0.0, neg))
+    return np.where(np.isnan(z), z, out)
+
+
+def _mp_xielu_d2(z: Any, p: Params, mp: Any) -> Any:
+    if z > 0:
+        return 2 * mp.log1p(mp.exp(mp.mpf(p["alpha_p"])))
+    if z > p["eps"]:
+        return mp.mpf(0)
+    return (mp.mpf(p["beta"]) + mp.log1p(mp.exp(mp.mpf(p["alpha_n"])))) * mp.exp(z)
+
+
+def _xielu_d2_kinks(p: Params) -> tuple[Kink, ...]:
+    eps = p["eps"]
+    k = xielu_constants(p["alpha_p"], p["alpha_n"], p["beta"], eps)
+    left = float(xielu_d2(np.array([eps]), p)[0])
+
+    def an(mp: Any) -> Any:
+        return mp.mpf(p["beta"]) + mp.log1p(mp.exp(mp.mpf(p["alpha_n"])))
+
+    def quarter(mp: Any) -> Any:
+        return an(mp) * mp.exp(mp.mpf(eps)) / 4
+
+    tie = tuple((c, left / 4.0, quarter) for c in ("pytorch", "jax"))
+    ap2 = lambda mp: 2 * mp.log1p(mp.exp(mp.mpf(p["alpha_p"])))  # noqa: E731
+    if eps == 0:  # ε and 0 coincide: α_n | 2α_p, and the tie's quarter
+        return (Kink(0.0, left=left, right=2.0 * k["ap"][0], pytorch="left", jax="left",
+                     exact_left=an, exact_right=ap2, special=tie),)
+    return (Kink(eps, left=left, right=0.0, pytorch="mean", jax="mean",
+                 exact_left=lambda mp: an(mp) * mp.exp(mp.mpf(eps)), special=tie),
+            Kink(0.0, left=0.0, right=2.0 * k["ap"][0], pytorch="left", jax="left",
+                 exact_right=ap2))
+
+
+CONVENTION_NOTES.update({
+    "gelu_10": "PyTorch: clamp's backward passes the gradient at the bound (inclusive), so "
+               "at z = 10 the double backward is gelu″'s",
+    "xielu": "PyTorch: torch.min(x, eps) halves a tie's gradient, the double backward "
+             "squares the half (α_n·e^ε/4); torch.where(x > 0) takes the z <= 0 branch at 0",
+})
+
+SECOND.update({
+    "gelu_fast": Second("gelu_fast″(z) = σ′(v)·(2v′ + z·v″ − z·v′²·tanh(v/2)), "
+                        "v = 2·0.7978845608·z·(1 + 0.044715z²)", _tanh_family_d2(GELU_FAST),
+                        _mp_family_d2("0.7978845608", "0.044715", 2)),
+    "gelu_approx": Second("gelu_approx″(z) = σ′(v)·(2v′ + z·v″ − z·v′²·tanh(v/2)), "
+                          "v = 1.60033·z·(1 + 0.0433603z²)", _tanh_family_d2(GELU_APPROX),
+                          _mp_family_d2("1.60033", "0.0433603", 1)),
+    "gelu_10": Second("gelu_10″(z) = φ(z)·(2 − z²) for z <= 10, 0 above", _vec(gelu_10_d2),
+                      _mp_gelu_10_d2,
+                      kinks=lambda p: (Kink(10.0, left=_GELU10_D2_LEFT, right=0.0,
+                                            pytorch="left", jax="left", unique_output=False,
+                                            exact_left=lambda mp: _mp_gelu_d2(
+                                                mp.mpf(10), {"approximate": "none"}, mp)),)),
+    "xielu": Second("xielu″(z) = 2α_p for z > 0, 0 on (ε, 0), α_n·e^z for z < ε "
+                    "(jumps at ε and 0)", _vec(xielu_d2), _mp_xielu_d2, kinks=_xielu_d2_kinks),
+})

@@ -30,8 +30,11 @@ polynomials) were computed with mpmath at 60 digits; the polynomials are in t �
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -401,32 +404,56 @@ def _gelu_exact(z: Array, want_g: bool) -> Array:
 # H = 1 + e^v + z·v′, which vanishes at z0 ≈ −0.7525; with δ = z − z0 and
 # Q = z² + z·z0 + z0², H = e^v0·expm1(2cδ(1 + kQ)) + 2cδ(1 + 3kQ): both terms have the sign
 # of δ (c = √(2/π), k = 0.044715 exactly as decimals, v0 = v(z0)).
+# The same code serves every member of the family z·σ(A·z·(1 + K·z²)) (``TanhGelu``): the
+# tanh form (A = 2√(2/π), K = 0.044715), transformers' gelu_fast (A = 2·0.7978845608) and
+# MLX's gelu_approx (A = 1.60033, K = 0.0433603), each with its own roots.
 GT_Z0 = (-0.7524614220710163, 3.635560509207687e-17)
-_GT_E0 = (0.29195521191476714, -8.582607951729513e-18)  # e^v(z0)
-_GT_2C = (1.5957691216057308, -9.96930880911092e-17)  # 2√(2/π)
-_GT_K = (0.044715, 2.1960211427085595e-18)  # the decimal 0.044715
 
 
-def _gt_v(z: Array) -> tuple[Array, Array]:
-    """v = 2√(2/π)·z·(1 + 0.044715z²) as hi + lo, for |z| <= 40."""
+@dataclass(frozen=True)
+class TanhGelu:
+    """The constants of one member of the family z·σ(v), v = A·z·(1 + K·z²), as double-doubles
+    (hi, lo): A and K as their source writes them, 3K, 6AK, the root z0 of g′ with e^v(z0),
+    the root w1 of g″ (in |z|) with e^−v(w1), and g(z0) rounded down (computed with mpmath
+    at 60 digits; tests/test_smooth.py checks them)."""
+
+    A: tuple[float, float]
+    K: tuple[float, float]
+    K3: tuple[float, float]
+    AK6: tuple[float, float]
+    Z0: tuple[float, float]
+    E0: tuple[float, float]
+    W1: tuple[float, float]
+    E1: tuple[float, float]
+    gmin: float
+
+
+#: 2u = 2√(2/π)(z + 0.044715z³): PyTorch's and JAX's tanh approximation
+GT = TanhGelu(
+    A=(1.5957691216057308, -9.96930880911092e-17), K=(0.044715, 2.1960211427085595e-18),
+    K3=(0.134145, 1.3526957332032908e-17), AK6=(0.42812889763560147, 2.4050485664735725e-17),
+    Z0=GT_Z0, E0=(0.29195521191476714, -8.582607951729513e-18),
+    W1=(1.4185040087908283, 8.089265124388305e-17), E1=(0.0848161559251803, 2.7168377369761026e-18),
+    gmin=GELU_TANH_MIN)
+
+
+def _gt_v(z: Array, c: TanhGelu) -> tuple[Array, Array]:
+    """v = A·z·(1 + K·z²) as hi + lo, for |z| <= 40."""
     pz, ez = two_prod(z, z)
-    q, qe = two_prod(np.full_like(z, _GT_K[0]), pz)
-    qe = qe + (_GT_K[0] * ez + _GT_K[1] * pz)
+    q, qe = two_prod(np.full_like(z, c.K[0]), pz)
+    qe = qe + (c.K[0] * ez + c.K[1] * pz)
     w, we = two_sum(np.ones_like(z), q)
     we = we + qe
     s, se = two_prod(z, w)
     se = se + z * we
-    v, ve = two_prod(np.full_like(z, _GT_2C[0]), s)
-    ve = ve + (_GT_2C[0] * se + _GT_2C[1] * s)
+    v, ve = two_prod(np.full_like(z, c.A[0]), s)
+    ve = ve + (c.A[0] * se + c.A[1] * s)
     return special.fast_two_sum(v, ve)
 
 
-_GT_3K = (0.134145, 1.3526957332032908e-17)  # 3·0.044715
-
-
-def _gelu_tanh(z: Array, want_g: bool) -> Array:
+def _gelu_tanh(z: Array, want_g: bool, c: TanhGelu = GT) -> Array:
     zc = np.clip(z, -40.0, 40.0)
-    vh, vl = _gt_v(zc)
+    vh, vl = _gt_v(zc, c)
     neg = zc < 0
     # e^(−|v|) = m·2^k
     m, k = exp_split(np.where(neg, vh, -vh), np.where(neg, vl, -vl))
@@ -437,22 +464,23 @@ def _gelu_tanh(z: Array, want_g: bool) -> Array:
         gpos = dd_val(dd_div(dd(zc), one_e))
         return np.where(neg, gneg, np.where(z > 40.0, z, gpos))
     d2 = dd_mul(one_e, one_e)
-    # v′ = 2c(1 + 3k·z²), z·v′
+    # v′ = A(1 + 3K·z²), z·v′
     zz = two_prod(zc, zc)
-    vp = dd_mul(_GT_2C, dd_add(dd(np.ones_like(zc)), dd_mul(_GT_3K, zz)))
+    vp = dd_mul(c.A, dd_add(dd(np.ones_like(zc)), dd_mul(c.K3, zz)))
     zvp = dd_mul(dd(zc), vp)
     pos = dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
     # z < 0: H = 1 + e^v + z·v′
+    z0 = c.Z0
     zw = np.clip(zc, -3.0, 0.0)
-    delta = special.two_sum(zw - GT_Z0[0], np.full_like(zw, -GT_Z0[1]))
-    u = dd_mul(_GT_2C, delta)  # 2cδ
-    qz = zw * zw + zw * GT_Z0[0] + GT_Z0[0] * GT_Z0[0]
-    kq = _GT_K[0] * qz
+    delta = special.two_sum(zw - z0[0], np.full_like(zw, -z0[1]))
+    u = dd_mul(c.A, delta)  # Aδ
+    qz = zw * zw + zw * z0[0] + z0[0] * z0[0]
+    kq = c.K[0] * qz
     a = dd_val(u) * (1.0 + kq)
     em = np.expm1(a)
-    h_win = dd_add(dd_mul(_GT_E0, dd(em)), dd_mul(u, special.two_sum(np.ones_like(zw), 3.0 * kq)))
+    h_win = dd_add(dd_mul(c.E0, dd(em)), dd_mul(u, special.two_sum(np.ones_like(zw), 3.0 * kq)))
     h_far = dd_add(one_e, zvp)
-    win = (zc >= 2.0 * GT_Z0[0]) & (zc <= 0.5 * GT_Z0[0])  # z − z0_hi exact (Sterbenz)
+    win = (zc >= 2.0 * z0[0]) & (zc <= 0.5 * z0[0])  # z − z0_hi exact (Sterbenz)
     h = (np.where(win, h_win[0], h_far[0]), np.where(win, h_win[1], h_far[1]))
     gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
     return np.where(neg, gneg, pos)
@@ -1013,6 +1041,7 @@ def _nonzero(v: float) -> bool:
     return math.isfinite(v) and v != 0
 
 
+_TF_SRC_GELU = "src/transformers/activations.py"
 _GELU_APPROX = Param(
     "approximate", "none",
     "none: the exact z·Φ(z) (PyTorch's default); tanh: the tanh approximation (JAX's default)",
@@ -1100,6 +1129,13 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="gelu",
+        # transformers' gelu_python is z·(1 + erf(z/√2))/2: the exact gelu
+        aliases=("gelu_python",),
+        # transformers' names of the tanh form, the same function in exact arithmetic
+        variants=tuple((n, (("approximate", "tanh"),))
+                       for n in ("gelu_new", "gelu_accurate", "gelu_pytorch_tanh")),
+        sources=("transformers: gelu, gelu_python; gelu_new, gelu_accurate, "
+                 f"gelu_pytorch_tanh are approximate=tanh ({_TF_SRC_GELU})",),
         # Gaussian error linear unit z·Φ(z) (or its tanh approximation)
         formula="gelu(z) = z·Φ(z) = z/2·erfc(−z/√2); approximate=tanh: "
                 "z/2·(1 + tanh(√(2/π)·(z + 0.044715z³)))",
@@ -1222,3 +1258,432 @@ SPECS: tuple[Spec, ...] = (
         exact_dg=_mp_squareplus_dg,
     ),
 )
+
+
+# =======================================================================================
+# The named GELU variants users must match when loading checkpoints (issue 13), and xIELU.
+#
+# - transformers' gelu_new, gelu_accurate and gelu_pytorch_tanh compute
+#   0.5·z·(1 + tanh(√(2/π)·(z + 0.044715z³))) (√(2/π) as math.sqrt(2/π) or PyTorch's
+#   M_SQRT2·M_2_SQRTPI/2): in exact arithmetic gelu(approximate=tanh), so they are names of
+#   that variant (``Spec.variants`` of gelu), as gelu_python (z·(1 + erf(z/√2))/2) is a name
+#   of the exact gelu. Their bits differ from PyTorch's fused kernel only by roundings.
+# - gelu_fast (transformers' FastGELUActivation) writes tanh(z·0.7978845608·(1 + 0.044715z²)):
+#   the decimal 0.7978845608 is not √(2/π) (it is 2.87e-12 smaller), so it is a function of
+#   its own: z·σ(A·z·(1 + K·z²)) with A = 2·0.7978845608, K = 0.044715 (the association
+#   z·c·(1 + k·z²) against c·(z + k·z³) changes roundings only).
+# - gelu_approx (MLX) is z·σ(1.60033·z·(1 + 0.0433603·z²)): A = 1.60033, K = 0.0433603.
+#   Both run the tanh form's code (``_gelu_tanh``) with their own constants and roots.
+# - gelu_10 (transformers' ClippedGELUActivation(−10, 10)): min(max(gelu(z), −10), 10) with
+#   the exact gelu. gelu >= −0.17 never reaches −10, so only the upper clip acts: its kink
+#   z* = 10.0000000000000000000000762 (z·Φ(z) = 10) lies between the float64 10 and its
+#   successor. Every float format rounds gelu(10) to 10, where clip ties, so the kink is
+#   recorded at z = 10; its left slope gelu′(10) = 1 + 7.6e-22 is also the exact value
+#   there, and PyTorch's clamp (inclusive bounds) passes it; above 10, g = 10 and g′ = 0.
+
+
+def _tg(a: str, k: str, a_scale: int, z0: tuple[float, float], e0: tuple[float, float],
+        w1: tuple[float, float], e1: tuple[float, float], gmin: float) -> TanhGelu:
+    """A member of the tanh-GELU family from its decimal constants (A = a_scale·a)."""
+    def pair(x: Fraction) -> tuple[float, float]:
+        hi = float(x)
+        return hi, float(x - Fraction(hi))
+
+    fa, fk = Fraction(a) * a_scale, Fraction(k)
+    return TanhGelu(A=pair(fa), K=pair(fk), K3=pair(3 * fk), AK6=pair(6 * fa * fk), Z0=z0,
+                    E0=e0, W1=w1, E1=e1, gmin=gmin)
+
+
+#: transformers' gelu_fast: A = 2·0.7978845608, K = 0.044715
+GELU_FAST = _tg("0.7978845608", "0.044715", 2, z0=(-0.7524614220734264, -1.356318469532527e-17),
+                e0=(0.2919552119148498, 1.7082182394846955e-17),
+                w1=(1.4185040087952434, 4.5885554085525085e-17),
+                e1=(0.08481615592517294, -9.9394478461292e-19), gmin=-0.17004075057183599)
+#: MLX's gelu_approx: A = 1.60033, K = 0.0433603
+GELU_APPROX = _tg("1.60033", "0.0433603", 1, z0=(-0.7517775815235958, 8.33932389253859e-18),
+                  e0=(0.2915408635770136, -1.3180278471657374e-17),
+                  w1=(1.4178441492405398, 6.174345055662388e-17),
+                  e1=(0.08485589819976445, -3.877390909309724e-19),
+                  gmin=-0.16969953604736152)
+
+
+def _family(c: TanhGelu):
+    def g(z: Array, p: Params) -> Array:
+        return _gelu_tanh(z, True, c)
+
+    def dg(z: Array, p: Params) -> Array:
+        return _gelu_tanh(z, False, c)
+
+    return _vec(g), _vec(dg)
+
+
+def _mp_family(a: str, k: str, a_scale: int):
+    """g and g′ of z·σ(v), v = A·z·(1 + K·z²), in mpmath (or the ball shim), A and K exact."""
+
+    def v_of(z: Any, mp: Any) -> tuple[Any, Any]:
+        big_a, big_k = a_scale * mp.mpf(a), mp.mpf(k)
+        return big_a * z * (1 + big_k * z * z), big_a * (1 + 3 * big_k * z * z)
+
+    def g(z: Any, p: Params, mp: Any) -> Any:
+        v, _ = v_of(z, mp)
+        return z / (1 + mp.exp(-v))
+
+    def dg(z: Any, p: Params, mp: Any) -> Any:
+        v, vp = v_of(z, mp)
+        s = 1 / (1 + mp.exp(-v))
+        return s + z * vp * s / (1 + mp.exp(v))  # σ(−v) = 1/(1 + e^v): no 1 − σ
+
+    return g, dg
+
+
+_MP_GELU_FAST = _mp_family("0.7978845608", "0.044715", 2)
+_MP_GELU_APPROX = _mp_family("1.60033", "0.0433603", 1)
+
+GELU10_ZSTAR = "10.00000000000000000000007619853024160526"  # z·Φ(z) = 10 (mpmath, 40 digits)
+_GELU10_DG_LEFT = 1.0  # gelu′(10) = 1.00000000000000000000076184… rounded
+
+
+def gelu_10(z: Array, p: Params) -> Array:
+    """gelu_10(z) = min(gelu(z), 10) (the clip at −10 never acts)"""
+    return np.where(z > 10.0, 10.0, _gelu_exact(z, True))
+
+
+def gelu_10_deriv(z: Array, p: Params) -> Array:
+    """gelu_10′(z) = gelu′(z) for z <= 10, 0 above"""
+    return np.where(z > 10.0, 0.0, _gelu_exact(z, False))
+
+
+def _mp_gelu_10(z: Any, p: Params, mp: Any) -> Any:
+    if z <= 10:
+        return _mp_gelu(z, {"approximate": "none"}, mp)
+    if z >= mp.mpf("10.00000000000000000001"):  # beyond z*
+        return mp.mpf(10)
+    return min(_mp_gelu(z, {"approximate": "none"}, mp), mp.mpf(10))  # (10, 10 + 1e-20)
+
+
+def _mp_gelu_10_dg(z: Any, p: Params, mp: Any) -> Any:
+    if z <= 10:
+        return _mp_gelu_dg(z, {"approximate": "none"}, mp)
+    return mp.mpf(0)
+
+
+def _gelu_10_kinks(p: Params) -> tuple[Kink, ...]:
+    return (Kink(10.0, left=_GELU10_DG_LEFT, right=0.0, pytorch="left", jax="left",
+                 unique_output=False,
+                 exact_left=lambda mp: _mp_gelu_dg(mp.mpf(10), {"approximate": "none"}, mp)),)
+
+
+# ---------------------------------------------------------------------------------------
+# xIELU (transformers' XIELUActivation, Apertus): with α_p = softplus(alpha_p),
+# α_n = β + softplus(alpha_n) (alpha_p, alpha_n: the module's parameters as stored in a
+# checkpoint), s = softplus(alpha_n) = α_n − β and E(z) = expm1(z) − z >= 0:
+#   z > 0:       g = α_p z² + βz = z·(α_p z + β),            g′ = 2α_p z + β,  g″ = 2α_p
+#   ε < z <= 0:  g = α_n(expm1(ε) − z) + βz = −s·(z − z_l),   g′ = −s,          g″ = 0
+#   z <= ε:      g = α_n·E(z) + βz = α_n·expm1(z) − s·z,      g′ = α_n e^z − s, g″ = α_n e^z
+# where z_l = α_n·expm1(ε)/s. g jumps at 0 (from α_n·expm1(ε) ≈ −8e-7 to 0: torch.where
+# takes the z <= 0 branch there) and g′ at ε and 0; PyTorch's autograd gives at 0 the left
+# slope −s, at ε the mean of the two (torch.min splits a tie's gradient in halves).
+# The float64 forms: the parameters' constants (α_p, α_n, s, z_l, the root z_c = ln(s/α_n) of
+# g′, the root z_r of α_n·E(z) + βz and α_n·e^z_r) come from mpmath once per parameter set,
+# as double-doubles; e^x for the z <= ε branch is a double-double (``_exp_dd``), so E(z) and
+# g′ = s·expm1(z − z_c) keep ~100 bits before their one rounding. Near z_r (|z − z_r| <=
+# |z_r|/2), g = α_n e^z_r·expm1(δ) − s·δ, δ = z − z_r: no cancellation at the root.
+
+_LN2 = (0.6931471805599453, 2.3190468138462996e-17)
+
+
+def _inv_fact(k: int) -> tuple[float, float]:
+    x = Fraction(1, math.factorial(k))
+    return float(x), float(x - Fraction(float(x)))
+
+
+_INV_FACT = tuple(_inv_fact(k) for k in range(25))
+
+
+def _series_dd(r: tuple[Array, Array], first: int) -> tuple[Array, Array]:
+    """Σ_{k>=first} r^(k−first)/k! for |r| <= 0.35 as a double-double: the terms from
+    r^8/(first + 8)! on (below 2^-28 of the sum) in float Horner, the rest in double-double."""
+    rh = r[0]
+    lo_start = first + 8
+    tail = np.zeros_like(rh)
+    for k in range(24, lo_start - 1, -1):
+        tail = tail * rh + _INV_FACT[k][0]
+    acc = dd(tail)
+    for k in range(lo_start - 1, first - 1, -1):
+        acc = dd_add(dd_mul(acc, r), (np.full_like(rh, _INV_FACT[k][0]),
+                                      np.full_like(rh, _INV_FACT[k][1])))
+    return acc
+
+
+def _exp_dd(x: tuple[Array, Array]) -> tuple[tuple[Array, Array], Array]:
+    """e^x = (mh + ml)·2^n for |x| <= 2100 (x a double-double), mh + ml in [0.7, 1.42]."""
+    n = np.rint(x[0] / _LN2[0])
+    nl = dd_mul(dd(n), _LN2)
+    r = dd_add(x, (-nl[0], -nl[1]))
+    return _series_dd(r, 0), n.astype(np.int64)
+
+
+def _expm1_dd(x: tuple[Array, Array]) -> tuple[Array, Array]:
+    """e^x − 1 for −2000 <= x <= 700 (a double-double), as a double-double."""
+    small = np.abs(x[0]) <= 0.34
+    xs = (np.where(small, x[0], 0.0), np.where(small, x[1], 0.0))
+    near = dd_mul(xs, _series_dd(xs, 1))
+    m, n = _exp_dd((np.where(small, 0.0, x[0]), np.where(small, 0.0, x[1])))
+    ef = (np.ldexp(m[0], n), np.ldexp(m[1], n))
+    far = dd_add(ef, (np.full_like(x[0], -1.0), np.zeros_like(x[0])))
+    return np.where(small, near[0], far[0]), np.where(small, near[1], far[1])
+
+
+def _e_of(z: Array) -> tuple[Array, Array]:
+    """E(z) = expm1(z) − z >= 0 for −40 <= z <= 0, as a double-double."""
+    small = z >= -0.34
+    zs = np.where(small, z, 0.0)
+    near = dd_mul(two_prod(zs, zs), _series_dd(dd(zs), 2))
+    zf = np.where(small, 0.0, z)
+    far = dd_add(_expm1_dd(dd(zf)), dd(-zf))
+    return np.where(small, near[0], far[0]), np.where(small, near[1], far[1])
+
+
+@functools.lru_cache(maxsize=64)
+def xielu_constants(ap: float, an: float, beta: float, eps: float) -> dict[str, Any]:
+    """xIELU's constants for one parameter set, as double-doubles (mpmath at 160 bits):
+    α_p, α_n, s, s·… (see above), z_l, z_c, z_r, α_n·e^z_r and z_m = −α_n/s."""
+    import mpmath
+
+    with mpmath.workprec(160):
+        def pair(x: Any) -> tuple[float, float]:
+            hi = float(x)
+            return hi, float(x - mpmath.mpf(hi))
+
+        s = mpmath.log1p(mpmath.exp(an))
+        b = mpmath.mpf(beta)
+        alpha_n = b + s
+
+        def h(z: Any) -> Any:  # α_n·E(z) + βz on z < 0: one root (none for β = 0)
+            return alpha_n * mpmath.expm1(z) - s * z
+
+        lo, hi = -(alpha_n / s) - 1, -b / alpha_n  # h(lo) > 0 >= h(hi)
+        for _ in range(400):
+            mid = (lo + hi) / 2
+            if h(mid) > 0:
+                lo = mid
+            else:
+                hi = mid
+        z_r = (lo + hi) / 2
+        return {"ap": pair(mpmath.log1p(mpmath.exp(ap))), "an": pair(alpha_n), "s": pair(s),
+                "zl": pair(alpha_n * mpmath.expm1(eps) / s), "zc": pair(mpmath.log(s / alpha_n)),
+                "zr": pair(z_r), "q": pair(alpha_n * mpmath.exp(z_r)), "zm": pair(-alpha_n / s)}
+
+
+def _xk(p: Params) -> dict[str, Any]:
+    return xielu_constants(p["alpha_p"], p["alpha_n"], p["beta"], p["eps"])
+
+
+def _dd_sub(a: tuple[Array, Array], b: tuple[float, float]) -> tuple[Array, Array]:
+    """a − b for a double-double array a and a constant double-double b."""
+    s = two_sum(a[0], np.full_like(a[0], -b[0]))
+    return special.fast_two_sum(s[0], s[1] + (a[1] - b[1]))
+
+
+def _cd(x: Array, c: tuple[float, float]) -> tuple[Array, Array]:
+    return np.full_like(x, c[0]), np.full_like(x, c[1])
+
+
+def _neg_dd(a: tuple[Array, Array]) -> tuple[Array, Array]:
+    return -a[0], -a[1]
+
+
+def _scaled(c: tuple[float, float], z: Array, power: int, extra: int = 0) -> Array:
+    """c·z^power (power 1 or 2) ·2^extra for huge |z|, rounded once, ±inf on overflow."""
+    f, e = np.frexp(z)
+    m = dd(f) if power == 1 else two_prod(f, f)
+    return _ldexp_inf(dd_val(dd_mul(_cd(f, c), m)), power * e.astype(np.int64) + extra)
+
+
+_XI_BIG = 2.0**400  # |z| beyond: g = α_p z² (z > 0), −s·z (z < 0) to far below an ULP
+
+
+def xielu(z: Array, p: Params) -> Array:
+    """xielu(z) = α_p z² + βz for z > 0, α_n(expm1(min(z, ε)) − z) + βz for z <= 0"""
+    k = _xk(p)
+    beta, eps = p["beta"], p["eps"]
+    big = np.abs(z) > _XI_BIG
+    zm = np.where(big | np.isnan(z), 1.0, z)
+    zb = np.where(big & np.isfinite(z), z, 1.0)
+    far = np.where(z > 0, _scaled(k["ap"], np.abs(zb), 2), -_scaled(k["s"], zb, 1))
+    far = np.where(np.isinf(z), np.where(z > 0, z, -z), far)
+    # z > 0: z·(α_p z + β)
+    zp = np.where(zm > 0, zm, 0.0)
+    pos = dd_val(dd_mul(dd(zp), dd_add(dd_mul(_cd(zp, k["ap"]), dd(zp)), _cd(zp, (beta, 0.0)))))
+    # ε < z <= 0: −s·(z − z_l)
+    lin = -dd_val(dd_mul(_cd(zm, k["s"]), _dd_sub(dd(zm), k["zl"])))
+    # −40 <= z <= ε: α_n·E(z) + βz, or α_n e^z_r·expm1(δ) − s·δ (δ = z − z_r) next to z_r
+    zn = np.clip(zm, -40.0, min(eps, 0.0))
+    form_a = dd_add(dd_mul(_cd(zn, k["an"]), _e_of(zn)), two_prod(zn, np.full_like(zn, beta)))
+    zr = k["zr"][0]
+    win = np.abs(zn - zr) <= min(0.5 * abs(zr), 1.0)
+    d = _dd_sub(dd(np.where(win, zn, zr)), k["zr"])
+    d = (np.where(win, d[0], 0.0), np.where(win, d[1], 0.0))  # (z_r's lo may be far from 0)
+    form_r = dd_add(dd_mul(_cd(zn, k["q"]), _expm1_dd(d)), dd_mul(_cd(zn, k["s"]), _neg_dd(d)))
+    mid = np.where(win, dd_val(form_r), dd_val(form_a))
+    # z < −40: −s·(z − z_m) + α_n·e^z (z_m = −α_n/s; e^z is below 2^-57)
+    zl = np.minimum(zm, -40.0)
+    m, n = exp_split(np.maximum(zl, -2000.0))
+    tail = np.ldexp(m * k["an"][0], n)
+    left = dd_val(dd_add(dd_mul(_cd(zl, k["s"]), _neg_dd(_dd_sub(dd(zl), k["zm"]))), dd(tail)))
+    neg = np.where(zm < -40.0, left, mid)
+    out = np.where(zm > 0, pos, np.where(zm > eps, lin, neg))
+    out = np.where(big, far, out)
+    return np.where(np.isnan(z), z, out)
+
+
+def xielu_deriv(z: Array, p: Params) -> Array:
+    """xielu′(z) = 2α_p z + β for z > 0, −s on (ε, 0], α_n·e^z − s below ε"""
+    k = _xk(p)
+    beta, eps = p["beta"], p["eps"]
+    big = z > _XI_BIG
+    zm = np.where(big | np.isnan(z), 1.0, z)
+    zp = np.where(zm > 0, zm, 0.0)
+    pos = dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.full_like(zp, 2.0))),
+                        _cd(zp, (beta, 0.0))))
+    far = np.where(np.isinf(z), z, _scaled(k["ap"], np.where(big & np.isfinite(z), z, 1.0), 1, 1))
+    pos = np.where(big, far, pos)
+    # z <= ε: s·expm1(z − z_c); −s far left (e^z below 2^-57 of it... exactly: s·expm1 → −s)
+    zn = np.clip(zm, -2000.0, min(eps, 0.0))
+    neg = dd_val(dd_mul(_cd(zn, k["s"]), _expm1_dd(_dd_sub(dd(zn), k["zc"]))))
+    out = np.where(zm > 0, pos, np.where(zm > eps, -k["s"][0], neg))
+    return np.where(np.isnan(z), z, out)
+
+
+def _mp_xielu_parts(p: Params, mp: Any) -> tuple[Any, Any, Any, Any]:
+    ap = mp.log1p(mp.exp(mp.mpf(p["alpha_p"])))
+    s = mp.log1p(mp.exp(mp.mpf(p["alpha_n"])))
+    return ap, s, mp.mpf(p["beta"]), mp.mpf(p["eps"])
+
+
+def _mp_xielu(z: Any, p: Params, mp: Any) -> Any:
+    ap, s, b, eps = _mp_xielu_parts(p, mp)
+    if z > 0:
+        return ap * z * z + b * z
+    an = b + s
+    with mp.extraprec(80):  # the root of g cancels
+        r = an * (mp.expm1(z if z < eps else eps) - z) + b * z
+    return +r
+
+
+def _mp_xielu_dg(z: Any, p: Params, mp: Any) -> Any:
+    ap, s, b, eps = _mp_xielu_parts(p, mp)
+    if z > 0:
+        return 2 * ap * z + b
+    if z > eps:
+        return -s
+    with mp.extraprec(80):
+        r = (b + s) * mp.exp(z) - s
+    return +r
+
+
+def _xielu_kinks(p: Params) -> tuple[Kink, ...]:
+    k = _xk(p)
+    beta, eps = p["beta"], p["eps"]
+    s = -k["s"][0]
+    at_eps = float(xielu_deriv(np.array([eps]), p)[0]) if eps < 0 else beta
+    out = []
+    if eps < 0:
+        # torch.min(z, ε) at the tie passes half the gradient: the mean of the two sides
+        out.append(Kink(eps, left=at_eps, right=s, pytorch="mean", jax="mean",
+                        exact_left=lambda mp: _mp_xielu_dg(mp.mpf(eps), p, mp),
+                        exact_right=lambda mp: -_mp_xielu_parts(p, mp)[1]))
+    # at 0: torch.where(z > 0, ...) takes the z <= 0 branch
+    out.append(Kink(0.0, left=s if eps < 0 else beta, right=beta, pytorch="left", jax="left",
+                    exact_left=(lambda mp: -_mp_xielu_parts(p, mp)[1]) if eps < 0 else None,
+                    g_jumps=eps < 0))
+    return tuple(out)
+
+
+def _xielu_param(name: str, default: float, doc: str) -> Param:
+    return Param(name, default, doc, allowed="a number with |value| <= 100",
+                 valid=lambda v: math.isfinite(v) and abs(v) <= 100)
+
+
+_TF_SRC = "src/transformers/activations.py"
+_G_FAST, _DG_FAST = _family(GELU_FAST)
+_G_APPROX, _DG_APPROX = _family(GELU_APPROX)
+
+#: the named GELU variants and xIELU (see the section above); CATALOGUE lists them after the
+#: rest of this module
+SPECS_VARIANTS: tuple[Spec, ...] = (
+    Spec(
+        name="gelu_fast",
+        frameworks=("PyTorch",),
+        sources=(f"transformers: gelu_fast, FastGELUActivation ({_TF_SRC})",),
+        # transformers' tanh GELU with the decimal 0.7978845608 for √(2/π)
+        formula="gelu_fast(z) = z/2·(1 + tanh(z·0.7978845608·(1 + 0.044715z²)))",
+        deriv_formula="gelu_fast′(z) = σ(v) + z·v′·σ(v)σ(−v), v = 2·0.7978845608·z"
+                      "·(1 + 0.044715z²)",
+        g=_G_FAST,
+        dg=_DG_FAST,
+        output_range=lambda p: (GELU_FAST.gmin, INF),
+        exact=_MP_GELU_FAST[0],
+        exact_dg=_MP_GELU_FAST[1],
+    ),
+    Spec(
+        name="gelu_approx",
+        frameworks=(),
+        sources=("MLX: mlx.nn.gelu_approx, GELU(approx='precise') "
+                 "(python/mlx/nn/layers/activations.py)",),
+        # MLX's sigmoid form of the tanh GELU, with its own constants
+        formula="gelu_approx(z) = z·σ(1.60033·z·(1 + 0.0433603z²))",
+        deriv_formula="gelu_approx′(z) = σ(v) + z·v′·σ(v)σ(−v), v = 1.60033·z·(1 + 0.0433603z²)",
+        g=_G_APPROX,
+        dg=_DG_APPROX,
+        output_range=lambda p: (GELU_APPROX.gmin, INF),
+        exact=_MP_GELU_APPROX[0],
+        exact_dg=_MP_GELU_APPROX[1],
+    ),
+    Spec(
+        name="gelu_10",
+        frameworks=("PyTorch",),
+        sources=(f"transformers: gelu_10, ClippedGELUActivation(-10, 10) ({_TF_SRC})",),
+        # the exact gelu clipped to [−10, 10] (for quantization)
+        formula="gelu_10(z) = clip(z·Φ(z), −10, 10) = min(z·Φ(z), 10)",
+        deriv_formula="gelu_10′(z) = Φ(z) + z·φ(z) for z <= 10, 0 above (kink at 10)",
+        g=_vec(gelu_10),
+        dg=_vec(gelu_10_deriv),
+        output_range=lambda p: (GELU_MIN, 10.0),
+        kinks=_gelu_10_kinks,
+        exact=_mp_gelu_10,
+        exact_dg=_mp_gelu_10_dg,
+    ),
+    Spec(
+        name="xielu",
+        frameworks=("PyTorch",),
+        sources=(f"transformers: xielu, XIELUActivation ({_TF_SRC}; Apertus)",),
+        # expanded integral of the ELU: quadratic above 0, ELU-like with a linear term below
+        formula="xielu(z) = α_p·z² + β·z for z > 0, α_n·(expm1(min(z, ε)) − z) + β·z for "
+                "z <= 0; α_p = softplus(alpha_p), α_n = β + softplus(alpha_n)",
+        deriv_formula="xielu′(z) = 2α_p·z + β for z > 0, β − α_n on (ε, 0), α_n·e^z − α_n + β "
+                      "for z < ε (kinks at ε and 0, where g jumps too)",
+        params=(
+            _xielu_param("alpha_p", 0.2109375,
+                         "the stored parameter alpha_p; default: transformers' initial "
+                         "log(e^0.8 − 1) in its default dtype bfloat16, so α_p = 0.80417"),
+            _xielu_param("alpha_n", -1.046875,
+                         "the stored parameter alpha_n; default: transformers' initial "
+                         "log(e^0.3 − 1) in bfloat16, so α_n = β + 0.30087 = 0.80087"),
+            Param("beta", 0.5, "β (transformers' default)", allowed="a number with "
+                  "0 <= beta <= 100", valid=lambda v: 0 <= v <= 100),
+            Param("eps", -1e-6, "ε (transformers' default; its bfloat16 buffer holds "
+                  "-9.98377799987793e-07)", allowed="a number with -1 <= eps <= 0",
+                  valid=lambda v: -1 <= v <= 0),
+        ),
+        g=_vec(xielu),
+        dg=_vec(xielu_deriv),
+        kinks=_xielu_kinks,
+        exact=_mp_xielu,
+        exact_dg=_mp_xielu_dg,
+        from_output_unavailable=lambda p: (
+            "xielu is not monotonic below 0 (its minimum is at z = ln(s/α_n)), so an "
+            "output a < 0 comes from two z with different slopes: give z instead"),
+    ),
+)
+SPECS = (*SPECS, *SPECS_VARIANTS)

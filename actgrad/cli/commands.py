@@ -107,9 +107,9 @@ def bind_all(funcs: Sequence[str], params: Iterable[str] | None,
                        f"{registry.suggest(name, known)}"
                        f" (their parameters: {', '.join(known) or 'none'})")
     try:
-        return [registry.Activation(s, {k: v for k, v in given.items()
-                                        if k in {p.name for p in s.params}},
-                                    like=check_like(like)) for s in specs]
+        return [registry.get(n, like=check_like(like),
+                             **{k: v for k, v in given.items() if k in {p.name for p in s.params}})
+                for n, s in zip(funcs, specs)]
     except ValueError as e:
         raise Fail(str(e)) from None
 

@@ -24,6 +24,18 @@ def _json_value(v: Any) -> Any:
     return repr(v) if isinstance(v, float) and not math.isfinite(v) else v
 
 
+def _aliases(sp: Any) -> str:
+    """The aliases, then the variant names, each group after the parameters it fixes:
+    'gelu_python approximate=tanh: gelu_new gelu_accurate'."""
+    groups: dict[Any, list[str]] = {}
+    for name, fixed in sp.variants:
+        groups.setdefault(tuple(fixed), []).append(name)
+    parts = list(sp.aliases)
+    for fixed, group in groups.items():
+        parts += [f"{','.join(f'{k}={v}' for k, v in fixed)}:", *group]
+    return " ".join(parts)
+
+
 def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None,
           wide: bool = False) -> None:
     """The catalogue; as a table, names, aliases, parameters and kinks, with the formulas
@@ -33,7 +45,7 @@ def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None,
         sp = f.spec
         rows.append((
             sp.name,
-            " ".join(sp.aliases),
+            _aliases(sp),
             " ".join(f"{p.name}={p.default!r}" for p in sp.params),
             sp.formula,
             sp.deriv_formula,
@@ -43,17 +55,19 @@ def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None,
     out = Output(stream)
     if fmt == "table":
         if wide:
-            out.write(rich_table(_HEADINGS, rows, title="activations", fold=_FORMULAS))
+            out.write(rich_table(_HEADINGS, rows, title="activations", fold=(1, *_FORMULAS)))
         else:
             out.write(rich_table([_HEADINGS[i] for i in _COMPACT],
                                  [[row[i] for i in _COMPACT] for row in rows],
-                                 title="activations", caption="formulas: actgrad list --wide"))
+                                 title="activations", caption="formulas: actgrad list --wide",
+                                 fold=(1,)))  # aliases: a long name may break below 80 columns
         return
     if fmt in ("json", "jsonl"):  # structured: lists, an object of defaults, numbers
         import orjson
 
         objs = [orjson.dumps({
             "name": f.spec.name, "aliases": list(f.spec.aliases),
+            "variants": {n: dict(fixed) for n, fixed in f.spec.variants},
             "parameters": {p.name: _json_value(p.default) for p in f.spec.params},
             "g": f.spec.formula, "dg": f.spec.deriv_formula,
             "dg_from_a": f.spec.from_output_formula if f.has_deriv_from_output else None,
