@@ -208,7 +208,7 @@ class Activation:
         # a "kink" whose slopes agree (prelu with weight 1) is none; a break of smoothness at
         # a kink is the kink's business
         self.kinks: tuple[Kink, ...] = tuple(
-            k for k in sp.kinks(dict(self.params)) if k.left != k.right)
+            k for k in sp.kinks(dict(self.params)) if k.left != k.right or k.g_jumps)
         #: the jumps of g″ (one-sided values of g″, the frameworks' double-backward sides)
         self.kinks2: tuple[Kink, ...] = tuple(
             k for k in sp.d2g_kinks(dict(self.params)) if k.left != k.right)

@@ -133,7 +133,26 @@ def _refs(name, x, M=mpmath):
     if name == "sparse_sigmoid":
         g = _pieces(x, -1, 1, zero, (x + 1) / 2, one)
         return g, (M.mpf(0.25) if abs(x) == 1 else (M.mpf(0.5) if -1 < x < 1 else zero))
+    if name in MODERN:  # issue 13 (cat13a)
+        return MODERN[name](x, M)
     raise KeyError(name)
+
+
+def _relu2(x, M):
+    return (x * x, 2 * x) if x > 0 else (M.mpf(0), M.mpf(0))
+
+
+def _hard_mish(x, M):  # ½·x·clamp(x + 2, 0, 2); PyTorch: the right slope −1 at −2
+    zero, one = M.mpf(0), M.mpf(1)
+    g = _pieces(x, -2, 0, zero, x * (x + 2) / 2, x)
+    return g, zero if x < -2 else (one if x >= 0 else x + 1)
+
+
+def _step(x, M):  # MLX: 1 for x > 0
+    return (M.mpf(1) if x > 0 else M.mpf(0)), M.mpf(0)
+
+
+MODERN = {"relu2": _relu2, "hard_mish": _hard_mish, "step": _step}
 
 
 def _from_output(name, a, M=mpmath):
@@ -161,6 +180,8 @@ def _from_output(name, a, M=mpmath):
         "softsign": lambda: (1 - abs(a)) ** 2,
         "log_sigmoid": lambda: 1 - M.exp(a),
         "squareplus": lambda: a * a / (a * a + 1),
+        "relu2": lambda: 2 * M.sqrt(a),
+        "step": lambda: zero,
     }
     return table[name]()
 
@@ -168,7 +189,7 @@ def _from_output(name, a, M=mpmath):
 FROM_OUTPUT = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu",
                "hard_sigmoid", "hard_tanh", "softshrink", "hardshrink", "threshold",
                "sparse_plus", "sparse_sigmoid", "elu", "selu", "celu", "softplus", "softsign",
-               "log_sigmoid", "squareplus")
+               "log_sigmoid", "squareplus", "relu2", "step")
 
 #: the limits at ±inf (g, g′) at the default parameters
 LIMITS = {
@@ -186,6 +207,8 @@ LIMITS = {
     "softshrink": ((-math.inf, 1), (math.inf, 1)), "hardshrink": ((-math.inf, 1), (math.inf, 1)),
     "threshold": ((0, 0), (math.inf, 1)), "sparse_plus": ((0, 0), (math.inf, 1)),
     "sparse_sigmoid": ((0, 0), (1, 0)),
+    "relu2": ((0, 0), (math.inf, math.inf)), "hard_mish": ((0, 0), (math.inf, 1)),
+    "step": ((0, 0), (1, 0)),
 }
 
 
@@ -351,4 +374,5 @@ def activation(name):
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "celu", "gelu", "gelu_tanh",
          "silu", "mish", "softplus", "softsign", "log_sigmoid", "tanhshrink", "squareplus",
          "identity", "relu6", "prelu", "rrelu", "hard_sigmoid", "hard_swish", "hard_tanh",
-         "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid")
+         "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid",
+         "relu2", "hard_mish", "step")

@@ -688,6 +688,26 @@ CATALOGUE_REFS = {
 }
 
 
+# -- issue 13 (cat13a): the modern catalogue, from the definitions as their sources write them
+
+def r_relu2(x, p):  # max(0, x)² (transformers' relu2)
+    return (x * x, 2 * x) if x > 0 else (M0, M0)
+
+
+def r_hard_mish(x, p):  # ½·x·clamp(x + 2, 0, 2) (timm)
+    c = min(max(x + 2, M0), mpf(2))
+    dc = M1 if -2 < x < 0 else M0
+    return x * c / 2, c / 2 + x * dc / 2
+
+
+def r_step(x, p):  # MLX: where(x > threshold, 1, 0)
+    return (M1 if x > mpf(p.get("threshold", 0.0)) else M0), M0
+
+
+MODERN_REFS = {"relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step}
+CATALOGUE_REFS.update(MODERN_REFS)
+
+
 def has_reference(name: str) -> bool:
     return name in CATALOGUE_REFS
 
@@ -721,6 +741,9 @@ FROM_OUTPUT_REFS = {
     "log_sigmoid": lambda a, p: -mpmath.expm1(a),
     "squareplus": lambda a, p: (mpf(1) if mpmath.isinf(a) else
                                 a * a / (a * a + mpf(p.get("b", 4.0)) / 4)),
+    # issue 13 (cat13a)
+    "relu2": lambda a, p: 2 * mpmath.sqrt(a),  # z = √a for a > 0, g′ = 2z
+    "step": lambda a, p: mpf(0),
 }
 
 
@@ -837,6 +860,8 @@ def _second(name, x, p):
         return mpf(1) / 3 if -3 < x < 3 else mpf(0)
     if name == "sparse_plus":
         return mpf(1) / 2 if -1 < x < 1 else mpf(0)
+    if name in MODERN_SECOND:  # issue 13 (cat13a)
+        return MODERN_SECOND[name](x, p)
     if name in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_sigmoid",
                 "hard_tanh", "softshrink", "hardshrink", "threshold", "sparse_sigmoid"):
         return mpf(0)
@@ -846,6 +871,14 @@ def _second(name, x, p):
 #: where g″ jumps at default parameters (elu, celu and softsign also at other values):
 #: x -> (left value, right value, PyTorch's side, JAX's side), the sides read off each
 #: framework's double-backward formula (see actgrad/activations/second.py's notes)
+#: issue 13 (cat13a): g″ written from the definitions (x away from the jumps of g″)
+MODERN_SECOND = {
+    "relu2": lambda x, p: mpf(2) if x > 0 else mpf(0),
+    "hard_mish": lambda x, p: mpf(1) if -2 < x < 0 else mpf(0),
+    "step": lambda x, p: mpf(0),
+}
+
+
 def second_jumps(name: str, params: dict | None = None) -> dict:
     p = params or {}
     third = mpf(1) / 3
@@ -864,6 +897,10 @@ def second_jumps(name: str, params: dict | None = None) -> dict:
         return {-3.0: (mpf(0), third, "left", "left"), 3.0: (third, mpf(0), "right", "right")}
     if name == "sparse_plus":
         return {-1.0: (mpf(0), mpf(0.5), "left", "left"), 1.0: (mpf(0.5), mpf(0), "right", "right")}
+    if name == "relu2":  # (x²)″ = 2 above 0; PyTorch: relu's backward masks x > 0
+        return {0.0: (mpf(0), mpf(2), "left", "left")}
+    if name == "hard_mish":  # PyTorch's clamp backward passes the closed interval
+        return {-2.0: (mpf(0), mpf(1), "right", "right"), 0.0: (mpf(1), mpf(0), "left", "left")}
     if name == "softplus" and math.isfinite(p.get("threshold", math.inf)):
         beta = mpf(p.get("beta", 1.0))
         at = p["threshold"] / p.get("beta", 1.0)  # the float switch point
@@ -917,6 +954,8 @@ def second_from_output(name: str, a, params: dict | None = None) -> mpf:
                 r = b / (2 * (z * z + b) ** mpf(1.5))
         elif name == "sparse_plus":
             r = mpf(0.5) if 0 < a < 1 else mpf(0)
+        elif name == "relu2":
+            r = mpf(2) if a > 0 else mpf(0)
         else:
             r = mpf(0)
     with mpmath.workdps(DPS):

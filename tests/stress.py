@@ -119,6 +119,11 @@ SWITCHES = {
     "threshold": lambda p: [p.get("threshold", 0.0), p.get("value", 0.0)],
     "sparse_plus": lambda p: [0.0, -1.0, 1.0],
     "sparse_sigmoid": lambda p: [0.0, -1.0, 1.0],
+    # issue 13 (cat13a)
+    "relu2": lambda p: [0.0, 1.3407807929942596e154, 1.4916681462400413e-154,
+                        8.98846567431158e307],
+    "hard_mish": lambda p: [0.0, -2.0, -1.0, *_pm(2.0**-500)],
+    "step": lambda p: [p.get("threshold", 0.0)],
 }
 
 

@@ -56,6 +56,9 @@ class Kink:
     #: for slope() and exact_slope()
     special: tuple[tuple[str, float, Callable[[Any], Any]], ...] = field(
         default=(), compare=False, repr=False)
+    #: g itself jumps here while its one-sided slopes agree (step: 0 | 0): a kink all the
+    #: same (no difference quotient may straddle it), which the registry keeps
+    g_jumps: bool = False
 
     def side(self, convention: str) -> str:
         """'left', 'right' or 'mean': the side a convention takes here."""
@@ -116,6 +119,9 @@ class Spec:
     #: the frameworks that ship it; for the others, --kink pytorch|jax falls back to the
     #: one that does (the Spec's kinks say which side)
     frameworks: tuple[str, ...] = ("PyTorch", "JAX")
+    #: where it ships, beyond PyTorch and JAX's own: "framework: name (source path)" each
+    #: (shown by ``actgrad list --wide`` and in its JSON)
+    sources: tuple[str, ...] = ()
     #: g(z) = A + T far out on an exponentially flat tail: (A exact, T with a known sign and
     #: |T| ~ e^−|z|) or None. A correctly rounded g needs the side of A that g lies on when A
     #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),

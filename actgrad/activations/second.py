@@ -789,3 +789,51 @@ SECOND: dict[str, Second] = {
                           d2g_from_a=lambda a, p: np.where((a > 0) & (a < 1), 0.5, 0.0)),
     "sparse_sigmoid": _ZERO,
 }
+
+
+# =======================================================================================
+# issue 13 (cat13a): g″ of relu2, hard_mish, step (and, below them as they come, of the
+# smooth entries). The double-backward sides at the jumps of g″ are read off the sources
+# (not measured): transformers' relu2 is torch.square(relu(x)), whose g′ = 2·relu(x)·[x > 0]
+# (threshold_backward) gives g″(0) = 2·[0 > 0]² = 0, the left side; timm's hard_mish
+# ½·x·clamp(x + 2, 0, 2) on PyTorch: clamp's backward passes on the closed interval
+# (FunctionsManual.cpp clamp_backward: where(self >= min & self <= max, grad, 0)), so
+# g″ = that mask = 1 at both ends: the right side at −2, the left side at 0.
+CONVENTION_NOTES.update({
+    "relu2": "PyTorch (transformers' torch.square(relu(x))): relu's backward masks x > 0, "
+             "so g″(0) = 0, the left side (read off the source, not measured)",
+    "hard_mish": "PyTorch (timm's 0.5·x·clamp(x + 2, 0, 2)): clamp_backward passes the "
+                 "closed interval, g″ = 1 at −2 (right) and at 0 (left) (read off the "
+                 "source, not measured)",
+})
+
+
+def relu2_d2(z: Array, p: Params) -> Array:
+    """relu2″(z) = 2 for z > 0, 0 for z < 0"""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where(z > 0, 2.0, 0.0)
+
+
+def hard_mish_d2(z: Array, p: Params) -> Array:
+    """hard_mish″(z) = 1 for −2 < z < 0, 0 beyond"""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where((z > -2.0) & (z < 0.0), 1.0, 0.0)
+
+
+SECOND.update({
+    "relu2": Second("relu2″(z) = 2 for z > 0, 0 for z < 0 (jumps at 0)", _vec(relu2_d2),
+                    lambda z, p, mp: mp.mpf(2) if z > 0 else mp.mpf(0),
+                    kinks=lambda p: (Kink(0.0, left=0.0, right=2.0, pytorch="left",
+                                          jax="left", unique_output=False),),
+                    from_output_formula="2 for a > 0, 0 for a = 0",
+                    d2g_from_a=lambda a, p: np.where(a > 0, 2.0, 0.0)),
+    "hard_mish": Second("hard_mish″(z) = 1 for −2 < z < 0, 0 beyond (jumps at −2 and 0)",
+                        _vec(hard_mish_d2),
+                        lambda z, p, mp: mp.mpf(1) if -2 < z < 0 else mp.mpf(0),
+                        kinks=lambda p: (
+                            Kink(-2.0, left=0.0, right=1.0, pytorch="right", jax="right",
+                                 unique_output=False),
+                            Kink(0.0, left=1.0, right=0.0, pytorch="left", jax="left"))),
+    "step": Second("step″(z) = 0 for z ≠ threshold (g itself jumps there)", _vec(zero_d2),
+                   _mp_zero, from_output_formula="0", d2g_from_a=_zero_from_a),
+})

@@ -344,6 +344,16 @@ for _n in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_si
            "hard_tanh", "softshrink", "hardshrink", "threshold", "sparse_sigmoid"):
     _FROM_A2[_n] = lambda a, p, mp: mp.mpf(0)
 
+# issue 13 (cat13a): the modern catalogue's from-output forms
+_FROM_A.update({
+    "relu2": lambda a, p, mp: 2 * mp.sqrt(a),
+    "step": lambda a, p, mp: mp.mpf(0),
+})
+_FROM_A2.update({
+    "relu2": lambda a, p, mp: mp.mpf(2 if a > 0 else 0),
+    "step": lambda a, p, mp: mp.mpf(0),
+})
+
 #: (name, deriv, sign of z) -> the limit at ±inf where it is no float64 the fast path holds
 _LIMITS: dict[tuple[str, bool, int], Callable[[Any, Any], Any]] = {
     ("selu", False, -1): lambda p, mp: -_lam_alpha(mp),
