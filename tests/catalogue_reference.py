@@ -152,7 +152,24 @@ def _step(x, M):  # MLX: 1 for x > 0
     return (M.mpf(1) if x > 0 else M.mpf(0)), M.mpf(0)
 
 
-MODERN = {"relu2": _relu2, "hard_mish": _hard_mish, "step": _step}
+def _exponential(x, M):
+    return M.exp(x), M.exp(x)
+
+
+def _log1mexp(x, M):  # x > 0 here (value() takes x <= 0: nan, and −inf/+inf at 0)
+    g = M.log(-M.expm1(-x)) if x < 1 else M.log1p(-M.exp(-x))
+    return g, 1 / M.expm1(x)
+
+
+MODERN = {"relu2": _relu2, "hard_mish": _hard_mish, "step": _step,
+          "exponential": _exponential, "log1mexp": _log1mexp}
+#: where g is defined (closed), for those defined on part of the line only
+DOMAIN = {"log1mexp": (0.0, math.inf)}
+
+
+def _outside(name, x):
+    lo, hi = DOMAIN.get(name, (-math.inf, math.inf))
+    return not lo <= float(x) <= hi
 
 
 def _from_output(name, a, M=mpmath):
@@ -182,6 +199,9 @@ def _from_output(name, a, M=mpmath):
         "squareplus": lambda: a * a / (a * a + 1),
         "relu2": lambda: 2 * M.sqrt(a),
         "step": lambda: zero,
+        "exponential": lambda: a,
+        # z = −log(1 − e^a): 1/(e^z − 1) = (1 − e^a)/e^a = e^−a − 1
+        "log1mexp": lambda: M.expm1(-a),
     }
     return table[name]()
 
@@ -189,7 +209,7 @@ def _from_output(name, a, M=mpmath):
 FROM_OUTPUT = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu",
                "hard_sigmoid", "hard_tanh", "softshrink", "hardshrink", "threshold",
                "sparse_plus", "sparse_sigmoid", "elu", "selu", "celu", "softplus", "softsign",
-               "log_sigmoid", "squareplus", "relu2", "step")
+               "log_sigmoid", "squareplus", "relu2", "step", "exponential", "log1mexp")
 
 #: the limits at ±inf (g, g′) at the default parameters
 LIMITS = {
@@ -209,6 +229,7 @@ LIMITS = {
     "sparse_sigmoid": ((0, 0), (1, 0)),
     "relu2": ((0, 0), (math.inf, math.inf)), "hard_mish": ((0, 0), (math.inf, 1)),
     "step": ((0, 0), (1, 0)),
+    "exponential": ((0, 0), (math.inf, math.inf)), "log1mexp": ((math.nan, math.nan), (0, 0)),
 }
 
 
@@ -228,6 +249,10 @@ def value(name, x, deriv=False, from_output=False):
     x = mpf(float(x))
     if from_output:
         return _from_output(name, x)
+    if _outside(name, x):
+        return mpmath.nan
+    if name == "log1mexp" and x == 0:
+        return mpmath.inf if deriv else mpmath.ninf
     if mpmath.isinf(x):
         return limit(name, 1 if x > 0 else -1, deriv)
     return _refs(name, x)[1 if deriv else 0]
@@ -290,6 +315,9 @@ class ArbM:
     def log1p(self, x):
         return self.mpf(x).log1p()
 
+    def log(self, x):
+        return self.mpf(x).log()
+
     def tanh(self, x):
         return self.mpf(x).tanh()
 
@@ -330,7 +358,8 @@ def rounded_fast(name, x, deriv=False, dtype=np.float64, from_output=False):
     if _ARB is None:
         _ARB = ArbM()
     xf = float(x)
-    if math.isnan(xf) or math.isinf(xf) or (name == "tanhshrink" and abs(xf) > 50):
+    if math.isnan(xf) or math.isinf(xf) or (name == "tanhshrink" and abs(xf) > 50) or (
+            not from_output and (_outside(name, xf) or (name in DOMAIN and xf == 0))):
         return rounded(name, x, deriv, dtype, from_output)
     M, ctx = _ARB, _ARB.flint.ctx
     old = ctx.prec
@@ -375,4 +404,4 @@ NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "celu", "gelu",
          "silu", "mish", "softplus", "softsign", "log_sigmoid", "tanhshrink", "squareplus",
          "identity", "relu6", "prelu", "rrelu", "hard_sigmoid", "hard_swish", "hard_tanh",
          "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid",
-         "relu2", "hard_mish", "step")
+         "relu2", "hard_mish", "step", "exponential", "log1mexp")

@@ -704,7 +704,27 @@ def r_step(x, p):  # MLX: where(x > threshold, 1, 0)
     return (M1 if x > mpf(p.get("threshold", 0.0)) else M0), M0
 
 
-MODERN_REFS = {"relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step}
+def r_exponential(x, p):  # Keras: e^x
+    return mpmath.exp(x), mpmath.exp(x)
+
+
+def r_log1mexp(x, p):  # JAX: log(1 − e^−x), x >= 0; the log of a negative number below
+    if x < 0:
+        return mpmath.nan, mpmath.nan
+    if x == 0:
+        return mpmath.ninf, mpmath.inf
+    # 1 − e^−x without cancelling (below 1) and its log without losing e^−x (above)
+    g = mpmath.log(-mpmath.expm1(-x)) if x < 1 else mpmath.log1p(-mpmath.exp(-x))
+    return g, 1 / mpmath.expm1(x)
+
+
+MODERN_REFS = {"relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step,
+               "exponential": r_exponential, "log1mexp": r_log1mexp}
+
+
+def _l1me_z(a):
+    """z from a = log(1 − e^−z): z = −log(1 − e^a)."""
+    return -mpmath.log(-mpmath.expm1(a))
 CATALOGUE_REFS.update(MODERN_REFS)
 
 
@@ -744,6 +764,9 @@ FROM_OUTPUT_REFS = {
     # issue 13 (cat13a)
     "relu2": lambda a, p: 2 * mpmath.sqrt(a),  # z = √a for a > 0, g′ = 2z
     "step": lambda a, p: mpf(0),
+    "exponential": lambda a, p: a,
+    "log1mexp": lambda a, p: (mpmath.inf if a == mpmath.ninf else
+                              (mpf(0) if a == 0 else 1 / mpmath.expm1(_l1me_z(a)))),
 }
 
 
@@ -876,6 +899,10 @@ MODERN_SECOND = {
     "relu2": lambda x, p: mpf(2) if x > 0 else mpf(0),
     "hard_mish": lambda x, p: mpf(1) if -2 < x < 0 else mpf(0),
     "step": lambda x, p: mpf(0),
+    "exponential": lambda x, p: mpmath.exp(x),
+    # e^x/(e^x − 1)² = 1/(e^(x/2) − e^(−x/2))²
+    "log1mexp": lambda x, p: (mpmath.nan if x < 0 else
+                              (mpmath.ninf if x == 0 else -1 / (4 * mpmath.sinh(x / 2) ** 2))),
 }
 
 
@@ -956,6 +983,15 @@ def second_from_output(name: str, a, params: dict | None = None) -> mpf:
             r = mpf(0.5) if 0 < a < 1 else mpf(0)
         elif name == "relu2":
             r = mpf(2) if a > 0 else mpf(0)
+        elif name == "exponential":
+            r = a
+        elif name == "log1mexp":
+            if a == mpmath.ninf:
+                r = mpmath.ninf
+            elif a == 0:
+                r = mpf(0)
+            else:
+                r = -1 / (4 * mpmath.sinh(_l1me_z(a) / 2) ** 2)
         else:
             r = mpf(0)
     with mpmath.workdps(DPS):

@@ -837,3 +837,55 @@ SECOND.update({
     "step": Second("step″(z) = 0 for z ≠ threshold (g itself jumps there)", _vec(zero_d2),
                    _mp_zero, from_output_formula="0", d2g_from_a=_zero_from_a),
 })
+
+
+def _l1me_d2(z: Array, p: Params) -> Array:
+    """log1mexp″(z) = −e^z/expm1(z)² = −e^−z/(1 − e^−z)²"""
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):
+        tiny = z < 1e-150
+        zt = np.where(tiny & (z > 0), z, 1.0)
+        r_tiny = -((1.0 / zt) / zt)
+        zs = np.clip(z, 1e-150, 1.0)
+        q = np.expm1(zs)
+        qd = dd(q)
+        r_small = -dd_val(dd_div(two_sum(_ones(q), q), dd_mul(qd, qd)))
+        zb = np.clip(z, 1.0, 2000.0)
+        m, k = exp_split(-zb)
+        e = np.ldexp(m, k)
+        om = two_sum(_ones(e), -e)
+        r_big = -np.ldexp(dd_val(dd_div(dd(m), dd_mul(om, om))), k)
+        r = np.where(tiny, r_tiny, np.where(z < 1.0, r_small, r_big))
+        r = np.where(z == 0, -INF, r)
+        return np.where(z < 0, np.nan, r)
+
+
+def _l1me_d2_from_a(a: Array, p: Params) -> Array:
+    """g″ = −e^−a·expm1(−a) (a <= 0)"""
+    with np.errstate(over="ignore"):
+        w = np.abs(a)
+        return -(np.exp(np.minimum(w, 800.0)) * np.expm1(w))
+
+
+def _mp_l1me_d2(z: Any, p: Params, mp: Any) -> Any:
+    if z < 0:
+        return mp.nan
+    q = mp.expm1(z)
+    return -(1 + q) / (q * q)
+
+
+def _exponential_d2(z: Array, p: Params) -> Array:
+    """exponential″(z) = e^z"""
+    z = np.asarray(z, dtype=np.float64)
+    m, k = exp_split(np.clip(z, -2000.0, 2000.0))
+    return _ldexp_inf(m, k)
+
+
+SECOND.update({
+    "exponential": Second("exponential″(z) = e^z", _vec(_exponential_d2),
+                          lambda z, p, mp: mp.exp(z), from_output_formula="a",
+                          d2g_from_a=lambda a, p: np.array(a, dtype=np.float64, copy=True)),
+    "log1mexp": Second("log1mexp″(z) = −e^z/expm1(z)² (−inf at 0; nan for z < 0)",
+                       _vec(_l1me_d2), _mp_l1me_d2,
+                       from_output_formula="−e^−a·expm1(−a)", d2g_from_a=_l1me_d2_from_a),
+})

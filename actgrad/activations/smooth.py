@@ -1176,3 +1176,131 @@ SPECS: tuple[Spec, ...] = (
         exact_dg=_mp_squareplus_dg,
     ),
 )
+
+
+# =======================================================================================
+# issue 13 (cat13a): exponential (Keras), log1mexp (JAX), quick_gelu, laplace; silu's beta.
+#
+# exponential e^z: m·2^k (exp_split) rounded once by ldexp, so the subnormal tail is one
+# rounding of a 53-bit m (±inf past 709.78 without a warning); g′ = g″ = g.
+#
+# log1mexp log(1 − e^−z) (jax.nn.log1mexp: where(x < ln 2, log(−expm1(−x)),
+# log1p(−exp(−x)))): defined for z >= 0 (−inf at 0); z < 0 gives nan, as JAX's value (the
+# log of a negative number); Spec.domain says so. g′ = 1/expm1(z) = e/(1 − e) and
+# g″ = −e^z/expm1(z)² = −e/(1 − e)², e = e^−z: for z >= 1, e = m·2^k and 1 − e an exact
+# two-sum; below, q = expm1(z), e^z = 1 + q exactly as a two-sum, and g″ = −(1 + q)/q² in
+# double-double (−(1/z)/z below 1e-150, where the relative correction is under 2^-400,
+# overflowing to −inf below z ≈ 7.5e-155 as the exact value does).
+
+
+def _quiet_over(f):
+    """f with overflow to ±inf (the correctly rounded result) and underflow silenced."""
+
+    def wrapper(z: Array, p: Params) -> Array:
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            return f(z, p)
+
+    wrapper.__name__ = f.__name__
+    wrapper.__doc__ = f.__doc__
+    return wrapper
+
+
+def exponential(z: Array, p: Params) -> Array:
+    """exponential(z) = e^z"""
+    m, k = exp_split(np.clip(z, -2000.0, 2000.0))
+    return _ldexp_inf(m, k)
+
+
+_LN2 = 0.6931471805599453
+
+
+def log1mexp(z: Array, p: Params) -> Array:
+    """log1mexp(z) = log(1 − e^−z) for z >= 0"""
+    zc = np.clip(z, 0.0, 2000.0)
+    zs = np.where(zc <= _LN2, np.maximum(zc, 5e-324), 1.0)
+    small = np.log(-np.expm1(-zs))
+    big = np.log1p(-np.exp(-np.maximum(zc, _LN2)))
+    r = np.where(zc <= _LN2, small, big)
+    r = np.where(z == 0, -INF, r)
+    return np.where(z < 0, np.nan, np.where(z > 2000.0, -0.0, r))
+
+
+def _l1me_e(z: Array) -> tuple[Array, Array, tuple[Array, Array]]:
+    """For z >= 1 (clipped): e^−z = m·2^k and 1 − e^−z as an exact double-double."""
+    zb = np.clip(z, 1.0, 2000.0)
+    m, k = exp_split(-zb)
+    e = np.ldexp(m, k)
+    return m, k, two_sum(np.ones_like(e), -e)
+
+
+def log1mexp_deriv(z: Array, p: Params) -> Array:
+    """log1mexp′(z) = 1/expm1(z) = e^−z/(1 − e^−z)"""
+    zs = np.clip(z, 5e-324, 1.0)
+    small = 1.0 / np.expm1(zs)
+    m, k, om = _l1me_e(z)
+    big = np.ldexp(dd_val(dd_div(dd(m), om)), k)
+    r = np.where(z < 1.0, small, big)
+    r = np.where(z == 0, INF, r)
+    return np.where(z < 0, np.nan, r)
+
+
+def log1mexp_from_a(a: Array, p: Params) -> Array:
+    """g′ = e^−a − 1 = expm1(−a) (a <= 0)"""
+    return np.expm1(np.abs(a))
+
+
+_EXP_WHY = None  # exponential: g′ = a
+
+
+def _mp_log1mexp(z: Any, p: Params, mp: Any) -> Any:
+    if z < 0:
+        return mp.nan
+    if z == 0:
+        return -mp.inf if not getattr(mp, "ball", False) else mp.mpf(-INF)
+    if z < 1:
+        return mp.log(-mp.expm1(-z))  # 1 − e^−z without cancelling
+    return mp.log1p(-mp.exp(-z))  # and log(1 − e) ≈ −e kept for a tiny e
+
+
+def _mp_log1mexp_dg(z: Any, p: Params, mp: Any) -> Any:
+    if z < 0:
+        return mp.nan
+    return 1 / mp.expm1(z)
+
+
+SPECS = SPECS + (
+    Spec(
+        name="exponential",
+        aliases=("exp",),
+        frameworks=("PyTorch",),
+        # Keras' activations.exponential, e^z (PyTorch and JAX have no such activation: no
+        # kink either way)
+        formula="exponential(z) = e^z",
+        deriv_formula="exponential′(z) = e^z",
+        from_output_formula="a",
+        g=_quiet_over(exponential),
+        dg=_quiet_over(exponential),
+        dg_from_a=lambda a, p: np.array(a, dtype=np.float64, copy=True),
+        output_range=lambda p: (0.0, INF),
+        exact=lambda z, p, mp: mp.exp(z),
+        exact_dg=lambda z, p, mp: mp.exp(z),
+        sources=("Keras: keras.activations.exponential (keras/src/activations/activations.py)",),
+    ),
+    Spec(
+        name="log1mexp",
+        frameworks=("JAX",),
+        # JAX's jax.nn.log1mexp, log(1 − e^−z), defined for z >= 0 (−inf at 0): below 0 its
+        # value is the log of a negative number, nan, here too
+        formula="log1mexp(z) = log(1 − e^−z) for z >= 0 (−inf at 0; nan for z < 0)",
+        deriv_formula="log1mexp′(z) = 1/(e^z − 1) = 1/expm1(z) (+inf at 0)",
+        from_output_formula="e^−a − 1 = expm1(−a)",
+        g=_quiet_over(log1mexp),
+        dg=_quiet_over(log1mexp_deriv),
+        dg_from_a=_quiet_over(log1mexp_from_a),
+        output_range=lambda p: (-INF, 0.0),
+        domain=lambda p: (0.0, INF),
+        exact=_mp_log1mexp,
+        exact_dg=_mp_log1mexp_dg,
+        sources=("JAX: jax.nn.log1mexp (jax/_src/nn/functions.py)",),
+    ),
+)

@@ -191,11 +191,17 @@ def _grids() -> tuple[np.ndarray, np.ndarray]:
 
 def default_grid(f: Activation | None = None, order: int = 1) -> np.ndarray:
     """The default grid (see the module doc, ``GRID_HELP``): with a function, including the
-    points around each of its kinks and breaks (for `order` 2: of g′, ``_singular``); sorted,
-    each point once."""
+    points around each of its kinks and breaks (for `order` 2: of g′, ``_singular``), and
+    only those inside its domain (``_off_domain``: log1mexp's z > 2^-1064); sorted, each
+    point once."""
     grid, near = _grids()
     if f is None:
         return grid.copy()
+    z = _default_grid(f, order, grid, near)
+    return z[~_off_domain(f, z)]
+
+
+def _default_grid(f: Activation, order: int, grid: np.ndarray, near: np.ndarray) -> np.ndarray:
     extra = []
     with np.errstate(over="ignore"):
         for k in _singular(f, check_order(order)):
@@ -232,12 +238,13 @@ def _singular(f: Activation, order: int = 1) -> list[float]:
     and the points where g″ jumps: a difference quotient of g′ across a jump of g‴ has the
     O(h) error a jump of g″ gives order 1 (the catalogue has no jump of g‴ where g″ is
     continuous, but a parameter may make one of these points such a point)."""
+    ends = {float(v) for v in f.spec.domain(dict(f.params)) if math.isfinite(v)}  # log1mexp
     if order == 1:
-        return sorted({float(k.at) for k in f.kinks} | {float(b) for b in f.breaks})
+        return sorted({float(k.at) for k in f.kinks} | {float(b) for b in f.breaks} | ends)
     p = dict(f.params)
     sp = f.spec
     return sorted({float(k.at) for k in (*sp.kinks(p), *sp.d2g_kinks(p), *f.kinks, *f.kinks2)}
-                  | {float(b) for b in sp.breaks(p)})
+                  | {float(b) for b in sp.breaks(p)} | ends)
 
 
 # ------------------------------------------------------------------------------------------
@@ -291,7 +298,35 @@ def _stencils(f: Activation, z: np.ndarray, step: float,
     h = np.where(near, np.minimum(step, room), h)
     kinks = np.array(_excluded(f, order), dtype=np.float64)
     side[fin & np.isin(z, kinks)] = 2
+    lo, hi = f.spec.domain(dict(f.params))  # outside the domain and at its ends: not checked
+    side[fin & ~((z > lo) & (z < hi))] = 2
+    # next to an end of the domain g is singular (log1mexp ~ log z): a step of 1/1024 of the
+    # distance, so that the one-sided differences converge
+    for end in (lo, hi):
+        if math.isfinite(end):
+            with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+                dist = np.abs(zf - end)
+                h = np.where(fin, np.minimum(h, dist / 1024), h)
+            side[fin & (dist < _EDGE)] = 2  # no float step that small: not checked
+            h = np.where(side == 2, float(step), h)  # (unused there, but a float step)
     return side, h
+
+
+#: within this of an end of the domain no step dist/1024 is a float: those points are not
+#: checked, nor counted (``_off_domain``)
+_EDGE = 2.0**-1064
+
+
+def _off_domain(f: Activation, z: np.ndarray) -> np.ndarray:
+    """Points the check leaves out and does not count: outside f's domain, at its ends and
+    within _EDGE of them (log1mexp: z < 2^-1064)."""
+    lo, hi = f.spec.domain(dict(f.params))
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = ~((z > lo) & (z < hi))
+        for end in (lo, hi):
+            if math.isfinite(end):
+                out |= np.abs(z - end) < _EDGE
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -350,6 +385,13 @@ class _ArbModule:
             return x.log1p()
         except AttributeError:
             return self._arb(x).log1p()
+
+    def log(self, x: Any) -> Any:
+        return self._a(x).log()
+
+    @property
+    def nan(self) -> Any:
+        return self._arb.nan()
 
     def tanh(self, x: Any) -> Any:
         try:
@@ -668,8 +710,9 @@ class TableRows:
 def _summarise(f: Activation, z: np.ndarray, num: np.ndarray, scale: np.ndarray,
                step: float, tol: float, order: int = 1) -> CheckResult:
     kinds = point_kinds(f, z, step, order)
-    at = kinds == "kink"
-    kept = ~at
+    outside = _off_domain(f, z)  # off the domain (log1mexp: z <= 0): not counted
+    at = (kinds == "kink") & ~outside
+    kept = ~at & ~outside
     if not kept.any():
         return CheckResult(f.name, 0, int(at.sum()), 0.0, math.nan, tol, 0, order=order)
     zk, nk = z[kept], num[kept]

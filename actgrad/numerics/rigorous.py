@@ -348,10 +348,14 @@ for _n in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_si
 _FROM_A.update({
     "relu2": lambda a, p, mp: 2 * mp.sqrt(a),
     "step": lambda a, p, mp: mp.mpf(0),
+    "exponential": lambda a, p, mp: a,
+    "log1mexp": lambda a, p, mp: mp.expm1(-a),
 })
 _FROM_A2.update({
     "relu2": lambda a, p, mp: mp.mpf(2 if a > 0 else 0),
     "step": lambda a, p, mp: mp.mpf(0),
+    "exponential": lambda a, p, mp: a,
+    "log1mexp": lambda a, p, mp: -mp.exp(-a) * mp.expm1(-a),
 })
 
 #: (name, deriv, sign of z) -> the limit at ±inf where it is no float64 the fast path holds
@@ -698,10 +702,21 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
         fn = {0: f.spec.exact, 1: f.spec.exact_dg, 2: f.spec.exact_d2g}[order]
         kinks = {k.at: k for k in sides} if order else {}
     sp = None if (deriv or from_output) else f.spec.exact_split
+
+    def mpf_fn(mp: Any, zi: float) -> Any:
+        return fn(mp.mpf(zi), p, mp)
+
     out: list[Any] = [None] * flat.size
     regular = np.isfinite(flat)
     if kinks:
         regular &= ~np.isin(flat, np.array(list(kinks), dtype=np.float64))
+    # a function defined on part of the line (log1mexp: z >= 0): nan outside, and at a
+    # finite end of the domain its limit, ±inf (0 for log1mexp: −inf, +inf, −inf), which the
+    # float64 path gives exactly
+    lo, hi = (-math.inf, math.inf) if from_output else f.spec.domain(p)
+    edge = {v for v in (lo, hi) if math.isfinite(v)}
+    if math.isfinite(lo) or math.isfinite(hi):
+        regular &= (flat > lo) & (flat < hi)
     shim = _ball()
     old = shim.prec
     try:
@@ -717,8 +732,12 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
             _batch(shim, None, fn, idx, flat, out, accept, bits, sp, p)
         for i in np.flatnonzero(~regular).tolist():
             zi = float(flat[i])
-            if zi != zi:
+            if zi != zi or not lo <= zi <= hi:
                 r = special(math.nan)
+            elif zi in edge and not math.isfinite(fast(i)):
+                r = special(fast(i))
+            elif zi in edge:
+                r = _decide(lambda mp: mpf_fn(mp, zi), accept, bits)
             elif zi in kinks:
                 k = kinks[zi]
                 r = _decide(lambda mp: k.exact_slope(kink, mp), accept, bits)
