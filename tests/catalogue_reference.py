@@ -161,7 +161,13 @@ def _log1mexp(x, M):  # x > 0 here (value() takes x <= 0: nan, and −inf/+inf a
     return g, 1 / M.expm1(x)
 
 
-MODERN = {"relu2": _relu2, "hard_mish": _hard_mish, "step": _step,
+def _quick_gelu(x, M):
+    t = M.mpf("1.702") * x
+    s = 1 / (1 + M.exp(-t))
+    return x * s, s * (1 + t / (1 + M.exp(t)))
+
+
+MODERN = {"quick_gelu": _quick_gelu, "relu2": _relu2, "hard_mish": _hard_mish, "step": _step,
           "exponential": _exponential, "log1mexp": _log1mexp}
 #: where g is defined (closed), for those defined on part of the line only
 DOMAIN = {"log1mexp": (0.0, math.inf)}
@@ -227,7 +233,7 @@ LIMITS = {
     "softshrink": ((-math.inf, 1), (math.inf, 1)), "hardshrink": ((-math.inf, 1), (math.inf, 1)),
     "threshold": ((0, 0), (math.inf, 1)), "sparse_plus": ((0, 0), (math.inf, 1)),
     "sparse_sigmoid": ((0, 0), (1, 0)),
-    "relu2": ((0, 0), (math.inf, math.inf)), "hard_mish": ((0, 0), (math.inf, 1)),
+    "quick_gelu": ((0, 0), (math.inf, 1)), "relu2": ((0, 0), (math.inf, math.inf)), "hard_mish": ((0, 0), (math.inf, 1)),
     "step": ((0, 0), (1, 0)),
     "exponential": ((0, 0), (math.inf, math.inf)), "log1mexp": ((math.nan, math.nan), (0, 0)),
 }
@@ -404,4 +410,4 @@ NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "celu", "gelu",
          "silu", "mish", "softplus", "softsign", "log_sigmoid", "tanhshrink", "squareplus",
          "identity", "relu6", "prelu", "rrelu", "hard_sigmoid", "hard_swish", "hard_tanh",
          "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid",
-         "relu2", "hard_mish", "step", "exponential", "log1mexp")
+         "quick_gelu", "relu2", "hard_mish", "step", "exponential", "log1mexp")

@@ -550,8 +550,9 @@ def r_gelu(x, p):
     return x * big_phi, big_phi + x * small_phi
 
 
-def r_silu(x, p):
-    return x * _sig(x), _sig(x) * (1 + x * _sig_neg(x))
+def r_silu(x, p):  # z·σ(βz) (TensorFlow's beta; 1 elsewhere)
+    t = mpf(p.get("beta", 1.0)) * x
+    return x * _sig(t), _sig(t) * (1 + t * _sig_neg(t))
 
 
 def r_mish(x, p):
@@ -718,7 +719,11 @@ def r_log1mexp(x, p):  # JAX: log(1 − e^−x), x >= 0; the log of a negative n
     return g, 1 / mpmath.expm1(x)
 
 
-MODERN_REFS = {"relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step,
+def r_quick_gelu(x, p):  # CLIP: z·σ(1.702z), the decimal 1.702
+    return r_silu(x, {"beta": mpf("1.702")})
+
+
+MODERN_REFS = {"quick_gelu": r_quick_gelu, "relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step,
                "exponential": r_exponential, "log1mexp": r_log1mexp}
 
 
@@ -847,8 +852,10 @@ def _second(name, x, p):
         if math.isfinite(th) and x > mpf(th) / beta:  # PyTorch's linear part
             return mpf(0)
         return beta * sech2(beta * x / 2) / 4
-    if name == "silu":
-        return sech2(x / 2) / 4 * (2 - x * mpmath.tanh(x / 2))
+    if name in ("silu", "quick_gelu"):  # (z·σ(βz))″ = β·σ′(t)·(2 − t·tanh(t/2)), t = βz
+        b = mpf("1.702") if name == "quick_gelu" else mpf(p.get("beta", 1.0))
+        t = b * x
+        return b * sech2(t / 2) / 4 * (2 - t * mpmath.tanh(t / 2))
     if name == "mish":
         s = mpmath.log1p(mpmath.exp(x))
         sig = 1 / (1 + mpmath.exp(-x))

@@ -52,6 +52,12 @@ def _celu(p: dict) -> list[float]:
     return pts
 
 
+def _silu(b: float) -> list[float]:
+    """silu with β (quick_gelu: 1.702): the switches are in t = βz."""
+    ts = [0.0, -2000.0, 2000.0, 40.0, -3.0, *EXP[:3], *SIGMOID[1::2], 709.78, 745.2, -1.5, -0.64]
+    return [1e300, -(2.0**60), *(t / b for t in ts)]
+
+
 def _gelu(p: dict) -> list[float]:
     if p.get("approximate", "none") == "tanh":
         z0 = -0.7524614  # near the root of g′; the root itself is found below
@@ -98,7 +104,8 @@ SWITCHES = {
     "selu": lambda p: [0.0, -2000.0, *_pm(2.0**1000, 2.0**1023), *EXPM1[::2], *EXP[:3]],
     "celu": _celu,
     "gelu": _gelu,
-    "silu": lambda p: [0.0, -2000.0, 1e300, -3.0, *EXP[:3], *SIGMOID[1::2], 709.78, 745.2],
+    "silu": lambda p: _silu(p.get("beta", 1.0)),
+    "quick_gelu": lambda p: _silu(1.702),
     "mish": lambda p: [0.0, -2000.0, 1000.0, -3.0, *EXP[:3], *SIGMOID],
     "softplus": _softplus,
     "softsign": lambda p: [0.0, *_pm(2.0**500, 1.0, 2.0**53)],

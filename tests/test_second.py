@@ -32,6 +32,8 @@ CASES = [(s.name, {}) for s in CATALOGUE] + [
     ("softplus", {"beta": 0.3, "threshold": 20.0}),
     ("squareplus", {"b": 1.0}),
     ("squareplus", {"b": 0.0}),
+    ("silu", {"beta": 1.702}),
+    ("silu", {"beta": 0.1}),
 ]
 
 # points where the code switches form, the roots of g″ (silu ±2.39936, mish −2.25638 and
@@ -42,6 +44,8 @@ _SWITCH = [
     1.1924312145154952, 0.7524614220710163,
     2.3993572805154675, 2.256376396360793, 1.4905711794854284, 1.4142135623730951,
     1.4185040087908283,
+    # quick_gelu (t = 1.702z): the roots of g′ and g″, and the window ends 1.5, 3.5 of g″
+    0.7511542554412889, 1.4097281319127306, 0.8813160987074031, 2.056404230317274,
 ]
 _TAILS = [
     5e-324, 1e-320, 2.2250738585072014e-308, 1e-300, 1e-150, 1e-30, 1e-16, 1e-8, 1e-3,

@@ -65,7 +65,7 @@ import numpy as np
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
-from .smooth import _sp_t, _vec, softplus_switch
+from .smooth import QUICK_GELU_BETA, _sp_t, _vec, silu_beta, silu_t, softplus_switch
 
 INF = math.inf
 
@@ -205,23 +205,40 @@ SILU_W1 = (2.3993572805154675, 1.8464872855353363e-16)  # root of g″ (at ±w1)
 _SILU_E1 = (0.0907762782268676, -4.307281675237286e-18)  # e^−w1
 
 
-def silu_d2(z: Array, p: Params) -> Array:
-    """silu″(z) = σ′(z)·(2 − z·tanh(z/2))"""
+def silu_d2_beta(z: Array, beta: tuple[float, float]) -> Array:
+    """β·silu″(t), t = βz as a double-double (smooth.silu_t): z·σ(βz)″ = β·σ′(t)·(2 −
+    t·tanh(t/2)); β = 1 is silu″ itself."""
     z = np.asarray(z, dtype=np.float64)
-    w = np.minimum(np.abs(z), 2000.0)
-    m, k = exp_split(-w)
+    th, tl = silu_t(z, beta)
+    wh = np.minimum(np.abs(th), 2000.0)
+    wl = np.where(np.abs(th) < 2000.0, np.where(th < 0, -tl, tl), 0.0)  # w = |t|
+    m, k = exp_split(-wh, -wl)
     e = np.ldexp(m, k)
-    far = dd_add(two_sum(np.full_like(w, 2.0), -w), dd_mul(dd(e), two_sum(np.full_like(w, 2.0), w)))
-    def near(ww: Array) -> tuple[Array, Array]:  # 1.5 <= w <= 3.5: w − w1_hi is exact
-        delta = two_sum(ww - SILU_W1[0], np.full_like(ww, -SILU_W1[1]))
+    w = (wh, wl)
+    far = dd_add(dd_add(two_sum(np.full_like(wh, 2.0), -wh), dd(-wl)),
+                 dd_mul(dd(e), dd_add(two_sum(np.full_like(wh, 2.0), wh), dd(wl))))
+    win = (wh >= 1.5) & (wh <= 3.5)
+
+    def near(i: Array) -> tuple[Array, Array]:  # 1.5 <= w <= 3.5: w − w1_hi is exact
+        ww, wwl = w[0][i], w[1][i]
+        delta = two_sum(ww - SILU_W1[0], wwl - SILU_W1[1])
         mm = np.expm1(-delta[0]) - delta[1] * np.exp(-delta[0])
         t1 = dd_mul(delta, (-(1.0 - _SILU_E1[0]), _SILU_E1[1]))
         c = dd_add(two_sum(np.full_like(ww, 2.0 + SILU_W1[0]), delta[0]),
                    (np.full_like(ww, SILU_W1[1]), delta[1]))
         return dd_add(t1, dd_mul(dd_mul(_SILU_E1, c), dd(mm)))
 
-    n = _put(far, (w >= 1.5) & (w <= 3.5), near, w)
-    return _e_over_cube(m, k, n, e)
+    n = _put(far, win, near, np.arange(wh.size).reshape(wh.shape))
+    s_ = two_sum(_ones(e), e)
+    q = dd_mul(dd(m), dd_div(n, _cube(s_)))
+    if beta != (1.0, 0.0):
+        q = dd_mul(q, (np.full_like(wh, beta[0]), np.full_like(wh, beta[1])))
+    return _ldexp_inf(dd_val(q), k)
+
+
+def silu_d2(z: Array, p: Params) -> Array:
+    """silu″(z) = β·σ′(βz)·(2 − βz·tanh(βz/2))"""
+    return silu_d2_beta(z, silu_beta(p))
 
 
 # ---------------------------------------------------------------------------------------
@@ -565,6 +582,11 @@ def _mp_softplus_d2(z: Any, p: Params, mp: Any) -> Any:
 
 
 def _mp_silu_d2(z: Any, p: Params, mp: Any) -> Any:
+    beta = mp.mpf(p["beta"])
+    return beta * _mp_silu_d2_t(beta * z, mp)
+
+
+def _mp_silu_d2_t(z: Any, mp: Any) -> Any:
     # σ′·(2 − z·tanh(z/2)) cancels at the root; (2 − w) + e(2 + w) over (1 + e) too, so
     # extra precision (the root's δ is >= 2^-52: 60 bits more suffice)
     with mp.extraprec(80):
@@ -741,7 +763,7 @@ SECOND: dict[str, Second] = {
                    d2g_from_a=_celu_d2_from_a),
     "gelu": Second("gelu″(z) = φ(z)·(2 − z²); tanh: σ′(v)·(2v′ + z·v″ − z·v′²·tanh(v/2)), "
                    "v = 2√(2/π)(z + 0.044715z³)", _vec(gelu_d2), _mp_gelu_d2),
-    "silu": Second("silu″(z) = σ′(z)·(2 − z·tanh(z/2))", _vec(silu_d2), _mp_silu_d2),
+    "silu": Second("silu″(z) = β·σ′(βz)·(2 − βz·tanh(βz/2))", _vec(silu_d2), _mp_silu_d2),
     "mish": Second("mish″(z) = 2T′(z) + z·T″(z), T = tanh(softplus(z))", _vec(mish_d2),
                    _mp_mish_d2),
     "softplus": Second("softplus″(z) = β·σ′(β·z); 0 where β·z > threshold", _vec(softplus_d2),
@@ -889,3 +911,10 @@ SECOND.update({
                        _vec(_l1me_d2), _mp_l1me_d2,
                        from_output_formula="−e^−a·expm1(−a)", d2g_from_a=_l1me_d2_from_a),
 })
+
+
+# quick_gelu″ = 1.702·silu″(1.702z), t = 1.702z carried as a double-double (smooth.py)
+SECOND["quick_gelu"] = Second(
+    "quick_gelu″(z) = 1.702·σ′(t)·(2 − t·tanh(t/2)), t = 1.702·z",
+    _vec(lambda z, p: silu_d2_beta(z, QUICK_GELU_BETA)),
+    lambda z, p, mp: mp.mpf("1.702") * _mp_silu_d2_t(mp.mpf("1.702") * z, mp))

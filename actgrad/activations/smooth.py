@@ -457,35 +457,77 @@ def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]
     return np.ldexp(dd_val(dd_mul(dd(m), dd_div(num, den))), k)
 
 
-def silu(z: Array, p: Params) -> Array:
-    """silu(z) = z·σ(z) = z / (1 + e^−z)"""
-    zc, m, k, e = _neg_exp(z)
-    neg = _tail(m, k, dd(zc), two_sum(np.ones_like(e), e))
-    zp = np.minimum(np.maximum(z, 0.0), 1e300)
-    ep = np.exp(-zp)
+def silu_t(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
+    """t = β·z as an exact-enough double-double (β = hi + lo: the decimal 1.702 of
+    quick_gelu, or a float parameter with lo = 0), z clipped to |t| <= 2000 (beyond, σ(t)
+    is 0 or 1 to far below an ULP); β = 1 gives (z, 0) exactly."""
+    bh, bl = beta
+    if bh == 1.0 and bl == 0.0:
+        return z, np.zeros_like(z)
+    lim = 2000.0 / bh
+    zc = np.clip(z, -lim, lim)
+    th, tl = two_prod(zc, np.full_like(zc, bh))
+    return special.fast_two_sum(th, tl + zc * bl)
+
+
+def silu_beta(p: Params) -> tuple[float, float]:
+    return (float(p.get("beta", 1.0)), 0.0)
+
+
+def silu_g(z: Array, beta: tuple[float, float]) -> Array:
+    """z·σ(βz) = z·e^t/(1 + e^t) (t < 0), z/(1 + e^−t) (t >= 0), t = βz."""
+    th, tl = silu_t(z, beta)
+    neg_t = th < 0
+    tn = np.maximum(th, -2000.0)
+    m, k = exp_split(np.minimum(tn, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
+    e = np.ldexp(m, k)
+    zn = np.clip(z, -2.0**60, 0.0)  # z·e^t: beyond |t| = 2000 it underflows for any finite z
+    neg = _tail(m, k, dd(zn), two_sum(np.ones_like(e), e))
+    tp = np.clip(th, 0.0, 40.0)
+    mp_, kp = exp_split(-tp, np.where(~neg_t & (th < 40.0), -tl, 0.0))
+    ep = np.ldexp(mp_, kp)
+    big = th > 40.0  # σ(t) = 1 − e^−t rounds z·σ(t) to z (e^−40 < 2^−57)
+    zp = np.where(neg_t | big, 0.0, z)
     pos = dd_val(dd_div(dd(zp), two_sum(np.ones_like(ep), ep)))
-    return np.where(z < 0, neg, np.where(z > 1e300, z, pos))
+    return np.where(neg_t, neg, np.where(big, z, pos))
+
+
+def silu_dg(z: Array, beta: tuple[float, float]) -> Array:
+    """σ(t)·(1 + t·(1 − σ(t))), t = βz: the derivative z·σ(βz) has, = silu′(t)."""
+    th, tl = silu_t(z, beta)
+    neg_t = th < 0
+    tcl = np.maximum(th, -2000.0)
+    tc = (np.minimum(tcl, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
+    m, k = exp_split(tc[0], tc[1])
+    e = np.ldexp(m, k)
+    one_e = two_sum(np.ones_like(e), e)
+    d2 = dd_mul(one_e, one_e)
+    win = (tc[0] >= -3.0) & neg_t
+    tw = (np.where(win, tc[0], -1.0), np.where(win, tc[1], 0.0))
+    delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])  # t − z0 (exact near the root)
+    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
+    v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))  # 1 + t + e^t
+    v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
+    neg = _tail(m, k, v, d2)
+    tp = (np.clip(th, 0.0, 2000.0), np.where(~neg_t & (th < 2000.0), tl, 0.0))
+    mp_, kp = exp_split(-tp[0], -tp[1])
+    ep = np.ldexp(mp_, kp)
+    one_ep = two_sum(np.ones_like(ep), ep)
+    one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
+    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
+    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    return np.where(neg_t, neg, pos)
+
+
+def silu(z: Array, p: Params) -> Array:
+    """silu(z) = z·σ(βz) = z / (1 + e^−βz)"""
+    return silu_g(z, silu_beta(p))
 
 
 def silu_deriv(z: Array, p: Params) -> Array:
-    """silu′(z) = σ(z)·(1 + z·(1 − σ(z)))"""
-    zc, m, k, e = _neg_exp(z)
-    one_e = two_sum(np.ones_like(e), e)
-    d2 = dd_mul(one_e, one_e)
-    zw = np.maximum(zc, -3.0)
-    delta = _delta_dd(zw, SILU_Z0)
-    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
-    v_far = two_sum(1.0 + zc, e)
-    win = zc >= -3.0
-    v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
-    neg = _tail(m, k, v, d2)
-    zp = np.clip(z, 0.0, 2000.0)
-    ep = np.exp(-zp)
-    one_ep = two_sum(np.ones_like(ep), ep)
-    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), two_sum(np.ones_like(zp), zp)))
-    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
-    return np.where(z < 0, neg, pos)
+    """silu′(z) = σ(βz)·(1 + βz·(1 − σ(βz)))"""
+    return silu_dg(z, silu_beta(p))
 
 
 def mish(z: Array, p: Params) -> Array:
@@ -963,6 +1005,20 @@ def _split_celu(z: Any, p: Params, mp: Any) -> Any:
     return -a, a * mp.exp(z / a)
 
 
+def _mp_silu(z: Any, beta: Any, mp: Any) -> Any:
+    return z / (1 + mp.exp(-beta * z))
+
+
+def _mp_silu_dg(z: Any, beta: Any, mp: Any) -> Any:
+    t = beta * z
+    return (1 + t / (1 + mp.exp(t))) / (1 + mp.exp(-t))
+
+
+def _silu_min(beta: float) -> float:
+    """min z·σ(βz) = silu's minimum / β, rounded down."""
+    return SILU_MIN if beta == 1.0 else float(np.nextafter(SILU_MIN / beta, -INF))
+
+
 def _positive(v: float) -> bool:
     return math.isfinite(v) and v > 0
 
@@ -1069,14 +1125,24 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="silu",
         aliases=("swish",),
-        # sigmoid-weighted linear unit z·σ(z)
-        formula="silu(z) = z·σ(z) = z / (1 + e^−z)",
-        deriv_formula="silu′(z) = σ(z)·(1 + z·(1 − σ(z)))",
+        # sigmoid-weighted linear unit z·σ(βz); beta is TensorFlow's tf.nn.silu(features,
+        # beta=1.0) (Ramachandran et al.'s swish-β); PyTorch and JAX have β = 1 only
+        formula="silu(z) = z·σ(βz) = z / (1 + e^(−β·z))",
+        deriv_formula="silu′(z) = σ(βz)·(1 + βz·(1 − σ(βz)))",
+        params=(Param("beta", 1.0, "β of swish-β, z·σ(βz) (TensorFlow's silu(features, beta); "
+                      "1: PyTorch's and JAX's silu)",
+                      allowed="a number with 1e-10 <= beta <= 1e10",
+                      valid=lambda v: 1e-10 <= v <= 1e10),),
         g=_vec(silu),
         dg=_vec(silu_deriv),
-        output_range=lambda p: (SILU_MIN, INF),
-        exact=lambda z, p, mp: z / (1 + mp.exp(-z)),
-        exact_dg=lambda z, p, mp: (1 + z / (1 + mp.exp(z))) / (1 + mp.exp(-z)),
+        output_range=lambda p: (_silu_min(p["beta"]), INF),
+        exact=lambda z, p, mp: _mp_silu(z, mp.mpf(p["beta"]), mp),
+        exact_dg=lambda z, p, mp: _mp_silu_dg(z, mp.mpf(p["beta"]), mp),
+        sources=("TensorFlow: tf.nn.silu(features, beta=1.0) / tf.nn.swish "
+                 "(tensorflow/python/ops/nn_impl.py)",
+                 "Keras: keras.activations.silu / swish (β = 1)",
+                 "MLX: mlx.nn.silu; tinygrad: Tensor.silu / swish; timm: 'silu', 'swish'; "
+                 "transformers: 'silu', 'swish'"),
     ),
     Spec(
         name="mish",
@@ -1302,5 +1368,37 @@ SPECS = SPECS + (
         exact=_mp_log1mexp,
         exact_dg=_mp_log1mexp_dg,
         sources=("JAX: jax.nn.log1mexp (jax/_src/nn/functions.py)",),
+    ),
+)
+
+
+# quick_gelu z·σ(1.702z) (CLIP): silu's forms with β = the decimal 1.702 as a double-double,
+# so t = 1.702·z is carried to ~2^−100 (one rounding of it would cost up to ~700·2^−53
+# relative in the tail e^t).
+QUICK_GELU_BETA = (1.702, 4.263256414560601e-17)  # the decimal 1.702 = hi + lo
+
+
+def _mp_quick_beta(mp: Any) -> Any:
+    return mp.mpf("1.702")
+
+
+SPECS = SPECS + (
+    Spec(
+        name="quick_gelu",
+        aliases=("gelu_fast_approx", "quickgelu"),
+        frameworks=("PyTorch",),
+        # CLIP's approximation of gelu, z·σ(1.702z): transformers' QuickGELUActivation on
+        # PyTorch (JAX has none; no kink either way)
+        formula="quick_gelu(z) = z·σ(1.702·z) = z / (1 + e^(−1.702·z))",
+        deriv_formula="quick_gelu′(z) = σ(t)·(1 + t·(1 − σ(t))), t = 1.702·z",
+        g=_vec(lambda z, p: silu_g(z, QUICK_GELU_BETA)),
+        dg=_vec(lambda z, p: silu_dg(z, QUICK_GELU_BETA)),
+        output_range=lambda p: (float(np.nextafter(SILU_MIN / 1.702, -INF)), INF),
+        exact=lambda z, p, mp: _mp_silu(z, _mp_quick_beta(mp), mp),
+        exact_dg=lambda z, p, mp: _mp_silu_dg(z, _mp_quick_beta(mp), mp),
+        sources=("transformers: QuickGELUActivation, ACT2CLS 'quick_gelu' "
+                 "(src/transformers/activations.py; CLIPTextConfig hidden_act='quick_gelu')",
+                 "MLX: mlx.nn.gelu_fast_approx, nn.GELU(approx='fast') (1.702; an older MLX "
+                 "used 1.773)", "tinygrad: Tensor.quick_gelu", "timm: 'quick_gelu'"),
     ),
 )

@@ -889,9 +889,9 @@ _KERNELS: dict[tuple[str, bool], tuple[list[tuple[float, Callable[[int], Callabl
     ("tanh", False): ([(math.inf, _plain(lambda x: x.tanh()))], {}),
     ("tanh", True): ([(2.0**10, _plain(_sech2)),
                       (math.inf, _plain(lambda x: 1 / x.cosh() ** 2))], {}),
-    ("silu", False): ([(math.inf, _plain(lambda x: x / (1 + (-x).exp())))], {}),
+    ("silu", False): ([(math.inf, _plain(lambda x: x / (1 + (-x).exp())))], {"beta": 1.0}),
     ("silu", True): ([(2.0**10, _plain(_silu_dg)), (math.inf, _plain(
-        lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())))], {}),
+        lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())))], {"beta": 1.0}),
 }
 
 
