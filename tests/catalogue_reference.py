@@ -167,7 +167,17 @@ def _quick_gelu(x, M):
     return x * s, s * (1 + t / (1 + M.exp(t)))
 
 
-MODERN = {"quick_gelu": _quick_gelu, "relu2": _relu2, "hard_mish": _hard_mish, "step": _step,
+def _laplace(x, M):
+    u = (x - M.mpf(0.707107)) / M.mpf(0.282095)
+    if u > 1e6:
+        return M.mpf(1), M.mpf(0)
+    if u < -1e6:  # Φ(u) < e^−5e11: rounds to 0 (but is positive)
+        return M.mpf(2) ** (-10**9), M.mpf(2) ** (-10**9)
+    return (M.erfc(-u / M.sqrt(2)) / 2,
+            M.exp(-u * u / 2) / (M.mpf(0.282095) * M.sqrt(2 * M.pi)))
+
+
+MODERN = {"laplace": _laplace, "quick_gelu": _quick_gelu, "relu2": _relu2, "hard_mish": _hard_mish, "step": _step,
           "exponential": _exponential, "log1mexp": _log1mexp}
 #: where g is defined (closed), for those defined on part of the line only
 DOMAIN = {"log1mexp": (0.0, math.inf)}
@@ -233,7 +243,7 @@ LIMITS = {
     "softshrink": ((-math.inf, 1), (math.inf, 1)), "hardshrink": ((-math.inf, 1), (math.inf, 1)),
     "threshold": ((0, 0), (math.inf, 1)), "sparse_plus": ((0, 0), (math.inf, 1)),
     "sparse_sigmoid": ((0, 0), (1, 0)),
-    "quick_gelu": ((0, 0), (math.inf, 1)), "relu2": ((0, 0), (math.inf, math.inf)), "hard_mish": ((0, 0), (math.inf, 1)),
+    "quick_gelu": ((0, 0), (math.inf, 1)), "laplace": ((0, 0), (1, 0)), "relu2": ((0, 0), (math.inf, math.inf)), "hard_mish": ((0, 0), (math.inf, 1)),
     "step": ((0, 0), (1, 0)),
     "exponential": ((0, 0), (math.inf, math.inf)), "log1mexp": ((math.nan, math.nan), (0, 0)),
 }
@@ -410,4 +420,4 @@ NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "celu", "gelu",
          "silu", "mish", "softplus", "softsign", "log_sigmoid", "tanhshrink", "squareplus",
          "identity", "relu6", "prelu", "rrelu", "hard_sigmoid", "hard_swish", "hard_tanh",
          "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid",
-         "quick_gelu", "relu2", "hard_mish", "step", "exponential", "log1mexp")
+         "laplace", "quick_gelu", "relu2", "hard_mish", "step", "exponential", "log1mexp")

@@ -723,7 +723,20 @@ def r_quick_gelu(x, p):  # CLIP: z·σ(1.702z), the decimal 1.702
     return r_silu(x, {"beta": mpf("1.702")})
 
 
-MODERN_REFS = {"quick_gelu": r_quick_gelu, "relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step,
+def _laplace_u(x, p):
+    return (x - mpf(p.get("mu", 0.707107))) / mpf(p.get("sigma", 0.282095))
+
+
+def r_laplace(x, p):  # transformers (MEGA): ½(1 + erf((x − μ)/(σ√2))), as erfc (no cancelling)
+    u = _laplace_u(x, p)
+    if abs(u) > 1e6:  # Φ is 0 or 1 and φ 0 to far beyond double precision
+        return (M1, M0) if u > 0 else (M0, M0)
+    sig = mpf(p.get("sigma", 0.282095))
+    return (mpmath.erfc(-u / mpmath.sqrt(2)) / 2,
+            mpmath.exp(-u * u / 2) / (sig * mpmath.sqrt(2 * mpmath.pi)))
+
+
+MODERN_REFS = {"laplace": r_laplace, "quick_gelu": r_quick_gelu, "relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step,
                "exponential": r_exponential, "log1mexp": r_log1mexp}
 
 
@@ -906,6 +919,9 @@ MODERN_SECOND = {
     "relu2": lambda x, p: mpf(2) if x > 0 else mpf(0),
     "hard_mish": lambda x, p: mpf(1) if -2 < x < 0 else mpf(0),
     "step": lambda x, p: mpf(0),
+    # d/dx of e^(−u²/2)/(σ√(2π)) with du/dx = 1/σ
+    "laplace": lambda x, p: (-_laplace_u(x, p) * mpmath.exp(-_laplace_u(x, p) ** 2 / 2)
+                             / (mpf(p.get("sigma", 0.282095)) ** 2 * mpmath.sqrt(2 * mpmath.pi))),
     "exponential": lambda x, p: mpmath.exp(x),
     # e^x/(e^x − 1)² = 1/(e^(x/2) − e^(−x/2))²
     "log1mexp": lambda x, p: (mpmath.nan if x < 0 else

@@ -65,7 +65,8 @@ import numpy as np
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
 from .base import Array, Kink, Params
-from .smooth import QUICK_GELU_BETA, _sp_t, _vec, silu_beta, silu_t, softplus_switch
+from .smooth import (QUICK_GELU_BETA, _sp_t, _vec, laplace_d2, mp_laplace_d2, silu_beta,
+                     silu_t, softplus_switch)
 
 INF = math.inf
 
@@ -918,3 +919,6 @@ SECOND["quick_gelu"] = Second(
     "quick_gelu″(z) = 1.702·σ′(t)·(2 − t·tanh(t/2)), t = 1.702·z",
     _vec(lambda z, p: silu_d2_beta(z, QUICK_GELU_BETA)),
     lambda z, p, mp: mp.mpf("1.702") * _mp_silu_d2_t(mp.mpf("1.702") * z, mp))
+
+SECOND["laplace"] = Second("laplace″(z) = −u·φ(u)/σ², u = (z − μ)/σ", _vec(laplace_d2),
+                           mp_laplace_d2)

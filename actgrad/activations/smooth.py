@@ -1402,3 +1402,140 @@ SPECS = SPECS + (
                  "used 1.773)", "tinygrad: Tensor.quick_gelu", "timm: 'quick_gelu'"),
     ),
 )
+
+
+# laplace (transformers' LaplaceActivation, from MEGA): ½(1 + erf((z − μ)/(σ√2))) = Φ(u),
+# u = (z − μ)/σ, the normal CDF. u is a double-double (z − μ an exact two-sum, then the
+# double-double quotient by σ): erfc would amplify a rounding of u by u² in the tail. With
+# w = |u|, as for the exact gelu: Φ(−w) = e^(−u²/2)·F(w)/2 for w < 2 (F = erfcx(w/√2), the
+# fitted polynomials, with a first-order correction for u's low part); below u = −2,
+# Φ(u) = e^(−u²/2 − 0.5625 + R/S − ln √2)/w (fdlibm's R/S), one exponential of a
+# double-double argument; above u = 2, 1 − e^(−u²/2)·erfcx(w/√2)/2. g′ = φ(u)/σ and
+# g″ = −u·φ(u)/σ², φ(u) = e^(−u²/2 − ln √(2π)) as m·2^k, the divisions in double-double.
+# Beyond |u| = 40, Φ is 0 or 1 and φ/σ underflows (σ >= 1e-6).
+LAPLACE_MU = 0.707107
+LAPLACE_SIGMA = 0.282095
+_SQRT_2_OVER_PI = 0.7978845608028654  # 2/√(2π) = √(2/π), for F′
+_INV_SQRT_PI_2 = 1.1283791670955126  # 2/√π
+
+
+def _laplace_u(z: Array, p: Params) -> tuple[Array, Array]:
+    """u = (z − μ)/σ as a double-double, clipped to [−41, 41] (low part 0 there)."""
+    mu, sig = float(p["mu"]), float(p["sigma"])
+    zc = np.clip(z, -1e300, 1e300)
+    s, e = two_sum(zc, np.full_like(zc, -mu))
+    far = ~(np.abs(s) <= 41.0 * sig)  # |u| > 41 (nan too: nan out)
+    s, e = np.where(far, np.clip(s, -42.0 * sig, 42.0 * sig), s), np.where(far, 0.0, e)
+    uh, ul = dd_div((s, e), dd(np.full_like(s, sig)))
+    far |= ~(np.abs(uh) <= 41.0)
+    return np.where(far, np.sign(uh) * 41.0, uh), np.where(far, 0.0, ul)
+
+
+def _exp_half_sq_dd(uh: Array, ul: Array, c: tuple[float, float],
+                    extra: Array | float = 0.0) -> tuple[Array, Array]:
+    """e^(−u²/2 + c + extra) = m·2^k for the double-double u (|u| <= 41)."""
+    pz, ez = two_prod(uh, uh)
+    a, b = two_sum(-0.5 * pz, np.full_like(uh, c[0]))
+    a, b2 = two_sum(a, np.asarray(extra, dtype=np.float64) + 0.0 * uh)
+    return exp_split(a, b + b2 + (c[1] - 0.5 * ez - uh * ul))
+
+
+def _laplace_g(z: Array, p: Params) -> Array:
+    uh, ul = _laplace_u(z, p)
+    w = np.abs(uh)
+    wl = np.where(uh < 0, -ul, ul)  # |u| = w + wl
+    mid = w < 2.0
+    out = np.full(z.shape, np.nan)
+    if mid.any():
+        hm, lm, wm, wlm = uh[mid], ul[mid], w[mid], wl[mid]
+        m, k = _exp_half_sq_dd(hm, lm, (0.0, 0.0))
+        f = _gelu_F(wm)
+        fp = _INV_SQRT2 * (2.0 * (wm * _INV_SQRT2) * f[0] - _INV_SQRT_PI_2)  # F′(w)
+        f = dd_add(f, dd(fp * wlm))
+        q = dd_mul(dd(m * np.ldexp(0.5, k)), f)  # Φ(−w), k is 0..−3 here
+        one_minus = dd_add(dd(np.ones_like(wm)), (-q[0], -q[1]))
+        out[mid] = np.where(hm > 0, dd_val(one_minus), dd_val(q))
+    lo = (uh <= -2.0)
+    if lo.any():
+        hl, ll = uh[lo], ul[lo]
+        rs = special.erfc_rs(-hl * _INV_SQRT2)
+        m, k = _exp_half_sq_dd(hl, ll, _C_TAIL, rs)
+        out[lo] = np.ldexp(dd_val(dd_div(dd(m), (-hl, -ll))), k)
+    hi = uh >= 2.0
+    if hi.any():
+        hh, lh = uh[hi], ul[hi]
+        m, k = _exp_half_sq_dd(hh, lh, (0.0, 0.0))
+        q = np.ldexp(m * special.erfcx_big(hh * _INV_SQRT2), k - 1)
+        out[hi] = 1.0 - q
+    out = np.where(uh <= -41.0, 0.0, np.where(uh >= 41.0, 1.0, out))
+    return np.where(np.isnan(z), z, out)
+
+
+def _laplace_phi(z: Array, p: Params) -> tuple[tuple[Array, Array], Array, Array]:
+    uh, ul = _laplace_u(z, p)
+    m, k = _exp_half_sq_dd(uh, ul, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
+    return (uh, ul), m, k
+
+
+def _laplace_dg(z: Array, p: Params) -> Array:
+    u, m, k = _laplace_phi(z, p)
+    sig = float(p["sigma"])
+    r = np.ldexp(dd_val(dd_div(dd(m), dd(np.full_like(m, sig)))), k)
+    return np.where(np.abs(u[0]) >= 41.0, 0.0, r)
+
+
+def laplace_d2(z: Array, p: Params) -> Array:
+    """laplace″(z) = −u·φ(u)/σ², u = (z − μ)/σ"""
+    z = np.asarray(z, dtype=np.float64)
+    u, m, k = _laplace_phi(z, p)
+    sig = float(p["sigma"])
+    s2 = two_prod(np.full_like(m, sig), np.full_like(m, sig))
+    r = -np.ldexp(dd_val(dd_div(dd_mul(u, dd(m)), s2)), k)
+    r = np.where(u[0] == 0, 0.0, r)  # g″(μ) = +0
+    return np.where(np.abs(u[0]) >= 41.0, 0.0 * -np.sign(u[0]), r)
+
+
+def _mp_laplace_u(z: Any, p: Params, mp: Any) -> Any:
+    return (z - mp.mpf(p["mu"])) / mp.mpf(p["sigma"])
+
+
+def _mp_laplace(z: Any, p: Params, mp: Any) -> Any:
+    return _mp_erfc(-_mp_laplace_u(z, p, mp) / mp.sqrt(2), mp) / 2
+
+
+def _mp_laplace_dg(z: Any, p: Params, mp: Any) -> Any:
+    return mp.npdf(_mp_laplace_u(z, p, mp)) / mp.mpf(p["sigma"])
+
+
+def mp_laplace_d2(z: Any, p: Params, mp: Any) -> Any:
+    u = _mp_laplace_u(z, p, mp)
+    return -u * mp.npdf(u) / mp.mpf(p["sigma"]) ** 2
+
+
+SPECS = SPECS + (
+    Spec(
+        name="laplace",
+        frameworks=("PyTorch",),
+        # transformers' LaplaceActivation (MEGA's attention): the normal CDF of (z − μ)/σ,
+        # on PyTorch; JAX has none (no kink either way)
+        formula="laplace(z) = ½·(1 + erf((z − μ)/(σ√2))) = Φ((z − μ)/σ)",
+        deriv_formula="laplace′(z) = φ((z − μ)/σ)/σ = e^(−(z − μ)²/(2σ²))/(σ√(2π))",
+        params=(
+            Param("mu", LAPLACE_MU, "centre μ (transformers' default 0.707107 ≈ 1/√2)",
+                  allowed="a number with |mu| <= 1e300", valid=lambda v: abs(v) <= 1e300),
+            Param("sigma", LAPLACE_SIGMA, "width σ (transformers' default 0.282095 ≈ "
+                  "1/(2√π))", allowed="a number with 1e-6 <= sigma <= 1e6",
+                  valid=lambda v: 1e-6 <= v <= 1e6),
+        ),
+        g=_vec(_laplace_g),
+        dg=_vec(_laplace_dg),
+        output_range=lambda p: (0.0, 1.0),
+        from_output_unavailable=lambda p: (
+            "laplace is increasing, so a determines z and g′, but z = μ + σ·Φ⁻¹(a) has no "
+            "closed form: give z instead"),
+        exact=_mp_laplace,
+        exact_dg=_mp_laplace_dg,
+        sources=("transformers: LaplaceActivation, ACT2CLS 'laplace' "
+                 "(src/transformers/activations.py; MEGA)",),
+    ),
+)
