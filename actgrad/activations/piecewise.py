@@ -509,6 +509,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="softshrink",
+        aliases=("soft_shrink",),  # Keras' and MLX's name
         frameworks=("PyTorch",),
         # soft thresholding; PyTorch returns 0 at ±lambd; JAX has no softshrink: the same side
         # (what jnp.where(|z| > lambd, ...) gives). For lambd = 0 it is the identity with g′ = 1
@@ -527,6 +528,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="hardshrink",
+        aliases=("hard_shrink",),  # Keras' and MLX's name
         frameworks=("PyTorch",),
         # hard thresholding, g jumps at ±lambd; PyTorch returns 0 there; JAX has no hardshrink:
         # the same side. For lambd = 0 it is the identity with g′ = 1 and no kink (PyTorch's
@@ -686,7 +688,6 @@ def _step_kinks(p: Params) -> tuple[Kink, ...]:
 MODERN_SPECS: tuple[Spec, ...] = (
     Spec(
         name="relu2",
-        aliases=("relu_squared", "squared_relu"),
         frameworks=("PyTorch",),
         # squared ReLU (So et al. 2021, Primer; Nemotron): transformers' relu2 is
         # torch.square(relu(x)) on PyTorch; JAX has none: its side carried over. g′ is
@@ -707,7 +708,6 @@ MODERN_SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="hard_mish",
-        aliases=("hardmish",),
         frameworks=("PyTorch",),
         # timm's hard mish ½·z·clamp(z + 2, 0, 2), on PyTorch: at the kink −2 its clamp
         # passes the gradient (right slope −1); JAX has none: the same side. g″ jumps at −2
@@ -731,7 +731,6 @@ MODERN_SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="step",
-        aliases=("heaviside",),
         frameworks=("PyTorch",),
         # MLX's step, mx.where(x > threshold, 1, 0): g jumps from 0 to 1 at the threshold,
         # where g′ is a delta; every autograd returns 0 there (no framework here measured:

@@ -1209,6 +1209,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="tanhshrink",
+        aliases=("tanh_shrink",),  # Keras' name
         frameworks=("PyTorch",),
         # z − tanh(z)
         formula="tanhshrink(z) = z − tanh(z)",
@@ -1337,7 +1338,6 @@ def _mp_log1mexp_dg(z: Any, p: Params, mp: Any) -> Any:
 SPECS = SPECS + (
     Spec(
         name="exponential",
-        aliases=("exp",),
         frameworks=("PyTorch",),
         # Keras' activations.exponential, e^z (PyTorch and JAX have no such activation: no
         # kink either way)
@@ -1385,7 +1385,7 @@ def _mp_quick_beta(mp: Any) -> Any:
 SPECS = SPECS + (
     Spec(
         name="quick_gelu",
-        aliases=("gelu_fast_approx", "quickgelu"),
+        aliases=("gelu_fast_approx",),  # MLX's name
         frameworks=("PyTorch",),
         # CLIP's approximation of gelu, z·σ(1.702z): transformers' QuickGELUActivation on
         # PyTorch (JAX has none; no kink either way)
