@@ -2,7 +2,7 @@
 """Per-function accuracy of g″ (``f.deriv(z, order=2)``): max error in ULPs, float64 and
 float32, with the z where it occurs.
 
-Usage:  python benchmarks/second_accuracy.py [--points N] [--markdown]
+Usage:  python benchmarks/second_accuracy.py [--points N] [--markdown] [--only LABEL ...]
 
 Cases: tests/test_second.py's ``CASES`` (every catalogue function at its defaults, plus the
 parameter values with their own code paths). Grid per case: test_second's stress grid (±0,
@@ -36,7 +36,12 @@ import test_second as T  # noqa: E402
 ROOTS = {"silu": [2.3993572805154675, -2.3993572805154675],
          "mish": [-2.256376396360793, 1.4905711794854284],
          "gelu": [1.4142135623730951, -1.4142135623730951],
-         "gelu-approximate=tanh": [1.4185040087908283, -1.4185040087908283]}
+         "gelu-approximate=tanh": [1.4185040087908283, -1.4185040087908283],
+         # issue 13: silu's t = βz (roots at ±2.39936/β), laplace's at μ
+         "quick_gelu": [1.4097281319127306, -1.4097281319127306],
+         "silu-beta=1.702": [1.4097281319127306, -1.4097281319127306],
+         "silu-beta=0.1": [23.993572805154675, -23.993572805154675],
+         "laplace": [0.707107]}
 
 
 TAILS = [(19.0, 23.0), (36.0, 39.0), (350.0, 380.0), (700.0, 760.0), (1400.0, 2600.0),
@@ -72,11 +77,15 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=1000)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--only", nargs="*", metavar="LABEL",
+                    help="measure only these cases (labels as printed: silu-beta=1.702, ...)")
     args = ap.parse_args()
     rows, bad = [], False
     t0 = time.time()
     for name, params in T.CASES:
         label = T._label((name, params))
+        if args.only and label not in args.only:
+            continue
         z = grid(label, args.points)
         e64, z64 = measure(name, params, z, np.float64)
         e32, z32 = measure(name, params, z, np.float32)

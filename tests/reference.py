@@ -742,6 +742,8 @@ MODERN_REFS = {"laplace": r_laplace, "quick_gelu": r_quick_gelu, "relu2": r_relu
 
 def _l1me_z(a):
     """z from a = log(1 − e^−z): z = −log(1 − e^a)."""
+    if a < -1:  # 1 − e^a is 1 to many digits: its log as log1p
+        return -mpmath.log1p(-mpmath.exp(a))
     return -mpmath.log(-mpmath.expm1(a))
 CATALOGUE_REFS.update(MODERN_REFS)
 
@@ -842,6 +844,10 @@ def second(name: str, x, params: dict | None = None) -> mpf:
     if mpmath.isinf(x):
         if name == "celu" and p.get("alpha", 1.0) < 0 and x < 0:
             return mpmath.ninf
+        if name in ("exponential", "relu2") and x > 0:  # e^z → ∞; relu2″ = 2
+            return mpmath.inf if name == "exponential" else mpf(2)
+        if name == "log1mexp" and x < 0:  # outside its domain
+            return mpmath.nan
         return mpf(0)
     with mpmath.workdps(DPS + 100):
         r = _second(name, x, p)
@@ -1009,7 +1015,9 @@ def second_from_output(name: str, a, params: dict | None = None) -> mpf:
         elif name == "exponential":
             r = a
         elif name == "log1mexp":
-            if a == mpmath.ninf:
+            if mpmath.isnan(a):  # the output of z < 0
+                r = mpmath.nan
+            elif a == mpmath.ninf:
                 r = mpmath.ninf
             elif a == 0:
                 r = mpf(0)
