@@ -21,7 +21,8 @@ u = h′, h′/2, h′/4, h′/8, extrapolated to remove u², u³ and u⁴ (erro
 a quarter of the distance to the next kink or break on that side when that is smaller: no
 stencil reaches across a kink or touches one. Only a kink itself is not checked (g′ there is
 a convention). Where the last extrapolation changed the estimate by more than 1e-11 of
-max(|R|, s, 2^−1022) (g varying on a finer scale than h, as celu with alpha = 0.001 does), the
+max(|R|, s, 2^−1074/2e-11) (g varying on a finer scale than h, as celu with alpha = 0.001
+does; the floor: half a subnormal ULP of truncation error), the
 step is divided by 4 and the estimate taken again, down to h/1024; a point where it has not
 settled even there is "unresolved": it has no numerical derivative (nan), is counted, and the
 check does not pass (a smaller step resolves it). So the numerical derivative is good to about
@@ -95,8 +96,12 @@ CHECK_ORDERS = (1, 2)
 TINY = 2.0**-1022  # the smallest normal float64: below it, resolution is absolute
 _SHRINK = 4  # where the extrapolation has not converged, the step is divided by this
 _MAX_SHRINKS = 5  # at most: h down to step/1024
-_CONVERGED = 1e-11  # estimated truncation error, relative to max(|R|, s, TINY)
+_CONVERGED = 1e-11  # estimated truncation error, relative to max(|R|, s, _TARGET_FLOOR)
 _ROUNDING_BITS = 60  # proven rounding error at most 2^-60 of max(|R|, s, TINY)
+#: the floor of what the truncation error is compared with: _CONVERGED times it is half the
+#: subnormal spacing, so that a subnormal g′ (laplace's near z = −10) is settled to its last
+#: bit, not only to 1e-11 of the smallest normal (tens of subnormal ULPs)
+_TARGET_FLOOR = 2.0**-1074 / (2 * _CONVERGED)
 _MAX_PREC = 1 << 16  # bits; beyond this a point's numerical derivative is nan (never seen)
 
 GRID_HELP = (
@@ -559,7 +564,7 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
             if not math.isfinite(rad):
                 deficit = prec
                 break
-            target = max(abs(rf), sf if sf == sf else math.inf, TINY)
+            target = max(abs(rf), sf if sf == sf else math.inf, _TARGET_FLOOR)
             if not rad <= target:
                 deficit = max(32, math.ceil(math.log2(rad) - math.log2(target)) + 16)  # no overflow
                 break
@@ -582,9 +587,9 @@ def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[An
 
     With Δ(u) = g(z+u) − g(z−u): R = (128·Δ(h/4) − 20·Δ(h/2) + Δ(h)/2)/45h and
     R − (4·D(h/4) − D(h/2))/3 = (8·Δ(h/4) − 5·Δ(h/2) + Δ(h)/2)/45h. The differences are taken
-    in ball arithmetic; the estimate and s, which need a few digits only, from their floats
-    (the leading terms of the estimate cancel to ~1e-15 of R, far below what it is compared
-    with, 1e-11 of R)."""
+    in ball arithmetic, and so is the estimate (its leading terms cancel to ~1e-15 of R,
+    which from floats would be a whole ULP where the differences are subnormal); s, which
+    needs a few digits only, from their floats."""
     gp, gm, gp2, gm2 = at(k), at(-k), at(k / 2), at(-k / 2)
     d1 = gp - gm
     d2 = gp2 - gm2
@@ -593,8 +598,9 @@ def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[An
     u = h * k
     if not u:  # h·k underflowed (kinks closer than 1e-300): no estimate
         return r, math.inf, math.inf
-    # Python floats: overflow gives inf, inf − inf nan; nothing raises
-    est = abs(8 * float(d4) - 5 * float(d2) + 0.5 * float(d1)) / (45 * u)
+    # in the balls: from the floats of subnormal differences (laplace near z = −10) the
+    # cancellation left a residue of a subnormal ULP, above what is asked there
+    est = float(abs((d4 * 8 - d2 * 5 + d1 * 0.5) / (t * 45)))
     s = 2 * max(abs(float(gp - gp2)), abs(float(gm2 - gm))) / u
     return r, (est if est == est else math.inf), s
 
