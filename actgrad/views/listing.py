@@ -12,29 +12,17 @@ from ..io.writers import Output, write_rows
 from ..registry import Activation
 
 COLUMNS = ("name", "aliases", "parameters", "g", "dg", "dg_from_a", "kinks", "sources")
-_HEADINGS = ("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a", "kinks",
-             "ships in")
+_HEADINGS = ("name", "aliases", "parameters", "g(z)", "g′(z)", "g′ from a", "kinks")
 #: the columns of the default (not --wide) table: what fits 80 columns
 _COMPACT = (0, 1, 2, 6)
 #: the formula columns, which may break inside a word to fit (--wide)
-_FORMULAS = (3, 4, 5, 7)
+_FORMULAS = (3, 4, 5)
 
 
 def sources(sp: Any) -> list[str]:
     """Where a function ships: the Spec's sources (framework: name (path)), else the
     frameworks among PyTorch and JAX that have it."""
     return list(sp.sources) if sp.sources else [f"{fw}" for fw in sp.frameworks]
-
-
-def _ships(sp: Any) -> str:
-    """The frameworks alone (the part of each source before its ':'), for the table."""
-    names = []
-    for src in sources(sp):
-        for part in src.split(";"):
-            name = part.split(":")[0].strip()
-            if name and name not in names:
-                names.append(name)
-    return ", ".join(names)
 
 
 def _json_value(v: Any) -> Any:
@@ -58,17 +46,19 @@ def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None,
             sp.from_output_formula if f.has_deriv_from_output else "",
             " ".join(repr(k.at) for k in f.kinks),
             "; ".join(sources(sp)),
-            _ships(sp),
         ))
     out = Output(stream)
     if fmt == "table":
-        if wide:  # the frameworks' names in the table; their sources in -f json / csv
-            table = [(*row[:7], row[8]) for row in rows]
-            out.write(rich_table(_HEADINGS, table, title="activations", fold=_FORMULAS))
+        if wide:  # the formulas, then where each function ships (a table of its own)
+            out.write(rich_table(_HEADINGS, [row[:7] for row in rows], title="activations",
+                                 fold=(1, *_FORMULAS)))
+            out.write(rich_table(("name", "ships in"), [(row[0], row[7]) for row in rows],
+                                 title="sources", fold=(1,)))
         else:
             out.write(rich_table([_HEADINGS[i] for i in _COMPACT],
                                  [[row[i] for i in _COMPACT] for row in rows],
-                                 title="activations", caption="formulas and sources: actgrad list --wide"))
+                                 title="activations", fold=(1,),  # (aliases, at 60 columns)
+                                 caption="formulas and sources: actgrad list --wide"))
         return
     if fmt in ("json", "jsonl"):  # structured: lists, an object of defaults, numbers
         import orjson
@@ -85,5 +75,5 @@ def write(fmt: str, acts: Sequence[Activation], stream: IO[bytes] | None = None,
                   "[\n" + "\n,".join(objs) + "\n]\n")
         return
     write_rows(fmt, COLUMNS, [[np.array(c, dtype=object).astype(str)
-                               for c in list(zip(*rows))[:len(COLUMNS)]]],
+                               for c in zip(*rows)]],
                stream)
