@@ -132,6 +132,8 @@ def rows() -> list[tuple[str, dict, str]]:
         out.append((name, {}, name))
         if name == "gelu":
             out.append(("gelu", {"approximate": "tanh"}, "gelu (tanh)"))
+        if name == "silu":  # TensorFlow's beta: t = βz as a double-double
+            out.append(("silu", {"beta": 1.702}, "silu (beta=1.702)"))
     return out
 
 

@@ -133,7 +133,59 @@ def _refs(name, x, M=mpmath):
     if name == "sparse_sigmoid":
         g = _pieces(x, -1, 1, zero, (x + 1) / 2, one)
         return g, (M.mpf(0.25) if abs(x) == 1 else (M.mpf(0.5) if -1 < x < 1 else zero))
+    if name in MODERN:  # issue 13 (cat13a)
+        return MODERN[name](x, M)
     return _refs_13b(name, x, M)
+
+
+def _relu2(x, M):
+    return (x * x, 2 * x) if x > 0 else (M.mpf(0), M.mpf(0))
+
+
+def _hard_mish(x, M):  # ½·x·clamp(x + 2, 0, 2); PyTorch: the right slope −1 at −2
+    zero, one = M.mpf(0), M.mpf(1)
+    g = _pieces(x, -2, 0, zero, x * (x + 2) / 2, x)
+    return g, zero if x < -2 else (one if x >= 0 else x + 1)
+
+
+def _step(x, M):  # MLX: 1 for x > 0
+    return (M.mpf(1) if x > 0 else M.mpf(0)), M.mpf(0)
+
+
+def _exponential(x, M):
+    return M.exp(x), M.exp(x)
+
+
+def _log1mexp(x, M):  # x > 0 here (value() takes x <= 0: nan, and −inf/+inf at 0)
+    g = M.log(-M.expm1(-x)) if x < 1 else M.log1p(-M.exp(-x))
+    return g, 1 / M.expm1(x)
+
+
+def _quick_gelu(x, M):
+    t = M.mpf("1.702") * x
+    s = 1 / (1 + M.exp(-t))
+    return x * s, s * (1 + t / (1 + M.exp(t)))
+
+
+def _laplace(x, M):
+    u = (x - M.mpf(0.707107)) / M.mpf(0.282095)
+    if u > 1e6:
+        return M.mpf(1), M.mpf(0)
+    if u < -1e6:  # Φ(u) < e^−5e11: rounds to 0 (but is positive)
+        return M.mpf(2) ** (-10**9), M.mpf(2) ** (-10**9)
+    return (M.erfc(-u / M.sqrt(2)) / 2,
+            M.exp(-u * u / 2) / (M.mpf(0.282095) * M.sqrt(2 * M.pi)))
+
+
+MODERN = {"laplace": _laplace, "quick_gelu": _quick_gelu, "relu2": _relu2, "hard_mish": _hard_mish, "step": _step,
+          "exponential": _exponential, "log1mexp": _log1mexp}
+#: where g is defined (closed), for those defined on part of the line only
+DOMAIN = {"log1mexp": (0.0, math.inf)}
+
+
+def _outside(name, x):
+    lo, hi = DOMAIN.get(name, (-math.inf, math.inf))
+    return not lo <= float(x) <= hi
 
 
 def _from_output(name, a, M=mpmath):
@@ -161,6 +213,11 @@ def _from_output(name, a, M=mpmath):
         "softsign": lambda: (1 - abs(a)) ** 2,
         "log_sigmoid": lambda: 1 - M.exp(a),
         "squareplus": lambda: a * a / (a * a + 1),
+        "relu2": lambda: 2 * M.sqrt(a),
+        "step": lambda: zero,
+        "exponential": lambda: a,
+        # z = −log(1 − e^a): 1/(e^z − 1) = (1 − e^a)/e^a = e^−a − 1
+        "log1mexp": lambda: M.expm1(-a),
     }
     return table[name]()
 
@@ -168,7 +225,7 @@ def _from_output(name, a, M=mpmath):
 FROM_OUTPUT = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu",
                "hard_sigmoid", "hard_tanh", "softshrink", "hardshrink", "threshold",
                "sparse_plus", "sparse_sigmoid", "elu", "selu", "celu", "softplus", "softsign",
-               "log_sigmoid", "squareplus")
+               "log_sigmoid", "squareplus", "relu2", "step", "exponential", "log1mexp")
 
 #: the limits at ±inf (g, g′) at the default parameters
 LIMITS = {
@@ -186,6 +243,9 @@ LIMITS = {
     "softshrink": ((-math.inf, 1), (math.inf, 1)), "hardshrink": ((-math.inf, 1), (math.inf, 1)),
     "threshold": ((0, 0), (math.inf, 1)), "sparse_plus": ((0, 0), (math.inf, 1)),
     "sparse_sigmoid": ((0, 0), (1, 0)),
+    "quick_gelu": ((0, 0), (math.inf, 1)), "laplace": ((0, 0), (1, 0)), "relu2": ((0, 0), (math.inf, math.inf)), "hard_mish": ((0, 0), (math.inf, 1)),
+    "step": ((0, 0), (1, 0)),
+    "exponential": ((0, 0), (math.inf, math.inf)), "log1mexp": ((math.nan, math.nan), (0, 0)),
 }
 
 
@@ -207,6 +267,10 @@ def value(name, x, deriv=False, from_output=False):
     x = mpf(float(x))
     if from_output:
         return _from_output(name, x)
+    if _outside(name, x):
+        return mpmath.nan
+    if name == "log1mexp" and x == 0:
+        return mpmath.inf if deriv else mpmath.ninf
     if mpmath.isinf(x):
         return limit(name, 1 if x > 0 else -1, deriv)
     return _refs(name, x)[1 if deriv else 0]
@@ -269,6 +333,9 @@ class ArbM:
     def log1p(self, x):
         return self.mpf(x).log1p()
 
+    def log(self, x):
+        return self.mpf(x).log()
+
     def tanh(self, x):
         return self.mpf(x).tanh()
 
@@ -309,7 +376,8 @@ def rounded_fast(name, x, deriv=False, dtype=np.float64, from_output=False):
     if _ARB is None:
         _ARB = ArbM()
     xf = float(x)
-    if math.isnan(xf) or math.isinf(xf) or (name == "tanhshrink" and abs(xf) > 50):
+    if math.isnan(xf) or math.isinf(xf) or (name == "tanhshrink" and abs(xf) > 50) or (
+            not from_output and (_outside(name, xf) or (name in DOMAIN and xf == 0))):
         return rounded(name, x, deriv, dtype, from_output)
     M, ctx = _ARB, _ARB.flint.ctx
     old = ctx.prec
@@ -353,7 +421,8 @@ def activation(name):
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "celu", "gelu", "gelu_tanh",
          "silu", "mish", "softplus", "softsign", "log_sigmoid", "tanhshrink", "squareplus",
          "identity", "relu6", "prelu", "rrelu", "hard_sigmoid", "hard_swish", "hard_tanh",
-         "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid")
+         "softshrink", "hardshrink", "threshold", "sparse_plus", "sparse_sigmoid",
+         "laplace", "quick_gelu", "relu2", "hard_mish", "step", "exponential", "log1mexp")
 
 
 # -- issue 13: the named GELU variants and xIELU, from their sources' definitions ---------

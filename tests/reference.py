@@ -558,8 +558,9 @@ def r_gelu(x, p):
     return x * big_phi, big_phi + x * small_phi
 
 
-def r_silu(x, p):
-    return x * _sig(x), _sig(x) * (1 + x * _sig_neg(x))
+def r_silu(x, p):  # z·σ(βz) (TensorFlow's beta; 1 elsewhere)
+    t = mpf(p.get("beta", 1.0)) * x
+    return x * _sig(t), _sig(t) * (1 + t * _sig_neg(t))
 
 
 def r_mish(x, p):
@@ -696,6 +697,65 @@ CATALOGUE_REFS = {
 }
 
 
+# -- issue 13 (cat13a): the modern catalogue, from the definitions as their sources write them
+
+def r_relu2(x, p):  # max(0, x)² (transformers' relu2)
+    return (x * x, 2 * x) if x > 0 else (M0, M0)
+
+
+def r_hard_mish(x, p):  # ½·x·clamp(x + 2, 0, 2) (timm)
+    c = min(max(x + 2, M0), mpf(2))
+    dc = M1 if -2 < x < 0 else M0
+    return x * c / 2, c / 2 + x * dc / 2
+
+
+def r_step(x, p):  # MLX: where(x > threshold, 1, 0)
+    return (M1 if x > mpf(p.get("threshold", 0.0)) else M0), M0
+
+
+def r_exponential(x, p):  # Keras: e^x
+    return mpmath.exp(x), mpmath.exp(x)
+
+
+def r_log1mexp(x, p):  # JAX: log(1 − e^−x), x >= 0; the log of a negative number below
+    if x < 0:
+        return mpmath.nan, mpmath.nan
+    if x == 0:
+        return mpmath.ninf, mpmath.inf
+    # 1 − e^−x without cancelling (below 1) and its log without losing e^−x (above)
+    g = mpmath.log(-mpmath.expm1(-x)) if x < 1 else mpmath.log1p(-mpmath.exp(-x))
+    return g, 1 / mpmath.expm1(x)
+
+
+def r_quick_gelu(x, p):  # CLIP: z·σ(1.702z), the decimal 1.702
+    return r_silu(x, {"beta": mpf("1.702")})
+
+
+def _laplace_u(x, p):
+    return (x - mpf(p.get("mu", 0.707107))) / mpf(p.get("sigma", 0.282095))
+
+
+def r_laplace(x, p):  # transformers (MEGA): ½(1 + erf((x − μ)/(σ√2))), as erfc (no cancelling)
+    u = _laplace_u(x, p)
+    if abs(u) > 1e6:  # Φ is 0 or 1 and φ 0 to far beyond double precision
+        return (M1, M0) if u > 0 else (M0, M0)
+    sig = mpf(p.get("sigma", 0.282095))
+    return (mpmath.erfc(-u / mpmath.sqrt(2)) / 2,
+            mpmath.exp(-u * u / 2) / (sig * mpmath.sqrt(2 * mpmath.pi)))
+
+
+MODERN_REFS = {"laplace": r_laplace, "quick_gelu": r_quick_gelu, "relu2": r_relu2, "hard_mish": r_hard_mish, "step": r_step,
+               "exponential": r_exponential, "log1mexp": r_log1mexp}
+
+
+def _l1me_z(a):
+    """z from a = log(1 − e^−z): z = −log(1 − e^a)."""
+    if a < -1:  # 1 − e^a is 1 to many digits: its log as log1p
+        return -mpmath.log1p(-mpmath.exp(a))
+    return -mpmath.log(-mpmath.expm1(a))
+CATALOGUE_REFS.update(MODERN_REFS)
+
+
 def has_reference(name: str) -> bool:
     return name in CATALOGUE_REFS
 
@@ -729,6 +789,12 @@ FROM_OUTPUT_REFS = {
     "log_sigmoid": lambda a, p: -mpmath.expm1(a),
     "squareplus": lambda a, p: (mpf(1) if mpmath.isinf(a) else
                                 a * a / (a * a + mpf(p.get("b", 4.0)) / 4)),
+    # issue 13 (cat13a)
+    "relu2": lambda a, p: 2 * mpmath.sqrt(a),  # z = √a for a > 0, g′ = 2z
+    "step": lambda a, p: mpf(0),
+    "exponential": lambda a, p: a,
+    "log1mexp": lambda a, p: (mpmath.inf if a == mpmath.ninf else
+                              (mpf(0) if a == 0 else 1 / mpmath.expm1(_l1me_z(a)))),
 }
 
 
@@ -789,6 +855,10 @@ def second(name: str, x, params: dict | None = None) -> mpf:
         if name == "xielu" and x > 0:  # 2α_p, the quadratic's
             with mpmath.workdps(DPS):
                 return 2 * _xielu_consts(p)[0]
+        if name in ("exponential", "relu2") and x > 0:  # e^z → ∞; relu2″ = 2
+            return mpmath.inf if name == "exponential" else mpf(2)
+        if name == "log1mexp" and x < 0:  # outside its domain
+            return mpmath.nan
         return mpf(0)
     with mpmath.workdps(DPS + 100):
         r = _second(name, x, p)
@@ -815,8 +885,10 @@ def _second(name, x, p):
         if math.isfinite(th) and x > mpf(th) / beta:  # PyTorch's linear part
             return mpf(0)
         return beta * sech2(beta * x / 2) / 4
-    if name == "silu":
-        return sech2(x / 2) / 4 * (2 - x * mpmath.tanh(x / 2))
+    if name in ("silu", "quick_gelu"):  # (z·σ(βz))″ = β·σ′(t)·(2 − t·tanh(t/2)), t = βz
+        b = mpf("1.702") if name == "quick_gelu" else mpf(p.get("beta", 1.0))
+        t = b * x
+        return b * sech2(t / 2) / 4 * (2 - t * mpmath.tanh(t / 2))
     if name == "mish":
         s = mpmath.log1p(mpmath.exp(x))
         sig = 1 / (1 + mpmath.exp(-x))
@@ -851,6 +923,8 @@ def _second(name, x, p):
         return mpf(1) / 3 if -3 < x < 3 else mpf(0)
     if name == "sparse_plus":
         return mpf(1) / 2 if -1 < x < 1 else mpf(0)
+    if name in MODERN_SECOND:  # issue 13 (cat13a)
+        return MODERN_SECOND[name](x, p)
     if name in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_sigmoid",
                 "hard_tanh", "softshrink", "hardshrink", "threshold", "sparse_sigmoid"):
         return mpf(0)
@@ -860,6 +934,21 @@ def _second(name, x, p):
 #: where g″ jumps at default parameters (elu, celu and softsign also at other values):
 #: x -> (left value, right value, PyTorch's side, JAX's side), the sides read off each
 #: framework's double-backward formula (see actgrad/activations/second.py's notes)
+#: issue 13 (cat13a): g″ written from the definitions (x away from the jumps of g″)
+MODERN_SECOND = {
+    "relu2": lambda x, p: mpf(2) if x > 0 else mpf(0),
+    "hard_mish": lambda x, p: mpf(1) if -2 < x < 0 else mpf(0),
+    "step": lambda x, p: mpf(0),
+    # d/dx of e^(−u²/2)/(σ√(2π)) with du/dx = 1/σ
+    "laplace": lambda x, p: (-_laplace_u(x, p) * mpmath.exp(-_laplace_u(x, p) ** 2 / 2)
+                             / (mpf(p.get("sigma", 0.282095)) ** 2 * mpmath.sqrt(2 * mpmath.pi))),
+    "exponential": lambda x, p: mpmath.exp(x),
+    # e^x/(e^x − 1)² = 1/(e^(x/2) − e^(−x/2))²
+    "log1mexp": lambda x, p: (mpmath.nan if x < 0 else
+                              (mpmath.ninf if x == 0 else -1 / (4 * mpmath.sinh(x / 2) ** 2))),
+}
+
+
 def second_jumps(name: str, params: dict | None = None) -> dict:
     p = params or {}
     r = _second_jumps_13b(name, p)
@@ -881,6 +970,10 @@ def second_jumps(name: str, params: dict | None = None) -> dict:
         return {-3.0: (mpf(0), third, "left", "left"), 3.0: (third, mpf(0), "right", "right")}
     if name == "sparse_plus":
         return {-1.0: (mpf(0), mpf(0.5), "left", "left"), 1.0: (mpf(0.5), mpf(0), "right", "right")}
+    if name == "relu2":  # (x²)″ = 2 above 0; PyTorch: relu's backward masks x > 0
+        return {0.0: (mpf(0), mpf(2), "left", "left")}
+    if name == "hard_mish":  # PyTorch's clamp backward passes the closed interval
+        return {-2.0: (mpf(0), mpf(1), "right", "right"), 0.0: (mpf(1), mpf(0), "left", "left")}
     if name == "softplus" and math.isfinite(p.get("threshold", math.inf)):
         beta = mpf(p.get("beta", 1.0))
         at = p["threshold"] / p.get("beta", 1.0)  # the float switch point
@@ -937,6 +1030,19 @@ def second_from_output(name: str, a, params: dict | None = None) -> mpf:
                 r = b / (2 * (z * z + b) ** mpf(1.5))
         elif name == "sparse_plus":
             r = mpf(0.5) if 0 < a < 1 else mpf(0)
+        elif name == "relu2":
+            r = mpf(2) if a > 0 else mpf(0)
+        elif name == "exponential":
+            r = a
+        elif name == "log1mexp":
+            if mpmath.isnan(a):  # the output of z < 0
+                r = mpmath.nan
+            elif a == mpmath.ninf:
+                r = mpmath.ninf
+            elif a == 0:
+                r = mpf(0)
+            else:
+                r = -1 / (4 * mpmath.sinh(_l1me_z(a) / 2) ** 2)
         else:
             r = mpf(0)
     with mpmath.workdps(DPS):

@@ -52,6 +52,20 @@ def _celu(p: dict) -> list[float]:
     return pts
 
 
+def _silu(b: float) -> list[float]:
+    """silu with β (quick_gelu: 1.702): the switches are in t = βz."""
+    ts = [0.0, -2000.0, 2000.0, 40.0, -3.0, *EXP[:3], *SIGMOID[1::2], 709.78, 745.2, -1.5, -0.64]
+    return [1e300, -(2.0**60), *(t / b for t in ts)]
+
+
+def _laplace(p: dict) -> list[float]:
+    """z = μ + σ·u at laplace's switches in u (as the exact gelu's, and |u| = 41)."""
+    mu, sig = p.get("mu", 0.707107), p.get("sigma", 0.282095)
+    r2 = math.sqrt(2.0)
+    us = [0.0, *_pm(1.0, 2.0, 41.0, 40.0, 1.25 * r2, r2 / 0.35, 28.0 * r2), -37.5, -38.6, -38.5]
+    return [mu + sig * u for u in us]
+
+
 def _gelu(p: dict) -> list[float]:
     if p.get("approximate", "none") == "tanh":
         z0 = -0.7524614  # near the root of g′; the root itself is found below
@@ -98,7 +112,8 @@ SWITCHES = {
     "selu": lambda p: [0.0, -2000.0, *_pm(2.0**1000, 2.0**1023), *EXPM1[::2], *EXP[:3]],
     "celu": _celu,
     "gelu": _gelu,
-    "silu": lambda p: [0.0, -2000.0, 1e300, -3.0, *EXP[:3], *SIGMOID[1::2], 709.78, 745.2],
+    "silu": lambda p: _silu(p.get("beta", 1.0)),
+    "quick_gelu": lambda p: _silu(1.702),
     "mish": lambda p: [0.0, -2000.0, 1000.0, -3.0, *EXP[:3], *SIGMOID],
     "softplus": _softplus,
     "softsign": lambda p: [0.0, *_pm(2.0**500, 1.0, 2.0**53)],
@@ -119,6 +134,15 @@ SWITCHES = {
     "threshold": lambda p: [p.get("threshold", 0.0), p.get("value", 0.0)],
     "sparse_plus": lambda p: [0.0, -1.0, 1.0],
     "sparse_sigmoid": lambda p: [0.0, -1.0, 1.0],
+    # issue 13 (cat13a)
+    "relu2": lambda p: [0.0, 1.3407807929942596e154, 1.4916681462400413e-154,
+                        8.98846567431158e307],
+    "hard_mish": lambda p: [0.0, -2.0, -1.0, *_pm(2.0**-500)],
+    "step": lambda p: [p.get("threshold", 0.0)],
+    "laplace": _laplace,
+    "exponential": lambda p: [0.0, *EXP, 2000.0, -2000.0, *EXPM1],
+    "log1mexp": lambda p: [0.0, 0.6931471805599453, 1.0, 2000.0, 1e-150, 7.458340731200207e-155,
+                           5e-324, *EXPM1[1::2], 708.3964185322641, 745.1332191019411, 36.7],
 }
 
 

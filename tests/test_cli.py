@@ -248,7 +248,9 @@ def test_check_passes_for_every_function():
         assert r["passed"] is True and r["max_rel_error"] <= 1e-7
         # the README's claim: every error within a few roundings of float64
         assert r["max_rel_error"] < 4 * 2.0 ** -52
-        assert r["checked"] + r["left_out"] >= 1001
+        # (log1mexp is defined for z >= 0 only: its check covers the grid's positive half)
+        half = math.isfinite(actgrad.get(r["function"]).spec.domain({})[0])
+        assert r["checked"] + r["left_out"] >= (1001 // 2 if half else 1001)
     by_name = {r["function"]: r for r in results}
     assert by_name["relu"]["left_out"] == 1 and by_name["sigmoid"]["left_out"] == 0
 

@@ -148,10 +148,13 @@ def test_any_float64_bit_pattern_is_quiet(name):
     z = np.concatenate([z, np.array([0x7FF0000000000001, 0xFFF4000000000000],
                                     dtype=np.uint64).view(np.float64)])  # signalling NaNs
     f = actgrad.get(name)
+    lo, hi = f.spec.domain(dict(f.params))  # log1mexp: nan below 0, as JAX's value
+    with np.errstate(invalid="ignore"):
+        outside = (z < lo) | (z > hi)
     for method in (f, f.deriv):
         out = quiet(method, z)
-        assert np.isnan(out[np.isnan(z)]).all()
-        assert not np.isnan(out[~np.isnan(z)]).any()
+        assert np.isnan(out[np.isnan(z) | outside]).all()
+        assert not np.isnan(out[~np.isnan(z) & ~outside]).any()
     for small in (np.float32, np.float16):  # the exact fallback is quiet too
         with np.errstate(invalid="ignore", over="ignore"):
             zs = z.astype(small)

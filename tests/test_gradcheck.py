@@ -46,7 +46,9 @@ def test_every_function_passes_on_its_default_grid():
     assert list(results) == actgrad.names()
     for name, r in results.items():
         f = actgrad.get(name)
-        assert r.passed and r.max_rel_error <= 1e-15, r  # a few ULP: nothing near the tolerance
+        # a few ULP: nothing near the tolerance (laplace's default grid reaches subnormal g′,
+        # u = (z − μ)/σ ≈ −38 at z = −10: settled to the last bit there too)
+        assert r.passed and r.max_rel_error <= 1e-15, r
         assert r.checked + r.left_out == len(gradcheck.default_grid(f)), r
         assert r.left_out == len(f.kinks), r  # every kink of the catalogue lies on the grid
 

@@ -45,8 +45,10 @@ def test_every_accepted_value_is_quiet_and_nan_only_for_nan(name, param):
         with warnings.catch_warnings(), np.errstate(all="raise"):
             warnings.simplefilter("error")
             g, dg = f(Z), f.deriv(Z)
-            assert not np.isnan(g[~np.isnan(Z)]).any(), (name, param, v)
-            assert not np.isnan(dg[~np.isnan(Z)]).any(), (name, param, v)
+            lo, hi = f.spec.domain(dict(f.params))
+            inside = ~np.isnan(Z) & (Z >= lo) & (Z <= hi)
+            assert not np.isnan(g[inside]).any(), (name, param, v)
+            assert not np.isnan(dg[inside]).any(), (name, param, v)
             if f.has_deriv_from_output:
                 a = g[~np.isnan(g)]
                 assert not np.isnan(f.deriv_from_output(a)).any(), (name, param, v)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ def test_derivative_agrees_with_the_numerical_derivative(name, z):
     # next to kinks too (one-sided differences there); only a kink itself has no check
     f = actgrad.get(name)
     assume(gradcheck.point_kinds(f, np.array([z]))[0] != "kink")
+    assume(not gradcheck._off_domain(f, np.array([z]))[0])  # log1mexp: z > 0 only
     num, scale = gradcheck.numeric_with_scale(f, np.array([z]))
     err = gradcheck.relative_error(f.deriv(z), num, scale)[0]
     assert err <= 1e-9, (name, z, f.deriv(z), num[0])
@@ -35,9 +37,19 @@ def test_finite_inputs_give_finite_outputs(name, z, kink):
     f = actgrad.get(name)
     with np.errstate(all="raise"):
         g, dg = f(z), f.deriv(z, kink=kink)
-    assert math.isfinite(dg), (name, z, dg)
-    if not math.isfinite(g):  # only where the exact value is beyond the float range: selu's λ·z
-        assert name == "selu" and z * 1.0507009873554805 > np.finfo(np.float64).max, (name, z, g)
+    lo, hi = f.spec.domain(dict(f.params))
+    if not lo <= z <= hi:  # outside the domain (log1mexp below 0): nan, as its framework's
+        assert math.isnan(g) and math.isnan(dg), (name, z, g, dg)
+        return
+    if z in (lo, hi):  # an end of the domain: the limits, ±inf (log1mexp at 0)
+        return
+    # only where the exact value is beyond the float range: selu's λ·z, exponential past
+    # 709.78, relu2's z² and 2z, log1mexp′ = 1/expm1(z) below ~5.6e-309
+    for got, exact in ((g, f.spec.exact), (dg, f.spec.exact_dg)):
+        if not math.isfinite(got):
+            with mpmath.workdps(30):
+                v = exact(mpmath.mpf(z), dict(f.params), mpmath)
+            assert abs(v) > np.finfo(np.float64).max, (name, z, got, v)
 
 
 @settings(max_examples=300, deadline=None)

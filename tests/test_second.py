@@ -33,6 +33,8 @@ CASES = [(s.name, {}) for s in CATALOGUE] + [
     ("softplus", {"beta": 0.3, "threshold": 20.0}),
     ("squareplus", {"b": 1.0}),
     ("squareplus", {"b": 0.0}),
+    ("silu", {"beta": 1.702}),
+    ("silu", {"beta": 0.1}),
 ]
 
 # points where the code switches form, the roots of g″ (silu ±2.39936, mish −2.25638 and
@@ -43,6 +45,8 @@ _SWITCH = [
     1.1924312145154952, 0.7524614220710163,
     2.3993572805154675, 2.256376396360793, 1.4905711794854284, 1.4142135623730951,
     1.4185040087908283,
+    # quick_gelu (t = 1.702z): the roots of g′ and g″, and the window ends 1.5, 3.5 of g″
+    0.7511542554412889, 1.4097281319127306, 0.8813160987074031, 2.056404230317274,
 ]
 _TAILS = [
     5e-324, 1e-320, 2.2250738585072014e-308, 1e-300, 1e-150, 1e-30, 1e-16, 1e-8, 1e-3,
@@ -156,11 +160,14 @@ def test_odd_and_even_at_signed_zero_and_symmetric():
 
 
 def test_nan_gives_nan_and_infinities_their_limits():
+    # g″ → 0 at ±∞ but for exponential (e^z → ∞), relu2 (2) and log1mexp (nan below 0)
+    limits = {"exponential": (np.inf, 0.0), "relu2": (2.0, 0.0), "log1mexp": (0.0, np.nan)}
     for s in CATALOGUE:
         f = actgrad.get(s.name)
         d = f.deriv(np.array([np.nan, np.inf, -np.inf]), order=2)
-        lim = float(R.second(s.name, np.inf))  # 0, but xielu″ → 2α_p
-        assert np.isnan(d[0]) and d[1] == lim and d[2] == 0, s.name
+        # (xielu″ → 2α_p at +∞: the independent reference's value)
+        want = limits.get(s.name, (float(R.second(s.name, np.inf)), 0.0))
+        assert np.isnan(d[0]) and np.array_equal(d[1:], want, equal_nan=True), s.name
     assert actgrad.get("celu", alpha=-1.5).deriv(-np.inf, order=2) == -np.inf
 
 
@@ -169,7 +176,8 @@ def test_nan_gives_nan_and_infinities_their_limits():
 FROM_OUTPUT = [("sigmoid", {}), ("tanh", {}), ("softplus", {}), ("softplus", {"beta": 3.0}),
                ("log_sigmoid", {}), ("elu", {}), ("elu", {"alpha": 0.5}), ("selu", {}),
                ("celu", {}), ("celu", {"alpha": 2.0}), ("softsign", {}), ("squareplus", {}),
-               ("squareplus", {"b": 1e-300}), ("relu", {}), ("relu6", {}), ("sparse_plus", {})]
+               ("squareplus", {"b": 1e-300}), ("relu", {}), ("relu6", {}), ("sparse_plus", {}),
+               ("relu2", {}), ("step", {}), ("exponential", {}), ("log1mexp", {})]
 
 
 @pytest.mark.parametrize("case", FROM_OUTPUT, ids=_label)

@@ -79,6 +79,9 @@ CASES = [
     ("gelu", {}, "gelu"),
     ("gelu", {"approximate": "tanh"}, "gelu-tanh"),
     ("silu", {}, "silu"),
+    ("silu", {"beta": 1.702}, "silu-beta1.702"),  # quick_gelu's β, but the float 1.702
+    ("silu", {"beta": 0.25}, "silu-beta0.25"),
+    ("silu", {"beta": 7.3}, "silu-beta7.3"),
     ("mish", {}, "mish"),
     ("softplus", {}, "softplus"),
     ("softplus", {"beta": 2.0}, "softplus-beta2"),
@@ -127,7 +130,12 @@ def _specific(name: str, params: dict) -> list:
         pts += neighbours(b, 3)
     if name in ("silu", "mish", "gelu"):
         key = "gelu_tanh" if params.get("approximate") == "tanh" else name
-        pts += _window(float(roots()[key]), rng)
+        beta = params.get("beta", 1.0)  # silu's t = βz: its root z0/β
+        root = roots()[key] if beta == 1.0 else _root(lambda z: r_silu(z, params)[1], -1.28 / beta)
+        pts += _window(float(root), rng)
+        if beta != 1.0:
+            pts += list(rng.uniform(-760.0, -740.0, 150) / beta)
+            pts += list(rng.uniform(-4.0, 0.0, 200) / beta) + list(rng.uniform(-40.0, 40.0, 200) / beta)
     if name == "gelu":
         pts += list(rng.uniform(-40.0, -35.0, 200)) + list(rng.uniform(-25.0, -15.0, 150))
         pts += list(rng.uniform(-2.5, 2.5, 200))

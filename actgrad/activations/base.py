@@ -132,6 +132,9 @@ class Spec:
     #: gelu with approximate=tanh): ((name, ((parameter, value), ...)), ...); the registry
     #: resolves them and refuses another value for a fixed parameter
     variants: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    #: the closed interval of z where g is defined (log1mexp: z >= 0); outside it g, g′ and
+    #: g″ are nan, as its framework's value is
+    domain: Callable[[Params], tuple[float, float]] = lambda p: (-math.inf, math.inf)
     #: g(z) = A + T far out on an exponentially flat tail: (A exact, T with a known sign and
     #: |T| ~ e^−|z|) or None. A correctly rounded g needs the side of A that g lies on when A
     #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),

@@ -509,6 +509,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="softshrink",
+        aliases=("soft_shrink",),  # Keras' and MLX's name
         frameworks=("PyTorch",),
         # soft thresholding; PyTorch returns 0 at ±lambd; JAX has no softshrink: the same side
         # (what jnp.where(|z| > lambd, ...) gives). For lambd = 0 it is the identity with g′ = 1
@@ -527,6 +528,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="hardshrink",
+        aliases=("hard_shrink",),  # Keras' and MLX's name
         frameworks=("PyTorch",),
         # hard thresholding, g jumps at ±lambd; PyTorch returns 0 there; JAX has no hardshrink:
         # the same side. For lambd = 0 it is the identity with g′ = 1 and no kink (PyTorch's
@@ -609,3 +611,145 @@ SPECS: tuple[Spec, ...] = (
         exact_dg=lambda z, p, mp: mp.mpf(0.5) if -1 < z < 1 else mp.mpf(0),
     ),
 )
+
+
+# =======================================================================================
+# issue 13 (cat13a): relu2, hard_mish, step — the modern catalogue's piecewise entries.
+# relu2 = max(0, z)²: z·z and 2z are one rounding each (correctly rounded; overflow to inf
+# is the correct rounding). hard_mish = ½·z·clamp(z + 2, 0, 2) (timm): on (−2, 0) the
+# parabola z(z + 2)/2 from an exact two-sum and two-product, rounded once; g′ = z + 1 there
+# (exact near its root −1 by Sterbenz). step (MLX): 1 for z > threshold, else 0 — MLX's code
+# is ``mx.where(x > threshold, 1, 0)`` (its docstring says x >= threshold; the code is what
+# users' bits match): g jumps at the threshold, g′ = 0 on both sides.
+
+
+def relu2(z: Array, p: Params) -> Array:
+    """relu2(z) = max(0, z)²"""
+    zp = np.where(z > 0, z, np.where(np.isnan(z), z, 0.0))
+    with np.errstate(over="ignore", under="ignore"):
+        return zp * zp
+
+
+def relu2_deriv(z: Array, p: Params) -> Array:
+    zp = np.where(z > 0, z, 0.0)
+    with np.errstate(over="ignore"):
+        return 2.0 * zp
+
+
+@_quiet
+def hard_mish(z: Array, p: Params) -> Array:
+    """hard_mish(z) = ½·z·clamp(z + 2, 0, 2)"""
+    zc = _clip(z, -2.0, 0.0)
+    s, e = two_sum(zc, 2.0)  # z + 2 = s + e exactly
+    prod, perr = two_prod(zc, s)
+    mid = 0.5 * (prod + (perr + zc * e))  # the halving is exact but below 2^-1021
+    small = zc + 0.5 * (zc * zc)  # |z| < 2^-500: z(z + 2)/2 = z + z²/2
+    mid = np.where(np.abs(zc) < _TINY, small, mid)
+    return np.where(z <= -2, 0.0, np.where(z >= 0, z, mid))
+
+
+def hard_mish_deriv(z: Array, p: Params) -> Array:
+    zc = _clip(z, -2.0, 0.0)
+    return np.where(z < -2, 0.0, np.where(z > 0, 1.0, zc + 1.0))
+
+
+def _hard_mish_kinks(p: Params) -> tuple[Kink, ...]:
+    # PyTorch's clamp backward passes the gradient on the closed interval min <= x <= max,
+    # so at z = −2: ½·clamp + ½·z·1 = −1, the right slope; timm's own backward
+    # (hard_mish_bwd: where(−2 <= x <= 0, x + 1, ...)) the same. JAX has no hard_mish:
+    # the same side. (g′ is continuous at 0: 1 on both sides.)
+    return (Kink(-2.0, left=0.0, right=-1.0, pytorch="right", jax="right",
+                 unique_output=False),)
+
+
+def _step_t(p: Params) -> float:
+    return _num(p, "threshold")
+
+
+def step(z: Array, p: Params) -> Array:
+    """step(z) = 1 for z > threshold, 0 otherwise (MLX's code)"""
+    t = _step_t(p)
+    return np.where(z > t, 1.0, np.where(np.isnan(z), z, 0.0))
+
+
+def step_deriv(z: Array, p: Params) -> Array:
+    return np.zeros_like(z, dtype=np.float64)
+
+
+def _step_kinks(p: Params) -> tuple[Kink, ...]:
+    # g jumps, g′ is 0 on both sides: a kink only as a jump of g (``g_jumps``), so that no
+    # difference quotient straddles it. Every autograd gives 0 there (where's gradient
+    # ignores its condition); what MLX's grad returns at the threshold was not measured
+    # (shared/anchors/frameworks.md does not record it): unknown here, 0 by its source
+    return (Kink(_step_t(p), left=0.0, right=0.0, pytorch="left", jax="left",
+                 unique_output=False, g_jumps=True),)
+
+
+MODERN_SPECS: tuple[Spec, ...] = (
+    Spec(
+        name="relu2",
+        frameworks=("PyTorch",),
+        # squared ReLU (So et al. 2021, Primer; Nemotron): transformers' relu2 is
+        # torch.square(relu(x)) on PyTorch; JAX has none: its side carried over. g′ is
+        # continuous (0 at 0), g″ jumps from 0 to 2 there (second.py)
+        formula="relu2(z) = max(0, z)² = z² for z > 0, 0 for z <= 0",
+        deriv_formula="relu2′(z) = 2z for z > 0, 0 for z <= 0 (continuous; g″ jumps at 0)",
+        from_output_formula="2√a",
+        g=relu2,
+        dg=relu2_deriv,
+        dg_from_a=lambda a, p: 2.0 * np.sqrt(np.maximum(a, 0.0)),
+        output_range=lambda p: (0.0, math.inf),
+        breaks=lambda p: (0.0,),
+        exact=lambda z, p, mp: z * z if z > 0 else mp.mpf(0),
+        exact_dg=lambda z, p, mp: 2 * z if z > 0 else mp.mpf(0),
+        sources=("transformers: ReLUSquaredActivation, ACT2CLS 'relu2' "
+                 "(src/transformers/activations.py; NemotronConfig hidden_act='relu2')",
+                 "MLX: composed as mx.square(nn.relu(x)) (mlx-lm model code)"),
+    ),
+    Spec(
+        name="hard_mish",
+        frameworks=("PyTorch",),
+        # timm's hard mish ½·z·clamp(z + 2, 0, 2), on PyTorch: at the kink −2 its clamp
+        # passes the gradient (right slope −1); JAX has none: the same side. g″ jumps at −2
+        # (0 to 1) and at 0 (1 to 0)
+        formula="hard_mish(z) = ½·z·clamp(z + 2, 0, 2) = 0 for z <= −2, z(z + 2)/2 for "
+        "−2 < z < 0, z for z >= 0",
+        deriv_formula="hard_mish′(z) = 0 for z < −2, z + 1 for −2 < z < 0, 1 for z > 0 "
+        "(kink at −2)",
+        g=hard_mish,
+        dg=hard_mish_deriv,
+        dg_from_a=None,  # a = z(z + 2)/2 takes each value in (−1/2, 0) twice
+        output_range=lambda p: (-0.5, math.inf),
+        kinks=_hard_mish_kinks,
+        breaks=lambda p: (0.0,),
+        exact=lambda z, p, mp: _mp_piece(z, mp, -2, 0, lambda x: mp.mpf(0),
+                                         lambda x: x * (x + 2) / 2, lambda x: x),
+        exact_dg=lambda z, p, mp: _mp_piece(z, mp, -2, 0, lambda x: mp.mpf(0),
+                                            lambda x: x + 1, lambda x: mp.mpf(1)),
+        sources=("timm: hard_mish / HardMish, get_act_fn('hard_mish') "
+                 "(timm/layers/activations.py; activations_me.py hard_mish_bwd)",),
+    ),
+    Spec(
+        name="step",
+        frameworks=("PyTorch",),
+        # MLX's step, mx.where(x > threshold, 1, 0): g jumps from 0 to 1 at the threshold,
+        # where g′ is a delta; every autograd returns 0 there (no framework here measured:
+        # what MLX's grad returns at the threshold is unknown to this catalogue, its source
+        # suggests 0); PyTorch and JAX have no step: 0, the value of both sides
+        formula="step(z) = 1 for z > threshold, 0 for z <= threshold",
+        deriv_formula="step′(z) = 0 for z ≠ threshold (g jumps by 1 at the threshold)",
+        params=(Param("threshold", 0.0, "where g jumps from 0 to 1 (MLX's default)"),),
+        g=step,
+        dg=step_deriv,
+        from_output_formula="0",
+        dg_from_a=lambda a, p: np.zeros_like(a, dtype=np.float64),
+        output_range=lambda p: (0.0, 1.0),
+        kinks=_step_kinks,
+        exact=lambda z, p, mp: mp.mpf(1) if z > p["threshold"] else mp.mpf(0),
+        exact_dg=lambda z, p, mp: mp.mpf(0),
+        sources=("MLX: mlx.nn.step / nn.Step(threshold=0.0), mx.where(x > threshold, 1, 0) "
+                 "(python/mlx/nn/layers/activations.py)",),
+    ),
+)
+
+SPECS = SPECS + MODERN_SPECS

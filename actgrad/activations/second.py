@@ -72,6 +72,8 @@ from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, tw
 from .base import Array, Kink, Params
 from .smooth import (GELU_APPROX, GELU_FAST, GT, TanhGelu, _sp_t, _vec, selu_constants,
                      selu_exact_constants, softplus_switch, xielu_constants)
+from .smooth import (QUICK_GELU_BETA, _sp_t, _vec, laplace_d2, mp_laplace_d2, silu_beta,
+                     silu_t, softplus_switch)
 
 INF = math.inf
 
@@ -213,23 +215,40 @@ SILU_W1 = (2.3993572805154675, 1.8464872855353363e-16)  # root of g″ (at ±w1)
 _SILU_E1 = (0.0907762782268676, -4.307281675237286e-18)  # e^−w1
 
 
-def silu_d2(z: Array, p: Params) -> Array:
-    """silu″(z) = σ′(z)·(2 − z·tanh(z/2))"""
+def silu_d2_beta(z: Array, beta: tuple[float, float]) -> Array:
+    """β·silu″(t), t = βz as a double-double (smooth.silu_t): z·σ(βz)″ = β·σ′(t)·(2 −
+    t·tanh(t/2)); β = 1 is silu″ itself."""
     z = np.asarray(z, dtype=np.float64)
-    w = np.minimum(np.abs(z), 2000.0)
-    m, k = exp_split(-w)
+    th, tl = silu_t(z, beta)
+    wh = np.minimum(np.abs(th), 2000.0)
+    wl = np.where(np.abs(th) < 2000.0, np.where(th < 0, -tl, tl), 0.0)  # w = |t|
+    m, k = exp_split(-wh, -wl)
     e = np.ldexp(m, k)
-    far = dd_add(two_sum(np.full_like(w, 2.0), -w), dd_mul(dd(e), two_sum(np.full_like(w, 2.0), w)))
-    def near(ww: Array) -> tuple[Array, Array]:  # 1.5 <= w <= 3.5: w − w1_hi is exact
-        delta = two_sum(ww - SILU_W1[0], np.full_like(ww, -SILU_W1[1]))
+    w = (wh, wl)
+    far = dd_add(dd_add(two_sum(np.full_like(wh, 2.0), -wh), dd(-wl)),
+                 dd_mul(dd(e), dd_add(two_sum(np.full_like(wh, 2.0), wh), dd(wl))))
+    win = (wh >= 1.5) & (wh <= 3.5)
+
+    def near(i: Array) -> tuple[Array, Array]:  # 1.5 <= w <= 3.5: w − w1_hi is exact
+        ww, wwl = w[0][i], w[1][i]
+        delta = two_sum(ww - SILU_W1[0], wwl - SILU_W1[1])
         mm = np.expm1(-delta[0]) - delta[1] * np.exp(-delta[0])
         t1 = dd_mul(delta, (-(1.0 - _SILU_E1[0]), _SILU_E1[1]))
         c = dd_add(two_sum(np.full_like(ww, 2.0 + SILU_W1[0]), delta[0]),
                    (np.full_like(ww, SILU_W1[1]), delta[1]))
         return dd_add(t1, dd_mul(dd_mul(_SILU_E1, c), dd(mm)))
 
-    n = _put(far, (w >= 1.5) & (w <= 3.5), near, w)
-    return _e_over_cube(m, k, n, e)
+    n = _put(far, win, near, np.arange(wh.size).reshape(wh.shape))
+    s_ = two_sum(_ones(e), e)
+    q = dd_mul(dd(m), dd_div(n, _cube(s_)))
+    if beta != (1.0, 0.0):
+        q = dd_mul(q, (np.full_like(wh, beta[0]), np.full_like(wh, beta[1])))
+    return _ldexp_inf(dd_val(q), k)
+
+
+def silu_d2(z: Array, p: Params) -> Array:
+    """silu″(z) = β·σ′(βz)·(2 − βz·tanh(βz/2))"""
+    return silu_d2_beta(z, silu_beta(p))
 
 
 # ---------------------------------------------------------------------------------------
@@ -567,6 +586,11 @@ def _mp_softplus_d2(z: Any, p: Params, mp: Any) -> Any:
 
 
 def _mp_silu_d2(z: Any, p: Params, mp: Any) -> Any:
+    beta = mp.mpf(p["beta"])
+    return beta * _mp_silu_d2_t(beta * z, mp)
+
+
+def _mp_silu_d2_t(z: Any, mp: Any) -> Any:
     # σ′·(2 − z·tanh(z/2)) cancels at the root; (2 − w) + e(2 + w) over (1 + e) too, so
     # extra precision (the root's δ is >= 2^-52: 60 bits more suffice)
     with mp.extraprec(80):
@@ -745,7 +769,7 @@ SECOND: dict[str, Second] = {
                    d2g_from_a=_celu_d2_from_a),
     "gelu": Second("gelu″(z) = φ(z)·(2 − z²); tanh: σ′(v)·(2v′ + z·v″ − z·v′²·tanh(v/2)), "
                    "v = 2√(2/π)(z + 0.044715z³)", _vec(gelu_d2), _mp_gelu_d2),
-    "silu": Second("silu″(z) = σ′(z)·(2 − z·tanh(z/2))", _vec(silu_d2), _mp_silu_d2),
+    "silu": Second("silu″(z) = β·σ′(βz)·(2 − βz·tanh(βz/2))", _vec(silu_d2), _mp_silu_d2),
     "mish": Second("mish″(z) = 2T′(z) + z·T″(z), T = tanh(softplus(z))", _vec(mish_d2),
                    _mp_mish_d2),
     "softplus": Second("softplus″(z) = β·σ′(β·z); 0 where β·z > threshold", _vec(softplus_d2),
@@ -905,3 +929,110 @@ SECOND.update({
     "xielu": Second("xielu″(z) = 2α_p for z > 0, 0 on (ε, 0), α_n·e^z for z < ε "
                     "(jumps at ε and 0)", _vec(xielu_d2), _mp_xielu_d2, kinks=_xielu_d2_kinks),
 })
+# issue 13 (cat13a): g″ of relu2, hard_mish, step (and, below them as they come, of the
+# smooth entries). The double-backward sides at the jumps of g″ are read off the sources
+# (not measured): transformers' relu2 is torch.square(relu(x)), whose g′ = 2·relu(x)·[x > 0]
+# (threshold_backward) gives g″(0) = 2·[0 > 0]² = 0, the left side; timm's hard_mish
+# ½·x·clamp(x + 2, 0, 2) on PyTorch: clamp's backward passes on the closed interval
+# (FunctionsManual.cpp clamp_backward: where(self >= min & self <= max, grad, 0)), so
+# g″ = that mask = 1 at both ends: the right side at −2, the left side at 0.
+CONVENTION_NOTES.update({
+    "relu2": "PyTorch (transformers' torch.square(relu(x))): relu's backward masks x > 0, "
+             "so g″(0) = 0, the left side (read off the source, not measured)",
+    "hard_mish": "PyTorch (timm's 0.5·x·clamp(x + 2, 0, 2)): clamp_backward passes the "
+                 "closed interval, g″ = 1 at −2 (right) and at 0 (left) (read off the "
+                 "source, not measured)",
+})
+
+
+def relu2_d2(z: Array, p: Params) -> Array:
+    """relu2″(z) = 2 for z > 0, 0 for z < 0"""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where(z > 0, 2.0, 0.0)
+
+
+def hard_mish_d2(z: Array, p: Params) -> Array:
+    """hard_mish″(z) = 1 for −2 < z < 0, 0 beyond"""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where((z > -2.0) & (z < 0.0), 1.0, 0.0)
+
+
+SECOND.update({
+    "relu2": Second("relu2″(z) = 2 for z > 0, 0 for z < 0 (jumps at 0)", _vec(relu2_d2),
+                    lambda z, p, mp: mp.mpf(2) if z > 0 else mp.mpf(0),
+                    kinks=lambda p: (Kink(0.0, left=0.0, right=2.0, pytorch="left",
+                                          jax="left", unique_output=False),),
+                    from_output_formula="2 for a > 0, 0 for a = 0",
+                    d2g_from_a=lambda a, p: np.where(a > 0, 2.0, 0.0)),
+    "hard_mish": Second("hard_mish″(z) = 1 for −2 < z < 0, 0 beyond (jumps at −2 and 0)",
+                        _vec(hard_mish_d2),
+                        lambda z, p, mp: mp.mpf(1) if -2 < z < 0 else mp.mpf(0),
+                        kinks=lambda p: (
+                            Kink(-2.0, left=0.0, right=1.0, pytorch="right", jax="right",
+                                 unique_output=False),
+                            Kink(0.0, left=1.0, right=0.0, pytorch="left", jax="left"))),
+    "step": Second("step″(z) = 0 for z ≠ threshold (g itself jumps there)", _vec(zero_d2),
+                   _mp_zero, from_output_formula="0", d2g_from_a=_zero_from_a),
+})
+
+
+def _l1me_d2(z: Array, p: Params) -> Array:
+    """log1mexp″(z) = −e^z/expm1(z)² = −e^−z/(1 − e^−z)²"""
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):
+        tiny = z < 1e-150
+        zt = np.where(tiny & (z > 0), z, 1.0)
+        r_tiny = -((1.0 / zt) / zt)
+        zs = np.clip(z, 1e-150, 1.0)
+        q = np.expm1(zs)
+        qd = dd(q)
+        r_small = -dd_val(dd_div(two_sum(_ones(q), q), dd_mul(qd, qd)))
+        zb = np.clip(z, 1.0, 2000.0)
+        m, k = exp_split(-zb)
+        e = np.ldexp(m, k)
+        om = two_sum(_ones(e), -e)
+        r_big = -np.ldexp(dd_val(dd_div(dd(m), dd_mul(om, om))), k)
+        r = np.where(tiny, r_tiny, np.where(z < 1.0, r_small, r_big))
+        r = np.where(z == 0, -INF, r)
+        return np.where(z < 0, np.nan, r)
+
+
+def _l1me_d2_from_a(a: Array, p: Params) -> Array:
+    """g″ = −e^−a·expm1(−a) (a <= 0)"""
+    with np.errstate(over="ignore"):
+        w = np.abs(a)
+        return -(np.exp(np.minimum(w, 800.0)) * np.expm1(w))
+
+
+def _mp_l1me_d2(z: Any, p: Params, mp: Any) -> Any:
+    if z < 0:
+        return mp.nan
+    q = mp.expm1(z)
+    return -(1 + q) / (q * q)
+
+
+def _exponential_d2(z: Array, p: Params) -> Array:
+    """exponential″(z) = e^z"""
+    z = np.asarray(z, dtype=np.float64)
+    m, k = exp_split(np.clip(z, -2000.0, 2000.0))
+    return _ldexp_inf(m, k)
+
+
+SECOND.update({
+    "exponential": Second("exponential″(z) = e^z", _vec(_exponential_d2),
+                          lambda z, p, mp: mp.exp(z), from_output_formula="a",
+                          d2g_from_a=lambda a, p: np.array(a, dtype=np.float64, copy=True)),
+    "log1mexp": Second("log1mexp″(z) = −e^z/expm1(z)² (−inf at 0; nan for z < 0)",
+                       _vec(_l1me_d2), _mp_l1me_d2,
+                       from_output_formula="−e^−a·expm1(−a)", d2g_from_a=_l1me_d2_from_a),
+})
+
+
+# quick_gelu″ = 1.702·silu″(1.702z), t = 1.702z carried as a double-double (smooth.py)
+SECOND["quick_gelu"] = Second(
+    "quick_gelu″(z) = 1.702·σ′(t)·(2 − t·tanh(t/2)), t = 1.702·z",
+    _vec(lambda z, p: silu_d2_beta(z, QUICK_GELU_BETA)),
+    lambda z, p, mp: mp.mpf("1.702") * _mp_silu_d2_t(mp.mpf("1.702") * z, mp))
+
+SECOND["laplace"] = Second("laplace″(z) = −u·φ(u)/σ², u = (z − μ)/σ", _vec(laplace_d2),
+                           mp_laplace_d2)

@@ -527,35 +527,77 @@ def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]
     return np.ldexp(dd_val(dd_mul(dd(m), dd_div(num, den))), k)
 
 
-def silu(z: Array, p: Params) -> Array:
-    """silu(z) = z·σ(z) = z / (1 + e^−z)"""
-    zc, m, k, e = _neg_exp(z)
-    neg = _tail(m, k, dd(zc), two_sum(np.ones_like(e), e))
-    zp = np.minimum(np.maximum(z, 0.0), 1e300)
-    ep = np.exp(-zp)
+def silu_t(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
+    """t = β·z as an exact-enough double-double (β = hi + lo: the decimal 1.702 of
+    quick_gelu, or a float parameter with lo = 0), z clipped to |t| <= 2000 (beyond, σ(t)
+    is 0 or 1 to far below an ULP); β = 1 gives (z, 0) exactly."""
+    bh, bl = beta
+    if bh == 1.0 and bl == 0.0:
+        return z, np.zeros_like(z)
+    lim = 2000.0 / bh
+    zc = np.clip(z, -lim, lim)
+    th, tl = two_prod(zc, np.full_like(zc, bh))
+    return special.fast_two_sum(th, tl + zc * bl)
+
+
+def silu_beta(p: Params) -> tuple[float, float]:
+    return (float(p.get("beta", 1.0)), 0.0)
+
+
+def silu_g(z: Array, beta: tuple[float, float]) -> Array:
+    """z·σ(βz) = z·e^t/(1 + e^t) (t < 0), z/(1 + e^−t) (t >= 0), t = βz."""
+    th, tl = silu_t(z, beta)
+    neg_t = th < 0
+    tn = np.maximum(th, -2000.0)
+    m, k = exp_split(np.minimum(tn, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
+    e = np.ldexp(m, k)
+    zn = np.clip(z, -2.0**60, 0.0)  # z·e^t: beyond |t| = 2000 it underflows for any finite z
+    neg = _tail(m, k, dd(zn), two_sum(np.ones_like(e), e))
+    tp = np.clip(th, 0.0, 40.0)
+    mp_, kp = exp_split(-tp, np.where(~neg_t & (th < 40.0), -tl, 0.0))
+    ep = np.ldexp(mp_, kp)
+    big = th > 40.0  # σ(t) = 1 − e^−t rounds z·σ(t) to z (e^−40 < 2^−57)
+    zp = np.where(neg_t | big, 0.0, z)
     pos = dd_val(dd_div(dd(zp), two_sum(np.ones_like(ep), ep)))
-    return np.where(z < 0, neg, np.where(z > 1e300, z, pos))
+    return np.where(neg_t, neg, np.where(big, z, pos))
+
+
+def silu_dg(z: Array, beta: tuple[float, float]) -> Array:
+    """σ(t)·(1 + t·(1 − σ(t))), t = βz: the derivative z·σ(βz) has, = silu′(t)."""
+    th, tl = silu_t(z, beta)
+    neg_t = th < 0
+    tcl = np.maximum(th, -2000.0)
+    tc = (np.minimum(tcl, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
+    m, k = exp_split(tc[0], tc[1])
+    e = np.ldexp(m, k)
+    one_e = two_sum(np.ones_like(e), e)
+    d2 = dd_mul(one_e, one_e)
+    win = (tc[0] >= -3.0) & neg_t
+    tw = (np.where(win, tc[0], -1.0), np.where(win, tc[1], 0.0))
+    delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])  # t − z0 (exact near the root)
+    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
+    v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))  # 1 + t + e^t
+    v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
+    neg = _tail(m, k, v, d2)
+    tp = (np.clip(th, 0.0, 2000.0), np.where(~neg_t & (th < 2000.0), tl, 0.0))
+    mp_, kp = exp_split(-tp[0], -tp[1])
+    ep = np.ldexp(mp_, kp)
+    one_ep = two_sum(np.ones_like(ep), ep)
+    one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
+    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
+    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    return np.where(neg_t, neg, pos)
+
+
+def silu(z: Array, p: Params) -> Array:
+    """silu(z) = z·σ(βz) = z / (1 + e^−βz)"""
+    return silu_g(z, silu_beta(p))
 
 
 def silu_deriv(z: Array, p: Params) -> Array:
-    """silu′(z) = σ(z)·(1 + z·(1 − σ(z)))"""
-    zc, m, k, e = _neg_exp(z)
-    one_e = two_sum(np.ones_like(e), e)
-    d2 = dd_mul(one_e, one_e)
-    zw = np.maximum(zc, -3.0)
-    delta = _delta_dd(zw, SILU_Z0)
-    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
-    v_far = two_sum(1.0 + zc, e)
-    win = zc >= -3.0
-    v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
-    neg = _tail(m, k, v, d2)
-    zp = np.clip(z, 0.0, 2000.0)
-    ep = np.exp(-zp)
-    one_ep = two_sum(np.ones_like(ep), ep)
-    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), two_sum(np.ones_like(zp), zp)))
-    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
-    return np.where(z < 0, neg, pos)
+    """silu′(z) = σ(βz)·(1 + βz·(1 − σ(βz)))"""
+    return silu_dg(z, silu_beta(p))
 
 
 def mish(z: Array, p: Params) -> Array:
@@ -1033,6 +1075,20 @@ def _split_celu(z: Any, p: Params, mp: Any) -> Any:
     return -a, a * mp.exp(z / a)
 
 
+def _mp_silu(z: Any, beta: Any, mp: Any) -> Any:
+    return z / (1 + mp.exp(-beta * z))
+
+
+def _mp_silu_dg(z: Any, beta: Any, mp: Any) -> Any:
+    t = beta * z
+    return (1 + t / (1 + mp.exp(t))) / (1 + mp.exp(-t))
+
+
+def _silu_min(beta: float) -> float:
+    """min z·σ(βz) = silu's minimum / β, rounded down."""
+    return SILU_MIN if beta == 1.0 else float(np.nextafter(SILU_MIN / beta, -INF))
+
+
 def _positive(v: float) -> bool:
     return math.isfinite(v) and v > 0
 
@@ -1151,14 +1207,24 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         name="silu",
         aliases=("swish",),
-        # sigmoid-weighted linear unit z·σ(z)
-        formula="silu(z) = z·σ(z) = z / (1 + e^−z)",
-        deriv_formula="silu′(z) = σ(z)·(1 + z·(1 − σ(z)))",
+        # sigmoid-weighted linear unit z·σ(βz); beta is TensorFlow's tf.nn.silu(features,
+        # beta=1.0) (Ramachandran et al.'s swish-β); PyTorch and JAX have β = 1 only
+        formula="silu(z) = z·σ(βz) = z / (1 + e^(−β·z))",
+        deriv_formula="silu′(z) = σ(βz)·(1 + βz·(1 − σ(βz)))",
+        params=(Param("beta", 1.0, "β of swish-β, z·σ(βz) (TensorFlow's silu(features, beta); "
+                      "1: PyTorch's and JAX's silu)",
+                      allowed="a number with 1e-10 <= beta <= 1e10",
+                      valid=lambda v: 1e-10 <= v <= 1e10),),
         g=_vec(silu),
         dg=_vec(silu_deriv),
-        output_range=lambda p: (SILU_MIN, INF),
-        exact=lambda z, p, mp: z / (1 + mp.exp(-z)),
-        exact_dg=lambda z, p, mp: (1 + z / (1 + mp.exp(z))) / (1 + mp.exp(-z)),
+        output_range=lambda p: (_silu_min(p["beta"]), INF),
+        exact=lambda z, p, mp: _mp_silu(z, mp.mpf(p["beta"]), mp),
+        exact_dg=lambda z, p, mp: _mp_silu_dg(z, mp.mpf(p["beta"]), mp),
+        sources=("TensorFlow: tf.nn.silu(features, beta=1.0) / tf.nn.swish "
+                 "(tensorflow/python/ops/nn_impl.py)",
+                 "Keras: keras.activations.silu / swish (β = 1)",
+                 "MLX: mlx.nn.silu; tinygrad: Tensor.silu / swish; timm: 'silu', 'swish'; "
+                 "transformers: 'silu', 'swish'"),
     ),
     Spec(
         name="mish",
@@ -1225,6 +1291,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         name="tanhshrink",
+        aliases=("tanh_shrink",),  # Keras' name
         frameworks=("PyTorch",),
         # z − tanh(z)
         formula="tanhshrink(z) = z − tanh(z)",
@@ -1687,3 +1754,296 @@ SPECS_VARIANTS: tuple[Spec, ...] = (
     ),
 )
 SPECS = (*SPECS, *SPECS_VARIANTS)
+# issue 13 (cat13a): exponential (Keras), log1mexp (JAX), quick_gelu, laplace; silu's beta.
+#
+# exponential e^z: m·2^k (exp_split) rounded once by ldexp, so the subnormal tail is one
+# rounding of a 53-bit m (±inf past 709.78 without a warning); g′ = g″ = g.
+#
+# log1mexp log(1 − e^−z) (jax.nn.log1mexp: where(x < ln 2, log(−expm1(−x)),
+# log1p(−exp(−x)))): defined for z >= 0 (−inf at 0); z < 0 gives nan, as JAX's value (the
+# log of a negative number); Spec.domain says so. g′ = 1/expm1(z) = e/(1 − e) and
+# g″ = −e^z/expm1(z)² = −e/(1 − e)², e = e^−z: for z >= 1, e = m·2^k and 1 − e an exact
+# two-sum; below, q = expm1(z), e^z = 1 + q exactly as a two-sum, and g″ = −(1 + q)/q² in
+# double-double (−(1/z)/z below 1e-150, where the relative correction is under 2^-400,
+# overflowing to −inf below z ≈ 7.5e-155 as the exact value does).
+
+
+def _quiet_over(f):
+    """f with overflow to ±inf (the correctly rounded result) and underflow silenced."""
+
+    def wrapper(z: Array, p: Params) -> Array:
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            return f(z, p)
+
+    wrapper.__name__ = f.__name__
+    wrapper.__doc__ = f.__doc__
+    return wrapper
+
+
+def exponential(z: Array, p: Params) -> Array:
+    """exponential(z) = e^z"""
+    m, k = exp_split(np.clip(z, -2000.0, 2000.0))
+    return _ldexp_inf(m, k)
+
+
+_LN2_F = 0.6931471805599453  # ln 2 rounded (log1mexp's switch point)
+
+
+def log1mexp(z: Array, p: Params) -> Array:
+    """log1mexp(z) = log(1 − e^−z) for z >= 0"""
+    zc = np.clip(z, 0.0, 2000.0)
+    zs = np.where(zc <= _LN2_F, np.maximum(zc, 5e-324), 1.0)
+    small = np.log(-np.expm1(-zs))
+    big = np.log1p(-np.exp(-np.maximum(zc, _LN2_F)))
+    r = np.where(zc <= _LN2_F, small, big)
+    r = np.where(z == 0, -INF, r)
+    return np.where(z < 0, np.nan, np.where(z > 2000.0, -0.0, r))
+
+
+def _l1me_e(z: Array) -> tuple[Array, Array, tuple[Array, Array]]:
+    """For z >= 1 (clipped): e^−z = m·2^k and 1 − e^−z as an exact double-double."""
+    zb = np.clip(z, 1.0, 2000.0)
+    m, k = exp_split(-zb)
+    e = np.ldexp(m, k)
+    return m, k, two_sum(np.ones_like(e), -e)
+
+
+def log1mexp_deriv(z: Array, p: Params) -> Array:
+    """log1mexp′(z) = 1/expm1(z) = e^−z/(1 − e^−z)"""
+    zs = np.clip(z, 5e-324, 1.0)
+    small = 1.0 / np.expm1(zs)
+    m, k, om = _l1me_e(z)
+    big = np.ldexp(dd_val(dd_div(dd(m), om)), k)
+    r = np.where(z < 1.0, small, big)
+    r = np.where(z == 0, INF, r)
+    return np.where(z < 0, np.nan, r)
+
+
+def log1mexp_from_a(a: Array, p: Params) -> Array:
+    """g′ = e^−a − 1 = expm1(−a) (a <= 0)"""
+    return np.expm1(np.abs(a))
+
+
+_EXP_WHY = None  # exponential: g′ = a
+
+
+def _mp_log1mexp(z: Any, p: Params, mp: Any) -> Any:
+    if z < 0:
+        return mp.nan
+    if z == 0:
+        return -mp.inf if not getattr(mp, "ball", False) else mp.mpf(-INF)
+    if z < 1:
+        return mp.log(-mp.expm1(-z))  # 1 − e^−z without cancelling
+    return mp.log1p(-mp.exp(-z))  # and log(1 − e) ≈ −e kept for a tiny e
+
+
+def _mp_log1mexp_dg(z: Any, p: Params, mp: Any) -> Any:
+    if z < 0:
+        return mp.nan
+    return 1 / mp.expm1(z)
+
+
+SPECS = SPECS + (
+    Spec(
+        name="exponential",
+        frameworks=("PyTorch",),
+        # Keras' activations.exponential, e^z (PyTorch and JAX have no such activation: no
+        # kink either way)
+        formula="exponential(z) = e^z",
+        deriv_formula="exponential′(z) = e^z",
+        from_output_formula="a",
+        g=_quiet_over(exponential),
+        dg=_quiet_over(exponential),
+        dg_from_a=lambda a, p: np.array(a, dtype=np.float64, copy=True),
+        output_range=lambda p: (0.0, INF),
+        exact=lambda z, p, mp: mp.exp(z),
+        exact_dg=lambda z, p, mp: mp.exp(z),
+        sources=("Keras: keras.activations.exponential (keras/src/activations/activations.py)",),
+    ),
+    Spec(
+        name="log1mexp",
+        frameworks=("JAX",),
+        # JAX's jax.nn.log1mexp, log(1 − e^−z), defined for z >= 0 (−inf at 0): below 0 its
+        # value is the log of a negative number, nan, here too
+        formula="log1mexp(z) = log(1 − e^−z) for z >= 0 (−inf at 0; nan for z < 0)",
+        deriv_formula="log1mexp′(z) = 1/(e^z − 1) = 1/expm1(z) (+inf at 0)",
+        from_output_formula="e^−a − 1 = expm1(−a)",
+        g=_quiet_over(log1mexp),
+        dg=_quiet_over(log1mexp_deriv),
+        dg_from_a=_quiet_over(log1mexp_from_a),
+        output_range=lambda p: (-INF, 0.0),
+        domain=lambda p: (0.0, INF),
+        exact=_mp_log1mexp,
+        exact_dg=_mp_log1mexp_dg,
+        sources=("JAX: jax.nn.log1mexp (jax/_src/nn/functions.py)",),
+    ),
+)
+
+
+# quick_gelu z·σ(1.702z) (CLIP): silu's forms with β = the decimal 1.702 as a double-double,
+# so t = 1.702·z is carried to ~2^−100 (one rounding of it would cost up to ~700·2^−53
+# relative in the tail e^t).
+QUICK_GELU_BETA = (1.702, 4.263256414560601e-17)  # the decimal 1.702 = hi + lo
+
+
+def _mp_quick_beta(mp: Any) -> Any:
+    return mp.mpf("1.702")
+
+
+SPECS = SPECS + (
+    Spec(
+        name="quick_gelu",
+        aliases=("gelu_fast_approx",),  # MLX's name
+        frameworks=("PyTorch",),
+        # CLIP's approximation of gelu, z·σ(1.702z): transformers' QuickGELUActivation on
+        # PyTorch (JAX has none; no kink either way)
+        formula="quick_gelu(z) = z·σ(1.702·z) = z / (1 + e^(−1.702·z))",
+        deriv_formula="quick_gelu′(z) = σ(t)·(1 + t·(1 − σ(t))), t = 1.702·z",
+        g=_vec(lambda z, p: silu_g(z, QUICK_GELU_BETA)),
+        dg=_vec(lambda z, p: silu_dg(z, QUICK_GELU_BETA)),
+        output_range=lambda p: (float(np.nextafter(SILU_MIN / 1.702, -INF)), INF),
+        exact=lambda z, p, mp: _mp_silu(z, _mp_quick_beta(mp), mp),
+        exact_dg=lambda z, p, mp: _mp_silu_dg(z, _mp_quick_beta(mp), mp),
+        sources=("transformers: QuickGELUActivation, ACT2CLS 'quick_gelu' "
+                 "(src/transformers/activations.py; CLIPTextConfig hidden_act='quick_gelu')",
+                 "MLX: mlx.nn.gelu_fast_approx, nn.GELU(approx='fast') (1.702; an older MLX "
+                 "used 1.773)", "tinygrad: Tensor.quick_gelu", "timm: 'quick_gelu'"),
+    ),
+)
+
+
+# laplace (transformers' LaplaceActivation, from MEGA): ½(1 + erf((z − μ)/(σ√2))) = Φ(u),
+# u = (z − μ)/σ, the normal CDF. u is a double-double (z − μ an exact two-sum, then the
+# double-double quotient by σ): erfc would amplify a rounding of u by u² in the tail. With
+# w = |u|, as for the exact gelu: Φ(−w) = e^(−u²/2)·F(w)/2 for w < 2 (F = erfcx(w/√2), the
+# fitted polynomials, with a first-order correction for u's low part); below u = −2,
+# Φ(u) = e^(−u²/2 − 0.5625 + R/S − ln √2)/w (fdlibm's R/S), one exponential of a
+# double-double argument; above u = 2, 1 − e^(−u²/2)·erfcx(w/√2)/2. g′ = φ(u)/σ and
+# g″ = −u·φ(u)/σ², φ(u) = e^(−u²/2 − ln √(2π)) as m·2^k, the divisions in double-double.
+# Beyond |u| = 40, Φ is 0 or 1 and φ/σ underflows (σ >= 1e-6).
+LAPLACE_MU = 0.707107
+LAPLACE_SIGMA = 0.282095
+_SQRT_2_OVER_PI = 0.7978845608028654  # 2/√(2π) = √(2/π), for F′
+_INV_SQRT_PI_2 = 1.1283791670955126  # 2/√π
+
+
+def _laplace_u(z: Array, p: Params) -> tuple[Array, Array]:
+    """u = (z − μ)/σ as a double-double, clipped to [−41, 41] (low part 0 there)."""
+    mu, sig = float(p["mu"]), float(p["sigma"])
+    zc = np.clip(z, -1e300, 1e300)
+    s, e = two_sum(zc, np.full_like(zc, -mu))
+    far = ~(np.abs(s) <= 41.0 * sig)  # |u| > 41 (nan too: nan out)
+    s, e = np.where(far, np.clip(s, -42.0 * sig, 42.0 * sig), s), np.where(far, 0.0, e)
+    uh, ul = dd_div((s, e), dd(np.full_like(s, sig)))
+    far |= ~(np.abs(uh) <= 41.0)
+    return np.where(far, np.sign(uh) * 41.0, uh), np.where(far, 0.0, ul)
+
+
+def _exp_half_sq_dd(uh: Array, ul: Array, c: tuple[float, float],
+                    extra: Array | float = 0.0) -> tuple[Array, Array]:
+    """e^(−u²/2 + c + extra) = m·2^k for the double-double u (|u| <= 41)."""
+    pz, ez = two_prod(uh, uh)
+    a, b = two_sum(-0.5 * pz, np.full_like(uh, c[0]))
+    a, b2 = two_sum(a, np.asarray(extra, dtype=np.float64) + 0.0 * uh)
+    return exp_split(a, b + b2 + (c[1] - 0.5 * ez - uh * ul))
+
+
+def _laplace_g(z: Array, p: Params) -> Array:
+    uh, ul = _laplace_u(z, p)
+    w = np.abs(uh)
+    wl = np.where(uh < 0, -ul, ul)  # |u| = w + wl
+    mid = w < 2.0
+    out = np.full(z.shape, np.nan)
+    if mid.any():
+        hm, lm, wm, wlm = uh[mid], ul[mid], w[mid], wl[mid]
+        m, k = _exp_half_sq_dd(hm, lm, (0.0, 0.0))
+        f = _gelu_F(wm)
+        fp = _INV_SQRT2 * (2.0 * (wm * _INV_SQRT2) * f[0] - _INV_SQRT_PI_2)  # F′(w)
+        f = dd_add(f, dd(fp * wlm))
+        q = dd_mul(dd(m * np.ldexp(0.5, k)), f)  # Φ(−w), k is 0..−3 here
+        one_minus = dd_add(dd(np.ones_like(wm)), (-q[0], -q[1]))
+        out[mid] = np.where(hm > 0, dd_val(one_minus), dd_val(q))
+    lo = (uh <= -2.0)
+    if lo.any():
+        hl, ll = uh[lo], ul[lo]
+        rs = special.erfc_rs(-hl * _INV_SQRT2)
+        m, k = _exp_half_sq_dd(hl, ll, _C_TAIL, rs)
+        out[lo] = np.ldexp(dd_val(dd_div(dd(m), (-hl, -ll))), k)
+    hi = uh >= 2.0
+    if hi.any():
+        hh, lh = uh[hi], ul[hi]
+        m, k = _exp_half_sq_dd(hh, lh, (0.0, 0.0))
+        q = np.ldexp(m * special.erfcx_big(hh * _INV_SQRT2), k - 1)
+        out[hi] = 1.0 - q
+    out = np.where(uh <= -41.0, 0.0, np.where(uh >= 41.0, 1.0, out))
+    return np.where(np.isnan(z), z, out)
+
+
+def _laplace_phi(z: Array, p: Params) -> tuple[tuple[Array, Array], Array, Array]:
+    uh, ul = _laplace_u(z, p)
+    m, k = _exp_half_sq_dd(uh, ul, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
+    return (uh, ul), m, k
+
+
+def _laplace_dg(z: Array, p: Params) -> Array:
+    u, m, k = _laplace_phi(z, p)
+    sig = float(p["sigma"])
+    r = np.ldexp(dd_val(dd_div(dd(m), dd(np.full_like(m, sig)))), k)
+    return np.where(np.abs(u[0]) >= 41.0, 0.0, r)
+
+
+def laplace_d2(z: Array, p: Params) -> Array:
+    """laplace″(z) = −u·φ(u)/σ², u = (z − μ)/σ"""
+    z = np.asarray(z, dtype=np.float64)
+    u, m, k = _laplace_phi(z, p)
+    sig = float(p["sigma"])
+    s2 = two_prod(np.full_like(m, sig), np.full_like(m, sig))
+    r = -np.ldexp(dd_val(dd_div(dd_mul(u, dd(m)), s2)), k)
+    r = np.where(u[0] == 0, 0.0, r)  # g″(μ) = +0
+    return np.where(np.abs(u[0]) >= 41.0, 0.0 * -np.sign(u[0]), r)
+
+
+def _mp_laplace_u(z: Any, p: Params, mp: Any) -> Any:
+    return (z - mp.mpf(p["mu"])) / mp.mpf(p["sigma"])
+
+
+def _mp_laplace(z: Any, p: Params, mp: Any) -> Any:
+    return _mp_erfc(-_mp_laplace_u(z, p, mp) / mp.sqrt(2), mp) / 2
+
+
+def _mp_laplace_dg(z: Any, p: Params, mp: Any) -> Any:
+    return mp.npdf(_mp_laplace_u(z, p, mp)) / mp.mpf(p["sigma"])
+
+
+def mp_laplace_d2(z: Any, p: Params, mp: Any) -> Any:
+    u = _mp_laplace_u(z, p, mp)
+    return -u * mp.npdf(u) / mp.mpf(p["sigma"]) ** 2
+
+
+SPECS = SPECS + (
+    Spec(
+        name="laplace",
+        frameworks=("PyTorch",),
+        # transformers' LaplaceActivation (MEGA's attention): the normal CDF of (z − μ)/σ,
+        # on PyTorch; JAX has none (no kink either way)
+        formula="laplace(z) = ½·(1 + erf((z − μ)/(σ√2))) = Φ((z − μ)/σ)",
+        deriv_formula="laplace′(z) = φ((z − μ)/σ)/σ = e^(−(z − μ)²/(2σ²))/(σ√(2π))",
+        params=(
+            Param("mu", LAPLACE_MU, "centre μ (transformers' default 0.707107 ≈ 1/√2)",
+                  allowed="a number with |mu| <= 1e300", valid=lambda v: abs(v) <= 1e300),
+            Param("sigma", LAPLACE_SIGMA, "width σ (transformers' default 0.282095 ≈ "
+                  "1/(2√π))", allowed="a number with 1e-6 <= sigma <= 1e6",
+                  valid=lambda v: 1e-6 <= v <= 1e6),
+        ),
+        g=_vec(_laplace_g),
+        dg=_vec(_laplace_dg),
+        output_range=lambda p: (0.0, 1.0),
+        from_output_unavailable=lambda p: (
+            "laplace is increasing, so a determines z and g′, but z = μ + σ·Φ⁻¹(a) has no "
+            "closed form: give z instead"),
+        exact=_mp_laplace,
+        exact_dg=_mp_laplace_dg,
+        sources=("transformers: LaplaceActivation, ACT2CLS 'laplace' "
+                 "(src/transformers/activations.py; MEGA)",),
+    ),
+)

@@ -21,7 +21,8 @@ u = h′, h′/2, h′/4, h′/8, extrapolated to remove u², u³ and u⁴ (erro
 a quarter of the distance to the next kink or break on that side when that is smaller: no
 stencil reaches across a kink or touches one. Only a kink itself is not checked (g′ there is
 a convention). Where the last extrapolation changed the estimate by more than 1e-11 of
-max(|R|, s, 2^−1022) (g varying on a finer scale than h, as celu with alpha = 0.001 does), the
+max(|R|, s, 2^−1074/2e-11) (g varying on a finer scale than h, as celu with alpha = 0.001
+does; the floor: half a subnormal ULP of truncation error), the
 step is divided by 4 and the estimate taken again, down to h/1024; a point where it has not
 settled even there is "unresolved": it has no numerical derivative (nan), is counted, and the
 check does not pass (a smaller step resolves it). So the numerical derivative is good to about
@@ -95,8 +96,12 @@ CHECK_ORDERS = (1, 2)
 TINY = 2.0**-1022  # the smallest normal float64: below it, resolution is absolute
 _SHRINK = 4  # where the extrapolation has not converged, the step is divided by this
 _MAX_SHRINKS = 5  # at most: h down to step/1024
-_CONVERGED = 1e-11  # estimated truncation error, relative to max(|R|, s, TINY)
+_CONVERGED = 1e-11  # estimated truncation error, relative to max(|R|, s, _TARGET_FLOOR)
 _ROUNDING_BITS = 60  # proven rounding error at most 2^-60 of max(|R|, s, TINY)
+#: the floor of what the truncation error is compared with: _CONVERGED times it is half the
+#: subnormal spacing, so that a subnormal g′ (laplace's near z = −10) is settled to its last
+#: bit, not only to 1e-11 of the smallest normal (tens of subnormal ULPs)
+_TARGET_FLOOR = 2.0**-1074 / (2 * _CONVERGED)
 _MAX_PREC = 1 << 16  # bits; beyond this a point's numerical derivative is nan (never seen)
 
 GRID_HELP = (
@@ -191,11 +196,17 @@ def _grids() -> tuple[np.ndarray, np.ndarray]:
 
 def default_grid(f: Activation | None = None, order: int = 1) -> np.ndarray:
     """The default grid (see the module doc, ``GRID_HELP``): with a function, including the
-    points around each of its kinks and breaks (for `order` 2: of g′, ``_singular``); sorted,
-    each point once."""
+    points around each of its kinks and breaks (for `order` 2: of g′, ``_singular``), and
+    only those inside its domain (``_off_domain``: log1mexp's z > 2^-1064); sorted, each
+    point once."""
     grid, near = _grids()
     if f is None:
         return grid.copy()
+    z = _default_grid(f, order, grid, near)
+    return z[~_off_domain(f, z)]
+
+
+def _default_grid(f: Activation, order: int, grid: np.ndarray, near: np.ndarray) -> np.ndarray:
     extra = []
     with np.errstate(over="ignore"):
         for k in _singular(f, check_order(order)):
@@ -232,12 +243,13 @@ def _singular(f: Activation, order: int = 1) -> list[float]:
     and the points where g″ jumps: a difference quotient of g′ across a jump of g‴ has the
     O(h) error a jump of g″ gives order 1 (the catalogue has no jump of g‴ where g″ is
     continuous, but a parameter may make one of these points such a point)."""
+    ends = {float(v) for v in f.spec.domain(dict(f.params)) if math.isfinite(v)}  # log1mexp
     if order == 1:
-        return sorted({float(k.at) for k in f.kinks} | {float(b) for b in f.breaks})
+        return sorted({float(k.at) for k in f.kinks} | {float(b) for b in f.breaks} | ends)
     p = dict(f.params)
     sp = f.spec
     return sorted({float(k.at) for k in (*sp.kinks(p), *sp.d2g_kinks(p), *f.kinks, *f.kinks2)}
-                  | {float(b) for b in sp.breaks(p)})
+                  | {float(b) for b in sp.breaks(p)} | ends)
 
 
 # ------------------------------------------------------------------------------------------
@@ -291,7 +303,35 @@ def _stencils(f: Activation, z: np.ndarray, step: float,
     h = np.where(near, np.minimum(step, room), h)
     kinks = np.array(_excluded(f, order), dtype=np.float64)
     side[fin & np.isin(z, kinks)] = 2
+    lo, hi = f.spec.domain(dict(f.params))  # outside the domain and at its ends: not checked
+    side[fin & ~((z > lo) & (z < hi))] = 2
+    # next to an end of the domain g is singular (log1mexp ~ log z): a step of 1/1024 of the
+    # distance, so that the one-sided differences converge
+    for end in (lo, hi):
+        if math.isfinite(end):
+            with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+                dist = np.abs(zf - end)
+                h = np.where(fin, np.minimum(h, dist / 1024), h)
+            side[fin & (dist < _EDGE)] = 2  # no float step that small: not checked
+            h = np.where(side == 2, float(step), h)  # (unused there, but a float step)
     return side, h
+
+
+#: within this of an end of the domain no step dist/1024 is a float: those points are not
+#: checked, nor counted (``_off_domain``)
+_EDGE = 2.0**-1064
+
+
+def _off_domain(f: Activation, z: np.ndarray) -> np.ndarray:
+    """Points the check leaves out and does not count: outside f's domain, at its ends and
+    within _EDGE of them (log1mexp: z < 2^-1064)."""
+    lo, hi = f.spec.domain(dict(f.params))
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = ~((z > lo) & (z < hi))
+        for end in (lo, hi):
+            if math.isfinite(end):
+                out |= np.abs(z - end) < _EDGE
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -350,6 +390,13 @@ class _ArbModule:
             return x.log1p()
         except AttributeError:
             return self._arb(x).log1p()
+
+    def log(self, x: Any) -> Any:
+        return self._a(x).log()
+
+    @property
+    def nan(self) -> Any:
+        return self._arb.nan()
 
     def tanh(self, x: Any) -> Any:
         try:
@@ -517,7 +564,7 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
             if not math.isfinite(rad):
                 deficit = prec
                 break
-            target = max(abs(rf), sf if sf == sf else math.inf, TINY)
+            target = max(abs(rf), sf if sf == sf else math.inf, _TARGET_FLOOR)
             if not rad <= target:
                 deficit = max(32, math.ceil(math.log2(rad) - math.log2(target)) + 16)  # no overflow
                 break
@@ -540,9 +587,9 @@ def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[An
 
     With Δ(u) = g(z+u) − g(z−u): R = (128·Δ(h/4) − 20·Δ(h/2) + Δ(h)/2)/45h and
     R − (4·D(h/4) − D(h/2))/3 = (8·Δ(h/4) − 5·Δ(h/2) + Δ(h)/2)/45h. The differences are taken
-    in ball arithmetic; the estimate and s, which need a few digits only, from their floats
-    (the leading terms of the estimate cancel to ~1e-15 of R, far below what it is compared
-    with, 1e-11 of R)."""
+    in ball arithmetic, and so is the estimate (its leading terms cancel to ~1e-15 of R,
+    which from floats would be a whole ULP where the differences are subnormal); s, which
+    needs a few digits only, from their floats."""
     gp, gm, gp2, gm2 = at(k), at(-k), at(k / 2), at(-k / 2)
     d1 = gp - gm
     d2 = gp2 - gm2
@@ -551,8 +598,9 @@ def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[An
     u = h * k
     if not u:  # h·k underflowed (kinks closer than 1e-300): no estimate
         return r, math.inf, math.inf
-    # Python floats: overflow gives inf, inf − inf nan; nothing raises
-    est = abs(8 * float(d4) - 5 * float(d2) + 0.5 * float(d1)) / (45 * u)
+    # in the balls: from the floats of subnormal differences (laplace near z = −10) the
+    # cancellation left a residue of a subnormal ULP, above what is asked there
+    est = float(abs((d4 * 8 - d2 * 5 + d1 * 0.5) / (t * 45)))
     s = 2 * max(abs(float(gp - gp2)), abs(float(gm2 - gm))) / u
     return r, (est if est == est else math.inf), s
 
@@ -668,8 +716,9 @@ class TableRows:
 def _summarise(f: Activation, z: np.ndarray, num: np.ndarray, scale: np.ndarray,
                step: float, tol: float, order: int = 1) -> CheckResult:
     kinds = point_kinds(f, z, step, order)
-    at = kinds == "kink"
-    kept = ~at
+    outside = _off_domain(f, z)  # off the domain (log1mexp: z <= 0): not counted
+    at = (kinds == "kink") & ~outside
+    kept = ~at & ~outside
     if not kept.any():
         return CheckResult(f.name, 0, int(at.sum()), 0.0, math.nan, tol, 0, order=order)
     zk, nk = z[kept], num[kept]

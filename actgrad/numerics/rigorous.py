@@ -351,6 +351,20 @@ for _n in ("relu", "leaky_relu", "identity", "relu6", "prelu", "rrelu", "hard_si
            "hard_tanh", "softshrink", "hardshrink", "threshold", "sparse_sigmoid"):
     _FROM_A2[_n] = lambda a, p, mp: mp.mpf(0)
 
+# issue 13 (cat13a): the modern catalogue's from-output forms
+_FROM_A.update({
+    "relu2": lambda a, p, mp: 2 * mp.sqrt(a),
+    "step": lambda a, p, mp: mp.mpf(0),
+    "exponential": lambda a, p, mp: a,
+    "log1mexp": lambda a, p, mp: mp.expm1(-a),
+})
+_FROM_A2.update({
+    "relu2": lambda a, p, mp: mp.mpf(2 if a > 0 else 0),
+    "step": lambda a, p, mp: mp.mpf(0),
+    "exponential": lambda a, p, mp: a,
+    "log1mexp": lambda a, p, mp: -mp.exp(-a) * mp.expm1(-a),
+})
+
 #: (name, deriv, sign of z) -> the limit at ±inf where it is no float64 the fast path holds
 _LIMITS: dict[tuple[str, bool, int], Callable[[Any, Any], Any]] = {
     ("selu", False, -1): lambda p, mp: -_lam_alpha(p, mp),
@@ -695,10 +709,21 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
         fn = {0: f.spec.exact, 1: f.spec.exact_dg, 2: f.spec.exact_d2g}[order]
         kinks = {k.at: k for k in sides} if order else {}
     sp = None if (deriv or from_output) else f.spec.exact_split
+
+    def mpf_fn(mp: Any, zi: float) -> Any:
+        return fn(mp.mpf(zi), p, mp)
+
     out: list[Any] = [None] * flat.size
     regular = np.isfinite(flat)
     if kinks:
         regular &= ~np.isin(flat, np.array(list(kinks), dtype=np.float64))
+    # a function defined on part of the line (log1mexp: z >= 0): nan outside, and at a
+    # finite end of the domain its limit, ±inf (0 for log1mexp: −inf, +inf, −inf), which the
+    # float64 path gives exactly
+    lo, hi = (-math.inf, math.inf) if from_output else f.spec.domain(p)
+    edge = {v for v in (lo, hi) if math.isfinite(v)}
+    if math.isfinite(lo) or math.isfinite(hi):
+        regular &= (flat > lo) & (flat < hi)
     shim = _ball()
     old = shim.prec
     try:
@@ -714,8 +739,12 @@ def _run(f: Activation, z: Any, deriv: bool, kink: str, from_output: bool,
             _batch(shim, None, fn, idx, flat, out, accept, bits, sp, p)
         for i in np.flatnonzero(~regular).tolist():
             zi = float(flat[i])
-            if zi != zi:
+            if zi != zi or not lo <= zi <= hi:
                 r = special(math.nan)
+            elif zi in edge and not math.isfinite(fast(i)):
+                r = special(fast(i))
+            elif zi in edge:
+                r = _decide(lambda mp: mpf_fn(mp, zi), accept, bits)
             elif zi in kinks:
                 k = kinks[zi]
                 r = _decide(lambda mp: k.exact_slope(kink, mp), accept, bits)
@@ -867,9 +896,9 @@ _KERNELS: dict[tuple[str, bool], tuple[list[tuple[float, Callable[[int], Callabl
     ("tanh", False): ([(math.inf, _plain(lambda x: x.tanh()))], {}),
     ("tanh", True): ([(2.0**10, _plain(_sech2)),
                       (math.inf, _plain(lambda x: 1 / x.cosh() ** 2))], {}),
-    ("silu", False): ([(math.inf, _plain(lambda x: x / (1 + (-x).exp())))], {}),
+    ("silu", False): ([(math.inf, _plain(lambda x: x / (1 + (-x).exp())))], {"beta": 1.0}),
     ("silu", True): ([(2.0**10, _plain(_silu_dg)), (math.inf, _plain(
-        lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())))], {}),
+        lambda x: (1 + x / (1 + x.exp())) / (1 + (-x).exp())))], {"beta": 1.0}),
 }
 
 

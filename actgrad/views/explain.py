@@ -156,8 +156,8 @@ def second_points(f: Activation) -> list[Point]:
     """The kinks of g′ and the jumps of g″, in order of z, with the double backward's values
     (the registry's kinks2 conventions; at a kink of g′ alone, the derivative of the branch
     taken, which the registry's g″ gives there)."""
-    kinks = {k.at: (k.left, k.right) for k in f.kinks}
-    jumps = {k.at: (k.left, k.right) for k in f.kinks2}
+    kinks = {k.at: (k.left, k.right) for k in f.kinks if not k.g_jumps}  # (a jump of g
+    jumps = {k.at: (k.left, k.right) for k in f.kinks2}  # whose slopes agree: no delta in g″)
     return [Point(at, kinks.get(at), jumps.get(at),
                   tuple((fw, float(f.deriv(np.float64(at), kink=fw.lower(), order=2)))
                         for fw in f.spec.frameworks))
@@ -289,6 +289,10 @@ def _kinks(t: _Lesson) -> list[Block]:
             (framework, value), = given
             lines.append(t.shared["kink_line_one"].format(
                 **slopes, framework=framework, value=_num(value)))
+        if k.g_jumps:  # step: the slopes agree, g itself jumps
+            at = np.float64(k.at)
+            jump = float(f(np.nextafter(at, np.inf))) - float(f(np.nextafter(at, -np.inf)))
+            lines[-1] += t.shared["kink_g_jumps"].format(jump=_num(jump))
     out += [t.para("kinks_intro"), Block("items", "\n".join(lines))]
     ships = f.spec.frameworks
     if len(ships) == 1:

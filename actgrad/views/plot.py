@@ -239,9 +239,12 @@ def kink_notes(acts: Sequence[Activation], start: float, stop: float,
                     frameworks = (f"PyTorch and JAX give {_exact_num(pt)}" if pt == jx
                                   else f"PyTorch gives {_exact_num(pt)}, JAX {_exact_num(jx)}")
                 what = "kink" if order == 1 else "jump of g″"
+                jumps = (f"{'g′' if order == 1 else 'g″'} jumps from {_exact_num(k.left)} to "
+                         f"{_exact_num(k.right)}")
+                if getattr(k, "g_jumps", False):  # step: g jumps, g′ is the same both sides
+                    jumps = f"g itself jumps, g′ is {_exact_num(k.left)} on both sides"
                 notes.append(f"{KINK_MARK} {what} of {f.name} at z = {_exact_num(k.at)}:"
-                             f" {'g′' if order == 1 else 'g″'} jumps from "
-                             f"{_exact_num(k.left)} to {_exact_num(k.right)}; {frameworks} there")
+                             f" {jumps}; {frameworks} there")
     return notes
 
 
