@@ -1024,10 +1024,17 @@ def _series_run(f: Activation, z: Any, order: int, kink: str, accept: Callable[[
 
     check_kink(kink)
     vanish = series.vanishes_at_zero(f, order)
+    lo, hi = f.spec.domain(dict(f.params))
 
     def value(m: Any, zi: float) -> Any:
+        if not lo <= zi <= hi:  # outside the domain (log1mexp below 0): nan, as g there
+            return math.nan
+        if zi in (lo, hi) and math.isfinite(zi):
+            # log1mexp at 0 behaves as log z: g⁽ᴺ⁾ ~ (−1)^(N−1)·(N−1)!/z^N
+            return (math.inf if order % 2 else -math.inf) if f.name == "log1mexp" else math.nan
         if zi in (math.inf, -math.inf):
-            return 0.0
+            # e^z's derivatives are e^z; every other function's of order >= 2 tend to 0
+            return math.inf if f.name == "exponential" and zi > 0 else 0.0
         if zi == 0 and vanish:
             return math.copysign(0.0, zi)
         return series.value(f, zi, order, series.convention_side(f, zi, kink, order), m)
@@ -1124,9 +1131,10 @@ def values_float(f: Activation, z: Any, *, deriv: bool | int, kink: str = "pytor
     if _order(deriv) >= 3:
         fmt = _format(dtype)
         x, out = _series_run(f, z, int(deriv), kink, _accept_float(fmt), _FLOAT_BITS,
-                             lambda v: v if v != v else _round_bin_float(v, fmt))
-        with np.errstate(over="ignore", under="ignore"):  # the values are exact in dtype
-            return np.array(out, dtype=np.float64).reshape(x.shape).astype(np.dtype(dtype))
+                             lambda v: v if v != v else _round_bin_float(v, fmt)
+                             if math.isfinite(v) else math.copysign(fmt.over, v))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # (exact in dtype)
+            return np.array(out, dtype=np.float64).reshape(x.shape).astype(as_dtype(dtype))
     return _floats(f, z, deriv, kink, dtype, from_output=False)
 
 

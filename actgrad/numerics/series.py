@@ -405,6 +405,8 @@ _PARITY: dict[str, str] = {
     "sigmoid": "odd", "tanh": "odd", "tanhshrink": "odd",
     "gelu": "even", "silu": "even", "log_sigmoid": "even", "softplus": "even",
     "squareplus": "even",
+    # issue 13: z·σ(v) with v odd, and gelu_10 (gelu's near 0)
+    "gelu_fast": "even", "gelu_approx": "even", "gelu_10": "even", "quick_gelu": "even",
 }
 
 
