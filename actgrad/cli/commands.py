@@ -18,7 +18,7 @@ import numpy as np
 from .. import expression, registry
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
-from ..io.writers import Output, Writer
+from ..io.writers import MAX_TABLE_ROWS, Output, Writer
 from ..numerics import ML_DTYPES, as_dtype
 from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .runtime import Fail
@@ -459,6 +459,15 @@ def check_range(start: float, stop: float, *, allow_equal: bool) -> None:
         raise Fail(f"--stop − --start must be a finite number, got {start!r} to {stop!r}")
 
 
+def table_fits(fmt: str, points: int, funcs: int) -> None:
+    """-f table is drawn whole, in memory: at most MAX_TABLE_ROWS rows in all, refused before
+    any point is computed (100000 rows took minutes and half a gigabyte)."""
+    if fmt == "table" and points * funcs > MAX_TABLE_ROWS:
+        raise Fail(f"-f table draws at most {MAX_TABLE_ROWS} rows, not {points * funcs}"
+                   f" ({funcs} function{'s' if funcs > 1 else ''} × {points} points);"
+                   " use -f csv, tsv, json or jsonl for more, which stream")
+
+
 def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = TABLE_RANGE[1],
           num: int = TABLE_RANGE[2], param: Sequence[str] | None = None, kink: str = "pytorch",
           step: float = DEFAULT_STEP, fmt: str = "table", input_file: str | None = None,
@@ -484,6 +493,7 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
             raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
         check_range(start, stop, allow_equal=True)
         z = np.linspace(start, stop, num)
+    table_fits(fmt, len(z), len(acts))
     view.write(fmt, gradcheck.table_rows_all(acts, z, step=step, kink=kink, order=order))
 
 
@@ -529,6 +539,7 @@ def expression_table(funcs: Sequence[str], zs: Sequence[str], *, start: float, s
             raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
         check_range(start, stop, allow_equal=True)
         z = np.linspace(start, stop, num)
+    table_fits(fmt, len(z), len(funcs_bound))
     acts = [f for f in funcs_bound if isinstance(f, registry.Activation)]
     rows = iter(gradcheck.table_rows_all(acts, z, step=step, kink=kink) if acts else [])
     view.write(fmt, [next(rows) if isinstance(f, registry.Activation)

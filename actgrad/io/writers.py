@@ -39,9 +39,13 @@ def _column_texts(col: Any, for_json: bool) -> list[str]:
         return [str(v) for v in arr.tolist()]
     if arr.dtype.kind == "b":
         return ["true" if v else "false" for v in arr.tolist()]
-    if for_json:
-        return [json_string(str(v)) for v in arr.tolist()]
-    return [_csv_field(str(v)) for v in arr.tolist()]
+    # texts (a function's name, a point's kind): each distinct one quoted once
+    quoted = json_string if for_json else _csv_field
+    if arr.dtype.kind == "U" and arr.size > 64:
+        distinct, index = np.unique(arr, return_inverse=True)
+        done = [quoted(str(v)) for v in distinct.tolist()]
+        return [done[i] for i in index.ravel().tolist()]
+    return [quoted(str(v)) for v in arr.tolist()]
 
 
 def _all_float64(cols: Sequence[Any]) -> bool:
