@@ -38,6 +38,8 @@ def test_hypothesis_floats_match_repr(xs):
     values = np.array(xs, dtype=np.float64)
     assert repr_lines(values) == expected(values)
     assert format_floats(values) == [repr(x) for x in values.tolist()]
+    many = np.tile(values, 65)  # past the few values repr_lines writes with repr itself
+    assert repr_lines(many) == expected(many)
 
 
 def test_float32_uses_its_own_shortest_form():

@@ -15,13 +15,30 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import expression, registry
+from .. import registry
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
 from ..io.writers import MAX_TABLE_ROWS, Output, Writer
 from ..numerics import ML_DTYPES, as_dtype
 from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .runtime import Fail
+
+
+
+class _OnFirstUse:
+    """A module imported when one of its names is first looked up: `eval|deriv NAME Z` (the
+    fast path) never needs the expression parser."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+expression: Any = _OnFirstUse("actgrad.expression")
 
 # -- shared pieces ----------------------------------------------------------------------------
 
@@ -146,7 +163,7 @@ def values(req: ValueRequest) -> None:
             raise Fail("--digits gives text; --output FILE.npy takes floats (use --exact)")
         if req.fmt != "plain":
             raise Fail("--format is for standard output; --output writes a .npy file")
-    if expression.is_expression(req.func):
+    if not registry.is_name(req.func) and expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param)
     high = exact_compute(f, order if deriv else 0, req.exact, req.digits, req.kink)

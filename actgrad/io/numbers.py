@@ -64,6 +64,7 @@ def holds_numbers(arg: bytes | str) -> bool:
 # and float(10^k) is the nearest float to 10^k).
 _E05 = np.frombuffer(b"e-05", np.uint8)
 _COMMA, _ZERO, _DOT = ord(","), ord("0"), ord(".")
+_FEW = 64  # values that repr writes faster than orjson is imported
 
 
 def _orjson_text(flat: np.ndarray, quote_specials: bool = False) -> bytes:
@@ -146,6 +147,8 @@ def repr_lines(values: np.ndarray) -> bytes:
     if values.dtype != np.float64:
         return ("\n".join(str(v) for v in values.ravel()) + "\n").encode()
     flat = np.ascontiguousarray(values.ravel())
+    if flat.size <= _FEW:  # a few values (command-line arguments): not worth orjson's import
+        return "".join([repr(v) + "\n" for v in flat.tolist()]).encode()
     text = _orjson_text(flat)
     buf, ends = _repr_edits(text, flat)
     if ends is None:
