@@ -87,6 +87,12 @@ values and silently stops at garbage.  So the fast path is: split the block,
 convert it in one call; only if that raises (or the block contains ``_``)
 does a per-token loop pinpoint the bad tokens.  Line counting uses numpy
 compares (10x ``bytes.count``); the reader runs at ~95% of the bare parse.
+
+Where fastnumbers is installed (a dependency on CPython), its ``try_array``
+converts a block made only of digits, signs, '.', 'e'/'E' and separators:
+0.12 s against np.array's 0.80 s for 1e6 17-digit tokens (same 2-CPU VM).
+It is more lenient than float() outside that alphabet (``nan(1)``), so every
+other block, and any block it rejects, takes the np.array path above.
 """
 
 import io
