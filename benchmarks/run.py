@@ -27,7 +27,8 @@ Method
 * Start-up: ``actgrad deriv sigmoid 0`` vs ``python -c "import numpy"`` with
   the same interpreter (sys.executable), one warm-up each, then N runs
   alternating between the two; median wall time, ratio actgrad/numpy.
-* Throughput: input files are generated in a TemporaryDirectory (one value per
+* Throughput (the commands of one size run in turn, a round at a time, so that a change of
+  the machine's load hits all of them): input files are generated in a TemporaryDirectory (one value per
   line: a few specials such as 0 and 1e-300, then seeded uniform [-20, 20]
   written with repr).  Each command reads the file on stdin and writes to a
   file in the same directory (so output formatting really happens), median
@@ -289,25 +290,31 @@ def bench_size(tmp, n, runs, cmds, extra=None):
     log(f"generating {n} values ...")
     make_input(inp, n)
     res = {}
-    for name, cmd in {**cmds, **(extra or {})}.items():
-        log(f"  {name} x{runs} on {n} values ...")
-        walls, rss, lines = [], [], None
-        for _ in range(runs):
+    every = {**cmds, **(extra or {})}
+    walls = {k: [] for k in every}
+    rss = {k: [] for k in every}
+    lines = {k: None for k in every}
+    for i in range(runs):  # in turn, a round at a time: a change of load hits every command
+        log(f"  round {i + 1}/{runs}: {len(every)} commands on {n} values ...")
+        for name, cmd in every.items():
+            if walls[name] is None:
+                continue
             r = run(cmd, stdin=inp, stdout=out, rss=True)
             if r is None:
-                walls = None
-                break
-            walls.append(r[0])
-            rss.append(r[1])
-            lines = count_lines(out)
-        med = statistics.median(walls) if walls else None
-        res[name] = {"median_s": med, "values_per_s": n / med if med else None,
-                     "max_rss_mib": max(rss) / 1024 if walls else None,
-                     "out_lines": lines, "lines_ok": lines == n}
+                walls[name] = None
+                continue
+            walls[name].append(r[0])
+            rss[name].append(r[1])
+            lines[name] = count_lines(out)
+    for name in every:
+        w = walls[name]
+        med = statistics.median(w) if w else None
         expect = n + (1 if name.endswith(("csv", "tsv")) else 2 if name.endswith(" json") else 0)
-        res[name]["lines_ok"] = lines == expect
-        if name.startswith("actgrad") and walls and lines != expect:
-            failures.append(f"{name} printed {lines} lines for {n} inputs")
+        res[name] = {"median_s": med, "values_per_s": n / med if med else None,
+                     "max_rss_mib": max(rss[name]) / 1024 if w else None,
+                     "out_lines": lines[name], "lines_ok": lines[name] == expect}
+        if name.startswith("actgrad") and w and lines[name] != expect:
+            failures.append(f"{name} printed {lines[name]} lines for {n} inputs")
     os.remove(inp)
     base = res.get("awk", {}).get("median_s")
     for name, r in res.items():
