@@ -3,6 +3,13 @@
 
 Usage:  python benchmarks/run.py [--runs N] [--startup-runs N]
                                  [--sizes 1e6,1e7] [--quick] [--json]
+                                 [--before "CMD PREFIX"] [--table-num N]
+
+--before gives an older actgrad (a command prefix, like ACTGRAD_CMD) to run side by side
+with this one: every figure is then printed for both (the README's "before" column), and the
+table figure's target (at least 3x faster) is judged against it. Example, with a checkout of
+the older code in /tmp/old (python -P keeps the current directory off sys.path):
+    python benchmarks/run.py --before "env PYTHONPATH=/tmp/old python3 -P -m actgrad"
 
 Method
 ------
@@ -20,7 +27,8 @@ Method
 * Start-up: ``actgrad deriv sigmoid 0`` vs ``python -c "import numpy"`` with
   the same interpreter (sys.executable), one warm-up each, then N runs
   alternating between the two; median wall time, ratio actgrad/numpy.
-* Throughput: input files are generated in a TemporaryDirectory (one value per
+* Throughput (the commands of one size run in turn, a round at a time, so that a change of
+  the machine's load hits all of them): input files are generated in a TemporaryDirectory (one value per
   line: a few specials such as 0 and 1e-300, then seeded uniform [-20, 20]
   written with repr).  Each command reads the file on stdin and writes to a
   file in the same directory (so output formatting really happens), median
@@ -53,8 +61,15 @@ import sys
 import tempfile
 import time
 
-STARTUP_TARGET = 1.5   # actgrad start-up <= 1.5x `import numpy`
-AWK_TARGET = 2.0       # actgrad wall time <= 2.0x awk, at 1e7 values
+STARTUP_TARGET = 1.0   # actgrad start-up <= 1.0x `import numpy` (issue 15)
+FEW_TARGET = 0.5       # ... and <= 0.5x for a handful of command-line values
+HELP_TARGET = 1.5      # --help <= 1.5x the fast path (`actgrad deriv sigmoid 0`)
+AWK_TARGET = 0.75      # actgrad deriv sigmoid <= 0.75x awk, at 1e7 values
+FUNC_TARGETS = {"gelu": 1.0, "mish": 1.0}  # the same stream through these, against awk
+FORMAT_TARGETS = {"csv": 1.2, "tsv": 1.2, "json": 1.5, "jsonl": 1.5}  # against plain
+TABLE_NUM = 100_000    # table sigmoid --num N -f csv: at least 3x faster than --before
+TABLE_TARGET = 1 / 3
+FEW_VALUES = ["0", "1", "-2.5", "1e-3", "40"]
 AWK_TARGET_SIZE = 10**7
 MEM_TARGET_MIB = 64    # peak RSS < 64 MiB (at 1e7 values; checked at all sizes)
 FLAT_TARGET = 1.25     # peak RSS at largest size <= 1.25x that at smallest
@@ -186,6 +201,63 @@ def bench_startup(actgrad, runs):
             "pass": None if ratio is None else ratio <= STARTUP_TARGET}
 
 
+def bench_alternating(cmds, runs):
+    """Median wall time of each command, the commands run in turn (one warm-up round)."""
+    times = {k: [] for k in cmds}
+    for i in range(runs + 1):
+        for k, cmd in cmds.items():
+            if times[k] is None:
+                continue
+            r = run(cmd)
+            if r is None:
+                times[k] = None
+            elif i > 0:
+                times[k].append(r[0])
+    return {k: statistics.median(v) if v else None for k, v in times.items()}
+
+
+def bench_launch(actgrad, before, runs):
+    """Start-up with a handful of values, and --help, beside their baselines (and --before's)."""
+    cmds = {"numpy": [sys.executable, "-c", "import numpy"]}
+    for tag, prefix in (("", actgrad), ("before ", before)):
+        if prefix is None:
+            continue
+        cmds[tag + "fast"] = prefix + ["deriv", "sigmoid", "0"]
+        cmds[tag + "few"] = prefix + ["deriv", "sigmoid"] + FEW_VALUES
+        cmds[tag + "help"] = prefix + ["--help"]
+        cmds[tag + "deriv help"] = prefix + ["deriv", "--help"]
+    return bench_alternating(cmds, runs)
+
+
+def bench_table(tmp, actgrad, before, runs, num):
+    """`table sigmoid --num N -f csv` (now and --before), and whether -f table refuses N rows."""
+    out = os.path.join(tmp, "table.csv")
+    args = ["table", "sigmoid", "--num", str(num), "-f", "csv"]
+    res = {}
+    for tag, prefix in (("now", actgrad), ("before", before)):
+        if prefix is None:
+            continue
+        log(f"table: {tag} x{runs} at --num {num} ...")
+        walls, rss = [], []
+        for _ in range(runs):
+            r = run(prefix + args, stdout=out, rss=True)
+            if r is None:
+                break
+            walls.append(r[0])
+            rss.append(r[1])
+        res[tag] = {"median_s": statistics.median(walls) if walls else None,
+                    "max_rss_mib": max(rss) / 1024 if rss else None,
+                    "rows": count_lines(out) - 1 if walls else None}
+    t0 = time.perf_counter()
+    p = subprocess.run(actgrad + ["table", "sigmoid", "--num", str(num)], capture_output=True)
+    res["table_format"] = {"exit": p.returncode, "wall_s": time.perf_counter() - t0,
+                           "stderr": p.stderr.decode(errors="replace").strip()[:200]}
+    now, old = res.get("now", {}).get("median_s"), res.get("before", {}).get("median_s")
+    res["ratio"] = now / old if now and old else None
+    res["pass"] = None if res["ratio"] is None else res["ratio"] <= TABLE_TARGET
+    return res
+
+
 LOOP_VALUES = 100
 
 
@@ -211,32 +283,50 @@ def bench_loop(tmp, actgrad, runs):
     return {"values": LOOP_VALUES, "loop_s": loop, "stdin_s": pipe, "ratio": loop / pipe}
 
 
-def bench_size(tmp, n, runs, cmds):
+def bench_size(tmp, n, runs, cmds, extra=None):
+    """Each command on n values; `extra` (other functions and formats, compared with awk and
+    with plain output) run at this size too."""
     inp, out = os.path.join(tmp, f"in_{n}.txt"), os.path.join(tmp, "out.txt")
     log(f"generating {n} values ...")
     make_input(inp, n)
     res = {}
-    for name, cmd in cmds.items():
-        log(f"  {name} x{runs} on {n} values ...")
-        walls, rss, lines = [], [], None
-        for _ in range(runs):
+    every = {**cmds, **(extra or {})}
+    walls = {k: [] for k in every}
+    rss = {k: [] for k in every}
+    lines = {k: None for k in every}
+    for i in range(runs):  # in turn, a round at a time: a change of load hits every command
+        log(f"  round {i + 1}/{runs}: {len(every)} commands on {n} values ...")
+        for name, cmd in every.items():
+            if walls[name] is None:
+                continue
             r = run(cmd, stdin=inp, stdout=out, rss=True)
             if r is None:
-                walls = None
-                break
-            walls.append(r[0])
-            rss.append(r[1])
-            lines = count_lines(out)
-        med = statistics.median(walls) if walls else None
+                walls[name] = None
+                continue
+            walls[name].append(r[0])
+            rss[name].append(r[1])
+            lines[name] = count_lines(out)
+    for name in every:
+        w = walls[name]
+        med = statistics.median(w) if w else None
+        expect = n + (1 if name.endswith(("csv", "tsv")) else 2 if name.endswith(" json") else 0)
         res[name] = {"median_s": med, "values_per_s": n / med if med else None,
-                     "max_rss_mib": max(rss) / 1024 if walls else None,
-                     "out_lines": lines, "lines_ok": lines == n}
-        if name == "actgrad" and walls and lines != n:
-            failures.append(f"actgrad printed {lines} lines for {n} inputs")
+                     "max_rss_mib": max(rss[name]) / 1024 if w else None,
+                     "out_lines": lines[name], "lines_ok": lines[name] == expect}
+        if name.startswith("actgrad") and w and lines[name] != expect:
+            failures.append(f"{name} printed {lines[name]} lines for {n} inputs")
     os.remove(inp)
     base = res.get("awk", {}).get("median_s")
     for name, r in res.items():
         r["ratio_vs_awk"] = r["median_s"] / base if base and r["median_s"] else None
+    for name, r in res.items():
+        plain = res.get("before" if name.startswith("before") else "actgrad", {}).get("median_s")
+        words = name.split()[1:]
+        fmt = words[1] if words[:1] == ["-f"] else None
+        func = words[0] if words and words[0] != "-f" else None
+        r["ratio_vs_plain"] = r["median_s"] / plain if fmt and plain and r["median_s"] else None
+        r["target_vs_plain"] = FORMAT_TARGETS.get(fmt)
+        r["target_vs_awk"] = FUNC_TARGETS.get(func)
     a = res["actgrad"]
     a["target_ratio"] = AWK_TARGET if n >= AWK_TARGET_SIZE else None
     a["pass_ratio"] = (a["ratio_vs_awk"] <= AWK_TARGET
@@ -266,7 +356,11 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: sizes 1e4,1e5, 5 start-up runs")
     ap.add_argument("--json", action="store_true", help="print JSON only")
+    ap.add_argument("--before", help="an older actgrad's command prefix, run side by side")
+    ap.add_argument("--table-num", type=int, help=f"table --num (default {TABLE_NUM})")
     args = ap.parse_args()
+    before = shlex.split(args.before) if args.before else None
+    table_num = args.table_num or (10_000 if args.quick else TABLE_NUM)
     sizes = args.sizes or ("1e4,1e5" if args.quick else "1e6,1e7")
     sizes = [int(float(s)) for s in sizes.split(",")]
     runs = args.runs or 3
@@ -284,10 +378,21 @@ def main():
         log("no mawk/gawk/awk found: awk baseline skipped")
     cmds["numpy"] = [sys.executable, "-c", NUMPY_PROG]
 
+    extra = {f"actgrad {f}": actgrad + ["deriv", f] for f in FUNC_TARGETS}
+    extra.update({f"actgrad -f {f}": actgrad + ["deriv", "sigmoid", "-f", f] for f in FORMAT_TARGETS})
+    if before:
+        extra["before"] = before + ["deriv", "sigmoid"]
+        extra.update({f"before {f}": before + ["deriv", f] for f in FUNC_TARGETS})
+        extra.update({f"before -f {f}": before + ["deriv", "sigmoid", "-f", f]
+                      for f in FORMAT_TARGETS})
+
     log(f"start-up: {srun} runs each ...")
     startup = bench_startup(actgrad, srun)
+    launch = bench_launch(actgrad, before, srun)
     with tempfile.TemporaryDirectory(prefix="actgrad-bench-") as tmp:
-        through = {n: bench_size(tmp, n, runs, cmds) for n in sizes}
+        through = {n: bench_size(tmp, n, runs, cmds, extra if n == max(sizes) else None)
+                   for n in sizes}
+        table_res = bench_table(tmp, actgrad, before, min(runs, 3), table_num)
         log(f"loop: {LOOP_VALUES} calls vs one call with {LOOP_VALUES} values on stdin ...")
         loop = bench_loop(tmp, actgrad, runs)
     if TIME:
@@ -305,7 +410,8 @@ def main():
     if args.json:
         print(json.dumps({"env": env, "startup": startup,
                           "throughput": {str(n): r for n, r in through.items()},
-                          "memory_flat": flat, "loop": loop, "failures": failures}, indent=2))
+                          "memory_flat": flat, "loop": loop, "launch": launch,
+                          "table": table_res, "failures": failures}, indent=2))
         return 1 if failures else 0
 
     print("environment:")
@@ -322,9 +428,30 @@ def main():
         ["python -c 'import numpy'", fmt(s["numpy_import_s"] and s["numpy_import_s"] * 1e3, ".1f", " ms"),
          "-", "1.00x", "", ""]])
 
+    L = launch
+    def lrow(label, key, base, target, tag=""):
+        a, b = L.get(tag + key), L.get(base)
+        ratio = a / b if a and b else None
+        return [tag + label, fmt(a and a * 1e3, ".1f", " ms"), fmt(ratio, ".2f", "x"),
+                f"<= {target}x" if not tag else "",
+                verdict(None if ratio is None else ratio <= target) if not tag else ""]
+    lrows = []
+    for tag in ("", "before ") if before else ("",):
+        lrows += [lrow("deriv sigmoid 0 / import numpy", "fast", "numpy", STARTUP_TARGET, tag),
+                  lrow(f"deriv sigmoid + {len(FEW_VALUES)} values / import numpy", "few", "numpy",
+                       FEW_TARGET, tag),
+                  lrow("--help / deriv sigmoid 0", "help", tag + "fast", HELP_TARGET, tag),
+                  lrow("deriv --help / deriv sigmoid 0", "deriv help", tag + "fast", HELP_TARGET, tag)]
+    lrows.append(["python -c 'import numpy'", fmt(L["numpy"] and L["numpy"] * 1e3, ".1f", " ms"),
+                  "1.00x", "", ""])
+    table(f"1b. start-up with values, and help (median of {srun} runs, wall, taken in turn)",
+          ["what", "median time", "ratio", "target", "pass/fail"], lrows)
+
     rows, mrows = [], []
     for n, res in through.items():
         for name, r in res.items():
+            if name not in cmds:
+                continue
             label = f"{name} @ {n:.0e}" if name != "awk" else f"{awk_name} @ {n:.0e}"
             a = name == "actgrad"
             tgt = a and r["target_ratio"]
@@ -348,6 +475,40 @@ def main():
                   [f"{LOOP_VALUES} x actgrad deriv sigmoid Z", fmt(loop["loop_s"], ".3f", " s"),
                    fmt(loop["ratio"], ".1f", "x")],
                   [f"printf ... | actgrad deriv sigmoid", fmt(loop["stdin_s"], ".3f", " s"), "1.0x"]])
+    big = max(sizes)
+    frows = []
+    for name, r in through[big].items():
+        if name in cmds:
+            continue
+        if r["ratio_vs_plain"] is not None:
+            base, ratio, target = "plain", r["ratio_vs_plain"], r["target_vs_plain"]
+        else:
+            base, ratio, target = awk_name or "awk", r["ratio_vs_awk"], r["target_vs_awk"]
+        if name == "before":
+            target = AWK_TARGET
+        own = not name.startswith("before")
+        frows.append([name, fmt(r["median_s"], ".3f", " s"), f"{fmt(ratio, '.2f', 'x')} of {base}",
+                      f"<= {target}x" if target and own else "",
+                      verdict(None if ratio is None or not target else ratio <= target) if own else "",
+                      fmt(r["max_rss_mib"], ".1f", " MiB"),
+                      "ok" if r["lines_ok"] else f"BAD ({r['out_lines']})"])
+    table(f"5. other functions and formats at {big:.0e} values (median of {runs}; deriv"
+          f" sigmoid unless named; formats against plain output)",
+          ["what", "median time", "ratio", "target", "pass/fail", "max RSS", "out lines"], frows)
+
+    T = table_res
+    trows = []
+    for tag in ("now", "before"):
+        if tag in T:
+            trows.append([f"{tag}: table sigmoid --num {table_num} -f csv",
+                          fmt(T[tag]["median_s"], ".2f", " s"), fmt(T[tag]["max_rss_mib"], ".1f", " MiB"),
+                          str(T[tag]["rows"])])
+    trows.append([f"now / before", fmt(T["ratio"], ".2f", "x"), f"target <= {TABLE_TARGET:.2f}x",
+                  verdict(T["pass"])])
+    tf = T["table_format"]
+    trows.append([f"table sigmoid --num {table_num} (-f table)", fmt(tf["wall_s"], ".2f", " s"),
+                  f"exit {tf['exit']}", "refused (bounded)" if tf["exit"] == 2 else "drawn"])
+    table(f"6. table (median of {min(runs, 3)})", ["what", "wall", "", ""], trows)
     if failures:
         print("\nerrors:\n  " + "\n  ".join(failures))
     return 1 if failures else 0

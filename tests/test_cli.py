@@ -464,3 +464,15 @@ def test_check_order_2_reports_per_function_and_exits_1_on_a_failure():
 def test_order_other_than_1_or_2_is_one_line_exit_2(args):
     line = fail(*args)
     assert "--order" in line and "1 (g′) or 2 (g″)" in line and args[0] in line
+
+
+def test_table_format_is_bounded_before_anything_is_computed():
+    """-f table is drawn whole in memory: more than MAX_TABLE_ROWS rows in all is refused
+    at once (100000 points took minutes), pointing to the formats that stream."""
+    from actgrad.io.writers import MAX_TABLE_ROWS
+
+    msg = fail("table", "sigmoid", "--num", "100000")
+    assert f"at most {MAX_TABLE_ROWS} rows" in msg and "-f csv" in msg
+    half = str(MAX_TABLE_ROWS // 2 + 1)
+    assert "2 functions" in fail("table", "sigmoid", "tanh", "--num", half)
+    assert "2 functions" in fail("table", "sigmoid", "z*z", "--num", half)

@@ -38,6 +38,8 @@ def test_hypothesis_floats_match_repr(xs):
     values = np.array(xs, dtype=np.float64)
     assert repr_lines(values) == expected(values)
     assert format_floats(values) == [repr(x) for x in values.tolist()]
+    many = np.tile(values, 65)  # past the few values repr_lines writes with repr itself
+    assert repr_lines(many) == expected(many)
 
 
 def test_float32_uses_its_own_shortest_form():
@@ -49,3 +51,32 @@ def test_float32_uses_its_own_shortest_form():
 def test_empty():
     assert repr_lines(np.array([], dtype=np.float64)) == b""
     assert format_floats(np.array([])) == []
+
+
+def test_float_rows_match_the_per_row_writer(monkeypatch):
+    """csv, tsv, json and jsonl of float64 columns (numbers.float_rows, whole blocks) give the
+    bytes of the per-row path, specials and the repr edits included, over several blocks."""
+    import io
+
+    from actgrad.io import writers
+
+    rng = np.random.default_rng(15)
+    x = np.concatenate([rng.integers(0, 2**64, 20_000, dtype=np.uint64).view(np.float64),
+                        [np.nan, -np.inf, np.inf, 0.0, -0.0, 1e-5, -1.5e-5, 1e-7, 1e-4]])
+    y = rng.uniform(-20, 20, len(x)) * 10.0 ** rng.integers(-12, 3, len(x))
+
+    def written(fmt, cols, names):
+        out = io.BytesIO()
+        with writers.Writer(fmt, names, out) as w:
+            w.write(*cols)
+            w.write(*[c[:7] for c in cols])
+        return out.getvalue()
+
+    cases = [((x, y), ("z", "dg")), ((y,), ("a",)), ((y, x, y), ("z", "g", "dé"))]
+    for fmt in ("csv", "tsv", "json", "jsonl"):
+        for cols, names in cases:
+            fast = written(fmt, cols, names)
+            with monkeypatch.context() as m:
+                m.setattr(writers, "_all_float64", lambda cols: False)
+                slow = written(fmt, cols, names)
+            assert fast == slow, (fmt, names)

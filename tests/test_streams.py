@@ -861,3 +861,40 @@ def test_values_are_yielded_before_eof():
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+# --------------------------------------------------------------------------
+# the compiled parser (fastnumbers, where installed) against float()
+
+def test_compiled_parser_agrees_with_float_on_plain_tokens():
+    """On blocks of digits, signs, '.', 'e' and separators the reader may parse with
+    fastnumbers: it must accept exactly what float() accepts there, with the same bits, and
+    a rejected token is still an error naming its line and column."""
+    from actgrad.io import reader as reader_module
+
+    if reader_module._compiled_parser() is None:
+        pytest.skip("fastnumbers is not installed (or ACTGRAD_NO_FASTNUMBERS is set)")
+    rnd = np.random.default_rng(15)
+    alphabet = np.frombuffer(b"0123456789+-.eE", np.uint8)
+    tokens = [alphabet[rnd.integers(0, 15, rnd.integers(1, 9))].tobytes() for _ in range(10_000)]
+    bits = rnd.integers(0, 2**63, 5_000, dtype=np.uint64).view(np.float64)
+    tokens += [repr(v).encode() for v in bits[np.isfinite(bits)].tolist()]
+    tokens += [b"1" * 400 + b"e-420", b"2.4703282292062328e-324", b"2.4703282292062327e-324",
+               b"1.7976931348623158e308", b"1.7976931348623159e308", b"9" * 30, b"-0"]
+    bad = [t for t in tokens if _float_or_none(t) is None]
+    assert len(bad) > 1000
+    for token in bad:
+        with pytest.raises(InputError) as err:
+            list(ValueReader(io.BytesIO(b"1\n2 " + token + b" 3\n")))
+        assert (err.value.line, err.value.column, err.value.token) == (2, 3, token)
+    good = [t for t in tokens if _float_or_none(t) is not None]
+    got = np.concatenate(list(ValueReader(io.BytesIO(b"\n".join(good)))))
+    want = np.array([float(t) for t in good])
+    assert got.tobytes() == want.tobytes()
+
+
+def _float_or_none(token):
+    try:
+        return float(token)
+    except ValueError:
+        return None

@@ -192,7 +192,9 @@ _APP_SETTINGS: dict[str, Any] = dict(
     help="Activation functions g(z) and their derivatives g′(z), accurate over the whole float range.\n\n"
          "Example: actgrad deriv sigmoid 0   prints 0.25",
     no_args_is_help=True,
-    rich_markup_mode="markdown",  # docstring paragraphs wrap to the terminal
+    # click's plain help, not rich's: typer's rich help imports markdown_it and pygments
+    # (rich.markdown, rich.traceback), which doubled the time of `--help` (benchmarks/run.py)
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -220,10 +222,14 @@ def _root(
 
 
 def _formulas(deriv: bool) -> str:
-    """Help epilog: every function with its formula, as a markdown list."""
-    lines = [f"- {sp.name}: {sp.deriv_formula if deriv else sp.formula}"
+    """Help epilog: every function with its formula, one item each, wrapped to 80 columns
+    (click's '\\b' keeps the lines as they are)."""
+    import textwrap
+
+    lines = [textwrap.fill(f"- {sp.name}: {sp.deriv_formula if deriv else sp.formula}", 76,
+                           subsequent_indent="    ", break_on_hyphens=False)
              for sp in (registry.spec(n) for n in registry.names())]
-    return "Functions ('actgrad list' adds aliases and parameters):\n\n" + "\n".join(lines)
+    return "Functions ('actgrad list' adds aliases and parameters):\n\n\b\n" + "\n".join(lines)
 
 
 @app.command("eval", cls=NumberCommand, epilog=_formulas(deriv=False))
@@ -465,9 +471,12 @@ def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
     return "".join(_ASCII.get(c, "?") for c in bad), error.end
 
 
-def _help_survives_any_encoding() -> None:
+def _help_survives_any_encoding() -> bool:
     """Typer writes help, usage and messages through sys.stdout's text layer: where its encoding
-    cannot show all of them, spell the missing characters in ASCII instead of failing."""
+    cannot show all of them, spell the missing characters in ASCII instead of failing.
+
+    Returns whether it had to: then help goes through rich, which writes to sys.stdout (click's
+    plain help would write UTF-8 to the stream's buffer behind the encoding's back)."""
     import codecs
 
     try:
@@ -477,21 +486,25 @@ def _help_survives_any_encoding() -> None:
     stream = sys.stdout
     try:
         "′−│".encode(stream.encoding or "ascii")
-        return
+        return False
     except (UnicodeEncodeError, LookupError):
         pass
     except AttributeError:
-        return
+        return False
     try:
         stream.reconfigure(errors="actgrad-ascii")  # type: ignore[union-attr]
     except (AttributeError, ValueError, TypeError):
         pass
+    return True
 
 
 def run(argv: list[str]) -> None:
     """Run the full command line (after runtime.prepare_process)."""
-    _help_survives_any_encoding()
-    _app_for(argv)(args=argv, prog_name="actgrad")
+    narrow = _help_survives_any_encoding()
+    target = _app_for(argv)
+    if narrow:
+        target.rich_markup_mode = "rich"
+    target(args=argv, prog_name="actgrad")
 
 
 def _app_for(argv: list[str]) -> typer.Typer:

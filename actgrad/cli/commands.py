@@ -15,13 +15,30 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import expression, registry, vectors
+from .. import registry, vectors
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
-from ..io.writers import Output, Writer
+from ..io.writers import MAX_TABLE_ROWS, Output, Writer
 from ..numerics import ML_DTYPES, as_dtype
 from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
 from .runtime import Fail
+
+
+
+class _OnFirstUse:
+    """A module imported when one of its names is first looked up: `eval|deriv NAME Z` (the
+    fast path) never needs the expression parser."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+expression: Any = _OnFirstUse("actgrad.expression")
 
 # -- shared pieces ----------------------------------------------------------------------------
 
@@ -188,7 +205,7 @@ def values(req: ValueRequest) -> None:
         if given is not None:
             raise Fail(f"{option} is for the vector functions (softmax, swiglu, ...),"
                        f" not {req.func}")
-    if expression.is_expression(req.func):
+    if not registry.is_name(req.func) and expression.is_expression(req.func):
         return expression_values(req)
     f = activation(req.func, req.param, req.like)
     kink = kink_of(req.kink, f.like)
@@ -561,6 +578,15 @@ def check_range(start: float, stop: float, *, allow_equal: bool) -> None:
         raise Fail(f"--stop − --start must be a finite number, got {start!r} to {stop!r}")
 
 
+def table_fits(fmt: str, points: int, funcs: int) -> None:
+    """-f table is drawn whole, in memory: at most MAX_TABLE_ROWS rows in all, refused before
+    any point is computed (100000 rows took minutes and half a gigabyte)."""
+    if fmt == "table" and points * funcs > MAX_TABLE_ROWS:
+        raise Fail(f"-f table draws at most {MAX_TABLE_ROWS} rows, not {points * funcs}"
+                   f" ({funcs} function{'s' if funcs > 1 else ''} × {points} points);"
+                   " use -f csv, tsv, json or jsonl for more, which stream")
+
+
 def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = TABLE_RANGE[1],
           num: int = TABLE_RANGE[2], param: Sequence[str] | None = None,
           kink: str | None = None, step: float = DEFAULT_STEP, fmt: str = "table",
@@ -594,6 +620,7 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
             raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
         check_range(start, stop, allow_equal=True)
         z = np.linspace(start, stop, num)
+    table_fits(fmt, len(z), len(acts))
     view.write(fmt, gradcheck.table_rows_all(acts, z, step=step, kink=kink, order=order))
 
 
@@ -655,6 +682,7 @@ def expression_table(funcs: Sequence[str], zs: Sequence[str], *, start: float, s
             raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
         check_range(start, stop, allow_equal=True)
         z = np.linspace(start, stop, num)
+    table_fits(fmt, len(z), len(funcs_bound))
     acts = [f for f in funcs_bound if isinstance(f, registry.Activation)]
     rows = iter(gradcheck.table_rows_all(acts, z, step=step, kink=kink) if acts else [])
     view.write(fmt, [next(rows) if isinstance(f, registry.Activation)

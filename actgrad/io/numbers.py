@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from typing import Sequence
 
 import numpy as np
 
@@ -54,17 +55,76 @@ def holds_numbers(arg: bytes | str) -> bool:
 # orjson formats floats with Ryu (shortest round-trip digits) about 15 times faster than
 # Python's repr: 0.07 s against 1.0 s for 1e6 values on this project's 2-core machine
 # (benchmarks/run.py has the end-to-end figures). Its text differs from repr only in style,
-# which the substitutions below undo, so the bytes are exactly repr's (tests/test_render.py
-# checks that on random bit patterns): exponents of one digit ('e-8' → 'e-08'); 1e-5 ≤ |x| <
-# 1e-4, written fixed by orjson and in exponent form by repr ('0.000015' → '1.5e-05'); and
-# nan/±inf, which JSON writes as null.
-_ONE_DIGIT_EXPONENT = re.compile(rb"e-([1-9])$", re.MULTILINE)
-_FIXED_E5 = re.compile(rb"^(-?)0\.0000([1-9])(\d*)$", re.MULTILINE)
+# which repr_lines undoes with vectorised byte edits, so the bytes are exactly repr's
+# (tests/test_render.py checks that on random bit patterns): exponents of one digit ('e-8' →
+# 'e-08', for 1e-9 ≤ |x| < 1e-5); 1e-5 ≤ |x| < 1e-4, written fixed by orjson and in exponent
+# form by repr ('0.000015' → '1.5e-05'); and nan/±inf, which JSON writes as null. Which values
+# need which edit follows from the value alone: the shortest decimal of a float x has the
+# decimal exponent k exactly when float(10^k) ≤ |x| < float(10^(k+1)) (rounding is monotonic,
+# and float(10^k) is the nearest float to 10^k).
+_E05 = np.frombuffer(b"e-05", np.uint8)
+_COMMA, _ZERO, _DOT = ord(","), ord("0"), ord(".")
+_FEW = 64  # values that repr writes faster than orjson is imported
 
 
-def _as_e5(m: re.Match) -> bytes:
-    sign, lead, rest = m.groups()
-    return sign + lead + (b"." + rest if rest else b"") + b"e-05"
+def _orjson_text(flat: np.ndarray, quote_specials: bool = False) -> bytes:
+    """orjson's text of float64 values, comma-separated, with nan/±inf as repr writes them
+    (quoted: '"nan"', with quote_specials)."""
+    import orjson
+
+    text = orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
+    if b"null" in text:
+        quote = '"%s"' if quote_specials else "%s"
+        special = iter([(quote % repr(v)).encode() for v in flat[~np.isfinite(flat)].tolist()])
+        text = re.sub(rb"null", lambda m: next(special), text)
+    return text
+
+
+def _repr_edits(text: bytes, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """_orjson_text's text of *flat* in repr's style: the bytes, each value followed by a
+    ',', and where those commas are (None when no value needed an edit: find them).
+
+    One pass: each byte of the text is repeated count times (np.repeat), 0 for the '0.0000'
+    that goes, 1 + m where m bytes go in before it; the bytes that went in are then set.
+    """
+    buf = np.frombuffer(text + b",", np.uint8)
+    with np.errstate(invalid="ignore"):  # (nan)
+        a = np.abs(flat)
+        one_digit = (a >= 1e-9) & (a < 1e-5)  # 'd.ddde-6' → 'd.ddde-06'
+        fixed = (a >= 1e-5) & (a < 1e-4)      # '0.0000ddd' → 'd.dde-05'
+    if not (one_digit.any() or fixed.any()):
+        return buf, None
+    ends = np.flatnonzero(buf == _COMMA)  # each value's end
+    counts = np.ones(len(buf), np.intp)
+    e_digit = ends[one_digit] - 1  # a '0' before the exponent's digit
+    counts[e_digit] = 2
+    at, change = [e_digit], [np.ones(len(e_digit), np.intp)]
+    if fixed.any():
+        f_end = ends[fixed]
+        starts = np.concatenate(([0], ends[:-1] + 1))[fixed]
+        lead = starts + (flat[fixed] < 0)  # where '0.0000' begins, after a sign
+        counts[lead[:, None] + np.arange(6)] = 0
+        dot = lead[f_end > lead + 7] + 7  # more digits after the first: a '.' before them
+        counts[dot] = 2
+        counts[f_end] = 5  # 'e-05' before the comma
+        at += [lead, dot, f_end]
+        change += [np.full(len(lead), -6), np.ones(len(dot), np.intp), np.full(len(f_end), 4)]
+    # where the copies of byte p end: p + 1 + the changes at or before p (a sum over the
+    # few edits, not a cumsum over every byte)
+    at_all = np.concatenate(at)
+    order = np.argsort(at_all, kind="stable")
+    at_all, total = at_all[order], np.cumsum(np.concatenate(change)[order])
+
+    def new_end(p: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(at_all, p, side="right")
+        return p + 1 + np.where(k > 0, total[k - 1], 0)
+
+    out = np.repeat(buf, counts)
+    out[new_end(e_digit) - 2] = _ZERO
+    if fixed.any():
+        out[new_end(dot) - 2] = _DOT
+        out[(new_end(f_end) - 5)[:, None] + np.arange(4)] = _E05
+    return out, new_end(ends) - 1
 
 
 def short_exact(v: float) -> str:
@@ -86,18 +146,44 @@ def repr_lines(values: np.ndarray) -> bytes:
         return ("\n".join(shortest_small(values)) + "\n").encode()
     if values.dtype != np.float64:
         return ("\n".join(str(v) for v in values.ravel()) + "\n").encode()
-    import orjson
-
     flat = np.ascontiguousarray(values.ravel())
-    out = orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].replace(b",", b"\n")
-    if b"e-" in out:
-        out = _ONE_DIGIT_EXPONENT.sub(rb"e-0\1", out)
-    if b"0.0000" in out:
-        out = _FIXED_E5.sub(_as_e5, out)
-    if b"null" in out:
-        special = iter([repr(v).encode() for v in flat[~np.isfinite(flat)].tolist()])
-        out = re.sub(rb"null", lambda m: next(special), out)
-    return out + b"\n"
+    if flat.size <= _FEW:  # a few values (command-line arguments): not worth orjson's import
+        return "".join([repr(v) + "\n" for v in flat.tolist()]).encode()
+    text = _orjson_text(flat)
+    buf, ends = _repr_edits(text, flat)
+    if ends is None:
+        return text.replace(b",", b"\n") + b"\n"
+    buf[ends] = ord("\n")
+    return buf.tobytes()
+
+
+def float_rows(cols: Sequence[np.ndarray], seps: Sequence[bytes], begin: bytes = b"",
+               between: bytes = b"\n", last: bytes = b"\n", quote_specials: bool = False) -> bytes:
+    """Rows of float64 columns as bytes, each value in repr's text: ``begin`` c0 ``seps[0]``
+    c1 ... c(k-1), rows joined by ``between``, ``last`` after the last row (csv: seps ",",
+    between and last "\n"). nan/±inf are written '"nan"' etc. with quote_specials (json).
+
+    One orjson call for all columns (the values row by row: 'a,b,c,d'), the repr edits of
+    repr_lines, then the separators set by position: no Python loop over rows.
+    """
+    k = len(cols)
+    stack = np.column_stack(cols) if k > 1 else np.asarray(cols[0]).reshape(-1, 1)
+    if stack.size == 0:
+        return b""
+    flat = stack.ravel()  # row by row
+    buf, ends = _repr_edits(_orjson_text(flat, quote_specials), flat)
+    if ends is None:
+        buf = buf.copy()
+        ends = np.flatnonzero(buf == _COMMA)
+    marks = list(seps) + [between]
+    simple = all(len(m) == 1 for m in marks)
+    for j, mark in enumerate(marks):
+        buf[ends[j::k]] = mark[0] if simple else j + 1  # bytes 1..k never occur in text
+    out = buf[:-1].tobytes()  # (the last row's end is *last*)
+    if not simple:
+        for j, mark in enumerate(marks):
+            out = out.replace(bytes([j + 1]), mark)
+    return begin + out + last
 
 
 def is_float_array(arr: np.ndarray) -> bool:

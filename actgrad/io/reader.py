@@ -87,6 +87,12 @@ values and silently stops at garbage.  So the fast path is: split the block,
 convert it in one call; only if that raises (or the block contains ``_``)
 does a per-token loop pinpoint the bad tokens.  Line counting uses numpy
 compares (10x ``bytes.count``); the reader runs at ~95% of the bare parse.
+
+Where fastnumbers is installed (a dependency on CPython), its ``try_array``
+converts a block made only of digits, signs, '.', 'e'/'E' and separators:
+0.12 s against np.array's 0.80 s for 1e6 17-digit tokens (same 2-CPU VM).
+It is more lenient than float() outside that alphabet (``nan(1)``), so every
+other block, and any block it rejects, takes the np.array path above.
 """
 
 import io
@@ -321,6 +327,28 @@ def _token_spans(buf, end):
 # --------------------------------------------------------------------------
 # reader
 
+#: the bytes of a block that fastnumbers may parse: digits, signs, '.', 'e', separators
+_PLAIN_BYTES = b"0123456789+-.eE" + _SEPARATORS
+
+
+def _compiled_parser():
+    """fastnumbers' ``try_array`` (6x ``np.array`` on 17-digit tokens), or None.
+
+    It gives float()'s correctly rounded values, but it is more lenient than float()
+    (``nan(1)``, and who knows what else beyond the plain syntax), so it is used only on
+    blocks made of digits, signs, '.', 'e'/'E' and separators, where it rejects exactly what
+    float() rejects (tests/test_streams.py checks both on such tokens); any other block, and
+    any block it rejects, goes through ``np.array`` and the per-token checks as before.
+    ``ACTGRAD_NO_FASTNUMBERS`` set in the environment turns it off.
+    """
+    if os.environ.get("ACTGRAD_NO_FASTNUMBERS"):
+        return None
+    try:
+        from fastnumbers import try_array
+    except ImportError:
+        return None
+    return try_array
+
 def _read_function(source, block_size):
     if isinstance(source, int):
         fd = source
@@ -479,6 +507,7 @@ class ValueReader:
         max_token = self.max_token
         mode = self.on_invalid
         fail = mode == "fail"
+        fast = _compiled_parser()
 
         parts = []          # the pending partial token, in pieces
         pending = 0         # its length
@@ -578,7 +607,10 @@ class ValueReader:
 
             if b"_" not in buf:
                 try:
-                    values = to_array(tokens, dtype=float64)
+                    if fast is not None and not buf.translate(None, _PLAIN_BYTES):
+                        values = fast(tokens, dtype=float64)
+                    else:
+                        values = to_array(tokens, dtype=float64)
                 except (ValueError, TypeError, OverflowError):
                     pass
                 else:

@@ -20,7 +20,8 @@ from typing import IO, Any, Iterator, Sequence
 
 import numpy as np
 
-from .numbers import NumberTexts, format_floats, is_float_array, json_floats, json_string, repr_lines
+from .numbers import (NumberTexts, float_rows, format_floats, is_float_array, json_floats, json_string,
+                      repr_lines)
 from .richtext import rich_table
 
 FORMATS = ("plain", "table", "csv", "tsv", "json", "jsonl")
@@ -38,9 +39,19 @@ def _column_texts(col: Any, for_json: bool) -> list[str]:
         return [str(v) for v in arr.tolist()]
     if arr.dtype.kind == "b":
         return ["true" if v else "false" for v in arr.tolist()]
-    if for_json:
-        return [json_string(str(v)) for v in arr.tolist()]
-    return [_csv_field(str(v)) for v in arr.tolist()]
+    # texts (a function's name, a point's kind): each distinct one quoted once
+    quoted = json_string if for_json else _csv_field
+    if arr.dtype.kind == "U" and arr.size > 64:
+        distinct, index = np.unique(arr, return_inverse=True)
+        done = [quoted(str(v)) for v in distinct.tolist()]
+        return [done[i] for i in index.ravel().tolist()]
+    return [quoted(str(v)) for v in arr.tolist()]
+
+
+def _all_float64(cols: Sequence[Any]) -> bool:
+    """Whether every column is a float64 array (not texts): float_rows writes those."""
+    return all(isinstance(c, np.ndarray) and not isinstance(c, NumberTexts)
+               and c.dtype == np.float64 and c.ndim == 1 for c in cols) and len(cols) < 30
 
 
 def _csv_field(text: str) -> str:
@@ -209,6 +220,8 @@ class Writer:
                 text = "\n".join(last) + "\n"
             else:
                 text = repr_lines(last)
+        elif _all_float64(cols):  # whole blocks at once (numbers.float_rows)
+            text = self._float_rows(cols)
         elif fmt in ("csv", "tsv"):
             sep = "," if fmt == "csv" else "\t"
             texts = [_column_texts(c, False) for c in cols]
@@ -229,6 +242,18 @@ class Writer:
         self._start()
         self._rows += n
         self.out.write(text)
+
+    def _float_rows(self, cols: Sequence[np.ndarray]) -> bytes:
+        k = len(cols)
+        if self.fmt in ("csv", "tsv"):
+            sep = b"," if self.fmt == "csv" else b"\t"
+            return float_rows(cols, [sep] * (k - 1))
+        keys = [json_string(c).encode() + b": " for c in self.columns]
+        begin = b"{" + keys[0]
+        seps = [b", " + key for key in keys[1:]]
+        join = b"}\n" if self.fmt == "jsonl" else b"}\n,"
+        lead = b"" if self.fmt == "jsonl" or self._rows == 0 else b","
+        return lead + float_rows(cols, seps, begin, join + begin, b"}\n", quote_specials=True)
 
     def close(self) -> None:
         """End the document: the header of an empty csv, "]" of json, the table drawn."""
