@@ -156,8 +156,9 @@ def second_points(f: Activation) -> list[Point]:
     """The kinks of g′ and the jumps of g″, in order of z, with the double backward's values
     (the registry's kinks2 conventions; at a kink of g′ alone, the derivative of the branch
     taken, which the registry's g″ gives there)."""
-    kinks = {k.at: (k.left, k.right) for k in f.kinks if not k.g_jumps}  # (a jump of g
-    jumps = {k.at: (k.left, k.right) for k in f.kinks2}  # whose slopes agree: no delta in g″)
+    kinks = {k.at: (k.left, k.right) for k in f.kinks  # (a jump of g alone (step),
+             if not (k.g_jumps and k.left == k.right)}  # slopes equal: no delta in g″)
+    jumps = {k.at: (k.left, k.right) for k in f.kinks2}
     return [Point(at, kinks.get(at), jumps.get(at),
                   tuple((fw, float(f.deriv(np.float64(at), kink=fw.lower(), order=2)))
                         for fw in f.spec.frameworks))
