@@ -136,8 +136,9 @@ def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
 _CHUNK = 1 << 16
 
 
-def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
-    """fn(x, p) as a new float64 array of x's shape, computed 64K values at a time.
+def _apply(fn: Any, x: np.ndarray, p: dict[str, Any], out: np.ndarray | None = None) -> np.ndarray:
+    """fn(x, p) as a float64 array of x's shape (`out`, a float64 array of x's size, when
+    given), computed 64K values at a time.
 
     The accurate forms keep several double-double temporaries the size of their input, and
     compute both branches of a where; on 1e7 values at once that was gigabytes (silu′
@@ -145,11 +146,33 @@ def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
     subnormals and 0 is the correctly rounded result and raises nothing.
     """
     flat = x.reshape(-1)
-    out = np.empty(flat.shape, dtype=np.float64)
+    res = np.empty(flat.shape, dtype=np.float64) if out is None else out.reshape(-1)
     with np.errstate(under="ignore"):
         for i in range(0, max(flat.size, 1), _CHUNK):
-            out[i:i + _CHUNK] = fn(flat[i:i + _CHUNK], p)
-    return out.reshape(x.shape)
+            res[i:i + _CHUNK] = fn(flat[i:i + _CHUNK], p)
+    return res.reshape(x.shape)
+
+
+def _apply2(fn: Any, x: np.ndarray, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """fn(x, p) -> (g, g′) as two float64 arrays of x's shape, in chunks as in _apply."""
+    flat = x.reshape(-1)
+    g = np.empty(flat.shape, dtype=np.float64)
+    d = np.empty(flat.shape, dtype=np.float64)
+    with np.errstate(under="ignore"):
+        for i in range(0, max(flat.size, 1), _CHUNK):
+            g[i:i + _CHUNK], d[i:i + _CHUNK] = fn(flat[i:i + _CHUNK], p)
+    return g.reshape(x.shape), d.reshape(x.shape)
+
+
+def _form(fn: Any, out: np.dtype) -> Any:
+    """The float64 form to compute a result of dtype `out` with: a cheaper one (the
+    function's ``small`` attribute) for float32 and smaller types where the function has one.
+    Every such form is within FLOAT64_ERROR_ULP / 2 float64 ULP of the exact value on the
+    values of those types (its comment says why), so the boundary test of _finish, which
+    assumes FLOAT64_ERROR_ULP, still decides the rounding."""
+    if out != np.float64:
+        return getattr(fn, "small", fn)
+    return fn
 
 
 #: the float64 results' error bound assumed by the boundary test, in float64 ULP: the
@@ -158,36 +181,101 @@ def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
 FLOAT64_ERROR_ULP = 8.0
 
 
-def _near_boundary(r: np.ndarray, out: np.dtype) -> np.ndarray:
-    """Where the float64 result r (within FLOAT64_ERROR_ULP of the exact value) may not give
-    the exact value's rounding to `out`: r ± the bound round to different values of `out`.
+def _near_boundary(r: np.ndarray, out: np.dtype, bound: float = FLOAT64_ERROR_ULP) -> np.ndarray:
+    """Where the float64 result r (within `bound` float64 ULP of the exact value; by default
+    FLOAT64_ERROR_ULP) may not give the exact value's rounding to `out`: r ± the bound round
+    to different values of `out`.
 
     Zeros are taken as they are (an exact 0, or a value rounding to a 0 of that sign), nan
     and ±inf too (±inf in float64 is beyond every smaller type's range).
+
+    For float32 and float16 on their normal range this is a test of r's bits: the rounding
+    boundaries there are the midpoints between neighbours, the float64 numbers whose low
+    52 − p bits (p: the small type's mantissa bits) are 1000…0, so r ± bound·ulp(r) straddles
+    one exactly when those bits are within `bound` of 2^(51 − p). (The overflow threshold,
+    max + half an ulp, is such a midpoint too.) Below the normal range (the small type's
+    subnormals, where the boundaries are spaced evenly) the test is the general one.
     """
+    r = np.asarray(r, dtype=np.float64)
+    fast = _MIDPOINT_BITS.get(np.dtype(out))
+    if fast is None:
+        return _near_boundary_any(r, out, bound)
+    low_bits, tiny_bits = fast
+    shape = r.shape
+    r = np.ascontiguousarray(r).reshape(-1)
+    bits = r.view(np.int64)
+    mag = bits & 0x7FFF_FFFF_FFFF_FFFF
+    low = mag & ((1 << low_bits) - 1)
+    low -= 1 << (low_bits - 1)
+    fire = np.abs(low) <= math.ceil(bound)
+    fire &= mag < 0x7FF0_0000_0000_0000  # not ±inf or nan (a nan's payload is no boundary)
+    small = mag < tiny_bits  # below the normal range of `out` (and zeros)
+    if small.any():
+        fire[small] = _near_boundary_any(r[small], out, bound)
+    return fire.reshape(shape)
+
+
+#: for float32 and float16: (52 − mantissa bits, the bits of float64 2^emin, the smallest
+#: normal number of the type), for the test of r's bits in _near_boundary
+_MIDPOINT_BITS = {
+    np.dtype(np.float32): (52 - 23, (1023 - 126) << 52),
+    np.dtype(np.float16): (52 - 10, (1023 - 14) << 52),
+}
+
+
+def _near_boundary_any(r: np.ndarray, out: np.dtype, bound: float) -> np.ndarray:
+    """_near_boundary for any type: r ± the bound rounded to `out` and compared."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        err = FLOAT64_ERROR_ULP * np.abs(np.spacing(r))
+        err = bound * np.abs(np.spacing(r))
         lo, hi = (r - err).astype(out), (r + err).astype(out)
         differ = (lo != hi) & ~(np.isnan(lo) & np.isnan(hi))  # (both past e4m3fn's top: nan)
         return np.isfinite(r) & (r != 0) & (differ | (np.signbit(lo) != np.signbit(hi)))
 
 
-def _finish(r: np.ndarray, out: np.dtype, exact: Any = None) -> Any:
+def _finish(r: np.ndarray, out: np.dtype, exact: Any = None, into: Any = None) -> Any:
     """r (float64) in the output dtype. For float32/float16, correctly rounded: r rounded,
     except where it lies too close to a rounding boundary of the small type for its error
     bound to decide (_near_boundary): there exact(mask) gives the exact value rounded once
-    (numerics.rigorous, ball arithmetic; rare but for linear pieces like rrelu's slope·z)."""
+    (numerics.rigorous, ball arithmetic; rare but for linear pieces like rrelu's slope·z).
+    `into`: the caller's array (``out=``) to write the result to; it is returned."""
     # rounding to float32/float16 may overflow to ±inf or underflow to 0: that is the
     # correctly rounded result, not an error
+    r = np.asarray(r)
     with np.errstate(over="ignore", under="ignore"):
-        small = np.asarray(r).astype(out)
+        small = r.astype(out, copy=False)  # r is the caller's own new array
     if exact is not None and out != np.float64 and small.size:
-        fire = _near_boundary(np.asarray(r), out)
+        fire = _near_boundary(r, out)
         if fire.any():
             small[fire] = exact(fire)
+    if into is not None:
+        if not np.may_share_memory(small, into):
+            into[...] = small.reshape(into.shape)
+        return into
     if small.ndim:
         return small
     return float(small) if out == np.float64 else small[()]
+
+
+def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, what: str = "out") -> None:
+    """`out` must be a writeable numpy array of the result's shape and dtype."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array, got {type(out).__name__}")
+    if out.shape != shape or out.dtype != dtype:
+        raise ValueError(f"{what} must have shape {shape} and dtype {dtype} (the result's),"
+                         f" got shape {out.shape} and dtype {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{what} is read-only")
+
+
+def _buffer(out: Any, x: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
+    """The float64 array to compute into: `out` itself where it is a contiguous float64
+    array (no copy), else None (a new one)."""
+    if out is None:
+        return None
+    _check_out(out, x.shape, dtype)
+    if dtype == np.float64 and out.flags.c_contiguous and x.ndim and not np.shares_memory(out, x):
+        return out
+    return None
 
 
 class Activation:
@@ -232,36 +320,71 @@ class Activation:
         return hash((self.name, tuple(sorted(self.params.items()))))
 
     # -- g ------------------------------------------------------------------------------
-    def __call__(self, z: Any) -> Any:
-        x, out = _prepare(z)
-        return _finish(_apply(self.spec.g, x, dict(self.params)), out,
-                       lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=out))
+    def __call__(self, z: Any, out: np.ndarray | None = None) -> Any:
+        """g(z); `out`: an array of the result's shape and dtype to write it to."""
+        x, dt = _prepare(z)
+        buf = _buffer(out, x, dt)
+        return _finish(_apply(_form(self.spec.g, dt), x, dict(self.params), buf), dt,
+                       lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=dt),
+                       out)
 
     # -- g′ -----------------------------------------------------------------------------
-    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> Any:
+    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1,
+              out: np.ndarray | None = None) -> Any:
         """g′(z) (order=1) or g″(z) (order=2); `kink` picks the value at a kink of g′ (a jump
-        of g″ for order 2: ``self.kinks2``)."""
+        of g″ for order 2: ``self.kinks2``); `out`: an array of the result's shape and dtype
+        to write it to."""
         check_kink(kink)
         if check_order(order) == 2:
-            return self._deriv2(z, kink)
-        x, out = _prepare(z)
-        d = _apply(self.spec.dg, x, dict(self.params))
+            return self._deriv2(z, kink, out)
+        x, dt = _prepare(z)
+        d = _apply(_form(self.spec.dg, dt), x, dict(self.params), _buffer(out, x, dt))
+        return self._finish_deriv(x, d, dt, kink, out)
+
+    def _finish_deriv(self, x: np.ndarray, d: np.ndarray, dt: np.dtype, kink: str,
+                      out: np.ndarray | None) -> Any:
         for k in self.kinks:
             d[x == k.at] = k.slope(kink)
-        d[np.isnan(x)] = np.nan
-        return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=True,
-                                                                  kink=kink, dtype=out))
+        nan = np.isnan(x)
+        if nan.any():
+            d[nan] = np.nan
+        return _finish(d, dt, lambda m: _rigorous().values_float(self, x[m], deriv=True,
+                                                                 kink=kink, dtype=dt), out)
 
-    def _deriv2(self, z: Any, kink: str) -> Any:
+    def value_and_deriv(self, z: Any, kink: str = "pytorch",
+                        out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Any, Any]:
+        """(g(z), g′(z)) in one pass, the same values as ``f(z)`` and ``f.deriv(z, kink)``;
+        where g and g′ share work (e^−|z| for sigmoid and σ′) it is done once. `out`: a pair
+        of arrays of the result's shape and dtype to write them to."""
+        check_kink(kink)
+        if out is not None and (not isinstance(out, tuple) or len(out) != 2):
+            raise TypeError("out must be a pair (g's array, g′'s array)")
+        x, dt = _prepare(z)
+        p = dict(self.params)
+        both = getattr(self.spec.g, "with_deriv", None)
+        if out is not None:
+            _check_out(out[0], x.shape, dt, "out[0]")
+            _check_out(out[1], x.shape, dt, "out[1]")
+        if both is not None:
+            g, d = _apply2(_form(both, dt), x, p)
+        else:
+            g = _apply(_form(self.spec.g, dt), x, p)
+            d = _apply(_form(self.spec.dg, dt), x, p)
+        value = _finish(g, dt, lambda m: _rigorous().values_float(self, x[m], deriv=False,
+                                                                  dtype=dt),
+                        None if out is None else out[0])
+        return value, self._finish_deriv(x, d, dt, kink, None if out is None else out[1])
+
+    def _deriv2(self, z: Any, kink: str, into: np.ndarray | None = None) -> Any:
         if self.spec.d2g is None:
             raise ValueError(f"g″ of {self.name} is not available")
         x, out = _prepare(z)
-        d = _apply(self.spec.d2g, x, dict(self.params))
+        d = _apply(self.spec.d2g, x, dict(self.params), _buffer(into, x, out))
         for k in self.kinks2:
             d[x == k.at] = k.slope(kink)
         d[np.isnan(x)] = np.nan
         return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=2,
-                                                                  kink=kink, dtype=out))
+                                                                  kink=kink, dtype=out), into)
 
     @property
     def has_deriv_from_output(self) -> bool:
@@ -280,14 +403,19 @@ class Activation:
     def output_range(self) -> tuple[float, float]:
         return self.spec.output_range(dict(self.params))
 
-    def deriv_from_output(self, a: Any, kink: str = "pytorch", order: int = 1) -> Any:
-        """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's."""
+    def deriv_from_output(self, a: Any, kink: str = "pytorch", order: int = 1,
+                          out: np.ndarray | None = None) -> Any:
+        """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's;
+        `out`: an array of the result's shape and dtype to write it to."""
+        into = out
         check_kink(kink)
         check_order(order)
         why = self.from_output_unavailable(order)
         if why:
             raise ValueError(why)
         x, out = _prepare(a)
+        if into is not None:
+            _check_out(into, x.shape, out)
         lo, hi = self.output_range()
         bad = (x < lo) | (x > hi)
         if bad.any():
@@ -313,7 +441,7 @@ class Activation:
         # correct rounding to float32/float16 means: the exact g′ at the exact float a (the
         # from-output formula evaluated exactly on a), rounded once
         return _finish(d, out, lambda m: _rigorous().from_output_float(
-            self, x[m], kink=kink, dtype=out, order=2 if second else 1))
+            self, x[m], kink=kink, dtype=out, order=2 if second else 1), into)
 
     def framework_slopes(self, k: Kink) -> tuple[tuple[str, float], ...]:
         """What each framework that ships this function returns at kink k, in the Spec's
