@@ -120,17 +120,28 @@ _OUT_DTYPES = frozenset(DTYPES[1:])  # (by name: ml_dtypes' types are numpy's on
 
 
 def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
+    x, out = _source(z)
+    return _as64(x), out
+
+
+def _source(z: Any) -> tuple[np.ndarray, np.dtype]:
+    """z as an array (not converted yet: _as64 does that, chunk by chunk) and the dtype of
+    the results."""
     arr = np.asarray(z)
     small = arr.dtype.name in _OUT_DTYPES
     if arr.dtype.kind not in "biuf" and not small:
         raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
-    out = arr.dtype if small else np.dtype(np.float64)
+    return arr, arr.dtype if small else np.dtype(np.float64)
+
+
+def _as64(arr: np.ndarray) -> np.ndarray:
+    """arr in float64 (itself if it is), NaNs quieted."""
     with np.errstate(invalid="ignore"):  # a signalling NaN's conversion signals; it is quieted
         x = arr.astype(np.float64, copy=False)
     nan = np.isnan(x)
     if nan.any():  # signalling NaNs (any NaN bit pattern may come in) would raise "invalid"
         x = np.where(nan, np.nan, x)
-    return x, out
+    return x
 
 
 _CHUNK = 1 << 16
@@ -153,26 +164,70 @@ def _apply(fn: Any, x: np.ndarray, p: dict[str, Any], out: np.ndarray | None = N
     return res.reshape(x.shape)
 
 
-def _apply2(fn: Any, x: np.ndarray, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """fn(x, p) -> (g, g′) as two float64 arrays of x's shape, in chunks as in _apply."""
+def _form(fn: Any, out: np.dtype) -> tuple[Any, float]:
+    """The float64 form to compute a result of dtype `out` with, and its error bound in
+    float64 ULP for the boundary test: for float32 and smaller types, a cheaper form (the
+    function's ``small`` attribute) where the function has one, whose bound is its
+    ``small.ulp`` (proved in its comment; correct rounding to 24 bits or fewer leaves 29
+    bits of float64 to spare, so a bound of hundreds of ULP makes the rigorous fallback run
+    on one value in a million); else fn itself, within 4 ULP (FLOAT64_ERROR_ULP)."""
+    small = getattr(fn, "small", None) if out != np.float64 else None
+    if small is not None:
+        return small, small.ulp
+    return fn, FLOAT64_ERROR_ULP
+
+
+def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.dtype,
+              posts: tuple[Any, ...],
+              intos: tuple[Any, ...]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """fn(x, p) (a tuple of len(posts) results when that is more than one) in dtype dt, 64K
+    values at a time (x, of any real dtype, converted to float64 a chunk at a time: a whole
+    new array costs its page faults, as much as the computation here): each float64 chunk
+    result goes through its post(x, r) (the kink and
+    nan conventions, in place), is rounded to dt, and for a smaller dt tested for a rounding
+    boundary (_near_boundary) while it is in cache. Per result: (the dt array of x's shape,
+    the boundary mask or None for float64). form: (fn, its error bound) from _form. intos:
+    arrays to write to (``out=``), or None."""
+    fn, bound = form
     flat = x.reshape(-1)
-    g = np.empty(flat.shape, dtype=np.float64)
-    d = np.empty(flat.shape, dtype=np.float64)
-    with np.errstate(under="ignore"):
-        for i in range(0, max(flat.size, 1), _CHUNK):
-            g[i:i + _CHUNK], d[i:i + _CHUNK] = fn(flat[i:i + _CHUNK], p)
-    return g.reshape(x.shape), d.reshape(x.shape)
+    res, fires = [], []
+    for into in intos:
+        if into is not None and into.flags.c_contiguous and not np.may_share_memory(into, x):
+            res.append(into.reshape(-1))
+        else:
+            res.append(np.empty(flat.shape, dtype=dt))
+        fires.append(None if dt == np.float64 else np.empty(flat.shape, dtype=bool))
+    one = len(posts) == 1
+    for i in range(0, max(flat.size, 1), _CHUNK):
+        xc = _as64(flat[i:i + _CHUNK])
+        with np.errstate(under="ignore"):
+            rs = fn(xc, p)
+        for k, r in enumerate((rs,) if one else rs):
+            r = np.asarray(r, dtype=np.float64)
+            if posts[k] is not None:
+                posts[k](xc, r)
+            with np.errstate(under="ignore", over="ignore"):
+                res[k][i:i + _CHUNK] = r  # rounded once to dt (overflow/underflow: correct)
+                fire = fires[k]
+                if fire is not None:
+                    fire[i:i + _CHUNK] = _near_boundary(r, dt, bound)
+    return [(r.reshape(x.shape), None if f is None else f.reshape(x.shape))
+            for r, f in zip(res, fires)]
 
 
-def _form(fn: Any, out: np.dtype) -> Any:
-    """The float64 form to compute a result of dtype `out` with: a cheaper one (the
-    function's ``small`` attribute) for float32 and smaller types where the function has one.
-    Every such form is within FLOAT64_ERROR_ULP / 2 float64 ULP of the exact value on the
-    values of those types (its comment says why), so the boundary test of _finish, which
-    assumes FLOAT64_ERROR_ULP, still decides the rounding."""
-    if out != np.float64:
-        return getattr(fn, "small", fn)
-    return fn
+def _done(r: np.ndarray, fire: np.ndarray | None, dt: np.dtype, exact: Any, into: Any) -> Any:
+    """The result of _evaluate with the values at the boundary mask from exact(mask), in
+    `into` when given (its copy when _evaluate could not write to it directly), a scalar for
+    a 0-d input."""
+    if fire is not None and fire.any():
+        r[fire] = exact(fire)
+    if into is not None:
+        if not np.may_share_memory(r, into):
+            into[...] = r
+        return into
+    if r.ndim:
+        return r
+    return float(r) if dt == np.float64 else r[()]
 
 
 #: the float64 results' error bound assumed by the boundary test, in float64 ULP: the
@@ -209,7 +264,7 @@ def _near_boundary(r: np.ndarray, out: np.dtype, bound: float = FLOAT64_ERROR_UL
     low -= 1 << (low_bits - 1)
     fire = np.abs(low) <= math.ceil(bound)
     fire &= mag < 0x7FF0_0000_0000_0000  # not ±inf or nan (a nan's payload is no boundary)
-    small = mag < tiny_bits  # below the normal range of `out` (and zeros)
+    small = (mag < tiny_bits) & (mag != 0)  # below the normal range of `out` (not 0)
     if small.any():
         fire[small] = _near_boundary_any(r[small], out, bound)
     return fire.reshape(shape)
@@ -322,11 +377,15 @@ class Activation:
     # -- g ------------------------------------------------------------------------------
     def __call__(self, z: Any, out: np.ndarray | None = None) -> Any:
         """g(z); `out`: an array of the result's shape and dtype to write it to."""
-        x, dt = _prepare(z)
-        buf = _buffer(out, x, dt)
-        return _finish(_apply(_form(self.spec.g, dt), x, dict(self.params), buf), dt,
-                       lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=dt),
-                       out)
+        x, dt = _source(z)
+        if out is not None:
+            _check_out(out, x.shape, dt)
+        ((r, fire),) = _evaluate(_form(self.spec.g, dt), x, dict(self.params), dt, (None,),
+                                 (out,))
+        return _done(r, fire, dt, self._exact_g(x, dt), out)
+
+    def _exact_g(self, x: np.ndarray, dt: np.dtype) -> Any:
+        return lambda m: _rigorous().values_float(self, _as64(x[m]), deriv=False, dtype=dt)
 
     # -- g′ -----------------------------------------------------------------------------
     def deriv(self, z: Any, kink: str = "pytorch", order: int = 1,
@@ -337,19 +396,29 @@ class Activation:
         check_kink(kink)
         if check_order(order) == 2:
             return self._deriv2(z, kink, out)
-        x, dt = _prepare(z)
-        d = _apply(_form(self.spec.dg, dt), x, dict(self.params), _buffer(out, x, dt))
-        return self._finish_deriv(x, d, dt, kink, out)
+        x, dt = _source(z)
+        if out is not None:
+            _check_out(out, x.shape, dt)
+        ((r, fire),) = _evaluate(_form(self.spec.dg, dt), x, dict(self.params), dt,
+                                 (self._deriv_post(kink),), (out,))
+        return _done(r, fire, dt, self._exact_dg(x, dt, kink), out)
 
-    def _finish_deriv(self, x: np.ndarray, d: np.ndarray, dt: np.dtype, kink: str,
-                      out: np.ndarray | None) -> Any:
-        for k in self.kinks:
-            d[x == k.at] = k.slope(kink)
-        nan = np.isnan(x)
-        if nan.any():
-            d[nan] = np.nan
-        return _finish(d, dt, lambda m: _rigorous().values_float(self, x[m], deriv=True,
-                                                                 kink=kink, dtype=dt), out)
+    def _deriv_post(self, kink: str) -> Any:
+        """The conventions of g′, on a chunk: the kink's value at a kink, nan at nan."""
+        slopes = [(k.at, k.slope(kink)) for k in self.kinks]
+
+        def post(x: np.ndarray, d: np.ndarray) -> None:
+            for at, slope in slopes:
+                d[x == at] = slope
+            nan = np.isnan(x)
+            if nan.any():
+                d[nan] = np.nan
+
+        return post
+
+    def _exact_dg(self, x: np.ndarray, dt: np.dtype, kink: str) -> Any:
+        return lambda m: _rigorous().values_float(self, _as64(x[m]), deriv=True, kink=kink,
+                                                  dtype=dt)
 
     def value_and_deriv(self, z: Any, kink: str = "pytorch",
                         out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Any, Any]:
@@ -359,21 +428,21 @@ class Activation:
         check_kink(kink)
         if out is not None and (not isinstance(out, tuple) or len(out) != 2):
             raise TypeError("out must be a pair (g's array, g′'s array)")
-        x, dt = _prepare(z)
-        p = dict(self.params)
-        both = getattr(self.spec.g, "with_deriv", None)
+        x, dt = _source(z)
+        outs = (None, None) if out is None else out
         if out is not None:
             _check_out(out[0], x.shape, dt, "out[0]")
             _check_out(out[1], x.shape, dt, "out[1]")
+        p = dict(self.params)
+        both = getattr(self.spec.g, "with_deriv", None)
+        post = self._deriv_post(kink)
         if both is not None:
-            g, d = _apply2(_form(both, dt), x, p)
+            (g, gf), (d, df) = _evaluate(_form(both, dt), x, p, dt, (None, post), outs)
         else:
-            g = _apply(_form(self.spec.g, dt), x, p)
-            d = _apply(_form(self.spec.dg, dt), x, p)
-        value = _finish(g, dt, lambda m: _rigorous().values_float(self, x[m], deriv=False,
-                                                                  dtype=dt),
-                        None if out is None else out[0])
-        return value, self._finish_deriv(x, d, dt, kink, None if out is None else out[1])
+            ((g, gf),) = _evaluate(_form(self.spec.g, dt), x, p, dt, (None,), outs[:1])
+            ((d, df),) = _evaluate(_form(self.spec.dg, dt), x, p, dt, (post,), outs[1:])
+        return (_done(g, gf, dt, self._exact_g(x, dt), outs[0]),
+                _done(d, df, dt, self._exact_dg(x, dt, kink), outs[1]))
 
     def _deriv2(self, z: Any, kink: str, into: np.ndarray | None = None) -> Any:
         if self.spec.d2g is None:

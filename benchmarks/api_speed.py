@@ -12,9 +12,13 @@ reaches without scipy). Imported by benchmarks/run.py (section "API").
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # this tree
 
 LAM, ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
 

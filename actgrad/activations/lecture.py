@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..numerics.special import fast_two_sum, two_prod
+from ..numerics.special import fast_two_sum, split
 from .base import Array, Kink, Param, Params, Spec
 
 # ---------------------------------------------------------------------------------------
@@ -21,16 +21,28 @@ from .base import Array, Kink, Param, Params, Spec
 def _over_square(num: Array, e: Array) -> Array:
     """num / (1 + e)² with 1 + e and its square carried exactly to first order."""
     dh, dl = fast_two_sum(np.ones_like(e), e)
-    p, pe = two_prod(dh, dh)
+    p, pe = _two_square(dh)
     r = num / p
     return r - r * ((pe + 2.0 * dh * dl) / p)
 
 
+def _two_square(a: Array) -> tuple[Array, Array]:
+    """a² = p + e exactly (Dekker's product of a with itself: one splitting, not two)."""
+    p = a * a
+    ah, al = split(a)
+    return p, ((ah * ah - p) + 2.0 * ah * al) + al * al
+
+
 def sigmoid(z: Array, p: Params) -> Array:
     """σ(z) = 1 / (1 + e^−z)"""
-    e = np.exp(-np.abs(z))
+    return _sigmoid_from_e(z, np.exp(-np.abs(z)))
+
+
+def _sigmoid_from_e(z: Array, e: Array) -> Array:
     dh, dl = fast_two_sum(np.ones_like(e), e)
-    r = np.where(z >= 0, 1.0, e) / dh
+    # the numerator, 1 for z >= 0 and e for z < 0: e <= 1, so the larger of e and (z >= 0)
+    # (nan stays nan); a where() costs ten times as much on unsorted z
+    r = np.maximum(e, z >= 0) / dh
     return r - r * (dl / dh)
 
 
@@ -38,6 +50,15 @@ def sigmoid_deriv(z: Array, p: Params) -> Array:
     """σ′(z) = σ(z)·σ(−z) = e^−|z| / (1 + e^−|z|)²"""
     e = np.exp(-np.abs(z))
     return _over_square(e, e)
+
+
+def sigmoid_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(σ(z), σ′(z)) from one e^−|z|: the same values as sigmoid and sigmoid_deriv."""
+    e = np.exp(-np.abs(z))
+    return _sigmoid_from_e(z, e), _over_square(e, e)
+
+
+sigmoid.with_deriv = sigmoid_with_deriv  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
