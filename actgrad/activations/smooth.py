@@ -52,6 +52,7 @@ def _vec(f):
 
     wrapper.__name__ = f.__name__
     wrapper.__doc__ = f.__doc__
+    wrapper.__dict__.update(f.__dict__)  # the registry's small and with_deriv forms
     return wrapper
 
 
@@ -528,6 +529,86 @@ def mish_deriv(z: Array, p: Params) -> Array:
     num = dd_add(dd_mul(one_t, big_d), extra)
     pos = dd_val(dd_div(num, dd_mul(big_d, big_d)))
     return np.where(z < 0, neg, pos)
+
+
+# Cheaper forms for results in float32 and smaller types (the registry's ``small``; ``ulp``:
+# the error bound in float64 ULP its boundary test assumes). u = 2^−53; e^x within 1 ULP
+# (2u; numpy's exp is within 0.65 ULP); each operation u. Near the roots of g′, where a
+# plain form cancels, the accurate form above is used (|z − z0| < 0.5 for silu′ and mish′);
+# outside, the cancellation factor |terms|/|g′| is below 8 (silu′) and 10 (mish′)
+# (benchmarks/api_speed.py --errors measures these forms against mpmath). Far out, z is
+# clipped where the exact value and the form's both lie below 2^−200 with the same sign
+# (both round to that signed 0 in every small type) or both round to the same value.
+#   silu  = z/(1 + e^−z): e^−z 2u, 1 + e^−z at most 2u + u, the quotient u: < 5u, ulp 16.
+#   silu′ = s·(1 + z·(e^−z·s)), s = 1/(1 + e^−z): s < 4u, e^−z·s < 7u, 1 + z(…) < 8u·8 + u
+#           (the cancellation), the product: < 70u, ulp 256.
+#   mish  = z·n/(n + 2), n = e(e + 2), e = e^z: n < 5u, n/(n + 2) < 10u, the product: < 12u,
+#           ulp 64.
+#   mish′ = n/(n + 2) + 4z·e(1 + e)/(n + 2)²: each term < 16u, their sum < 16u·10 + u,
+#           ulp 512.
+
+
+def _silu_small(z: Array, p: Params) -> Array:
+    zc = np.maximum(z, -1000.0) + 0.0  # below −1000 silu and this are −0; (+0 at z = −0)
+    with np.errstate(over="ignore"):  # e^1000 = inf: zc/inf = −0
+        return zc / (1.0 + np.exp(-zc))
+
+
+def _silu_deriv_small(z: Array, p: Params) -> Array:
+    zc = np.clip(z, -200.0, 1e30)  # below −200 both are in (−2^−200, 0); above 1e30 both 1
+    e = np.exp(-zc)
+    s = 1.0 / (1.0 + e)
+    r = s * (1.0 + zc * (e * s))
+    return _near_root(r, z, SILU_Z0[0], silu_deriv)
+
+
+def _silu_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    zc = np.clip(z, -200.0, 1e30)
+    e = np.exp(-zc)
+    s = 1.0 / (1.0 + e)
+    # below −200 silu(z) and −200·s are in (−2^−200, 0); above 1e30, s = 1
+    g = (np.maximum(z, -200.0) + 0.0) * s
+    return g, _near_root(s * (1.0 + zc * (e * s)), z, SILU_Z0[0], silu_deriv)
+
+
+def _near_root(r: Array, z: Array, z0: float, accurate: Any) -> Array:
+    """r with the values at |z − z0| < 0.5 from the accurate form."""
+    win = np.abs(z - z0) < 0.5
+    if win.any():
+        r[win] = accurate(z[win], {})
+    return r
+
+
+def _mish_small(z: Array, p: Params) -> Array:
+    zc = np.clip(z, -1000.0, 40.0)  # beyond 40, tanh(softplus(z)) rounds to 1
+    e = np.exp(zc)
+    n = e * (e + 2.0)
+    return (np.maximum(z, -1000.0) + 0.0) * (n / (n + 2.0))
+
+
+def _mish_deriv_small(z: Array, p: Params) -> Array:
+    zc = np.clip(z, -200.0, 40.0)  # below −200 both are in (−2^−200, 0); above 40 both 1
+    e = np.exp(zc)
+    n = e * (e + 2.0)
+    q = n + 2.0
+    r = n / q + (4.0 * zc) * (e * (1.0 + e)) / (q * q)
+    return _near_root(r, z, MISH_Z0[0], mish_deriv)
+
+
+def _silu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    return silu(z, p), silu_deriv(z, p)
+
+
+_silu_small.ulp = 16.0  # type: ignore[attr-defined]
+_silu_deriv_small.ulp = _silu_pair_small.ulp = 256.0  # type: ignore[attr-defined]
+_mish_small.ulp = 64.0  # type: ignore[attr-defined]
+_mish_deriv_small.ulp = 512.0  # type: ignore[attr-defined]
+silu.small = _silu_small  # type: ignore[attr-defined]
+silu_deriv.small = _silu_deriv_small  # type: ignore[attr-defined]
+_silu_with_deriv.small = _silu_pair_small  # type: ignore[attr-defined]
+silu.with_deriv = _silu_with_deriv  # type: ignore[attr-defined]
+mish.small = _mish_small  # type: ignore[attr-defined]
+mish_deriv.small = _mish_deriv_small  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
