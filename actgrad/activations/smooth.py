@@ -453,6 +453,21 @@ def _delta_dd(z: Array, z0: tuple[float, float]) -> tuple[Array, Array]:
     return special.two_sum(z - z0[0], np.full_like(z, -z0[1]))
 
 
+def _by_sign(z: Array, neg: Any, pos: Any) -> Array:
+    """neg(z) where z < 0, pos(z) elsewhere (nan too), each form evaluated only on its own
+    values: the same numbers as np.where(z < 0, neg(z), pos(z)) at half the work."""
+    below = z < 0
+    if not below.any():
+        return pos(z)
+    if below.all():
+        return neg(z)
+    out = np.empty_like(z)
+    out[below] = neg(z[below])
+    rest = ~below
+    out[rest] = pos(z[rest])
+    return out
+
+
 def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]) -> Array:
     """m·num/den·2^k with one rounding of the double-double quotient, then ldexp."""
     return np.ldexp(dd_val(dd_mul(dd(m), dd_div(num, den))), k)
@@ -460,16 +475,27 @@ def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]
 
 def silu(z: Array, p: Params) -> Array:
     """silu(z) = z·σ(z) = z / (1 + e^−z)"""
+    return _by_sign(z, _silu_neg, _silu_pos)
+
+
+def _silu_neg(z: Array) -> Array:
     zc, m, k, e = _neg_exp(z)
-    neg = _tail(m, k, dd(zc), two_sum(np.ones_like(e), e))
+    return _tail(m, k, dd(zc), two_sum(np.ones_like(e), e))
+
+
+def _silu_pos(z: Array) -> Array:
     zp = np.minimum(np.maximum(z, 0.0), 1e300)
     ep = np.exp(-zp)
     pos = dd_val(dd_div(dd(zp), two_sum(np.ones_like(ep), ep)))
-    return np.where(z < 0, neg, np.where(z > 1e300, z, pos))
+    return np.where(z > 1e300, z, pos)
 
 
 def silu_deriv(z: Array, p: Params) -> Array:
     """silu′(z) = σ(z)·(1 + z·(1 − σ(z)))"""
+    return _by_sign(z, _silu_deriv_neg, _silu_deriv_pos)
+
+
+def _silu_deriv_neg(z: Array) -> Array:
     zc, m, k, e = _neg_exp(z)
     one_e = two_sum(np.ones_like(e), e)
     d2 = dd_mul(one_e, one_e)
@@ -480,32 +506,45 @@ def silu_deriv(z: Array, p: Params) -> Array:
     v_far = two_sum(1.0 + zc, e)
     win = zc >= -3.0
     v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
-    neg = _tail(m, k, v, d2)
+    return _tail(m, k, v, d2)
+
+
+def _silu_deriv_pos(z: Array) -> Array:
     zp = np.clip(z, 0.0, 2000.0)
     ep = np.exp(-zp)
     one_ep = two_sum(np.ones_like(ep), ep)
     num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), two_sum(np.ones_like(zp), zp)))
-    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
-    return np.where(z < 0, neg, pos)
+    return dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
 
 
 def mish(z: Array, p: Params) -> Array:
     """mish(z) = z·tanh(softplus(z))"""
+    return _by_sign(z, _mish_neg, _mish_pos)
+
+
+def _mish_neg(z: Array) -> Array:
     zc, m, k, e = _neg_exp(z)
     e2 = two_sum(e, np.full_like(e, 2.0))
     den = dd_add(dd_mul(dd(e), e2), dd(np.full_like(e, 2.0)))
-    neg = _tail(m, k, dd_mul(dd(zc), e2), den)
+    return _tail(m, k, dd_mul(dd(zc), e2), den)
+
+
+def _mish_pos(z: Array) -> Array:
     zp = np.minimum(np.maximum(z, 0.0), 1000.0)
     ep = np.exp(-zp)
     t = 2.0 * ep
     one_t = two_sum(np.ones_like(t), t)
     dd_ = dd_add(one_t, two_prod(t, ep))
     pos = dd_val(dd_div(dd_mul(dd(zp), one_t), dd_))
-    return np.where(z < 0, neg, np.where(z > 1000.0, z, pos))
+    return np.where(z > 1000.0, z, pos)
 
 
 def mish_deriv(z: Array, p: Params) -> Array:
     """mish′(z) = tanh(sp(z)) + z·σ(z)·sech²(sp(z)), sp = softplus"""
+    return _by_sign(z, _mish_deriv_neg, _mish_deriv_pos)
+
+
+def _mish_deriv_neg(z: Array) -> Array:
     zc, m, k, e = _neg_exp(z)
     e2 = two_sum(e, np.full_like(e, 2.0))
     w = dd_add(dd_mul(dd(e), e2), dd(np.full_like(e, 2.0)))
@@ -518,7 +557,10 @@ def mish_deriv(z: Array, p: Params) -> Array:
     f_far = dd_add(dd_mul(dd(4.0 * (1.0 + zc)), one_e), dd(e * (e * (e + 4.0) + 2.0)))
     win = zc >= -3.0
     f = (np.where(win, f_win[0], f_far[0]), np.where(win, f_win[1], f_far[1]))
-    neg = _tail(m, k, f, dd_mul(w, w))
+    return _tail(m, k, f, dd_mul(w, w))
+
+
+def _mish_deriv_pos(z: Array) -> Array:
     zp = np.clip(z, 0.0, 1000.0)
     ep = np.exp(-zp)
     t = 2.0 * ep
@@ -527,8 +569,7 @@ def mish_deriv(z: Array, p: Params) -> Array:
     one_ep = two_sum(np.ones_like(ep), ep)
     extra = dd_mul(dd_mul(two_prod(2.0 * zp, t), dd(ep)), one_ep)  # 4z·e²(1 + e)
     num = dd_add(dd_mul(one_t, big_d), extra)
-    pos = dd_val(dd_div(num, dd_mul(big_d, big_d)))
-    return np.where(z < 0, neg, pos)
+    return dd_val(dd_div(num, dd_mul(big_d, big_d)))
 
 
 # Cheaper forms for results in float32 and smaller types (the registry's ``small``; ``ulp``:
@@ -936,7 +977,50 @@ def _gelu_dispatch(want_g: bool):
             return _gelu_tanh(z, want_g)
         return _gelu_exact(z, want_g)
 
+    def small(z: Array, p: Params) -> Array:
+        if p["approximate"] == "tanh":
+            return (_gelu_tanh_small if want_g else _gelu_tanh_deriv_small)(z)
+        return _gelu_exact(z, want_g)
+
+    # the bound of the tanh forms (the exact gelu has no cheaper form: it is within 4 ULP)
+    small.ulp = _GT_SMALL_ULP if want_g else _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
+    f.small = small  # type: ignore[attr-defined]
     return _vec(f)
+
+
+# The tanh-GELU's cheaper forms for results in float32 and smaller types (see silu's): v =
+# 2√(2/π)·z·(1 + 0.044715z²) in plain float64 is within 6u of itself relative (four
+# roundings and the two constants' 0.5u), so e^−v within 6u·|v| + 2u. g = z/(1 + e^−v):
+# < 6u·|v| + 5u, that is < 700u where |v| <= 110, and beyond (z < −10.4) g and the form lie
+# in (−2^−150, 0): both round to −0; ulp 2048. g′ = σ(v) + z·v′·e/(1 + e)², e = e^−|v|: each
+# term < 3·(6u·|v| + 2u) + 4u, their sum cancels by less than 3 outside |z − z0| < 0.5
+# (there the accurate form): ulp 8192 (benchmarks/api_speed.py --errors: the measured
+# errors). z is clipped to [−13, 40] for g′ (beyond, g′ and the form lie in (−2^−200, 0),
+# resp. both round to 1) and to [−40, 40] inside v for g.
+_GT_SMALL_ULP = 2048.0
+_GT_DERIV_SMALL_ULP = 8192.0
+_GT_C2 = 2.0 * math.sqrt(2.0 / math.pi)
+
+
+def _gelu_tanh_small(z: Array) -> Array:
+    zc = np.clip(z, -40.0, 40.0)
+    v = _GT_C2 * (zc * (1.0 + 0.044715 * (zc * zc)))
+    with np.errstate(over="ignore"):  # e^4630 = inf: −40/inf = −0
+        return (np.maximum(z, -40.0) + 0.0) / (1.0 + np.exp(-v))
+
+
+def _gelu_tanh_deriv_small(z: Array) -> Array:
+    zc = np.clip(z, -13.0, 40.0)
+    w = zc * zc
+    v = _GT_C2 * (zc * (1.0 + 0.044715 * w))
+    vp = _GT_C2 * (1.0 + 0.134145 * w)
+    e = np.exp(-np.abs(v))
+    d = 1.0 + e
+    r = np.maximum(e, v >= 0) / d + (zc * vp) * (e / (d * d))
+    win = np.abs(z - GT_Z0[0]) < 0.5
+    if win.any():
+        r[win] = _gelu_tanh(z[win], False)
+    return r
 
 
 def _mp_erfc(x: Any, mp: Any) -> Any:
