@@ -402,6 +402,17 @@ def _gelu_tanh(z: Array, want_g: bool) -> Array:
     zvp = dd_mul(dd(zc), vp)
     pos = dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
     # z < 0: H = 1 + e^v + z·v′
+    h = dd_add(one_e, zvp)
+    win = (zc >= 2.0 * GT_Z0[0]) & (zc <= 0.5 * GT_Z0[0])  # z − z0_hi exact (Sterbenz)
+    if win.any():  # the identity near the root, on the window's values only
+        h_win = _gt_h_window(zc[win])
+        h[0][win], h[1][win] = h_win
+    gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
+    return np.where(neg, gneg, pos)
+
+
+def _gt_h_window(zc: Array) -> tuple[Array, Array]:
+    """H = e^v0·expm1(2cδ(1 + kQ)) + 2cδ(1 + 3kQ) for z near the root (see above)."""
     zw = np.clip(zc, -3.0, 0.0)
     delta = special.two_sum(zw - GT_Z0[0], np.full_like(zw, -GT_Z0[1]))
     u = dd_mul(_GT_2C, delta)  # 2cδ
@@ -409,12 +420,7 @@ def _gelu_tanh(z: Array, want_g: bool) -> Array:
     kq = _GT_K[0] * qz
     a = dd_val(u) * (1.0 + kq)
     em = np.expm1(a)
-    h_win = dd_add(dd_mul(_GT_E0, dd(em)), dd_mul(u, special.two_sum(np.ones_like(zw), 3.0 * kq)))
-    h_far = dd_add(one_e, zvp)
-    win = (zc >= 2.0 * GT_Z0[0]) & (zc <= 0.5 * GT_Z0[0])  # z − z0_hi exact (Sterbenz)
-    h = (np.where(win, h_win[0], h_far[0]), np.where(win, h_win[1], h_far[1]))
-    gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
-    return np.where(neg, gneg, pos)
+    return dd_add(dd_mul(_GT_E0, dd(em)), dd_mul(u, special.two_sum(np.ones_like(zw), 3.0 * kq)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -499,13 +505,12 @@ def _silu_deriv_neg(z: Array) -> Array:
     zc, m, k, e = _neg_exp(z)
     one_e = two_sum(np.ones_like(e), e)
     d2 = dd_mul(one_e, one_e)
-    zw = np.maximum(zc, -3.0)
-    delta = _delta_dd(zw, SILU_Z0)
-    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
-    v_far = two_sum(1.0 + zc, e)
+    v = two_sum(1.0 + zc, e)
     win = zc >= -3.0
-    v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
+    if win.any():  # near the root: δ + e0·expm1(δ), on the window's values only
+        delta = _delta_dd(zc[win], SILU_Z0)
+        mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+        v[0][win], v[1][win] = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
     return _tail(m, k, v, d2)
 
 
@@ -549,14 +554,15 @@ def _mish_deriv_neg(z: Array) -> Array:
     e2 = two_sum(e, np.full_like(e, 2.0))
     w = dd_add(dd_mul(dd(e), e2), dd(np.full_like(e, 2.0)))
     one_e = two_sum(np.ones_like(e), e)
-    zw = np.maximum(zc, -3.0)
-    delta = _delta_dd(zw, MISH_Z0)
-    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-    inner = dd_add(_MISH_C, dd(mm * (_MISH_C2 + _MISH_C3 * mm)))
-    f_win = dd_add(dd_mul(dd_mul(delta, one_e), dd(np.full_like(e, 4.0))), dd_mul(dd(mm), inner))
-    f_far = dd_add(dd_mul(dd(4.0 * (1.0 + zc)), one_e), dd(e * (e * (e + 4.0) + 2.0)))
+    f = dd_add(dd_mul(dd(4.0 * (1.0 + zc)), one_e), dd(e * (e * (e + 4.0) + 2.0)))
     win = zc >= -3.0
-    f = (np.where(win, f_win[0], f_far[0]), np.where(win, f_win[1], f_far[1]))
+    if win.any():  # near the root (see above), on the window's values only
+        delta = _delta_dd(zc[win], MISH_Z0)
+        mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+        inner = dd_add(_MISH_C, dd(mm * (_MISH_C2 + _MISH_C3 * mm)))
+        ow = (one_e[0][win], one_e[1][win])
+        f[0][win], f[1][win] = dd_add(dd_mul(dd_mul(delta, ow), dd(np.full_like(mm, 4.0))),
+                                      dd_mul(dd(mm), inner))
     return _tail(m, k, f, dd_mul(w, w))
 
 
