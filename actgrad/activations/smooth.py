@@ -384,31 +384,38 @@ _GT_3K = (0.134145, 1.3526957332032908e-17)  # 3·0.044715
 
 
 def _gelu_tanh(z: Array, want_g: bool) -> Array:
+    # each branch on its own values only (_by_sign: z < 0 is zc < 0, nan goes to z >= 0)
+    return _by_sign(z, lambda x: _gelu_tanh_part(x, want_g, True),
+                    lambda x: _gelu_tanh_part(x, want_g, False))
+
+
+def _gelu_tanh_part(z: Array, want_g: bool, negative: bool) -> Array:
+    """g (want_g) or g′ on values z all < 0 (negative) or all >= 0 or nan."""
     zc = np.clip(z, -40.0, 40.0)
     vh, vl = _gt_v(zc)
-    neg = zc < 0
     # e^(−|v|) = m·2^k
-    m, k = exp_split(np.where(neg, vh, -vh), np.where(neg, vl, -vl))
+    m, k = exp_split(vh, vl) if negative else exp_split(-vh, -vl)
     e = np.ldexp(m, k)
     one_e = two_sum(np.ones_like(e), e)
     if want_g:
-        gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(dd(zc), one_e))), k)
-        gpos = dd_val(dd_div(dd(zc), one_e))
-        return np.where(neg, gneg, np.where(z > 40.0, z, gpos))
+        q = dd_div(dd(zc), one_e)
+        if negative:
+            return np.ldexp(dd_val(dd_mul(dd(m), q)), k)
+        return np.where(z > 40.0, z, dd_val(q))
     d2 = dd_mul(one_e, one_e)
     # v′ = 2c(1 + 3k·z²), z·v′
     zz = two_prod(zc, zc)
     vp = dd_mul(_GT_2C, dd_add(dd(np.ones_like(zc)), dd_mul(_GT_3K, zz)))
     zvp = dd_mul(dd(zc), vp)
-    pos = dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
+    if not negative:
+        return dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
     # z < 0: H = 1 + e^v + z·v′
     h = dd_add(one_e, zvp)
     win = (zc >= 2.0 * GT_Z0[0]) & (zc <= 0.5 * GT_Z0[0])  # z − z0_hi exact (Sterbenz)
     if win.any():  # the identity near the root, on the window's values only
         h_win = _gt_h_window(zc[win])
         h[0][win], h[1][win] = h_win
-    gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
-    return np.where(neg, gneg, pos)
+    return np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
 
 
 def _gt_h_window(zc: Array) -> tuple[Array, Array]:
