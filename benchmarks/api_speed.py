@@ -160,8 +160,16 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("-n", type=float, default=1e6)
+    ap.add_argument("--errors", action="store_true",
+                    help="instead: the cheaper float32 forms' errors against mpmath")
     ap.add_argument("only", nargs="*", help="functions (labels) to run, default all")
     a = ap.parse_args()
+    if a.errors:
+        print(f"{'function':12} {'':3} {'max ULP':>10} {'at z':>24} {'bound':>7}")
+        for r in small_form_errors():
+            print(f"{r['function']:12} {r['what']:3} {r['max_ulp']:10.2f} {r['worst_z']!r:>24}"
+                  f" {r['bound']:7.0f}")
+        sys.exit(0)
     rows = bench(int(a.n), a.runs, a.only)
     print_table(rows)
     sys.exit(0)
@@ -184,7 +192,8 @@ def small_form_errors(n: int = 4000, seed: int = 3) -> list[dict]:
                           bits[np.isfinite(bits)]]).astype(np.float32)
     z = z32.astype(np.float64)
     rows = []
-    for name, kw in (("sigmoid", {}), ("silu", {}), ("mish", {}), ("gelu", {"approximate": "tanh"})):
+    for name, kw in (("sigmoid", {}), ("silu", {}), ("mish", {}), ("gelu", {"approximate": "tanh"}),
+                     ("softplus", {})):
         f = actgrad.get(name, **kw)
         p = dict(f.params)
         for what, fn, exact in (("g", f.spec.g, f.spec.exact), ("g′", f.spec.dg, f.spec.exact_dg)):

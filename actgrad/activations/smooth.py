@@ -762,6 +762,34 @@ def softplus_deriv(z: Array, p: Params) -> Array:
     return r
 
 
+# Cheaper forms for float32 and smaller results (see silu's), for beta = 1 and no threshold
+# (PyTorch's beta, the true function; other parameters take the accurate forms):
+# softplus = max(z, 0) + log1p(e), e = e^−|z| within 2u: log1p within 1 ULP (2u) and e's
+# error carried at most once (e/((1 + e)·log1p(e)) <= 1), the sum of two terms >= 0: < 5u,
+# ulp 32; softplus′ = σ(z) = num/(1 + e): < 4u, ulp 16. For |z| > 708 (e subnormal or 0),
+# the exact log1p(e) and σ(−|z|) are below 2^−1000 and so are the forms': the small types
+# round them to +0 (and max(z, 0) + them to max(z, 0)'s rounding).
+
+
+def _softplus_small(z: Array, p: Params) -> Array:
+    if p["beta"] != 1.0 or p["threshold"] != INF:
+        return softplus(z, p)
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _softplus_deriv_small(z: Array, p: Params) -> Array:
+    if p["beta"] != 1.0 or p["threshold"] != INF:
+        return softplus_deriv(z, p)
+    e = np.exp(-np.abs(z))
+    return np.maximum(e, z >= 0) / (1.0 + e)
+
+
+_softplus_small.ulp = 32.0  # type: ignore[attr-defined]
+_softplus_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
+softplus.small = _softplus_small  # type: ignore[attr-defined]
+softplus_deriv.small = _softplus_deriv_small  # type: ignore[attr-defined]
+
+
 def _softplus_from_a(a: Array, p: Params) -> Array:
     beta = p["beta"]
     lim = 2000.0 / beta
