@@ -343,6 +343,9 @@ class Activation:
     shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
     value rounded once: the float64 result rounded, or, where that cannot be trusted to
     decide, the exact value from numerics.rigorous); anything else gives float64.
+    ``f.value_and_deriv(z)`` gives (g, g′) at once, sharing the work where g and g′ have
+    some in common; every method takes ``out=`` (an array of the result's shape and dtype;
+    for value_and_deriv a pair) to write the result to.
     """
 
     def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None):
