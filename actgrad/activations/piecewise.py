@@ -327,19 +327,19 @@ def sparse_plus(z: Array, p: Params) -> Array:
     s, e = two_sum(zc, 1.0)  # z + 1 = s + e, s in [0, 2]
     sq, sqe = two_prod(s, s)
     mid = (sq + (sqe + 2.0 * s * e)) * 0.25  # e² < 2^-106·s²: negligible
-    return np.where(z <= -1, 0.0, np.where(z >= 1, z, mid))
+    return np.where(z >= 1, z, mid)  # mid is exactly 0.0 at zc = −1 (nan stays nan)
 
 
 def sparse_plus_deriv(z: Array, p: Params) -> Array:
     zc = _clip(z, -1.0, 1.0)
-    mid = (zc + 1.0) * 0.5  # one rounding; the halving is exact (result >= 2^-54)
-    return np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, mid))
+    # one rounding; the halving is exact (result >= 2^-54); exactly 0.0 and 1.0 at zc = ∓1
+    return (zc + 1.0) * 0.5
 
 
 def sparse_sigmoid(z: Array, p: Params) -> Array:
     """sparse_sigmoid(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1"""
     zc = _clip(z, -1.0, 1.0)
-    return np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, (zc + 1.0) * 0.5))
+    return (zc + 1.0) * 0.5  # exactly 0.0 and 1.0 at zc = ∓1 (nan stays nan)
 
 
 def sparse_sigmoid_deriv(z: Array, p: Params) -> Array:
