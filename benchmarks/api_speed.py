@@ -153,28 +153,6 @@ def print_table(rows: list[dict]) -> None:
               f"  {'pass' if r['pass'] else 'FAIL'}")
 
 
-if __name__ == "__main__":
-    import argparse
-    import sys
-
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("-n", type=float, default=1e6)
-    ap.add_argument("--errors", action="store_true",
-                    help="instead: the cheaper float32 forms' errors against mpmath")
-    ap.add_argument("only", nargs="*", help="functions (labels) to run, default all")
-    a = ap.parse_args()
-    if a.errors:
-        print(f"{'function':12} {'':3} {'max ULP':>10} {'at z':>24} {'bound':>7}")
-        for r in small_form_errors():
-            print(f"{r['function']:12} {r['what']:3} {r['max_ulp']:10.2f} {r['worst_z']!r:>24}"
-                  f" {r['bound']:7.0f}")
-        sys.exit(0)
-    rows = bench(int(a.n), a.runs, a.only)
-    print_table(rows)
-    sys.exit(0)
-
-
 def small_form_errors(n: int = 4000, seed: int = 3) -> list[dict]:
     """The float64 error (in ULP, against mpmath at 40 digits) of every cheaper form the
     registry uses for float32 and smaller types, on float32 inputs (uniform on [−20, 20], on
@@ -214,3 +192,25 @@ def small_form_errors(n: int = 4000, seed: int = 3) -> list[dict]:
             rows.append({"function": name + (" tanh" if kw else ""), "what": what,
                          "max_ulp": worst, "worst_z": at, "bound": small.ulp})
     return rows
+
+
+if __name__ == "__main__":
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("-n", type=float, default=1e6)
+    ap.add_argument("--errors", action="store_true",
+                    help="instead: the cheaper float32 forms' errors against mpmath")
+    ap.add_argument("only", nargs="*", help="functions (labels) to run, default all")
+    a = ap.parse_args()
+    if a.errors:
+        print(f"{'function':12} {'':3} {'max ULP':>10} {'at z':>24} {'bound':>7}")
+        for r in small_form_errors():
+            print(f"{r['function']:12} {r['what']:3} {r['max_ulp']:10.2f} {r['worst_z']!r:>24}"
+                  f" {r['bound']:7.0f}")
+        sys.exit(0)
+    rows = bench(int(a.n), a.runs, a.only)
+    print_table(rows)
+    sys.exit(0)
