@@ -23,7 +23,7 @@ import catalogue_reference as C  # noqa: E402
 import actgrad  # noqa: E402
 from actgrad import registry  # noqa: E402
 
-CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus")
+CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh")
 
 
 def act(name):
@@ -83,7 +83,9 @@ def test_cheaper_forms_stay_within_a_quarter_of_their_bound():
         f = act(name)
         p = dict(f.params)
         for fn, exact in ((f.spec.g, f.spec.exact), (f.spec.dg, f.spec.exact_dg)):
-            small = fn.small
+            small = getattr(fn, "small", None)
+            if small is None:  # (tanh's g: np.tanh itself)
+                continue
             with np.errstate(all="ignore"):
                 r = small(z.copy(), p)
             for zi, ri in zip(z.tolist(), r.tolist()):

@@ -114,6 +114,19 @@ def tanh_deriv(z: Array, p: Params) -> Array:
     return np.where(az < 350.0, near, t * t)
 
 
+def _tanh_deriv_small(z: Array, p: Params) -> Array:
+    """tanh′ for results in float32 and smaller types (see sigmoid's): 4e/(1 + e)², e =
+    e^−2|z| within 2u (2|z| is exact), 4e exact, (1 + e)² < 2·2u + u: < 8u, ulp 32. Beyond
+    |z| = 354 (e subnormal or 0) tanh′ and this lie below 2^−1000: both round to +0."""
+    e = np.exp(-2.0 * np.abs(z))
+    d = 1.0 + e
+    return (4.0 * e) / (d * d)
+
+
+_tanh_deriv_small.ulp = 32.0  # type: ignore[attr-defined]
+tanh_deriv.small = _tanh_deriv_small  # type: ignore[attr-defined]
+
+
 # ---------------------------------------------------------------------------------------
 # ReLU and leaky ReLU: piecewise linear, exact in floating point.
 
