@@ -23,7 +23,7 @@ import catalogue_reference as C  # noqa: E402
 import actgrad  # noqa: E402
 from actgrad import registry  # noqa: E402
 
-CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh")
+CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh", "softsign")
 
 
 def act(name):

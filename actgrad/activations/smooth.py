@@ -849,6 +849,25 @@ def softsign_deriv(z: Array, p: Params) -> Array:
     return np.where(big, (1.0 / bz) / bz, near)
 
 
+def _softsign_small(z: Array, p: Params) -> Array:
+    # for float32 and smaller results (see silu's): z/(1 + |z|), two roundings (< 2u), ulp
+    # 16; ±inf is clipped to ±1e300, where the form is ±1 exactly as softsign(±inf)
+    zc = np.clip(z, -1e300, 1e300)
+    return zc / (1.0 + np.abs(zc))
+
+
+def _softsign_deriv_small(z: Array, p: Params) -> Array:
+    # 1/(1 + |z|)²: 1 + |z| (u), squared (2u + u), the quotient (u): < 4u, ulp 16; no
+    # overflow below |z| = 1e154 (the small types end at 3.4e38; ±inf gives 1/inf = 0)
+    d = 1.0 + np.abs(z)
+    return 1.0 / (d * d)
+
+
+_softsign_small.ulp = _softsign_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
+softsign.small = _softsign_small  # type: ignore[attr-defined]
+softsign_deriv.small = _softsign_deriv_small  # type: ignore[attr-defined]
+
+
 # ---------------------------------------------------------------------------------------
 # log-sigmoid log σ(z) = min(z, 0) − log1p(e^−|z|): the two terms have the same sign.
 
