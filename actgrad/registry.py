@@ -140,24 +140,36 @@ _OUT_DTYPES = frozenset(DTYPES[1:])  # (by name: ml_dtypes' types are numpy's on
 
 
 def _prepare(z: Any) -> tuple[np.ndarray, np.dtype]:
+    x, out = _source(z)
+    return _as64(x), out
+
+
+def _source(z: Any) -> tuple[np.ndarray, np.dtype]:
+    """z as an array (not converted yet: _as64 does that, chunk by chunk) and the dtype of
+    the results."""
     arr = np.asarray(z)
     small = arr.dtype.name in _OUT_DTYPES
     if arr.dtype.kind not in "biuf" and not small:
         raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
-    out = arr.dtype if small else np.dtype(np.float64)
+    return arr, arr.dtype if small else np.dtype(np.float64)
+
+
+def _as64(arr: np.ndarray) -> np.ndarray:
+    """arr in float64 (itself if it is), NaNs quieted."""
     with np.errstate(invalid="ignore"):  # a signalling NaN's conversion signals; it is quieted
         x = arr.astype(np.float64, copy=False)
     nan = np.isnan(x)
     if nan.any():  # signalling NaNs (any NaN bit pattern may come in) would raise "invalid"
         x = np.where(nan, np.nan, x)
-    return x, out
+    return x
 
 
 _CHUNK = 1 << 16
 
 
-def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
-    """fn(x, p) as a new float64 array of x's shape, computed 64K values at a time.
+def _apply(fn: Any, x: np.ndarray, p: dict[str, Any], out: np.ndarray | None = None) -> np.ndarray:
+    """fn(x, p) as a float64 array of x's shape (`out`, a float64 array of x's size, when
+    given), computed 64K values at a time.
 
     The accurate forms keep several double-double temporaries the size of their input, and
     compute both branches of a where; on 1e7 values at once that was gigabytes (silu′
@@ -165,11 +177,77 @@ def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
     subnormals and 0 is the correctly rounded result and raises nothing.
     """
     flat = x.reshape(-1)
-    out = np.empty(flat.shape, dtype=np.float64)
+    res = np.empty(flat.shape, dtype=np.float64) if out is None else out.reshape(-1)
     with np.errstate(under="ignore"):
         for i in range(0, max(flat.size, 1), _CHUNK):
-            out[i:i + _CHUNK] = fn(flat[i:i + _CHUNK], p)
-    return out.reshape(x.shape)
+            res[i:i + _CHUNK] = fn(flat[i:i + _CHUNK], p)
+    return res.reshape(x.shape)
+
+
+def _form(fn: Any, out: np.dtype) -> tuple[Any, float]:
+    """The float64 form to compute a result of dtype `out` with, and its error bound in
+    float64 ULP for the boundary test: for float32 and smaller types, a cheaper form (the
+    function's ``small`` attribute) where the function has one, whose bound is its
+    ``small.ulp`` (proved in its comment; correct rounding to 24 bits or fewer leaves 29
+    bits of float64 to spare, so a bound of hundreds of ULP makes the rigorous fallback run
+    on one value in a million); else fn itself, within 4 ULP (FLOAT64_ERROR_ULP)."""
+    small = getattr(fn, "small", None) if out != np.float64 else None
+    if small is not None:
+        return small, small.ulp
+    return fn, FLOAT64_ERROR_ULP
+
+
+def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.dtype,
+              posts: tuple[Any, ...],
+              intos: tuple[Any, ...]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """fn(x, p) (a tuple of len(posts) results when that is more than one) in dtype dt, 64K
+    values at a time (x, of any real dtype, converted to float64 a chunk at a time: a whole
+    new array costs its page faults, as much as the computation here): each float64 chunk
+    result goes through its post(x, r) (the kink and
+    nan conventions, in place), is rounded to dt, and for a smaller dt tested for a rounding
+    boundary (_near_boundary) while it is in cache. Per result: (the dt array of x's shape,
+    the boundary mask or None for float64). form: (fn, its error bound) from _form. intos:
+    arrays to write to (``out=``), or None."""
+    fn, bound = form
+    flat = x.reshape(-1)
+    res, fires = [], []
+    for into in intos:
+        if into is not None and into.flags.c_contiguous and not np.may_share_memory(into, x):
+            res.append(into.reshape(-1))
+        else:
+            res.append(np.empty(flat.shape, dtype=dt))
+        fires.append(None if dt == np.float64 else np.empty(flat.shape, dtype=bool))
+    one = len(posts) == 1
+    for i in range(0, max(flat.size, 1), _CHUNK):
+        xc = _as64(flat[i:i + _CHUNK])
+        with np.errstate(under="ignore"):
+            rs = fn(xc, p)
+        for k, r in enumerate((rs,) if one else rs):
+            r = np.asarray(r, dtype=np.float64)
+            if posts[k] is not None:
+                posts[k](xc, r)
+            with np.errstate(under="ignore", over="ignore"):
+                res[k][i:i + _CHUNK] = r  # rounded once to dt (overflow/underflow: correct)
+                fire = fires[k]
+                if fire is not None:
+                    fire[i:i + _CHUNK] = _near_boundary(r, dt, bound)
+    return [(r.reshape(x.shape), None if f is None else f.reshape(x.shape))
+            for r, f in zip(res, fires)]
+
+
+def _done(r: np.ndarray, fire: np.ndarray | None, dt: np.dtype, exact: Any, into: Any) -> Any:
+    """The result of _evaluate with the values at the boundary mask from exact(mask), in
+    `into` when given (its copy when _evaluate could not write to it directly), a scalar for
+    a 0-d input."""
+    if fire is not None and fire.any():
+        r[fire] = exact(fire)
+    if into is not None:
+        if not np.may_share_memory(r, into):
+            into[...] = r
+        return into
+    if r.ndim:
+        return r
+    return float(r) if dt == np.float64 else r[()]
 
 
 #: the float64 results' error bound assumed by the boundary test, in float64 ULP: the
@@ -178,36 +256,101 @@ def _apply(fn: Any, x: np.ndarray, p: dict[str, Any]) -> np.ndarray:
 FLOAT64_ERROR_ULP = 8.0
 
 
-def _near_boundary(r: np.ndarray, out: np.dtype) -> np.ndarray:
-    """Where the float64 result r (within FLOAT64_ERROR_ULP of the exact value) may not give
-    the exact value's rounding to `out`: r ± the bound round to different values of `out`.
+def _near_boundary(r: np.ndarray, out: np.dtype, bound: float = FLOAT64_ERROR_ULP) -> np.ndarray:
+    """Where the float64 result r (within `bound` float64 ULP of the exact value; by default
+    FLOAT64_ERROR_ULP) may not give the exact value's rounding to `out`: r ± the bound round
+    to different values of `out`.
 
     Zeros are taken as they are (an exact 0, or a value rounding to a 0 of that sign), nan
     and ±inf too (±inf in float64 is beyond every smaller type's range).
+
+    For float32 and float16 on their normal range this is a test of r's bits: the rounding
+    boundaries there are the midpoints between neighbours, the float64 numbers whose low
+    52 − p bits (p: the small type's mantissa bits) are 1000…0, so r ± bound·ulp(r) straddles
+    one exactly when those bits are within `bound` of 2^(51 − p). (The overflow threshold,
+    max + half an ulp, is such a midpoint too.) Below the normal range (the small type's
+    subnormals, where the boundaries are spaced evenly) the test is the general one.
     """
+    r = np.asarray(r, dtype=np.float64)
+    fast = _MIDPOINT_BITS.get(np.dtype(out))
+    if fast is None:
+        return _near_boundary_any(r, out, bound)
+    low_bits, tiny_bits = fast
+    shape = r.shape
+    r = np.ascontiguousarray(r).reshape(-1)
+    bits = r.view(np.int64)
+    mag = bits & 0x7FFF_FFFF_FFFF_FFFF
+    low = mag & ((1 << low_bits) - 1)
+    low -= 1 << (low_bits - 1)
+    fire = np.abs(low) <= math.ceil(bound)
+    fire &= mag < 0x7FF0_0000_0000_0000  # not ±inf or nan (a nan's payload is no boundary)
+    small = (mag < tiny_bits) & (mag != 0)  # below the normal range of `out` (not 0)
+    if small.any():
+        fire[small] = _near_boundary_any(r[small], out, bound)
+    return fire.reshape(shape)
+
+
+#: for float32 and float16: (52 − mantissa bits, the bits of float64 2^emin, the smallest
+#: normal number of the type), for the test of r's bits in _near_boundary
+_MIDPOINT_BITS = {
+    np.dtype(np.float32): (52 - 23, (1023 - 126) << 52),
+    np.dtype(np.float16): (52 - 10, (1023 - 14) << 52),
+}
+
+
+def _near_boundary_any(r: np.ndarray, out: np.dtype, bound: float) -> np.ndarray:
+    """_near_boundary for any type: r ± the bound rounded to `out` and compared."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        err = FLOAT64_ERROR_ULP * np.abs(np.spacing(r))
+        err = bound * np.abs(np.spacing(r))
         lo, hi = (r - err).astype(out), (r + err).astype(out)
         differ = (lo != hi) & ~(np.isnan(lo) & np.isnan(hi))  # (both past e4m3fn's top: nan)
         return np.isfinite(r) & (r != 0) & (differ | (np.signbit(lo) != np.signbit(hi)))
 
 
-def _finish(r: np.ndarray, out: np.dtype, exact: Any = None) -> Any:
+def _finish(r: np.ndarray, out: np.dtype, exact: Any = None, into: Any = None) -> Any:
     """r (float64) in the output dtype. For float32/float16, correctly rounded: r rounded,
     except where it lies too close to a rounding boundary of the small type for its error
     bound to decide (_near_boundary): there exact(mask) gives the exact value rounded once
-    (numerics.rigorous, ball arithmetic; rare but for linear pieces like rrelu's slope·z)."""
+    (numerics.rigorous, ball arithmetic; rare but for linear pieces like rrelu's slope·z).
+    `into`: the caller's array (``out=``) to write the result to; it is returned."""
     # rounding to float32/float16 may overflow to ±inf or underflow to 0: that is the
     # correctly rounded result, not an error
+    r = np.asarray(r)
     with np.errstate(over="ignore", under="ignore"):
-        small = np.asarray(r).astype(out)
+        small = r.astype(out, copy=False)  # r is the caller's own new array
     if exact is not None and out != np.float64 and small.size:
-        fire = _near_boundary(np.asarray(r), out)
+        fire = _near_boundary(r, out)
         if fire.any():
             small[fire] = exact(fire)
+    if into is not None:
+        if not np.may_share_memory(small, into):
+            into[...] = small.reshape(into.shape)
+        return into
     if small.ndim:
         return small
     return float(small) if out == np.float64 else small[()]
+
+
+def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, what: str = "out") -> None:
+    """`out` must be a writeable numpy array of the result's shape and dtype."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array, got {type(out).__name__}")
+    if out.shape != shape or out.dtype != dtype:
+        raise ValueError(f"{what} must have shape {shape} and dtype {dtype} (the result's),"
+                         f" got shape {out.shape} and dtype {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{what} is read-only")
+
+
+def _buffer(out: Any, x: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
+    """The float64 array to compute into: `out` itself where it is a contiguous float64
+    array (no copy), else None (a new one)."""
+    if out is None:
+        return None
+    _check_out(out, x.shape, dtype)
+    if dtype == np.float64 and out.flags.c_contiguous and x.ndim and not np.shares_memory(out, x):
+        return out
+    return None
 
 
 class Activation:
@@ -221,6 +364,9 @@ class Activation:
     of any shape and return the same shape; float32 (float16) in gives float32 (float16) out, correctly rounded (the exact
     value rounded once: the float64 result rounded, or, where that cannot be trusted to
     decide, the exact value from numerics.rigorous); anything else gives float64.
+    ``f.value_and_deriv(z)`` gives (g, g′) at once, sharing the work where g and g′ have
+    some in common; every method takes ``out=`` (an array of the result's shape and dtype;
+    for value_and_deriv a pair) to write the result to.
     """
 
     def __init__(self, sp: Spec, params: Mapping[str, Any] | None = None,
@@ -273,53 +419,106 @@ class Activation:
         return _profiles().defects(self.like, self.name, dict(self.params))
 
     # -- g ------------------------------------------------------------------------------
-    def __call__(self, z: Any) -> Any:
-        x, out = _prepare(z)
-        return _finish(_apply(self.spec.g, x, dict(self.params)), out,
-                       lambda m: _rigorous().values_float(self, x[m], deriv=False, dtype=out))
+    def __call__(self, z: Any, out: np.ndarray | None = None) -> Any:
+        """g(z); `out`: an array of the result's shape and dtype to write it to."""
+        x, dt = _source(z)
+        if out is not None:
+            _check_out(out, x.shape, dt)
+        ((r, fire),) = _evaluate(_form(self.spec.g, dt), x, dict(self.params), dt, (None,),
+                                 (out,))
+        return _done(r, fire, dt, self._exact_g(x, dt), out)
+
+    def _exact_g(self, x: np.ndarray, dt: np.dtype) -> Any:
+        return lambda m: _rigorous().values_float(self, _as64(x[m]), deriv=False, dtype=dt)
 
     # -- g′ -----------------------------------------------------------------------------
-    def deriv(self, z: Any, kink: str | None = None, order: int = 1) -> Any:
+    def deriv(self, z: Any, kink: str | None = None, order: int = 1,
+              out: np.ndarray | None = None) -> Any:
         """g′(z) (order=1) or g″(z) (order=2); `kink` picks the value at a kink of g′ (a jump
         of g″ for order 2: ``self.kinks2``); None: ``self.kink`` (the profile's
-        conventions with like=, else PyTorch's).
+        conventions with like=, else PyTorch's); `out`: an array of the result's shape and
+        dtype to write it to (orders 1 and 2).
 
         order=N for 3 <= N <= MAX_ORDER (20): g⁽ᴺ⁾(z) correctly rounded to the dtype, always
         by the rigorous path (Taylor series in ball arithmetic, numerics/series.py): slow,
         some 25 to 100 µs a value for N = 3 to 10 (sigmoid, gelu, mish; 5 to 15 µs for g″;
         benchmarks/series_speed.py), more in far tails and at tiny z, which need more bits.
-        At a breakpoint where the one-sided N-th derivatives differ, `kink` picks: left, right, their mean; pytorch and jax the side they take
-        for g″ there (else for g′) — an extension of the measured conventions, not a
-        measurement of the frameworks' nested autograd.
+        At a breakpoint where the one-sided N-th derivatives differ, `kink` picks: left,
+        right, their mean; pytorch and jax the side they take for g″ there (else for g′) —
+        an extension of the measured conventions, not a measurement of the frameworks'
+        nested autograd.
         """
         kink = check_kink(self.kink if kink is None else kink)
         order = check_order(order)
         if order == 2:
-            return self._deriv2(z, kink)
+            return self._deriv2(z, kink, out)
         if order >= 3:
-            x, out = _prepare(z)
-            r = _rigorous().values_float(self, x, deriv=order, kink=kink, dtype=out)
+            if out is not None:
+                raise ValueError("out= is for orders 1 and 2 (orders >= 3 take the rigorous"
+                                 " path)")
+            x, dt = _prepare(z)
+            r = _rigorous().values_float(self, x, deriv=order, kink=kink, dtype=dt)
             if r.ndim:
                 return r
-            return float(r) if out == np.float64 else r[()]
-        x, out = _prepare(z)
-        d = _apply(self.spec.dg, x, dict(self.params))
-        for k in self.kinks:
-            d[x == k.at] = k.slope(kink)
-        d[np.isnan(x)] = np.nan
-        return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=True,
-                                                                  kink=kink, dtype=out))
+            return float(r) if dt == np.float64 else r[()]
+        x, dt = _source(z)
+        if out is not None:
+            _check_out(out, x.shape, dt)
+        ((r, fire),) = _evaluate(_form(self.spec.dg, dt), x, dict(self.params), dt,
+                                 (self._deriv_post(kink),), (out,))
+        return _done(r, fire, dt, self._exact_dg(x, dt, kink), out)
 
-    def _deriv2(self, z: Any, kink: str) -> Any:
+    def _deriv_post(self, kink: str) -> Any:
+        """The conventions of g′, on a chunk: the kink's value at a kink, nan at nan."""
+        slopes = [(k.at, k.slope(kink)) for k in self.kinks]
+
+        def post(x: np.ndarray, d: np.ndarray) -> None:
+            for at, slope in slopes:
+                d[x == at] = slope
+            nan = np.isnan(x)
+            if nan.any():
+                d[nan] = np.nan
+
+        return post
+
+    def _exact_dg(self, x: np.ndarray, dt: np.dtype, kink: str) -> Any:
+        return lambda m: _rigorous().values_float(self, _as64(x[m]), deriv=True, kink=kink,
+                                                  dtype=dt)
+
+    def value_and_deriv(self, z: Any, kink: str | None = None,
+                        out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Any, Any]:
+        """(g(z), g′(z)) in one pass, the same values as ``f(z)`` and ``f.deriv(z, kink)``;
+        where g and g′ share work (e^−|z| for sigmoid and σ′) it is done once. `out`: a pair
+        of arrays of the result's shape and dtype to write them to."""
+        kink = check_kink(self.kink if kink is None else kink)
+        if out is not None and (not isinstance(out, tuple) or len(out) != 2):
+            raise TypeError("out must be a pair (g's array, g′'s array)")
+        x, dt = _source(z)
+        outs = (None, None) if out is None else out
+        if out is not None:
+            _check_out(out[0], x.shape, dt, "out[0]")
+            _check_out(out[1], x.shape, dt, "out[1]")
+        p = dict(self.params)
+        both = getattr(self.spec.g, "with_deriv", None)
+        post = self._deriv_post(kink)
+        if both is not None:
+            (g, gf), (d, df) = _evaluate(_form(both, dt), x, p, dt, (None, post), outs)
+        else:
+            ((g, gf),) = _evaluate(_form(self.spec.g, dt), x, p, dt, (None,), outs[:1])
+            ((d, df),) = _evaluate(_form(self.spec.dg, dt), x, p, dt, (post,), outs[1:])
+        return (_done(g, gf, dt, self._exact_g(x, dt), outs[0]),
+                _done(d, df, dt, self._exact_dg(x, dt, kink), outs[1]))
+
+    def _deriv2(self, z: Any, kink: str, into: np.ndarray | None = None) -> Any:
         if self.spec.d2g is None:
             raise ValueError(f"g″ of {self.name} is not available")
         x, out = _prepare(z)
-        d = _apply(self.spec.d2g, x, dict(self.params))
+        d = _apply(self.spec.d2g, x, dict(self.params), _buffer(into, x, out))
         for k in self.kinks2:
             d[x == k.at] = k.slope(kink)
         d[np.isnan(x)] = np.nan
         return _finish(d, out, lambda m: _rigorous().values_float(self, x[m], deriv=2,
-                                                                  kink=kink, dtype=out))
+                                                                  kink=kink, dtype=out), into)
 
     @property
     def has_deriv_from_output(self) -> bool:
@@ -341,15 +540,20 @@ class Activation:
     def output_range(self) -> tuple[float, float]:
         return self.spec.output_range(dict(self.params))
 
-    def deriv_from_output(self, a: Any, kink: str | None = None, order: int = 1) -> Any:
+    def deriv_from_output(self, a: Any, kink: str | None = None, order: int = 1,
+                          out: np.ndarray | None = None) -> Any:
         """g′ (order=2: g″) from a = g(z): exact algebra on a, so its precision is a's
-        (`kink` as in ``deriv``)."""
+        (`kink` as in ``deriv``); `out`: an array of the result's shape and dtype to write
+        it to."""
+        into = out
         kink = check_kink(self.kink if kink is None else kink)
         check_order(order)
         why = self.from_output_unavailable(order)
         if why:
             raise ValueError(why)
         x, out = _prepare(a)
+        if into is not None:
+            _check_out(into, x.shape, out)
         lo, hi = self.output_range()
         bad = (x < lo) | (x > hi)
         if bad.any():
@@ -375,7 +579,7 @@ class Activation:
         # correct rounding to float32/float16 means: the exact g′ at the exact float a (the
         # from-output formula evaluated exactly on a), rounded once
         return _finish(d, out, lambda m: _rigorous().from_output_float(
-            self, x[m], kink=kink, dtype=out, order=2 if second else 1))
+            self, x[m], kink=kink, dtype=out, order=2 if second else 1), into)
 
     def framework_slopes(self, k: Kink) -> tuple[tuple[str, float], ...]:
         """What each framework that ships this function returns at kink k, in the Spec's

@@ -4,6 +4,7 @@
 Usage:  python benchmarks/run.py [--runs N] [--startup-runs N]
                                  [--sizes 1e6,1e7] [--quick] [--json]
                                  [--before "CMD PREFIX"] [--table-num N]
+                                 [--only api|check] [--before-tree DIR]
 
 --before gives an older actgrad (a command prefix, like ACTGRAD_CMD) to run side by side
 with this one: every figure is then printed for both (the README's "before" column), and the
@@ -44,6 +45,14 @@ Method
 actgrad is run as ``<dir of sys.executable>/actgrad`` if that exists, else
 ``sys.executable -m actgrad``; the env var ACTGRAD_CMD (a space-separated
 command prefix) overrides both, e.g. ACTGRAD_CMD="python /tmp/fake.py".
+
+* API (section 5, issue 15): per catalogue function, float64 and float32, 1e6 values,
+  best of 5: ``f(z)`` + ``f.deriv(z)`` and ``f.value_and_deriv(z)`` against the naive
+  numpy formula (benchmarks/api_speed.py), as a ratio; target 2x (4x for gelu, mish).
+* check (section 6): ``actgrad check`` over the whole catalogue, wall time and CPU time
+  (the child's and its workers', from os.wait4), median of --runs, alternating with the
+  same command run from the tree --before DIR (e.g. a ``git archive`` of an older commit
+  unpacked there) when given.
 
 Targets are informational: the script exits 0 unless a command fails to run
 (non-zero exit) or actgrad's output has the wrong number of lines.
@@ -336,6 +345,29 @@ def bench_size(tmp, n, runs, cmds, extra=None):
     return res
 
 
+def bench_check(runs, before=None):
+    """`actgrad check` (whole catalogue) from this tree and, alternating, from `before`:
+    median wall and CPU (user + sys of the child and its workers) seconds."""
+    trees = {"now": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")}
+    if before:
+        trees["before"] = before
+    res = {k: {"wall": [], "cpu": []} for k in trees}
+    for _ in range(runs):
+        for name, tree in trees.items():
+            env = {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
+            t0 = time.perf_counter()
+            p = subprocess.Popen([sys.executable, "-m", "actgrad", "check"], cwd=tree, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t0
+            if os.waitstatus_to_exitcode(status) != 0:
+                failures.append(f"actgrad check ({name}): exit {os.waitstatus_to_exitcode(status)}")
+            res[name]["wall"].append(wall)
+            # wait4's rusage covers the child and the workers it waited for
+            res[name]["cpu"].append(ru.ru_utime + ru.ru_stime)
+    return {k: {m: statistics.median(v) for m, v in r.items()} for k, r in res.items()}
+
+
 def fmt(x, spec, unit=""):
     return "-" if x is None else format(x, spec) + unit
 
@@ -358,7 +390,12 @@ def main():
     ap.add_argument("--json", action="store_true", help="print JSON only")
     ap.add_argument("--before", help="an older actgrad's command prefix, run side by side")
     ap.add_argument("--table-num", type=int, help=f"table --num (default {TABLE_NUM})")
+    ap.add_argument("--only", choices=("api", "check"), help="run that section only")
+    ap.add_argument("--before-tree", help="a source tree of an earlier version, for the API"
+                                          " and check sections")
     args = ap.parse_args()
+    if args.only:
+        return sections(args.only, args.runs or 3, args.before_tree)
     before = shlex.split(args.before) if args.before else None
     table_num = args.table_num or (10_000 if args.quick else TABLE_NUM)
     sizes = args.sizes or ("1e4,1e5" if args.quick else "1e6,1e7")
@@ -509,7 +546,31 @@ def main():
     trows.append([f"table sigmoid --num {table_num} (-f table)", fmt(tf["wall_s"], ".2f", " s"),
                   f"exit {tf['exit']}", "refused (bounded)" if tf["exit"] == 2 else "drawn"])
     table(f"6. table (median of {min(runs, 3)})", ["what", "wall", "", ""], trows)
+    sections("all", runs, args.before_tree)
     if failures:
+        print("\nerrors:\n  " + "\n  ".join(failures))
+    return 1 if failures else 0
+
+
+def sections(which, runs, before):
+    """Sections 5 (API against naive numpy) and 6 (check's wall time)."""
+    if which in ("all", "api"):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import api_speed
+
+        log("API: 1e6 values per function and dtype, best of 5 ...")
+        print("\n5. API: value and derivative on 1e6 uniform(−20, 20) values, best of 5;"
+              " ratio = the faster of f+deriv and value_and_deriv / naive numpy")
+        api_speed.print_table(api_speed.bench(10**6, 5))
+    if which in ("all", "check"):
+        log(f"check: {runs} runs{' each, alternating with ' + before if before else ''} ...")
+        r = bench_check(runs, before)
+        rows = [[f"actgrad check ({k})", fmt(v["wall"], ".2f", " s"), fmt(v["cpu"], ".2f", " s"),
+                 fmt(v["wall"] / r["before"]["wall"], ".2f", "x") if "before" in r else "-"]
+                for k, v in r.items()]
+        table(f"6. check over the whole catalogue (median of {runs}; CPU: the process and its"
+              " workers)", ["what", "wall", "CPU", "wall / before"], rows)
+    if which != "all" and failures:
         print("\nerrors:\n  " + "\n  ".join(failures))
     return 1 if failures else 0
 

@@ -99,7 +99,8 @@ def relu6(z: Array, p: Params) -> Array:
 
 
 def relu6_deriv(z: Array, p: Params) -> Array:
-    return np.where((z > 0) & (z < 6), 1.0, 0.0)
+    # 1.0 where true, 0.0 elsewhere (nan too): a where() costs 10x that on unsorted z
+    return ((z > 0) & (z < 6)).astype(np.float64)
 
 
 def _hard_tanh_bounds(p: Params) -> tuple[float, float]:
@@ -114,7 +115,7 @@ def hard_tanh(z: Array, p: Params) -> Array:
 
 def hard_tanh_deriv(z: Array, p: Params) -> Array:
     lo, hi = _hard_tanh_bounds(p)
-    return np.where((z > lo) & (z < hi), 1.0, 0.0)
+    return ((z > lo) & (z < hi)).astype(np.float64)
 
 
 def _hard_tanh_kinks(p: Params) -> tuple[Kink, ...]:
@@ -173,12 +174,11 @@ def hard_sigmoid(z: Array, p: Params) -> Array:
     """hard_sigmoid(z) = relu6(z + 3)/6"""
     zc = _clip(z, -3.0, 3.0)
     s, e = two_sum(zc, 3.0)  # z + 3 exactly
-    mid = _div6(s, e)
-    return np.where(z <= -3, 0.0, np.where(z >= 3, 1.0, mid))
+    return _div6(s, e)  # exactly 0.0 at zc = −3 and 1.0 at zc = 3 (nan stays nan)
 
 
 def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
-    return np.where((z > -3) & (z < 3), _SIXTH, 0.0)
+    return ((z > -3) & (z < 3)) * _SIXTH  # 1/6 where true, 0.0 elsewhere
 
 
 @_quiet
@@ -221,7 +221,7 @@ def _shrink_deriv(z: Array, p: Params) -> Array:
     lam = _lambd(p)
     if lam == 0:  # the identity: no kink
         return np.ones_like(z, dtype=np.float64)
-    return np.where(np.abs(z) > lam, 1.0, 0.0)
+    return (np.abs(z) > lam).astype(np.float64)
 
 
 def hardshrink(z: Array, p: Params) -> Array:
@@ -291,7 +291,7 @@ def threshold(z: Array, p: Params) -> Array:
 
 def threshold_deriv(z: Array, p: Params) -> Array:
     t, _ = _tv(p)
-    return np.where(z > t, 1.0, 0.0)
+    return (z > t).astype(np.float64)
 
 
 def _threshold_kinks(p: Params) -> tuple[Kink, ...]:
@@ -327,23 +327,23 @@ def sparse_plus(z: Array, p: Params) -> Array:
     s, e = two_sum(zc, 1.0)  # z + 1 = s + e, s in [0, 2]
     sq, sqe = two_prod(s, s)
     mid = (sq + (sqe + 2.0 * s * e)) * 0.25  # e² < 2^-106·s²: negligible
-    return np.where(z <= -1, 0.0, np.where(z >= 1, z, mid))
+    return np.where(z >= 1, z, mid)  # mid is exactly 0.0 at zc = −1 (nan stays nan)
 
 
 def sparse_plus_deriv(z: Array, p: Params) -> Array:
     zc = _clip(z, -1.0, 1.0)
-    mid = (zc + 1.0) * 0.5  # one rounding; the halving is exact (result >= 2^-54)
-    return np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, mid))
+    # one rounding; the halving is exact (result >= 2^-54); exactly 0.0 and 1.0 at zc = ∓1
+    return (zc + 1.0) * 0.5
 
 
 def sparse_sigmoid(z: Array, p: Params) -> Array:
     """sparse_sigmoid(z) = 0 for z <= −1, (z + 1)/2 for −1 < z < 1, 1 for z >= 1"""
     zc = _clip(z, -1.0, 1.0)
-    return np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, (zc + 1.0) * 0.5))
+    return (zc + 1.0) * 0.5  # exactly 0.0 and 1.0 at zc = ∓1 (nan stays nan)
 
 
 def sparse_sigmoid_deriv(z: Array, p: Params) -> Array:
-    return np.where((z > -1) & (z < 1), 0.5, 0.0)
+    return ((z > -1) & (z < 1)) * 0.5  # 0.5 where true, 0.0 elsewhere
 
 
 # ---------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ def _vec(f):
 
     wrapper.__name__ = f.__name__
     wrapper.__doc__ = f.__doc__
+    wrapper.__dict__.update(f.__dict__)  # the registry's small and with_deriv forms
     return wrapper
 
 
@@ -452,24 +453,43 @@ def _gt_v(z: Array, c: TanhGelu) -> tuple[Array, Array]:
 
 
 def _gelu_tanh(z: Array, want_g: bool, c: TanhGelu = GT) -> Array:
+    # each branch on its own values only (_by_sign: z < 0 is zc < 0, nan goes to z >= 0)
+    return _by_sign(z, lambda x: _gelu_tanh_part(x, want_g, True, c),
+                    lambda x: _gelu_tanh_part(x, want_g, False, c))
+
+
+def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) -> Array:
+    """g (want_g) or g′ on values z all < 0 (negative) or all >= 0 or nan."""
     zc = np.clip(z, -40.0, 40.0)
     vh, vl = _gt_v(zc, c)
-    neg = zc < 0
     # e^(−|v|) = m·2^k
-    m, k = exp_split(np.where(neg, vh, -vh), np.where(neg, vl, -vl))
+    m, k = exp_split(vh, vl) if negative else exp_split(-vh, -vl)
     e = np.ldexp(m, k)
     one_e = two_sum(np.ones_like(e), e)
     if want_g:
-        gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(dd(zc), one_e))), k)
-        gpos = dd_val(dd_div(dd(zc), one_e))
-        return np.where(neg, gneg, np.where(z > 40.0, z, gpos))
+        q = dd_div(dd(zc), one_e)
+        if negative:
+            return np.ldexp(dd_val(dd_mul(dd(m), q)), k)
+        return np.where(z > 40.0, z, dd_val(q))
     d2 = dd_mul(one_e, one_e)
     # v′ = A(1 + 3K·z²), z·v′
     zz = two_prod(zc, zc)
     vp = dd_mul(c.A, dd_add(dd(np.ones_like(zc)), dd_mul(c.K3, zz)))
     zvp = dd_mul(dd(zc), vp)
-    pos = dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
+    if not negative:
+        return dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
     # z < 0: H = 1 + e^v + z·v′
+    h = dd_add(one_e, zvp)
+    z0 = c.Z0
+    win = (zc >= 2.0 * z0[0]) & (zc <= 0.5 * z0[0])  # z − z0_hi exact (Sterbenz)
+    if win.any():  # the identity near the root, on the window's values only
+        h_win = _gt_h_window(zc[win], c)
+        h[0][win], h[1][win] = h_win
+    return np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
+
+
+def _gt_h_window(zc: Array, c: TanhGelu) -> tuple[Array, Array]:
+    """H = e^v0·expm1(2cδ(1 + kQ)) + 2cδ(1 + 3kQ) for z near the root (see above)."""
     z0 = c.Z0
     zw = np.clip(zc, -3.0, 0.0)
     delta = special.two_sum(zw - z0[0], np.full_like(zw, -z0[1]))
@@ -478,12 +498,7 @@ def _gelu_tanh(z: Array, want_g: bool, c: TanhGelu = GT) -> Array:
     kq = c.K[0] * qz
     a = dd_val(u) * (1.0 + kq)
     em = np.expm1(a)
-    h_win = dd_add(dd_mul(c.E0, dd(em)), dd_mul(u, special.two_sum(np.ones_like(zw), 3.0 * kq)))
-    h_far = dd_add(one_e, zvp)
-    win = (zc >= 2.0 * z0[0]) & (zc <= 0.5 * z0[0])  # z − z0_hi exact (Sterbenz)
-    h = (np.where(win, h_win[0], h_far[0]), np.where(win, h_win[1], h_far[1]))
-    gneg = np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
-    return np.where(neg, gneg, pos)
+    return dd_add(dd_mul(c.E0, dd(em)), dd_mul(u, special.two_sum(np.ones_like(zw), 3.0 * kq)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -520,6 +535,21 @@ def _neg_exp(z: Array) -> tuple[Array, Array, Array, Array]:
 def _delta_dd(z: Array, z0: tuple[float, float]) -> tuple[Array, Array]:
     """z − z0 as a double-double (z − z0_hi is exact near the root)."""
     return special.two_sum(z - z0[0], np.full_like(z, -z0[1]))
+
+
+def _by_sign(z: Array, neg: Any, pos: Any) -> Array:
+    """neg(z) where z < 0, pos(z) elsewhere (nan too), each form evaluated only on its own
+    values: the same numbers as np.where(z < 0, neg(z), pos(z)) at half the work."""
+    below = z < 0
+    if not below.any():
+        return pos(z)
+    if below.all():
+        return neg(z)
+    out = np.empty_like(z)
+    out[below] = neg(z[below])
+    rest = ~below
+    out[rest] = pos(z[rest])
+    return out
 
 
 def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]) -> Array:
@@ -602,34 +632,49 @@ def silu_deriv(z: Array, p: Params) -> Array:
 
 def mish(z: Array, p: Params) -> Array:
     """mish(z) = z·tanh(softplus(z))"""
+    return _by_sign(z, _mish_neg, _mish_pos)
+
+
+def _mish_neg(z: Array) -> Array:
     zc, m, k, e = _neg_exp(z)
     e2 = two_sum(e, np.full_like(e, 2.0))
     den = dd_add(dd_mul(dd(e), e2), dd(np.full_like(e, 2.0)))
-    neg = _tail(m, k, dd_mul(dd(zc), e2), den)
+    return _tail(m, k, dd_mul(dd(zc), e2), den)
+
+
+def _mish_pos(z: Array) -> Array:
     zp = np.minimum(np.maximum(z, 0.0), 1000.0)
     ep = np.exp(-zp)
     t = 2.0 * ep
     one_t = two_sum(np.ones_like(t), t)
     dd_ = dd_add(one_t, two_prod(t, ep))
     pos = dd_val(dd_div(dd_mul(dd(zp), one_t), dd_))
-    return np.where(z < 0, neg, np.where(z > 1000.0, z, pos))
+    return np.where(z > 1000.0, z, pos)
 
 
 def mish_deriv(z: Array, p: Params) -> Array:
     """mish′(z) = tanh(sp(z)) + z·σ(z)·sech²(sp(z)), sp = softplus"""
+    return _by_sign(z, _mish_deriv_neg, _mish_deriv_pos)
+
+
+def _mish_deriv_neg(z: Array) -> Array:
     zc, m, k, e = _neg_exp(z)
     e2 = two_sum(e, np.full_like(e, 2.0))
     w = dd_add(dd_mul(dd(e), e2), dd(np.full_like(e, 2.0)))
     one_e = two_sum(np.ones_like(e), e)
-    zw = np.maximum(zc, -3.0)
-    delta = _delta_dd(zw, MISH_Z0)
-    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-    inner = dd_add(_MISH_C, dd(mm * (_MISH_C2 + _MISH_C3 * mm)))
-    f_win = dd_add(dd_mul(dd_mul(delta, one_e), dd(np.full_like(e, 4.0))), dd_mul(dd(mm), inner))
-    f_far = dd_add(dd_mul(dd(4.0 * (1.0 + zc)), one_e), dd(e * (e * (e + 4.0) + 2.0)))
+    f = dd_add(dd_mul(dd(4.0 * (1.0 + zc)), one_e), dd(e * (e * (e + 4.0) + 2.0)))
     win = zc >= -3.0
-    f = (np.where(win, f_win[0], f_far[0]), np.where(win, f_win[1], f_far[1]))
-    neg = _tail(m, k, f, dd_mul(w, w))
+    if win.any():  # near the root (see above), on the window's values only
+        delta = _delta_dd(zc[win], MISH_Z0)
+        mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+        inner = dd_add(_MISH_C, dd(mm * (_MISH_C2 + _MISH_C3 * mm)))
+        ow = (one_e[0][win], one_e[1][win])
+        f[0][win], f[1][win] = dd_add(dd_mul(dd_mul(delta, ow), dd(np.full_like(mm, 4.0))),
+                                      dd_mul(dd(mm), inner))
+    return _tail(m, k, f, dd_mul(w, w))
+
+
+def _mish_deriv_pos(z: Array) -> Array:
     zp = np.clip(z, 0.0, 1000.0)
     ep = np.exp(-zp)
     t = 2.0 * ep
@@ -638,8 +683,87 @@ def mish_deriv(z: Array, p: Params) -> Array:
     one_ep = two_sum(np.ones_like(ep), ep)
     extra = dd_mul(dd_mul(two_prod(2.0 * zp, t), dd(ep)), one_ep)  # 4z·e²(1 + e)
     num = dd_add(dd_mul(one_t, big_d), extra)
-    pos = dd_val(dd_div(num, dd_mul(big_d, big_d)))
-    return np.where(z < 0, neg, pos)
+    return dd_val(dd_div(num, dd_mul(big_d, big_d)))
+
+
+# Cheaper forms for results in float32 and smaller types (the registry's ``small``; ``ulp``:
+# the error bound in float64 ULP its boundary test assumes). u = 2^−53; e^x within 1 ULP
+# (2u; numpy's exp is within 0.65 ULP); each operation u. Near the roots of g′, where a
+# plain form cancels, the accurate form above is used (|z − z0| < 0.5 for silu′ and mish′);
+# outside, the cancellation factor |terms|/|g′| is below 8 (silu′) and 10 (mish′)
+# (benchmarks/api_speed.py --errors measures these forms against mpmath). Far out, z is
+# clipped where the exact value and the form's both lie below 2^−200 with the same sign
+# (both round to that signed 0 in every small type) or both round to the same value.
+#   silu  = z/(1 + e^−z): e^−z 2u, 1 + e^−z at most 2u + u, the quotient u: < 5u, ulp 16.
+#   silu′ = s·(1 + z·(e^−z·s)), s = 1/(1 + e^−z): s < 4u, e^−z·s < 7u, 1 + z(…) < 8u·8 + u
+#           (the cancellation), the product: < 70u, ulp 256.
+#   mish  = z·n/(n + 2), n = e(e + 2), e = e^z: n < 5u, n/(n + 2) < 10u, the product: < 12u,
+#           ulp 64.
+#   mish′ = n/(n + 2) + 4z·e(1 + e)/(n + 2)²: each term < 16u, their sum < 16u·10 + u,
+#           ulp 512.
+
+
+def _silu_small(z: Array, p: Params) -> Array:
+    zc = np.maximum(z, -1000.0) + 0.0  # below −1000 silu and this are −0; (+0 at z = −0)
+    with np.errstate(over="ignore"):  # e^1000 = inf: zc/inf = −0
+        return zc / (1.0 + np.exp(-zc))
+
+
+def _silu_deriv_small(z: Array, p: Params) -> Array:
+    zc = np.clip(z, -200.0, 1e30)  # below −200 both are in (−2^−200, 0); above 1e30 both 1
+    e = np.exp(-zc)
+    s = 1.0 / (1.0 + e)
+    r = s * (1.0 + zc * (e * s))
+    return _near_root(r, z, SILU_Z0[0], silu_deriv)
+
+
+def _silu_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    zc = np.clip(z, -200.0, 1e30)
+    e = np.exp(-zc)
+    s = 1.0 / (1.0 + e)
+    # below −200 silu(z) and −200·s are in (−2^−200, 0); above 1e30, s = 1
+    g = (np.maximum(z, -200.0) + 0.0) * s
+    return g, _near_root(s * (1.0 + zc * (e * s)), z, SILU_Z0[0], silu_deriv)
+
+
+def _near_root(r: Array, z: Array, z0: float, accurate: Any) -> Array:
+    """r with the values at |z − z0| < 0.5 from the accurate form."""
+    win = np.abs(z - z0) < 0.5
+    if win.any():
+        r[win] = accurate(z[win], {})
+    return r
+
+
+def _mish_small(z: Array, p: Params) -> Array:
+    zc = np.clip(z, -1000.0, 40.0)  # beyond 40, tanh(softplus(z)) rounds to 1
+    e = np.exp(zc)
+    n = e * (e + 2.0)
+    return (np.maximum(z, -1000.0) + 0.0) * (n / (n + 2.0))
+
+
+def _mish_deriv_small(z: Array, p: Params) -> Array:
+    zc = np.clip(z, -200.0, 40.0)  # below −200 both are in (−2^−200, 0); above 40 both 1
+    e = np.exp(zc)
+    n = e * (e + 2.0)
+    q = n + 2.0
+    r = n / q + (4.0 * zc) * (e * (1.0 + e)) / (q * q)
+    return _near_root(r, z, MISH_Z0[0], mish_deriv)
+
+
+def _silu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    return silu(z, p), silu_deriv(z, p)
+
+
+_silu_small.ulp = 16.0  # type: ignore[attr-defined]
+_silu_deriv_small.ulp = _silu_pair_small.ulp = 256.0  # type: ignore[attr-defined]
+_mish_small.ulp = 64.0  # type: ignore[attr-defined]
+_mish_deriv_small.ulp = 512.0  # type: ignore[attr-defined]
+silu.small = _silu_small  # type: ignore[attr-defined]
+silu_deriv.small = _silu_deriv_small  # type: ignore[attr-defined]
+_silu_with_deriv.small = _silu_pair_small  # type: ignore[attr-defined]
+silu.with_deriv = _silu_with_deriv  # type: ignore[attr-defined]
+mish.small = _mish_small  # type: ignore[attr-defined]
+mish_deriv.small = _mish_deriv_small  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
@@ -739,6 +863,34 @@ def softplus_deriv(z: Array, p: Params) -> Array:
     return r
 
 
+# Cheaper forms for float32 and smaller results (see silu's), for beta = 1 and no threshold
+# (PyTorch's beta, the true function; other parameters take the accurate forms):
+# softplus = max(z, 0) + log1p(e), e = e^−|z| within 2u: log1p within 1 ULP (2u) and e's
+# error carried at most once (e/((1 + e)·log1p(e)) <= 1), the sum of two terms >= 0: < 5u,
+# ulp 32; softplus′ = σ(z) = num/(1 + e): < 4u, ulp 16. For |z| > 708 (e subnormal or 0),
+# the exact log1p(e) and σ(−|z|) are below 2^−1000 and so are the forms': the small types
+# round them to +0 (and max(z, 0) + them to max(z, 0)'s rounding).
+
+
+def _softplus_small(z: Array, p: Params) -> Array:
+    if p["beta"] != 1.0 or p["threshold"] != INF:
+        return softplus(z, p)
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _softplus_deriv_small(z: Array, p: Params) -> Array:
+    if p["beta"] != 1.0 or p["threshold"] != INF:
+        return softplus_deriv(z, p)
+    e = np.exp(-np.abs(z))
+    return np.maximum(e, z >= 0) / (1.0 + e)
+
+
+_softplus_small.ulp = 32.0  # type: ignore[attr-defined]
+_softplus_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
+softplus.small = _softplus_small  # type: ignore[attr-defined]
+softplus_deriv.small = _softplus_deriv_small  # type: ignore[attr-defined]
+
+
 def _softplus_from_a(a: Array, p: Params) -> Array:
     beta = p["beta"]
     lim = 2000.0 / beta
@@ -796,6 +948,25 @@ def softsign_deriv(z: Array, p: Params) -> Array:
     near = 1.0 / _one_plus_sq(small_z)
     bz = np.where(big, az, 1.0)
     return np.where(big, (1.0 / bz) / bz, near)
+
+
+def _softsign_small(z: Array, p: Params) -> Array:
+    # for float32 and smaller results (see silu's): z/(1 + |z|), two roundings (< 2u), ulp
+    # 16; ±inf is clipped to ±1e300, where the form is ±1 exactly as softsign(±inf)
+    zc = np.clip(z, -1e300, 1e300)
+    return zc / (1.0 + np.abs(zc))
+
+
+def _softsign_deriv_small(z: Array, p: Params) -> Array:
+    # 1/(1 + |z|)²: 1 + |z| (u), squared (2u + u), the quotient (u): < 4u, ulp 16; no
+    # overflow below |z| = 1e154 (the small types end at 3.4e38; ±inf gives 1/inf = 0)
+    d = 1.0 + np.abs(z)
+    return 1.0 / (d * d)
+
+
+_softsign_small.ulp = _softsign_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
+softsign.small = _softsign_small  # type: ignore[attr-defined]
+softsign_deriv.small = _softsign_deriv_small  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
@@ -967,7 +1138,50 @@ def _gelu_dispatch(want_g: bool):
             return _gelu_tanh(z, want_g)
         return _gelu_exact(z, want_g)
 
+    def small(z: Array, p: Params) -> Array:
+        if p["approximate"] == "tanh":
+            return (_gelu_tanh_small if want_g else _gelu_tanh_deriv_small)(z)
+        return _gelu_exact(z, want_g)
+
+    # the bound of the tanh forms (the exact gelu has no cheaper form: it is within 4 ULP)
+    small.ulp = _GT_SMALL_ULP if want_g else _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
+    f.small = small  # type: ignore[attr-defined]
     return _vec(f)
+
+
+# The tanh-GELU's cheaper forms for results in float32 and smaller types (see silu's): v =
+# 2√(2/π)·z·(1 + 0.044715z²) in plain float64 is within 6u of itself relative (four
+# roundings and the two constants' 0.5u), so e^−v within 6u·|v| + 2u. g = z/(1 + e^−v):
+# < 6u·|v| + 5u, that is < 700u where |v| <= 110, and beyond (z < −10.4) g and the form lie
+# in (−2^−150, 0): both round to −0; ulp 2048. g′ = σ(v) + z·v′·e/(1 + e)², e = e^−|v|: each
+# term < 3·(6u·|v| + 2u) + 4u, their sum cancels by less than 3 outside |z − z0| < 0.5
+# (there the accurate form): ulp 8192 (benchmarks/api_speed.py --errors: the measured
+# errors). z is clipped to [−13, 40] for g′ (beyond, g′ and the form lie in (−2^−200, 0),
+# resp. both round to 1) and to [−40, 40] inside v for g.
+_GT_SMALL_ULP = 2048.0
+_GT_DERIV_SMALL_ULP = 8192.0
+_GT_C2 = 2.0 * math.sqrt(2.0 / math.pi)
+
+
+def _gelu_tanh_small(z: Array) -> Array:
+    zc = np.clip(z, -40.0, 40.0)
+    v = _GT_C2 * (zc * (1.0 + 0.044715 * (zc * zc)))
+    with np.errstate(over="ignore"):  # e^4630 = inf: −40/inf = −0
+        return (np.maximum(z, -40.0) + 0.0) / (1.0 + np.exp(-v))
+
+
+def _gelu_tanh_deriv_small(z: Array) -> Array:
+    zc = np.clip(z, -13.0, 40.0)
+    w = zc * zc
+    v = _GT_C2 * (zc * (1.0 + 0.044715 * w))
+    vp = _GT_C2 * (1.0 + 0.134145 * w)
+    e = np.exp(-np.abs(v))
+    d = 1.0 + e
+    r = np.maximum(e, v >= 0) / d + (zc * vp) * (e / (d * d))
+    win = np.abs(z - GT_Z0[0]) < 0.5
+    if win.any():
+        r[win] = _gelu_tanh(z[win], False)
+    return r
 
 
 def _mp_erfc(x: Any, mp: Any) -> Any:

@@ -547,7 +547,16 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
         deficit = 0
         for j in range(_MAX_SHRINKS + 1):
             k = 1.0 / _SHRINK**j
-            if side == 0:
+            if side == 0 and j == 0:
+                # the first stencil, without the cache's bookkeeping (most points need only
+                # it): the same six values as at(±1), at(±1/2), at(±1/4)
+                t, t2, t4 = _offset(arb, h, 1.0), _offset(arb, h, 0.5), _offset(arb, h, 0.25)
+                vals = (exact(x + t, params, ar), exact(x - t, params, ar),
+                        exact(x + t2, params, ar), exact(x - t2, params, ar),
+                        exact(x + t4, params, ar), exact(x - t4, params, ar))
+                cache.update(zip((1.0, -1.0, 0.5, -0.5, 0.25, -0.25), vals))
+                r, est, sf = _central_of(vals, h, 1.0, t)
+            elif side == 0:
                 r, est, sf = _central(at, h, k, _offset(arb, h, k))
             else:
                 r, est, sf = _one_sided(at, h, k, _offset(arb, h, k), side)
@@ -590,10 +599,15 @@ def _central(at: Callable[[float], Any], h: float, k: float, t: Any) -> tuple[An
     in ball arithmetic, and so is the estimate (its leading terms cancel to ~1e-15 of R,
     which from floats would be a whole ULP where the differences are subnormal); s, which
     needs a few digits only, from their floats."""
-    gp, gm, gp2, gm2 = at(k), at(-k), at(k / 2), at(-k / 2)
+    return _central_of((at(k), at(-k), at(k / 2), at(-k / 2), at(k / 4), at(-k / 4)), h, k, t)
+
+
+def _central_of(vals: tuple[Any, ...], h: float, k: float, t: Any) -> tuple[Any, float, float]:
+    """_central from the six values g(z ± t), g(z ± t/2), g(z ± t/4), t = h·k."""
+    gp, gm, gp2, gm2, gp4, gm4 = vals
     d1 = gp - gm
     d2 = gp2 - gm2
-    d4 = at(k / 4) - at(-k / 4)
+    d4 = gp4 - gm4
     r = (d4 * 128 - d2 * 20 + d1 * 0.5) / (t * 45)
     u = h * k
     if not u:  # h·k underflowed (kinks closer than 1e-300): no estimate

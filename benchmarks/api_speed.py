@@ -1,0 +1,216 @@
+"""The Python API's speed against a naive numpy formula of the same function (issue 15).
+
+For every catalogue function (default parameters), on 1e6 values uniform(−20, 20) in
+float64 and in float32: the time of ``f(z)`` + ``f.deriv(z)`` (and of ``f.value_and_deriv(z)``
+when there is one) against the time of the naive numpy formula for g and g′ on the same
+array (np.exp-based sigmoid, 0.5·z·(1 + tanh(...)) for the tanh gelu, z·σ(z) for silu, ...),
+best of --runs, measured side by side in one run. The naive float32 formulas run in
+float32 (numpy computes in the input's type). numpy has no erf: the exact gelu's naive
+formula uses actgrad.numerics.special.erf (a vectorised fdlibm port, the only erf numpy
+reaches without scipy). Imported by benchmarks/run.py (section "API").
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # this tree
+
+LAM, ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+
+
+def _sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def naive() -> dict:
+    from actgrad.numerics.special import erf
+
+    one = lambda z: np.ones_like(z)  # noqa: E731
+
+    def gelu(z):
+        return 0.5 * z * (1.0 + erf(z.astype(np.float64) / math.sqrt(2.0)).astype(z.dtype))
+
+    def gelu_d(z):
+        phi = 0.5 * (1.0 + erf(z.astype(np.float64) / math.sqrt(2.0)).astype(z.dtype))
+        return phi + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+    c, k = math.sqrt(2 / math.pi), 0.044715
+
+    def gt(z):
+        return 0.5 * z * (1.0 + np.tanh(c * (z + k * z**3)))
+
+    def gt_d(z):
+        t = np.tanh(c * (z + k * z**3))
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * c * (1.0 + 3 * k * z * z)
+
+    def mish(z):
+        return z * np.tanh(np.log1p(np.exp(z)))
+
+    def mish_d(z):
+        t = np.tanh(np.log1p(np.exp(z)))
+        return t + z * _sig(z) * (1.0 - t * t)
+
+    def sq(z):
+        return 0.5 * (z + np.sqrt(z * z + 4.0))
+
+    def sq_d(z):
+        return 0.5 * (1.0 + z / np.sqrt(z * z + 4.0))
+
+    def leaky(s):
+        return (lambda z: np.where(z >= 0, z, s * z), lambda z: np.where(z > 0, 1.0, s))
+
+    return {
+        "sigmoid": (_sig, lambda z: (lambda s: s * (1 - s))(_sig(z))),
+        "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+        "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(z.dtype)),
+        "leaky_relu": leaky(0.01),
+        "elu": (lambda z: np.where(z > 0, z, np.expm1(z)),
+                lambda z: np.where(z > 0, 1.0, np.exp(z))),
+        "selu": (lambda z: LAM * np.where(z > 0, z, ALPHA * np.expm1(z)),
+                 lambda z: LAM * np.where(z > 0, 1.0, ALPHA * np.exp(z))),
+        "celu": (lambda z: np.where(z > 0, z, np.expm1(z)),
+                 lambda z: np.where(z > 0, 1.0, np.exp(z))),
+        "gelu": (gelu, gelu_d),
+        "gelu tanh": (gt, gt_d),
+        "silu": (lambda z: z * _sig(z), lambda z: (lambda s: s * (1 + z * (1 - s)))(_sig(z))),
+        "mish": (mish, mish_d),
+        "softplus": (lambda z: np.log1p(np.exp(z)), _sig),
+        "softsign": (lambda z: z / (1 + np.abs(z)), lambda z: 1 / (1 + np.abs(z)) ** 2),
+        "log_sigmoid": (lambda z: -np.log1p(np.exp(-z)), lambda z: 1 - _sig(z)),
+        "tanhshrink": (lambda z: z - np.tanh(z), lambda z: np.tanh(z) ** 2),
+        "squareplus": (sq, sq_d),
+        "identity": (lambda z: z.copy(), one),
+        "relu6": (lambda z: np.clip(z, 0, 6), lambda z: ((z > 0) & (z < 6)).astype(z.dtype)),
+        "prelu": leaky(0.25),
+        "rrelu": leaky((1 / 8 + 1 / 3) / 2),
+        "hard_sigmoid": (lambda z: np.clip(z / 6 + 0.5, 0, 1),
+                         lambda z: np.where(np.abs(z) < 3, 1 / 6, 0.0)),
+        "hard_swish": (lambda z: z * np.clip(z + 3, 0, 6) / 6,
+                       lambda z: np.where(z < -3, 0.0, np.where(z > 3, 1.0, (2 * z + 3) / 6))),
+        "hard_tanh": (lambda z: np.clip(z, -1, 1), lambda z: (np.abs(z) < 1).astype(z.dtype)),
+        "softshrink": (lambda z: np.where(z > 0.5, z - 0.5, np.where(z < -0.5, z + 0.5, 0.0)),
+                       lambda z: (np.abs(z) > 0.5).astype(z.dtype)),
+        "hardshrink": (lambda z: np.where(np.abs(z) > 0.5, z, 0.0),
+                       lambda z: (np.abs(z) > 0.5).astype(z.dtype)),
+        "threshold": (lambda z: np.where(z > 0, z, 0.0), lambda z: (z > 0).astype(z.dtype)),
+        "sparse_plus": (lambda z: np.where(z <= -1, 0.0, np.where(z >= 1, z, (z + 1) ** 2 / 4)),
+                        lambda z: np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, (z + 1) / 2))),
+        "sparse_sigmoid": (lambda z: np.clip((z + 1) / 2, 0, 1),
+                           lambda z: np.where(np.abs(z) < 1, 0.5, 0.0)),
+    }
+
+
+#: the functions whose accuracy needs extended-precision steps: target 4x, else 2x
+EXTENDED = ("gelu", "mish")
+
+
+def best(fn, runs: int) -> float:
+    t = math.inf
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        t = min(t, time.perf_counter() - t0)
+    return t
+
+
+def bench(n: int = 10**6, runs: int = 5, only: list[str] | None = None) -> list[dict]:
+    import actgrad
+
+    rows = []
+    rng = np.random.default_rng(15)
+    z64 = rng.uniform(-20, 20, n)
+    for label, (g, dg) in naive().items():
+        if only and label not in only:
+            continue
+        name, *rest = label.split()
+        f = actgrad.get(name, **({"approximate": rest[0]} if rest else {}))
+        for dt in (np.float64, np.float32):
+            z = z64.astype(dt)
+            t_naive = best(lambda: (g(z), dg(z)), runs)
+            t_api = best(lambda: (f(z), f.deriv(z)), runs)
+            vd = getattr(f, "value_and_deriv", None)
+            t_vd = best(lambda: vd(z), runs) if vd else None
+            target = 4.0 if label in EXTENDED else 2.0
+            t = min(t_api, t_vd) if t_vd else t_api
+            rows.append({"function": label, "dtype": np.dtype(dt).name, "naive_s": t_naive,
+                         "api_s": t_api, "value_and_deriv_s": t_vd, "ratio": t / t_naive,
+                         "target": target, "pass": t / t_naive <= target})
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'function':15} {'dtype':7} {'naive':>8} {'f+deriv':>8} {'v_and_d':>8}"
+          f" {'ratio':>6} {'target':>6}  pass")
+    for r in rows:
+        vd = "-" if r["value_and_deriv_s"] is None else f"{r['value_and_deriv_s']*1e3:.1f}ms"
+        print(f"{r['function']:15} {r['dtype']:7} {r['naive_s']*1e3:6.1f}ms"
+              f" {r['api_s']*1e3:6.1f}ms {vd:>8} {r['ratio']:5.2f}x {r['target']:5.1f}x"
+              f"  {'pass' if r['pass'] else 'FAIL'}")
+
+
+def small_form_errors(n: int = 4000, seed: int = 3) -> list[dict]:
+    """The float64 error (in ULP, against mpmath at 40 digits) of every cheaper form the
+    registry uses for float32 and smaller types, on float32 inputs (uniform on [−20, 20], on
+    [−3, 1] around the roots of g′, and random float32 bit patterns), beside the bound the
+    boundary test assumes (``small.ulp``). Results below 2^−200 are left out: there the
+    forms' comment argues the sign and the rounding to 0 instead."""
+    import mpmath
+
+    import actgrad
+
+    mpmath.mp.dps = 40
+    rng = np.random.default_rng(seed)
+    bits = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    z32 = np.concatenate([rng.uniform(-20, 20, n), rng.uniform(-3, 1, n),
+                          bits[np.isfinite(bits)]]).astype(np.float32)
+    z = z32.astype(np.float64)
+    rows = []
+    for name, kw in (("sigmoid", {}), ("silu", {}), ("mish", {}), ("gelu", {"approximate": "tanh"}),
+                     ("softplus", {}), ("tanh", {}), ("softsign", {})):
+        f = actgrad.get(name, **kw)
+        p = dict(f.params)
+        for what, fn, exact in (("g", f.spec.g, f.spec.exact), ("g′", f.spec.dg, f.spec.exact_dg)):
+            small = getattr(fn, "small", None)
+            if small is None:
+                continue
+            with np.errstate(all="ignore"):
+                r = small(z.copy(), p)
+            worst, at = 0.0, None
+            for zi, ri in zip(z.tolist(), r.tolist()):
+                ex = exact(mpmath.mpf(zi), p, mpmath)
+                if abs(ex) < mpmath.mpf(2) ** -200 or not math.isfinite(ri):
+                    continue
+                ulp = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(abs(ex), 2)) - 52)
+                e = float(abs(ri - ex) / ulp)
+                if e > worst:
+                    worst, at = e, zi
+            rows.append({"function": name + (" tanh" if kw else ""), "what": what,
+                         "max_ulp": worst, "worst_z": at, "bound": small.ulp})
+    return rows
+
+
+if __name__ == "__main__":
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("-n", type=float, default=1e6)
+    ap.add_argument("--errors", action="store_true",
+                    help="instead: the cheaper float32 forms' errors against mpmath")
+    ap.add_argument("only", nargs="*", help="functions (labels) to run, default all")
+    a = ap.parse_args()
+    if a.errors:
+        print(f"{'function':12} {'':3} {'max ULP':>10} {'at z':>24} {'bound':>7}")
+        for r in small_form_errors():
+            print(f"{r['function']:12} {r['what']:3} {r['max_ulp']:10.2f} {r['worst_z']!r:>24}"
+                  f" {r['bound']:7.0f}")
+        sys.exit(0)
+    rows = bench(int(a.n), a.runs, a.only)
+    print_table(rows)
+    sys.exit(0)
