@@ -704,12 +704,16 @@ def _mish_deriv_pos(z: Array) -> Array:
 
 
 def _silu_small(z: Array, p: Params) -> Array:
+    if p.get("beta", 1.0) != 1.0:  # (the cheap forms are silu's at β = 1)
+        return silu(z, p)
     zc = np.maximum(z, -1000.0) + 0.0  # below −1000 silu and this are −0; (+0 at z = −0)
     with np.errstate(over="ignore"):  # e^1000 = inf: zc/inf = −0
         return zc / (1.0 + np.exp(-zc))
 
 
 def _silu_deriv_small(z: Array, p: Params) -> Array:
+    if p.get("beta", 1.0) != 1.0:
+        return silu_deriv(z, p)
     zc = np.clip(z, -200.0, 1e30)  # below −200 both are in (−2^−200, 0); above 1e30 both 1
     e = np.exp(-zc)
     s = 1.0 / (1.0 + e)
@@ -718,6 +722,8 @@ def _silu_deriv_small(z: Array, p: Params) -> Array:
 
 
 def _silu_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    if p.get("beta", 1.0) != 1.0:
+        return silu(z, p), silu_deriv(z, p)
     zc = np.clip(z, -200.0, 1e30)
     e = np.exp(-zc)
     s = 1.0 / (1.0 + e)
