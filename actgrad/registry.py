@@ -97,6 +97,19 @@ def parse_param(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def parse_params(texts: Iterable[str] | None) -> dict[str, str]:
+    """NAME=VALUE texts (-p options) as a dict; a name given twice is an error (ValueError),
+    not the last one wins."""
+    given: dict[str, str] = {}
+    for text in texts or ():
+        name, value = parse_param(text)
+        if name in given:
+            raise ValueError(f"parameter {name} is given twice ({name}={given[name]} and"
+                             f" {name}={value})")
+        given[name] = value
+    return given
+
+
 def _bind(sp: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
     known = {p.name: p for p in sp.params}
     values: dict[str, Any] = {p.name: p.default for p in sp.params}

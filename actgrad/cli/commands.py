@@ -44,17 +44,11 @@ expression: Any = _OnFirstUse("actgrad.expression")
 
 
 def parse_params(params: Iterable[str] | None) -> dict[str, str]:
-    """-p NAME=VALUE options as a dict; a name given twice is an error, not the last one wins."""
-    given: dict[str, str] = {}
-    for text in params or ():
-        try:
-            name, value = registry.parse_param(text)
-        except ValueError as e:
-            raise Fail(str(e)) from None
-        if name in given:
-            raise Fail(f"parameter {name} is given twice ({name}={given[name]} and {name}={value})")
-        given[name] = value
-    return given
+    """-p NAME=VALUE options as a dict (registry.parse_params); a bad one is one line."""
+    try:
+        return registry.parse_params(params)
+    except ValueError as e:
+        raise Fail(str(e)) from None
 
 
 def check_like(like: str | None, funcs: Sequence[str] = ()) -> str | None:
@@ -562,6 +556,17 @@ def _first_order_only(command: str, order: int) -> None:
                    " (deriv --order 2 gives its g″)")
 
 
+def table_points(zs: Sequence[str], on_invalid: str, input_file: str | None, start: float,
+                 stop: float, num: int) -> np.ndarray:
+    """table's z: the values given, else --num points from --start to --stop."""
+    if zs or input_file is not None:
+        return read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
+    if not 1 <= num <= MAX_TABLE_POINTS:
+        raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
+    check_range(start, stop, allow_equal=True)
+    return np.linspace(start, stop, num)
+
+
 def check_step(step: float) -> None:
     if not (0 < step <= MAX_STEP):
         raise Fail(f"--step must be a number in (0, {MAX_STEP}], got {step!r}")
@@ -613,13 +618,7 @@ def table(items: Sequence[str], *, start: float = TABLE_RANGE[0], stop: float = 
                                 kink=kink, step=step, fmt=fmt, input_file=input_file,
                                 on_invalid=on_invalid)
     acts = bind_all(funcs, param, like)
-    if zs or input_file is not None:
-        z = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
-    else:
-        if not 1 <= num <= MAX_TABLE_POINTS:
-            raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
-        check_range(start, stop, allow_equal=True)
-        z = np.linspace(start, stop, num)
+    z = table_points(zs, on_invalid, input_file, start, stop, num)
     table_fits(fmt, len(z), len(acts))
     view.write(fmt, gradcheck.table_rows_all(acts, z, step=step, kink=kink, order=order))
 
@@ -675,13 +674,7 @@ def expression_table(funcs: Sequence[str], zs: Sequence[str], *, start: float, s
     from ..views import table as view
 
     funcs_bound = bind_any(funcs, param)
-    if zs or input_file is not None:
-        z = read_values(zs, on_invalid, input_file, MAX_TABLE_POINTS)
-    else:
-        if not 1 <= num <= MAX_TABLE_POINTS:
-            raise Fail(f"--num must be between 1 and {MAX_TABLE_POINTS}, got {num}")
-        check_range(start, stop, allow_equal=True)
-        z = np.linspace(start, stop, num)
+    z = table_points(zs, on_invalid, input_file, start, stop, num)
     table_fits(fmt, len(z), len(funcs_bound))
     acts = [f for f in funcs_bound if isinstance(f, registry.Activation)]
     rows = iter(gradcheck.table_rows_all(acts, z, step=step, kink=kink) if acts else [])

@@ -148,17 +148,11 @@ class _Out:
 
 
 def _params(params: Any) -> dict[str, str]:
-    """-p NAME=VALUE as a dict (as commands.parse_params: a name given twice is an error)."""
-    given: dict[str, str] = {}
-    for text in params or ():
-        try:
-            name, value = registry.parse_param(text)
-        except ValueError as e:
-            raise Fail(str(e)) from None
-        if name in given:
-            raise Fail(f"parameter {name} is given twice ({name}={given[name]} and {name}={value})")
-        given[name] = value
-    return given
+    """-p NAME=VALUE as a dict (registry.parse_params); a bad one is one line."""
+    try:
+        return registry.parse_params(params)
+    except ValueError as e:
+        raise Fail(str(e)) from None
 
 
 def values(req: Any) -> None:
