@@ -47,11 +47,8 @@ def _span(console: Any, options: Any, cell: Any) -> tuple[int, int]:
     return m.minimum, m.maximum
 
 
-def fit(table: Any, limit: int, console: Any, options: Any) -> int:
-    """Give each column of `table` a width so that the table is at most `limit` columns wide
-    where it can be without cutting a number: text columns wrap at spaces (and those whose
-    overflow is 'fold', free text, break words down to MIN_FOLD), columns that do not wrap keep
-    their width; failing that a compact layout, then the narrowest one. Returns its width."""
+def _spans(table: Any, console: Any, options: Any) -> list[tuple[int, int]]:
+    """(narrowest, widest) of each column of `table`, in terminal columns."""
     spans = []
     for c in table.columns:
         head = _span(console, options, c.header)
@@ -64,6 +61,32 @@ def fit(table: Any, limit: int, console: Any, options: Any) -> int:
         else:
             least = max(head[0], max(mn for mn, _ in cells))
         spans.append((least, widest))
+    return spans
+
+
+def fits(table: Any) -> bool:
+    """Whether `table` fits the terminal's width() in its narrowest layout (the one fit()
+    takes last) without cutting a number. The table is left as it was."""
+    import copy
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width())
+    trial = copy.copy(table)
+    _compact(trial, 2)
+    overhead = trial._extra_width + sum(trial._get_padding_width(i)
+                                        for i in range(len(trial.columns)))
+    spans = _spans(trial, console, console.options.update_width(1 << 16))
+    return overhead + sum(mn for mn, _ in spans) <= console.width
+
+
+def fit(table: Any, limit: int, console: Any, options: Any) -> int:
+    """Give each column of `table` a width so that the table is at most `limit` columns wide
+    where it can be without cutting a number: text columns wrap at spaces (and those whose
+    overflow is 'fold', free text, break words down to MIN_FOLD), columns that do not wrap keep
+    their width; failing that a compact layout, then the narrowest one. Returns its width."""
+    spans = _spans(table, console, options)
     for level in (0, 1, 2):
         if level:
             _compact(table, level)
