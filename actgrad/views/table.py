@@ -85,12 +85,13 @@ def _table(headings: tuple[str, ...], z: np.ndarray, before: tuple[np.ndarray, .
     legend = ["rel. error to 3 digits"
               + (f", {headings[-2]} left out" if level == 2 else "")
               + " to fit the terminal (-f csv has every column and digit)"]
-    shown = set(kind.tolist())
-    if "kink" in shown:
-        legend.append(f"{_SYMBOLS['kink']} kink" + (f", {_SYMBOLS['jump']} jump of g″"
-                                                     if jumps is not None and jumps.any()
-                                                     else ""))
-    if "near kink" in shown:
+    at = kind == "kink"
+    jump = at & jumps if jumps is not None else np.zeros_like(at)
+    if (at & ~jump).any():
+        legend.append(f"{_SYMBOLS['kink']} kink")
+    if jump.any():
+        legend.append(f"{_SYMBOLS['jump']} jump of g″")
+    if (kind == "near kink").any():
         legend.append(f"{_SYMBOLS['near kink']} near a kink (one-sided differences)")
     return [table, Text("; ".join(legend), style="dim")]
 
