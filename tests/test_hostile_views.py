@@ -333,7 +333,18 @@ def test_check_fits_and_its_numbers_round_trip():
         # the longest word of each column (heading or number) and a space between
         assert max(cells(ln) for ln in lines) <= max(columns, 8 + 6 + 5 + 5 + 22 + 5 + 7 + 6 + 7)
         shown = numbers(lines)
-        assert repr(r.max_rel_error) in shown and repr(r.worst_z) in shown
+        assert repr(r.worst_z) in shown  # the point to look at again, always whole
+        text = " ".join(" ".join(lines).split())
+        if repr(r.max_rel_error) not in shown:  # an estimate, to 3 digits where it must
+            assert f"{r.max_rel_error:.3g}" in shown
+            assert "max rel. error to 3 digits to fit the terminal" in text
+    # the whole catalogue at 80 columns: each worst z whole, the table within 80
+    lines = screen(80, "check")
+    assert max(cells(ln) for ln in lines) <= 80
+    shown = numbers(lines)
+    for name in registry.names():
+        z = gradcheck.check(registry.get(name), gradcheck.default_grid()).worst_z
+        assert repr(z) in shown
 
 
 @pytest.mark.parametrize("columns", [80, 60])

@@ -250,6 +250,17 @@ def format_floats(values: np.ndarray) -> list[str]:
     return repr_lines(values).decode().split("\n")[:-1]
 
 
+def short_float(text: str) -> str:
+    """A number's text to three significant digits, for an error estimate in a view too narrow
+    for its every digit ('1.964278242562212e-16' -> '1.96e-16'); zeros, inf, nan and anything
+    not a number stay as they are."""
+    try:
+        v = float(text)
+    except ValueError:
+        return text
+    return text if v == 0 or v != v or v in (float("inf"), float("-inf")) else f"{v:.3g}"
+
+
 def json_floats(values: np.ndarray) -> list[str]:
     texts = format_floats(values)
     ok = np.isfinite(values)

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any, Callable, Sequence
 
-from .numbers import is_number
+from .numbers import is_number, short_float
 
 #: the narrowest a foldable text column is folded to
 MIN_FOLD = 6
@@ -144,14 +144,35 @@ def render(renderables: Sequence[Any]) -> str:
 
 def rich_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
                styles: Callable[[Sequence[str]], str | None] | None = None,
-               caption: str | None = None, fold: Sequence[int] = ()) -> str:
+               caption: str | None = None, fold: Sequence[int] = (),
+               errors: Sequence[int] = ()) -> str:
     """A rich table rendered to text, its title above and caption below as plain lines.
 
     Columns of numbers never wrap; other columns wrap at spaces, and those in `fold` (free text
-    such as formulas) may also break a word where the table cannot fit otherwise.
+    such as formulas) may also break a word where the table cannot fit otherwise. The columns
+    in `errors` (error estimates) are shown to three digits where the whole table would be
+    wider than the terminal, and a line under it says so.
     """
-    from rich.table import Table
     from rich.text import Text
+
+    table = _table(columns, rows, styles, fold)
+    note = None
+    if errors and not fits(table):
+        short = [[short_float(c) if i in errors else c for i, c in enumerate(row)]
+                 for row in rows]
+        if short != [list(r) for r in rows]:
+            table = _table(columns, short, styles, fold)
+            note = (", ".join(columns[i] for i in errors) + " to 3 digits to fit the terminal"
+                    " (-f csv has every digit)")
+    parts: list[Any] = [Text(title, style="bold")] if title else []
+    parts.append(table)
+    parts += [Text(t) for t in (caption, note) if t]
+    return render(parts)
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[str]],
+           styles: Callable[[Sequence[str]], str | None] | None, fold: Sequence[int]) -> Any:
+    from rich.table import Table
 
     table = Table()
     for i, c in enumerate(columns):
@@ -160,8 +181,4 @@ def rich_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: 
                          overflow="fold" if i in fold else "ellipsis")
     for row in rows:
         table.add_row(*row, style=styles(row) if styles else None)
-    parts: list[Any] = [Text(title, style="bold")] if title else []
-    parts.append(table)
-    if caption:
-        parts.append(Text(caption))
-    return render(parts)
+    return table

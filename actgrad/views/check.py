@@ -50,5 +50,5 @@ def write(fmt: str, results: Sequence[CheckResult], stream: IO[bytes] | None = N
     second = bool(results) and results[0].order == 2
     title = "second-derivative check: g″ against differences of g′" if second else "gradient check"
     Output(stream).write(rich_table(headings, list(zip(*texts)), title=title,
-                                    caption=caption,
+                                    caption=caption, errors=(headings.index("max rel. error"),),
                                     styles=lambda row: None if row[-1] == "yes" else "red"))

@@ -7,7 +7,7 @@ from typing import IO, Any, Sequence
 
 import numpy as np
 
-from ..io.numbers import format_floats
+from ..io.numbers import format_floats, short_float
 from ..io.richtext import render
 from ..io.writers import Output, write_rows
 from ..numerics.gradcheck import TableRows, verdict
@@ -100,11 +100,6 @@ def _table(headings: tuple[str, ...], z: np.ndarray, before: tuple[np.ndarray, .
 _SYMBOLS = {"kink": "◆", "near kink": "◇", "jump": "◆′"}
 
 
-def _short(err: float, text: str) -> str:
-    """An error to three significant digits (0.0, nan and inf as they are)."""
-    return text if err == 0 or not np.isfinite(err) else f"{err:.3g}"
-
-
 def _build(headings: tuple[str, ...], z: np.ndarray, before: tuple[np.ndarray, ...],
            d: np.ndarray, numeric: np.ndarray, error: np.ndarray, kind: np.ndarray,
            jumps: np.ndarray | None, *, narrow: int) -> Any:
@@ -128,7 +123,7 @@ def _build(headings: tuple[str, ...], z: np.ndarray, before: tuple[np.ndarray, .
         mark = [Text(text, style=style)] if marks else []
         num, err = ("—", "—") if at_kink else row[n:n + 2]
         if narrow and not at_kink:
-            err = _short(float(error[i]), err)
+            err = short_float(err)
         t.add_row(*row[:n], *([] if narrow == 2 else [num]),
                   Text(err, style=_error_style(float(error[i]))),
                   *mark, style="dim" if abs(float(d[i])) < 1e-4 and not at_kink else None)
