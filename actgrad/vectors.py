@@ -369,17 +369,8 @@ class Softmax:
                 rh, rl = two_sum(ah, -bh)
                 out = rh + (rl + al - bl)
             else:
-                # J u ∝ s ⊙ (w − ⟨w, s⟩) (log_softmax: w − ⟨w, s⟩), w = u − u_k
-                wk = np.take_along_axis(w, p.k[..., None], axis=-1)
-                wh, wl = two_sum(w, -wk)
-                wh = np.where(p.first, 0.0, wh)
-                wl = np.where(p.first | ~np.isfinite(wh), 0.0, wl)
-                ph, pl = _prod_dd(s, wh)
-                pl = pl + s * wl
-                pl = np.where(p.masked | ~np.isfinite(pl), 0.0, pl)
-                dh, dl = _sum_dd(ph, pl)
-                gh, gl = two_sum(wh, -dh[..., None])
-                gl = gl + (wl - dl[..., None])
+                # J u ∝ s ⊙ (w − ⟨w, s⟩) (log_softmax: w − ⟨w, s⟩)
+                gh, gl = _centred(p, w)
                 if self.name == "log_softmax":
                     out = gh + gl
                 else:
@@ -393,10 +384,105 @@ class Softmax:
                 out = out / self.temperature
         return out
 
+    def hessian(self, z: Any) -> np.ndarray:
+        """∂²y_i/∂z_j∂z_k as an array of shape (..., n, n, n) (block i: output i's Hessian).
+
+        softmax: s_i[(δ_ij − s_j)(δ_ik − s_k) − s_j(δ_jk − s_k)]/T², entry by entry in s,
+        1 − s and 1 − 2s (never e^z): 2 s_i s_j s_k off every diagonal, −s_i s_j (1 − 2s_j)
+        at j = k ≠ i, −s_i s_k (1 − 2s_i) at i = j ≠ k (and i = k ≠ j), s_i (1 − s_i)(1 − 2s_i)
+        at i = j = k; softmin: the same at s = softmin(z) (the two factors −1 cancel);
+        log_softmax: −s_j(δ_jk − s_k)/T², the same block for every i. O(n³) memory."""
+        p = self._parts(z)
+        s, c = p.s, p.c
+        n = s.shape[-1]
+        with np.errstate(under="ignore", invalid="ignore"):
+            if self.name == "log_softmax":
+                h = -_softmax_jacobian(s, c)
+                h = np.broadcast_to(h[..., None, :, :], s.shape[:-1] + (n, n, n)).copy()
+            else:
+                w = _one_minus_2s(p)
+                si, sj, sk = s[..., :, None, None], s[..., None, :, None], s[..., None, None, :]
+                i, j, k = np.ogrid[:n, :n, :n]
+                h = 2.0 * si * sj * sk
+                h = np.where((j == k) & (i != j), -(si * sj) * w[..., None, :, None], h)
+                wi = w[..., :, None, None]
+                h = np.where((i == j) & (i != k), -(si * sk) * wi, h)
+                h = np.where((i == k) & (i != j), -(si * sj) * wi, h)
+                h = np.where((i == j) & (j == k), (si * c[..., :, None, None]) * wi, h)
+            t = self.temperature
+            if t != 1.0:
+                h = h / t / t
+        return h
+
+    def vjp_hessian(self, z: Any, v: Any) -> np.ndarray:
+        """Σ_i v_i ∂²y_i/∂z∂z, shape (..., n, n): the Hessian of vᵀy, what double backward
+        (the gradient of a vjp) works with. softmax: M_jj = s_j a_j (1 − 2s_j), M_jk =
+        −s_j s_k (a_j + a_k), a = v − ⟨v, s⟩ (formed shifted, as vjp's); log_softmax:
+        −(Σ v_i)(diag(s) − s sᵀ); /T²; softmin: at s = softmin(z). O(n²)."""
+        p = self._parts(z)
+        w = self._vector(p, v)
+        s, c = p.s, p.c
+        n = s.shape[-1]
+        eye = np.eye(n, dtype=bool)
+        with np.errstate(all="ignore"):
+            if self.name == "log_softmax":
+                vh, vl = _sum_dd(w)
+                m = -(vh + vl)[..., None, None] * _softmax_jacobian(s, c)
+            else:
+                gh, gl = _centred(p, w)
+                a = gh + gl
+                ph, pl = two_sum(gh[..., :, None], gh[..., None, :])
+                pair = ph + (pl + (gl[..., :, None] + gl[..., None, :]))
+                ss = s[..., :, None] * s[..., None, :]
+                diag = (s * a) * _one_minus_2s(p)
+                m = np.where(eye, diag[..., None], -ss * pair)
+                m = np.where(p.masked[..., :, None] | p.masked[..., None, :], 0.0, m)
+            m = np.where(p.bad[..., None, None], np.nan, m)
+            t = self.temperature
+            if t != 1.0:
+                m = m / t / t
+        return m
+
+    def _vector(self, p: "_Parts", v: Any) -> np.ndarray:
+        w = _array(v, "the vector")
+        try:
+            return np.broadcast_to(w, p.s.shape)
+        except ValueError:
+            raise VectorError(f"the vector has {w.shape[-1]} entries where z has"
+                              f" {p.s.shape[-1]}") from None
+
     def row_sums(self, z: Any) -> np.ndarray:
         """Σ_j J_ij per row i (0 for softmax and softmin: Σ_i s_i = 1 whatever z)."""
         with np.errstate(all="ignore"):
             return self.jacobian(z).sum(axis=-1)
+
+
+def _centred(p: _Parts, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """w − ⟨w, s⟩ as a double-double, formed from w − w_k (k the first maximum, whose s_k
+    may be ~1: no cancellation of w_k against ⟨w, s⟩ there)."""
+    wk = np.take_along_axis(w, p.k[..., None], axis=-1)
+    wh, wl = two_sum(w, -wk)
+    wh = np.where(p.first, 0.0, wh)
+    wl = np.where(p.first | ~np.isfinite(wh), 0.0, wl)
+    ph, pl = _prod_dd(p.s, wh)
+    pl = pl + p.s * wl
+    pl = np.where(p.masked | ~np.isfinite(pl), 0.0, pl)
+    dh, dl = _sum_dd(ph, pl)
+    gh, gl = two_sum(wh, -dh[..., None])
+    return gh, gl + (wl - dl[..., None])
+
+
+def _softmax_jacobian(s: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """diag(s) − s sᵀ with the diagonal as s(1 − s) from the accurate 1 − s."""
+    n = s.shape[-1]
+    return np.where(np.eye(n, dtype=bool), (s * c)[..., None], -(s[..., :, None] * s[..., None, :]))
+
+
+def _one_minus_2s(p: _Parts) -> np.ndarray:
+    """1 − 2s_j: exactly 1 − 2s_j rounded once where s_j <= 1/2 (every entry but the first
+    maximum), (1 − s_k) − s_k at the maximum (1 − s_k = R/S, accurate; this difference
+    cancels where s_k ≈ 1/2, leaving an absolute error of ~1e-16)."""
+    return np.where(p.first, p.c - p.s, 1.0 - 2.0 * p.s)
 
 
 # -- gated units -----------------------------------------------------------------------------
