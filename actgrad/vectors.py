@@ -6,8 +6,8 @@ function) never sees them. ``actgrad.get(name)`` returns one of these objects fo
 (``get`` below, the package's ``get``), an ``Activation`` for every other name; ``actgrad.vector``
 takes only these names.
 
-Inputs of any real dtype are taken as float64 and every result is float64 (the correctly
-rounded small-dtype results of the elementwise ``Activation`` are not offered here).
+Inputs of any real dtype are taken as float64 and every result is float64; correctly rounded
+results in the small dtypes (and --exact/--digits) are numerics/vector_exact.py's.
 
 Softmax family (over the last axis of an array of any shape; temperature T > 0):
 
@@ -26,6 +26,11 @@ Softmax family (over the last axis of an array of any shape; temperature T > 0):
 * Jacobian ∂s_i/∂z_j = (s_i δ_ij − s_i s_j)/T (softmin: the negative, at s = softmin(z));
   log_softmax: (δ_ij − s_j)/T. ``vjp(z, v)`` = vᵀJ, ``jvp(z, u)`` = J u, both O(n) and
   without the cancellation of v − ⟨v, s⟩ at a dominant entry (shifted by v_k, and 1 − s_k = R/S).
+* Second derivatives: ``hessian(z)`` (..., n, n, n), ∂²s_i/∂z_j∂z_k = s_i[(δ_ij − s_j)(δ_ik −
+  s_k) − s_j(δ_jk − s_k)]/T² (softmin: the same at s = softmin(z); log_softmax:
+  −s_j(δ_jk − s_k)/T² for every i), and ``vjp_hessian(z, v)`` (..., n, n) = Σ_i v_i ∂²y_i/∂z∂z,
+  the Hessian of vᵀy (what double backward differentiates), O(n²); both from s, 1 − s and
+  1 − 2s, never e^z.
 
 Gated units y = act(g)·u (per element; g the gate, u the "up" or linear half):
 glu (act = sigmoid), reglu (relu), geglu (gelu, exact or tanh), swiglu (silu), bilinear
@@ -403,7 +408,7 @@ class Softmax:
                 w = _one_minus_2s(p)
                 si, sj, sk = s[..., :, None, None], s[..., None, :, None], s[..., None, None, :]
                 i, j, k = np.ogrid[:n, :n, :n]
-                h = 2.0 * si * sj * sk
+                h = 2.0 * si * (sj * sk)  # (sj·sk first: symmetric in j, k)
                 h = np.where((j == k) & (i != j), -(si * sj) * w[..., None, :, None], h)
                 wi = w[..., :, None, None]
                 h = np.where((i == j) & (i != k), -(si * sk) * wi, h)
