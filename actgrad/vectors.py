@@ -89,16 +89,86 @@ DERIV_FORMULAS = {
 }
 
 
-#: what `actgrad plot` draws for each: softmax of (z, 0) against z, and the gated units' act
-PLOT_EQUIVALENTS = {
-    "softmax": ("the first entry of softmax(z, 0)", "sigmoid(z)"),
-    "log_softmax": ("the first entry of log_softmax(z, 0)", "log_sigmoid(z)"),
-    "softmin": ("the first entry of softmin(z, 0)", "sigmoid(-z)"),
-    "glu": ("its act", "sigmoid"), "reglu": ("its act", "relu"),
-    "geglu": ("its act", "gelu"), "swiglu": ("its act", "silu"),
-    "bilinear": ("its act", "identity"),
-    "swiglu_oai": ("its act (below the clamp at 7)", "z*sigmoid(1.702*z)"),
+class _Formulas:
+    """The formula fields the plot's legend reads (as an elementwise Spec's)."""
+
+    def __init__(self, formula: str, deriv_formula: str, d2_formula: str,
+                 frameworks: tuple[str, ...] = ("PyTorch", "JAX")):
+        self.formula, self.deriv_formula, self.d2_formula = formula, deriv_formula, d2_formula
+        self.frameworks = frameworks
+
+
+_PLOT_FORMULAS = {  # (short: the legend drops formulas that do not fit in its line)
+    "softmax": ("s_1 of (z, 0) = σ(z)", "∂s_1/∂z = σ(z)σ(−z)", "σ(z)σ(−z)(σ(−z) − σ(z))"),
+    "log_softmax": ("y_1 of (z, 0) = log σ(z)", "∂y_1/∂z = σ(−z)", "−σ(z)σ(−z)"),
+    "softmin": ("s_1 of (z, 0) = σ(−z)", "∂s_1/∂z = −σ(z)σ(−z)", "σ(z)σ(−z)(σ(z) − σ(−z))"),
 }
+
+
+class OneZ:
+    """What ``actgrad plot`` draws for a vector function, as a function of one z with the
+    interface of an elementwise ``Activation`` that the plot uses (name, params, kinks,
+    kinks2, __call__, deriv(z, kink=, order=), framework_slopes, spec's formulas):
+
+    * softmax family: the first entry of f at the vector (z, 0) (softmax: σ(z/T), log_softmax:
+      log σ(z/T), softmin: σ(−z/T)) and its derivatives ∂/∂z, ∂²/∂z², computed through f
+      itself (``f``, ``jacobian``, ``hessian``), not through sigmoid;
+    * gated units: the act of y = act(g)·u (``Gated.acts``), swiglu_oai's with its kink at the
+      clamp g = 7 (act′ jumps from act′(7) to 0; PyTorch's clamp, as GPT-OSS uses it, gives
+      the inside value at 7 itself)."""
+
+    def __init__(self, f: "Softmax | Gated"):
+        self.vector = f
+        if isinstance(f, Softmax):
+            self.name = f.name
+            self.params: Mapping[str, Any] = {} if f.temperature == 1.0 else f.params
+            self.spec = _Formulas(*_PLOT_FORMULAS[f.name])
+            self.kinks: tuple[Any, ...] = ()
+        else:
+            self.name = f"{f.name}'s act {f.act_name}"
+            self.params = {k: v for k, v in f.params.items() if k == "approximate"}
+            if f.act is not None:
+                self.spec = _Formulas(f.act.spec.formula, f.act.spec.deriv_formula,
+                                      f.act.spec.d2_formula, tuple(f.act.spec.frameworks))
+                self.kinks = tuple(f.act.kinks)
+            else:
+                from .activations.base import Kink
+
+                self.spec = _Formulas("g′σ(1.702g′), g′ = min(g, 7)",
+                                      "σ(x) + xσ(x)σ(−x), x = 1.702g (0 above 7)",
+                                      "act″ (0 above 7)", ("PyTorch",))
+                inside = float(_oai_acts(np.array([LIMIT]), 1)[1][0])
+                self.kinks = (Kink(at=LIMIT, left=inside, right=0.0, pytorch="left",
+                                   jax="left", unique_output=False),)
+        self.kinks2: tuple[Any, ...] = ()
+
+    def _pair(self, z: Any) -> tuple[np.ndarray, np.ndarray]:
+        z = np.asarray(z, dtype=np.float64)
+        return z, np.stack([z, np.zeros_like(z)], axis=-1)
+
+    def __call__(self, z: Any) -> np.ndarray:
+        f = self.vector
+        if isinstance(f, Softmax):
+            z, x = self._pair(z)
+            return f(x)[..., 0]
+        return f.acts(np.asarray(z, dtype=np.float64))[0]
+
+    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> np.ndarray:
+        f = self.vector
+        if isinstance(f, Softmax):
+            z, x = self._pair(z)
+            return f.jacobian(x)[..., 0, 0] if order == 1 else f.hessian(x)[..., 0, 0, 0]
+        g = np.asarray(z, dtype=np.float64)
+        if f.act is not None:
+            return f.acts(g, order=order, kink=kink)[order]
+        out = f.acts(g, order=order)[order]
+        if kink == "right":  # the one-sided limit from above the clamp
+            out = np.where(g == LIMIT, 0.0, out)
+        return out
+
+    def framework_slopes(self, k: Any) -> tuple[tuple[str, float], ...]:
+        return tuple((fw, float(self.deriv(np.float64(k.at), kink=fw.lower())))
+                     for fw in self.spec.frameworks)
 
 
 class VectorError(ValueError):

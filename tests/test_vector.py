@@ -599,15 +599,66 @@ def test_extreme_inputs_raise_no_floating_point_warning():
         call(f.vjp, pairs, [1.0]), call(f.jvp, pairs, [1.0, 1.0])
 
 
-def test_plot_names_what_to_draw_instead():
-    for name in vectors.NAMES:
-        what, expr = vectors.PLOT_EQUIVALENTS[name]
-        assert expr in fail("plot", name)
-    ok("plot", "sigmoid(z)", "z*sigmoid(1.702*z)", "-W", "60", "-H", "20")  # they draw
-    # softmax of (z, 0) is σ(z): the first entry, exactly as sigmoid gives it
-    z = np.linspace(-30, 30, 61)
-    first = actgrad.get("softmax")(np.stack([z, np.zeros_like(z)], axis=-1))[:, 0]
-    assert np.allclose(first, actgrad.get("sigmoid")(z), rtol=4e-16, atol=0)
+def _sig(x):
+    with mpmath.workprec(200):
+        return 1 / (1 + mpmath.exp(-mpmath.mpf(x)))
+
+
+@pytest.mark.parametrize("name", SOFTMAX)
+def test_plot_draws_the_first_entry_of_z_and_0(name):
+    """plot softmax: s_1 of (z, 0), which is σ(z) (log_softmax: log σ(z), softmin: σ(−z)),
+    and its derivatives, computed through the vector function; the curves' ends and middle
+    against mpmath's σ."""
+    from actgrad.views import plot as plotting
+
+    view = vectors.OneZ(actgrad.get(name))
+    g, d, d2 = plotting.sample([view], -6.0, 6.0, second=True)
+    (zz, yy), = g.curves[0].pieces
+    (_, dy), = d.curves[0].pieces
+    (_, d2y), = d2.curves[0].pieces
+    sign = -1 if name == "softmin" else 1
+    with mpmath.workprec(200):
+        def val(x):
+            s = _sig(sign * x)
+            return mpmath.log(s) if name == "log_softmax" else s
+
+        def der(x):
+            s, c = _sig(x), _sig(-x)
+            return c if name == "log_softmax" else sign * s * c
+
+        def der2(x):
+            s, c = _sig(x), _sig(-x)
+            return -s * c if name == "log_softmax" else s * c * (c - s) * sign
+
+        for k in (0, len(zz) // 2, -1):
+            assert zz[k] in (-6.0, 0.0, 6.0)
+            for got, ref in ((yy[k], val(zz[k])), (dy[k], der(zz[k])), (d2y[k], der2(zz[k]))):
+                assert abs(got - ref) <= 4 * np.spacing(abs(float(ref))) + 1e-300, (name, zz[k])
+    out = ok("plot", name, "--width", "80", "--height", "30")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "σ(" in out[out.index("Legend:"):]
+
+
+def test_plot_gated_units_draw_their_act():
+    from actgrad.views import plot as plotting
+
+    for name in vectors.GATED_NAMES:
+        out = ok("plot", name, "--width", "80", "--height", "30")
+        assert max(len(line) for line in out.splitlines()) <= 80, name
+        assert f"{name}'s act" in out
+    # swiglu_oai: act(g) = g·σ(1.702g) up to the clamp, its constant value above; act′ jumps
+    # to 0 at g = 7 (a kink, marked and noted)
+    view = vectors.OneZ(actgrad.get("swiglu_oai"))
+    g, d = plotting.sample([view], 0.0, 10.0)
+    (zz, yy), = g.curves[0].pieces
+    assert [p[0][-1] for p in d.curves[0].pieces] == [7.0, 10.0]
+    ref7 = V.act("swiglu_oai", 7.0)
+    assert abs(yy[-1] - float(ref7[0])) <= 4 * np.spacing(float(ref7[0]))
+    assert abs(d.curves[0].pieces[0][1][-1] - float(ref7[1])) <= 4 * np.spacing(1.0)
+    assert not d.curves[0].pieces[1][1].any()
+    out = ok("plot", "swiglu_oai", "--start", "0", "--stop", "10", "-W", "80", "-H", "30")
+    assert "kink of swiglu_oai's act" in out and "z = 7" in out
+    assert "'sigmoid'" in fail("plot", "softmax", "sigmoid")
 
 
 def test_a_wide_row():

@@ -379,15 +379,26 @@ def _gated(f: vectors.Gated, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bo
     return compute
 
 
+# -- plot ---------------------------------------------------------------------------------------
+
+
+def plot_views(funcs: Any, param: Any, like: Any) -> list[Any]:
+    """The curves `plot` draws for vector functions (vectors.OneZ): softmax's s_1 of (z, 0),
+    the gated units' act; -p binds each one's parameters."""
+    if like is not None:
+        raise Fail("--like is for the elementwise functions, not the vector ones")
+    return [vectors.OneZ(f) for f in _bind_vectors(funcs, param, "plot takes")]
+
+
 # -- table and check ------------------------------------------------------------------------
 
 MAX_CHECK_VECTORS = 200  # each vector costs n + 1 evaluations in mpmath
 
 
-def _bind_vectors(funcs: Any, param: Any) -> list[Any]:
+def _bind_vectors(funcs: Any, param: Any, command: str = "check and table take") -> list[Any]:
     mixed = [f for f in funcs if not vectors.is_vector(f) or registry.is_name(f)]
     if mixed:
-        raise Fail(f"{mixed[0]!r}: check and table take the vector functions (softmax, swiglu,"
+        raise Fail(f"{mixed[0]!r}: {command} the vector functions (softmax, swiglu,"
                    " ...) on their own, not with elementwise ones")
     given = _params(param)
     out = []
