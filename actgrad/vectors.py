@@ -756,7 +756,7 @@ def _oai_acts(g: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
         xl = np.where(np.isfinite(xh), xl, 0.0)
         s = np.asarray(sig(xh), dtype=np.float64)
         ds = np.asarray(sig.deriv(xh), dtype=np.float64)
-        a = gc * (s + ds * xl)
+        a = np.where(gc == -np.inf, -0.0, gc * (s + ds * xl))  # (the limit, not −inf·0)
         d1 = np.asarray(silu.deriv(xh), dtype=np.float64)
         d2 = np.asarray(silu.deriv(xh, order=2), dtype=np.float64)
         d = d1 + d2 * xl

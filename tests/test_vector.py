@@ -666,3 +666,16 @@ def test_a_wide_row():
     z = np.random.default_rng(21).normal(size=1000) * 4
     for name in ("softmax", "log_softmax"):
         assert ulp(call(actgrad.get(name), z), _ref_values(name, z)) <= VALUE_ULP, name
+
+
+def test_gpt_oss_at_infinite_inputs():
+    """The clamps make g = +inf and u = ±inf ordinary inputs (min(g, 7) = 7): the rigorous
+    path decides them like any other; at g = −inf, act → 0 (not −inf·0 = nan)."""
+    from actgrad.numerics import vector_exact as X
+
+    f = actgrad.get("swiglu_oai")
+    y = X.gated_float(f, [math.inf, 7.0, -math.inf], [3.0, math.inf, 2.0], what="y")[0]
+    assert y.tolist() == [R.round_to(V.gated("swiglu_oai", 7.0, 3.0)[0], np.float64),
+                          R.round_to(V.gated("swiglu_oai", 7.0, 7.0)[0], np.float64), 0.0]
+    dg, du = call(f.partials, [-math.inf], [2.0])
+    assert dg.tolist() == [0.0] and du.tolist() == [0.0]

@@ -18,7 +18,8 @@ from the catalogue's exact forms (``Spec.exact``, ``exact_dg``, ``exact_d2g``; r
 the convention's slope), swiglu_oai's g′σ(αg′) written out (α the float 1.702, g′ = min(g, 7),
 act′ = act″ = 0 above 7 and the interior values at 7 itself, as the float64 path and
 torch.clamp; u clipped to [−7, 7], ∂y/∂u = 0 outside, act(g′) at ±7); then y, the partials, the
-Hessian blocks, v·∂y and ∂y·t. Where g or u is ±inf or nan: the float64 path's (IEEE) value.
+Hessian blocks, v·∂y and ∂y·t. Where g or u is ±inf or nan: the float64 path's (IEEE) value
+(swiglu_oai: only for g = −inf or a nan; its clamps make g = +inf and u = ±inf ordinary).
 
 Every entry is accepted only when both ends of its ball round to the same float of the dtype
 or the same N-digit decimal: ``rigorous``'s own tests (``_accept_float``, ``_accept_text``),
@@ -390,10 +391,14 @@ def _gated_run(f: "Gated", g: Any, u: Any, what: str, v: Any, kink: str, accept:
         if not np.isfinite(v).all():
             raise ValueError("the vector v must be finite for --exact and --digits")
     fast = _gated_fast(f, g, u, what, v, kink)
+    oai = f.name == "swiglu_oai"
     cols: list[list[Any]] = []
     for i, (gi, ui) in enumerate(zip(g.tolist(), u.tolist())):
         fi = fast[:, i].tolist()
-        if not (math.isfinite(gi) and math.isfinite(ui)):
+        # swiglu_oai's clamps make g = +inf and u = ±inf ordinary inputs (min(g, 7) = 7)
+        fine = (math.isfinite(gi) or (oai and gi == math.inf)) and (
+            math.isfinite(ui) or (oai and ui == ui))
+        if not fine:
             cols.append(fi)  # the float64 path's (IEEE) value: the limit, or nan
             continue
         vi = None if v is None else (v[..., i].tolist())
