@@ -575,6 +575,8 @@ def test_explain_shows_live_numbers(name, lang):
             assert repr(float(v)) in out
         assert "diag(s) − s sᵀ" in out and "I − 1 sᵀ" in out and "s − y" in out
         assert repr(float(actgrad.get("log_softmax")([0.0, -40.0])[0])) in out
+        H = actgrad.get("softmax").hessian([1.0, 2.0, 3.0])[0]  # the Hessian of s_1
+        assert repr(float(H[0, 0])) in out and repr(float(H[1, 2])) in out
     else:
         dg, _ = actgrad.get(name).partials([0.5], [-3.0])
         assert repr(float(dg[0])) in out
