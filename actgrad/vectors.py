@@ -6,8 +6,8 @@ function) never sees them. ``actgrad.get(name)`` returns one of these objects fo
 (``get`` below, the package's ``get``), an ``Activation`` for every other name; ``actgrad.vector``
 takes only these names.
 
-Inputs of any real dtype are taken as float64 and every result is float64 (the correctly
-rounded small-dtype results of the elementwise ``Activation`` are not offered here).
+Inputs of any real dtype are taken as float64 and every result is float64; correctly rounded
+results in the small dtypes (and --exact/--digits) are numerics/vector_exact.py's.
 
 Softmax family (over the last axis of an array of any shape; temperature T > 0):
 
@@ -26,6 +26,11 @@ Softmax family (over the last axis of an array of any shape; temperature T > 0):
 * Jacobian ∂s_i/∂z_j = (s_i δ_ij − s_i s_j)/T (softmin: the negative, at s = softmin(z));
   log_softmax: (δ_ij − s_j)/T. ``vjp(z, v)`` = vᵀJ, ``jvp(z, u)`` = J u, both O(n) and
   without the cancellation of v − ⟨v, s⟩ at a dominant entry (shifted by v_k, and 1 − s_k = R/S).
+* Second derivatives: ``hessian(z)`` (..., n, n, n), ∂²s_i/∂z_j∂z_k = s_i[(δ_ij − s_j)(δ_ik −
+  s_k) − s_j(δ_jk − s_k)]/T² (softmin: the same at s = softmin(z); log_softmax:
+  −s_j(δ_jk − s_k)/T² for every i), and ``vjp_hessian(z, v)`` (..., n, n) = Σ_i v_i ∂²y_i/∂z∂z,
+  the Hessian of vᵀy (what double backward differentiates), O(n²); both from s, 1 − s and
+  1 − 2s, never e^z.
 
 Gated units y = act(g)·u (per element; g the gate, u the "up" or linear half):
 glu (act = sigmoid), reglu (relu), geglu (gelu, exact or tanh), swiglu (silu), bilinear
@@ -84,16 +89,86 @@ DERIV_FORMULAS = {
 }
 
 
-#: what `actgrad plot` draws for each: softmax of (z, 0) against z, and the gated units' act
-PLOT_EQUIVALENTS = {
-    "softmax": ("the first entry of softmax(z, 0)", "sigmoid(z)"),
-    "log_softmax": ("the first entry of log_softmax(z, 0)", "log_sigmoid(z)"),
-    "softmin": ("the first entry of softmin(z, 0)", "sigmoid(-z)"),
-    "glu": ("its act", "sigmoid"), "reglu": ("its act", "relu"),
-    "geglu": ("its act", "gelu"), "swiglu": ("its act", "silu"),
-    "bilinear": ("its act", "identity"),
-    "swiglu_oai": ("its act (below the clamp at 7)", "z*sigmoid(1.702*z)"),
+class _Formulas:
+    """The formula fields the plot's legend reads (as an elementwise Spec's)."""
+
+    def __init__(self, formula: str, deriv_formula: str, d2_formula: str,
+                 frameworks: tuple[str, ...] = ("PyTorch", "JAX")):
+        self.formula, self.deriv_formula, self.d2_formula = formula, deriv_formula, d2_formula
+        self.frameworks = frameworks
+
+
+_PLOT_FORMULAS = {  # (short: the legend drops formulas that do not fit in its line)
+    "softmax": ("s_1 of (z, 0) = σ(z)", "∂s_1/∂z = σ(z)σ(−z)", "σ(z)σ(−z)(σ(−z) − σ(z))"),
+    "log_softmax": ("y_1 of (z, 0) = log σ(z)", "∂y_1/∂z = σ(−z)", "−σ(z)σ(−z)"),
+    "softmin": ("s_1 of (z, 0) = σ(−z)", "∂s_1/∂z = −σ(z)σ(−z)", "σ(z)σ(−z)(σ(z) − σ(−z))"),
 }
+
+
+class OneZ:
+    """What ``actgrad plot`` draws for a vector function, as a function of one z with the
+    interface of an elementwise ``Activation`` that the plot uses (name, params, kinks,
+    kinks2, __call__, deriv(z, kink=, order=), framework_slopes, spec's formulas):
+
+    * softmax family: the first entry of f at the vector (z, 0) (softmax: σ(z/T), log_softmax:
+      log σ(z/T), softmin: σ(−z/T)) and its derivatives ∂/∂z, ∂²/∂z², computed through f
+      itself (``f``, ``jacobian``, ``hessian``), not through sigmoid;
+    * gated units: the act of y = act(g)·u (``Gated.acts``), swiglu_oai's with its kink at the
+      clamp g = 7 (act′ jumps from act′(7) to 0; PyTorch's clamp, as GPT-OSS uses it, gives
+      the inside value at 7 itself)."""
+
+    def __init__(self, f: "Softmax | Gated"):
+        self.vector = f
+        if isinstance(f, Softmax):
+            self.name = f.name
+            self.params: Mapping[str, Any] = {} if f.temperature == 1.0 else f.params
+            self.spec = _Formulas(*_PLOT_FORMULAS[f.name])
+            self.kinks: tuple[Any, ...] = ()
+        else:
+            self.name = f"{f.name}'s act {f.act_name}"
+            self.params = {k: v for k, v in f.params.items() if k == "approximate"}
+            if f.act is not None:
+                self.spec = _Formulas(f.act.spec.formula, f.act.spec.deriv_formula,
+                                      f.act.spec.d2_formula, tuple(f.act.spec.frameworks))
+                self.kinks = tuple(f.act.kinks)
+            else:
+                from .activations.base import Kink
+
+                self.spec = _Formulas("g′σ(1.702g′), g′ = min(g, 7)",
+                                      "σ(x) + xσ(x)σ(−x), x = 1.702g (0 above 7)",
+                                      "act″ (0 above 7)", ("PyTorch",))
+                inside = float(_oai_acts(np.array([LIMIT]), 1)[1][0])
+                self.kinks = (Kink(at=LIMIT, left=inside, right=0.0, pytorch="left",
+                                   jax="left", unique_output=False),)
+        self.kinks2: tuple[Any, ...] = ()
+
+    def _pair(self, z: Any) -> tuple[np.ndarray, np.ndarray]:
+        z = np.asarray(z, dtype=np.float64)
+        return z, np.stack([z, np.zeros_like(z)], axis=-1)
+
+    def __call__(self, z: Any) -> np.ndarray:
+        f = self.vector
+        if isinstance(f, Softmax):
+            z, x = self._pair(z)
+            return f(x)[..., 0]
+        return f.acts(np.asarray(z, dtype=np.float64))[0]
+
+    def deriv(self, z: Any, kink: str = "pytorch", order: int = 1) -> np.ndarray:
+        f = self.vector
+        if isinstance(f, Softmax):
+            z, x = self._pair(z)
+            return f.jacobian(x)[..., 0, 0] if order == 1 else f.hessian(x)[..., 0, 0, 0]
+        g = np.asarray(z, dtype=np.float64)
+        if f.act is not None:
+            return f.acts(g, order=order, kink=kink)[order]
+        out = f.acts(g, order=order)[order]
+        if kink == "right":  # the one-sided limit from above the clamp
+            out = np.where(g == LIMIT, 0.0, out)
+        return out
+
+    def framework_slopes(self, k: Any) -> tuple[tuple[str, float], ...]:
+        return tuple((fw, float(self.deriv(np.float64(k.at), kink=fw.lower())))
+                     for fw in self.spec.frameworks)
 
 
 class VectorError(ValueError):
@@ -369,17 +444,8 @@ class Softmax:
                 rh, rl = two_sum(ah, -bh)
                 out = rh + (rl + al - bl)
             else:
-                # J u ∝ s ⊙ (w − ⟨w, s⟩) (log_softmax: w − ⟨w, s⟩), w = u − u_k
-                wk = np.take_along_axis(w, p.k[..., None], axis=-1)
-                wh, wl = two_sum(w, -wk)
-                wh = np.where(p.first, 0.0, wh)
-                wl = np.where(p.first | ~np.isfinite(wh), 0.0, wl)
-                ph, pl = _prod_dd(s, wh)
-                pl = pl + s * wl
-                pl = np.where(p.masked | ~np.isfinite(pl), 0.0, pl)
-                dh, dl = _sum_dd(ph, pl)
-                gh, gl = two_sum(wh, -dh[..., None])
-                gl = gl + (wl - dl[..., None])
+                # J u ∝ s ⊙ (w − ⟨w, s⟩) (log_softmax: w − ⟨w, s⟩)
+                gh, gl = _centred(p, w)
                 if self.name == "log_softmax":
                     out = gh + gl
                 else:
@@ -393,10 +459,105 @@ class Softmax:
                 out = out / self.temperature
         return out
 
+    def hessian(self, z: Any) -> np.ndarray:
+        """∂²y_i/∂z_j∂z_k as an array of shape (..., n, n, n) (block i: output i's Hessian).
+
+        softmax: s_i[(δ_ij − s_j)(δ_ik − s_k) − s_j(δ_jk − s_k)]/T², entry by entry in s,
+        1 − s and 1 − 2s (never e^z): 2 s_i s_j s_k off every diagonal, −s_i s_j (1 − 2s_j)
+        at j = k ≠ i, −s_i s_k (1 − 2s_i) at i = j ≠ k (and i = k ≠ j), s_i (1 − s_i)(1 − 2s_i)
+        at i = j = k; softmin: the same at s = softmin(z) (the two factors −1 cancel);
+        log_softmax: −s_j(δ_jk − s_k)/T², the same block for every i. O(n³) memory."""
+        p = self._parts(z)
+        s, c = p.s, p.c
+        n = s.shape[-1]
+        with np.errstate(under="ignore", invalid="ignore"):
+            if self.name == "log_softmax":
+                h = -_softmax_jacobian(s, c)
+                h = np.broadcast_to(h[..., None, :, :], s.shape[:-1] + (n, n, n)).copy()
+            else:
+                w = _one_minus_2s(p)
+                si, sj, sk = s[..., :, None, None], s[..., None, :, None], s[..., None, None, :]
+                i, j, k = np.ogrid[:n, :n, :n]
+                h = 2.0 * si * (sj * sk)  # (sj·sk first: symmetric in j, k)
+                h = np.where((j == k) & (i != j), -(si * sj) * w[..., None, :, None], h)
+                wi = w[..., :, None, None]
+                h = np.where((i == j) & (i != k), -(si * sk) * wi, h)
+                h = np.where((i == k) & (i != j), -(si * sj) * wi, h)
+                h = np.where((i == j) & (j == k), (si * c[..., :, None, None]) * wi, h)
+            t = self.temperature
+            if t != 1.0:
+                h = h / t / t
+        return h
+
+    def vjp_hessian(self, z: Any, v: Any) -> np.ndarray:
+        """Σ_i v_i ∂²y_i/∂z∂z, shape (..., n, n): the Hessian of vᵀy, what double backward
+        (the gradient of a vjp) works with. softmax: M_jj = s_j a_j (1 − 2s_j), M_jk =
+        −s_j s_k (a_j + a_k), a = v − ⟨v, s⟩ (formed shifted, as vjp's); log_softmax:
+        −(Σ v_i)(diag(s) − s sᵀ); /T²; softmin: at s = softmin(z). O(n²)."""
+        p = self._parts(z)
+        w = self._vector(p, v)
+        s, c = p.s, p.c
+        n = s.shape[-1]
+        eye = np.eye(n, dtype=bool)
+        with np.errstate(all="ignore"):
+            if self.name == "log_softmax":
+                vh, vl = _sum_dd(w)
+                m = -(vh + vl)[..., None, None] * _softmax_jacobian(s, c)
+            else:
+                gh, gl = _centred(p, w)
+                a = gh + gl
+                ph, pl = two_sum(gh[..., :, None], gh[..., None, :])
+                pair = ph + (pl + (gl[..., :, None] + gl[..., None, :]))
+                ss = s[..., :, None] * s[..., None, :]
+                diag = (s * a) * _one_minus_2s(p)
+                m = np.where(eye, diag[..., None], -ss * pair)
+                m = np.where(p.masked[..., :, None] | p.masked[..., None, :], 0.0, m)
+            m = np.where(p.bad[..., None, None], np.nan, m)
+            t = self.temperature
+            if t != 1.0:
+                m = m / t / t
+        return m
+
+    def _vector(self, p: "_Parts", v: Any) -> np.ndarray:
+        w = _array(v, "the vector")
+        try:
+            return np.broadcast_to(w, p.s.shape)
+        except ValueError:
+            raise VectorError(f"the vector has {w.shape[-1]} entries where z has"
+                              f" {p.s.shape[-1]}") from None
+
     def row_sums(self, z: Any) -> np.ndarray:
         """Σ_j J_ij per row i (0 for softmax and softmin: Σ_i s_i = 1 whatever z)."""
         with np.errstate(all="ignore"):
             return self.jacobian(z).sum(axis=-1)
+
+
+def _centred(p: _Parts, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """w − ⟨w, s⟩ as a double-double, formed from w − w_k (k the first maximum, whose s_k
+    may be ~1: no cancellation of w_k against ⟨w, s⟩ there)."""
+    wk = np.take_along_axis(w, p.k[..., None], axis=-1)
+    wh, wl = two_sum(w, -wk)
+    wh = np.where(p.first, 0.0, wh)
+    wl = np.where(p.first | ~np.isfinite(wh), 0.0, wl)
+    ph, pl = _prod_dd(p.s, wh)
+    pl = pl + p.s * wl
+    pl = np.where(p.masked | ~np.isfinite(pl), 0.0, pl)
+    dh, dl = _sum_dd(ph, pl)
+    gh, gl = two_sum(wh, -dh[..., None])
+    return gh, gl + (wl - dl[..., None])
+
+
+def _softmax_jacobian(s: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """diag(s) − s sᵀ with the diagonal as s(1 − s) from the accurate 1 − s."""
+    n = s.shape[-1]
+    return np.where(np.eye(n, dtype=bool), (s * c)[..., None], -(s[..., :, None] * s[..., None, :]))
+
+
+def _one_minus_2s(p: _Parts) -> np.ndarray:
+    """1 − 2s_j: exactly 1 − 2s_j rounded once where s_j <= 1/2 (every entry but the first
+    maximum), (1 − s_k) − s_k at the maximum (1 − s_k = R/S, accurate; this difference
+    cancels where s_k ≈ 1/2, leaving an absolute error of ~1e-16)."""
+    return np.where(p.first, p.c - p.s, 1.0 - 2.0 * p.s)
 
 
 # -- gated units -----------------------------------------------------------------------------
@@ -595,7 +756,7 @@ def _oai_acts(g: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
         xl = np.where(np.isfinite(xh), xl, 0.0)
         s = np.asarray(sig(xh), dtype=np.float64)
         ds = np.asarray(sig.deriv(xh), dtype=np.float64)
-        a = gc * (s + ds * xl)
+        a = np.where(gc == -np.inf, -0.0, gc * (s + ds * xl))  # (the limit, not −inf·0)
         d1 = np.asarray(silu.deriv(xh), dtype=np.float64)
         d2 = np.asarray(silu.deriv(xh, order=2), dtype=np.float64)
         d = d1 + d2 * xl

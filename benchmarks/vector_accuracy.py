@@ -1,7 +1,7 @@
 """Accuracy of the vector functions (actgrad/vectors.py) against the mpmath references of
 tests/vector_reference.py, in float64 ULP of the correctly rounded value: softmax, log_softmax,
-softmin values and Jacobian entries, vjp/jvp, on random rows; the gated units' y, partials and
-Hessian entries on random (g, u).
+softmin values and Jacobian entries, vjp/jvp, Hessian and vjp_hessian entries, on random rows;
+the gated units' y, partials and Hessian entries on random (g, u).
 
     /work/main/.venv/bin/python benchmarks/vector_accuracy.py [ROWS] [SEED]
 """
@@ -66,6 +66,37 @@ def main() -> None:
                     wn = max([wn] + errs)
             print(f"  {name:12} T={t:<4} values {wv:5.2f}  Jacobian {wj:5.2f}  vjp/jvp {wp:9.2f}"
                   f" ULP ({wn:4.2f} ULP of Σ|J_ij v_j|)")
+    print("second derivatives (the first 80 rows): Hessian entries and the Hessian of vᵀy, in"
+          " ULP of the value\nand in ULP of the sum of the magnitudes of the terms (1 − 2s"
+          " cancels where s ≈ 1/2)")
+    for name in ("softmax", "log_softmax", "softmin"):
+        for t in (1.0, 0.7):
+            f = actgrad.get(name, temperature=t)
+            wh = wn = wm = wmn = 0.0
+            for z in zs[:80]:
+                n = len(z)
+                H = f.hessian(z)
+                ref = V.hessian(name, z, t)
+                wh = max(wh, worst(H, [e for b in ref for r in b for e in r]))
+                s = np.array([float(x) for x in V.softmax(z, t, negate=name == "softmin")])
+                e = np.eye(n)
+                si, sj, sk = s[:, None, None], s[None, :, None], s[None, None, :]
+                jk = sj * (e[None] + sk)
+                scale = (jk + 0 * si if name == "log_softmax" else
+                         si * ((e[:, :, None] + sj) * (e[:, None, :] + sk) + jk)) / (t * t)
+                err = np.array([[[float(abs(float(H[i, j, k]) - ref[i][j][k]))
+                                  for k in range(n)] for j in range(n)] for i in range(n)])
+                wn = max(wn, float(np.max(err / np.spacing(scale))))
+                v = rng.normal(size=n)
+                M = f.vjp_hessian(z, v)
+                mref = V.vjp_hessian(name, z, v, t)
+                wm = max(wm, worst(M, [x for r in mref for x in r]))
+                mscale = np.einsum("i,ijk->jk", np.abs(v), scale)
+                merr = np.array([[float(abs(float(M[j, k]) - mref[j][k])) for k in range(n)]
+                                 for j in range(n)])
+                wmn = max(wmn, float(np.max(merr / np.spacing(mscale))))
+            print(f"  {name:12} T={t:<4} hessian {wh:9.2f} ULP ({wn:4.2f} of the terms)"
+                  f"  vjp_hessian {wm:9.2f} ULP ({wmn:4.2f} of the terms)")
     g = np.concatenate([rng.normal(size=400) * 3, rng.uniform(-40, 10, 200)])
     u = rng.normal(size=g.size) * 4
     for name in actgrad.vectors.GATED_NAMES + ("geglu-tanh",):

@@ -82,9 +82,9 @@ def _sig(x):
 def act(name, g, approximate="none"):
     """(act, act′, act″) at g (mpf)."""
     g = mpf(g)
-    if name == "glu":
+    if name == "glu":  # (1 − 2σ(g) = −tanh(g/2): no cancellation at tiny g)
         s = _sig(g)
-        return s, s * (1 - s), s * (1 - s) * (1 - 2 * s)
+        return s, s * _sig(-g), -s * _sig(-g) * mpmath.tanh(g / 2)
     if name == "reglu":
         return (g if g > 0 else mpf(0)), mpf(1 if g > 0 else 0), mpf(0)
     if name == "bilinear":
@@ -115,7 +115,10 @@ def act(name, g, approximate="none"):
 
 def gated(name, g, u, approximate="none"):
     """(y, ∂y/∂g, ∂y/∂u, ∂²y/∂g², ∂²y/∂g∂u) at (g, u), exactly from the definitions."""
-    with mpmath.workprec(PREC):
+    # tiny g or u: enough bits that σ(αg) = 1/2 + ~g and u + 1 keep their small parts (a
+    # product with them may sit on a rounding midpoint that only that part decides)
+    extra = sum(max(0, -mpmath.mag(mpf(x))) for x in (g, u) if x)
+    with mpmath.workprec(PREC + extra):
         a, d, d2 = act(name, g, approximate)
         u = mpf(u)
         if name == "swiglu_oai":
@@ -123,3 +126,65 @@ def gated(name, g, u, approximate="none"):
             uc = max(min(u, mpf(7)), mpf(-7)) + 1
             return a * uc, d * uc, (a if inside else mpf(0)), d2 * uc, (d if inside else mpf(0))
         return a * u, d * u, a, d2 * u, d
+
+
+# -- second derivatives of the softmax family ----------------------------------------------------
+
+
+def hessian(name, z, t=1.0):
+    """∂²y_i/∂z_j∂z_k as nested lists [i][j][k]: softmax s_i[(δ_ij − s_j)(δ_ik − s_k) −
+    s_j(δ_jk − s_k)]/T² (differentiating s_i(δ_ij − s_j) once more; tests/test_vector.py
+    checks it against mpmath's numerical derivatives), softmin the same at s = softmin(z)
+    (the chain rule's two factors −1 cancel), log_softmax −s_j(δ_jk − s_k)/T² for every i."""
+    with mpmath.workprec(_prec(z, t)):
+        s = _softmax(z, t, negate=name == "softmin")
+        n = len(z)
+        T2 = mpf(t) ** 2
+
+        def d(a, b):
+            return 1 if a == b else 0
+
+        if name == "log_softmax":
+            return [[_out([-s[j] * (d(j, k) - s[k]) / T2 for k in range(n)]) for j in range(n)]
+                    for _ in range(n)]
+        return [[_out([s[i] * ((d(i, j) - s[j]) * (d(i, k) - s[k]) - s[j] * (d(j, k) - s[k]))
+                       / T2 for k in range(n)]) for j in range(n)] for i in range(n)]
+
+
+def vjp_hessian(name, z, v, t=1.0):
+    """Σ_i v_i ∂²y_i/∂z_j∂z_k, [j][k]."""
+    H = hessian(name, z, t)
+    n = len(z)
+    with mpmath.workprec(2 * PREC):
+        return [[mpmath.fsum(mpf(v[i]) * H[i][j][k] for i in range(n)) for k in range(n)]
+                for j in range(n)]
+
+
+def numeric_hessian(name, z, t=1.0):
+    """The same by mpmath's numerical differentiation of the definitions (for checking the
+    formula above; not rigorous, ~40 digits)."""
+    n = len(z)
+    out = []
+    with mpmath.workprec(300):
+        def y(i):
+            def fn(*x):
+                if name == "log_softmax":
+                    xs = [mpf(a) / t for a in x]
+                    return xs[i] - mpmath.log(mpmath.fsum(mpmath.exp(a) for a in xs))
+                xs = [(-mpf(a) if name == "softmin" else mpf(a)) / t for a in x]
+                e = [mpmath.exp(a) for a in xs]
+                return e[i] / mpmath.fsum(e)
+            return fn
+
+        for i in range(n):
+            block = []
+            for j in range(n):
+                row = []
+                for k in range(n):
+                    o = [0] * n
+                    o[j] += 1
+                    o[k] += 1
+                    row.append(mpmath.diff(y(i), [mpf(a) for a in z], tuple(o)))
+                block.append(row)
+            out.append(block)
+    return out

@@ -832,23 +832,28 @@ def plot(funcs: Sequence[str], *, start: float = PLOT_RANGE[0], stop: float = PL
          width: int | None = None, height: int | None = None, output: str | None = None,
          order: int = 1, like: str | None = None) -> None:
     second = check_order_of("plot", order) == 2
-    for name in funcs:
-        if vectors.is_vector(name) and not registry.is_name(name):
-            what, expr = vectors.PLOT_EQUIVALENTS[vectors.canonical(name)]  # type: ignore[index]
-            raise Fail(f"plot draws functions of one z; for {name}, {what} is {expr}:"
-                       f" actgrad plot '{expr}'")
+    vector_views = None
+    if any(vectors.is_vector(name) and not registry.is_name(name) for name in funcs):
+        from . import vectorcmd
+
+        vector_views = vectorcmd.plot_views(funcs, param, like)
     if deriv_only and value_only:
         raise Fail("--deriv-only and --value-only exclude each other")
     check_range(start, stop, allow_equal=False)
     if output is not None and not output.lower().endswith(".svg"):
         raise Fail(f"--output: only .svg files can be written, got {output!r}")
-    like = check_like(like, funcs)
-    if any(expression.is_expression(f) for f in funcs):
+    if vector_views is not None:
+        acts: list[Any] = vector_views
+    else:
+        like = check_like(like, funcs)
+    if vector_views is not None:
+        pass
+    elif any(expression.is_expression(f) for f in funcs):
         _first_order_only("plot", order)
         from ..numerics.exprcheck import Located
 
-        acts: list[Any] = [Located(f, start, stop) if isinstance(f, expression.Expression)
-                           else f for f in bind_any(funcs, param)]
+        acts = [Located(f, start, stop) if isinstance(f, expression.Expression)
+                else f for f in bind_any(funcs, param)]
     else:
         acts = bind_all(funcs, param, like)
     from ..views import plot as plotting

@@ -9,6 +9,12 @@ non-empty line is one vector (numbers separated by spaces or commas). Output, pe
   line between the matrices of successive vectors; csv/tsv: the rows; json/jsonl: arrays);
 * ``--vjp V``: vᵀJ, ``--jvp V``: J·v, one line per vector (what a backward / forward pass
   computes); V is one argument of n numbers ('1,0,0' or '1 0 0');
+* ``--order 2`` of the softmax family: the Hessian, n matrices (block i: ∂²y_i/∂z∂z; plain:
+  each after a label line; csv/tsv: each row after its block's index i; json: nested
+  arrays); with ``--vjp V`` the n×n Hessian of vᵀy;
+* ``--exact``/``--digits N``/``--dtype T`` (T not float64): the rigorous path
+  (numerics/vector_exact.py) for every one of these, the inputs (and V) first rounded to T,
+  each value the exact one rounded once to T, printed in T's shortest round-trip form;
 * gated units: g and u either as ``G... --up U...`` or as one vector split in halves by the
   ``gate`` parameter (-p gate=first|second|even); deriv prints two lines per vector,
   ∂y/∂g then ∂y/∂u per element (``--order 2``: three, ∂²y/∂g², ∂²y/∂g∂u, ∂²y/∂u²);
@@ -56,12 +62,35 @@ def _numbers(raw: bytes, where: str, on_invalid: str = "fail") -> np.ndarray:
     return np.array(out, dtype=np.float64)
 
 
-def vector_option(text: str, option: str) -> np.ndarray:
-    """The numbers of --up, --vjp or --jvp (one argument: '1,0,0' or '1 0 0')."""
+def vector_option(text: str, option: str, dtype: Any = None) -> np.ndarray:
+    """The numbers of --up, --vjp or --jvp (one argument: '1,0,0' or '1 0 0'), rounded to
+    the --dtype (as every input is)."""
     v = _numbers(text.encode("utf-8", "surrogateescape"), option)
     if v.size == 0:
         raise Fail(f"{option} needs numbers, e.g. {option} 1,0,0")
-    return v
+    return _rounded(v, dtype)
+
+
+def _dtype(name: Any) -> Any:
+    """The numpy dtype of --dtype, None for float64 (the float64 path)."""
+    if name is None:
+        return None
+    from ..numerics import DTYPES, as_dtype
+
+    name = getattr(name, "value", name)
+    try:
+        dt = as_dtype(name)
+    except ValueError:
+        raise Fail(f"--dtype {name}: the vector functions take {', '.join(DTYPES)}") from None
+    return None if dt == np.float64 else dt
+
+
+def _rounded(z: np.ndarray, dtype: Any) -> np.ndarray:
+    """z rounded to the dtype (held exactly as float64), or z itself for float64."""
+    if dtype is None:
+        return z
+    with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
+        return z.astype(dtype).astype(np.float64)
 
 
 def rows(values: Any, input_file: str | None, on_invalid: str = "fail"
@@ -91,51 +120,49 @@ def rows(values: Any, input_file: str | None, on_invalid: str = "fail"
 
 
 class _Out:
-    """Vectors and matrices in one of FORMATS."""
+    """Vectors, matrices and 3-tensors (the softmax Hessian) in one of FORMATS: floats of
+    any dtype (each type's shortest round-trip text) or --digits texts."""
 
     def __init__(self, fmt: str):
         if fmt not in FORMATS:
             raise Fail(f"--format {fmt}: vector results take {', '.join(FORMATS)}")
         self.fmt, self.out, self.json, self.count = fmt, Output(), [], 0
 
-    def _line(self, v: np.ndarray) -> str:
-        texts = format_floats(np.asarray(v, dtype=np.float64).reshape(-1))
+    def _cells(self, v: Any) -> list[str]:
+        if isinstance(v, np.ndarray):
+            texts = format_floats(v.reshape(-1))
+            if self.fmt in ("json", "jsonl"):
+                return [t if t not in ("nan", "inf", "-inf") else f'"{t}"' for t in texts]
+            return texts
+        return [f'"{t}"' for t in v] if self.fmt in ("json", "jsonl") else list(v)
+
+    def _line(self, v: Any) -> str:
         if self.fmt in ("json", "jsonl"):
-            return "[" + ", ".join(t if t not in ("nan", "inf", "-inf") else f'"{t}"'
-                                   for t in texts) + "]"
-        return _SEP[self.fmt].join(texts)
+            return "[" + ", ".join(self._cells(v)) + "]"
+        return _SEP[self.fmt].join(self._cells(v))
 
-    def put(self, block: np.ndarray) -> None:
-        """A vector (1-d) or a matrix (2-d: its rows) for one input vector."""
-        block = np.asarray(block)
-        if block.ndim == 1:
+    def put(self, block: Any) -> None:
+        """A vector (1-d), a matrix (2-d: its rows) or a 3-tensor (n labelled matrices,
+        plain; csv/tsv: each row after its block's index i, from 1) for one input vector;
+        a numpy array of floats, or nested lists of --digits texts."""
+        depth = block.ndim if isinstance(block, np.ndarray) else _depth(block)
+        js = self.fmt in ("json", "jsonl")
+        if depth == 1:
             text = self._line(block)
-        elif self.fmt in ("json", "jsonl"):
-            text = "[" + ", ".join(self._line(r) for r in block) + "]"
-        else:
+        elif js:
+            text = "[" + ", ".join(
+                self._line(r) if depth == 2 else "[" + ", ".join(self._line(q) for q in r) + "]"
+                for r in block) + "]"
+        elif depth == 2:
             text = "\n".join(self._line(r) for r in block)
-            if self.fmt == "plain" and self.count:
-                text = "\n" + text
-        self.count += 1
-        if self.fmt == "json":
-            self.json.append(text)
+        elif self.fmt == "plain":
+            text = "\n\n".join(f"∂²y_{i}/∂z∂z\n" + "\n".join(self._line(r) for r in m)
+                               for i, m in enumerate(block, 1))
         else:
-            self.out.write(text + "\n")
-
-    def put_text(self, texts: list[list[str]] | list[str]) -> None:
-        """--digits results (text already), a vector or the rows of a matrix."""
-        if texts and isinstance(texts[0], list):
-            block = [(_SEP.get(self.fmt, ", ")).join(r) for r in texts]  # type: ignore[arg-type]
-            if self.fmt in ("json", "jsonl"):
-                text = "[" + ", ".join("[" + ", ".join(f'"{t}"' for t in r) + "]"
-                                       for r in texts) + "]"  # type: ignore[union-attr]
-            else:
-                text = ("\n" if self.fmt == "plain" and self.count else "") + "\n".join(block)
-        else:
-            if self.fmt in ("json", "jsonl"):
-                text = "[" + ", ".join(f'"{t}"' for t in texts) + "]"
-            else:
-                text = _SEP[self.fmt].join(texts)  # type: ignore[arg-type]
+            text = "\n".join(_SEP[self.fmt].join([str(i)] + self._cells(r))
+                             for i, m in enumerate(block, 1) for r in m)
+        if self.fmt == "plain" and self.count and depth > 1:
+            text = "\n" + text
         self.count += 1
         if self.fmt == "json":
             self.json.append(text)
@@ -145,6 +172,29 @@ class _Out:
     def close(self) -> None:
         if self.fmt == "json":
             self.out.write("[" + ",\n ".join(self.json) + "]\n")
+
+
+def _depth(block: Any) -> int:
+    d = 0
+    while isinstance(block, list):
+        d += 1
+        block = block[0] if block else None
+    return d
+
+
+def _shape(texts: list[str], *dims: int) -> Any:
+    """Row-major texts as nested lists of the given dims."""
+    if len(dims) == 1:
+        return list(texts)
+    step = len(texts) // dims[0]
+    return [_shape(texts[i * step:(i + 1) * step], *dims[1:]) for i in range(dims[0])]
+
+
+def _join_lists(dg: list[str], du: list[str], gate: str) -> list[str]:
+    """vectors._join for texts: the parts w.r.t. g and u in x's layout."""
+    if gate == "even":
+        return [t for pair in zip(dg, du) for t in pair]
+    return dg + du if gate == "first" else du + dg
 
 
 def _params(params: Any) -> dict[str, str]:
@@ -163,92 +213,128 @@ def values(req: Any) -> None:
     except ValueError as e:
         raise Fail(str(e)) from None
     for given, option in ((req.from_output, "--from-output"),
-                          (req.output_file is not None, "--output"),
-                          (req.dtype not in (None, "float64"), "--dtype")):
+                          (req.output_file is not None, "--output")):
         if given:
             raise Fail(f"{option} is for the elementwise functions, not {f.name}")
-    vjp = vector_option(req.vjp, "--vjp") if req.vjp is not None else None
-    jvp = vector_option(req.jvp, "--jvp") if req.jvp is not None else None
+    dtype = _dtype(req.dtype)
+    vjp = vector_option(req.vjp, "--vjp", dtype) if req.vjp is not None else None
+    jvp = vector_option(req.jvp, "--jvp", dtype) if req.jvp is not None else None
     if (vjp is not None or jvp is not None) and not deriv:
         raise Fail("--vjp and --jvp belong to deriv")
     if vjp is not None and jvp is not None:
         raise Fail("give --vjp or --jvp, not both")
-    high = req.exact or req.digits is not None
-    out = _Out(req.fmt)
-    if isinstance(f, vectors.Softmax):
-        compute = _softmax(f, deriv, req, vjp, jvp, high, out)
-    else:
-        compute = _gated(f, deriv, req, vjp, jvp, high, out)
-    try:
-        for z, where in rows(req.values, req.input_file, req.on_invalid):
-            if z.size == 0:
-                raise Fail(f"{where}: no values")
-            compute(z, where)
-    finally:
-        out.close()
-
-
-def _softmax(f: vectors.Softmax, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bool,
-             out: _Out) -> Callable[[np.ndarray, str], None]:
-    if req.up is not None:
-        raise Fail(f"--up is for the gated units; {f.name} takes one vector")
-    if req.order != 1:
-        raise Fail(f"--order {req.order}: {f.name} gives its Jacobian (order 1); the gated"
-                   " units give 2×2 Hessian blocks")
-    if high and (vjp is not None or jvp is not None):
-        raise Fail("--exact and --digits give values and Jacobian entries, not --vjp/--jvp")
+    for given, option in ((vjp, "--vjp"), (jvp, "--jvp")):
+        if given is not None and (req.exact or req.digits is not None or dtype is not None) \
+                and not np.isfinite(given).all():
+            raise Fail(f"{option}: --exact, --digits and --dtype need finite entries")
     if req.digits is not None:
         from ..numerics import MAX_DIGITS
 
         if not 1 <= req.digits <= MAX_DIGITS:
             raise Fail(f"--digits must be between 1 and {MAX_DIGITS}, got {req.digits}")
+    # the rigorous path: --exact, --digits, and every dtype but float64 (each value the exact
+    # one at the inputs rounded to the dtype, rounded once to it: correctly rounded)
+    high = req.exact or req.digits is not None or dtype is not None
+    out = _Out(req.fmt)
+    if isinstance(f, vectors.Softmax):
+        compute = _softmax(f, deriv, req, vjp, jvp, high, dtype, out)
+    else:
+        compute = _gated(f, deriv, req, vjp, jvp, high, dtype, out)
+    try:
+        for z, where in rows(req.values, req.input_file, req.on_invalid):
+            if z.size == 0:
+                raise Fail(f"{where}: no values")
+            compute(_rounded(z, dtype), where)
+    finally:
+        out.close()
+
+
+def _exact_error(e: ArithmeticError) -> Fail:
+    return Fail(f"cannot decide the rounding: {e}", 1)
+
+
+def _softmax(f: vectors.Softmax, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bool,
+             dtype: Any, out: _Out) -> Callable[[np.ndarray, str], None]:
+    if req.up is not None:
+        raise Fail(f"--up is for the gated units; {f.name} takes one vector")
+    if req.order not in (1, 2):
+        raise Fail(f"--order {req.order}: {f.name} gives its Jacobian (order 1) or its Hessian"
+                   " (order 2)")
+    if req.order == 2 and not deriv:
+        raise Fail("--order belongs to deriv")
+    if req.order == 2 and jvp is not None:
+        raise Fail("--order 2 takes --vjp V (the Hessian of vᵀy), not --jvp")
+    what = {(False, 1): "values", (True, 1): "jacobian", (True, 2): "hessian"}[(deriv, req.order)]
+    if vjp is not None:
+        what = "vjp" if req.order == 1 else "vjp_hessian"
+    elif jvp is not None:
+        what = "jvp"
+    prod = vjp if vjp is not None else jvp
 
     def compute(z: np.ndarray, where: str) -> None:
-        prod = vjp if vjp is not None else jvp
-        if prod is not None:
-            if prod.size != z.size:
-                raise Fail(f"{where}: {z.size} values where {'--vjp' if vjp is not None else '--jvp'}"
-                           f" has {prod.size}")
-            out.put(f.vjp(z, prod) if vjp is not None else f.jvp(z, prod))
-            return
+        n = z.size
+        if prod is not None and prod.size != n:
+            raise Fail(f"{where}: {n} values where {'--vjp' if vjp is not None else '--jvp'}"
+                       f" has {prod.size}")
+        dims = {"values": (n,), "jacobian": (n, n), "vjp": (n,), "jvp": (n,),
+                "hessian": (n, n, n), "vjp_hessian": (n, n)}[what]
         if high:
             from ..numerics import vector_exact as X
 
             try:
                 if req.digits is not None:
-                    texts = X.values_text(f, z[None, :], jacobian=deriv, digits=req.digits)[0]
-                    n = z.size
-                    out.put_text([texts[i * n:(i + 1) * n] for i in range(n)] if deriv
-                                 else texts)
+                    texts = X.values_text(f, z[None, :], what=what, v=prod, digits=req.digits)
+                    out.put(_shape(texts[0], *dims))
                     return
-                out.put(X.values_float(f, z[None, :], jacobian=deriv)[0])
+                got = X.values_float(f, z[None, :], what=what, v=prod,
+                                     dtype=np.float64 if dtype is None else dtype)
             except ArithmeticError as e:
-                raise Fail(f"cannot decide the rounding: {e}", 1) from None
+                raise _exact_error(e) from None
+            out.put(got[0].reshape(dims))
             return
         with np.errstate(all="ignore"):
-            out.put(f.jacobian(z) if deriv else f(z))
+            if what == "values":
+                out.put(f(z))
+            elif prod is not None:
+                out.put(getattr(f, what)(z, prod))
+            else:
+                out.put(getattr(f, what)(z))
 
     return compute
 
 
 def _gated(f: vectors.Gated, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bool,
-           out: _Out) -> Callable[[np.ndarray, str], None]:
-    if high:
-        raise Fail(f"--exact and --digits: {f.name} takes the float64 path (its act, act′"
-                   " and act″ are the catalogue's, each within a few ULP)")
+           dtype: Any, out: _Out) -> Callable[[np.ndarray, str], None]:
     if req.order not in (1, 2):
         raise Fail(f"--order must be 1 or 2, got {req.order}")
     if req.order == 2 and not deriv:
         raise Fail("--order belongs to deriv")
     if req.order == 2 and (vjp is not None or jvp is not None):
         raise Fail("--order 2 gives the Hessian blocks; --vjp and --jvp are order 1")
-    up = vector_option(req.up, "--up") if req.up is not None else None
+    up = vector_option(req.up, "--up", dtype) if req.up is not None else None
     if up is not None and (not req.values or req.values == ["-"]):
         raise Fail("--up goes with gate values on the command line; on stdin each line is"
                    " one vector g‖u split by -p gate=first|second|even")
     if up is not None and jvp is not None:
         raise Fail("--jvp takes the split vector x (give it in halves, without --up)")
     kink = "pytorch" if req.kink is None else req.kink  # (--like: the gated units follow PyTorch)
+
+    def exact(g: np.ndarray, u: np.ndarray, what: str, v: Any) -> Any:
+        """Rows (lists of texts, or float arrays) of the rigorous path."""
+        from ..numerics import vector_exact as X
+
+        try:
+            if req.digits is not None:
+                return X.gated_text(f, g, u, what=what, v=v, kink=kink, digits=req.digits)
+            return X.gated_float(f, g, u, what=what, v=v, kink=kink,
+                                 dtype=np.float64 if dtype is None else dtype)
+        except ArithmeticError as e:
+            raise _exact_error(e) from None
+
+    def join(rows: Any) -> Any:
+        if isinstance(rows, np.ndarray):
+            return vectors._join(rows[0], rows[1], f.gate)
+        return _join_lists(rows[0], rows[1], f.gate)
 
     def compute(x: np.ndarray, where: str) -> None:
         with np.errstate(all="ignore"):
@@ -261,19 +347,29 @@ def _gated(f: vectors.Gated, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bo
                     raise Fail(f"{where}: {x.size} values cannot be split in halves"
                                " (give --up U... or an even count)")
                 g, u = f.split(x)
-            if not deriv:
+            if vjp is not None and vjp.size != g.size:
+                raise Fail(f"{where}: {g.size} outputs where --vjp has {vjp.size}")
+            if jvp is not None and jvp.size != x.size:
+                raise Fail(f"{where}: {x.size} values where --jvp has {jvp.size}")
+            if high:
+                if not deriv:
+                    out.put(exact(g, u, "y", None)[0])
+                elif vjp is not None:
+                    rows = exact(g, u, "vjp", vjp)
+                    out.put(rows if up is not None else join(rows))
+                elif jvp is not None:
+                    out.put(exact(g, u, "jvp", np.stack(vectors._split(jvp, f.gate)))[0])
+                else:
+                    out.put(exact(g, u, "hessian" if req.order == 2 else "partials", None))
+            elif not deriv:
                 out.put(f(g, u))
             elif vjp is not None:
-                if vjp.size != g.size:
-                    raise Fail(f"{where}: {g.size} outputs where --vjp has {vjp.size}")
                 if up is not None:
                     dg, du = f.partials(g, u, kink=kink)
                     out.put(np.stack([vjp * dg, vjp * du]))
                 else:
                     out.put(f.vjp(x, vjp, kink=kink))
             elif jvp is not None:
-                if jvp.size != x.size:
-                    raise Fail(f"{where}: {x.size} values where --jvp has {jvp.size}")
                 out.put(f.jvp(x, jvp, kink=kink))
             elif req.order == 2:
                 out.put(np.stack(f.hessian(g, u, kink=kink)))
@@ -283,15 +379,26 @@ def _gated(f: vectors.Gated, deriv: bool, req: Any, vjp: Any, jvp: Any, high: bo
     return compute
 
 
+# -- plot ---------------------------------------------------------------------------------------
+
+
+def plot_views(funcs: Any, param: Any, like: Any) -> list[Any]:
+    """The curves `plot` draws for vector functions (vectors.OneZ): softmax's s_1 of (z, 0),
+    the gated units' act; -p binds each one's parameters."""
+    if like is not None:
+        raise Fail("--like is for the elementwise functions, not the vector ones")
+    return [vectors.OneZ(f) for f in _bind_vectors(funcs, param, "plot takes")]
+
+
 # -- table and check ------------------------------------------------------------------------
 
 MAX_CHECK_VECTORS = 200  # each vector costs n + 1 evaluations in mpmath
 
 
-def _bind_vectors(funcs: Any, param: Any) -> list[Any]:
+def _bind_vectors(funcs: Any, param: Any, command: str = "check and table take") -> list[Any]:
     mixed = [f for f in funcs if not vectors.is_vector(f) or registry.is_name(f)]
     if mixed:
-        raise Fail(f"{mixed[0]!r}: check and table take the vector functions (softmax, swiglu,"
+        raise Fail(f"{mixed[0]!r}: {command} the vector functions (softmax, swiglu,"
                    " ...) on their own, not with elementwise ones")
     given = _params(param)
     out = []

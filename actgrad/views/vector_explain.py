@@ -2,7 +2,7 @@
 the words from ``[vector.*]`` of ``actgrad/texts/<lang>.toml``, every number computed now
 from ``actgrad.vectors`` (the Jacobian at z = (1, 2, 3), its row sums, what the diagonal-only
 s(1 − s) gives instead, the log_softmax Jacobian, the softmax + cross-entropy gradient s − y,
-a dominated log_softmax, the gated units' partials). Rendered by views/explain."""
+a dominated log_softmax, the Hessian of s_1, the gated units' partials). Rendered by views/explain."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ def _v(values: Any) -> str:
     return "(" + ", ".join(repr(float(v)) for v in np.asarray(values).reshape(-1)) + ")"
 
 
-def _matrix(m: np.ndarray) -> tuple[tuple[str, ...], ...]:
+def _matrix(m: np.ndarray, rows: str = "i", cols: str = "j") -> tuple[tuple[str, ...], ...]:
     n = m.shape[0]
-    head = ("",) + tuple(f"j = {j + 1}" for j in range(n))
-    return (head,) + tuple((f"i = {i + 1}",) + tuple(repr(float(x)) for x in m[i])
+    head = ("",) + tuple(f"{cols} = {j + 1}" for j in range(n))
+    return (head,) + tuple((f"{rows} = {i + 1}",) + tuple(repr(float(x)) for x in m[i])
                            for i in range(n))
 
 
@@ -63,6 +63,9 @@ def lesson(f: Any, lang: str) -> list[Block]:
             Block("heading", head["cross_entropy"]), Block("math", t["cross_entropy"].strip()),
             Block("para", _para(t["cross_entropy_live"].format(
                 z=_v(z), y=_v(y), grad=_v(ls.vjp(z, -y)), direct=_v(s - y)))),
+            Block("heading", head["second"]), Block("math", t["second"].strip()),
+            Block("para", _para(t["second_live"].format(z=_v(z)))),
+            Block("table", rows=_matrix(sm.vjp_hessian(z, v), "j", "k")),
             Block("heading", head["masks"]), Block("para", _para(t["masks"].format(
                 masked=_v(sm([0.0, -np.inf, 0.0])), all_masked=_v(sm([-np.inf, -np.inf]))))),
             Block("heading", head["precision"]),
