@@ -361,3 +361,22 @@ def test_explain_fits_and_its_numbers_round_trip(columns, fmt, name, lang):
     for z in SANITY_Z:
         for v in (f(z), f.deriv(z)):
             assert repr(float(v)) in shown, (z, v)
+
+
+@pytest.mark.parametrize("args", [("softmax", "1", "2", "3"), ("swiglu", "1", "2"),
+                                  ("swiglu_oai", "7", "-8")])
+def test_vector_table_fits_80_columns_with_its_values_whole(args):
+    """The vector tables keep y and the derivatives whole at 80 columns: the error goes to 3
+    digits, then the numerical columns are left out, each said under the table."""
+    import json
+
+    lines = screen(80, "table", *args)
+    assert max(cells(ln) for ln in lines) <= 80
+    shown = numbers(lines)
+    rows = json.loads(invoke("table", *args, "-f", "json").stdout)
+    values = [r[k] for r in rows for k in ("y_i", "J_ij", "y", "dy_dg", "dy_du") if k in r]
+    assert len(values) >= 3
+    for v in values:
+        assert repr(float(v)) in shown
+    text = " ".join(" ".join(lines).split())
+    assert "to fit the terminal (-f csv has every column and digit)" in text

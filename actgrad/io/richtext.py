@@ -145,25 +145,33 @@ def render(renderables: Sequence[Any]) -> str:
 def rich_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
                styles: Callable[[Sequence[str]], str | None] | None = None,
                caption: str | None = None, fold: Sequence[int] = (),
-               errors: Sequence[int] = ()) -> str:
+               errors: Sequence[int] = (), optional: Sequence[int] = ()) -> str:
     """A rich table rendered to text, its title above and caption below as plain lines.
 
     Columns of numbers never wrap; other columns wrap at spaces, and those in `fold` (free text
-    such as formulas) may also break a word where the table cannot fit otherwise. The columns
-    in `errors` (error estimates) are shown to three digits where the whole table would be
-    wider than the terminal, and a line under it says so.
+    such as formulas) may also break a word where the table cannot fit otherwise. Where the
+    whole table would be wider than the terminal, the columns in `errors` (error estimates)
+    are shown to three digits, and if it is still wider, the columns in `optional` are left
+    out; a line under the table says which.
     """
     from rich.text import Text
 
     table = _table(columns, rows, styles, fold)
-    note = None
+    said = []
     if errors and not fits(table):
         short = [[short_float(c) if i in errors else c for i, c in enumerate(row)]
                  for row in rows]
         if short != [list(r) for r in rows]:
-            table = _table(columns, short, styles, fold)
-            note = (", ".join(columns[i] for i in errors) + " to 3 digits to fit the terminal"
-                    " (-f csv has every digit)")
+            rows = short
+            table = _table(columns, rows, styles, fold)
+            said.append(", ".join(columns[i] for i in errors) + " to 3 digits")
+    if optional and not fits(table):
+        keep = [i for i in range(len(columns)) if i not in optional]
+        table = _table([columns[i] for i in keep], [[r[i] for i in keep] for r in rows],
+                       styles, [keep.index(i) for i in fold if i in keep])
+        said.append(", ".join(dict.fromkeys(columns[i] for i in optional)) + " left out")
+    note = (", ".join(said) + " to fit the terminal (-f csv has every column and digit)"
+            if said else None)
     parts: list[Any] = [Text(title, style="bold")] if title else []
     parts.append(table)
     parts += [Text(t) for t in (caption, note) if t]

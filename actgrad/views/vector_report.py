@@ -69,5 +69,8 @@ def write_table(fmt: str, tables: Sequence[VectorTable], stream: IO[bytes] | Non
         title = f"{t.f.name}:  {t.f.formula}"
         if getattr(t.f, "deriv_formula", None):
             title += f"   {t.f.deriv_formula}"
-        out.append(rich_table([heads.get(c, c) for c in t.columns], rows, title=title))
+        out.append(rich_table([heads.get(c, c) for c in t.columns], rows, title=title,
+                              errors=[i for i, c in enumerate(t.columns) if c == "rel_error"],
+                              optional=[i for i, c in enumerate(t.columns)
+                                        if c.endswith("_numeric")]))
     Output(stream).write("\n".join(out))
