@@ -444,7 +444,7 @@ def test_defaults_and_aliases():
         assert dict(actgrad.get(name).params) == defaults.get(name, {}), name
     for alias, name in (("linear", "identity"), ("hardsigmoid", "hard_sigmoid"),
                         ("hardswish", "hard_swish"), ("hard_silu", "hard_swish"),
-                        ("hardtanh", "hard_tanh")):
+                        ("hardtanh", "hard_tanh"), ("relu_squared", "relu2")):
         assert actgrad.get(alias).name == name
 
 

@@ -688,6 +688,8 @@ def _step_kinks(p: Params) -> tuple[Kink, ...]:
 MODERN_SPECS: tuple[Spec, ...] = (
     Spec(
         name="relu2",
+        # haliax's (levanter's) relu_squared, jnp.square(relu(x)); Liger's LigerReLUSquared
+        aliases=("relu_squared",),
         frameworks=("PyTorch",),
         # squared ReLU (So et al. 2021, Primer; Nemotron): transformers' relu2 is
         # torch.square(relu(x)) on PyTorch; JAX has none: its side carried over. g′ is
