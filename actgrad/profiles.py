@@ -158,21 +158,30 @@ KINKS: tuple[KinkRule, ...] = (
 @dataclass(frozen=True)
 class Defect:
     """A framework's wrong value where g is smooth: not a convention, actgrad does not
-    copy it. ``when`` names the parameters it was measured with ((), or (("alpha", 1.0),))."""
+    copy it. ``when`` names the parameters it was measured with ((), or (("alpha", 1.0),)).
+    A wrong value at one point also says which: g′ (``order``) at ``at`` is ``value`` in
+    that framework, while the true derivative is what ``why`` derives; ``check --values``
+    names the defect where a user's values show it (auditing.py)."""
 
     framework: str
     function: str
     when: tuple[tuple[str, Any], ...]
     text: str
+    at: float | None = None
+    value: float | None = None
+    order: int = 1
+    why: str = ""
 
 
 DEFECTS: tuple[Defect, ...] = (
     Defect("tinygrad", "elu", (("alpha", 1.0),),
            "tinygrad 0.14.0's autograd gives elu′(0) = 0; elu with alpha = 1 is"
-           " differentiable at 0 with g′(0) = 1 (measured, float32)"),
+           " differentiable at 0 with g′(0) = 1 (measured, float32)",
+           at=0.0, value=0.0, why="α·e^0 = α from the left, 1 from the right, for α = 1"),
     Defect("mlx", "celu", (),
            "MLX 0.32.4's autograd gives celu′(0) = 0; celu is differentiable at 0 with"
-           " g′(0) = 1 for every alpha (measured, float32)"),
+           " g′(0) = 1 for every alpha (measured, float32)",
+           at=0.0, value=0.0, why="e^(0/α) = 1 from the left, 1 from the right, for every α"),
     Defect("tinygrad", "tanh", (),
            "tinygrad 0.14.0 computes tanh as 2σ(2z) − 1: tanh(1e-4) off by 1.7e-4"
            " relative and tanh(1e-8) = 0 in float32 (measured)"),
@@ -258,6 +267,13 @@ def defects(name: str, function: str, params: dict[str, Any]) -> list[str]:
     """The framework's known defects for `function` with these parameters."""
     return [d.text for d in DEFECTS if d.framework == name and d.function == function
             and all(params.get(k) == v for k, v in d.when)]
+
+
+def point_defects(function: str, params: dict[str, Any], order: int = 1) -> list[Defect]:
+    """Every framework's known wrong values of `function`'s derivative of this order at a
+    point (``Defect.at``), for these parameters."""
+    return [d for d in DEFECTS if d.function == function and d.at is not None
+            and d.order == order and all(params.get(k) == v for k, v in d.when)]
 
 
 assert set(NAMES) - {"pytorch", "jax"} == set(FRAMEWORK_CONVENTIONS)
