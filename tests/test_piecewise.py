@@ -645,8 +645,17 @@ def test_hard_sigmoid_exact_and_from_output():
     assert abs(Fraction(out.strip()) - want) <= want * Fraction(1, 10**24)
     assert ok("deriv", "hard_sigmoid", "-p", "alpha=0.2", "--exact", "--", "-2.5",
               str(z)).split() == ["0.0", "0.2"]
+    assert ok("eval", "hard_sigmoid", "-p", "alpha=0.2", "--exact", "--", "inf", "-inf",
+              "nan").split() == ["1.0", "0.0", "nan"]
     f = actgrad.get("hard_sigmoid", alpha=0.2, beta=0.1)
     assert f.deriv_from_output(np.array([0.0, 0.3, 1.0])).tolist() == [0.0, 0.2, 0.0]
+    # the exact forms decide the piece on the exact rational of an mpf or an exact arb ball;
+    # an inexact ball (1/3) is not taken for its midpoint
+    import flint
+
+    from actgrad.activations.piecewise import _rational
+    assert _rational(mpf(-0.3)) == Fraction(-0.3) == _rational(flint.arb(-0.3))
+    assert _rational(flint.arb(1) / 3) is None and _rational(mpf("inf")) is None
 
 
 def test_hard_sigmoid_params_cli_and_errors():

@@ -290,15 +290,20 @@ def _rational(z: Any) -> Fraction | None:
     """z exactly, where z is a float, an mpmath number or an exact arb ball; else None."""
     if isinstance(z, float):
         return Fraction(z) if math.isfinite(z) else None
-    man = getattr(z, "man", None)
-    if man is not None and getattr(z, "_mpf_", None) is not None:  # mpmath.mpf
-        return Fraction(int(man)) * Fraction(2) ** int(z.exp) if z.is_finite() else None
-    if hasattr(z, "man_exp") and getattr(z, "is_exact", lambda: False)():  # flint.arb
+    if type(z).__module__.startswith("flint"):  # an arb ball (before _mpf_: an arb has one
+        if not z.is_exact():  # too, its midpoint's)
+            return None
         try:
             m, e = z.man_exp()
-        except ValueError:
+        except ValueError:  # inf, nan
             return None
         return Fraction(int(m)) * Fraction(2) ** int(e)
+    raw = getattr(z, "_mpf_", None)
+    if isinstance(raw, tuple):  # mpmath.mpf: (sign, mantissa, exponent, bits); inf, nan: 0
+        sign, man, exp, bc = raw
+        if not man:
+            return Fraction(0) if bc == 0 else None
+        return Fraction(-int(man) if sign else int(man)) * Fraction(2) ** int(exp)
     return None
 
 
