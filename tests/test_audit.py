@@ -479,3 +479,14 @@ def test_known_defect_only_where_it_applies(tmp_path):
     # the true value at 0 is no defect
     rep = audit_values([-1.0, 0.0, 1.0], [math.exp(-1.0), 1.0, 1.0], "elu")
     assert rep.ok and not rep.diagnoses
+
+
+def test_check_values_names_keras_celu_at_0():
+    # Keras 3.15.1 (TensorFlow backend) returns celu′(0) = 2: both branches count the tie
+    rep = audit_values([-1.0, 0.0, 1.0], [math.exp(-1.0), 2.0, 1.0], "celu")
+    assert any("2 at z = 0 is Keras 3.15.1's celu′(0)" in d for d in rep.diagnoses), \
+        rep.diagnoses
+    # and tinygrad's hard_sigmoid with alpha = 0.2: 0.2 at 2.5, on the flat piece
+    rep = audit_values([0.0, 2.5], [0.2, 0.2], "hard_sigmoid", alpha=0.2)
+    assert any("tinygrad 0.14.0's hard_sigmoid′(2.5)" in d for d in rep.diagnoses), \
+        rep.diagnoses
