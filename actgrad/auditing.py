@@ -813,8 +813,9 @@ def _known_defects(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.
         p = profiles.BY_NAME[d.framework]
         i = int(np.flatnonzero(at)[0])
         name = f"{f.name}{_PRIMES[target.order]}({_num(d.at)})"
-        out.append(f"{_num(d.value)} at z = {_num(d.at)} is {p.title.split(' (')[0]}"
-                   f" {p.version}'s {name}, a known defect of its autograd, not a kink"
+        who = f"{p.title.split()[0]} {p.version.split()[0]}"  # Keras 3.15.1, MLX 0.32.4
+        out.append(f"{_num(d.value)} at z = {_num(d.at)} is {who}'s {name}, a known defect"
+                   f" of its autograd, not a kink"
                    f" convention: {f.name} is differentiable there and the derivative is"
                    f" {_num(float(exact[i]))} ({d.why})")
         seen |= at
