@@ -795,9 +795,37 @@ def _by_region(mask: np.ndarray, z: np.ndarray, reg: np.ndarray) -> str:
                      for r, name in enumerate(REGIONS) if (mask & (reg == r)).any())
 
 
+def _known_defects(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarray,
+                   bad: np.ndarray, dt: np.dtype) -> tuple[list[str], np.ndarray]:
+    """A framework's known wrong value (profiles.DEFECTS: tinygrad's elu′(0) = 0) where the
+    given values show it: the diagnoses naming it, and the points they explain."""
+    out: list[str] = []
+    seen = np.zeros(z.shape, dtype=bool)
+    if not isinstance(target, _Catalogue) or target.order == 0:
+        return out, seen
+    from . import profiles
+
+    f = target.f
+    for d in profiles.point_defects(f.name, dict(f.params), target.order):
+        at = (z == d.at) & bad & (given == d.value)
+        if not at.any():
+            continue
+        p = profiles.BY_NAME[d.framework]
+        i = int(np.flatnonzero(at)[0])
+        name = f"{f.name}{_PRIMES[target.order]}({_num(d.at)})"
+        who = f"{p.title.split()[0]} {p.version.split()[0]}"  # Keras 3.15.1, MLX 0.32.4
+        out.append(f"{_num(d.value)} at z = {_num(d.at)} is {who}'s {name}, a known defect"
+                   f" of its autograd, not a kink"
+                   f" convention: {f.name} is differentiable there and the derivative is"
+                   f" {_num(float(exact[i]))} ({d.why})")
+        seen |= at
+    return out, seen
+
+
 def _diagnose(target: _Target, z: np.ndarray, given: np.ndarray, exact: np.ndarray,
               reg: np.ndarray, bad: np.ndarray, grid: _Grid, dt: np.dtype) -> list[str]:
-    out: list[str] = []
+    out, seen = _known_defects(target, z, given, exact, bad, dt)
+    bad = bad & ~seen  # explained: not for the guesses below
     fin = np.isfinite(given) & np.isfinite(exact)
     # zeros where the exact value is nonzero and representable
     zero = fin & (given == 0) & (exact != 0) & bad & (reg != 4)  # near roots: cancellation

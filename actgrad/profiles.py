@@ -44,9 +44,9 @@ PROFILES: tuple[Profile, ...] = (
             "jax-ml/jax jax/_src/nn/functions.py; google/flax flax/linen/activation.py",
             "jax"),
     Profile("keras", "Keras 3 (keras.activations; prelu: keras.layers.PReLU)",
-            "3 (version not pinned)",
+            "3.15.1 (TensorFlow backend)",
             "keras-team/keras keras/src/activations/activations.py", "keras"),
-    Profile("tensorflow", "TensorFlow (tf.nn)", "2 (version not pinned)",
+    Profile("tensorflow", "TensorFlow (tf.nn)", "2.21.0",
             "tensorflow/tensorflow tensorflow/python/ops/nn_ops.py", "tensorflow"),
     Profile("mlx", "MLX (mlx.nn)", "0.32.4",
             "ml-explore/mlx python/mlx/nn/layers/activations.py, mlx/primitives.cpp", "mlx"),
@@ -132,8 +132,33 @@ class KinkRule:
     fact: str
 
 
-#: measured in float32 autograd (docs/profiles.md): MLX 0.32.4, tinygrad 0.14.0
+#: measured in float32 autograd (docs/profiles.md): MLX 0.32.4, tinygrad 0.14.0; in float64
+#: tf.GradientTape (benchmarks/frameworks_keras_tf.py): Keras 3.15.1 on its TensorFlow
+#: backend, TensorFlow 2.21.0
 KINKS: tuple[KinkRule, ...] = (
+    KinkRule("keras", "relu", 0.0, "left", "relu′(0) = 0"),
+    KinkRule("keras", "leaky_relu", 0.0, "left", "leaky_relu′(0) = negative_slope"),
+    KinkRule("keras", "relu6", 0.0, "left", "relu6′(0) = 0"),
+    KinkRule("keras", "relu6", 6.0, "right", "relu6′(6) = 0"),
+    KinkRule("keras", "hard_sigmoid", -3.0, "left", "hard_sigmoid′(−3) = 0"),
+    KinkRule("keras", "hard_sigmoid", 3.0, "right", "hard_sigmoid′(3) = 0"),
+    KinkRule("keras", "hard_swish", -3.0, "left", "hard_silu′(−3) = 0"),
+    KinkRule("keras", "hard_swish", 3.0, "right", "hard_silu′(3) = 1"),
+    KinkRule("keras", "hard_tanh", "min_val", "right", "hard_tanh′(−1) = 1"),
+    KinkRule("keras", "hard_tanh", "max_val", "left", "hard_tanh′(1) = 1"),
+    KinkRule("keras", "softshrink", -0.5, "right", "soft_shrink′(−0.5) = 0"),
+    KinkRule("keras", "softshrink", 0.5, "left", "soft_shrink′(0.5) = 0"),
+    KinkRule("keras", "hardshrink", -0.5, "right", "hard_shrink′(−0.5) = 0"),
+    KinkRule("keras", "hardshrink", 0.5, "left", "hard_shrink′(0.5) = 0"),
+    KinkRule("keras", "threshold", "threshold", "left", "threshold′(0) = 0"),
+    KinkRule("keras", "sparse_sigmoid", -1.0, "left", "sparse_sigmoid′(−1) = 0"),
+    KinkRule("keras", "sparse_sigmoid", 1.0, "right", "sparse_sigmoid′(1) = 0"),
+    KinkRule("keras", "selu", 0.0, "right", "selu′(0) = λ"),
+    KinkRule("tensorflow", "relu", 0.0, "left", "relu′(0) = 0"),
+    KinkRule("tensorflow", "leaky_relu", 0.0, "left", "leaky_relu′(0) = alpha"),
+    KinkRule("tensorflow", "relu6", 0.0, "left", "relu6′(0) = 0"),
+    KinkRule("tensorflow", "relu6", 6.0, "right", "relu6′(6) = 0"),
+    KinkRule("tensorflow", "selu", 0.0, "right", "selu′(0) = λ"),
     KinkRule("mlx", "relu", 0.0, "left", "relu′(0) = 0"),
     KinkRule("mlx", "leaky_relu", 0.0, "right", "leaky_relu′(0) = 1"),
     KinkRule("mlx", "relu6", 6.0, "right", "relu6′(6) = 0"),
@@ -158,21 +183,50 @@ KINKS: tuple[KinkRule, ...] = (
 @dataclass(frozen=True)
 class Defect:
     """A framework's wrong value where g is smooth: not a convention, actgrad does not
-    copy it. ``when`` names the parameters it was measured with ((), or (("alpha", 1.0),))."""
+    copy it. ``when`` names the parameters it was measured with ((), or (("alpha", 1.0),)).
+    A wrong value at one point also says which: g′ (``order``) at ``at`` is ``value`` in
+    that framework, while the true derivative is what ``why`` derives; ``check --values``
+    names the defect where a user's values show it (auditing.py)."""
 
     framework: str
     function: str
     when: tuple[tuple[str, Any], ...]
     text: str
+    at: float | None = None
+    value: float | None = None
+    order: int = 1
+    why: str = ""
 
 
 DEFECTS: tuple[Defect, ...] = (
     Defect("tinygrad", "elu", (("alpha", 1.0),),
            "tinygrad 0.14.0's autograd gives elu′(0) = 0; elu with alpha = 1 is"
-           " differentiable at 0 with g′(0) = 1 (measured, float32)"),
+           " differentiable at 0 with g′(0) = 1 (measured, float32)",
+           at=0.0, value=0.0, why="α·e^0 = α from the left, 1 from the right, for α = 1"),
     Defect("mlx", "celu", (),
            "MLX 0.32.4's autograd gives celu′(0) = 0; celu is differentiable at 0 with"
-           " g′(0) = 1 for every alpha (measured, float32)"),
+           " g′(0) = 1 for every alpha (measured, float32)",
+           at=0.0, value=0.0, why="e^(0/α) = 1 from the left, 1 from the right, for every α"),
+    Defect("keras", "celu", (),
+           "Keras 3.15.1's keras.activations.celu (TensorFlow backend) has celu′(0) = 2;"
+           " celu is differentiable at 0 with g′(0) = 1 for every alpha (measured, float64"
+           " and float32)",
+           at=0.0, value=2.0, why="e^(0/α) = 1 from the left, 1 from the right, for every α"),
+    Defect("tinygrad", "hard_sigmoid", (("alpha", 0.2), ("beta", 0.5)),
+           "tinygrad 0.14.0's hardsigmoid(alpha=0.2) has g′(2.5) = 0.2 in float64; the exact"
+           " α·2.5 + β is 1.0000000000000000278 > 1 there, on the flat piece, so g′(2.5) = 0"
+           " (measured, DEV=PYTHON)",
+           at=2.5, value=0.2, why="α·z + β = 1.0000000000000000278… > 1 at z = 2.5: the flat"
+           " piece, where g = 1; the kink is at 2.49999999999999986…, on no float"),
+    Defect("tensorflow", "leaky_relu", (),
+           "TensorFlow 2.21.0's LeakyRelu holds alpha as a float32: in float64 its slope"
+           " below 0 is alpha rounded to float32 (tf.nn.leaky_relu(−1) ="
+           " −0.20000000298023224 for alpha = 0.2, relative error 1.5e-8), in g and g′"
+           " (measured)"),
+    Defect("keras", "leaky_relu", (),
+           "Keras 3.15.1's leaky_relu on the TensorFlow backend is tf.nn.leaky_relu: in"
+           " float64 its slope below 0 is negative_slope rounded to float32"
+           " (0.20000000298023224 for 0.2) (measured)"),
     Defect("tinygrad", "tanh", (),
            "tinygrad 0.14.0 computes tanh as 2σ(2z) − 1: tanh(1e-4) off by 1.7e-4"
            " relative and tanh(1e-8) = 0 in float32 (measured)"),
@@ -216,6 +270,11 @@ NOTES: tuple[tuple[str, str, str], ...] = (
     ("keras", "gelu", "keras.ops.gelu defaults to the tanh form; the profile follows"
      " keras.activations.gelu (exact)."),
     ("jax", "prelu", "jax.nn has no prelu: the weight is Flax's PReLU's initial value."),
+    ("keras", "hard_sigmoid", "Keras 3's hard_sigmoid is relu6(x + 3)/6; Keras 2's (and"
+     " TF1's) was clip(0.2x + 0.5, 0, 1): -p alpha=0.2."),
+    ("tinygrad", "hard_sigmoid", "tinygrad 0.14.0's hard_sigmoid′(3) is 0 in float32 (the"
+     " side recorded here) but 1/6 in float64 (DEV=PYTHON): α·x + β − 1 rounds to a"
+     " positive number in one and to 0 in the other."),
 )
 
 
@@ -258,6 +317,13 @@ def defects(name: str, function: str, params: dict[str, Any]) -> list[str]:
     """The framework's known defects for `function` with these parameters."""
     return [d.text for d in DEFECTS if d.framework == name and d.function == function
             and all(params.get(k) == v for k, v in d.when)]
+
+
+def point_defects(function: str, params: dict[str, Any], order: int = 1) -> list[Defect]:
+    """Every framework's known wrong values of `function`'s derivative of this order at a
+    point (``Defect.at``), for these parameters."""
+    return [d for d in DEFECTS if d.function == function and d.at is not None
+            and d.order == order and all(params.get(k) == v for k, v in d.when)]
 
 
 assert set(NAMES) - {"pytorch", "jax"} == set(FRAMEWORK_CONVENTIONS)

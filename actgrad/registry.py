@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .activations import CATALOGUE, KINK_CONVENTIONS, Kink, Spec
-from .activations.base import check_kink, suggest
+from .activations.base import OffKink, check_kink, suggest
 from .numerics import DTYPES as _DTYPES, MAX_ORDER
 
 
@@ -405,6 +405,8 @@ class Activation:
             k for k in sp.d2g_kinks(dict(self.params)) if k.left != k.right)
         self.breaks: tuple[float, ...] = tuple(
             b for b in sp.breaks(dict(self.params)) if all(k.at != b for k in self.kinks))
+        #: the kinks at no float (hard_sigmoid with alpha=0.2): exact places, no convention
+        self.off_kinks: tuple[OffKink, ...] = sp.off_kinks(dict(self.params))
 
     @property
     def name(self) -> str:

@@ -134,6 +134,8 @@ def rows() -> list[tuple[str, dict, str]]:
             out.append(("gelu", {"approximate": "tanh"}, "gelu (tanh)"))
         if name == "silu":  # TensorFlow's beta: t = βz as a double-double
             out.append(("silu", {"beta": 1.702}, "silu (beta=1.702)"))
+        if name == "hard_sigmoid":  # tinygrad's alpha, beta; ONNX's and Keras 2's 0.2
+            out.append(("hard_sigmoid", {"alpha": 0.2}, "hard_sigmoid (alpha=0.2)"))
     return out
 
 

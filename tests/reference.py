@@ -645,8 +645,15 @@ def refs(name: str, p: dict) -> tuple[Callable, Callable]:
         lo, up = mpf(p.get("lower", 0.125)), mpf(p.get("upper", 1 / 3))
         return _slope_refs((lo + up) / 2)
     if name == "hard_sigmoid":
-        return (_pieces(-3, 3, lambda x: M0, lambda x: (x + 3) / 6, lambda x: M1),
-                lambda x: M1 / 6 if -3 < x < 3 else M0)
+        a, b = p.get("alpha", 1 / 6), p.get("beta", 0.5)
+        if (a, b) == (1 / 6, 0.5):  # the defaults: relu6(z + 3)/6, α = 1/6 exactly
+            return (_pieces(-3, 3, lambda x: M0, lambda x: (x + 3) / 6, lambda x: M1),
+                    lambda x: M1 / 6 if -3 < x < 3 else M0)
+        # tinygrad's clamp(α·z + β, 0, 1) with the floats as given (exact in mpf; the sign
+        # of α·z + β and of α·z + β − 1 survives the rounding at the working precision)
+        A, B = mpf(a), mpf(b)
+        return ((lambda x: min(max(A * x + B, M0), M1)),
+                (lambda x: A if 0 < A * x + B < 1 else M0))
     if name == "hard_swish":
         return (_pieces(-3, 3, lambda x: M0, lambda x: x * (x + 3) / 6, lambda x: x),
                 _pieces(-3, 3, lambda x: M0, lambda x: (2 * x + 3) / 6, lambda x: M1))

@@ -440,3 +440,53 @@ def test_flushed_subnormals_are_named():
     r = audit(ftz, "sigmoid", dtype="float32")
     assert not r.ok
     assert len(r.diagnoses) == 1 and "subnormals flushed to zero" in r.diagnoses[0]
+
+
+# -- a framework's known defect at a smooth point, named (profiles.DEFECTS) ---------------------
+
+def _defect_csv(path, alpha, celu):
+    """g′ of elu (celu) written from its definition in mpmath, with 0 at z = 0, as tinygrad's
+    elu′(0) (MLX's celu′(0)) is; float32 values, as those frameworks were measured in."""
+    z = [-3.0, -1.25, -0.5, -0.125, 0.0, 0.125, 0.5, 2.0]
+    a = mpmath.mpf(alpha)
+    g = [1.0 if v > 0 else float(mpmath.exp(v / a) if celu else a * mpmath.exp(v)) for v in z]
+    g[z.index(0.0)] = 0.0
+    g = np.array(g, dtype=np.float32).tolist()
+    path.write_text("z,grad\n" + "".join(f"{x!r},{y!r}\n" for x, y in zip(z, g)))
+
+
+@pytest.mark.parametrize("name,framework,alpha", [
+    ("elu", "tinygrad 0.14.0", 1.0), ("celu", "MLX 0.32.4", 1.0), ("celu", "MLX 0.32.4", 2.5)])
+def test_check_values_names_a_known_defect(tmp_path, name, framework, alpha):
+    path = tmp_path / "grad.csv"
+    _defect_csv(path, alpha, name == "celu")
+    r = invoke("check", name, "-p", f"alpha={alpha}", "--values", str(path), "--dtype",
+               "float32")
+    assert r.exit_code == 1, r.stdout
+    text = " ".join(r.stdout.split())
+    assert f"0 at z = 0 is {framework}'s {name}′(0), a known defect" in text, text
+    assert "the derivative is 1 (" in text and "a wrong branch" not in text, text
+    rep = audit_values([-1.0, 0.0, 1.0], [math.exp(-1.0 / alpha) if name == "celu"
+                                           else alpha * math.exp(-1.0), 0.0, 1.0],
+                       name, alpha=alpha)
+    assert any(framework in d for d in rep.diagnoses), rep.diagnoses
+
+
+def test_known_defect_only_where_it_applies(tmp_path):
+    # elu with alpha = 2 has a kink at 0 (slopes 2 | 1): 0 there is no recorded defect
+    rep = audit_values([-1.0, 0.0, 1.0], [2 * math.exp(-1.0), 0.0, 1.0], "elu", alpha=2.0)
+    assert not any("tinygrad" in d for d in rep.diagnoses), rep.diagnoses
+    # the true value at 0 is no defect
+    rep = audit_values([-1.0, 0.0, 1.0], [math.exp(-1.0), 1.0, 1.0], "elu")
+    assert rep.ok and not rep.diagnoses
+
+
+def test_check_values_names_keras_celu_at_0():
+    # Keras 3.15.1 (TensorFlow backend) returns celu′(0) = 2: both branches count the tie
+    rep = audit_values([-1.0, 0.0, 1.0], [math.exp(-1.0), 2.0, 1.0], "celu")
+    assert any("2 at z = 0 is Keras 3.15.1's celu′(0)" in d for d in rep.diagnoses), \
+        rep.diagnoses
+    # and tinygrad's hard_sigmoid with alpha = 0.2: 0.2 at 2.5, on the flat piece
+    rep = audit_values([0.0, 2.5], [0.2, 0.2], "hard_sigmoid", alpha=0.2)
+    assert any("tinygrad 0.14.0's hard_sigmoid′(2.5)" in d for d in rep.diagnoses), \
+        rep.diagnoses

@@ -274,7 +274,10 @@ def test_list_fits_the_terminal(columns):
     if columns == 80:  # 60 columns cannot hold name, parameter and kink words side by side
         assert max(cells(ln) for ln in wide) <= columns
     text = " ".join(wide)
-    assert "upper=0.3333333333333333" in text and "from a" in text
+    assert "upper=0.3333333333333333" in text
+    # the heading "g′ from a" whole, on one line or wrapped at its spaces (not cut)
+    head = " ".join(wide[:next(i for i, ln in enumerate(wide) if ln.startswith("─"))]).split()
+    assert {"g′", "from", "a"} <= set(head) and not any("…" in w for w in head), head
 
 
 @pytest.mark.parametrize("columns", [80, 60])

@@ -28,7 +28,7 @@ from mpmath import mpf
 sys.path.insert(0, os.path.dirname(__file__))
 import checks  # noqa: E402
 import reference as ref  # noqa: E402
-from conftest import call, check_ulp, neighbours  # noqa: E402
+from conftest import call, check_ulp, fail, neighbours, ok  # noqa: E402
 
 import actgrad  # noqa: E402
 from actgrad.numerics import gradcheck  # noqa: E402
@@ -438,13 +438,14 @@ def test_defaults_and_aliases():
         "prelu": {"weight": 0.25}, "rrelu": {"lower": 0.125, "upper": 1 / 3},
         "hard_tanh": {"min_val": -1.0, "max_val": 1.0}, "softshrink": {"lambd": 0.5},
         "hardshrink": {"lambd": 0.5}, "threshold": {"threshold": 0.0, "value": 0.0},
+        "hard_sigmoid": {"alpha": 1 / 6, "beta": 0.5},
     }
     for name in NEW_NAMES:
         assert name in actgrad.names()
         assert dict(actgrad.get(name).params) == defaults.get(name, {}), name
     for alias, name in (("linear", "identity"), ("hardsigmoid", "hard_sigmoid"),
                         ("hardswish", "hard_swish"), ("hard_silu", "hard_swish"),
-                        ("hardtanh", "hard_tanh")):
+                        ("hardtanh", "hard_tanh"), ("relu_squared", "relu2")):
         assert actgrad.get(alias).name == name
 
 
@@ -534,3 +535,149 @@ def test_sparse_plus_is_c1_with_breaks_not_kinks():
     assert f.kinks == () and f.breaks == (-1.0, 1.0)
     for conv in CONVENTIONS:
         assert call(f.deriv, np.array([-1.0, 1.0]), kink=conv).tolist() == [0.0, 1.0]
+
+
+# -- hard_sigmoid's alpha and beta (tinygrad's hardsigmoid(alpha, beta)) ---------------------
+# The reference is exact rational arithmetic: clamp(α·z + β, 0, 1) with α, β, z the floats
+# as given (fractions.Fraction), rounded once (Fraction.__float__ is correctly rounded; for
+# float32, _round_to below rounds the rational itself to 24 bits, not through float64).
+
+from fractions import Fraction  # noqa: E402
+
+
+def _hs_exact(a: float, b: float, z: float) -> Fraction:
+    u = Fraction(a) * Fraction(z) + Fraction(b)
+    return min(max(u, Fraction(0)), Fraction(1))
+
+
+def _round_to(q: Fraction, bits: int) -> float:
+    """q rounded to nearest-even with `bits` significant bits (q normal in that format)."""
+    if q == 0:
+        return 0.0
+    e = math.floor(math.log2(abs(q)))
+    if Fraction(2) ** e > abs(q):
+        e -= 1
+    elif Fraction(2) ** (e + 1) <= abs(q):
+        e += 1
+    scaled = q / Fraction(2) ** (e - bits + 1)
+    n = round(scaled)  # Python's round of a Fraction: half to even
+    return float(Fraction(n) * Fraction(2) ** (e - bits + 1))
+
+
+_HS_PARAMS = [(0.2, 0.5), (0.2, 0.0), (1 / 3, 0.25), (1e-3, -0.7), (7.5, 3.25), (0.1, 1e-9),
+              (1e5, 0.1), (0.3, -0.3)]
+
+
+def _hs_points(a: float, b: float, rng) -> np.ndarray:
+    """Random z over the middle piece and beyond, and the floats around each exact kink."""
+    z0, z1 = -Fraction(b) / Fraction(a), (1 - Fraction(b)) / Fraction(a)
+    lo, hi = float(z0), float(z1)
+    pts = [rng.uniform(lo - 1, hi + 1, 300), rng.uniform(lo, hi, 300), np.array([0.0, -0.0])]
+    for k in (lo, hi):
+        pts.append(np.array([np.nextafter(k, -np.inf), k, np.nextafter(k, np.inf),
+                             np.nextafter(np.nextafter(k, np.inf), np.inf)]))
+    return np.concatenate(pts)
+
+
+@pytest.mark.parametrize("a,b", _HS_PARAMS)
+def test_hard_sigmoid_alpha_beta_correctly_rounded(a, b):
+    rng = np.random.default_rng(13)
+    f = actgrad.get("hard_sigmoid", alpha=a, beta=b)
+    z = _hs_points(a, b, rng)
+    got, dg = f(z), f.deriv(z)
+    for zi, gi, di in zip(z.tolist(), got.tolist(), dg.tolist()):
+        q = _hs_exact(a, b, zi)
+        assert gi == float(q), (a, b, zi, gi, float(q))
+        u = Fraction(a) * Fraction(zi) + Fraction(b)
+        # g′ = α strictly inside; at a kink that is a float, PyTorch's side: 0
+        assert di == (a if 0 < u < 1 else 0.0), (a, b, zi, di)
+    z32 = z.astype(np.float32)
+    got32 = f(z32)
+    assert got32.dtype == np.float32
+    for zi, gi in zip(z32.tolist(), got32.tolist()):
+        q = _hs_exact(a, b, zi)
+        want = 0.0 if q == 0 else _round_to(q, 24)
+        assert gi == want, (a, b, zi, gi, want)
+
+
+def test_hard_sigmoid_kinks_exact_or_off_float():
+    # α = 0.2 is 0.2000000000000000111…: −β/α is no float, so no Kink; OffKinks instead
+    f = actgrad.get("hard_sigmoid", alpha=0.2, beta=0.5)
+    assert f.kinks == ()
+    z0 = -Fraction(0.5) / Fraction(0.2)
+    assert [k.at for k in f.off_kinks] == [z0, -z0]
+    k = f.off_kinks[0]
+    assert Fraction(k.below) < z0 < Fraction(k.above)
+    assert np.nextafter(k.below, np.inf) == k.above
+    assert (k.below, k.above) == (-2.5, -2.4999999999999996)
+    assert f.deriv(-2.5) == 0.0 and f.deriv(-2.4999999999999996) == 0.2
+    assert f(-2.5) == 0.0 and f(-2.4999999999999996) > 0  # both smooth points
+    # the float above each off kink is a break: no difference quotient straddles it
+    assert set(f.breaks) == {k.above for k in f.off_kinks}
+    assert gradcheck.check(f).passed
+    # α = 1/4: both kinks (−2 and 2) are floats; PyTorch's sides (0 at both)
+    g = actgrad.get("hard_sigmoid", alpha=0.25, beta=0.5)
+    assert [(k.at, k.left, k.right) for k in g.kinks] == [(-2.0, 0.0, 0.25), (2.0, 0.25, 0.0)]
+    assert g.off_kinks == () and g.deriv(np.array([-2.0, 2.0])).tolist() == [0.0, 0.0]
+    assert g.deriv(np.array([-2.0, 2.0]), kink="right").tolist() == [0.25, 0.0]
+
+
+def test_hard_sigmoid_defaults_are_relu6_over_6():
+    # the default pair is α = 1/6 exactly: (z + 3)/6 rounded once, kinks at ±3
+    f = actgrad.get("hard_sigmoid")
+    assert dict(f.params) == {"alpha": 1 / 6, "beta": 0.5}
+    assert [k.at for k in f.kinks] == [-3.0, 3.0] and f.off_kinks == ()
+    rng = np.random.default_rng(6)
+    z = np.concatenate([rng.uniform(-3.5, 3.5, 400), [-3.0, 3.0, np.nextafter(3.0, 0)]])
+    for zi, gi in zip(z.tolist(), f(z).tolist()):
+        q = min(max((Fraction(zi) + 3) / 6, Fraction(0)), Fraction(1))
+        assert gi == float(q), zi
+    # the float 1/6 with another β is that float exactly: not the same function
+    z = 2.0**-40 * 3
+    assert actgrad.get("hard_sigmoid", beta=0.25)(z) == float(
+        Fraction(1 / 6) * Fraction(z) + Fraction(0.25))
+
+
+def test_hard_sigmoid_exact_and_from_output():
+    z = -2.4999999999999996
+    out = ok("eval", "hard_sigmoid", "-p", "alpha=0.2", "--digits", "25", "--", str(z))
+    want = Fraction(0.2) * Fraction(z) + Fraction(0.5)
+    assert abs(Fraction(out.strip()) - want) <= want * Fraction(1, 10**24)
+    assert ok("deriv", "hard_sigmoid", "-p", "alpha=0.2", "--exact", "--", "-2.5",
+              str(z)).split() == ["0.0", "0.2"]
+    assert ok("eval", "hard_sigmoid", "-p", "alpha=0.2", "--exact", "--", "inf", "-inf",
+              "nan").split() == ["1.0", "0.0", "nan"]
+    f = actgrad.get("hard_sigmoid", alpha=0.2, beta=0.1)
+    assert f.deriv_from_output(np.array([0.0, 0.3, 1.0])).tolist() == [0.0, 0.2, 0.0]
+    # the exact forms decide the piece on the exact rational of an mpf or an exact arb ball;
+    # an inexact ball (1/3) is not taken for its midpoint
+    import flint
+
+    from actgrad.activations.piecewise import _rational
+    assert _rational(mpf(-0.3)) == Fraction(-0.3) == _rational(flint.arb(-0.3))
+    assert _rational(flint.arb(1) / 3) is None and _rational(mpf("inf")) is None
+
+
+def test_hard_sigmoid_params_cli_and_errors():
+    assert ok("eval", "hard_sigmoid", "-p", "alpha=0.2", "-p", "beta=0.5", "--",
+              "-2.4999999999999996", "1").split() == [repr(float(
+                  Fraction(0.2) * Fraction(-2.4999999999999996) + Fraction(0.5))), "0.7"]
+    for bad, words in (("alpha=0", "alpha"), ("alpha=-0.2", "alpha"), ("beta=1e-200", "beta"),
+                       ("alpha=inf", "alpha"), ("beta=1e300", "beta")):
+        line = fail("eval", "hard_sigmoid", "-p", bad, "1")
+        assert words in line and "hard_sigmoid" in line, line
+
+
+def test_hard_sigmoid_explain_names_the_off_float_kink():
+    z1 = (1 - Fraction(0.5)) / Fraction(0.2)  # 2.4999999999999998612…
+    import decimal
+    with decimal.localcontext() as ctx:
+        ctx.prec, ctx.rounding = 21, decimal.ROUND_DOWN
+        text = f"{decimal.Decimal(z1.numerator) / decimal.Decimal(z1.denominator):f}"
+    assert text.startswith("2.4999999999999998612")
+    for lang in ("en", "hi"):
+        out = ok("explain", "hard_sigmoid", "-p", "alpha=0.2", "--lang", lang)
+        flat = " ".join(out.split())
+        assert f"z = {text}…" in flat and "2.4999999999999996" in flat
+        assert "-2.5" in flat
+        assert ("None: g′ is continuous" not in flat) and ("कोई kink नहीं" not in flat)

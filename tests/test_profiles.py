@@ -45,6 +45,16 @@ KINK_FACTS = {
     "mlx": {("relu", 0): 0.0, ("leaky_relu", 0): 1.0, ("relu6", 6): 0.0,
             ("hard_tanh", -1): 0.0, ("hard_tanh", 1): 0.0, ("hard_swish", -3): 0.0,
             ("hard_swish", 3): 1.0, ("selu", 0): LAM_ALPHA_T},
+    # measured (benchmarks/frameworks_keras_tf.py, float64): Keras 3.15.1 on TensorFlow,
+    # TensorFlow 2.21.0
+    "keras": {("relu", 0): 0.0, ("leaky_relu", 0): 0.2, ("relu6", 0): 0.0, ("relu6", 6): 0.0,
+              ("hard_sigmoid", -3): 0.0, ("hard_sigmoid", 3): 0.0, ("hard_swish", -3): 0.0,
+              ("hard_swish", 3): 1.0, ("hard_tanh", -1): 1.0, ("hard_tanh", 1): 1.0,
+              ("softshrink", -0.5): 0.0, ("softshrink", 0.5): 0.0, ("hardshrink", -0.5): 0.0,
+              ("hardshrink", 0.5): 0.0, ("threshold", 0): 0.0, ("sparse_sigmoid", -1): 0.0,
+              ("sparse_sigmoid", 1): 0.0, ("selu", 0): float(LAM)},
+    "tensorflow": {("relu", 0): 0.0, ("leaky_relu", 0): 0.2, ("relu6", 0): 0.0,
+                   ("relu6", 6): 0.0, ("selu", 0): float(LAM)},
     # measured: tinygrad 0.14.0
     "tinygrad": {("relu", 0): 0.0, ("leaky_relu", 0): 1.0, ("relu6", 6): 1.0,
                  ("hard_tanh", -1): 1.0, ("hard_tanh", 1): 1.0, ("hard_sigmoid", -3): 0.0,
@@ -70,12 +80,12 @@ def test_kink_values_also_in_float32_and_exactly():
 
 
 def test_unmeasured_kinks_follow_pytorchs_rule():
-    # keras and tensorflow: no kink measured; leaky_relu with their slope 0.2, left side at 0
-    for like in ("keras", "tensorflow"):
-        assert d("leaky_relu", 0, like) == 0.2
-        assert d("hard_tanh", 1, like) == 0.0
-    # tinygrad's relu6 at 0 is not recorded: PyTorch takes the left slope, 0
+    # tinygrad's relu6 at 0 is not recorded: PyTorch takes the left slope, 0; tf.nn has no
+    # hard_tanh: the tensorflow profile takes PyTorch's side there (0), not Keras' (1)
     assert d("relu6", 0, "tinygrad") == 0.0
+    assert d("hard_tanh", 1, "tensorflow") == 0.0
+    # elu with alpha != 1: Keras measured (alpha = 0.5) the left side, PyTorch's rule too
+    assert d("elu", 0, "keras", alpha=0.5) == 0.5
 
 
 def test_kink_option_overrides_the_profile():
@@ -92,6 +102,9 @@ def test_defects_are_not_copied():
     # tinygrad's elu′(0) = 0 and MLX's celu′(0) = 0 are wrong: g′(0) = 1 for both
     assert d("elu", 0, "tinygrad") == 1.0
     assert d("celu", 0, "mlx") == 1.0
+    assert d("celu", 0, "keras") == 1.0  # Keras 3.15.1 (TensorFlow backend) returns 2
+    assert actgrad.get("celu", like="keras").defects()
+    assert d("hard_sigmoid", 2.5, "tinygrad", alpha=0.2) == 0.0  # tinygrad's float64: 0.2
     assert actgrad.get("elu", like="tinygrad").defects()
     assert actgrad.get("celu", like="mlx").defects()
     assert not actgrad.get("elu", like="tinygrad", alpha=2.0).defects()  # measured at α = 1

@@ -634,6 +634,15 @@ def test_variant_names():
     f = actgrad.get("gelu_new")
     assert f == actgrad.get("gelu", approximate="tanh") == actgrad.get("gelu_pytorch_tanh")
     assert actgrad.get("gelu_accurate", approximate="tanh") == f
+    assert actgrad.get("gelu_tanh") == f  # timm's name of F.gelu(x, approximate='tanh')
+    with pytest.raises(ValueError, match="gelu_tanh is gelu with approximate=tanh"):
+        actgrad.get("gelu_tanh", approximate="none")
+    # the tanh form from its definition in mpmath, not from the code under test
+    with mpmath.workdps(40):
+        for z in (-3.5, -0.5, 0.75, 2.0):
+            u = mpmath.sqrt(2 / mpmath.pi) * (z + mpmath.mpf("0.044715") * z ** 3)
+            want = float(z / 2 * (1 + mpmath.tanh(u)))
+            assert abs(actgrad.get("gelu_tanh")(z) - want) <= 4 * math.ulp(want), z
     assert actgrad.get("gelu_python") == actgrad.get("gelu")
     with pytest.raises(ValueError, match="gelu_new is gelu with approximate=tanh"):
         actgrad.get("gelu_new", approximate="none")

@@ -100,6 +100,20 @@ class Kink:
 
 
 @dataclass(frozen=True)
+class OffKink:
+    """A kink at no float: g′ jumps at the rational ``at`` (hard_sigmoid with alpha = 0.2 at
+    −β/α = −2.49999999999999986122...), strictly between the floats ``below`` and ``above``.
+    No float input lands on it, so no convention applies: g′(below) is ``left`` and
+    g′(above) is ``right``, both smooth points."""
+
+    at: Any  # fractions.Fraction, exact
+    left: float
+    right: float
+    below: float
+    above: float
+
+
+@dataclass(frozen=True)
 class Spec:
     """One activation function, everything about it in one place."""
 
@@ -135,6 +149,9 @@ class Spec:
     #: the closed interval of z where g is defined (log1mexp: z >= 0); outside it g, g′ and
     #: g″ are nan, as its framework's value is
     domain: Callable[[Params], tuple[float, float]] = lambda p: (-math.inf, math.inf)
+    #: the kinks that lie on no float (``OffKink``), for these parameters; the float just
+    #: above each is in ``breaks``, so that no difference quotient straddles it
+    off_kinks: Callable[[Params], tuple[OffKink, ...]] = lambda p: ()
     #: g(z) = A + T far out on an exponentially flat tail: (A exact, T with a known sign and
     #: |T| ~ e^−|z|) or None. A correctly rounded g needs the side of A that g lies on when A
     #: is a rounding boundary (tanhshrink at z = 2^24 + 2: A = z − 1, a float32 midpoint),

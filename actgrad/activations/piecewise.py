@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import functools
 import math
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from ..numerics.special import split, two_prod, two_sum
-from .base import Array, Kink, Param, Params, Spec
+from .base import Array, Kink, OffKink, Param, Params, Spec
 from .lecture import slope_from_a, slope_linear, slope_linear_deriv, slope_range, slope_why_not
 
 # ---------------------------------------------------------------------------------------
@@ -169,16 +171,171 @@ def _mp_rrelu_slope(p: Params, mp):
 # hard_sigmoid and hard_swish
 
 
+# hard_sigmoid(alpha, beta) = clamp(α·z + β, 0, 1) (tinygrad's hardsigmoid(alpha=1/6,
+# beta=0.5): relu(α·x + β) − relu(α·x + β − 1); ONNX's HardSigmoid with 0.2, 0.5; Keras 2's
+# and TF1's 0.2x + 0.5). The defaults are PyTorch's, JAX's and Keras 3's relu6(z + 3)/6: the
+# pair (the float 0.16666666666666666, 0.5) is read as α = 1/6 exactly, any other pair as the
+# two floats given, exactly. Its kinks, where α·z + β crosses 0 and 1, are −β/α and (1 − β)/α
+# in exact arithmetic: a float (then a Kink, with PyTorch's sides: 0 at both) or no float (then
+# an OffKink: the floats around it are smooth points). g is α·z + β rounded once (Dekker's
+# product, Knuth's sum and a last addition rounded to odd: Boldo and Melquiond's emulation of
+# fma, "Emulation of FMA and correctly rounded sums", IEEE TC 2008, exact for these ranges),
+# on z clipped to the floats strictly inside the kinks (nothing overflows).
+
+_HS_ALPHA = (1e-150, 1e150)  # the allowed α (and |β| <= 1e100, β = 0 or |β| >= 1e-150): then
+_HS_BETA = (1e-150, 1e100)  # |α·z| <= |β| + 1 on the middle piece, where α·z's error term is
+# exact unless |α·z| < 2^-969, below 2^-100·|β|: the sum is β then, whatever that term
+
+
+def _hs_default(p: Params) -> bool:
+    return p["alpha"] == _SIXTH and p["beta"] == 0.5
+
+
+def _hs_exact(p: Params) -> tuple[Fraction, Fraction]:
+    """α and β as exact rationals (α = 1/6 for the defaults)."""
+    if _hs_default(p):
+        return Fraction(1, 6), Fraction(1, 2)
+    return Fraction(p["alpha"]), Fraction(p["beta"])
+
+
+def _float_above(q: Fraction) -> float:
+    """The smallest float > q (q within the float range)."""
+    x = float(q)  # correctly rounded
+    return x if Fraction(x) > q else math.nextafter(x, math.inf)
+
+
+def _float_below(q: Fraction) -> float:
+    """The largest float < q."""
+    x = float(q)
+    return x if Fraction(x) < q else math.nextafter(x, -math.inf)
+
+
+@functools.lru_cache(maxsize=64)
+def _hs_pieces(alpha: float, beta: float) -> tuple[Fraction, Fraction, float, float]:
+    """The exact kinks z0 = −β/α, z1 = (1 − β)/α and the floats strictly inside them:
+    lo = the smallest float > z0, hi = the largest float < z1 (0 < α·z + β < 1 exactly
+    for the floats z with lo <= z <= hi)."""
+    a, b = _hs_exact({"alpha": alpha, "beta": beta})
+    z0, z1 = -b / a, (1 - b) / a
+    return z0, z1, _float_above(z0), _float_below(z1)
+
+
+def _round_to_odd_sum(a: Array, b: Array) -> Array:
+    """a + b rounded to odd: itself if a float, else the neighbour whose last bit is 1."""
+    w, err = two_sum(a, b)
+    even = (w.view(np.int64) & 1) == 0
+    fix = (err != 0) & even
+    return np.where(fix, np.nextafter(w, np.where(err > 0, np.inf, -np.inf)), w)
+
+
+def _axpb(alpha: float, z: Array, beta: float) -> Array:
+    """α·z + β rounded once (Boldo and Melquiond's fma emulation: uh + ul = α·z exactly,
+    th + tl = β + uh exactly, v = tl + ul rounded to odd, th + v rounded to nearest)."""
+    if beta == 0.0:
+        return alpha * z  # one rounding already
+    uh, ul = two_prod(np.float64(alpha), z)
+    th, tl = two_sum(np.full_like(uh, beta), uh)
+    return th + _round_to_odd_sum(tl, ul)
+
+
 @_quiet
 def hard_sigmoid(z: Array, p: Params) -> Array:
-    """hard_sigmoid(z) = relu6(z + 3)/6"""
-    zc = _clip(z, -3.0, 3.0)
-    s, e = two_sum(zc, 3.0)  # z + 3 exactly
-    return _div6(s, e)  # exactly 0.0 at zc = −3 and 1.0 at zc = 3 (nan stays nan)
+    """hard_sigmoid(z) = clamp(α·z + β, 0, 1); the defaults relu6(z + 3)/6"""
+    if _hs_default(p):
+        zc = _clip(z, -3.0, 3.0)
+        s, e = two_sum(zc, 3.0)  # z + 3 exactly
+        return _div6(s, e)  # exactly 0.0 at zc = −3 and 1.0 at zc = 3 (nan stays nan)
+    z = np.asarray(z, dtype=np.float64)
+    _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
+    mid = _axpb(p["alpha"], _clip(z, lo, hi), p["beta"]) if lo <= hi else np.zeros_like(z)
+    return np.where(z < lo, 0.0, np.where(z > hi, 1.0, mid))  # nan: mid, nan
 
 
 def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
-    return ((z > -3) & (z < 3)) * _SIXTH  # 1/6 where true, 0.0 elsewhere
+    if _hs_default(p):
+        return ((z > -3) & (z < 3)) * _SIXTH  # 1/6 where true, 0.0 elsewhere
+    _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
+    return ((z >= lo) & (z <= hi)) * p["alpha"]
+
+
+def _hs_kinks(p: Params) -> tuple[Kink, ...]:
+    z0, z1, _, _ = _hs_pieces(p["alpha"], p["beta"])
+    if _hs_default(p):
+        six = dict(exact_right=lambda mp: mp.mpf(1) / 6), dict(exact_left=lambda mp: mp.mpf(1) / 6)
+        s = _SIXTH
+    else:
+        six, s = ({}, {}), p["alpha"]
+    out = []
+    if Fraction(float(z0)) == z0:
+        out.append(Kink(float(z0), left=0.0, right=s, pytorch="left", jax="left",
+                        unique_output=False, **six[0]))
+    if Fraction(float(z1)) == z1:
+        out.append(Kink(float(z1), left=s, right=0.0, pytorch="right", jax="right",
+                        unique_output=False, **six[1]))
+    return tuple(out)
+
+
+def _hs_off_kinks(p: Params) -> tuple[OffKink, ...]:
+    z0, z1, _, _ = _hs_pieces(p["alpha"], p["beta"])
+    s = _SIXTH if _hs_default(p) else p["alpha"]
+    return tuple(OffKink(q, left, right, _float_below(q), _float_above(q))
+                 for q, left, right in ((z0, 0.0, s), (z1, s, 0.0)) if Fraction(float(q)) != q)
+
+
+def _hs_breaks(p: Params) -> tuple[float, ...]:
+    return tuple(k.above for k in _hs_off_kinks(p))
+
+
+def _rational(z: Any) -> Fraction | None:
+    """z exactly, where z is a float, an mpmath number or an exact arb ball; else None."""
+    if isinstance(z, float):
+        return Fraction(z) if math.isfinite(z) else None
+    if type(z).__module__.startswith("flint"):  # an arb ball (before _mpf_: an arb has one
+        if not z.is_exact():  # too, its midpoint's)
+            return None
+        try:
+            m, e = z.man_exp()
+        except ValueError:  # inf, nan
+            return None
+        return Fraction(int(m)) * Fraction(2) ** int(e)
+    raw = getattr(z, "_mpf_", None)
+    if isinstance(raw, tuple):  # mpmath.mpf: (sign, mantissa, exponent, bits); inf, nan: 0
+        sign, man, exp, bc = raw
+        if not man:
+            return Fraction(0) if bc == 0 else None
+        return Fraction(-int(man) if sign else int(man)) * Fraction(2) ** int(exp)
+    return None
+
+
+def _hs_piece(z: Any, p: Params, mp: Any) -> int:
+    """−1 where α·z + β <= 0, 1 where >= 1, 0 between, in exact arithmetic (comparisons in
+    `mp` for an argument that is not a float: a series germ, an expression's ball)."""
+    a, b = _hs_exact(p)
+    q = _rational(z)
+    if q is not None:
+        u = a * q + b
+        return -1 if u <= 0 else 1 if u >= 1 else 0
+    u = _hs_mp(z, p, mp)
+    return -1 if u <= 0 else 1 if u >= 1 else 0
+
+
+def _hs_mp(z: Any, p: Params, mp: Any) -> Any:
+    if _hs_default(p):
+        return (z + 3) / 6
+    return mp.mpf(p["alpha"]) * z + mp.mpf(p["beta"])
+
+
+def _hs_mp_g(z: Any, p: Params, mp: Any) -> Any:
+    piece = _hs_piece(z, p, mp)
+    return mp.mpf(0) if piece < 0 else mp.mpf(1) if piece > 0 else _hs_mp(z, p, mp)
+
+
+def _hs_mp_slope(p: Params, mp: Any) -> Any:
+    return mp.mpf(1) / 6 if _hs_default(p) else mp.mpf(p["alpha"])
+
+
+def _hs_mp_dg(z: Any, p: Params, mp: Any) -> Any:
+    return _hs_mp_slope(p, mp) if _hs_piece(z, p, mp) == 0 else mp.mpf(0)
 
 
 @_quiet
@@ -441,24 +598,33 @@ SPECS: tuple[Spec, ...] = (
         name="hard_sigmoid",
         aliases=("hardsigmoid",),
         # piecewise-linear sigmoid relu6(z + 3)/6 (PyTorch and JAX alike); both return 0 at the
-        # kinks ±3
-        formula="hard_sigmoid(z) = relu6(z + 3)/6 = 0 for z <= −3, (z + 3)/6 for −3 < z < 3, "
-        "1 for z >= 3",
-        deriv_formula="hard_sigmoid′(z) = 1/6 for −3 < z < 3, 0 for |z| > 3 (kinks at ±3)",
-        from_output_formula="1/6 for 0 < a < 1, 0 for a = 0 or a = 1",
+        # kinks ±3. alpha, beta: tinygrad's hardsigmoid(alpha=1/6, beta=0.5), clamp(α·z + β,
+        # 0, 1) (the comment above hard_sigmoid); the sides at other kinks are PyTorch's rule,
+        # 0 outside the open interval, carried over
+        sources=("tinygrad: Tensor.hardsigmoid(alpha=1/6, beta=0.5) "
+                 "(tinygrad/tensor.py)",),
+        formula="hard_sigmoid(z) = clamp(α·z + β, 0, 1); the defaults α = 1/6, β = 1/2: "
+        "relu6(z + 3)/6 = 0 for z <= −3, (z + 3)/6 for −3 < z < 3, 1 for z >= 3",
+        deriv_formula="hard_sigmoid′(z) = α for 0 < α·z + β < 1, else 0 (kinks at −β/α and "
+                      "(1 − β)/α: ±3 for the defaults)",
+        from_output_formula="α for 0 < a < 1, 0 for a = 0 or a = 1",
+        params=(Param("alpha", _SIXTH, "the slope α (tinygrad's alpha; 0.2 in ONNX, Keras 2, "
+                      "TF1); the default pair (0.16666666666666666, 0.5) is α = 1/6 exactly",
+                      allowed="a number with 1e-150 <= alpha <= 1e150",
+                      valid=lambda v: _HS_ALPHA[0] <= v <= _HS_ALPHA[1]),
+                Param("beta", 0.5, "the offset β (tinygrad's beta)",
+                      allowed="0 or a number with 1e-150 <= |beta| <= 1e100",
+                      valid=lambda v: v == 0 or _HS_BETA[0] <= abs(v) <= _HS_BETA[1])),
         g=hard_sigmoid,
         dg=hard_sigmoid_deriv,
-        dg_from_a=lambda a, p: np.where((a > 0) & (a < 1), _SIXTH, 0.0),
+        dg_from_a=lambda a, p: np.where((a > 0) & (a < 1),
+                                        _SIXTH if _hs_default(p) else p["alpha"], 0.0),
         output_range=lambda p: (0.0, 1.0),
-        kinks=lambda p: (
-            Kink(-3.0, left=0.0, right=_SIXTH, pytorch="left", jax="left", unique_output=False,
-                 exact_right=lambda mp: mp.mpf(1) / 6),
-            Kink(3.0, left=_SIXTH, right=0.0, pytorch="right", jax="right", unique_output=False,
-                 exact_left=lambda mp: mp.mpf(1) / 6),
-        ),
-        exact=lambda z, p, mp: _mp_piece(z, mp, -3, 3, lambda x: mp.mpf(0),
-                                         lambda x: (x + 3) / 6, lambda x: mp.mpf(1)),
-        exact_dg=lambda z, p, mp: mp.mpf(1) / 6 if -3 < z < 3 else mp.mpf(0),
+        kinks=_hs_kinks,
+        off_kinks=_hs_off_kinks,
+        breaks=_hs_breaks,
+        exact=_hs_mp_g,
+        exact_dg=_hs_mp_dg,
     ),
     Spec(
         name="hard_swish",
@@ -688,6 +854,8 @@ def _step_kinks(p: Params) -> tuple[Kink, ...]:
 MODERN_SPECS: tuple[Spec, ...] = (
     Spec(
         name="relu2",
+        # haliax's (levanter's) relu_squared, jnp.square(relu(x)); Liger's LigerReLUSquared
+        aliases=("relu_squared",),
         frameworks=("PyTorch",),
         # squared ReLU (So et al. 2021, Primer; Nemotron): transformers' relu2 is
         # torch.square(relu(x)) on PyTorch; JAX has none: its side carried over. g′ is

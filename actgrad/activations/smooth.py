@@ -1407,11 +1407,14 @@ SPECS: tuple[Spec, ...] = (
         name="gelu",
         # transformers' gelu_python is z·(1 + erf(z/√2))/2: the exact gelu
         aliases=("gelu_python",),
-        # transformers' names of the tanh form, the same function in exact arithmetic
+        # transformers' names of the tanh form, the same function in exact arithmetic, and
+        # timm's gelu_tanh (F.gelu(x, approximate='tanh'); timm/layers/create_act.py)
         variants=tuple((n, (("approximate", "tanh"),))
-                       for n in ("gelu_new", "gelu_accurate", "gelu_pytorch_tanh")),
+                       for n in ("gelu_new", "gelu_accurate", "gelu_pytorch_tanh",
+                                 "gelu_tanh")),
         sources=("transformers: gelu, gelu_python; gelu_new, gelu_accurate, "
-                 f"gelu_pytorch_tanh are approximate=tanh ({_TF_SRC_GELU})",),
+                 f"gelu_pytorch_tanh are approximate=tanh ({_TF_SRC_GELU})",
+                 "timm: gelu_tanh is approximate=tanh (timm/layers/create_act.py)"),
         # Gaussian error linear unit z·Φ(z) (or its tanh approximation)
         formula="gelu(z) = z·Φ(z) = z/2·erfc(−z/√2); approximate=tanh: "
                 "z/2·(1 + tanh(√(2/π)·(z + 0.044715z³)))",

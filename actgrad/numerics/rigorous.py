@@ -79,6 +79,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..activations.base import check_kink
+from ..activations.piecewise import _hs_mp_slope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -308,7 +309,7 @@ _FROM_A: dict[str, Callable[[Any, Any, Any], Any]] = {
     "relu6": lambda a, p, mp: mp.mpf(1 if 0 < a < 6 else 0),
     "prelu": _slope_from_a(lambda p, mp: mp.mpf(p["weight"])),
     "rrelu": _slope_from_a(_rrelu_s),
-    "hard_sigmoid": lambda a, p, mp: _in(a, 0, 1, mp.mpf(1) / 6, mp),
+    "hard_sigmoid": lambda a, p, mp: _in(a, 0, 1, _hs_mp_slope(p, mp), mp),
     "hard_tanh": lambda a, p, mp: mp.mpf(1 if p["min_val"] < a < p["max_val"] else 0),
     "softshrink": _shrink_from_a,
     "hardshrink": _shrink_from_a,  # the gaps 0 < |a| <= lambd are refused before

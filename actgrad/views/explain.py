@@ -274,9 +274,36 @@ def _saturation(t: _Lesson) -> list[Block]:
     return out + [t.para("saturation_why")]
 
 
+def exact_decimal(q: Any, digits: int = 21) -> str:
+    """A rational as a decimal: all of it if it ends within `digits` significant digits, else
+    `digits` of them (truncated) and '…'."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = digits + 5
+        ctx.rounding = decimal.ROUND_DOWN
+        d = decimal.Decimal(q.numerator) / decimal.Decimal(q.denominator)
+        ctx.prec = digits
+        cut = +d
+    exact = decimal.Decimal(cut).as_integer_ratio() == (q.numerator, q.denominator)
+    text = f"{cut:f}" if abs(cut.adjusted()) < 16 else f"{cut:e}"
+    return text if exact else text + "…"
+
+
+def _off_kink_lines(t: _Lesson) -> list[str]:
+    f = t.f
+    return [t.shared["off_kink_line"].format(
+        exact=exact_decimal(k.at), below=_num(k.below), above=_num(k.above),
+        left=_num(k.left), right=_num(k.right),
+        g_below=_num(float(f.deriv(np.float64(k.below)))),
+        g_above=_num(float(f.deriv(np.float64(k.above))))) for k in f.off_kinks]
+
+
 def _kinks(t: _Lesson) -> list[Block]:
     f = t.f
     out = [Block("heading", t.head["kinks"])]
+    if not f.kinks and f.off_kinks:
+        return out + [t.para("off_kinks_intro"), Block("items", "\n".join(_off_kink_lines(t)))]
     if not f.kinks:
         return out + [t.para("no_kinks")]
     lines = []
@@ -295,6 +322,8 @@ def _kinks(t: _Lesson) -> list[Block]:
             jump = float(f(np.nextafter(at, np.inf))) - float(f(np.nextafter(at, -np.inf)))
             lines[-1] += t.shared["kink_g_jumps"].format(jump=_num(jump))
     out += [t.para("kinks_intro"), Block("items", "\n".join(lines))]
+    if f.off_kinks:
+        out += [t.para("off_kinks_intro"), Block("items", "\n".join(_off_kink_lines(t)))]
     ships = f.spec.frameworks
     if len(ships) == 1:
         missing = "JAX" if ships[0] == "PyTorch" else "PyTorch"
@@ -411,8 +440,11 @@ def _second_values(t: _Lesson) -> list[Block]:
             out.append(t.para("second_delta_intro"))
         out += [Block("items", "\n".join(_point_line(t, p) for p in points)),
                 t.para("second_kink_note")]
-    else:
+    elif not f.off_kinks:
         out.append(t.para("second_no_jumps"))
+    if f.off_kinks:  # g′ jumps, but at no float
+        out.append(Block("items", "\n".join(t.shared["second_off_kink_line"].format(
+            exact=exact_decimal(k.at), jump=_num(k.right - k.left)) for k in f.off_kinks)))
     if t.entry and t.entry.get("second_precision", "").strip():
         out.append(Block("para", _para(t.entry["second_precision"])))
     if with_a:
