@@ -6,7 +6,8 @@ cost about 25 ms, a third of numpy's import. It calls the same ``commands.values
 command, with the same defaults (``ValueRequest``), so the two cannot drift
 (tests/test_fastpath.py compares their bytes and exit codes). Anything else goes to the app.
 
-The signal handlers are installed before anything else is imported (runtime's docstring).
+The signal handlers are installed, and OpenBLAS held to one thread, before anything else is
+imported (runtime's docstring).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from . import runtime
 
 runtime.install_signal_handlers()
+runtime.one_blas_thread()
 
 import os  # noqa: E402
 import sys  # noqa: E402
