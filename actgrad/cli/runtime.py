@@ -24,8 +24,10 @@ Only the standard library is imported at module level: this module runs first.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import signal
+import stat
 import sys
 
 TYPE_CHECKING = False  # typing itself is not imported: this module runs first
@@ -92,6 +94,58 @@ class armed:
     def __exit__(self, *exc: Any) -> None:
         global _armed
         _armed = False
+
+
+class held:
+    """Inside ``armed()``, a region where stop signals wait; one that came is raised when it
+    ends, so that what it guards (a piece of output) is whole."""
+
+    def __enter__(self) -> None:
+        global _armed
+        self._was, _armed = _armed, False
+
+    def __exit__(self, *exc: Any) -> None:
+        global _armed
+        _armed = self._was
+        if _armed and _waiting is not None:
+            _on_stop(_waiting, None)
+
+
+def write_whole(data: bytes) -> int:
+    """Write `data` (whole lines) to stdout with the stop signals held, as io.writers.Output
+    writes a piece: 0, or after a failed write 'cannot write output: ...' and exit 1, a
+    regular file cut back to its last whole line. For the scalar path of cli/main, which
+    does not import io.writers (numpy)."""
+    stream = sys.stdout.buffer
+    fd, start = None, 0
+    try:
+        fd = stream.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            start = os.fstat(fd).st_size if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND \
+                else os.lseek(fd, 0, os.SEEK_CUR)
+        else:
+            fd = None
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    with held():
+        try:
+            view = memoryview(data)
+            while view:
+                n = stream.write(view)
+                view = view[len(view) if n is None else n:]
+            stream.flush()
+        except (OSError, ValueError) as e:
+            if fd is not None:
+                try:
+                    written = max(0, min(os.fstat(fd).st_size - start, len(data)))
+                    keep = start + data.rfind(b"\n", 0, written) + 1
+                    if keep < start + written:
+                        os.ftruncate(fd, keep)
+                except OSError:
+                    pass
+            say(f"cannot write output: {getattr(e, 'strerror', None) or e}", 1)
+            os._exit(1)  # skip the interpreter's final flush of the failed stream
+    return 0
 
 
 def install_signal_handlers() -> None:
