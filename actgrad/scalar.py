@@ -1,4 +1,4 @@
-"""g and g′ of the piecewise catalogue functions on Python floats, without numpy.
+"""g and g′ of the piecewise catalogue functions (and softsign) on Python floats, without numpy.
 
 Why: ``actgrad eval|deriv FUNC Z ...`` with a handful of values spends most of its time in
 numpy's import. For the functions below the command line (cli/main.py) computes on Python
@@ -8,7 +8,7 @@ Why the bits are the same: every function here is made only of operations IEEE 7
 correctly (+, −, ×, ÷ by 6, comparisons, min/max, abs): numpy's ufuncs and Python's floats
 both give the one correctly rounded double for each of them, on every machine, and each
 function below performs the operations of its numpy kernel (activations/lecture.py and
-activations/piecewise.py) in the same order, with the same constants: a port line for line
+activations/piecewise.py, softsign's in activations/smooth.py) in the same order, with the same constants: a port line for line
 at the default parameters, with the registry's conventions added (at a kink of g′ the
 PyTorch side's slope, nan where z is nan). Python evaluates float expressions left to right
 without fused multiply-adds, as numpy's separate ufunc calls do. The rest is numpy's
@@ -141,6 +141,26 @@ def _relu2(z: float) -> float:
     return zp * zp
 
 
+def _softsign(z: float) -> float:
+    if z in (_INF, -_INF):
+        return 1.0 if z > 0 else -1.0  # np.sign(±inf)
+    return z / (1.0 + abs(z))
+
+
+def _one_plus_sq(e: float) -> float:
+    s, t = _two_sum(1.0, e)
+    p, q = _two_prod(s, s)
+    return p + (q + 2.0 * s * t + t * t)
+
+
+def _softsign_deriv(z: float) -> float:
+    az = abs(z)
+    if az >= 2.0**500:
+        return (1.0 / az) / az
+    return 1.0 / _one_plus_sq(az)  # (nan: nan)
+
+
+_INF = float("inf")
 _RRELU_SLOPE = (1.0 / 8.0 + 1.0 / 3.0) / 2.0  # piecewise._rrelu_slope at the defaults
 _LAMBD = 0.5
 
@@ -179,6 +199,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], dict[str, float], Fn, Fn,
     "hard_mish": ((), {}, _hard_mish,
                   lambda z: 0.0 if z < -2 else (1.0 if z > 0 else _clip(z, -2.0, 0.0) + 1.0),
                   ((-2.0, -1.0),)),
+    "softsign": (("soft_sign",), {}, _softsign, _softsign_deriv, ()),
     "step": ((), {"threshold": 0.0}, lambda z: 1.0 if z > 0.0 else (z if z != z else 0.0),
              lambda z: 0.0, ((0.0, 0.0),)),
 }
