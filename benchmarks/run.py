@@ -56,7 +56,8 @@ command prefix) overrides both, e.g. ACTGRAD_CMD="python /tmp/fake.py".
   rounds (default 40) after one warm-up round, median wall time of each and its ratio to
   ``python -c "import numpy"``: ``deriv sigmoid 0`` (target 1.0x), ``deriv relu 1 2 3 4 5``
   and ``eval leaky_relu -1 0 1`` (a handful of values, target 0.5x), the five FEW_VALUES
-  through sigmoid, ``--help`` (target 1.5x deriv sigmoid 0); beside them ``python -c pass``
+  through sigmoid, ``--help`` and ``deriv --help`` (target 1.5x deriv sigmoid 0); beside
+  them ``python -c pass``
   and ``OPENBLAS_NUM_THREADS=1 python -c "import numpy"`` (what numpy's import costs
   without OpenBLAS's thread pool, which actgrad's command line does not start:
   cli/runtime.one_blas_thread), so the ratio can be read against either. actgrad is this
@@ -600,7 +601,8 @@ def startup_section(runs, before=None):
             ("eval leaky_relu -1 0 1", ["eval", "leaky_relu", "-1", "0", "1"], FEW_TARGET, "numpy"),
             (f"deriv sigmoid {' '.join(FEW_VALUES)}", ["deriv", "sigmoid", *FEW_VALUES], FEW_TARGET,
              "numpy"),
-            ("--help", ["--help"], HELP_TARGET, "deriv sigmoid 0")]
+            ("--help", ["--help"], HELP_TARGET, "deriv sigmoid 0"),
+            ("deriv --help", ["deriv", "--help"], HELP_TARGET, "deriv sigmoid 0")]
     for tag, prefix in (("", tree_cmd()), ("before ", before)):
         if prefix is not None:
             for label, args, _, _ in rows:
