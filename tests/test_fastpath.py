@@ -154,3 +154,28 @@ def test_scalar_names_are_the_catalogues():
     for name in scalar.FUNCTIONS:
         assert registry.spec(name).name == name
         assert scalar.canonical(" " + name.upper().replace("_", "-")) == name
+
+
+def test_scalar_path_cuts_a_file_back_to_whole_lines_as_the_full_path(tmp_path):
+    """A file size limit (ulimit -f 1: 1024 bytes) stops the write part of the way through:
+    both paths leave the same whole lines and say so in one line, exit 1."""
+    import shlex
+    import shutil
+
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    values = [f"-1.234567890123456{i % 10}e-300" for i in range(60)]  # 1500 bytes of output
+    got = []
+    for full in (False, True):
+        out = tmp_path / f"out{full}.txt"
+        env = {**ENV, "ACTGRAD_NO_FASTPATH": "1"} if full else ENV
+        cmd = shlex.join([sys.executable, "-m", "actgrad", "eval", "identity", *values])
+        r = subprocess.run(["bash", "-c", f"ulimit -f 1; {cmd} > {shlex.quote(str(out))}"],
+                           capture_output=True, env=env, cwd=ROOT, timeout=60)
+        got.append((r.returncode, r.stderr, out.read_bytes()))
+    assert got[0] == got[1]
+    code, err, text = got[0]
+    assert code == 1 and err == b"actgrad: cannot write output: File too large\n"
+    assert 0 < len(text) <= 1024 and text.endswith(b"\n")
+    lines = text.decode().split()
+    assert [float(t) for t in lines] == [float(v) for v in values[:len(lines)]]

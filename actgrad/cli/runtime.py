@@ -24,7 +24,6 @@ Only the standard library is imported at module level: this module runs first.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import signal
 import stat
@@ -121,6 +120,8 @@ def write_whole(data: bytes) -> int:
     try:
         fd = stream.fileno()
         if stat.S_ISREG(os.fstat(fd).st_mode):
+            import fcntl
+
             start = os.fstat(fd).st_size if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND \
                 else os.lseek(fd, 0, os.SEEK_CUR)
         else:
