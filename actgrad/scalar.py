@@ -10,7 +10,8 @@ both give the one correctly rounded double for each of them, on every machine, a
 function below performs the operations of its numpy kernel (activations/lecture.py and
 activations/piecewise.py, softsign's in activations/smooth.py) in the same order, with the same constants: a port line for line
 at the default parameters, with the registry's conventions added (at a kink of g′ the
-PyTorch side's slope, nan where z is nan). Python evaluates float expressions left to right
+PyTorch side's slope, nan where z is nan). The command line takes this path only for a call
+without options, so no other parameters, kink conventions or --like profiles arise here. Python evaluates float expressions left to right
 without fused multiply-adds, as numpy's separate ufunc calls do. The rest is numpy's
 semantics written out: ``np.maximum(a, b)`` and ``np.minimum`` are nan when either is, and of
 two equal values give the second (``_max``, ``_min``; x86's maxsd, which numpy's loops use).

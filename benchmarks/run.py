@@ -628,6 +628,8 @@ def startup_section(runs, before=None):
     table(f"start-up (median of {runs} rounds, wall, commands in turn; actgrad: "
           f"{'ACTGRAD_CMD' if os.environ.get('ACTGRAD_CMD') else 'this tree'})",
           ["what", "median", "ratio", "/ numpy 1 thread", "target", "pass/fail"], out)
+    print("(relu and leaky_relu take the scalar path without numpy; sigmoid cannot: numpy's"
+          " exp/tanh are not libm's on every CPU, actgrad/scalar.py's docstring)")
     if failures:
         print("\nerrors:\n  " + "\n  ".join(failures))
     return 1 if failures else 0
