@@ -37,7 +37,6 @@ def run(args: list[str], stdin: bytes = b"", full: bool = False) -> tuple[int, b
     (["deriv", "relu", "1", "2", "-3", "0", "-0.0", "nan", "-inf", "1e999"], b""),
     (["eval", "leaky_relu", "-1", "0", "1", "-0.0", "-1e-320", "+5", ".5", "-Infinity"], b""),
     (["eval", "HARD-SWISH", "-3,3", "-1.5 1e-300", "2.5e-5"], b""),
-    (["deriv", "sparse_sigmoid", "-1", "1", "0.25", "NaN"], b""),
     (["deriv", "relu", *map(str, range(-32, 33))], b""),  # 65 values: the numpy path
 ])
 def test_fast_path_matches_the_full_command_line(args, stdin):
@@ -52,9 +51,7 @@ def test_fast_path_matches_the_full_command_line(args, stdin):
     ["deriv", "lrelu", "-1", "-k", "jax"],
     ["eval", "relu", ""],             # the scalar path's errors are the full path's
     ["eval", "relu", "1", "1_0"],
-    ["eval", "relu", "0x10"],
     ["deriv", "relu", "1", "x\udcff"],
-    ["deriv", "relu"],                 # no values: stdin
 ])
 def test_everything_else_goes_to_the_full_command_line(args):
     assert run(args, b"0\n") == run(args, b"0\n", full=True)
