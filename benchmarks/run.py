@@ -4,7 +4,10 @@
 Usage:  python benchmarks/run.py [--runs N] [--startup-runs N]
                                  [--sizes 1e6,1e7] [--quick] [--json]
                                  [--before "CMD PREFIX"] [--table-num N]
-                                 [--only api|check] [--before-tree DIR]
+                                 [--only api|check|startup] [--before-tree DIR]
+
+--only startup --before-tree DIR runs the start-up commands of the tree DIR (a checkout of
+main, say) in the same rounds.
 
 --before gives an older actgrad (a command prefix, like ACTGRAD_CMD) to run side by side
 with this one: every figure is then printed for both (the README's "before" column), and the
@@ -49,6 +52,19 @@ command prefix) overrides both, e.g. ACTGRAD_CMD="python /tmp/fake.py".
 * API (section 5, issue 15): per catalogue function, float64 and float32, 1e6 values,
   best of 5: ``f(z)`` + ``f.deriv(z)`` and ``f.value_and_deriv(z)`` against the naive
   numpy formula (benchmarks/api_speed.py), as a ratio; target 2x (4x for gelu, mish).
+* Start-up alone (``--only startup``, issue 15): the commands below taken in turn, --runs
+  rounds (default 40) after one warm-up round, median wall time of each and its ratio to
+  ``python -c "import numpy"``: ``deriv sigmoid 0`` (target 1.0x), ``deriv relu 1 2 3 4 5``
+  and ``eval leaky_relu -1 0 1`` (a handful of values, target 0.5x), the five FEW_VALUES
+  through sigmoid, ``--help`` and ``deriv --help`` (target 1.5x deriv sigmoid 0); beside
+  them ``python -c pass``
+  and ``OPENBLAS_NUM_THREADS=1 python -c "import numpy"`` (what numpy's import costs
+  without OpenBLAS's thread pool, which actgrad's command line does not start:
+  cli/runtime.one_blas_thread), so the ratio can be read against either. actgrad is this
+  tree's (the file's parent directory), run as the console script runs it (``import re,
+  sys; from actgrad.cli.main import main``) unless ACTGRAD_CMD is set; its modules are
+  compiled first (compileall), since with PYTHONDONTWRITEBYTECODE set every run would
+  compile them again, which no installed copy does.
 * check (section 6): ``actgrad check`` over the whole catalogue, wall time and CPU time
   (the child's and its workers', from os.wait4), median of --runs, alternating with the
   same command run from the tree --before DIR (e.g. a ``git archive`` of an older commit
@@ -390,10 +406,14 @@ def main():
     ap.add_argument("--json", action="store_true", help="print JSON only")
     ap.add_argument("--before", help="an older actgrad's command prefix, run side by side")
     ap.add_argument("--table-num", type=int, help=f"table --num (default {TABLE_NUM})")
-    ap.add_argument("--only", choices=("api", "check"), help="run that section only")
+    ap.add_argument("--only", choices=("api", "check", "startup"), help="run that section only")
     ap.add_argument("--before-tree", help="a source tree of an earlier version, for the API"
                                           " and check sections")
     args = ap.parse_args()
+    if args.only == "startup":
+        before = (shlex.split(args.before) if args.before else
+                  tree_cmd(args.before_tree) if args.before_tree else None)
+        return startup_section(args.runs or 40, before)
     if args.only:
         return sections(args.only, args.runs or 3, args.before_tree)
     before = shlex.split(args.before) if args.before else None
@@ -547,6 +567,69 @@ def main():
                   f"exit {tf['exit']}", "refused (bounded)" if tf["exit"] == 2 else "drawn"])
     table(f"6. table (median of {min(runs, 3)})", ["what", "wall", "", ""], trows)
     sections("all", runs, args.before_tree)
+    if failures:
+        print("\nerrors:\n  " + "\n  ".join(failures))
+    return 1 if failures else 0
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: the console script's own lines (pip's entry point), with this tree first on the path
+TREE_LAUNCHER = ("import re, sys; sys.path.insert(0, {root!r}); "
+                 "from actgrad.cli.main import main; sys.exit(main())")
+
+
+def tree_cmd(root=None):
+    """The actgrad of the source tree `root` (None: this one; ACTGRAD_CMD overrides it), run
+    as the console script runs; its modules compiled first."""
+    if root is None and os.environ.get("ACTGRAD_CMD"):
+        return shlex.split(os.environ["ACTGRAD_CMD"])
+    root = os.path.abspath(root or ROOT)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(root, "actgrad")],
+                   stdout=subprocess.DEVNULL, check=False)
+    return [sys.executable, "-c", TREE_LAUNCHER.format(root=root)]
+
+
+def startup_section(runs, before=None):
+    """Start-up figures of issue 15, every command taken in turn (see the module doc)."""
+    py = sys.executable
+    cmds = {"numpy": [py, "-c", "import numpy"],
+            "numpy, 1 BLAS thread": ["env", "OPENBLAS_NUM_THREADS=1", py, "-c", "import numpy"],
+            "pass": [py, "-c", "pass"]}
+    rows = [("deriv sigmoid 0", ["deriv", "sigmoid", "0"], STARTUP_TARGET, "numpy"),
+            ("deriv relu 1 2 3 4 5", ["deriv", "relu", "1", "2", "3", "4", "5"], FEW_TARGET,
+             "numpy"),
+            ("eval leaky_relu -1 0 1", ["eval", "leaky_relu", "-1", "0", "1"], FEW_TARGET, "numpy"),
+            (f"deriv sigmoid {' '.join(FEW_VALUES)}", ["deriv", "sigmoid", *FEW_VALUES], FEW_TARGET,
+             "numpy"),
+            ("--help", ["--help"], HELP_TARGET, "deriv sigmoid 0"),
+            ("deriv --help", ["deriv", "--help"], HELP_TARGET, "deriv sigmoid 0")]
+    for tag, prefix in (("", tree_cmd()), ("before ", before)):
+        if prefix is not None:
+            for label, args, _, _ in rows:
+                cmds[tag + label] = prefix + args
+    log(f"start-up: {len(cmds)} commands in turn, {runs} rounds ...")
+    med = bench_alternating(cmds, runs)
+    out = []
+    for tag in ("", "before ") if before else ("",):
+        for label, _, target, base in rows:
+            a, b = med.get(tag + label), med.get(tag + base if base != "numpy" else base)
+            one = med.get("numpy, 1 BLAS thread") if base == "numpy" else None
+            ratio = a / b if a and b else None
+            out.append([tag + label, fmt(a and a * 1e3, ".1f", " ms"), fmt(ratio, ".2f", "x"),
+                        fmt(a / one if a and one else None, ".2f", "x"),
+                        f"<= {target}x {base}" if not tag else "",
+                        verdict(None if ratio is None else ratio <= target) if not tag else ""])
+    for k in ("numpy", "numpy, 1 BLAS thread", "pass"):
+        out.append([f"python -c {'pass' if k == 'pass' else repr('import numpy')}"
+                    f"{' (OPENBLAS_NUM_THREADS=1)' if 'BLAS' in k else ''}",
+                    fmt(med[k] and med[k] * 1e3, ".1f", " ms"),
+                    fmt(med[k] / med["numpy"] if med[k] and med["numpy"] else None, ".2f", "x"),
+                    "", "", ""])
+    table(f"start-up (median of {runs} rounds, wall, commands in turn; actgrad: "
+          f"{'ACTGRAD_CMD' if os.environ.get('ACTGRAD_CMD') else 'this tree'})",
+          ["what", "median", "ratio", "/ numpy 1 thread", "target", "pass/fail"], out)
+    print("(relu and leaky_relu take the scalar path without numpy; sigmoid cannot: numpy's"
+          " exp/tanh are not libm's on every CPU, actgrad/scalar.py's docstring)")
     if failures:
         print("\nerrors:\n  " + "\n  ".join(failures))
     return 1 if failures else 0

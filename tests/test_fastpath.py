@@ -1,4 +1,6 @@
-"""The fast entry point: `eval|deriv FUNC [Z ...]` without Typer, same results as the full CLI."""
+"""The fast entry point: `eval|deriv FUNC [Z ...]` without Typer, same results as the full CLI;
+and its scalar path (actgrad/scalar.py: piecewise functions on Python floats, no numpy),
+bitwise the numpy path's."""
 
 from __future__ import annotations
 
@@ -31,6 +33,11 @@ def run(args: list[str], stdin: bytes = b"", full: bool = False) -> tuple[int, b
     (["eval", "relu"], b"\x00\xff\n"),
     (["deriv", "sigmoid"], b""),
     (["eval", "hard_swish", "-3", "3", "-1.5"], b""),
+    # the scalar path (no numpy): signed zeros, specials, kinks, aliases, several per argument
+    (["deriv", "relu", "1", "2", "-3", "0", "-0.0", "nan", "-inf", "1e999"], b""),
+    (["eval", "leaky_relu", "-1", "0", "1", "-0.0", "-1e-320", "+5", ".5", "-Infinity"], b""),
+    (["eval", "HARD-SWISH", "-3,3", "-1.5 1e-300", "2.5e-5"], b""),
+    (["deriv", "relu", *map(str, range(-32, 33))], b""),  # 65 values: the numpy path
 ])
 def test_fast_path_matches_the_full_command_line(args, stdin):
     assert run(args, stdin) == run(args, stdin, full=True)
@@ -42,6 +49,9 @@ def test_fast_path_matches_the_full_command_line(args, stdin):
     ["deriv", "sigmoid", "abc"],      # not a number
     ["deriv", "sigmoid", "-"],
     ["deriv", "lrelu", "-1", "-k", "jax"],
+    ["eval", "relu", ""],             # the scalar path's errors are the full path's
+    ["eval", "relu", "1", "1_0"],
+    ["deriv", "relu", "1", "x\udcff"],
 ])
 def test_everything_else_goes_to_the_full_command_line(args):
     assert run(args, b"0\n") == run(args, b"0\n", full=True)
@@ -66,3 +76,103 @@ def test_full_path_imports_no_rich_for_plain_output():
                        timeout=60)
     assert r.stdout == "0.25\n"
     assert r.stderr.split() == ["False", "False"]
+
+
+def test_scalar_path_imports_no_numpy():
+    code = ("import sys\nfrom actgrad.cli.main import _run\n"
+            "code = _run(['deriv', 'hard_swish', '1', '-3'])\nsys.stdout.flush()\n"
+            "print(code, 'numpy' in sys.modules, file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV,
+                       timeout=60)
+    assert r.stdout == f"{5 / 6!r}\n0.0\n"  # (2·1 + 3)/6 rounded once; PyTorch's 0 at −3
+    assert r.stderr.split() == ["0", "False"]
+
+
+def test_scalar_path_write_error_is_the_full_paths():
+    def full_disk(full):
+        with open("/dev/full", "wb") as out:
+            env = {**ENV, "ACTGRAD_NO_FASTPATH": "1"} if full else ENV
+            r = subprocess.run([sys.executable, "-m", "actgrad", "eval", "relu", "1", "2"],
+                               stdout=out, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60)
+        return r.returncode, r.stderr
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    assert full_disk(False) == full_disk(True) == (
+        1, b"actgrad: cannot write output: No space left on device\n")
+
+
+def _bits_equal(want, got):
+    """Bit for bit (signed zeros apart), or both nan (every nan prints as 'nan')."""
+    import numpy as np
+
+    want, got = np.asarray(want, np.float64), np.asarray(got, np.float64)
+    return (want.view(np.int64) == got.view(np.int64)) | (np.isnan(want) & np.isnan(got))
+
+
+def test_scalar_functions_are_the_registrys_bit_for_bit():
+    """g and g′ of every function of the scalar path against registry.get(name) (its numpy
+    kernels) over the stress grid, the specials and random bit patterns: the proof the
+    scalar path relies on (actgrad/scalar.py); any change to a kernel shows here."""
+    import numpy as np
+
+    import stress
+    from actgrad import registry, scalar
+
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 5e-324, -5e-324, 2.0**-1022,
+                -(2.0**-1022), 1.7976931348623157e308, -1.7976931348623157e308, 2.0**-500,
+                -(2.0**-500), 2.0**-501, 1e-160, -1e-160]
+    rng = np.random.default_rng(15)
+    random = np.concatenate([rng.integers(-2**63, 2**63 - 1, 2000, dtype=np.int64).view(
+        np.float64), rng.uniform(-8, 8, 2000)])
+    for name, (_, defaults, *_) in scalar.FUNCTIONS.items():
+        f = registry.get(name)
+        assert dict(f.params) == defaults, name
+        z = np.concatenate([stress.grid(name, dict(f.params)), specials, random])
+        zs = z.tolist()
+        for deriv, want in ((False, f(z)), (True, f.deriv(z))):
+            same = _bits_equal(want, scalar.evaluate(name, deriv, zs))
+            bad = np.flatnonzero(~same)
+            assert not bad.size, (name, "g′" if deriv else "g", z[bad[:5]].tolist())
+
+
+def test_scalar_names_are_the_catalogues():
+    """Each name and alias of a scalar function resolves to it, as in the registry; no other
+    name resolves (a variant name with fixed parameters would need them)."""
+    from actgrad import registry, scalar
+
+    for name in registry.all_names():
+        got = scalar.canonical(name)
+        sp = registry.spec(name)
+        if sp.name in scalar.FUNCTIONS:
+            assert got == sp.name and not registry.fixed_params(name), name
+        else:
+            assert got is None, name
+    for name in scalar.FUNCTIONS:
+        assert registry.spec(name).name == name
+        assert scalar.canonical(" " + name.upper().replace("_", "-")) == name
+
+
+def test_scalar_path_cuts_a_file_back_to_whole_lines_as_the_full_path(tmp_path):
+    """A file size limit (ulimit -f 1: 1024 bytes) stops the write part of the way through:
+    both paths leave the same whole lines and say so in one line, exit 1."""
+    import shlex
+    import shutil
+
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    values = [f"-1.234567890123456{i % 10}e-300" for i in range(60)]  # 1500 bytes of output
+    got = []
+    for full in (False, True):
+        out = tmp_path / f"out{full}.txt"
+        env = {**ENV, "ACTGRAD_NO_FASTPATH": "1"} if full else ENV
+        cmd = shlex.join([sys.executable, "-m", "actgrad", "eval", "identity", *values])
+        r = subprocess.run(["bash", "-c", f"ulimit -f 1; {cmd} > {shlex.quote(str(out))}"],
+                           capture_output=True, env=env, cwd=ROOT, timeout=60)
+        got.append((r.returncode, r.stderr, out.read_bytes()))
+    assert got[0] == got[1]
+    code, err, text = got[0]
+    assert code == 1 and err == b"actgrad: cannot write output: File too large\n"
+    assert 0 < len(text) <= 1024 and text.endswith(b"\n")
+    lines = text.decode().split()
+    assert [float(t) for t in lines] == [float(v) for v in values[:len(lines)]]

@@ -15,12 +15,12 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import registry, vectors
+from .. import registry
 from ..io.numbers import holds_numbers
 from ..io.reader import ValueReader, read_arguments
 from ..io.writers import MAX_TABLE_ROWS, Output, Writer
 from ..numerics import ML_DTYPES, as_dtype
-from ..numerics.gradcheck import DEFAULT_STEP, DEFAULT_TOL
+from ..numerics import DEFAULT_STEP, DEFAULT_TOL
 from .runtime import Fail
 
 
@@ -39,6 +39,7 @@ class _OnFirstUse:
 
 
 expression: Any = _OnFirstUse("actgrad.expression")
+vectors: Any = _OnFirstUse("actgrad.vectors")  # (a catalogue name never needs it)
 
 # -- shared pieces ----------------------------------------------------------------------------
 
@@ -72,9 +73,11 @@ def kink_of(kink: str | None, like: str | None) -> str:
     """--kink, else the --like framework's conventions, else pytorch."""
     if kink is not None:
         return kink
+    if not like:
+        return "pytorch"
     from .. import profiles
 
-    return profiles.BY_NAME[like].convention if like else "pytorch"
+    return profiles.BY_NAME[like].convention
 
 
 def activation(name: str, params: Iterable[str] | None,
@@ -191,7 +194,7 @@ def values(req: ValueRequest) -> None:
             raise Fail("--digits gives text; --output FILE.npy takes floats (use --exact)")
         if req.fmt != "plain":
             raise Fail("--format is for standard output; --output writes a .npy file")
-    if vectors.is_vector(req.func) and not registry.is_name(req.func):
+    if not registry.is_name(req.func) and vectors.is_vector(req.func):
         from . import vectorcmd
 
         return vectorcmd.values(req)

@@ -12,6 +12,11 @@ from typing import NamedTuple
 #: the most significant digits --digits asks for (numerics/rigorous.py)
 MAX_DIGITS = 1000
 
+#: the gradient check's default step h and tolerance (numerics/gradcheck.py, whose GOOD the
+#: tolerance is): here so that the command line's defaults do not import the check
+DEFAULT_STEP = 1e-3
+DEFAULT_TOL = 1e-7
+
 #: the highest derivative order (numerics/series.py: Taylor series of N + 1 terms)
 MAX_ORDER = 20
 

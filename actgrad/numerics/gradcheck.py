@@ -86,11 +86,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..registry import Activation
+from . import DEFAULT_STEP, DEFAULT_TOL
 
-DEFAULT_STEP = 1e-3
-GOOD = 1e-7  # at most this: the derivative is right
+GOOD = DEFAULT_TOL  # at most this: the derivative is right (1e-7)
 WRONG = 1e-3  # at least this: the derivative is wrong; in between: suspicious
-DEFAULT_TOL = GOOD
 #: the derivatives the check takes: g′ (differences of g) and g″ (differences of g′)
 CHECK_ORDERS = (1, 2)
 TINY = 2.0**-1022  # the smallest normal float64: below it, resolution is absolute
