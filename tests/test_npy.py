@@ -173,3 +173,41 @@ def test_stopped_run_leaves_a_valid_npy(tmp_path):
         assert out.size % npy.BLOCK == 0 and 0 < out.size < n
     x = np.load(src, mmap_mode="r")[:out.size]
     assert np.array_equal(out, actgrad.get("sigmoid").deriv(np.asarray(x)))
+
+
+def test_blocks_computed_on_threads_keep_the_serial_order_and_errors(tmp_path):
+    """The blocks of a .npy input are computed several at a time (cli.commands._pipelined):
+    the output is still the values in order, and an error in a later block comes after the
+    blocks (and the values of its block) before it are written, naming its element."""
+    n = 3 * npy.BLOCK + 7
+    a = np.random.default_rng(5).uniform(0.01, 0.99, n)
+    bad = 2 * npy.BLOCK + 5
+    a[bad] = 2.0  # not an output of sigmoid
+    src, dst = save(tmp_path, "a.npy", a.reshape(n, 1)), str(tmp_path / "o.npy")
+    line = fail("deriv", "sigmoid", "-a", "-i", src, "-o", dst)
+    assert f"element [{bad}, 0]" in line and "2.0" in line
+    got = np.load(dst)
+    assert got.shape == (bad,)
+    assert np.array_equal(got, actgrad.get("sigmoid").deriv_from_output(a[:bad]))
+    # the same values as text: the same bytes as one block at a time
+    a[bad] = 0.5
+    src = save(tmp_path, "b.npy", a)
+    assert ok("deriv", "sigmoid", "-a", "-i", src, "-o", dst) == ""
+    assert np.array_equal(np.load(dst), actgrad.get("sigmoid").deriv_from_output(a))
+    z = np.linspace(-30, 30, n)
+    src = save(tmp_path, "z.npy", z)
+    text = ok("deriv", "sigmoid", "-i", src, "-f", "csv")
+    assert text.splitlines()[1:] == [f"{x!r},{y!r}" for x, y in
+                                     zip(z.tolist(), actgrad.get("sigmoid").deriv(z).tolist())]
+
+
+def test_a_file_cut_after_some_blocks_leaves_those_blocks(tmp_path):
+    n = 3 * npy.BLOCK
+    z = np.linspace(-20, 20, n)
+    full, cut, dst = save(tmp_path, "z.npy", z), str(tmp_path / "cut.npy"), str(tmp_path / "o.npy")
+    with open(full, "rb") as f, open(cut, "wb") as g:
+        g.write(f.read()[:-(npy.BLOCK * 8 + 24)])  # the last block and 3 values of the one before
+    line = fail("deriv", "sigmoid", "-i", cut, "-o", dst)
+    assert f"ends after {2 * npy.BLOCK - 3} of its {n} values" in line
+    got = np.load(dst)
+    assert np.array_equal(got, actgrad.get("sigmoid").deriv(z[:npy.BLOCK]))
