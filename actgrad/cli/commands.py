@@ -236,7 +236,7 @@ def values(req: ValueRequest) -> None:
 
 
 #: at most this many blocks of a .npy input are computed at once (each holds its values
-#: and results: 2 × 8 MiB of float64)
+#: and results: 2 × 2 MiB of float64, io.npy.BLOCK values)
 MAX_BLOCK_THREADS = 4
 
 
