@@ -4,7 +4,8 @@
 Usage:  python benchmarks/run.py [--runs N] [--startup-runs N]
                                  [--sizes 1e6,1e7] [--quick] [--json]
                                  [--before "CMD PREFIX"] [--table-num N]
-                                 [--only api|check|startup] [--before-tree DIR]
+                                 [--only api,check,npy,table,startup] [--before-tree DIR]
+                                 [--npy-size N]
 
 --only startup --before-tree DIR runs the start-up commands of the tree DIR (a checkout of
 main, say) in the same rounds.
@@ -70,11 +71,19 @@ command prefix) overrides both, e.g. ACTGRAD_CMD="python /tmp/fake.py".
   same command run from the tree --before DIR (e.g. a ``git archive`` of an older commit
   unpacked there) when given.
 
+* npy, check, table (``--only npy,check,table``, issue 15): ``deriv sigmoid -i IN.npy -o
+  OUT.npy`` on --npy-size (1e8) float64 values, against 50 M values/s, with the bound of the
+  computation alone (sigmoid′ on the same blocks, 1 and 2 threads); ``check`` against the
+  issue's 9.6 s and the last round's 2.54 s; ``table sigmoid --num 100000 -f csv`` against
+  the issue's 38 s. Each from this tree and, alternating, from --before-tree (run as
+  ``python -P -m actgrad`` with the tree on PYTHONPATH), one warm-up each, medians.
+
 Targets are informational: the script exits 0 unless a command fails to run
 (non-zero exit) or actgrad's output has the wrong number of lines.
 """
 import argparse
 import json
+import math
 import os
 import random
 import resource
@@ -384,6 +393,162 @@ def bench_check(runs, before=None):
     return {k: {m: statistics.median(v) for m, v in r.items()} for k, r in res.items()}
 
 
+#: issue 15's baselines and targets of the parts --only npy, check, table
+NPY_SIZE = 10**8          # deriv sigmoid -i IN.npy -o OUT.npy on this many float64 values
+NPY_TARGET_RATE = 50e6    # values per second, end to end (<= 2 s at 1e8)
+CHECK_BASELINES = {"issue 15 (\"today's\")": 9.6, "last round (main before)": 2.54}
+TABLE_BASELINE = 38.0     # s, issue 15's table sigmoid --num 100000 -f csv
+PART_TARGET = 1 / 3       # check and table: at most a third of the baseline
+
+
+def tree_env_cmd(tree):
+    """actgrad run from a source tree (python -P -m actgrad with that tree on PYTHONPATH):
+    the command line and its environment."""
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
+    return [sys.executable, "-P", "-m", "actgrad"], env
+
+
+def run_tree(tree, args, stdout=None):
+    """One run of actgrad from `tree`: (wall s, CPU s of it and its children, max RSS MiB),
+    the RSS by GNU time when there is one (see the module doc); None when it failed."""
+    cmd, env = tree_env_cmd(tree)
+    full = cmd + args
+    with tempfile.NamedTemporaryFile("r") as frss:
+        if TIME:
+            full = [TIME, "-f", "%M", "-o", frss.name, "--"] + full
+        fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
+        t0 = time.perf_counter()
+        p = subprocess.Popen(full, env=env, stdout=fout, stderr=subprocess.PIPE)
+        err = p.stderr.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        if fout is not subprocess.DEVNULL:
+            fout.close()
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):  # (check exits 1 when a function fails)
+            failures.append(f"actgrad {shlex.join(args)} ({tree}): exit {code}:"
+                            f" {err.decode(errors='replace')[-300:]}")
+            return None
+        rss = int(frss.read().split()[-1]) / 1024 if TIME else ru.ru_maxrss / 1024
+    return wall, ru.ru_utime + ru.ru_stime, rss
+
+
+def bench_trees(args, runs, before, stdout=None):
+    """`actgrad ARGS` from this tree and, alternating, from `before` (a tree, or None), one
+    warm-up each: per tree the medians of wall and CPU and the max RSS over the runs."""
+    trees = {"now": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")}
+    if before:
+        trees["before"] = before
+    got = {k: [] for k in trees}
+    for i in range(runs + 1):
+        for name, tree in trees.items():
+            r = run_tree(tree, args, stdout)
+            if r is not None and i:
+                got[name].append(r)
+    return {k: {"wall": statistics.median(r[0] for r in v), "cpu": statistics.median(r[1] for r in v),
+                "rss": max(r[2] for r in v), "runs": len(v)} if v else None
+            for k, v in got.items()}
+
+
+def npy_compute_bound(n, threads):
+    """sigmoid′ alone, in float64 blocks of io.npy.BLOCK values as the command computes them
+    (out=, on `threads` threads, no reading or writing), on n uniform(−20, 20) values:
+    values per second, best of 3."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import numpy as np
+    from concurrent.futures import ThreadPoolExecutor
+
+    import actgrad
+    from actgrad.io import npy
+
+    f = actgrad.get("sigmoid")
+    x = np.random.default_rng(3).uniform(-20, 20, npy.BLOCK)
+    outs = [np.empty_like(x) for _ in range(threads)]
+    blocks = max(1, n // npy.BLOCK)
+    best = math.inf
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in range(3):
+            t0 = time.perf_counter()
+            list(pool.map(lambda k: f.deriv(x, out=outs[k % threads]), range(blocks)))
+            best = min(best, time.perf_counter() - t0)
+    return blocks * npy.BLOCK / best
+
+
+def part_npy(runs, before, size):
+    """deriv sigmoid -i IN.npy -o OUT.npy on `size` float64 values (this tree, and before)."""
+    import numpy as np
+
+    title = (f"npy. deriv sigmoid -i IN.npy -o OUT.npy, {size:.0e} float64 uniform(−20, 20)"
+             f" values (median of {runs}; CPU: user + sys; target >= {NPY_TARGET_RATE / 1e6:.0f}"
+             " M values/s end to end, flat memory)")
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.npy"), os.path.join(tmp, "out.npy")
+        m = np.lib.format.open_memmap(src, mode="w+", dtype=np.float64, shape=(size,))
+        rng = np.random.default_rng(12345)
+        for i in range(0, size, 1 << 22):
+            m[i:i + (1 << 22)] = rng.uniform(-20, 20, min(1 << 22, size - i))
+        m.flush()
+        del m
+        log(f"npy: {runs} runs at {size:.0e} values ...")
+        res = bench_trees(["deriv", "sigmoid", "-i", src, "-o", dst], runs, before)
+    rows = []
+    for k, v in res.items():
+        if v:
+            rate = size / v["wall"]
+            rows.append([f"actgrad ({k})", fmt(v["wall"], ".2f", " s"), fmt(v["cpu"], ".2f", " s"),
+                         fmt(rate / 1e6, ".1f", " M/s"), fmt(rate / NPY_TARGET_RATE, ".2f", "x"),
+                         verdict(rate >= NPY_TARGET_RATE), fmt(v["rss"], ".1f", " MiB")])
+    for threads in (1, 2):
+        rate = npy_compute_bound(size, threads)
+        rows.append([f"sigmoid′ alone, {threads} thread{'s' if threads > 1 else ''}",
+                     fmt(size / rate, ".2f", " s"), "", fmt(rate / 1e6, ".1f", " M/s"),
+                     fmt(rate / NPY_TARGET_RATE, ".2f", "x"), "", ""])
+    table(title, ["what", "wall", "CPU", "rate", "rate / 50 M/s", "pass/fail", "max RSS"], rows)
+
+
+def part_check(runs, before):
+    """actgrad check over the whole catalogue, against the issue's and last round's figures."""
+    log(f"check: {runs} runs{' each, alternating with ' + before if before else ''} ...")
+    res = bench_trees(["check"], runs, before)
+    rows = []
+    for k, v in res.items():
+        if not v:
+            continue
+        ratios = [fmt(v["wall"] / b, ".2f", "x") for b in CHECK_BASELINES.values()]
+        if "before" in res and res["before"]:
+            ratios.append(fmt(v["wall"] / res["before"]["wall"], ".2f", "x"))
+        rows.append([f"actgrad check ({k})", fmt(v["wall"], ".2f", " s"),
+                     fmt(v["cpu"], ".2f", " s"), *ratios])
+    head = [f"/ {b} s ({n})" for n, b in CHECK_BASELINES.items()]
+    if "before" in res and res["before"]:
+        head.append("/ before")
+    table(f"check. actgrad check over the whole catalogue (median of {runs}; CPU: the"
+          f" process and its workers; target <= {PART_TARGET:.2f}x)",
+          ["what", "wall", "CPU", *head], rows)
+
+
+def part_table(runs, before, num=TABLE_NUM):
+    """table sigmoid --num N -f csv, against the issue's 38 s (and the tree before)."""
+    log(f"table: {runs} runs at --num {num} ...")
+    with tempfile.TemporaryDirectory() as tmp:
+        res = bench_trees(["table", "sigmoid", "--num", str(num), "-f", "csv"], runs, before,
+                          stdout=os.path.join(tmp, "t.csv"))
+    rows = []
+    for k, v in res.items():
+        if not v:
+            continue
+        row = [f"table sigmoid --num {num} -f csv ({k})", fmt(v["wall"], ".2f", " s"),
+               fmt(v["cpu"], ".2f", " s"), fmt(v["rss"], ".1f", " MiB"),
+               fmt(v["wall"] / TABLE_BASELINE, ".3f", "x") if num == TABLE_NUM else "-"]
+        if "before" in res and res["before"]:
+            row.append(fmt(v["wall"] / res["before"]["wall"], ".2f", "x"))
+        rows.append(row)
+    head = ["what", "wall", "CPU", "max RSS", f"/ {TABLE_BASELINE:.0f} s (issue)"]
+    if "before" in res and res["before"]:
+        head.append("/ before")
+    table(f"table. (median of {runs}; target <= {PART_TARGET:.2f}x)", head, rows)
+
+
 def fmt(x, spec, unit=""):
     return "-" if x is None else format(x, spec) + unit
 
@@ -406,16 +571,37 @@ def main():
     ap.add_argument("--json", action="store_true", help="print JSON only")
     ap.add_argument("--before", help="an older actgrad's command prefix, run side by side")
     ap.add_argument("--table-num", type=int, help=f"table --num (default {TABLE_NUM})")
-    ap.add_argument("--only", choices=("api", "check", "startup"), help="run that section only")
+    ap.add_argument("--only", help="run only these parts, comma-separated: api, check, npy,"
+                                   " table, startup (check, npy, table and startup from this"
+                                   " tree, alternating with --before-tree when given)")
+    ap.add_argument("--npy-size", type=float, help=f"values of the npy part ({NPY_SIZE:.0e})")
     ap.add_argument("--before-tree", help="a source tree of an earlier version, for the API"
                                           " and check sections")
     args = ap.parse_args()
-    if args.only == "startup":
-        before = (shlex.split(args.before) if args.before else
-                  tree_cmd(args.before_tree) if args.before_tree else None)
-        return startup_section(args.runs or 40, before)
     if args.only:
-        return sections(args.only, args.runs or 3, args.before_tree)
+        parts = args.only.split(",")
+        unknown = set(parts) - {"api", "check", "npy", "table", "startup"}
+        if unknown:
+            ap.error(f"--only: no part {', '.join(sorted(unknown))}"
+                     " (api, check, npy, table, startup)")
+        if "startup" in parts:
+            before = (shlex.split(args.before) if args.before else
+                      tree_cmd(args.before_tree) if args.before_tree else None)
+            code = startup_section(args.runs or 40, before)
+            if parts == ["startup"]:
+                return code
+        runs = args.runs or 3
+        if "api" in parts:
+            sections("api", runs, args.before_tree)
+        if "npy" in parts:
+            part_npy(runs, args.before_tree, int(args.npy_size or NPY_SIZE))
+        if "check" in parts:
+            part_check(runs, args.before_tree)
+        if "table" in parts:
+            part_table(runs, args.before_tree, args.table_num or TABLE_NUM)
+        if failures:
+            print("\nerrors:\n  " + "\n  ".join(failures))
+        return 1 if failures else 0
     before = shlex.split(args.before) if args.before else None
     table_num = args.table_num or (10_000 if args.quick else TABLE_NUM)
     sizes = args.sizes or ("1e4,1e5" if args.quick else "1e6,1e7")

@@ -14,6 +14,8 @@ import pytest
 from conftest import fail, ok
 
 import actgrad
+from actgrad.cli import commands
+from actgrad.cli.runtime import Fail
 from actgrad.io import npy
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -173,3 +175,67 @@ def test_stopped_run_leaves_a_valid_npy(tmp_path):
         assert out.size % npy.BLOCK == 0 and 0 < out.size < n
     x = np.load(src, mmap_mode="r")[:out.size]
     assert np.array_equal(out, actgrad.get("sigmoid").deriv(np.asarray(x)))
+
+
+@pytest.fixture(params=[0, 2], ids=["serial", "threads"])
+def threads(request, monkeypatch):
+    """Both loops of a .npy input, whatever the machine's load: the serial one, and blocks
+    computed on two threads (cli.commands._pipelined)."""
+    monkeypatch.setattr(commands, "block_threads", lambda: request.param)
+    return request.param
+
+
+def values(*args):
+    """`actgrad eval|deriv FUNC ...` in this process (so the fixture picks the loop): the
+    Fail's message, or None."""
+    kw = dict(arg.split("=", 1) for arg in args[2:])
+    req = commands.ValueRequest(args[0], args[1], progress=False,
+                                from_output=kw.pop("from_output", "") == "1", **kw)
+    try:
+        commands.values(req)
+    except Fail as e:
+        return str(e)
+    return None
+
+
+def test_blocks_in_order_and_errors_after_the_blocks_before(tmp_path, threads, capfd):
+    """An error in a later block comes after the blocks (and the values of its block) before
+    it are written, naming its element; the output is the values in order, as text too."""
+    n = 3 * npy.BLOCK + 7
+    a = np.random.default_rng(5).uniform(0.01, 0.99, n)
+    bad = 2 * npy.BLOCK + 5
+    a[bad] = 2.0  # not an output of sigmoid
+    src, dst = save(tmp_path, "a.npy", a.reshape(n, 1)), str(tmp_path / "o.npy")
+    line = values("deriv", "sigmoid", "from_output=1", f"input_file={src}", f"output_file={dst}")
+    assert f"element [{bad}, 0]" in line and "2.0" in line
+    got = np.load(dst)
+    assert got.shape == (bad,)
+    assert np.array_equal(got, actgrad.get("sigmoid").deriv_from_output(a[:bad]))
+    a[bad] = 0.5
+    src = save(tmp_path, "b.npy", a.reshape(n, 1))
+    assert values("deriv", "sigmoid", "from_output=1", f"input_file={src}",
+                  f"output_file={dst}") is None
+    got = np.load(dst)
+    assert got.shape == (n, 1)
+    assert np.array_equal(got, actgrad.get("sigmoid").deriv_from_output(a).reshape(n, 1))
+    z = np.linspace(-30, 30, n)
+    capfd.readouterr()
+    assert values("deriv", "sigmoid", f"input_file={save(tmp_path, 'z.npy', z)}",
+                  "fmt=csv") is None
+    text = capfd.readouterr().out
+    assert text.splitlines()[1:] == [f"{x!r},{y!r}" for x, y in
+                                     zip(z.tolist(), actgrad.get("sigmoid").deriv(z).tolist())]
+
+
+def test_a_file_cut_after_some_blocks_leaves_those_blocks(tmp_path, threads):
+    n = 3 * npy.BLOCK
+    z = np.linspace(-20, 20, n).astype(np.float32)
+    full, cut, dst = save(tmp_path, "z.npy", z), str(tmp_path / "cut.npy"), str(tmp_path / "o.npy")
+    with open(full, "rb") as f, open(cut, "wb") as g:
+        g.write(f.read()[:-(npy.BLOCK * 4 + 12)])  # the last block and 3 values of the one before
+    line = values("deriv", "sigmoid", f"input_file={cut}", f"output_file={dst}")
+    assert f"ends after {2 * npy.BLOCK - 3} of its {n} values" in line
+    got = np.load(dst)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, actgrad.get("sigmoid").deriv(z[:npy.BLOCK]))
+    assert "ends after" in fail("deriv", "sigmoid", "-i", cut, "-o", dst)  # (one line, exit 2)

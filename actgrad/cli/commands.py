@@ -8,6 +8,7 @@ anything the user must fix. ``runtime.guarded`` turns that into one line and an 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass
@@ -220,6 +221,7 @@ def values(req: ValueRequest) -> None:
         columns = ("a", name)
         compute: Callable[[np.ndarray], Any] = (
             lambda a: f.deriv_from_output(a, kink=kink, order=order))
+        into: Any = lambda a, out: f.deriv_from_output(a, kink=kink, order=order, out=out)
         formula = f.spec.from_output_formula if order == 1 else f.spec.d2_from_output_formula
         title = f"{f.name}: {'g′' if order == 1 else 'g″'} = {formula}"
     elif deriv:
@@ -227,11 +229,32 @@ def values(req: ValueRequest) -> None:
             order, f"{registry.derivative_symbol(order)}(z), derivative of order {order}")
         columns, title = ("z", name), f"{f.name}: {formula}"
         compute = high or (lambda z: f.deriv(z, kink=kink, order=order))
+        into = lambda z, out: f.deriv(z, kink=kink, order=order, out=out)  # noqa: E731
     else:
         columns, title = ("z", "g"), f"{f.name}: {f.spec.formula}"
-        compute = high or f
+        compute, into = high or f, f
     stream(req.values, req.on_invalid, req.dtype, Writer(req.fmt, columns, title=title),
-           compute, req.input_file, req.progress, req.output_file)
+           compute, req.input_file, req.progress, req.output_file,
+           threads=0 if high else block_threads(), into=None if high else into)
+
+
+#: at most this many blocks of a .npy input are computed at once (each holds its values
+#: and results: 2 × 2 MiB of float64, io.npy.BLOCK values)
+MAX_BLOCK_THREADS = 4
+
+
+def block_threads() -> int:
+    """The threads the float path of a .npy input computes on: one per available core
+    while a core is free (the load average at most the cores less one), else 0 (the serial
+    loop: on busy cores threads only add their hand-overs, some 15 % more CPU measured)."""
+    from ..numerics.gradcheck import available_cores
+
+    cores = min(available_cores(), MAX_BLOCK_THREADS)
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return cores if cores > 1 and busy <= cores - 1 else 0
 
 
 def column_name(order: int) -> str:
@@ -277,6 +300,8 @@ class Input(NamedTuple):
     blocks: Iterator[np.ndarray]
     where: Callable[[int], str]
     npy: Any = None  # io.npy.NpyReader
+    #: a .npy input: where value k of the whole input (in the blocks' order) is
+    place: Callable[[int], str] | None = None
 
 
 def expression_exact(e: expression.Expression, order: int, kink: str,
@@ -380,12 +405,14 @@ def _npy_input(path: str, raw_as: str | None) -> Input:
         except NpyError as e:
             raise Fail(f"cannot read {shown(path)}: {e}") from None
 
-    def where(i: int) -> str:
-        index = np.unravel_index(start[0] + i, reader.shape, order=reader.order) \
-            if reader.shape else ()
-        return f"{shown(path)} element {list(map(int, index))}"
+    return Input(blocks(), lambda i: _npy_place(path, reader, start[0] + i), reader,
+                 lambda k: _npy_place(path, reader, k))
 
-    return Input(blocks(), where, reader)
+
+def _npy_place(path: str, reader: Any, index: int) -> str:
+    """Where value `index` (in the blocks' order) of a .npy input is: its element."""
+    at = np.unravel_index(index, reader.shape, order=reader.order) if reader.shape else ()
+    return f"{shown(path)} element {list(map(int, at))}"
 
 
 def _report_skipped(count: int, on_invalid: str) -> None:
@@ -443,11 +470,15 @@ def exact_compute(f: registry.Activation, deriv: int, exact: bool, digits: int |
 
 def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, writer: Writer,
            compute: Callable[[np.ndarray], Any], input_file: str | None = None,
-           progress: bool = True, output_file: str | None = None) -> None:
+           progress: bool = True, output_file: str | None = None, threads: int = 0,
+           into: Callable[[np.ndarray, np.ndarray], Any] | None = None) -> None:
     """Read blocks of values, compute, write; values before an error are written first.
 
     dtype None: float64, or a .npy input's own float type. output_file: the results go to
-    that .npy file (io.npy.NpyWriter, of the input's shape for a .npy input), not stdout."""
+    that .npy file (io.npy.NpyWriter, of the input's shape for a .npy input), not stdout.
+    threads: compute may run on that many threads at once (it is numpy's float path, with
+    no global state; 0: not threadsafe), which a .npy input does (_pipelined); into:
+    compute(x) written to a given array, into(x, out) (out=), for a .npy input and output."""
     raw_as = dtype if dtype in ML_DTYPES else None
     got = open_input(values, on_invalid, input_file, progress, raw_as)
     to = as_dtype(dtype or (got.npy.dtype if got.npy is not None else "float64"))
@@ -455,6 +486,8 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
     if output_file is not None:
         sink = _NpySink(output_file, to, got.npy, input_file)
     with sink:
+        if threads and got.place is not None:
+            return _pipelined(got, to, sink, compute, threads if to == np.float64 else 1, into)
         for block in got.blocks:
             with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
                 x = block.astype(to, copy=False)
@@ -463,6 +496,103 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
             except registry.OutputRangeError as e:
                 _write_before(sink, compute, x, e, got.where)
             sink.write(x, y)
+
+
+def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarray], Any],
+               threads: int, into: Callable[[np.ndarray, np.ndarray], Any] | None) -> None:
+    """stream's loop for a .npy input, on threads: `threads` blocks are computed at once
+    on worker threads (numpy's loops release the GIL), one more waits, and this thread
+    writes the results in order, so the output is the serial loop's, block for block, and
+    so are the errors (a value that is not an output, or a failed read, comes after every
+    block before it is written). Only float64 results go on more than one thread: a
+    smaller type's rare rounding-boundary values take the rigorous path, whose ball
+    arithmetic's precision is global to the process.
+
+    Into a .npy file (which takes a block's bytes at once and keeps no reference) from a
+    C-order one, each worker reads its own block (at its offset) and computes it in place
+    (`into`: compute with out=), in threads + 1 pairs of buffers used in turn: memory stays
+    those few blocks, no block costs new pages, and a block is read and computed on one
+    core. Otherwise this thread reads the blocks in order and the workers compute them."""
+    from collections import deque
+
+    from ..io.npy import BLOCK, NpyError
+
+    reader = got.npy
+    direct = into is not None and isinstance(sink, _NpySink) and reader.random_access
+    free: deque[Any] = deque(
+        (np.empty(reader.buffer_bytes, dtype=np.uint8), np.empty(BLOCK, dtype=to))
+        if direct else None for _ in range(threads + 1))
+
+    def as_to(block: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
+            return block.astype(to, copy=False)
+
+    def work(block: np.ndarray) -> tuple[np.ndarray, Any, Any]:
+        x = as_to(block)
+        try:
+            return x, compute(x), None
+        except registry.OutputRangeError as e:
+            return x, None, e
+
+    def work_at(blocks: Any, k: int, slot: Any) -> tuple[np.ndarray, Any, Any]:
+        x = as_to(blocks.read(k, slot[0]))
+        try:
+            return x, into(x, slot[1][:x.size]), None  # type: ignore[misc]
+        except registry.OutputRangeError as e:
+            return x, None, e
+
+    def emit(start: int, slot: Any, job: Any) -> None:
+        try:
+            x, y, error = job.result()
+        except NpyError as e:
+            raise Fail(f"cannot read {shown(reader.path)}: {e}") from None
+        if error is not None:
+            _write_before(sink, compute, x, error, lambda i: got.place(start + i))  # type: ignore[misc]
+        sink.write(x, y)
+        free.append(slot)
+
+    pending: deque[tuple[int, Any, Any]] = deque()
+    if direct:
+        with reader.block_reader() as blocks, _block_pool(threads) as pool:
+            for k in range(reader.block_count):
+                slot = free.popleft()
+                pending.append((k * BLOCK, slot, pool.submit(work_at, blocks, k, slot)))
+                while len(pending) > threads:
+                    emit(*pending.popleft())
+            while pending:
+                emit(*pending.popleft())
+        return
+    with _block_pool(threads) as pool:
+        start, source = 0, iter(got.blocks)
+        while True:
+            try:
+                block = next(source)
+            except StopIteration:
+                break
+            except Fail:  # the input ends or fails here: the blocks before it first
+                while pending:
+                    emit(*pending.popleft())
+                raise
+            pending.append((start, None, pool.submit(work, block)))
+            start += block.size
+            while len(pending) > threads:
+                emit(*pending.popleft())
+        while pending:
+            emit(*pending.popleft())
+
+
+@contextlib.contextmanager
+def _block_pool(threads: int) -> Iterator[Any]:
+    """_pipelined's worker threads. At the end, or at an error or a signal, the blocks not
+    started are dropped and those computing finish (a few milliseconds) before the input
+    file closes: no worker outlives its buffers or its file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="actgrad-block")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _NpySink:

@@ -4,7 +4,9 @@ Reading: the file is read in blocks of ``BLOCK`` values in C (row) order, as the
 prints (a Fortran-order file through a memory map, a slab of rows at a time), so memory stays
 flat whatever its size; any shape; a float type
 of ``numerics.DTYPES`` is kept (the results are in that type, as in the Python API), integers
-and booleans are read as float64, anything else is refused with the reason.
+and booleans are read as float64, anything else is refused with the reason. ``block_reader``
+reads block k of a C-order file on demand into a buffer the caller reuses (os.preadv at its
+offset, from any thread): the command line computes several blocks at once that way.
 
 Writing: ``NpyWriter`` streams blocks into a .npy file whose header always matches the data
 written so far: each block's bytes go out first, then the header is rewritten in place with
@@ -18,14 +20,17 @@ input's shape when the input was a .npy of that many values.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from ..numerics import DTYPES, as_dtype
 from .writers import signals_held
 
-BLOCK = 1 << 20  # values per block: 8 MiB of float64
+#: values per block: 2 MiB of float64. Several blocks are in flight at once (a .npy input's
+#: blocks are computed on threads, cli.commands._pipelined), and 2^18 values take
+#: milliseconds, so the per-block costs (a header rewrite, a hand-over) stay below 1 %
+BLOCK = 1 << 18
 MAGIC = b"\x93NUMPY"
 _HEADER = 128  # bytes of the header we write (magic, version, length, text padded)
 
@@ -102,6 +107,7 @@ class NpyReader:
         # read through a map, a slab of rows at a time
         self.order = "C"
         self._fortran = bool(fortran) and len(self.shape) > 1
+        self.path = path
         self._path, self._offset, self._stored = path, offset, dt
 
     def blocks(self) -> Iterator[np.ndarray]:
@@ -131,6 +137,26 @@ class NpyReader:
             f.close()
 
 
+    @property
+    def block_count(self) -> int:
+        """The number of blocks of ``blocks()`` (of a C-order file's: ``block_reader``)."""
+        return -(-self.size // BLOCK)
+
+    @property
+    def random_access(self) -> bool:
+        """Whether ``block_reader`` reads this file (C order: block k is at an offset)."""
+        return not self._fortran
+
+    def block_reader(self) -> "BlockReader":
+        """Block k of the C-order values on demand, read into a given buffer (from any
+        thread: os.preadv at the block's offset); a context manager holding the file."""
+        return BlockReader(self)
+
+    @property
+    def buffer_bytes(self) -> int:
+        """The size of a buffer for ``BlockReader.read``: a block of the stored values."""
+        return BLOCK * self._stored.itemsize
+
     def _fortran_blocks(self) -> Iterator[np.ndarray]:
         need = self._offset + self.size * self._stored.itemsize
         try:
@@ -145,6 +171,49 @@ class NpyReader:
         for i in range(0, self.shape[0], step):
             part = np.ascontiguousarray(m[i:i + step]).reshape(-1)
             yield part if part.dtype == self.dtype else part.astype(self.dtype)
+
+
+class BlockReader:
+    """``NpyReader.block_reader``: ``read(k, buffer)`` gives block k of ``blocks()`` (C-order
+    files), a view of the buffer (``buffer_bytes`` bytes) in the reader's dtype."""
+
+    def __init__(self, reader: NpyReader):
+        if reader._fortran:
+            raise ValueError("a Fortran-order file is read through its map, in order")
+        self._r = reader
+        self._fd: int | None = None
+
+    def __enter__(self) -> "BlockReader":
+        try:
+            self._fd = os.open(self._r._path, os.O_RDONLY)
+        except OSError as e:
+            raise NpyError(e.strerror or str(e)) from None
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def read(self, k: int, buffer: np.ndarray) -> np.ndarray:
+        r, dt = self._r, self._r._stored
+        first = k * BLOCK
+        n = min(BLOCK, r.size - first)
+        size = n * dt.itemsize
+        view = memoryview(buffer).cast("B")[:size]
+        got, offset = 0, r._offset + first * dt.itemsize
+        try:
+            while got < size:
+                m = os.preadv(self._fd, [view[got:]], offset + got)  # type: ignore[arg-type]
+                if not m:
+                    break
+                got += m
+        except OSError as e:
+            raise NpyError(e.strerror or str(e)) from None
+        if got < size:
+            raise NpyError(f"ends after {first + got // dt.itemsize} of its {r.size} values")
+        part = np.frombuffer(view, dtype=dt)
+        return part if part.dtype == r.dtype else part.astype(r.dtype)
 
 
 def _header(dtype: np.dtype, shape: tuple[int, ...], fortran: bool = False) -> bytes:

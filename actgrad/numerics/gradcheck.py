@@ -544,6 +544,7 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
             return v
 
         deficit = 0
+        vals: Any = None
         for j in range(_MAX_SHRINKS + 1):
             k = 1.0 / _SHRINK**j
             if side == 0 and j == 0:
@@ -553,9 +554,11 @@ def _point(exact: Callable[..., Any], params: dict[str, Any], ar: _ArbModule, ar
                 vals = (exact(x + t, params, ar), exact(x - t, params, ar),
                         exact(x + t2, params, ar), exact(x - t2, params, ar),
                         exact(x + t4, params, ar), exact(x - t4, params, ar))
-                cache.update(zip((1.0, -1.0, 0.5, -0.5, 0.25, -0.25), vals))
                 r, est, sf = _central_of(vals, h, 1.0, t)
             elif side == 0:
+                if vals is not None:  # (the next stencil reuses g(z ± h/4))
+                    cache.update(zip((1.0, -1.0, 0.5, -0.5, 0.25, -0.25), vals))
+                    vals = None
                 r, est, sf = _central(at, h, k, _offset(arb, h, k))
             else:
                 r, est, sf = _one_sided(at, h, k, _offset(arb, h, k), side)
@@ -607,13 +610,15 @@ def _central_of(vals: tuple[Any, ...], h: float, k: float, t: Any) -> tuple[Any,
     d1 = gp - gm
     d2 = gp2 - gm2
     d4 = gp4 - gm4
-    r = (d4 * 128 - d2 * 20 + d1 * 0.5) / (t * 45)
+    half = d1 * 0.5  # (exact, as is t·45 at every precision used, >= 72 bits: each once)
+    t45 = t * 45
+    r = (d4 * 128 - d2 * 20 + half) / t45
     u = h * k
     if not u:  # h·k underflowed (kinks closer than 1e-300): no estimate
         return r, math.inf, math.inf
     # in the balls: from the floats of subnormal differences (laplace near z = −10) the
     # cancellation left a residue of a subnormal ULP, above what is asked there
-    est = float(abs((d4 * 8 - d2 * 5 + d1 * 0.5) / (t * 45)))
+    est = float(abs((d4 * 8 - d2 * 5 + half) / t45))
     s = 2 * max(abs(float(gp - gp2)), abs(float(gm2 - gm))) / u
     return r, (est if est == est else math.inf), s
 
