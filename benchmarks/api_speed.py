@@ -64,6 +64,59 @@ def naive() -> dict:
     def leaky(s):
         return (lambda z: np.where(z >= 0, z, s * z), lambda z: np.where(z > 0, 1.0, s))
 
+    def tanh_form(k1, k3):  # z/2·(1 + tanh(v)), v = k1·z + k3·z³ (gelu_fast)
+        def g(z):
+            return 0.5 * z * (1.0 + np.tanh(k1 * z + k3 * z**3))
+
+        def dg(z):
+            t = np.tanh(k1 * z + k3 * z**3)
+            return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * (k1 + 3 * k3 * z * z)
+        return g, dg
+
+    def sig_form(k1, k3):  # z·σ(v), v = k1·z + k3·z³ (gelu_approx, quick_gelu)
+        def g(z):
+            return z * _sig(k1 * z + k3 * z**3)
+
+        def dg(z):
+            s = _sig(k1 * z + k3 * z**3)
+            return s + z * (k1 + 3 * k3 * z * z) * s * (1.0 - s)
+        return g, dg
+
+    def gelu_10(z):
+        return np.minimum(gelu(z), 10.0)
+
+    def gelu_10_d(z):
+        return np.where(z <= 10, gelu_d(z), 0.0)
+
+    xap, xan, xb, xeps = math.log1p(math.exp(0.2109375)), 0.5 + math.log1p(
+        math.exp(-1.046875)), 0.5, -1e-6
+
+    def xielu(z):
+        zn = np.minimum(z, xeps)
+        return np.where(z > 0, xap * z * z + xb * z, xan * (np.expm1(zn) - z) + xb * z)
+
+    def xielu_d(z):
+        return np.where(z > 0, 2 * xap * z + xb,
+                        xan * (np.where(z < xeps, np.exp(z), 0.0) - 1.0) + xb)
+
+    def log1mexp(z):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.log(-np.expm1(-z))
+
+    def log1mexp_d(z):
+        with np.errstate(divide="ignore"):
+            return 1.0 / np.expm1(z)
+
+    mu, sg = 0.707107, 0.282095
+
+    def laplace(z):
+        u = (z - mu) / (sg * math.sqrt(2.0))
+        return 0.5 * (1.0 + erf(u.astype(np.float64)).astype(z.dtype))
+
+    def laplace_d(z):
+        u = (z - mu) / sg
+        return np.exp(-0.5 * u * u) / (sg * math.sqrt(2 * math.pi))
+
     return {
         "sigmoid": (_sig, lambda z: (lambda s: s * (1 - s))(_sig(z))),
         "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
@@ -102,11 +155,23 @@ def naive() -> dict:
                         lambda z: np.where(z <= -1, 0.0, np.where(z >= 1, 1.0, (z + 1) / 2))),
         "sparse_sigmoid": (lambda z: np.clip((z + 1) / 2, 0, 1),
                            lambda z: np.where(np.abs(z) < 1, 0.5, 0.0)),
+        "gelu_fast": tanh_form(0.7978845608, 0.7978845608 * 0.044715),
+        "gelu_approx": sig_form(1.60033, 1.60033 * 0.0433603),
+        "gelu_10": (gelu_10, gelu_10_d),
+        "xielu": (xielu, xielu_d),
+        "exponential": (np.exp, np.exp),
+        "log1mexp": (log1mexp, log1mexp_d),
+        "quick_gelu": sig_form(1.702, 0.0),
+        "laplace": (laplace, laplace_d),
+        "relu2": (lambda z: np.maximum(z, 0) ** 2, lambda z: 2 * np.maximum(z, 0)),
+        "hard_mish": (lambda z: 0.5 * z * np.clip(z + 2, 0, 2),
+                      lambda z: np.where(z < -2, 0.0, np.where(z > 0, 1.0, z + 1))),
+        "step": (lambda z: (z > 0).astype(z.dtype), np.zeros_like),
     }
 
 
 #: the functions whose accuracy needs extended-precision steps: target 4x, else 2x
-EXTENDED = ("gelu", "mish")
+EXTENDED = ("gelu", "mish", "gelu_10", "laplace")
 
 
 def best(fn, runs: int) -> float:

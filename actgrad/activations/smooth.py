@@ -574,50 +574,78 @@ def silu_beta(p: Params) -> tuple[float, float]:
     return (float(p.get("beta", 1.0)), 0.0)
 
 
+def _by_mask(below: Array, neg: Any, pos: Any, *arrays: Array) -> Array:
+    """neg(*arrays) where `below`, pos(*arrays) elsewhere, each form evaluated only on its
+    own values (the arrays indexed by the mask): the same numbers as np.where(below,
+    neg(*arrays), pos(*arrays)) with each branch's work done once per value."""
+    if not below.any():
+        return pos(*arrays)
+    if below.all():
+        return neg(*arrays)
+    out = np.empty_like(arrays[0])
+    out[below] = neg(*(a[below] for a in arrays))
+    rest = ~below
+    out[rest] = pos(*(a[rest] for a in arrays))
+    return out
+
+
 def silu_g(z: Array, beta: tuple[float, float]) -> Array:
-    """z·σ(βz) = z·e^t/(1 + e^t) (t < 0), z/(1 + e^−t) (t >= 0), t = βz."""
+    """z·σ(βz) = z·e^t/(1 + e^t) (t < 0), z/(1 + e^−t) (t >= 0), t = βz; each branch on
+    its own values (_by_mask)."""
     th, tl = silu_t(z, beta)
-    neg_t = th < 0
+    return _by_mask(th < 0, _silu_g_neg, _silu_g_pos, z, th, tl)
+
+
+def _silu_g_neg(z: Array, th: Array, tl: Array) -> Array:
     tn = np.maximum(th, -2000.0)
-    m, k = exp_split(np.minimum(tn, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
+    m, k = exp_split(np.minimum(tn, 0.0), np.where(th > -2000.0, tl, 0.0))
     e = np.ldexp(m, k)
     zn = np.clip(z, -2.0**60, 0.0)  # z·e^t: beyond |t| = 2000 it underflows for any finite z
-    neg = _tail(m, k, dd(zn), two_sum(np.ones_like(e), e))
+    return _tail(m, k, dd(zn), two_sum(np.ones_like(e), e))
+
+
+def _silu_g_pos(z: Array, th: Array, tl: Array) -> Array:
     tp = np.clip(th, 0.0, 40.0)
-    mp_, kp = exp_split(-tp, np.where(~neg_t & (th < 40.0), -tl, 0.0))
+    mp_, kp = exp_split(-tp, np.where(th < 40.0, -tl, 0.0))
     ep = np.ldexp(mp_, kp)
     big = th > 40.0  # σ(t) = 1 − e^−t rounds z·σ(t) to z (e^−40 < 2^−57)
-    zp = np.where(neg_t | big, 0.0, z)
+    zp = np.where(big, 0.0, z)
     pos = dd_val(dd_div(dd(zp), two_sum(np.ones_like(ep), ep)))
-    return np.where(neg_t, neg, np.where(big, z, pos))
+    return np.where(big, z, pos)
 
 
 def silu_dg(z: Array, beta: tuple[float, float]) -> Array:
-    """σ(t)·(1 + t·(1 − σ(t))), t = βz: the derivative z·σ(βz) has, = silu′(t)."""
+    """σ(t)·(1 + t·(1 − σ(t))), t = βz: the derivative z·σ(βz) has, = silu′(t); each
+    branch on its own values (_by_mask)."""
     th, tl = silu_t(z, beta)
-    neg_t = th < 0
+    return _by_mask(th < 0, _silu_dg_neg, _silu_dg_pos, th, tl)
+
+
+def _silu_dg_neg(th: Array, tl: Array) -> Array:
     tcl = np.maximum(th, -2000.0)
-    tc = (np.minimum(tcl, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
+    tc = (np.minimum(tcl, 0.0), np.where(th > -2000.0, tl, 0.0))
     m, k = exp_split(tc[0], tc[1])
     e = np.ldexp(m, k)
     one_e = two_sum(np.ones_like(e), e)
     d2 = dd_mul(one_e, one_e)
-    win = (tc[0] >= -3.0) & neg_t
+    win = tc[0] >= -3.0
     tw = (np.where(win, tc[0], -1.0), np.where(win, tc[1], 0.0))
     delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])  # t − z0 (exact near the root)
     mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
     v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
     v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))  # 1 + t + e^t
     v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
-    neg = _tail(m, k, v, d2)
-    tp = (np.clip(th, 0.0, 2000.0), np.where(~neg_t & (th < 2000.0), tl, 0.0))
+    return _tail(m, k, v, d2)
+
+
+def _silu_dg_pos(th: Array, tl: Array) -> Array:
+    tp = (np.clip(th, 0.0, 2000.0), np.where(th < 2000.0, tl, 0.0))
     mp_, kp = exp_split(-tp[0], -tp[1])
     ep = np.ldexp(mp_, kp)
     one_ep = two_sum(np.ones_like(ep), ep)
     one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
     num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
-    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
-    return np.where(neg_t, neg, pos)
+    return dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
 
 
 def silu(z: Array, p: Params) -> Array:
