@@ -4,7 +4,8 @@ For every catalogue function (default parameters), on 1e6 values uniform(−20, 
 float64 and in float32: the time of ``f(z)`` + ``f.deriv(z)`` (and of ``f.value_and_deriv(z)``
 when there is one) against the time of the naive numpy formula for g and g′ on the same
 array (np.exp-based sigmoid, 0.5·z·(1 + tanh(...)) for the tanh gelu, z·σ(z) for silu, ...),
-best of --runs, measured side by side in one run. The naive float32 formulas run in
+best of --runs, measured side by side in one run (interleaved: each round runs the naive
+formula, f + f.deriv and value_and_deriv once). The naive float32 formulas run in
 float32 (numpy computes in the input's type). numpy has no erf: the exact gelu's naive
 formula uses actgrad.numerics.special.erf (a vectorised fdlibm port, the only erf numpy
 reaches without scipy). Imported by benchmarks/run.py (section "API").
@@ -174,13 +175,21 @@ def naive() -> dict:
 EXTENDED = ("gelu", "mish", "gelu_10", "laplace")
 
 
-def best(fn, runs: int) -> float:
-    t = math.inf
+def naive_pair(g, dg, z):
+    with np.errstate(over="ignore"):  # (np.exp(−z) overflows in float32 for z < −88)
+        return g(z), dg(z)
+
+
+def interleaved(fns, runs: int) -> list[float]:
+    """The best time of each of fns over `runs` rounds, one run of each per round, so that
+    a change of the machine's load hits them all alike."""
+    ts = [math.inf] * len(fns)
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        t = min(t, time.perf_counter() - t0)
-    return t
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            ts[i] = min(ts[i], time.perf_counter() - t0)
+    return ts
 
 
 def bench(n: int = 10**6, runs: int = 5, only: list[str] | None = None) -> list[dict]:
@@ -196,10 +205,12 @@ def bench(n: int = 10**6, runs: int = 5, only: list[str] | None = None) -> list[
         f = actgrad.get(name, **({"approximate": rest[0]} if rest else {}))
         for dt in (np.float64, np.float32):
             z = z64.astype(dt)
-            t_naive = best(lambda: (g(z), dg(z)), runs)
-            t_api = best(lambda: (f(z), f.deriv(z)), runs)
             vd = getattr(f, "value_and_deriv", None)
-            t_vd = best(lambda: vd(z), runs) if vd else None
+            fns = [lambda: naive_pair(g, dg, z), lambda: (f(z), f.deriv(z))]
+            if vd:
+                fns.append(lambda: vd(z))
+            t_naive, t_api, *t_vd = interleaved(fns, runs)
+            t_vd = t_vd[0] if t_vd else None
             target = 4.0 if label in EXTENDED else 2.0
             t = min(t_api, t_vd) if t_vd else t_api
             rows.append({"function": label, "dtype": np.dtype(dt).name, "naive_s": t_naive,
