@@ -1732,25 +1732,49 @@ def _exp_dd(x: tuple[Array, Array]) -> tuple[tuple[Array, Array], Array]:
     return _series_dd(r, 0), n.astype(np.int64)
 
 
+def _dd_split(mask: Array, near: Any, far: Any, *arrays: Array) -> tuple[Array, Array]:
+    """near(*arrays) where mask, far(*arrays) elsewhere, for forms giving double-doubles,
+    each on its own values (the same numbers as a where of both over all)."""
+    i = np.flatnonzero(mask)
+    if i.size == mask.size:
+        return near(*arrays)
+    if i.size == 0:
+        return far(*arrays)
+    j = np.flatnonzero(~mask)
+    hi = np.empty(mask.shape, dtype=np.float64)
+    lo = np.empty(mask.shape, dtype=np.float64)
+    hi[i], lo[i] = near(*(a.take(i) for a in arrays))
+    hi[j], lo[j] = far(*(a.take(j) for a in arrays))
+    return hi, lo
+
+
 def _expm1_dd(x: tuple[Array, Array]) -> tuple[Array, Array]:
-    """e^x − 1 for −2000 <= x <= 700 (a double-double), as a double-double."""
-    small = np.abs(x[0]) <= 0.34
-    xs = (_where(small, x[0], 0.0), _where(small, x[1], 0.0))
-    near = dd_mul(xs, _series_dd(xs, 1))
-    m, n = _exp_dd((_where(small, 0.0, x[0]), _where(small, 0.0, x[1])))
+    """e^x − 1 for −2000 <= x <= 700 (a double-double), as a double-double (the series
+    near 0, e^x − 1 beyond, each on its own values)."""
+    return _dd_split(np.abs(x[0]) <= 0.34, _expm1_near, _expm1_far, x[0], x[1])
+
+
+def _expm1_near(xh: Array, xl: Array) -> tuple[Array, Array]:
+    return dd_mul((xh, xl), _series_dd((xh, xl), 1))
+
+
+def _expm1_far(xh: Array, xl: Array) -> tuple[Array, Array]:
+    m, n = _exp_dd((xh, xl))
     ef = (_ldexp(m[0], n), _ldexp(m[1], n))
-    far = dd_add(ef, (np.full_like(x[0], -1.0), np.zeros_like(x[0])))
-    return _where(small, near[0], far[0]), _where(small, near[1], far[1])
+    return dd_add(ef, (np.full_like(xh, -1.0), np.zeros_like(xh)))
 
 
 def _e_of(z: Array) -> tuple[Array, Array]:
     """E(z) = expm1(z) − z >= 0 for −40 <= z <= 0, as a double-double."""
-    small = z >= -0.34
-    zs = _where(small, z, 0.0)
-    near = dd_mul(two_prod(zs, zs), _series_dd(dd(zs), 2))
-    zf = _where(small, 0.0, z)
-    far = dd_add(_expm1_dd(dd(zf)), dd(-zf))
-    return _where(small, near[0], far[0]), _where(small, near[1], far[1])
+    return _dd_split(z >= -0.34, _e_near, _e_far, z)
+
+
+def _e_near(zs: Array) -> tuple[Array, Array]:
+    return dd_mul(two_prod(zs, zs), _series_dd(dd(zs), 2))
+
+
+def _e_far(zf: Array) -> tuple[Array, Array]:
+    return dd_add(_expm1_dd(dd(zf)), dd(-zf))
 
 
 @functools.lru_cache(maxsize=64)
@@ -1812,56 +1836,119 @@ def _scaled(c: tuple[float, float], z: Array, power: int, extra: int = 0) -> Arr
 _XI_BIG = 2.0**400  # |z| beyond: g = α_p z² (z > 0), −s·z (z < 0) to far below an ULP
 
 
+def _regions(out: Array, x: Array, parts: tuple[tuple[Array, Any], ...]) -> None:
+    """out[i] = form(x[i]) for each (mask, form) of parts, every form on its own values."""
+    for mask, form in parts:
+        i = np.flatnonzero(mask)
+        if i.size:
+            out[i] = form(x.take(i))
+
+
 def xielu(z: Array, p: Params) -> Array:
-    """xielu(z) = α_p z² + βz for z > 0, α_n(expm1(min(z, ε)) − z) + βz for z <= 0"""
+    """xielu(z) = α_p z² + βz for z > 0, α_n(expm1(min(z, ε)) − z) + βz for z <= 0; each
+    piece on its own values (_regions: the same numbers as a nest of wheres over all)"""
     k = _xk(p)
     beta, eps = p["beta"], p["eps"]
     big = np.abs(z) > _XI_BIG
-    zm = _where(big | np.isnan(z), 1.0, z)
-    zb = _where(big & np.isfinite(z), z, 1.0)
+    nan = np.isnan(z)
+    zm = _where(big | nan, 1.0, z)
+    out = np.empty(zm.shape, dtype=np.float64)
+    pos = zm > 0
+    lin = ~pos & (zm > eps)
+    rest = ~(pos | lin)
+    left = rest & (zm < -40.0)
+    _regions(out, zm, ((pos, lambda x: _xielu_pos(x, k, beta)), (lin, lambda x: _xielu_lin(x, k)),
+                       (rest & ~left, lambda x: _xielu_mid(x, k, beta, eps)),
+                       (left, lambda x: _xielu_left(x, k))))
+    i = np.flatnonzero(big)
+    if i.size:
+        zb = z.take(i)
+        out[i] = _xielu_far(zb, _where(np.isfinite(zb), zb, 1.0), k)
+    i = np.flatnonzero(nan)
+    if i.size:
+        out[i] = z.take(i)
+    return out
+
+
+def _xielu_far(z: Array, zb: Array, k: dict[str, Any]) -> Array:
+    """|z| > 2^400 (zb: z, 1 at ±inf)."""
     far = _where(z > 0, _scaled(k["ap"], np.abs(zb), 2), -_scaled(k["s"], zb, 1))
-    far = _where(np.isinf(z), _where(z > 0, z, -z), far)
-    # z > 0: z·(α_p z + β)
+    return _where(np.isinf(z), _where(z > 0, z, -z), far)
+
+
+def _xielu_pos(zm: Array, k: dict[str, Any], beta: float) -> Array:
+    """z > 0: z·(α_p z + β)"""
     zp = _where(zm > 0, zm, 0.0)
-    pos = dd_val(dd_mul(dd(zp), dd_add(dd_mul(_cd(zp, k["ap"]), dd(zp)), _cd(zp, (beta, 0.0)))))
-    # ε < z <= 0: −s·(z − z_l)
-    lin = -dd_val(dd_mul(_cd(zm, k["s"]), _dd_sub(dd(zm), k["zl"])))
-    # −40 <= z <= ε: α_n·E(z) + βz, or α_n e^z_r·expm1(δ) − s·δ (δ = z − z_r) next to z_r
+    return dd_val(dd_mul(dd(zp), dd_add(dd_mul(_cd(zp, k["ap"]), dd(zp)), _cd(zp, (beta, 0.0)))))
+
+
+def _xielu_lin(zm: Array, k: dict[str, Any]) -> Array:
+    """ε < z <= 0: −s·(z − z_l)"""
+    return -dd_val(dd_mul(_cd(zm, k["s"]), _dd_sub(dd(zm), k["zl"])))
+
+
+def _xielu_mid(zm: Array, k: dict[str, Any], beta: float, eps: float) -> Array:
+    """−40 <= z <= ε: α_n·E(z) + βz, or α_n e^z_r·expm1(δ) − s·δ (δ = z − z_r) next to z_r"""
     zn = np.clip(zm, -40.0, min(eps, 0.0))
-    form_a = dd_add(dd_mul(_cd(zn, k["an"]), _e_of(zn)), two_prod(zn, np.full_like(zn, beta)))
     zr = k["zr"][0]
     win = np.abs(zn - zr) <= min(0.5 * abs(zr), 1.0)
-    d = _dd_sub(dd(_where(win, zn, zr)), k["zr"])
-    d = (_where(win, d[0], 0.0), _where(win, d[1], 0.0))  # (z_r's lo may be far from 0)
-    form_r = dd_add(dd_mul(_cd(zn, k["q"]), _expm1_dd(d)), dd_mul(_cd(zn, k["s"]), _neg_dd(d)))
-    mid = _where(win, dd_val(form_r), dd_val(form_a))
-    # z < −40: −s·(z − z_m) + α_n·e^z (z_m = −α_n/s; e^z is below 2^-57)
+    out = np.empty(zn.shape, dtype=np.float64)
+    _regions(out, zn, ((win, lambda x: _xielu_root(x, k)), (~win, lambda x: dd_val(dd_add(
+        dd_mul(_cd(x, k["an"]), _e_of(x)), two_prod(x, np.full_like(x, beta)))))))
+    return out
+
+
+def _xielu_root(zn: Array, k: dict[str, Any]) -> Array:
+    """next to the root z_r: α_n e^z_r·expm1(δ) − s·δ"""
+    d = _dd_sub(dd(zn), k["zr"])
+    return dd_val(dd_add(dd_mul(_cd(zn, k["q"]), _expm1_dd(d)), dd_mul(_cd(zn, k["s"]),
+                                                                     _neg_dd(d))))
+
+
+def _xielu_left(zm: Array, k: dict[str, Any]) -> Array:
+    """z < −40: −s·(z − z_m) + α_n·e^z (z_m = −α_n/s; e^z is below 2^-57)"""
     zl = np.minimum(zm, -40.0)
     m, n = exp_split(np.maximum(zl, -2000.0))
     tail = _ldexp(m * k["an"][0], n)
-    left = dd_val(dd_add(dd_mul(_cd(zl, k["s"]), _neg_dd(_dd_sub(dd(zl), k["zm"]))), dd(tail)))
-    neg = _where(zm < -40.0, left, mid)
-    out = _where(zm > 0, pos, _where(zm > eps, lin, neg))
-    out = _where(big, far, out)
-    return _where(np.isnan(z), z, out)
+    return dd_val(dd_add(dd_mul(_cd(zl, k["s"]), _neg_dd(_dd_sub(dd(zl), k["zm"]))), dd(tail)))
 
 
 def xielu_deriv(z: Array, p: Params) -> Array:
-    """xielu′(z) = 2α_p z + β for z > 0, −s on (ε, 0], α_n·e^z − s below ε"""
+    """xielu′(z) = 2α_p z + β for z > 0, −s on (ε, 0], α_n·e^z − s below ε (each piece on
+    its own values)"""
     k = _xk(p)
     beta, eps = p["beta"], p["eps"]
     big = z > _XI_BIG
-    zm = _where(big | np.isnan(z), 1.0, z)
+    nan = np.isnan(z)
+    zm = _where(big | nan, 1.0, z)
+    out = np.empty(zm.shape, dtype=np.float64)
+    pos = zm > 0
+    lin = ~pos & (zm > eps)
+    _regions(out, zm, ((pos, lambda x: _xielu_dpos(x, k, beta)),
+                       (~(pos | lin), lambda x: _xielu_dneg(x, k, eps))))
+    i = np.flatnonzero(lin)
+    if i.size:
+        out[i] = -k["s"][0]
+    i = np.flatnonzero(big)
+    if i.size:
+        zb = z.take(i)
+        out[i] = _where(np.isinf(zb), zb, _scaled(k["ap"], _where(np.isfinite(zb), zb, 1.0), 1, 1))
+    i = np.flatnonzero(nan)
+    if i.size:
+        out[i] = z.take(i)
+    return out
+
+
+def _xielu_dpos(zm: Array, k: dict[str, Any], beta: float) -> Array:
     zp = _where(zm > 0, zm, 0.0)
-    pos = dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.full_like(zp, 2.0))),
-                        _cd(zp, (beta, 0.0))))
-    far = _where(np.isinf(z), z, _scaled(k["ap"], _where(big & np.isfinite(z), z, 1.0), 1, 1))
-    pos = _where(big, far, pos)
-    # z <= ε: s·expm1(z − z_c); −s far left (e^z below 2^-57 of it... exactly: s·expm1 → −s)
+    return dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.full_like(zp, 2.0))),
+                         _cd(zp, (beta, 0.0))))
+
+
+def _xielu_dneg(zm: Array, k: dict[str, Any], eps: float) -> Array:
+    """z <= ε: s·expm1(z − z_c); −s far left (e^z below 2^-57 of it... exactly: s·expm1 → −s)"""
     zn = np.clip(zm, -2000.0, min(eps, 0.0))
-    neg = dd_val(dd_mul(_cd(zn, k["s"]), _expm1_dd(_dd_sub(dd(zn), k["zc"]))))
-    out = _where(zm > 0, pos, _where(zm > eps, -k["s"][0], neg))
-    return _where(np.isnan(z), z, out)
+    return dd_val(dd_mul(_cd(zn, k["s"]), _expm1_dd(_dd_sub(dd(zn), k["zc"]))))
 
 
 def _mp_xielu_parts(p: Params, mp: Any) -> tuple[Any, Any, Any, Any]:
