@@ -1106,7 +1106,10 @@ def squareplus(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return np.maximum(z, 0.0)
-    k, bs, huge, zs, h = _sq_parts(z, b)
+    return _sq_g(z, *_sq_parts(z, b))
+
+
+def _sq_g(z: Array, k: int, bs: float, huge: Array, zs: Array, h: tuple[Array, Array]) -> Array:
     pos = dd_val(dd_add(h, dd(zs))) / 2.0
     neg = bs / (2.0 * dd_val(dd_add(h, dd(np.abs(zs)))))
     near = _where(z >= 0, pos, neg)
@@ -1123,13 +1126,74 @@ def squareplus_deriv(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return _where(z > 0, 1.0, 0.0)
-    k, bs, huge, zs, h = _sq_parts(z, b)
+    return _sq_dg(z, *_sq_parts(z, b))
+
+
+def _sq_dg(z: Array, k: int, bs: float, huge: Array, zs: Array, h: tuple[Array, Array]) -> Array:
     pos = (1.0 + dd_val(dd_div(dd(zs), h))) / 2.0
     den = dd_mul(h, dd_add(h, dd(np.abs(zs))))
     neg = dd_val(dd_div(dd(np.full_like(zs, 0.5 * bs)), den))
     zb = _where(huge, np.abs(z), 1.0)
     far = _where(z > 0, 1.0, _ldexp((0.25 * bs / zb) / zb, -2 * k))
     return _where(huge, _where(np.isnan(z), z, far), _where(z >= 0, pos, neg))
+
+
+def _squareplus_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(g, g′) with √(z² + b) as a double-double computed once."""
+    b = p["b"]
+    if b == 0:
+        return squareplus(z, p), squareplus_deriv(z, p)
+    parts = _sq_parts(z, b)
+    return _sq_g(z, *parts), _sq_dg(z, *parts)
+
+
+# squareplus's cheaper forms for float32 and smaller types (see silu's; inputs there are
+# within ±3.5e38, so z² does not overflow), for 2^−100 <= b <= 2^100 (else the accurate
+# form): h = √(z² + b) in plain float64 is within 2u relative (z² + b within 2u, the root
+# halves that, then its own rounding u). g = (z + h)/2 for z >= 0 (a sum of positive terms:
+# 3u) and b/(2(h + |z|)) below (h + |z| 3u, the quotient 4u): < 4 ULP. g′ = (1 + z/h)/2 for
+# z >= 0 (z/h 3u, 1 + z/h 2.5u) and (b/2)/(h(h + |z|)) below (7u): < 7 ULP. Bounds
+# 32 for both (the measured errors: benchmarks/api_speed.py --errors). z is clipped to
+# ±3.5e38 in g′ (so that z/h is no inf/inf at ±inf: beyond, g′ rounds to 1, resp. 0 in
+# every small type).
+_SQ_SMALL_ULP = 32.0
+
+
+def _sq_small_ok(p: Params) -> bool:
+    return 2.0**-100 <= p["b"] <= 2.0**100
+
+
+def _squareplus_small(z: Array, p: Params) -> Array:
+    if not _sq_small_ok(p):
+        return squareplus(z, p)
+    b = p["b"]
+    h = np.sqrt(z * z + b)
+    return _where(z >= 0, np.maximum(z, 0.0) + h, b / (h + np.abs(z))) * 0.5
+
+
+def _squareplus_deriv_small(z: Array, p: Params) -> Array:
+    if not _sq_small_ok(p):
+        return squareplus_deriv(z, p)
+    return _sq_dg_small(np.clip(z, -3.5e38, 3.5e38), p["b"])
+
+
+def _sq_dg_small(zc: Array, b: float) -> Array:
+    h = np.sqrt(zc * zc + b)
+    return _where(zc >= 0, 0.5 * (1.0 + zc / h), (0.5 * b) / (h * (h + np.abs(zc))))
+
+
+def _squareplus_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    if not _sq_small_ok(p):
+        return _squareplus_with_deriv(z, p)
+    return _squareplus_small(z, p), _squareplus_deriv_small(z, p)
+
+
+_squareplus_small.ulp = _squareplus_deriv_small.ulp = _SQ_SMALL_ULP  # type: ignore[attr-defined]
+_squareplus_pair_small.ulp = _SQ_SMALL_ULP  # type: ignore[attr-defined]
+squareplus.small = _squareplus_small  # type: ignore[attr-defined]
+squareplus_deriv.small = _squareplus_deriv_small  # type: ignore[attr-defined]
+_squareplus_with_deriv.small = _squareplus_pair_small  # type: ignore[attr-defined]
+squareplus.with_deriv = _squareplus_with_deriv  # type: ignore[attr-defined]
 
 
 def _squareplus_from_a(a: Array, p: Params) -> Array:
