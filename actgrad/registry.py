@@ -227,6 +227,8 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
         return _evaluate_in_type(fn, x, p, posts, intos)
     flat = x.reshape(-1)
     res, fires = [], []
+    # fn.exact_where(z, r, p): where r is the exact value (one form, len(posts) == 1)
+    exact_where = getattr(fn, "exact_where", None) if len(posts) == 1 else None
     for into in intos:
         if into is not None and into.flags.c_contiguous and not np.may_share_memory(into, x):
             res.append(into.reshape(-1))
@@ -246,7 +248,11 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
                 res[k][i:i + _CHUNK] = r  # rounded once to dt (overflow/underflow: correct)
                 fire = fires[k]
                 if fire is not None:
-                    fire[i:i + _CHUNK] = _near_boundary(r, dt, bound)
+                    fc = _near_boundary(r, dt, bound)
+                    if exact_where is not None and fc.any():  # exact results: no boundary
+                        j = np.flatnonzero(fc)
+                        fc[j] = ~exact_where(xc[j], r[j], p)
+                    fire[i:i + _CHUNK] = fc
     return [(r.reshape(x.shape), None if f is None else f.reshape(x.shape))
             for r, f in zip(res, fires)]
 

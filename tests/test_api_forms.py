@@ -94,6 +94,8 @@ def test_cheaper_forms_stay_within_a_quarter_of_their_bound():
                 ex = exact(mpmath.mpf(zi), p, mpmath)
                 if abs(ex) < mpmath.mpf(2) ** -200:  # both round to a signed 0 (see the forms)
                     continue
+                if abs(ex) > 2.0**200 and abs(ri) > 2.0**200 and (ex > 0) == (ri > 0):
+                    continue  # both round to the same ±inf in every small type
                 ulp = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(abs(ex), 2)) - 52)
                 assert abs(ri - ex) / ulp <= small.ulp / 4, (name, zi, ri)
 

@@ -651,7 +651,7 @@ def hard_mish(z: Array, p: Params) -> Array:
 
 def hard_mish_deriv(z: Array, p: Params) -> Array:
     zc = _clip(z, -2.0, 0.0)
-    return np.where(z < -2, 0.0, np.where(z > 0, 1.0, zc + 1.0))
+    return _where(z < -2, 0.0, _where(z > 0, 1.0, zc + 1.0))
 
 
 def _hard_mish_kinks(p: Params) -> tuple[Kink, ...]:
@@ -763,7 +763,7 @@ SPECS = SPECS + MODERN_SPECS
 # the forms computed in the input's own float type (base.py: each piece one comparison,
 # selection or IEEE operation on z and constants exact in the type)
 for _f in (identity, identity_deriv, relu6, relu6_deriv, relu2, relu2_deriv, sparse_sigmoid,
-           sparse_sigmoid_deriv):
+           sparse_sigmoid_deriv, sparse_plus_deriv, hard_mish_deriv):
     _f.in_type = in_type_always  # type: ignore[attr-defined]
 hard_tanh.in_type = hard_tanh_deriv.in_type = in_type_when_exact(  # type: ignore[attr-defined]
     "min_val", "max_val")
@@ -772,3 +772,21 @@ for _f in (softshrink, hardshrink, _shrink_deriv):
 threshold.in_type = in_type_when_exact("threshold", "value")  # type: ignore[attr-defined]
 threshold_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
 step.in_type = step_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
+
+
+# (z + 3)/6 and (2z + 3)/6 land exactly on a rounding boundary of float32 (a midpoint of two
+# neighbours) only where they are exact, as for z + 3 = 6·m with m of 25 bits: the boundary
+# test cannot tell that from an error of a few ULP, but the result is exact where 6·r is
+# exactly the numerator (error-free sum and product), and rounding an exact value once is
+# correct. The registry's ``exact_where`` hook leaves those out of the rigorous fallback.
+
+
+def _sixth_exact(num: tuple[Array, Array], r: Array) -> Array:
+    p, e = two_prod(np.full_like(r, 6.0), r)
+    return (p == num[0]) & (e == num[1])
+
+
+hard_sigmoid.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-defined]
+    two_sum(_clip(z, -3.0, 3.0), 3.0), r)
+hard_swish_deriv.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-defined]
+    two_sum(2.0 * _clip(z, -3.0, 3.0), 3.0), r)

@@ -2206,7 +2206,9 @@ def _quiet_over(f):
 def exponential(z: Array, p: Params) -> Array:
     """exponential(z) = e^z"""
     m, k = exp_split(np.clip(z, -2000.0, 2000.0))
-    return _ldexp_inf(m, k)
+    # (= _ldexp_inf(m, k) for m in [0.7, 1.42] or nan: ±inf past the top, rounded once
+    # below; overflow is silenced by _quiet_over)
+    return _ldexp(m, k)
 
 
 _LN2_F = 0.6931471805599453  # ln 2 rounded (log1mexp's switch point)
@@ -2248,6 +2250,31 @@ def log1mexp_from_a(a: Array, p: Params) -> Array:
 
 
 _EXP_WHY = None  # exponential: g′ = a
+_EXPONENTIAL = _quiet_over(exponential)
+
+
+def _exponential_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    r = _EXPONENTIAL(z, p)
+    return r, r.copy()  # g′ = g
+
+
+# exponential's cheaper form for float32 and smaller types: numpy's own exp, within 1 ULP
+# (glibc's and numpy's SIMD kernels alike; the boundary test assumes 4), z clipped to
+# [−1000, 700]: beyond, e^z rounds to 0, resp. inf, in every small type (float32's range
+# ends at e^88.7 and its subnormals at e^−103.98).
+def _exponential_small(z: Array, p: Params) -> Array:
+    return np.exp(np.clip(z, -1000.0, 700.0))
+
+
+def _exponential_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    r = _exponential_small(z, p)
+    return r, r.copy()
+
+
+_exponential_small.ulp = _exponential_pair_small.ulp = 4.0  # type: ignore[attr-defined]
+_EXPONENTIAL.with_deriv = _exponential_with_deriv  # type: ignore[attr-defined]
+_EXPONENTIAL.small = _exponential_small  # type: ignore[attr-defined]
+_exponential_with_deriv.small = _exponential_pair_small  # type: ignore[attr-defined]
 
 
 def _mp_log1mexp(z: Any, p: Params, mp: Any) -> Any:
@@ -2275,8 +2302,8 @@ SPECS = SPECS + (
         formula="exponential(z) = e^z",
         deriv_formula="exponential′(z) = e^z",
         from_output_formula="a",
-        g=_quiet_over(exponential),
-        dg=_quiet_over(exponential),
+        g=_EXPONENTIAL,
+        dg=_EXPONENTIAL,
         dg_from_a=lambda a, p: np.array(a, dtype=np.float64, copy=True),
         output_range=lambda p: (0.0, INF),
         exact=lambda z, p, mp: mp.exp(z),
