@@ -23,7 +23,8 @@ import catalogue_reference as C  # noqa: E402
 import actgrad  # noqa: E402
 from actgrad import registry  # noqa: E402
 
-CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh", "softsign")
+CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh", "softsign", "squareplus",
+         "exponential", "gelu_fast", "gelu_approx")
 
 
 def act(name):

@@ -1279,30 +1279,33 @@ def _gelu_dispatch(want_g: bool):
 # term < 3·(6u·|v| + 2u) + 4u, their sum cancels by less than 3 outside |z − z0| < 0.5
 # (there the accurate form): ulp 8192 (benchmarks/api_speed.py --errors: the measured
 # errors). z is clipped to [−13, 40] for g′ (beyond, g′ and the form lie in (−2^−200, 0),
-# resp. both round to 1) and to [−40, 40] inside v for g.
+# resp. both round to 1) and to [−40, 40] inside v for g. The same forms and bounds serve
+# the family's gelu_fast and gelu_approx (their A and K within 0.3% and 3% of these; the
+# argument holds as written: where v < −110, |g| < 40·e^−110 < 2^−150 for both, and at
+# z = −13, |g′| < 2^−200; measured: benchmarks/api_speed.py --errors).
 _GT_SMALL_ULP = 2048.0
 _GT_DERIV_SMALL_ULP = 8192.0
 _GT_C2 = 2.0 * math.sqrt(2.0 / math.pi)
 
 
-def _gelu_tanh_small(z: Array) -> Array:
+def _gelu_tanh_small(z: Array, c: TanhGelu = GT) -> Array:
     zc = np.clip(z, -40.0, 40.0)
-    v = _GT_C2 * (zc * (1.0 + 0.044715 * (zc * zc)))
+    v = c.A[0] * (zc * (1.0 + c.K[0] * (zc * zc)))
     with np.errstate(over="ignore"):  # e^4630 = inf: −40/inf = −0
         return (np.maximum(z, -40.0) + 0.0) / (1.0 + np.exp(-v))
 
 
-def _gelu_tanh_deriv_small(z: Array) -> Array:
+def _gelu_tanh_deriv_small(z: Array, c: TanhGelu = GT) -> Array:
     zc = np.clip(z, -13.0, 40.0)
     w = zc * zc
-    v = _GT_C2 * (zc * (1.0 + 0.044715 * w))
-    vp = _GT_C2 * (1.0 + 0.134145 * w)
+    v = c.A[0] * (zc * (1.0 + c.K[0] * w))
+    vp = c.A[0] * (1.0 + c.K3[0] * w)
     e = np.exp(-np.abs(v))
     d = 1.0 + e
     r = np.maximum(e, v >= 0) / d + (zc * vp) * (e / (d * d))
-    win = np.abs(z - GT_Z0[0]) < 0.5
+    win = np.abs(z - c.Z0[0]) < 0.5
     if win.any():
-        r[win] = _gelu_tanh(z[win], False)
+        r[win] = _gelu_tanh(z[win], False, c)
     return r
 
 
@@ -1717,6 +1720,14 @@ def _family(c: TanhGelu):
     def dg(z: Array, p: Params) -> Array:
         return _gelu_tanh(z, False, c)
 
+    def g_small(z: Array, p: Params) -> Array:
+        return _gelu_tanh_small(z, c)
+
+    def dg_small(z: Array, p: Params) -> Array:
+        return _gelu_tanh_deriv_small(z, c)
+
+    g_small.ulp, dg_small.ulp = _GT_SMALL_ULP, _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
+    g.small, dg.small = g_small, dg_small  # type: ignore[attr-defined]
     return _vec(g), _vec(dg)
 
 
