@@ -24,7 +24,7 @@ import actgrad  # noqa: E402
 from actgrad import registry  # noqa: E402
 
 CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh", "softsign", "squareplus",
-         "exponential", "gelu_fast", "gelu_approx")
+         "exponential", "gelu_fast", "gelu_approx", "quick_gelu")
 
 
 def act(name):

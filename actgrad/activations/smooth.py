@@ -2351,6 +2351,49 @@ def _mp_quick_beta(mp: Any) -> Any:
     return mp.mpf("1.702")
 
 
+# quick_gelu's cheaper float32 forms: silu's of β = 1 on t = fl(β_hi·z) (β = 1.702), within
+# 2u of βz relative, so e^−t within (2|t| + 2)u. g = z/(1 + e^−t): < (2|t| + 5)u; where g
+# can round to a nonzero value of a small type, t >= −120 (z is clipped to >= −1000/β, and
+# below t = −120, |g| < 588·e^−120 < 2^−150: both round to −0), so < 250u: bound 2048.
+# g′ = s(1 + t·(e·s)): the β = 1 terms with (2|t| + 2)u more in e, below (85 + 34|t|)u for
+# the relevant t >= −120 (cancellation < 8 outside |t − t0| < 0.5, there the accurate form):
+# bound 8192 (below t = −200 both are in (−2^−200, 0)). z is clipped as for β = 1, in t.
+def _beta_small(b: tuple[float, float]):
+    bh = b[0]
+
+    def g(z: Array, p: Params) -> Array:
+        zc = np.maximum(z, -1000.0 / bh) + 0.0
+        with np.errstate(over="ignore"):  # e^1000 = inf: zc/inf = −0
+            return zc / (1.0 + np.exp(-(bh * zc)))
+
+    def dg(z: Array, p: Params) -> Array:
+        t = bh * np.clip(z, -200.0 / bh, 1e30 / bh)
+        e = np.exp(-t)
+        s = 1.0 / (1.0 + e)
+        r = s * (1.0 + t * (e * s))
+        win = np.abs(t - SILU_Z0[0]) < 0.5
+        if win.any():
+            r[win] = silu_dg(z[win], b)
+        return r
+
+    g.ulp, dg.ulp = 2048.0, 8192.0  # type: ignore[attr-defined]
+    return g, dg
+
+
+_QG_SMALL = _beta_small(QUICK_GELU_BETA)
+
+
+def _quick_g(z: Array, p: Params) -> Array:
+    return silu_g(z, QUICK_GELU_BETA)
+
+
+def _quick_dg(z: Array, p: Params) -> Array:
+    return silu_dg(z, QUICK_GELU_BETA)
+
+
+_quick_g.small, _quick_dg.small = _QG_SMALL  # type: ignore[attr-defined]
+
+
 SPECS = SPECS + (
     Spec(
         name="quick_gelu",
@@ -2360,8 +2403,8 @@ SPECS = SPECS + (
         # PyTorch (JAX has none; no kink either way)
         formula="quick_gelu(z) = z·σ(1.702·z) = z / (1 + e^(−1.702·z))",
         deriv_formula="quick_gelu′(z) = σ(t)·(1 + t·(1 − σ(t))), t = 1.702·z",
-        g=_vec(lambda z, p: silu_g(z, QUICK_GELU_BETA)),
-        dg=_vec(lambda z, p: silu_dg(z, QUICK_GELU_BETA)),
+        g=_vec(_quick_g),
+        dg=_vec(_quick_dg),
         output_range=lambda p: (float(np.nextafter(SILU_MIN / 1.702, -INF)), INF),
         exact=lambda z, p, mp: _mp_silu(z, _mp_quick_beta(mp), mp),
         exact_dg=lambda z, p, mp: _mp_silu_dg(z, _mp_quick_beta(mp), mp),
