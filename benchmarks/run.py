@@ -48,7 +48,8 @@ command prefix) overrides both, e.g. ACTGRAD_CMD="python /tmp/fake.py".
 
 * API (section 5, issue 15): per catalogue function, float64 and float32, 1e6 values,
   best of 5: ``f(z)`` + ``f.deriv(z)`` and ``f.value_and_deriv(z)`` against the naive
-  numpy formula (benchmarks/api_speed.py), as a ratio; target 2x (4x for gelu, mish).
+  numpy formula (benchmarks/api_speed.py), as a ratio; target 2x (4x for gelu, mish and
+  the others of api_speed.EXTENDED, whose accuracy needs extended-precision steps).
 * check (section 6): ``actgrad check`` over the whole catalogue, wall time and CPU time
   (the child's and its workers', from os.wait4), median of --runs, alternating with the
   same command run from the tree --before DIR (e.g. a ``git archive`` of an older commit

@@ -956,9 +956,10 @@ def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
 
 def softsign(z: Array, p: Params) -> Array:
     """softsign(z) = z / (1 + |z|)"""
-    az = np.abs(z)
-    inf = np.isinf(z)
-    return _where(inf, np.sign(z), z / (1.0 + _where(inf, 0.0, az)))
+    # z clipped to ±1e300: beyond |z| = 2^54, 1 + |z| = |z| and z/|z| = ±1 exactly, so the
+    # same numbers, ±1 at ±inf
+    zc = np.clip(z, -1e300, 1e300)
+    return zc / (1.0 + np.abs(zc))
 
 
 def _softsign_from_a(a: Array, p: Params) -> Array:
@@ -972,10 +973,12 @@ def softsign_deriv(z: Array, p: Params) -> Array:
     """softsign′(z) = 1 / (1 + |z|)²"""
     az = np.abs(z)
     big = az >= 2.0**500
-    small_z = _where(big, 0.0, az)
-    near = 1.0 / _one_plus_sq(small_z)
-    bz = _where(big, az, 1.0)
-    return _where(big, (1.0 / bz) / bz, near)
+    r = 1.0 / _one_plus_sq(np.minimum(az, 2.0**500))  # (the big values replaced below)
+    i = np.flatnonzero(big)
+    if i.size:
+        bz = az.take(i)
+        r[i] = (1.0 / bz) / bz
+    return r
 
 
 def _softsign_small(z: Array, p: Params) -> Array:
@@ -2228,10 +2231,9 @@ _LN2_F = 0.6931471805599453  # ln 2 rounded (log1mexp's switch point)
 def log1mexp(z: Array, p: Params) -> Array:
     """log1mexp(z) = log(1 − e^−z) for z >= 0"""
     zc = np.clip(z, 0.0, 2000.0)
-    zs = _where(zc <= _LN2_F, np.maximum(zc, 5e-324), 1.0)
-    small = np.log(-np.expm1(-zs))
-    big = np.log1p(-np.exp(-np.maximum(zc, _LN2_F)))
-    r = _where(zc <= _LN2_F, small, big)
+    # log(−expm1(−z)) up to ln 2, log1p(−e^−z) beyond, each on its own values
+    r = _by_mask(zc <= _LN2_F, lambda x: np.log(-np.expm1(-np.maximum(x, 5e-324))),
+                 lambda x: np.log1p(-np.exp(-np.maximum(x, _LN2_F))), zc)
     r = _where(z == 0, -INF, r)
     return _where(z < 0, np.nan, _where(z > 2000.0, -0.0, r))
 
@@ -2244,13 +2246,15 @@ def _l1me_e(z: Array) -> tuple[Array, Array, tuple[Array, Array]]:
     return m, k, two_sum(np.ones_like(e), -e)
 
 
+def _l1me_big(z: Array) -> Array:
+    m, k, om = _l1me_e(z)
+    return _ldexp(dd_val(dd_div(dd(m), om)), k)
+
+
 def log1mexp_deriv(z: Array, p: Params) -> Array:
     """log1mexp′(z) = 1/expm1(z) = e^−z/(1 − e^−z)"""
-    zs = np.clip(z, 5e-324, 1.0)
-    small = 1.0 / np.expm1(zs)
-    m, k, om = _l1me_e(z)
-    big = _ldexp(dd_val(dd_div(dd(m), om)), k)
-    r = _where(z < 1.0, small, big)
+    # 1/expm1(z) below 1, e^−z/(1 − e^−z) in double-double beyond, each on its own values
+    r = _by_mask(z < 1.0, lambda x: 1.0 / np.expm1(np.clip(x, 5e-324, 1.0)), _l1me_big, z)
     r = _where(z == 0, INF, r)
     return _where(z < 0, np.nan, r)
 
