@@ -257,8 +257,9 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
             for r, f in zip(res, fires)]
 
 
-#: the types a form marked ``in_type`` computes in directly
-_NATIVE = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.float16))
+#: the types a form marked ``in_type`` computes in directly (not float16: numpy's float16
+#: maximum(−0.0, 0.0) is −0.0, its float32 and float64 kernels' +0.0)
+_NATIVE = frozenset(np.dtype(t) for t in (np.float64, np.float32))
 
 
 def _evaluate_in_type(fn: Any, x: np.ndarray, p: dict[str, Any], posts: tuple[Any, ...],
@@ -294,6 +295,16 @@ def _evaluate_in_type(fn: Any, x: np.ndarray, p: dict[str, Any], posts: tuple[An
                     if nan.any():
                         rc[nan] = np.nan
     return [(r.reshape(x.shape), None) for r in res]
+
+
+def _exactly(at: float, dtype: np.dtype) -> Any:
+    """`at` to compare an array of `dtype` with exactly: in that type where `at` is one of
+    its values (no conversion of the array), else as a float64 (the array converted)."""
+    if dtype != np.float64 and dtype in _NATIVE:
+        if abs(at) <= float(np.finfo(dtype).max) and float(dtype.type(at)) == at:
+            return dtype.type(at)
+        return np.float64(at)
+    return at
 
 
 def _done(r: np.ndarray, fire: np.ndarray | None, dt: np.dtype, exact: Any, into: Any) -> Any:
@@ -540,7 +551,7 @@ class Activation:
 
         def post(x: np.ndarray, d: np.ndarray) -> None:
             for at, slope in slopes:
-                d[x == np.float64(at)] = slope  # (compared exactly, whatever x's float type)
+                d[x == _exactly(at, x.dtype)] = slope
             nan = np.isnan(x)
             if nan.any():
                 d[nan] = np.nan

@@ -182,6 +182,7 @@ def check_kink(convention: str) -> str:
 # comparison, a selection, or one IEEE operation on z and constants exact in the type
 # (max(z, 0), clips, z − lambd, z², (z + 1)·0.5): one operation rounds the exact result
 # once. The constants are the parameters, so the test is that they are exact in the type.
+# (The registry uses these forms for float64 and float32 inputs.)
 
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.float16))
 

@@ -133,7 +133,7 @@ tanh_deriv.small = _tanh_deriv_small  # type: ignore[attr-defined]
 
 def relu(z: Array, p: Params) -> Array:
     """relu(z) = max(0, z)"""
-    return np.maximum(z, 0.0)
+    return np.maximum(z, 0.0) + 0.0  # (+0 at z = −0 whatever maximum's kernel returns)
 
 
 def relu_deriv(z: Array, p: Params) -> Array:

@@ -96,7 +96,7 @@ def identity_deriv(z: Array, p: Params) -> Array:
 
 def relu6(z: Array, p: Params) -> Array:
     """relu6(z) = min(max(0, z), 6)"""
-    return _clip(z, 0.0, 6.0)
+    return _clip(z, 0.0, 6.0) + 0.0  # (+0 at z = −0 whatever maximum's kernel returns)
 
 
 def relu6_deriv(z: Array, p: Params) -> Array:
