@@ -779,7 +779,58 @@ def _mish_deriv_small(z: Array, p: Params) -> Array:
 
 
 def _silu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
-    return silu(z, p), silu_deriv(z, p)
+    """(g, g′) with t = βz, its split by sign and each branch's e^t (= m·2^k) and 1 + e^t
+    computed once: the same numbers as silu_g and silu_dg."""
+    beta = silu_beta(p)
+    th, tl = silu_t(z, beta)
+    below = th < 0
+    g = np.empty(z.shape, dtype=np.float64)
+    d = np.empty(z.shape, dtype=np.float64)
+    i = np.flatnonzero(below)
+    j = np.flatnonzero(~below)
+    if i.size:
+        g[i], d[i] = _silu_pair_neg(z.take(i), th.take(i), tl.take(i))
+    if j.size:
+        g[j], d[j] = _silu_pair_pos(z.take(j), th.take(j), tl.take(j))
+    return g, d
+
+
+def _silu_pair_neg(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
+    # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments
+    tc = (np.minimum(np.maximum(th, -2000.0), 0.0), _where(th > -2000.0, tl, 0.0))
+    m, k = exp_split(tc[0], tc[1])
+    e = _ldexp(m, k)
+    one_e = two_sum(np.ones_like(e), e)
+    zn = np.clip(z, -2.0**60, 0.0)
+    g = _tail(m, k, dd(zn), one_e)
+    d2 = dd_mul(one_e, one_e)
+    win = tc[0] >= -3.0
+    tw = (_where(win, tc[0], -1.0), _where(win, tc[1], 0.0))
+    delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])
+    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
+    v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))
+    v = (_where(win, v_win[0], v_far[0]), _where(win, v_win[1], v_far[1]))
+    return g, _tail(m, k, v, d2)
+
+
+def _silu_pair_pos(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
+    # _silu_dg_pos's e^−t, and g's for t < 40 (the same arguments); g is z itself above 40,
+    # and _silu_g_pos's at t = 40 exactly (whose low part of t is dropped there)
+    tp = (np.clip(th, 0.0, 2000.0), _where(th < 2000.0, tl, 0.0))
+    mp_, kp = exp_split(-tp[0], -tp[1])
+    ep = _ldexp(mp_, kp)
+    one_ep = two_sum(np.ones_like(ep), ep)
+    one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
+    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
+    d = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    big = th > 40.0
+    zp = _where(big, 0.0, z)
+    g = _where(big, z, dd_val(dd_div(dd(zp), one_ep)))
+    at40 = np.flatnonzero(th == 40.0)
+    if at40.size:
+        g[at40] = _silu_g_pos(z.take(at40), th.take(at40), tl.take(at40))
+    return g, d
 
 
 _silu_small.ulp = 16.0  # type: ignore[attr-defined]
