@@ -1046,7 +1046,22 @@ def _softsign_deriv_small(z: Array, p: Params) -> Array:
     return 1.0 / (d * d)
 
 
+def _softsign_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    return softsign(z, p), softsign_deriv(z, p)
+
+
+def _softsign_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    # the two forms above with 1 + |z| once: on z clipped to ±1e300 (beyond, 1/(1 + |z|)²
+    # is 0 either way: 1/inf)
+    zc = np.clip(z, -1e300, 1e300)
+    d = 1.0 + np.abs(zc)
+    return zc / d, 1.0 / (d * d)
+
+
 _softsign_small.ulp = _softsign_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
+_softsign_pair_small.ulp = 16.0  # type: ignore[attr-defined]
+_softsign_with_deriv.small = _softsign_pair_small  # type: ignore[attr-defined]
+softsign.with_deriv = _softsign_with_deriv  # type: ignore[attr-defined]
 softsign.small = _softsign_small  # type: ignore[attr-defined]
 softsign_deriv.small = _softsign_deriv_small  # type: ignore[attr-defined]
 
