@@ -1051,9 +1051,9 @@ def _softsign_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
 
 
 def _softsign_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
-    # the two forms above with 1 + |z| once: on z clipped to ±1e300 (beyond, 1/(1 + |z|)²
-    # is 0 either way: 1/inf)
-    zc = np.clip(z, -1e300, 1e300)
+    # the two forms above with 1 + |z| once, on z clipped to ±1e30: beyond, g is ±1 and g′
+    # below 1e−60, which rounds to 0 in every small type, as g′ there does
+    zc = np.clip(z, -1e30, 1e30)
     d = 1.0 + np.abs(zc)
     return zc / d, 1.0 / (d * d)
 
