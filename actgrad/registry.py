@@ -222,8 +222,13 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
     the boundary mask or None for float64). form: (fn, its error bound) from _form. intos:
     arrays to write to (``out=``), or None."""
     fn, bound = form
+    in_type = getattr(fn, "in_type", None)
+    if in_type is not None and x.ndim and x.dtype == dt and dt in _NATIVE and in_type(p, dt):
+        return _evaluate_in_type(fn, x, p, posts, intos)
     flat = x.reshape(-1)
     res, fires = [], []
+    # fn.exact_where(z, r, p): where r is the exact value (one form, len(posts) == 1)
+    exact_where = getattr(fn, "exact_where", None) if len(posts) == 1 else None
     for into in intos:
         if into is not None and into.flags.c_contiguous and not np.may_share_memory(into, x):
             res.append(into.reshape(-1))
@@ -243,9 +248,63 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
                 res[k][i:i + _CHUNK] = r  # rounded once to dt (overflow/underflow: correct)
                 fire = fires[k]
                 if fire is not None:
-                    fire[i:i + _CHUNK] = _near_boundary(r, dt, bound)
+                    fc = _near_boundary(r, dt, bound)
+                    if exact_where is not None and fc.any():  # exact results: no boundary
+                        j = np.flatnonzero(fc)
+                        fc[j] = ~exact_where(xc[j], r[j], p)
+                    fire[i:i + _CHUNK] = fc
     return [(r.reshape(x.shape), None if f is None else f.reshape(x.shape))
             for r, f in zip(res, fires)]
+
+
+#: the types a form marked ``in_type`` computes in directly (not float16: numpy's float16
+#: maximum(−0.0, 0.0) is −0.0, its float32 and float64 kernels' +0.0)
+_NATIVE = frozenset(np.dtype(t) for t in (np.float64, np.float32))
+
+
+def _evaluate_in_type(fn: Any, x: np.ndarray, p: dict[str, Any], posts: tuple[Any, ...],
+                      intos: tuple[Any, ...]) -> list[tuple[np.ndarray, None]]:
+    """_evaluate for a form whose ``in_type(p, dtype)`` says that on an array of that type
+    it gives its correctly rounded results in that type (its pieces are comparisons,
+    selections and one IEEE operation on z and constants exact in the type: relu, clips,
+    z − lambd, z², ...): computed on x's own values, without a float64 copy or a boundary
+    test, 64K values at a time (each new 1e6-value temporary would cost its page faults);
+    NaNs come out quiet, as from the float64 path. (Floating-point flags: overflow and
+    underflow are the correctly rounded result; "invalid" only from a signalling NaN.)"""
+    flat = x.reshape(-1)
+    res = []
+    for into in intos:
+        if into is not None and into.flags.c_contiguous and not np.may_share_memory(into, x):
+            res.append(into.reshape(-1))
+        else:
+            res.append(np.empty(flat.shape, dtype=x.dtype))
+    one = len(posts) == 1
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        for i in range(0, flat.size, _CHUNK):
+            xc = flat[i:i + _CHUNK]
+            rs = fn(xc, p)
+            nan = None
+            for k, r in enumerate((rs,) if one else rs):
+                rc = res[k][i:i + _CHUNK]
+                rc[...] = r
+                if posts[k] is not None:
+                    posts[k](xc, rc)
+                else:
+                    if nan is None:
+                        nan = np.isnan(xc)
+                    if nan.any():
+                        rc[nan] = np.nan
+    return [(r.reshape(x.shape), None) for r in res]
+
+
+def _exactly(at: float, dtype: np.dtype) -> Any:
+    """`at` to compare an array of `dtype` with exactly: in that type where `at` is one of
+    its values (no conversion of the array), else as a float64 (the array converted)."""
+    if dtype != np.float64 and dtype in _NATIVE:
+        if abs(at) <= float(np.finfo(dtype).max) and float(dtype.type(at)) == at:
+            return dtype.type(at)
+        return np.float64(at)
+    return at
 
 
 def _done(r: np.ndarray, fire: np.ndarray | None, dt: np.dtype, exact: Any, into: Any) -> Any:
@@ -288,26 +347,31 @@ def _near_boundary(r: np.ndarray, out: np.dtype, bound: float = FLOAT64_ERROR_UL
     fast = _MIDPOINT_BITS.get(np.dtype(out))
     if fast is None:
         return _near_boundary_any(r, out, bound)
-    low_bits, tiny_bits = fast
+    low_bits, tiny = fast
     shape = r.shape
     r = np.ascontiguousarray(r).reshape(-1)
-    bits = r.view(np.int64)
-    mag = bits & 0x7FFF_FFFF_FFFF_FFFF
-    low = mag & ((1 << low_bits) - 1)
-    low -= 1 << (low_bits - 1)
-    fire = np.abs(low) <= math.ceil(bound)
-    fire &= mag < 0x7FF0_0000_0000_0000  # not ±inf or nan (a nan's payload is no boundary)
-    small = (mag < tiny_bits) & (mag != 0)  # below the normal range of `out` (not 0)
+    # |low bits − 2^(low_bits − 1)| <= b as one unsigned test: (low bits − (2^(low_bits − 1)
+    # − b)) mod 2^low_bits <= 2b (the subtraction on all 64 bits, then the mask)
+    b = math.ceil(bound)
+    t = r.view(np.uint64) - np.uint64((1 << (low_bits - 1)) - b)
+    t &= np.uint64((1 << low_bits) - 1)
+    fire = t <= np.uint64(2 * b)
+    if fire.any():  # (rare) not ±inf or nan: a nan's payload is no boundary
+        i = np.flatnonzero(fire)
+        fire[i] = np.isfinite(r[i])
+    small = np.abs(r) < tiny  # below the normal range of `out` (nan: False) ...
     if small.any():
-        fire[small] = _near_boundary_any(r[small], out, bound)
+        small &= r != 0  # ... but not 0
+        if small.any():
+            fire[small] = _near_boundary_any(r[small], out, bound)
     return fire.reshape(shape)
 
 
-#: for float32 and float16: (52 − mantissa bits, the bits of float64 2^emin, the smallest
-#: normal number of the type), for the test of r's bits in _near_boundary
+#: for float32 and float16: (52 − mantissa bits, 2^emin, the smallest normal number of the
+#: type), for the test of r's bits in _near_boundary
 _MIDPOINT_BITS = {
-    np.dtype(np.float32): (52 - 23, (1023 - 126) << 52),
-    np.dtype(np.float16): (52 - 10, (1023 - 14) << 52),
+    np.dtype(np.float32): (52 - 23, 2.0**-126),
+    np.dtype(np.float16): (52 - 10, 2.0**-14),
 }
 
 
@@ -489,7 +553,7 @@ class Activation:
 
         def post(x: np.ndarray, d: np.ndarray) -> None:
             for at, slope in slopes:
-                d[x == at] = slope
+                d[x == _exactly(at, x.dtype)] = slope
             nan = np.isnan(x)
             if nan.any():
                 d[nan] = np.nan

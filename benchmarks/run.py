@@ -52,7 +52,8 @@ command prefix) overrides both, e.g. ACTGRAD_CMD="python /tmp/fake.py".
 
 * API (section 5, issue 15): per catalogue function, float64 and float32, 1e6 values,
   best of 5: ``f(z)`` + ``f.deriv(z)`` and ``f.value_and_deriv(z)`` against the naive
-  numpy formula (benchmarks/api_speed.py), as a ratio; target 2x (4x for gelu, mish).
+  numpy formula (benchmarks/api_speed.py), as a ratio; target 2x (4x for gelu, mish and
+  the others of api_speed.EXTENDED, whose accuracy needs extended-precision steps).
 * Start-up alone (``--only startup``, issue 15): the commands below taken in turn, --runs
   rounds (default 40) after one warm-up round, median wall time of each and its ratio to
   ``python -c "import numpy"``: ``deriv sigmoid 0`` (target 1.0x), ``deriv relu 1 2 3 4 5``

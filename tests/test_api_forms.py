@@ -23,7 +23,8 @@ import catalogue_reference as C  # noqa: E402
 import actgrad  # noqa: E402
 from actgrad import registry  # noqa: E402
 
-CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh", "softsign")
+CHEAP = ("sigmoid", "silu", "mish", "gelu_tanh", "softplus", "tanh", "softsign", "squareplus",
+         "exponential", "gelu_fast", "gelu_approx", "quick_gelu")
 
 
 def act(name):
@@ -94,6 +95,8 @@ def test_cheaper_forms_stay_within_a_quarter_of_their_bound():
                 ex = exact(mpmath.mpf(zi), p, mpmath)
                 if abs(ex) < mpmath.mpf(2) ** -200:  # both round to a signed 0 (see the forms)
                     continue
+                if abs(ex) > 2.0**200 and abs(ri) > 2.0**200 and (ex > 0) == (ri > 0):
+                    continue  # both round to the same ±inf in every small type
                 ulp = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(abs(ex), 2)) - 52)
                 assert abs(ri - ex) / ulp <= small.ulp / 4, (name, zi, ri)
 
@@ -169,3 +172,89 @@ def test_a_wrong_out_is_named(bad, err, words):
         actgrad.get("sigmoid").deriv(np.zeros(4), out=ro)
     with pytest.raises(TypeError, match="pair"):
         actgrad.get("sigmoid").value_and_deriv(np.zeros(4), out=np.empty(4))
+
+
+def test_where_and_ldexp_give_numpys_bits():
+    """special.where and special.ldexp (bit operations, one multiplication by 2^k) must be
+    np.where and np.ldexp bit for bit, nan payloads, −0, subnormals and overflow included."""
+    from actgrad.numerics import special
+
+    rng = np.random.default_rng(7)
+    c = rng.random(4000) < 0.5
+    for ft, it in ((np.float64, np.int64), (np.float32, np.int32), (np.float16, np.int16)):
+        a = rng.integers(np.iinfo(it).min, np.iinfo(it).max, 4000, dtype=it).view(ft)
+        b = a[::-1].copy()
+        for x, y in ((a, b), (a, 0.0), (0.0, a), (a, -0.0), (1.0, a), (a, np.nan)):
+            want, got = np.where(c, x, y), special.where(c, x, y)
+            assert got.dtype == want.dtype
+            assert (got.view(np.uint8) == want.view(np.uint8)).all(), ft
+    m = np.concatenate([rng.uniform(0.5, 1.5, 4000),
+                        rng.integers(0, 2**63, 4000, dtype=np.int64).view(np.float64),
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -1.5]])
+    k = rng.integers(-1200, 1200, m.size)
+    with np.errstate(over="ignore"):
+        want, got = np.ldexp(m, k), special.ldexp(m, k)
+    assert (got.view(np.int64) == want.view(np.int64)).all()
+
+
+IN_TYPE = ("relu", "identity", "relu6", "hard_tanh", "softshrink", "hardshrink", "threshold",
+           "step", "relu2", "sparse_sigmoid")
+
+
+@pytest.mark.parametrize("name", IN_TYPE)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])  # (float16: the float64 path)
+def test_forms_in_the_input_type_round_as_the_float64_path(name, dtype):
+    """The forms computed in the input's own type (``in_type``: one IEEE operation on exact
+    constants) give what the float64 path gives rounded once (there exact: a float32 or
+    float16 z, z ∓ 0.5 and z² are exact in float64), kinks, ±0, ±inf and nan included."""
+    f = actgrad.get(name)
+    kinks = [k.at for k in f.kinks]
+    z = np.concatenate([np.linspace(-8, 8, 321), kinks, np.nextafter(kinks, np.inf),
+                        np.nextafter(kinks, -np.inf), [0.0, -0.0, np.inf, -np.inf, np.nan,
+                                                       6e-8, -6e-8, 60000.0, 1e-30]])
+    with np.errstate(all="ignore"):
+        z = z.astype(dtype)
+    z64 = z.astype(np.float64)
+    with np.errstate(all="raise"):
+        got = (f(z), *(f.deriv(z, kink=k) for k in ("pytorch", "jax", "left", "right")))
+    with np.errstate(all="ignore"):
+        want = (f(z64), *(f.deriv(z64, kink=k) for k in ("pytorch", "jax", "left", "right")))
+        want = tuple(w.astype(dtype) for w in want)
+    for g, w in zip(got, want):
+        assert g.dtype == dtype
+        np.testing.assert_array_equal(g, w)
+        assert (np.signbit(g) == np.signbit(w)).all(), name
+    s = np.array([np.nan], dtype=dtype)  # a signalling NaN comes out as a quiet one
+    s.view(np.uint16 if dtype == np.float16 else np.uint32)[0] += 1  # (payload != 0)
+    with np.errstate(all="raise"):
+        assert np.isnan(f(s)).all() and np.isnan(f.deriv(s)).all()
+    out = np.empty_like(z)
+    assert f(z, out=out) is out
+    np.testing.assert_array_equal(out, got[0])
+    assert f(z, out=z) is z  # the input itself as out
+    np.testing.assert_array_equal(z, got[0])
+
+
+def test_exact_sixths_skip_the_rigorous_fallback():
+    """(z + 3)/6 landing exactly on a float32 midpoint is exact (checked here in
+    fractions): rounded once (ties to even) without the rigorous path."""
+    from fractions import Fraction
+
+    import actgrad.numerics.rigorous as rig
+
+    f = actgrad.get("hard_sigmoid")
+    z = np.random.default_rng(3).uniform(-3, 3, 20000).astype(np.float32)
+    r64 = f(z.astype(np.float64))
+    mid = (r64.view(np.int64) & ((1 << 29) - 1)) == 1 << 28  # on a midpoint of float32
+    assert mid.sum() >= 10
+    z, r64 = z[mid], r64[mid]
+    assert all(Fraction(float(r)) * 6 == Fraction(float(x)) + 3 for x, r in zip(z, r64))
+    calls = []
+    real = rig.values_float
+    try:
+        rig.values_float = lambda *a, **k: calls.append(a) or real(*a, **k)
+        got = f(z)
+    finally:
+        rig.values_float = real
+    assert not calls
+    np.testing.assert_array_equal(got, r64.astype(np.float32))

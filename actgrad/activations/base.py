@@ -190,3 +190,36 @@ def check_kink(convention: str) -> str:
             f" (allowed: {', '.join(KINK_CONVENTIONS)})"
         )
     return convention
+
+
+# ---------------------------------------------------------------------------------------
+# forms that compute in the input's own float type (the registry's ``in_type``): a form f
+# with ``f.in_type(p, dtype)`` true gives, on an array of that type (float64, float32,
+# float16), its correctly rounded results in that type. That holds where each piece is a
+# comparison, a selection, or one IEEE operation on z and constants exact in the type
+# (max(z, 0), clips, z − lambd, z², (z + 1)·0.5): one operation rounds the exact result
+# once. The constants are the parameters, so the test is that they are exact in the type.
+# (The registry uses these forms for float64 and float32 inputs.)
+
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.float16))
+
+
+def float_type(z: Array) -> np.dtype:
+    """z's dtype if it is float64, float32 or float16, else float64 (the forms' results)."""
+    return z.dtype if z.dtype in _FLOATS else np.dtype(np.float64)
+
+
+def in_type_always(p: Params, dtype: np.dtype) -> bool:
+    """``in_type`` of a form whose constants are exact in every float type."""
+    return True
+
+
+def in_type_when_exact(*names: str) -> Callable[[Params, np.dtype], bool]:
+    """``in_type`` of a form whose only constants are the parameters `names`: true where
+    they are exact in the type."""
+
+    def ok(p: Params, dtype: np.dtype) -> bool:
+        with np.errstate(over="ignore"):
+            return all(float(dtype.type(p[n])) == float(p[n]) for n in names)
+
+    return ok

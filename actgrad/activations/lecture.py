@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..numerics.special import fast_two_sum, split
-from .base import Array, Kink, Param, Params, Spec
+from .base import Array, Kink, Param, Params, Spec, float_type, in_type_always
 
 # ---------------------------------------------------------------------------------------
 # sigmoid
@@ -133,12 +133,15 @@ tanh_deriv.small = _tanh_deriv_small  # type: ignore[attr-defined]
 
 def relu(z: Array, p: Params) -> Array:
     """relu(z) = max(0, z)"""
-    return np.maximum(z, 0.0)
+    return np.maximum(z, 0.0) + 0.0  # (+0 at z = −0 whatever maximum's kernel returns)
 
 
 def relu_deriv(z: Array, p: Params) -> Array:
     """relu′(z) = 0 for z < 0, 1 for z > 0"""
-    return (z > 0).astype(np.float64)  # where(z > 0, 1.0, 0.0): a where() is 10x slower
+    return (z > 0).astype(float_type(z))  # where(z > 0, 1.0, 0.0): a where() is 10x slower
+
+
+relu.in_type = relu_deriv.in_type = in_type_always  # type: ignore[attr-defined]
 
 
 # leaky_relu, and prelu and rrelu (evaluation mode) in piecewise.py: z for z >= 0, s·z below

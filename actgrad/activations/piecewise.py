@@ -35,7 +35,9 @@ from typing import Any
 import numpy as np
 
 from ..numerics.special import split, two_prod, two_sum
-from .base import Array, Kink, OffKink, Param, Params, Spec
+from ..numerics.special import where as _where
+from .base import (Array, Kink, OffKink, Param, Params, Spec, float_type, in_type_always,
+                   in_type_when_exact)
 from .lecture import slope_from_a, slope_linear, slope_linear_deriv, slope_range, slope_why_not
 
 # ---------------------------------------------------------------------------------------
@@ -84,11 +86,11 @@ def _num(p: Params, name: str) -> float:
 
 def identity(z: Array, p: Params) -> Array:
     """identity(z) = z"""
-    return np.array(z, dtype=np.float64, copy=True)
+    return np.array(z, dtype=float_type(z), copy=True)
 
 
 def identity_deriv(z: Array, p: Params) -> Array:
-    return np.ones_like(z, dtype=np.float64)
+    return np.ones_like(z, dtype=float_type(z))
 
 
 # ---------------------------------------------------------------------------------------
@@ -97,12 +99,12 @@ def identity_deriv(z: Array, p: Params) -> Array:
 
 def relu6(z: Array, p: Params) -> Array:
     """relu6(z) = min(max(0, z), 6)"""
-    return _clip(z, 0.0, 6.0)
+    return _clip(z, 0.0, 6.0) + 0.0  # (+0 at z = −0 whatever maximum's kernel returns)
 
 
 def relu6_deriv(z: Array, p: Params) -> Array:
     # 1.0 where true, 0.0 elsewhere (nan too): a where() costs 10x that on unsorted z
-    return ((z > 0) & (z < 6)).astype(np.float64)
+    return ((z > 0) & (z < 6)).astype(float_type(z))
 
 
 def _hard_tanh_bounds(p: Params) -> tuple[float, float]:
@@ -117,7 +119,7 @@ def hard_tanh(z: Array, p: Params) -> Array:
 
 def hard_tanh_deriv(z: Array, p: Params) -> Array:
     lo, hi = _hard_tanh_bounds(p)
-    return ((z > lo) & (z < hi)).astype(np.float64)
+    return ((z > lo) & (z < hi)).astype(float_type(z))
 
 
 def _hard_tanh_kinks(p: Params) -> tuple[Kink, ...]:
@@ -377,14 +379,14 @@ def softshrink(z: Array, p: Params) -> Array:
 def _shrink_deriv(z: Array, p: Params) -> Array:
     lam = _lambd(p)
     if lam == 0:  # the identity: no kink
-        return np.ones_like(z, dtype=np.float64)
-    return (np.abs(z) > lam).astype(np.float64)
+        return np.ones_like(z, dtype=float_type(z))
+    return (np.abs(z) > lam).astype(float_type(z))
 
 
 def hardshrink(z: Array, p: Params) -> Array:
     """hardshrink(z) = z for |z| > lambd, 0 otherwise"""
     lam = _lambd(p)
-    return np.where(np.abs(z) > lam, z, np.where(np.isnan(z), z, 0.0))
+    return _where(np.abs(z) > lam, z, _where(np.isnan(z), z, 0.0))
 
 
 def _shrink_kinks(p: Params) -> tuple[Kink, ...]:
@@ -443,12 +445,12 @@ def _tv(p: Params) -> tuple[float, float]:
 def threshold(z: Array, p: Params) -> Array:
     """threshold(z) = z for z > threshold, value for z <= threshold"""
     t, v = _tv(p)
-    return np.where(z > t, z, np.where(np.isnan(z), z, v))
+    return _where(z > t, z, _where(np.isnan(z), z, v))
 
 
 def threshold_deriv(z: Array, p: Params) -> Array:
     t, _ = _tv(p)
-    return (z > t).astype(np.float64)
+    return (z > t).astype(float_type(z))
 
 
 def _threshold_kinks(p: Params) -> tuple[Kink, ...]:
@@ -500,7 +502,7 @@ def sparse_sigmoid(z: Array, p: Params) -> Array:
 
 
 def sparse_sigmoid_deriv(z: Array, p: Params) -> Array:
-    return ((z > -1) & (z < 1)) * 0.5  # 0.5 where true, 0.0 elsewhere
+    return ((z > -1) & (z < 1)).astype(float_type(z)) * 0.5  # 0.5 where true, 0.0 elsewhere
 
 
 # ---------------------------------------------------------------------------------------
@@ -791,13 +793,13 @@ SPECS: tuple[Spec, ...] = (
 
 def relu2(z: Array, p: Params) -> Array:
     """relu2(z) = max(0, z)²"""
-    zp = np.where(z > 0, z, np.where(np.isnan(z), z, 0.0))
+    zp = _where(z > 0, z, _where(np.isnan(z), z, 0.0))
     with np.errstate(over="ignore", under="ignore"):
         return zp * zp
 
 
 def relu2_deriv(z: Array, p: Params) -> Array:
-    zp = np.where(z > 0, z, 0.0)
+    zp = _where(z > 0, z, 0.0)
     with np.errstate(over="ignore"):
         return 2.0 * zp
 
@@ -816,7 +818,7 @@ def hard_mish(z: Array, p: Params) -> Array:
 
 def hard_mish_deriv(z: Array, p: Params) -> Array:
     zc = _clip(z, -2.0, 0.0)
-    return np.where(z < -2, 0.0, np.where(z > 0, 1.0, zc + 1.0))
+    return _where(z < -2, 0.0, _where(z > 0, 1.0, zc + 1.0))
 
 
 def _hard_mish_kinks(p: Params) -> tuple[Kink, ...]:
@@ -835,11 +837,15 @@ def _step_t(p: Params) -> float:
 def step(z: Array, p: Params) -> Array:
     """step(z) = 1 for z > threshold, 0 otherwise (MLX's code)"""
     t = _step_t(p)
-    return np.where(z > t, 1.0, np.where(np.isnan(z), z, 0.0))
+    r = (z > t).astype(float_type(z))
+    nan = np.isnan(z)
+    if nan.any():
+        r[nan] = np.nan
+    return r
 
 
 def step_deriv(z: Array, p: Params) -> Array:
-    return np.zeros_like(z, dtype=np.float64)
+    return np.zeros_like(z, dtype=float_type(z))
 
 
 def _step_kinks(p: Params) -> tuple[Kink, ...]:
@@ -921,3 +927,35 @@ MODERN_SPECS: tuple[Spec, ...] = (
 )
 
 SPECS = SPECS + MODERN_SPECS
+
+
+# the forms computed in the input's own float type (base.py: each piece one comparison,
+# selection or IEEE operation on z and constants exact in the type)
+for _f in (identity, identity_deriv, relu6, relu6_deriv, relu2, relu2_deriv, sparse_sigmoid,
+           sparse_sigmoid_deriv, sparse_plus_deriv, hard_mish_deriv):
+    _f.in_type = in_type_always  # type: ignore[attr-defined]
+hard_tanh.in_type = hard_tanh_deriv.in_type = in_type_when_exact(  # type: ignore[attr-defined]
+    "min_val", "max_val")
+for _f in (softshrink, hardshrink, _shrink_deriv):
+    _f.in_type = in_type_when_exact("lambd")  # type: ignore[attr-defined]
+threshold.in_type = in_type_when_exact("threshold", "value")  # type: ignore[attr-defined]
+threshold_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
+step.in_type = step_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
+
+
+# (z + 3)/6 and (2z + 3)/6 land exactly on a rounding boundary of float32 (a midpoint of two
+# neighbours) only where they are exact, as for z + 3 = 6·m with m of 25 bits: the boundary
+# test cannot tell that from an error of a few ULP, but the result is exact where 6·r is
+# exactly the numerator (error-free sum and product), and rounding an exact value once is
+# correct. The registry's ``exact_where`` hook leaves those out of the rigorous fallback.
+
+
+def _sixth_exact(num: tuple[Array, Array], r: Array) -> Array:
+    p, e = two_prod(np.full_like(r, 6.0), r)
+    return (p == num[0]) & (e == num[1])
+
+
+hard_sigmoid.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-defined]
+    two_sum(_clip(z, -3.0, 3.0), 3.0), r)
+hard_swish_deriv.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-defined]
+    two_sum(2.0 * _clip(z, -3.0, 3.0), 3.0), r)

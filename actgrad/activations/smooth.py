@@ -7,7 +7,7 @@ spots and what is done about them:
 
 - exponential tails: e^t is formed as m·2^k (``special.exp_split``, Cody–Waite reduction of
   an argument kept as an unevaluated sum hi + lo) and the product with the other factors is
-  rounded once, by ``np.ldexp``, at the end. So silu(−745) = −745·e^−745 is not lost when
+  rounded once, by ldexp (``special.ldexp``: np.ldexp's bits), at the end. So silu(−745) = −745·e^−745 is not lost when
   e^−745 alone rounds to a subnormal, and an argument such as β·z, −z²/2 or the tanh-GELU's
   2√(2/π)(z + 0.044715z³) (up to ~745 in size, where one rounding of it would cost hundreds
   of ULP after exponentiation) is carried to ~2^−100 with error-free products.
@@ -41,6 +41,7 @@ import numpy as np
 
 from ..numerics import special
 from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
+from ..numerics.special import ldexp as _ldexp, where as _where
 from .base import Array, Kink, Param, Params, Spec
 
 INF = math.inf
@@ -73,7 +74,7 @@ def _ldexp_inf(y: Array, k: Array) -> Array:
     f, e = np.frexp(y)
     ee = e.astype(np.int64) + k
     big = (ee > 1024) & ~np.isnan(y)  # nan's frexp exponent is meaningless
-    return np.where(big, np.copysign(INF, y), np.ldexp(f, np.minimum(ee, 1024)))
+    return _where(big, np.copysign(INF, y), _ldexp(f, np.minimum(ee, 1024)))
 
 
 def _one_plus_sq(e: Array) -> Array:
@@ -95,24 +96,24 @@ def _one_plus_sq(e: Array) -> Array:
 def _exp_tail_scaled(c: float, z: Array) -> Array:
     """c·e^z for z <= 0 (|c| finite), rounded once; z clipped to >= −2000 here."""
     m, k = exp_split(np.maximum(z, -2000.0))
-    return np.ldexp((0.5 * c) * m, k + 1)
+    return _ldexp((0.5 * c) * m, k + 1)
 
 
 def elu(z: Array, p: Params) -> Array:
     """elu(z) = z for z > 0, α·(e^z − 1) for z <= 0"""
     a = p["alpha"]
     neg = a * np.expm1(np.minimum(z, 0.0))
-    return np.where(z > 0, z, neg)
+    return _where(z > 0, z, neg)
 
 
 def elu_deriv(z: Array, p: Params) -> Array:
     """elu′(z) = 1 for z > 0, α·e^z for z < 0"""
     a = p["alpha"]
-    return np.where(z > 0, 1.0, _exp_tail_scaled(a, np.minimum(z, 0.0)))
+    return _where(z > 0, 1.0, _exp_tail_scaled(a, np.minimum(z, 0.0)))
 
 
 def _elu_from_a(a: Array, p: Params) -> Array:
-    return np.where(a > 0, 1.0, np.where(a > 0, 0.0, a) + p["alpha"])
+    return _where(a > 0, 1.0, _where(a > 0, 0.0, a) + p["alpha"])
 
 
 def _elu_why_not(p: Params) -> str | None:
@@ -143,7 +144,7 @@ def _scale_big(c: tuple[float, float], z: Array) -> Array:
     half = 0.5 * z  # exact for |z| >= 2^-1021, where it is used
     y = c[0] * half + c[1] * half
     big = np.abs(y) >= 2.0**1023
-    return np.where(big, np.copysign(INF, y), 2.0 * np.where(big, 0.0, y))
+    return _where(big, np.copysign(INF, y), 2.0 * _where(big, 0.0, y))
 
 
 def _selu_range(v: float) -> bool:
@@ -179,11 +180,11 @@ def selu(z: Array, p: Params) -> Array:
     if lam[1] == 0.0:  # a float λ: one rounding (inf past the top is that rounding)
         with np.errstate(over="ignore"):
             pos = lam[0] * np.maximum(z, 0.0)
-        return np.where(z > 0, pos, neg)
+        return _where(z > 0, pos, neg)
     small = np.abs(z) < 2.0**1000
-    zs = np.where(small, z, 0.0)
-    pos = np.where(small, lam[0] * zs + lam[1] * zs, _scale_big(lam, np.where(small, 1.0, z)))
-    return np.where(z > 0, pos, neg)
+    zs = _where(small, z, 0.0)
+    pos = _where(small, lam[0] * zs + lam[1] * zs, _scale_big(lam, _where(small, 1.0, z)))
+    return _where(z > 0, pos, neg)
 
 
 def selu_deriv(z: Array, p: Params) -> Array:
@@ -191,13 +192,13 @@ def selu_deriv(z: Array, p: Params) -> Array:
     lam, sa = selu_constants(p)
     zc = np.maximum(np.minimum(z, 0.0), -2000.0)
     m, k = exp_split(zc)
-    neg = np.ldexp(sa[0] * m + sa[1] * m, k)
-    return np.where(z > 0, lam[0], neg)
+    neg = _ldexp(sa[0] * m + sa[1] * m, k)
+    return _where(z > 0, lam[0], neg)
 
 
 def _selu_from_a(a: Array, p: Params) -> Array:
     lam, sa = selu_constants(p)
-    return np.where(a > 0, lam[0], (a + sa[0]) + sa[1])
+    return _where(a > 0, lam[0], (a + sa[0]) + sa[1])
 
 
 def _selu_kinks(p: Params) -> tuple[Kink, ...]:
@@ -215,7 +216,7 @@ def _celu_q(z: Array, alpha: float) -> tuple[Array, Array]:
     """q + d = z/α to ~2^-100 relative, for z <= 0 clipped so that |q| <= 1500."""
     q = z / alpha
     fa, ea = math.frexp(alpha)  # α = fa·2^ea, |fa| in [0.5, 1)
-    zs = np.ldexp(z, -ea)  # z/2^ea: |zs| <= 1500·|fa|·... no overflow
+    zs = _ldexp(z, -ea)  # z/2^ea: |zs| <= 1500·|fa|·... no overflow
     ph, pl = two_prod(q, fa)
     d = ((zs - ph) - pl) / fa
     return q, d
@@ -240,12 +241,12 @@ def celu(z: Array, p: Params) -> Array:
         near = _ldexp_inf(fa * (np.expm1(qs) + d * np.exp(qs)), np.full(q.shape, ea))
         m, k = exp_split(np.maximum(q, 50.0), d)
         far = -_ldexp_inf(abs(a) * 0.5 * m, k + 1)
-        neg = np.where(q <= 50.0, near, far)
+        neg = _where(q <= 50.0, near, far)
         # z beyond the clipping point: certainly an overflow (|α|·e^1500 > max)
-        neg = np.where(z < zc, -INF, neg)
+        neg = _where(z < zc, -INF, neg)
     tiny = np.abs(q) < 2.0**-60  # α·expm1(z/α) rounds to z
-    neg = np.where(tiny, zc, neg)
-    return np.where(z > 0, z, neg)
+    neg = _where(tiny, zc, neg)
+    return _where(z > 0, z, neg)
 
 
 def celu_deriv(z: Array, p: Params) -> Array:
@@ -254,10 +255,10 @@ def celu_deriv(z: Array, p: Params) -> Array:
     zc = _celu_clip(z, a)
     q, d = _celu_q(zc, a)
     m, k = exp_split(q, d)
-    neg = _ldexp_inf(m, k) if a < 0 else np.ldexp(m, k)
+    neg = _ldexp_inf(m, k) if a < 0 else _ldexp(m, k)
     if a < 0:
-        neg = np.where(z < zc, INF, neg)
-    return np.where(z > 0, 1.0, neg)
+        neg = _where(z < zc, INF, neg)
+    return _where(z > 0, 1.0, neg)
 
 
 def _celu_from_a(a: Array, p: Params) -> Array:
@@ -266,13 +267,13 @@ def _celu_from_a(a: Array, p: Params) -> Array:
     # α = 2.5, a = −2.4999999999999996): there it is (α + a)/α, α + a exact (Sterbenz).
     alpha = p["alpha"]
     fa, ea = math.frexp(alpha)
-    an = np.where(a > 0, 0.0, a)
+    an = _where(a > 0, 0.0, a)
     q = _ldexp_inf((0.5 * an) / fa, np.full(an.shape, 1 - ea))
     r = 1.0 + q
     if alpha > 0:
         near = an <= -0.5 * alpha  # a >= −α on the output range: α + a in [0, α/2]
-        r = np.where(near, (alpha + np.where(near, an, 0.0)) / alpha, r)
-    return np.where(a > 0, 1.0, r)
+        r = _where(near, (alpha + _where(near, an, 0.0)) / alpha, r)
+    return _where(a > 0, 1.0, r)
 
 
 def _celu_range(p: Params) -> tuple[float, float]:
@@ -345,7 +346,7 @@ def _gelu_F(w: Array) -> tuple[Array, Array]:
     lo = w < 1.0
     a = _poly_dd(_GELU_F_LO, 2.0 * w - 1.0)
     b = _poly_dd(_GELU_F_HI, 2.0 * w - 3.0)
-    return np.where(lo, a[0], b[0]), np.where(lo, a[1], b[1])
+    return _where(lo, a[0], b[0]), _where(lo, a[1], b[1])
 
 
 def _gelu_exact(z: Array, want_g: bool) -> Array:
@@ -357,41 +358,41 @@ def _gelu_exact(z: Array, want_g: bool) -> Array:
         zm = z[mid]
         m, k = _exp_half_sq(zm)
         # Φ(−|z|) = e^(−z²/2)·F(|z|)/2 in [0.02, 0.5], as a double-double (k is 0..−3)
-        sc = np.ldexp(0.5, k)
+        sc = _ldexp(0.5, k)
         q = dd_mul(dd(m * sc), _gelu_F(np.abs(zm)))
         one_minus = dd_add(dd(np.ones_like(zm)), (-q[0], -q[1]))
-        phi = (np.where(zm > 0, one_minus[0], q[0]), np.where(zm > 0, one_minus[1], q[1]))
+        phi = (_where(zm > 0, one_minus[0], q[0]), _where(zm > 0, one_minus[1], q[1]))
         if want_g:
             out[mid] = dd_val(dd_mul(dd(zm), phi))
         else:
             m2, k2 = _exp_half_sq(zm, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
-            pos = dd_val(dd_add(phi, two_prod(zm, np.ldexp(m2, k2))))
+            pos = dd_val(dd_add(phi, two_prod(zm, _ldexp(m2, k2))))
             delta = special.two_sum(zm - GELU_Z0[0], np.full_like(zm, -GELU_Z0[1]))
             hz = _poly_dd(_GELU_H, zm + 1.0)
-            neg = np.ldexp(dd_val(dd_mul(dd(m), dd_mul(delta, hz))), k)
-            out[mid] = np.where(zm >= 0, pos, neg)
+            neg = _ldexp(dd_val(dd_mul(dd(m), dd_mul(delta, hz))), k)
+            out[mid] = _where(zm >= 0, pos, neg)
     if hi.any():
         zh = np.minimum(z[hi], 40.0)
         m, k = _exp_half_sq(zh)
-        q = np.ldexp(m * special.erfcx_big(zh * _INV_SQRT2), k - 1)
+        q = _ldexp(m * special.erfcx_big(zh * _INV_SQRT2), k - 1)
         phi = 1.0 - q
         if want_g:
             out[hi] = z[hi] * phi
         else:
             m2, k2 = _exp_half_sq(zh, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
-            out[hi] = phi + zh * np.ldexp(m2, k2)
+            out[hi] = phi + zh * _ldexp(m2, k2)
     if lo.any():
         zl = np.maximum(z[lo], -40.0)
         rs = special.erfc_rs(-zl * _INV_SQRT2)  # R/S of fdlibm: L = R/S − 0.5625
         if want_g:
             m, k = _exp_half_sq(zl, _C_TAIL, rs)
-            out[lo] = -np.ldexp(m, k)
+            out[lo] = -_ldexp(m, k)
         else:
             mq, kq = exp_split(rs + _C_Q[0], _C_Q[1] + 0.0 * rs)
-            qq = np.ldexp(mq, kq) / (zl * zl)  # √π·e^L/z²
+            qq = _ldexp(mq, kq) / (zl * zl)  # √π·e^L/z²
             m2, k2 = _exp_half_sq(zl, (-_LN_SQRT_2PI[0], -_LN_SQRT_2PI[1]))
             b = dd_add(dd(np.ones_like(zl)), (-qq, np.zeros_like(qq)))
-            out[lo] = np.ldexp(dd_val(dd_mul(two_prod(zl, m2), b)), k2)
+            out[lo] = _ldexp(dd_val(dd_mul(two_prod(zl, m2), b)), k2)
     return out
 
 
@@ -464,13 +465,13 @@ def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) ->
     vh, vl = _gt_v(zc, c)
     # e^(−|v|) = m·2^k
     m, k = exp_split(vh, vl) if negative else exp_split(-vh, -vl)
-    e = np.ldexp(m, k)
+    e = _ldexp(m, k)
     one_e = two_sum(np.ones_like(e), e)
     if want_g:
         q = dd_div(dd(zc), one_e)
         if negative:
-            return np.ldexp(dd_val(dd_mul(dd(m), q)), k)
-        return np.where(z > 40.0, z, dd_val(q))
+            return _ldexp(dd_val(dd_mul(dd(m), q)), k)
+        return _where(z > 40.0, z, dd_val(q))
     d2 = dd_mul(one_e, one_e)
     # v′ = A(1 + 3K·z²), z·v′
     zz = two_prod(zc, zc)
@@ -485,7 +486,7 @@ def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) ->
     if win.any():  # the identity near the root, on the window's values only
         h_win = _gt_h_window(zc[win], c)
         h[0][win], h[1][win] = h_win
-    return np.ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
+    return _ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
 
 
 def _gt_h_window(zc: Array, c: TanhGelu) -> tuple[Array, Array]:
@@ -529,7 +530,7 @@ def _neg_exp(z: Array) -> tuple[Array, Array, Array, Array]:
     """For the z < 0 branch: zc = max(z, −2000) clipped to <= 0, e^zc = m·2^k, and e."""
     zc = np.clip(z, -2000.0, 0.0)
     m, k = exp_split(zc)
-    return zc, m, k, np.ldexp(m, k)
+    return zc, m, k, _ldexp(m, k)
 
 
 def _delta_dd(z: Array, z0: tuple[float, float]) -> tuple[Array, Array]:
@@ -539,22 +540,13 @@ def _delta_dd(z: Array, z0: tuple[float, float]) -> tuple[Array, Array]:
 
 def _by_sign(z: Array, neg: Any, pos: Any) -> Array:
     """neg(z) where z < 0, pos(z) elsewhere (nan too), each form evaluated only on its own
-    values: the same numbers as np.where(z < 0, neg(z), pos(z)) at half the work."""
-    below = z < 0
-    if not below.any():
-        return pos(z)
-    if below.all():
-        return neg(z)
-    out = np.empty_like(z)
-    out[below] = neg(z[below])
-    rest = ~below
-    out[rest] = pos(z[rest])
-    return out
+    values: the same numbers as _where(z < 0, neg(z), pos(z)) at half the work."""
+    return _by_mask(z < 0, neg, pos, z)
 
 
 def _tail(m: Array, k: Array, num: tuple[Array, Array], den: tuple[Array, Array]) -> Array:
     """m·num/den·2^k with one rounding of the double-double quotient, then ldexp."""
-    return np.ldexp(dd_val(dd_mul(dd(m), dd_div(num, den))), k)
+    return _ldexp(dd_val(dd_mul(dd(m), dd_div(num, den))), k)
 
 
 def silu_t(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
@@ -574,50 +566,80 @@ def silu_beta(p: Params) -> tuple[float, float]:
     return (float(p.get("beta", 1.0)), 0.0)
 
 
+def _by_mask(below: Array, neg: Any, pos: Any, *arrays: Array) -> Array:
+    """neg(*arrays) where `below`, pos(*arrays) elsewhere, each form evaluated only on its
+    own values (the arrays indexed by the mask): the same numbers as _where(below,
+    neg(*arrays), pos(*arrays)) with each branch's work done once per value."""
+    # (indices, take and an indexed store: a boolean index of mixed values costs ~5x that)
+    i = np.flatnonzero(below)
+    if i.size == 0:
+        return pos(*arrays)
+    if i.size == below.size:
+        return neg(*arrays)
+    j = np.flatnonzero(~below)
+    out = np.empty(below.size, dtype=np.float64)
+    out[i] = neg(*(a.take(i) for a in arrays))
+    out[j] = pos(*(a.take(j) for a in arrays))
+    return out.reshape(below.shape)
+
+
 def silu_g(z: Array, beta: tuple[float, float]) -> Array:
-    """z·σ(βz) = z·e^t/(1 + e^t) (t < 0), z/(1 + e^−t) (t >= 0), t = βz."""
+    """z·σ(βz) = z·e^t/(1 + e^t) (t < 0), z/(1 + e^−t) (t >= 0), t = βz; each branch on
+    its own values (_by_mask)."""
     th, tl = silu_t(z, beta)
-    neg_t = th < 0
+    return _by_mask(th < 0, _silu_g_neg, _silu_g_pos, z, th, tl)
+
+
+def _silu_g_neg(z: Array, th: Array, tl: Array) -> Array:
     tn = np.maximum(th, -2000.0)
-    m, k = exp_split(np.minimum(tn, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
-    e = np.ldexp(m, k)
+    m, k = exp_split(np.minimum(tn, 0.0), _where(th > -2000.0, tl, 0.0))
+    e = _ldexp(m, k)
     zn = np.clip(z, -2.0**60, 0.0)  # z·e^t: beyond |t| = 2000 it underflows for any finite z
-    neg = _tail(m, k, dd(zn), two_sum(np.ones_like(e), e))
+    return _tail(m, k, dd(zn), two_sum(np.ones_like(e), e))
+
+
+def _silu_g_pos(z: Array, th: Array, tl: Array) -> Array:
     tp = np.clip(th, 0.0, 40.0)
-    mp_, kp = exp_split(-tp, np.where(~neg_t & (th < 40.0), -tl, 0.0))
-    ep = np.ldexp(mp_, kp)
+    mp_, kp = exp_split(-tp, _where(th < 40.0, -tl, 0.0))
+    ep = _ldexp(mp_, kp)
     big = th > 40.0  # σ(t) = 1 − e^−t rounds z·σ(t) to z (e^−40 < 2^−57)
-    zp = np.where(neg_t | big, 0.0, z)
+    zp = _where(big, 0.0, z)
     pos = dd_val(dd_div(dd(zp), two_sum(np.ones_like(ep), ep)))
-    return np.where(neg_t, neg, np.where(big, z, pos))
+    return _where(big, z, pos)
 
 
 def silu_dg(z: Array, beta: tuple[float, float]) -> Array:
-    """σ(t)·(1 + t·(1 − σ(t))), t = βz: the derivative z·σ(βz) has, = silu′(t)."""
+    """σ(t)·(1 + t·(1 − σ(t))), t = βz: the derivative z·σ(βz) has, = silu′(t); each
+    branch on its own values (_by_mask)."""
     th, tl = silu_t(z, beta)
-    neg_t = th < 0
+    return _by_mask(th < 0, _silu_dg_neg, _silu_dg_pos, th, tl)
+
+
+def _silu_dg_neg(th: Array, tl: Array) -> Array:
     tcl = np.maximum(th, -2000.0)
-    tc = (np.minimum(tcl, 0.0), np.where(neg_t & (th > -2000.0), tl, 0.0))
+    tc = (np.minimum(tcl, 0.0), _where(th > -2000.0, tl, 0.0))
     m, k = exp_split(tc[0], tc[1])
-    e = np.ldexp(m, k)
+    e = _ldexp(m, k)
     one_e = two_sum(np.ones_like(e), e)
     d2 = dd_mul(one_e, one_e)
-    win = (tc[0] >= -3.0) & neg_t
-    tw = (np.where(win, tc[0], -1.0), np.where(win, tc[1], 0.0))
+    win = tc[0] >= -3.0
+    tw = (_where(win, tc[0], -1.0), _where(win, tc[1], 0.0))
     delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])  # t − z0 (exact near the root)
     mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
     v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
     v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))  # 1 + t + e^t
-    v = (np.where(win, v_win[0], v_far[0]), np.where(win, v_win[1], v_far[1]))
-    neg = _tail(m, k, v, d2)
-    tp = (np.clip(th, 0.0, 2000.0), np.where(~neg_t & (th < 2000.0), tl, 0.0))
+    v = (_where(win, v_win[0], v_far[0]), _where(win, v_win[1], v_far[1]))
+    return _tail(m, k, v, d2)
+
+
+def _silu_dg_pos(th: Array, tl: Array) -> Array:
+    tp = (np.clip(th, 0.0, 2000.0), _where(th < 2000.0, tl, 0.0))
     mp_, kp = exp_split(-tp[0], -tp[1])
-    ep = np.ldexp(mp_, kp)
+    ep = _ldexp(mp_, kp)
     one_ep = two_sum(np.ones_like(ep), ep)
     one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
     num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
-    pos = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
-    return np.where(neg_t, neg, pos)
+    return dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
 
 
 def silu(z: Array, p: Params) -> Array:
@@ -649,7 +671,7 @@ def _mish_pos(z: Array) -> Array:
     one_t = two_sum(np.ones_like(t), t)
     dd_ = dd_add(one_t, two_prod(t, ep))
     pos = dd_val(dd_div(dd_mul(dd(zp), one_t), dd_))
-    return np.where(z > 1000.0, z, pos)
+    return _where(z > 1000.0, z, pos)
 
 
 def mish_deriv(z: Array, p: Params) -> Array:
@@ -757,7 +779,58 @@ def _mish_deriv_small(z: Array, p: Params) -> Array:
 
 
 def _silu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
-    return silu(z, p), silu_deriv(z, p)
+    """(g, g′) with t = βz, its split by sign and each branch's e^t (= m·2^k) and 1 + e^t
+    computed once: the same numbers as silu_g and silu_dg."""
+    beta = silu_beta(p)
+    th, tl = silu_t(z, beta)
+    below = th < 0
+    g = np.empty(z.shape, dtype=np.float64)
+    d = np.empty(z.shape, dtype=np.float64)
+    i = np.flatnonzero(below)
+    j = np.flatnonzero(~below)
+    if i.size:
+        g[i], d[i] = _silu_pair_neg(z.take(i), th.take(i), tl.take(i))
+    if j.size:
+        g[j], d[j] = _silu_pair_pos(z.take(j), th.take(j), tl.take(j))
+    return g, d
+
+
+def _silu_pair_neg(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
+    # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments
+    tc = (np.minimum(np.maximum(th, -2000.0), 0.0), _where(th > -2000.0, tl, 0.0))
+    m, k = exp_split(tc[0], tc[1])
+    e = _ldexp(m, k)
+    one_e = two_sum(np.ones_like(e), e)
+    zn = np.clip(z, -2.0**60, 0.0)
+    g = _tail(m, k, dd(zn), one_e)
+    d2 = dd_mul(one_e, one_e)
+    win = tc[0] >= -3.0
+    tw = (_where(win, tc[0], -1.0), _where(win, tc[1], 0.0))
+    delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])
+    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
+    v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))
+    v = (_where(win, v_win[0], v_far[0]), _where(win, v_win[1], v_far[1]))
+    return g, _tail(m, k, v, d2)
+
+
+def _silu_pair_pos(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
+    # _silu_dg_pos's e^−t, and g's for t < 40 (the same arguments); g is z itself above 40,
+    # and _silu_g_pos's at t = 40 exactly (whose low part of t is dropped there)
+    tp = (np.clip(th, 0.0, 2000.0), _where(th < 2000.0, tl, 0.0))
+    mp_, kp = exp_split(-tp[0], -tp[1])
+    ep = _ldexp(mp_, kp)
+    one_ep = two_sum(np.ones_like(ep), ep)
+    one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
+    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
+    d = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    big = th > 40.0
+    zp = _where(big, 0.0, z)
+    g = _where(big, z, dd_val(dd_div(dd(zp), one_ep)))
+    at40 = np.flatnonzero(th == 40.0)
+    if at40.size:
+        g[at40] = _silu_g_pos(z.take(at40), th.take(at40), tl.take(at40))
+    return g, d
 
 
 _silu_small.ulp = 16.0  # type: ignore[attr-defined]
@@ -791,7 +864,7 @@ F64_MAX = float(np.finfo(np.float64).max)
 def _sp_t(z: Array, beta: float) -> tuple[Array, Array]:
     fb, eb = math.frexp(beta)
     lim = min(2000.0 / beta, F64_MAX)  # 2000/β is inf for a tiny β
-    zs = np.ldexp(np.clip(z, -lim, lim), eb)
+    zs = _ldexp(np.clip(z, -lim, lim), eb)
     return two_prod(zs, np.full_like(z, fb))
 
 
@@ -836,20 +909,20 @@ def softplus(z: Array, p: Params) -> Array:
     fb, eb = math.frexp(beta)
     th, tl = _sp_t(z, beta)
     a = -np.abs(th)
-    al = np.where(th > 0, -tl, tl)  # −|t| = a + al
+    al = _where(th > 0, -tl, tl)  # −|t| = a + al
     m, k = exp_split(a, al)
-    e = np.ldexp(m, k)
+    e = _ldexp(m, k)
     # log1p(e^(a + al)) ≈ log1p(e^a·(1 + al)) = log1p(e) + al·e/(1 + e): e here is already
     # e^(a + al), so log1p(e) is right to its own rounding.
     lp = np.log1p(e)
     small = a < -40.0
-    body = np.where(small, _ldexp_inf(m / fb, k - eb), _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
+    body = _where(small, _ldexp_inf(m / fb, k - eb), _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
     with np.errstate(over="ignore"):  # z + body beyond max is inf, correctly rounded
-        r = np.where(z > 0, np.maximum(z, 0.0) + body, body)  # not z + body: −inf + inf
-    r = np.where(z == -INF, 0.0, r)
+        r = _where(z > 0, np.maximum(z, 0.0) + body, body)  # not z + body: −inf + inf
+    r = _where(z == -INF, 0.0, r)
     at = _sp_threshold(p)
     if at is not None:
-        r = np.where(z > at, z, r)
+        r = _where(z > at, z, r)
     return r
 
 
@@ -858,14 +931,14 @@ def softplus_deriv(z: Array, p: Params) -> Array:
     beta = p["beta"]
     th, tl = _sp_t(z, beta)
     a = -np.abs(th)
-    al = np.where(th > 0, -tl, tl)
+    al = _where(th > 0, -tl, tl)
     m, k = exp_split(a, al)
-    e = np.ldexp(m, k)
-    r = np.where(th > 0, 1.0 / (1.0 + e), np.ldexp(m / (1.0 + e), k))
-    r = np.where(z == INF, 1.0, np.where(z == -INF, 0.0, r))
+    e = _ldexp(m, k)
+    r = _where(th > 0, 1.0 / (1.0 + e), _ldexp(m / (1.0 + e), k))
+    r = _where(z == INF, 1.0, _where(z == -INF, 0.0, r))
     at = _sp_threshold(p)
     if at is not None:
-        r = np.where(z > at, 1.0, r)
+        r = _where(z > at, 1.0, r)
     return r
 
 
@@ -934,9 +1007,10 @@ def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
 
 def softsign(z: Array, p: Params) -> Array:
     """softsign(z) = z / (1 + |z|)"""
-    az = np.abs(z)
-    inf = np.isinf(z)
-    return np.where(inf, np.sign(z), z / (1.0 + np.where(inf, 0.0, az)))
+    # z clipped to ±1e300: beyond |z| = 2^54, 1 + |z| = |z| and z/|z| = ±1 exactly, so the
+    # same numbers, ±1 at ±inf
+    zc = np.clip(z, -1e300, 1e300)
+    return zc / (1.0 + np.abs(zc))
 
 
 def _softsign_from_a(a: Array, p: Params) -> Array:
@@ -950,10 +1024,12 @@ def softsign_deriv(z: Array, p: Params) -> Array:
     """softsign′(z) = 1 / (1 + |z|)²"""
     az = np.abs(z)
     big = az >= 2.0**500
-    small_z = np.where(big, 0.0, az)
-    near = 1.0 / _one_plus_sq(small_z)
-    bz = np.where(big, az, 1.0)
-    return np.where(big, (1.0 / bz) / bz, near)
+    r = 1.0 / _one_plus_sq(np.minimum(az, 2.0**500))  # (the big values replaced below)
+    i = np.flatnonzero(big)
+    if i.size:
+        bz = az.take(i)
+        r[i] = (1.0 / bz) / bz
+    return r
 
 
 def _softsign_small(z: Array, p: Params) -> Array:
@@ -970,7 +1046,22 @@ def _softsign_deriv_small(z: Array, p: Params) -> Array:
     return 1.0 / (d * d)
 
 
+def _softsign_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    return softsign(z, p), softsign_deriv(z, p)
+
+
+def _softsign_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    # the two forms above with 1 + |z| once, on z clipped to ±1e30: beyond, g is ±1 and g′
+    # below 1e−60, which rounds to 0 in every small type, as g′ there does
+    zc = np.clip(z, -1e30, 1e30)
+    d = 1.0 + np.abs(zc)
+    return zc / d, 1.0 / (d * d)
+
+
 _softsign_small.ulp = _softsign_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
+_softsign_pair_small.ulp = 16.0  # type: ignore[attr-defined]
+_softsign_with_deriv.small = _softsign_pair_small  # type: ignore[attr-defined]
+softsign.with_deriv = _softsign_with_deriv  # type: ignore[attr-defined]
 softsign.small = _softsign_small  # type: ignore[attr-defined]
 softsign_deriv.small = _softsign_deriv_small  # type: ignore[attr-defined]
 
@@ -987,7 +1078,7 @@ def log_sigmoid(z: Array, p: Params) -> Array:
 def log_sigmoid_deriv(z: Array, p: Params) -> Array:
     """log_sigmoid′(z) = σ(−z) = 1 − σ(z)"""
     e = np.exp(-np.abs(z))
-    return np.where(z > 0, e, 1.0) / (1.0 + e)
+    return _where(z > 0, e, 1.0) / (1.0 + e)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1018,27 +1109,57 @@ _TS_S = (
 
 def tanhshrink(z: Array, p: Params) -> Array:
     """tanhshrink(z) = z − tanh(z)"""
-    az = np.abs(z)
-    small = az < 1.0
-    zs = np.where(small, z, 0.0)
+    return _by_mask(np.abs(z) < 1.0, _ts_near, _ts_far, z)
+
+
+def _ts_near(zs: Array) -> Array:
+    """|z| < 1: z³·P(z²)"""
     w = zs * zs
     w2 = two_prod(zs, zs)
-    near = dd_val(dd_mul(dd_mul(w2, _poly_dd(_TS_P, 2.0 * w - 1.0)), dd(zs)))
-    e = np.exp(-2.0 * np.where(small, 1.0, np.minimum(az, 1000.0)))
-    far = np.copysign((az - 1.0) + 2.0 * e / (1.0 + e), z)
-    return np.where(small, near, far)
+    return dd_val(dd_mul(dd_mul(w2, _poly_dd(_TS_P, 2.0 * w - 1.0)), dd(zs)))
+
+
+def _ts_far(z: Array) -> Array:
+    az = np.abs(z)
+    e = np.exp(-2.0 * np.minimum(az, 1000.0))
+    return np.copysign((az - 1.0) + 2.0 * e / (1.0 + e), z)
 
 
 def tanhshrink_deriv(z: Array, p: Params) -> Array:
     """tanhshrink′(z) = tanh²(z)"""
-    az = np.abs(z)
-    small = az < 1.0
-    zs = np.where(small, z, 0.0)
+    return _by_mask(np.abs(z) < 1.0, _ts_d_near, _ts_d_far, z)
+
+
+def _ts_d_near(zs: Array) -> Array:
     w = zs * zs
-    near = dd_val(dd_mul(two_prod(zs, zs), _poly_dd(_TS_S, 2.0 * w - 1.0)))
-    e = np.exp(-2.0 * np.where(small, 1.0, np.minimum(az, 1000.0)))
-    far = 1.0 - 4.0 * e / _one_plus_sq(e)
-    return np.where(small, near, far)
+    return dd_val(dd_mul(two_prod(zs, zs), _poly_dd(_TS_S, 2.0 * w - 1.0)))
+
+
+def _ts_d_far(z: Array) -> Array:
+    e = np.exp(-2.0 * np.minimum(np.abs(z), 1000.0))
+    return 1.0 - 4.0 * e / _one_plus_sq(e)
+
+
+def _tanhshrink_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(g, g′), each piece on its own values, e^−2|z| once for both beyond |z| = 1."""
+    near = np.abs(z) < 1.0
+    i = np.flatnonzero(near)
+    j = np.flatnonzero(~near)
+    g = np.empty(z.shape, dtype=np.float64)
+    d = np.empty(z.shape, dtype=np.float64)
+    if i.size:
+        zi = z.take(i)
+        g[i], d[i] = _ts_near(zi), _ts_d_near(zi)
+    if j.size:
+        zj = z.take(j)
+        az = np.abs(zj)
+        e = np.exp(-2.0 * np.minimum(az, 1000.0))
+        g[j] = np.copysign((az - 1.0) + 2.0 * e / (1.0 + e), zj)
+        d[j] = 1.0 - 4.0 * e / _one_plus_sq(e)
+    return g, d
+
+
+tanhshrink.with_deriv = _tanhshrink_with_deriv  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1075,7 +1196,7 @@ def _sq_parts(z: Array, b: float) -> tuple[int, float, Array, Array, tuple[Array
     k = _sq_scale(b)
     bs = math.ldexp(b, 2 * k)
     huge = ~(np.abs(z) <= 2.0 ** (400 - k))  # |2^k·z| > 2^400 (nan too)
-    zs = np.ldexp(np.where(huge, 0.0, z), k)
+    zs = _ldexp(_where(huge, 0.0, z), k)
     return k, bs, huge, zs, _sq_h_dd(zs, bs)
 
 
@@ -1084,30 +1205,94 @@ def squareplus(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return np.maximum(z, 0.0)
-    k, bs, huge, zs, h = _sq_parts(z, b)
+    return _sq_g(z, *_sq_parts(z, b))
+
+
+def _sq_g(z: Array, k: int, bs: float, huge: Array, zs: Array, h: tuple[Array, Array]) -> Array:
     pos = dd_val(dd_add(h, dd(zs))) / 2.0
     neg = bs / (2.0 * dd_val(dd_add(h, dd(np.abs(zs)))))
-    near = np.where(z >= 0, pos, neg)
+    near = _where(z >= 0, pos, neg)
     if k:
-        near = np.ldexp(near, -k)
+        near = _ldexp(near, -k)
     # |z| > 2^400 (scaled): √(z² + b) = |z|(1 + b/(2z²)) to far below an ULP
-    zb = np.where(huge, z, 1.0)
-    far = np.where(zb > 0, zb, np.ldexp((0.25 * bs) / np.abs(zb), -2 * k))
-    return np.where(huge, np.where(np.isnan(z), z, far), near)
+    zb = _where(huge, z, 1.0)
+    far = _where(zb > 0, zb, _ldexp((0.25 * bs) / np.abs(zb), -2 * k))
+    return _where(huge, _where(np.isnan(z), z, far), near)
 
 
 def squareplus_deriv(z: Array, p: Params) -> Array:
     """squareplus′(z) = (1 + z/√(z² + b)) / 2"""
     b = p["b"]
     if b == 0:
-        return np.where(z > 0, 1.0, 0.0)
-    k, bs, huge, zs, h = _sq_parts(z, b)
+        return _where(z > 0, 1.0, 0.0)
+    return _sq_dg(z, *_sq_parts(z, b))
+
+
+def _sq_dg(z: Array, k: int, bs: float, huge: Array, zs: Array, h: tuple[Array, Array]) -> Array:
     pos = (1.0 + dd_val(dd_div(dd(zs), h))) / 2.0
     den = dd_mul(h, dd_add(h, dd(np.abs(zs))))
     neg = dd_val(dd_div(dd(np.full_like(zs, 0.5 * bs)), den))
-    zb = np.where(huge, np.abs(z), 1.0)
-    far = np.where(z > 0, 1.0, np.ldexp((0.25 * bs / zb) / zb, -2 * k))
-    return np.where(huge, np.where(np.isnan(z), z, far), np.where(z >= 0, pos, neg))
+    zb = _where(huge, np.abs(z), 1.0)
+    far = _where(z > 0, 1.0, _ldexp((0.25 * bs / zb) / zb, -2 * k))
+    return _where(huge, _where(np.isnan(z), z, far), _where(z >= 0, pos, neg))
+
+
+def _squareplus_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(g, g′) with √(z² + b) as a double-double computed once."""
+    b = p["b"]
+    if b == 0:
+        return squareplus(z, p), squareplus_deriv(z, p)
+    parts = _sq_parts(z, b)
+    return _sq_g(z, *parts), _sq_dg(z, *parts)
+
+
+# squareplus's cheaper forms for float32 and smaller types (see silu's; inputs there are
+# within ±3.5e38, so z² does not overflow), for 2^−100 <= b <= 2^100 (else the accurate
+# form): h = √(z² + b) in plain float64 is within 2u relative (z² + b within 2u, the root
+# halves that, then its own rounding u). g = (z + h)/2 for z >= 0 (a sum of positive terms:
+# 3u) and b/(2(h + |z|)) below (h + |z| 3u, the quotient 4u): < 4 ULP. g′ = (1 + z/h)/2 for
+# z >= 0 (z/h 3u, 1 + z/h 2.5u) and (b/2)/(h(h + |z|)) below (7u): < 7 ULP. Bounds
+# 32 for both (the measured errors: benchmarks/api_speed.py --errors). z is clipped to
+# ±3.5e38 in g′ (so that z/h is no inf/inf at ±inf: beyond, g′ rounds to 1, resp. 0 in
+# every small type).
+_SQ_SMALL_ULP = 32.0
+
+
+def _sq_small_ok(p: Params) -> bool:
+    return 2.0**-100 <= p["b"] <= 2.0**100
+
+
+def _squareplus_small(z: Array, p: Params) -> Array:
+    if not _sq_small_ok(p):
+        return squareplus(z, p)
+    b = p["b"]
+    h = np.sqrt(z * z + b)
+    return _where(z >= 0, np.maximum(z, 0.0) + h, b / (h + np.abs(z))) * 0.5
+
+
+def _squareplus_deriv_small(z: Array, p: Params) -> Array:
+    if not _sq_small_ok(p):
+        return squareplus_deriv(z, p)
+    return _sq_dg_small(np.clip(z, -3.5e38, 3.5e38), p["b"])
+
+
+def _sq_dg_small(zc: Array, b: float) -> Array:
+    h = np.sqrt(zc * zc + b)
+    return _where(zc >= 0, 0.5 * (1.0 + zc / h), (0.5 * b) / (h * (h + np.abs(zc))))
+
+
+def _squareplus_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    if not _sq_small_ok(p):
+        return _squareplus_with_deriv(z, p)
+    return _squareplus_small(z, p), _squareplus_deriv_small(z, p)
+
+
+_squareplus_small.ulp = _squareplus_deriv_small.ulp = _SQ_SMALL_ULP  # type: ignore[attr-defined]
+_squareplus_pair_small.ulp = _SQ_SMALL_ULP  # type: ignore[attr-defined]
+squareplus.small = _squareplus_small  # type: ignore[attr-defined]
+squareplus_deriv.small = _squareplus_deriv_small  # type: ignore[attr-defined]
+_squareplus_with_deriv.small = _squareplus_pair_small  # type: ignore[attr-defined]
+squareplus.with_deriv = _squareplus_with_deriv  # type: ignore[attr-defined]
 
 
 def _squareplus_from_a(a: Array, p: Params) -> Array:
@@ -1117,20 +1302,20 @@ def _squareplus_from_a(a: Array, p: Params) -> Array:
     a²/c to far below an ULP."""
     b = p["b"]
     if b == 0:
-        return np.where(a > 0, 1.0, 0.0)
+        return _where(a > 0, 1.0, 0.0)
     e = math.frexp(b)[1]  # c = b/4 = m·2^(e − 2)
     j = (4 - e) // 2  # e − 2 + 2j in {1, 2}
     c = math.ldexp(b, 2 * j - 2)
-    x = np.ldexp(np.minimum(a, 2.0 ** (401 - j)), j)  # no overflow; beyond is 1
+    x = _ldexp(np.minimum(a, 2.0 ** (401 - j)), j)  # no overflow; beyond is 1
     big = x > 2.0**400
     small = x < 2.0**-400
-    xm = np.where(big | small | np.isnan(x), 1.0, x)
+    xm = _where(big | small | np.isnan(x), 1.0, x)
     num = two_prod(xm, xm)
     mid = dd_val(dd_div(num, dd_add(num, dd(np.full_like(xm, c)))))
-    xs = np.ldexp(np.where(small, x, 0.0), 400)
-    tiny = np.ldexp(dd_val(dd_div(two_prod(xs, xs), dd(np.full_like(xs, c)))), -800)
-    r = np.where(big, 1.0, np.where(small, tiny, mid))
-    return np.where(np.isnan(a), a, r)
+    xs = _ldexp(_where(small, x, 0.0), 400)
+    tiny = _ldexp(dd_val(dd_div(two_prod(xs, xs), dd(np.full_like(xs, c)))), -800)
+    r = _where(big, 1.0, _where(small, tiny, mid))
+    return _where(np.isnan(a), a, r)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1163,30 +1348,33 @@ def _gelu_dispatch(want_g: bool):
 # term < 3·(6u·|v| + 2u) + 4u, their sum cancels by less than 3 outside |z − z0| < 0.5
 # (there the accurate form): ulp 8192 (benchmarks/api_speed.py --errors: the measured
 # errors). z is clipped to [−13, 40] for g′ (beyond, g′ and the form lie in (−2^−200, 0),
-# resp. both round to 1) and to [−40, 40] inside v for g.
+# resp. both round to 1) and to [−40, 40] inside v for g. The same forms and bounds serve
+# the family's gelu_fast and gelu_approx (their A and K within 0.3% and 3% of these; the
+# argument holds as written: where v < −110, |g| < 40·e^−110 < 2^−150 for both, and at
+# z = −13, |g′| < 2^−200; measured: benchmarks/api_speed.py --errors).
 _GT_SMALL_ULP = 2048.0
 _GT_DERIV_SMALL_ULP = 8192.0
 _GT_C2 = 2.0 * math.sqrt(2.0 / math.pi)
 
 
-def _gelu_tanh_small(z: Array) -> Array:
+def _gelu_tanh_small(z: Array, c: TanhGelu = GT) -> Array:
     zc = np.clip(z, -40.0, 40.0)
-    v = _GT_C2 * (zc * (1.0 + 0.044715 * (zc * zc)))
+    v = c.A[0] * (zc * (1.0 + c.K[0] * (zc * zc)))
     with np.errstate(over="ignore"):  # e^4630 = inf: −40/inf = −0
         return (np.maximum(z, -40.0) + 0.0) / (1.0 + np.exp(-v))
 
 
-def _gelu_tanh_deriv_small(z: Array) -> Array:
+def _gelu_tanh_deriv_small(z: Array, c: TanhGelu = GT) -> Array:
     zc = np.clip(z, -13.0, 40.0)
     w = zc * zc
-    v = _GT_C2 * (zc * (1.0 + 0.044715 * w))
-    vp = _GT_C2 * (1.0 + 0.134145 * w)
+    v = c.A[0] * (zc * (1.0 + c.K[0] * w))
+    vp = c.A[0] * (1.0 + c.K3[0] * w)
     e = np.exp(-np.abs(v))
     d = 1.0 + e
     r = np.maximum(e, v >= 0) / d + (zc * vp) * (e / (d * d))
-    win = np.abs(z - GT_Z0[0]) < 0.5
+    win = np.abs(z - c.Z0[0]) < 0.5
     if win.any():
-        r[win] = _gelu_tanh(z[win], False)
+        r[win] = _gelu_tanh(z[win], False, c)
     return r
 
 
@@ -1604,6 +1792,14 @@ def _family(c: TanhGelu):
     def dg(z: Array, p: Params) -> Array:
         return _gelu_tanh(z, False, c)
 
+    def g_small(z: Array, p: Params) -> Array:
+        return _gelu_tanh_small(z, c)
+
+    def dg_small(z: Array, p: Params) -> Array:
+        return _gelu_tanh_deriv_small(z, c)
+
+    g_small.ulp, dg_small.ulp = _GT_SMALL_ULP, _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
+    g.small, dg.small = g_small, dg_small  # type: ignore[attr-defined]
     return _vec(g), _vec(dg)
 
 
@@ -1635,12 +1831,12 @@ _GELU10_DG_LEFT = 1.0  # gelu′(10) = 1.00000000000000000000076184… rounded
 
 def gelu_10(z: Array, p: Params) -> Array:
     """gelu_10(z) = min(gelu(z), 10) (the clip at −10 never acts)"""
-    return np.where(z > 10.0, 10.0, _gelu_exact(z, True))
+    return _where(z > 10.0, 10.0, _gelu_exact(z, True))
 
 
 def gelu_10_deriv(z: Array, p: Params) -> Array:
     """gelu_10′(z) = gelu′(z) for z <= 10, 0 above"""
-    return np.where(z > 10.0, 0.0, _gelu_exact(z, False))
+    return _where(z > 10.0, 0.0, _gelu_exact(z, False))
 
 
 def _mp_gelu_10(z: Any, p: Params, mp: Any) -> Any:
@@ -1713,25 +1909,49 @@ def _exp_dd(x: tuple[Array, Array]) -> tuple[tuple[Array, Array], Array]:
     return _series_dd(r, 0), n.astype(np.int64)
 
 
+def _dd_split(mask: Array, near: Any, far: Any, *arrays: Array) -> tuple[Array, Array]:
+    """near(*arrays) where mask, far(*arrays) elsewhere, for forms giving double-doubles,
+    each on its own values (the same numbers as a where of both over all)."""
+    i = np.flatnonzero(mask)
+    if i.size == mask.size:
+        return near(*arrays)
+    if i.size == 0:
+        return far(*arrays)
+    j = np.flatnonzero(~mask)
+    hi = np.empty(mask.shape, dtype=np.float64)
+    lo = np.empty(mask.shape, dtype=np.float64)
+    hi[i], lo[i] = near(*(a.take(i) for a in arrays))
+    hi[j], lo[j] = far(*(a.take(j) for a in arrays))
+    return hi, lo
+
+
 def _expm1_dd(x: tuple[Array, Array]) -> tuple[Array, Array]:
-    """e^x − 1 for −2000 <= x <= 700 (a double-double), as a double-double."""
-    small = np.abs(x[0]) <= 0.34
-    xs = (np.where(small, x[0], 0.0), np.where(small, x[1], 0.0))
-    near = dd_mul(xs, _series_dd(xs, 1))
-    m, n = _exp_dd((np.where(small, 0.0, x[0]), np.where(small, 0.0, x[1])))
-    ef = (np.ldexp(m[0], n), np.ldexp(m[1], n))
-    far = dd_add(ef, (np.full_like(x[0], -1.0), np.zeros_like(x[0])))
-    return np.where(small, near[0], far[0]), np.where(small, near[1], far[1])
+    """e^x − 1 for −2000 <= x <= 700 (a double-double), as a double-double (the series
+    near 0, e^x − 1 beyond, each on its own values)."""
+    return _dd_split(np.abs(x[0]) <= 0.34, _expm1_near, _expm1_far, x[0], x[1])
+
+
+def _expm1_near(xh: Array, xl: Array) -> tuple[Array, Array]:
+    return dd_mul((xh, xl), _series_dd((xh, xl), 1))
+
+
+def _expm1_far(xh: Array, xl: Array) -> tuple[Array, Array]:
+    m, n = _exp_dd((xh, xl))
+    ef = (_ldexp(m[0], n), _ldexp(m[1], n))
+    return dd_add(ef, (np.full_like(xh, -1.0), np.zeros_like(xh)))
 
 
 def _e_of(z: Array) -> tuple[Array, Array]:
     """E(z) = expm1(z) − z >= 0 for −40 <= z <= 0, as a double-double."""
-    small = z >= -0.34
-    zs = np.where(small, z, 0.0)
-    near = dd_mul(two_prod(zs, zs), _series_dd(dd(zs), 2))
-    zf = np.where(small, 0.0, z)
-    far = dd_add(_expm1_dd(dd(zf)), dd(-zf))
-    return np.where(small, near[0], far[0]), np.where(small, near[1], far[1])
+    return _dd_split(z >= -0.34, _e_near, _e_far, z)
+
+
+def _e_near(zs: Array) -> tuple[Array, Array]:
+    return dd_mul(two_prod(zs, zs), _series_dd(dd(zs), 2))
+
+
+def _e_far(zf: Array) -> tuple[Array, Array]:
+    return dd_add(_expm1_dd(dd(zf)), dd(-zf))
 
 
 @functools.lru_cache(maxsize=64)
@@ -1793,56 +2013,119 @@ def _scaled(c: tuple[float, float], z: Array, power: int, extra: int = 0) -> Arr
 _XI_BIG = 2.0**400  # |z| beyond: g = α_p z² (z > 0), −s·z (z < 0) to far below an ULP
 
 
+def _regions(out: Array, x: Array, parts: tuple[tuple[Array, Any], ...]) -> None:
+    """out[i] = form(x[i]) for each (mask, form) of parts, every form on its own values."""
+    for mask, form in parts:
+        i = np.flatnonzero(mask)
+        if i.size:
+            out[i] = form(x.take(i))
+
+
 def xielu(z: Array, p: Params) -> Array:
-    """xielu(z) = α_p z² + βz for z > 0, α_n(expm1(min(z, ε)) − z) + βz for z <= 0"""
+    """xielu(z) = α_p z² + βz for z > 0, α_n(expm1(min(z, ε)) − z) + βz for z <= 0; each
+    piece on its own values (_regions: the same numbers as a nest of wheres over all)"""
     k = _xk(p)
     beta, eps = p["beta"], p["eps"]
     big = np.abs(z) > _XI_BIG
-    zm = np.where(big | np.isnan(z), 1.0, z)
-    zb = np.where(big & np.isfinite(z), z, 1.0)
-    far = np.where(z > 0, _scaled(k["ap"], np.abs(zb), 2), -_scaled(k["s"], zb, 1))
-    far = np.where(np.isinf(z), np.where(z > 0, z, -z), far)
-    # z > 0: z·(α_p z + β)
-    zp = np.where(zm > 0, zm, 0.0)
-    pos = dd_val(dd_mul(dd(zp), dd_add(dd_mul(_cd(zp, k["ap"]), dd(zp)), _cd(zp, (beta, 0.0)))))
-    # ε < z <= 0: −s·(z − z_l)
-    lin = -dd_val(dd_mul(_cd(zm, k["s"]), _dd_sub(dd(zm), k["zl"])))
-    # −40 <= z <= ε: α_n·E(z) + βz, or α_n e^z_r·expm1(δ) − s·δ (δ = z − z_r) next to z_r
+    nan = np.isnan(z)
+    zm = _where(big | nan, 1.0, z)
+    out = np.empty(zm.shape, dtype=np.float64)
+    pos = zm > 0
+    lin = ~pos & (zm > eps)
+    rest = ~(pos | lin)
+    left = rest & (zm < -40.0)
+    _regions(out, zm, ((pos, lambda x: _xielu_pos(x, k, beta)), (lin, lambda x: _xielu_lin(x, k)),
+                       (rest & ~left, lambda x: _xielu_mid(x, k, beta, eps)),
+                       (left, lambda x: _xielu_left(x, k))))
+    i = np.flatnonzero(big)
+    if i.size:
+        zb = z.take(i)
+        out[i] = _xielu_far(zb, _where(np.isfinite(zb), zb, 1.0), k)
+    i = np.flatnonzero(nan)
+    if i.size:
+        out[i] = z.take(i)
+    return out
+
+
+def _xielu_far(z: Array, zb: Array, k: dict[str, Any]) -> Array:
+    """|z| > 2^400 (zb: z, 1 at ±inf)."""
+    far = _where(z > 0, _scaled(k["ap"], np.abs(zb), 2), -_scaled(k["s"], zb, 1))
+    return _where(np.isinf(z), _where(z > 0, z, -z), far)
+
+
+def _xielu_pos(zm: Array, k: dict[str, Any], beta: float) -> Array:
+    """z > 0: z·(α_p z + β)"""
+    zp = _where(zm > 0, zm, 0.0)
+    return dd_val(dd_mul(dd(zp), dd_add(dd_mul(_cd(zp, k["ap"]), dd(zp)), _cd(zp, (beta, 0.0)))))
+
+
+def _xielu_lin(zm: Array, k: dict[str, Any]) -> Array:
+    """ε < z <= 0: −s·(z − z_l)"""
+    return -dd_val(dd_mul(_cd(zm, k["s"]), _dd_sub(dd(zm), k["zl"])))
+
+
+def _xielu_mid(zm: Array, k: dict[str, Any], beta: float, eps: float) -> Array:
+    """−40 <= z <= ε: α_n·E(z) + βz, or α_n e^z_r·expm1(δ) − s·δ (δ = z − z_r) next to z_r"""
     zn = np.clip(zm, -40.0, min(eps, 0.0))
-    form_a = dd_add(dd_mul(_cd(zn, k["an"]), _e_of(zn)), two_prod(zn, np.full_like(zn, beta)))
     zr = k["zr"][0]
     win = np.abs(zn - zr) <= min(0.5 * abs(zr), 1.0)
-    d = _dd_sub(dd(np.where(win, zn, zr)), k["zr"])
-    d = (np.where(win, d[0], 0.0), np.where(win, d[1], 0.0))  # (z_r's lo may be far from 0)
-    form_r = dd_add(dd_mul(_cd(zn, k["q"]), _expm1_dd(d)), dd_mul(_cd(zn, k["s"]), _neg_dd(d)))
-    mid = np.where(win, dd_val(form_r), dd_val(form_a))
-    # z < −40: −s·(z − z_m) + α_n·e^z (z_m = −α_n/s; e^z is below 2^-57)
+    out = np.empty(zn.shape, dtype=np.float64)
+    _regions(out, zn, ((win, lambda x: _xielu_root(x, k)), (~win, lambda x: dd_val(dd_add(
+        dd_mul(_cd(x, k["an"]), _e_of(x)), two_prod(x, np.full_like(x, beta)))))))
+    return out
+
+
+def _xielu_root(zn: Array, k: dict[str, Any]) -> Array:
+    """next to the root z_r: α_n e^z_r·expm1(δ) − s·δ"""
+    d = _dd_sub(dd(zn), k["zr"])
+    return dd_val(dd_add(dd_mul(_cd(zn, k["q"]), _expm1_dd(d)), dd_mul(_cd(zn, k["s"]),
+                                                                     _neg_dd(d))))
+
+
+def _xielu_left(zm: Array, k: dict[str, Any]) -> Array:
+    """z < −40: −s·(z − z_m) + α_n·e^z (z_m = −α_n/s; e^z is below 2^-57)"""
     zl = np.minimum(zm, -40.0)
     m, n = exp_split(np.maximum(zl, -2000.0))
-    tail = np.ldexp(m * k["an"][0], n)
-    left = dd_val(dd_add(dd_mul(_cd(zl, k["s"]), _neg_dd(_dd_sub(dd(zl), k["zm"]))), dd(tail)))
-    neg = np.where(zm < -40.0, left, mid)
-    out = np.where(zm > 0, pos, np.where(zm > eps, lin, neg))
-    out = np.where(big, far, out)
-    return np.where(np.isnan(z), z, out)
+    tail = _ldexp(m * k["an"][0], n)
+    return dd_val(dd_add(dd_mul(_cd(zl, k["s"]), _neg_dd(_dd_sub(dd(zl), k["zm"]))), dd(tail)))
 
 
 def xielu_deriv(z: Array, p: Params) -> Array:
-    """xielu′(z) = 2α_p z + β for z > 0, −s on (ε, 0], α_n·e^z − s below ε"""
+    """xielu′(z) = 2α_p z + β for z > 0, −s on (ε, 0], α_n·e^z − s below ε (each piece on
+    its own values)"""
     k = _xk(p)
     beta, eps = p["beta"], p["eps"]
     big = z > _XI_BIG
-    zm = np.where(big | np.isnan(z), 1.0, z)
-    zp = np.where(zm > 0, zm, 0.0)
-    pos = dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.full_like(zp, 2.0))),
-                        _cd(zp, (beta, 0.0))))
-    far = np.where(np.isinf(z), z, _scaled(k["ap"], np.where(big & np.isfinite(z), z, 1.0), 1, 1))
-    pos = np.where(big, far, pos)
-    # z <= ε: s·expm1(z − z_c); −s far left (e^z below 2^-57 of it... exactly: s·expm1 → −s)
+    nan = np.isnan(z)
+    zm = _where(big | nan, 1.0, z)
+    out = np.empty(zm.shape, dtype=np.float64)
+    pos = zm > 0
+    lin = ~pos & (zm > eps)
+    _regions(out, zm, ((pos, lambda x: _xielu_dpos(x, k, beta)),
+                       (~(pos | lin), lambda x: _xielu_dneg(x, k, eps))))
+    i = np.flatnonzero(lin)
+    if i.size:
+        out[i] = -k["s"][0]
+    i = np.flatnonzero(big)
+    if i.size:
+        zb = z.take(i)
+        out[i] = _where(np.isinf(zb), zb, _scaled(k["ap"], _where(np.isfinite(zb), zb, 1.0), 1, 1))
+    i = np.flatnonzero(nan)
+    if i.size:
+        out[i] = z.take(i)
+    return out
+
+
+def _xielu_dpos(zm: Array, k: dict[str, Any], beta: float) -> Array:
+    zp = _where(zm > 0, zm, 0.0)
+    return dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.full_like(zp, 2.0))),
+                         _cd(zp, (beta, 0.0))))
+
+
+def _xielu_dneg(zm: Array, k: dict[str, Any], eps: float) -> Array:
+    """z <= ε: s·expm1(z − z_c); −s far left (e^z below 2^-57 of it... exactly: s·expm1 → −s)"""
     zn = np.clip(zm, -2000.0, min(eps, 0.0))
-    neg = dd_val(dd_mul(_cd(zn, k["s"]), _expm1_dd(_dd_sub(dd(zn), k["zc"]))))
-    out = np.where(zm > 0, pos, np.where(zm > eps, -k["s"][0], neg))
-    return np.where(np.isnan(z), z, out)
+    return dd_val(dd_mul(_cd(zn, k["s"]), _expm1_dd(_dd_sub(dd(zn), k["zc"]))))
 
 
 def _mp_xielu_parts(p: Params, mp: Any) -> tuple[Any, Any, Any, Any]:
@@ -2006,7 +2289,9 @@ def _quiet_over(f):
 def exponential(z: Array, p: Params) -> Array:
     """exponential(z) = e^z"""
     m, k = exp_split(np.clip(z, -2000.0, 2000.0))
-    return _ldexp_inf(m, k)
+    # (= _ldexp_inf(m, k) for m in [0.7, 1.42] or nan: ±inf past the top, rounded once
+    # below; overflow is silenced by _quiet_over)
+    return _ldexp(m, k)
 
 
 _LN2_F = 0.6931471805599453  # ln 2 rounded (log1mexp's switch point)
@@ -2015,31 +2300,32 @@ _LN2_F = 0.6931471805599453  # ln 2 rounded (log1mexp's switch point)
 def log1mexp(z: Array, p: Params) -> Array:
     """log1mexp(z) = log(1 − e^−z) for z >= 0"""
     zc = np.clip(z, 0.0, 2000.0)
-    zs = np.where(zc <= _LN2_F, np.maximum(zc, 5e-324), 1.0)
-    small = np.log(-np.expm1(-zs))
-    big = np.log1p(-np.exp(-np.maximum(zc, _LN2_F)))
-    r = np.where(zc <= _LN2_F, small, big)
-    r = np.where(z == 0, -INF, r)
-    return np.where(z < 0, np.nan, np.where(z > 2000.0, -0.0, r))
+    # log(−expm1(−z)) up to ln 2, log1p(−e^−z) beyond, each on its own values
+    r = _by_mask(zc <= _LN2_F, lambda x: np.log(-np.expm1(-np.maximum(x, 5e-324))),
+                 lambda x: np.log1p(-np.exp(-np.maximum(x, _LN2_F))), zc)
+    r = _where(z == 0, -INF, r)
+    return _where(z < 0, np.nan, _where(z > 2000.0, -0.0, r))
 
 
 def _l1me_e(z: Array) -> tuple[Array, Array, tuple[Array, Array]]:
     """For z >= 1 (clipped): e^−z = m·2^k and 1 − e^−z as an exact double-double."""
     zb = np.clip(z, 1.0, 2000.0)
     m, k = exp_split(-zb)
-    e = np.ldexp(m, k)
+    e = _ldexp(m, k)
     return m, k, two_sum(np.ones_like(e), -e)
+
+
+def _l1me_big(z: Array) -> Array:
+    m, k, om = _l1me_e(z)
+    return _ldexp(dd_val(dd_div(dd(m), om)), k)
 
 
 def log1mexp_deriv(z: Array, p: Params) -> Array:
     """log1mexp′(z) = 1/expm1(z) = e^−z/(1 − e^−z)"""
-    zs = np.clip(z, 5e-324, 1.0)
-    small = 1.0 / np.expm1(zs)
-    m, k, om = _l1me_e(z)
-    big = np.ldexp(dd_val(dd_div(dd(m), om)), k)
-    r = np.where(z < 1.0, small, big)
-    r = np.where(z == 0, INF, r)
-    return np.where(z < 0, np.nan, r)
+    # 1/expm1(z) below 1, e^−z/(1 − e^−z) in double-double beyond, each on its own values
+    r = _by_mask(z < 1.0, lambda x: 1.0 / np.expm1(np.clip(x, 5e-324, 1.0)), _l1me_big, z)
+    r = _where(z == 0, INF, r)
+    return _where(z < 0, np.nan, r)
 
 
 def log1mexp_from_a(a: Array, p: Params) -> Array:
@@ -2048,6 +2334,31 @@ def log1mexp_from_a(a: Array, p: Params) -> Array:
 
 
 _EXP_WHY = None  # exponential: g′ = a
+_EXPONENTIAL = _quiet_over(exponential)
+
+
+def _exponential_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    r = _EXPONENTIAL(z, p)
+    return r, r.copy()  # g′ = g
+
+
+# exponential's cheaper form for float32 and smaller types: numpy's own exp, within 1 ULP
+# (glibc's and numpy's SIMD kernels alike; the boundary test assumes 4), z clipped to
+# [−1000, 700]: beyond, e^z rounds to 0, resp. inf, in every small type (float32's range
+# ends at e^88.7 and its subnormals at e^−103.98).
+def _exponential_small(z: Array, p: Params) -> Array:
+    return np.exp(np.clip(z, -1000.0, 700.0))
+
+
+def _exponential_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    r = _exponential_small(z, p)
+    return r, r.copy()
+
+
+_exponential_small.ulp = _exponential_pair_small.ulp = 4.0  # type: ignore[attr-defined]
+_EXPONENTIAL.with_deriv = _exponential_with_deriv  # type: ignore[attr-defined]
+_EXPONENTIAL.small = _exponential_small  # type: ignore[attr-defined]
+_exponential_with_deriv.small = _exponential_pair_small  # type: ignore[attr-defined]
 
 
 def _mp_log1mexp(z: Any, p: Params, mp: Any) -> Any:
@@ -2075,8 +2386,8 @@ SPECS = SPECS + (
         formula="exponential(z) = e^z",
         deriv_formula="exponential′(z) = e^z",
         from_output_formula="a",
-        g=_quiet_over(exponential),
-        dg=_quiet_over(exponential),
+        g=_EXPONENTIAL,
+        dg=_EXPONENTIAL,
         dg_from_a=lambda a, p: np.array(a, dtype=np.float64, copy=True),
         output_range=lambda p: (0.0, INF),
         exact=lambda z, p, mp: mp.exp(z),
@@ -2113,6 +2424,49 @@ def _mp_quick_beta(mp: Any) -> Any:
     return mp.mpf("1.702")
 
 
+# quick_gelu's cheaper float32 forms: silu's of β = 1 on t = fl(β_hi·z) (β = 1.702), within
+# 2u of βz relative, so e^−t within (2|t| + 2)u. g = z/(1 + e^−t): < (2|t| + 5)u; where g
+# can round to a nonzero value of a small type, t >= −120 (z is clipped to >= −1000/β, and
+# below t = −120, |g| < 588·e^−120 < 2^−150: both round to −0), so < 250u: bound 2048.
+# g′ = s(1 + t·(e·s)): the β = 1 terms with (2|t| + 2)u more in e, below (85 + 34|t|)u for
+# the relevant t >= −120 (cancellation < 8 outside |t − t0| < 0.5, there the accurate form):
+# bound 8192 (below t = −200 both are in (−2^−200, 0)). z is clipped as for β = 1, in t.
+def _beta_small(b: tuple[float, float]):
+    bh = b[0]
+
+    def g(z: Array, p: Params) -> Array:
+        zc = np.maximum(z, -1000.0 / bh) + 0.0
+        with np.errstate(over="ignore"):  # e^1000 = inf: zc/inf = −0
+            return zc / (1.0 + np.exp(-(bh * zc)))
+
+    def dg(z: Array, p: Params) -> Array:
+        t = bh * np.clip(z, -200.0 / bh, 1e30 / bh)
+        e = np.exp(-t)
+        s = 1.0 / (1.0 + e)
+        r = s * (1.0 + t * (e * s))
+        win = np.abs(t - SILU_Z0[0]) < 0.5
+        if win.any():
+            r[win] = silu_dg(z[win], b)
+        return r
+
+    g.ulp, dg.ulp = 2048.0, 8192.0  # type: ignore[attr-defined]
+    return g, dg
+
+
+_QG_SMALL = _beta_small(QUICK_GELU_BETA)
+
+
+def _quick_g(z: Array, p: Params) -> Array:
+    return silu_g(z, QUICK_GELU_BETA)
+
+
+def _quick_dg(z: Array, p: Params) -> Array:
+    return silu_dg(z, QUICK_GELU_BETA)
+
+
+_quick_g.small, _quick_dg.small = _QG_SMALL  # type: ignore[attr-defined]
+
+
 SPECS = SPECS + (
     Spec(
         name="quick_gelu",
@@ -2122,8 +2476,8 @@ SPECS = SPECS + (
         # PyTorch (JAX has none; no kink either way)
         formula="quick_gelu(z) = z·σ(1.702·z) = z / (1 + e^(−1.702·z))",
         deriv_formula="quick_gelu′(z) = σ(t)·(1 + t·(1 − σ(t))), t = 1.702·z",
-        g=_vec(lambda z, p: silu_g(z, QUICK_GELU_BETA)),
-        dg=_vec(lambda z, p: silu_dg(z, QUICK_GELU_BETA)),
+        g=_vec(_quick_g),
+        dg=_vec(_quick_dg),
         output_range=lambda p: (float(np.nextafter(SILU_MIN / 1.702, -INF)), INF),
         exact=lambda z, p, mp: _mp_silu(z, _mp_quick_beta(mp), mp),
         exact_dg=lambda z, p, mp: _mp_silu_dg(z, _mp_quick_beta(mp), mp),
@@ -2156,10 +2510,10 @@ def _laplace_u(z: Array, p: Params) -> tuple[Array, Array]:
     zc = np.clip(z, -1e300, 1e300)
     s, e = two_sum(zc, np.full_like(zc, -mu))
     far = ~(np.abs(s) <= 41.0 * sig)  # |u| > 41 (nan too: nan out)
-    s, e = np.where(far, np.clip(s, -42.0 * sig, 42.0 * sig), s), np.where(far, 0.0, e)
+    s, e = _where(far, np.clip(s, -42.0 * sig, 42.0 * sig), s), _where(far, 0.0, e)
     uh, ul = dd_div((s, e), dd(np.full_like(s, sig)))
     far |= ~(np.abs(uh) <= 41.0)
-    return np.where(far, np.sign(uh) * 41.0, uh), np.where(far, 0.0, ul)
+    return _where(far, np.sign(uh) * 41.0, uh), _where(far, 0.0, ul)
 
 
 def _exp_half_sq_dd(uh: Array, ul: Array, c: tuple[float, float],
@@ -2174,7 +2528,7 @@ def _exp_half_sq_dd(uh: Array, ul: Array, c: tuple[float, float],
 def _laplace_g(z: Array, p: Params) -> Array:
     uh, ul = _laplace_u(z, p)
     w = np.abs(uh)
-    wl = np.where(uh < 0, -ul, ul)  # |u| = w + wl
+    wl = _where(uh < 0, -ul, ul)  # |u| = w + wl
     mid = w < 2.0
     out = np.full(z.shape, np.nan)
     if mid.any():
@@ -2183,23 +2537,23 @@ def _laplace_g(z: Array, p: Params) -> Array:
         f = _gelu_F(wm)
         fp = _INV_SQRT2 * (2.0 * (wm * _INV_SQRT2) * f[0] - _INV_SQRT_PI_2)  # F′(w)
         f = dd_add(f, dd(fp * wlm))
-        q = dd_mul(dd(m * np.ldexp(0.5, k)), f)  # Φ(−w), k is 0..−3 here
+        q = dd_mul(dd(m * _ldexp(0.5, k)), f)  # Φ(−w), k is 0..−3 here
         one_minus = dd_add(dd(np.ones_like(wm)), (-q[0], -q[1]))
-        out[mid] = np.where(hm > 0, dd_val(one_minus), dd_val(q))
+        out[mid] = _where(hm > 0, dd_val(one_minus), dd_val(q))
     lo = (uh <= -2.0)
     if lo.any():
         hl, ll = uh[lo], ul[lo]
         rs = special.erfc_rs(-hl * _INV_SQRT2)
         m, k = _exp_half_sq_dd(hl, ll, _C_TAIL, rs)
-        out[lo] = np.ldexp(dd_val(dd_div(dd(m), (-hl, -ll))), k)
+        out[lo] = _ldexp(dd_val(dd_div(dd(m), (-hl, -ll))), k)
     hi = uh >= 2.0
     if hi.any():
         hh, lh = uh[hi], ul[hi]
         m, k = _exp_half_sq_dd(hh, lh, (0.0, 0.0))
-        q = np.ldexp(m * special.erfcx_big(hh * _INV_SQRT2), k - 1)
+        q = _ldexp(m * special.erfcx_big(hh * _INV_SQRT2), k - 1)
         out[hi] = 1.0 - q
-    out = np.where(uh <= -41.0, 0.0, np.where(uh >= 41.0, 1.0, out))
-    return np.where(np.isnan(z), z, out)
+    out = _where(uh <= -41.0, 0.0, _where(uh >= 41.0, 1.0, out))
+    return _where(np.isnan(z), z, out)
 
 
 def _laplace_phi(z: Array, p: Params) -> tuple[tuple[Array, Array], Array, Array]:
@@ -2211,8 +2565,8 @@ def _laplace_phi(z: Array, p: Params) -> tuple[tuple[Array, Array], Array, Array
 def _laplace_dg(z: Array, p: Params) -> Array:
     u, m, k = _laplace_phi(z, p)
     sig = float(p["sigma"])
-    r = np.ldexp(dd_val(dd_div(dd(m), dd(np.full_like(m, sig)))), k)
-    return np.where(np.abs(u[0]) >= 41.0, 0.0, r)
+    r = _ldexp(dd_val(dd_div(dd(m), dd(np.full_like(m, sig)))), k)
+    return _where(np.abs(u[0]) >= 41.0, 0.0, r)
 
 
 def laplace_d2(z: Array, p: Params) -> Array:
@@ -2221,9 +2575,9 @@ def laplace_d2(z: Array, p: Params) -> Array:
     u, m, k = _laplace_phi(z, p)
     sig = float(p["sigma"])
     s2 = two_prod(np.full_like(m, sig), np.full_like(m, sig))
-    r = -np.ldexp(dd_val(dd_div(dd_mul(u, dd(m)), s2)), k)
-    r = np.where(u[0] == 0, 0.0, r)  # g″(μ) = +0
-    return np.where(np.abs(u[0]) >= 41.0, 0.0 * -np.sign(u[0]), r)
+    r = -_ldexp(dd_val(dd_div(dd_mul(u, dd(m)), s2)), k)
+    r = _where(u[0] == 0, 0.0, r)  # g″(μ) = +0
+    return _where(np.abs(u[0]) >= 41.0, 0.0 * -np.sign(u[0]), r)
 
 
 def _mp_laplace_u(z: Any, p: Params, mp: Any) -> Any:
