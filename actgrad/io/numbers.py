@@ -84,47 +84,61 @@ def _repr_edits(text: bytes, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray |
     """_orjson_text's text of *flat* in repr's style: the bytes, each value followed by a
     ',', and where those commas are (None when no value needed an edit: find them).
 
-    One pass: each byte of the text is repeated count times (np.repeat), 0 for the '0.0000'
-    that goes, 1 + m where m bytes go in before it; the bytes that went in are then set.
+    The edits are bytes that go (the '0.0000' of 1e-5 ≤ |x| < 1e-4) and bytes that go in:
+    where each lands follows from per-value counts (exclusive sums over the values, not over
+    the bytes), so the text is rebuilt with two boolean-mask copies, a byte each, instead of
+    a repeat count (8 bytes) per byte: ~4x faster on deriv sigmoid's output.
     """
     buf = np.frombuffer(text + b",", np.uint8)
     with np.errstate(invalid="ignore"):  # (nan)
         a = np.abs(flat)
         one_digit = (a >= 1e-9) & (a < 1e-5)  # 'd.ddde-6' → 'd.ddde-06'
         fixed = (a >= 1e-5) & (a < 1e-4)      # '0.0000ddd' → 'd.dde-05'
-    if not (one_digit.any() or fixed.any()):
+    any_fixed = bool(fixed.any())
+    if not (any_fixed or one_digit.any()):
         return buf, None
     ends = np.flatnonzero(buf == _COMMA)  # each value's end
-    counts = np.ones(len(buf), np.intp)
-    e_digit = ends[one_digit] - 1  # a '0' before the exponent's digit
-    counts[e_digit] = 2
-    at, change = [e_digit], [np.ones(len(e_digit), np.intp)]
-    if fixed.any():
+    n = len(ends)
+    # bytes that go in, per value: 1 ('0') for one_digit, 4 ('e-05') + 1 ('.' when more
+    # than one digit) for fixed; bytes that go: 6 for fixed
+    grow = one_digit.astype(np.intp)
+    if any_fixed:
         f_end = ends[fixed]
         starts = np.concatenate(([0], ends[:-1] + 1))[fixed]
         lead = starts + (flat[fixed] < 0)  # where '0.0000' begins, after a sign
-        counts[lead[:, None] + np.arange(6)] = 0
-        dot = lead[f_end > lead + 7] + 7  # more digits after the first: a '.' before them
-        counts[dot] = 2
-        counts[f_end] = 5  # 'e-05' before the comma
-        at += [lead, dot, f_end]
-        change += [np.full(len(lead), -6), np.ones(len(dot), np.intp), np.full(len(f_end), 4)]
-    # where the copies of byte p end: p + 1 + the changes at or before p (a sum over the
-    # few edits, not a cumsum over every byte)
-    at_all = np.concatenate(at)
-    order = np.argsort(at_all, kind="stable")
-    at_all, total = at_all[order], np.cumsum(np.concatenate(change)[order])
-
-    def new_end(p: np.ndarray) -> np.ndarray:
-        k = np.searchsorted(at_all, p, side="right")
-        return p + 1 + np.where(k > 0, total[k - 1], 0)
-
-    out = np.repeat(buf, counts)
-    out[new_end(e_digit) - 2] = _ZERO
-    if fixed.any():
-        out[new_end(dot) - 2] = _DOT
-        out[(new_end(f_end) - 5)[:, None] + np.arange(4)] = _E05
-    return out, new_end(ends) - 1
+        has_dot = f_end > lead + 7  # more digits after the first: a '.' after it
+        grow[fixed] = 4 + has_dot
+        gone = np.zeros(n, np.intp)
+        gone[fixed] = 6
+        gone_to = np.cumsum(gone)  # bytes gone up to and including each value
+    grown = np.cumsum(grow)  # bytes gone in up to and including each value
+    before = grown - grow  # ... before each value
+    size = len(buf) + int(grown[-1]) - (int(gone_to[-1]) if any_fixed else 0)
+    at_parts, byte_parts = [], []
+    shift = before if not any_fixed else before - gone_to  # source → output, per value
+    e_digit = np.flatnonzero(one_digit)
+    at_parts.append(ends[e_digit] - 1 + shift[e_digit])  # the '0' before the digit
+    byte_parts.append(np.full(len(e_digit), _ZERO, np.uint8))
+    if any_fixed:
+        where = np.flatnonzero(fixed)
+        dot = where[has_dot]
+        at_parts.append(lead[has_dot] + 7 + shift[dot])
+        byte_parts.append(np.full(len(dot), _DOT, np.uint8))
+        e05 = (f_end + shift[where] + has_dot)[:, None] + np.arange(4)
+        at_parts.append(e05.ravel())
+        byte_parts.append(np.tile(_E05, len(where)))
+        keep = np.ones(len(buf), bool)
+        keep[lead[:, None] + np.arange(6)] = False
+        source = buf[keep]
+    else:
+        source = buf
+    at = np.concatenate(at_parts) if len(at_parts) > 1 else at_parts[0]
+    old = np.ones(size, bool)
+    old[at] = False
+    out = np.empty(size, np.uint8)
+    out[old] = source
+    out[at] = np.concatenate(byte_parts) if len(byte_parts) > 1 else byte_parts[0]
+    return out, ends + shift + grow
 
 
 def short_exact(v: float) -> str:
