@@ -274,6 +274,9 @@ class Input(NamedTuple):
     blocks: Iterator[np.ndarray]
     where: Callable[[int], str]
     npy: Any = None  # io.npy.NpyReader
+    #: a `where` pinned to the last block, still right once the blocks have moved on (for a
+    #: consumer that reads ahead); None: there is nothing to read ahead (arguments)
+    pinned: Callable[[], Callable[[int], str]] | None = None
 
 
 def expression_exact(e: expression.Expression, order: int, kink: str,
@@ -340,9 +343,13 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
         source = sys.stdin.buffer
     reader = ValueReader(source, on_invalid=on_invalid)
 
-    def where(i: int) -> str:
-        token, line, col = reader.locate(i)
+    def where(i: int, at: Any = None) -> str:
+        token, line, col = reader.locate(i, at)
         return f"line {line}, column {col}"
+
+    def pinned() -> Callable[[int], str]:
+        at = reader.position
+        return lambda i: where(i, at)
 
     def blocks() -> Iterator[np.ndarray]:
         try:
@@ -357,7 +364,7 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
             if not stdin:
                 source.close()
 
-    return Input(blocks(), where)
+    return Input(blocks(), where, pinned=pinned)
 
 
 def _npy_input(path: str, raw_as: str | None) -> Input:
@@ -377,12 +384,17 @@ def _npy_input(path: str, raw_as: str | None) -> Input:
         except NpyError as e:
             raise Fail(f"cannot read {shown(path)}: {e}") from None
 
-    def where(i: int) -> str:
-        index = np.unravel_index(start[0] + i, reader.shape, order=reader.order) \
+    def where(i: int, first: int | None = None) -> str:
+        first = start[0] if first is None else first
+        index = np.unravel_index(first + i, reader.shape, order=reader.order) \
             if reader.shape else ()
         return f"{shown(path)} element {list(map(int, index))}"
 
-    return Input(blocks(), where, reader)
+    def pinned() -> Callable[[int], str]:
+        first = start[0]
+        return lambda i: where(i, first)
+
+    return Input(blocks(), where, reader, pinned)
 
 
 def _report_skipped(count: int, on_invalid: str) -> None:
@@ -451,15 +463,72 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
     sink: Any = writer
     if output_file is not None:
         sink = _NpySink(output_file, to, got.npy, input_file)
+    blocks: Iterator[tuple[np.ndarray, Callable[[int], str]]] = (
+        ((block, got.where) for block in got.blocks) if got.pinned is None
+        else _read_ahead(got.blocks, got.pinned))
     with sink:
-        for block in got.blocks:
+        for block, where in blocks:
             with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
                 x = block.astype(to, copy=False)
             try:
                 y = compute(x)
             except registry.OutputRangeError as e:
-                _write_before(sink, compute, x, e, got.where)
+                _write_before(sink, compute, x, e, where)
             sink.write(x, y)
+
+
+_AHEAD = 2  # blocks read ahead: parsed, waiting for the computation
+
+
+def _read_ahead(blocks: Iterator[np.ndarray], pinned: Callable[[], Callable[[int], str]]
+                ) -> Iterator[tuple[np.ndarray, Callable[[int], str]]]:
+    """The blocks, each with its `where`, read and parsed by a second thread while this one
+    computes and writes the blocks before them: numpy's loops release the GIL, so parsing
+    runs beside the computation on a second core (measured in benchmarks/run.py).
+
+    Everything else stays as it was: the blocks come in order, an input error comes where
+    its block would have, after every block before it is written; signals are handled
+    here, in the main thread (the reader is a daemon thread that never holds up the exit),
+    and typed input still comes out at once (the reader hands each block over as soon as it
+    is parsed). The reader stops at the next block once this generator is closed."""
+    import queue
+    import threading
+
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for block in blocks:
+                handoff.put((block, pinned()))
+                if stop.is_set():
+                    break
+        except BaseException as e:  # (an input error: raised in the main thread, in turn)
+            handoff.put((None, e))
+        else:
+            handoff.put((None, None))
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="actgrad-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            block, where = handoff.get()
+            if block is None:
+                if where is not None:
+                    raise where
+                return
+            yield block, where
+    finally:
+        stop.set()
+        try:  # room for the reader's last put, so that it sees stop and ends
+            while True:
+                handoff.get_nowait()
+        except queue.Empty:
+            pass
 
 
 class _NpySink:

@@ -504,14 +504,21 @@ class ValueReader:
         return next(self._blocks)
 
     # ------------------------------------------------------------------
-    def locate(self, index):
-        """(token, line, column) of value *index* of the last yielded block.
+    @property
+    def position(self):
+        """Where the last yielded block came from, for ``locate(i, at=...)`` once the reader
+        has moved on (a consumer that reads ahead)."""
+        return self._segment
+
+    def locate(self, index, at=None):
+        """(token, line, column) of value *index* of the last yielded block (or of the block
+        whose ``position`` was *at*).
 
         Recomputed from the block's bytes, so it is slow-ish (linear in the
         block); meant for error reporting.  Negative indexes count from the
         end.  Raises IndexError when out of range / before the first block.
         """
-        seg = self._segment
+        seg = self._segment if at is None else at
         if seg is None:
             raise IndexError("no block has been yielded yet")
         if seg.token is not None:       # a too-long token replaced by NaN
