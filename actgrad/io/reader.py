@@ -38,9 +38,11 @@ instead.  A skipped leading BOM is not counted.
 
 Reading
 -------
-The source is read with a single ``read1()``/``os.read()`` call per block,
-which returns whatever is available (never waits to fill a block), so values
-typed interactively are yielded as soon as their line is entered.  A value
+The source is read with a ``read1()``/``os.read()`` call per block, which
+returns whatever is available (never waits to fill a block), followed, for a
+source with a file descriptor, by more reads while more is ready at once (a
+pipe gives at most 64 KiB a read; a block is up to 256 KiB), so values typed
+interactively are yielded as soon as their line is entered.  A value
 is never split: the trailing partial token of a read is carried over to the
 next one (so a last value without a following separator is yielded at EOF).
 Memory use does not grow with the input: it is bounded by a small multiple of
