@@ -67,17 +67,25 @@ _COMMA, _ZERO, _DOT = ord(","), ord("0"), ord(".")
 _FEW = 64  # values that repr writes faster than orjson is imported
 
 
-def _orjson_text(flat: np.ndarray, quote_specials: bool = False) -> bytes:
-    """orjson's text of float64 values, comma-separated, with nan/±inf as repr writes them
-    (quoted: '"nan"', with quote_specials)."""
+def _orjson_text(flat: np.ndarray, quote_specials: bool = False) -> np.ndarray:
+    """orjson's text of float64 values, each followed by a ',' (the last by ']'), with
+    nan/±inf as repr writes them (quoted: '"nan"', with quote_specials): a read-only view of
+    orjson's bytes after its '[' (no copy)."""
     import orjson
 
-    text = orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
+    text = orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY)
     if b"null" in text:
         quote = '"%s"' if quote_specials else "%s"
         special = iter([(quote % repr(v)).encode() for v in flat[~np.isfinite(flat)].tolist()])
         text = re.sub(rb"null", lambda m: next(special), text)
-    return text
+    return np.frombuffer(text, np.uint8, offset=1)
+
+
+def _value_ends(buf: np.ndarray) -> np.ndarray:
+    """Where each value of _orjson_text's text ends (its ',', or the last byte)."""
+    is_end = buf == _COMMA
+    is_end[-1] = True
+    return np.flatnonzero(is_end)
 
 
 def _edit_masks(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,6 +95,7 @@ def _edit_masks(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _PLACEHOLDERS: np.ndarray | None = None
+_THRESHOLD = 0.15
 
 
 def _placeholders() -> np.ndarray:
@@ -127,42 +136,44 @@ def _repr_text(flat: np.ndarray, quote_specials: bool = False
     one_digit, fixed = _edit_masks(flat)
     edit = one_digit | fixed
     if not edit.any():
-        return np.frombuffer(_orjson_text(flat, quote_specials) + b",", np.uint8), None
+        return _orjson_text(flat, quote_specials), None
     which = np.flatnonzero(edit)
-    if len(which) > 0.15 * len(flat):  # (where the rebuild of the whole text costs less)
+    if len(which) > _THRESHOLD * len(flat):  # (where the rebuild of the whole text costs less)
         return _repr_edits(_orjson_text(flat, quote_specials), flat)
     sub = flat[which]
     new, sub_ends = _repr_edits(_orjson_text(sub), sub)
     if sub_ends is None:  # (not reached: every value of sub needs an edit)
-        sub_ends = np.flatnonzero(new == _COMMA)
+        sub_ends = _value_ends(new)
     size = np.diff(sub_ends, prepend=-1)  # each edited value's length, with its ','
     work = flat.copy()
     work[which] = _placeholders()[size - 1]
-    buf = np.frombuffer(bytearray(_orjson_text(work, quote_specials) + b","), np.uint8)
-    ends = np.flatnonzero(buf == _COMMA)
+    buf = _orjson_text(work, quote_specials).copy()
+    ends = _value_ends(buf)
     # each edited value's new bytes (with its ',') over its placeholder's
     first = ends[which] - (size - 1)
-    at = np.arange(len(new)) + np.repeat(first - (sub_ends + 1 - size), size)
+    index = np.int32 if len(buf) < 2**31 else np.intp  # (half the bytes to move)
+    at = np.arange(len(new), dtype=index) + np.repeat(
+        (first - (sub_ends + 1 - size)).astype(index), size)
     buf[at] = new
     return buf, ends
 
 
-def _repr_edits(text: bytes, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _repr_edits(buf: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """_orjson_text's text of *flat* in repr's style: the bytes, each value followed by a
-    ',', and where those commas are (None when no value needed an edit: find them).
+    ',' (the last by ']'), and where those end (None when no value needed an edit: find them
+    with _value_ends).
 
     The edits are bytes that go (the '0.0000' of 1e-5 ≤ |x| < 1e-4) and bytes that go in:
     where each lands follows from per-value counts (exclusive sums over the values, not over
     the bytes), so the text is rebuilt with two boolean-mask copies, a byte each, instead of
     a repeat count (8 bytes) per byte: ~4x faster on deriv sigmoid's output.
     """
-    buf = np.frombuffer(text + b",", np.uint8)
     # one_digit: 'd.ddde-6' → 'd.ddde-06'; fixed: '0.0000ddd' → 'd.dde-05'
     one_digit, fixed = _edit_masks(flat)
     any_fixed = bool(fixed.any())
     if not (any_fixed or one_digit.any()):
         return buf, None
-    ends = np.flatnonzero(buf == _COMMA)  # each value's end
+    ends = _value_ends(buf)
     n = len(ends)
     # bytes that go in, per value: 1 ('0') for one_digit, 4 ('e-05') + 1 ('.' when more
     # than one digit) for fixed; bytes that go: 6 for fixed
@@ -230,7 +241,7 @@ def repr_lines(values: np.ndarray) -> bytes:
         return "".join([repr(v) + "\n" for v in flat.tolist()]).encode()
     buf, ends = _repr_text(flat)
     if ends is None:
-        return buf.tobytes().replace(b",", b"\n")
+        return buf[:-1].tobytes().replace(b",", b"\n") + b"\n"
     buf[ends] = ord("\n")
     return buf.tobytes()
 
@@ -252,7 +263,7 @@ def float_rows(cols: Sequence[np.ndarray], seps: Sequence[bytes], begin: bytes =
     buf, ends = _repr_text(flat, quote_specials)
     if ends is None:
         buf = buf.copy()
-        ends = np.flatnonzero(buf == _COMMA)
+        ends = _value_ends(buf)
     marks = list(seps) + [between]
     simple = all(len(m) == 1 for m in marks)
     for j, mark in enumerate(marks):
