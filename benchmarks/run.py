@@ -574,17 +574,19 @@ def main():
     ap.add_argument("--table-num", type=int, help=f"table --num (default {TABLE_NUM})")
     ap.add_argument("--only", help="run only these parts, comma-separated: api, check, npy,"
                                    " table, startup (check, npy, table and startup from this"
-                                   " tree, alternating with --before-tree when given)")
+                                   " tree, alternating with --before-tree when given); or"
+                                   " stream alone (throughput, memory, functions, formats)")
     ap.add_argument("--npy-size", type=float, help=f"values of the npy part ({NPY_SIZE:.0e})")
     ap.add_argument("--before-tree", help="a source tree of an earlier version, for the API"
                                           " and check sections")
     args = ap.parse_args()
-    if args.only:
+    stream_only = args.only == "stream"
+    if args.only and not stream_only:
         parts = args.only.split(",")
         unknown = set(parts) - {"api", "check", "npy", "table", "startup"}
         if unknown:
             ap.error(f"--only: no part {', '.join(sorted(unknown))}"
-                     " (api, check, npy, table, startup)")
+                     " (api, check, npy, table, startup; or stream alone)")
         if "startup" in parts:
             before = (shlex.split(args.before) if args.before else
                       tree_cmd(args.before_tree) if args.before_tree else None)
@@ -630,15 +632,18 @@ def main():
         extra.update({f"before -f {f}": before + ["deriv", "sigmoid", "-f", f]
                       for f in FORMAT_TARGETS})
 
-    log(f"start-up: {srun} runs each ...")
-    startup = bench_startup(actgrad, srun)
-    launch = bench_launch(actgrad, before, srun)
+    startup = launch = table_res = loop = None
+    if not stream_only:
+        log(f"start-up: {srun} runs each ...")
+        startup = bench_startup(actgrad, srun)
+        launch = bench_launch(actgrad, before, srun)
     with tempfile.TemporaryDirectory(prefix="actgrad-bench-") as tmp:
         through = {n: bench_size(tmp, n, runs, cmds, extra if n == max(sizes) else None)
                    for n in sizes}
-        table_res = bench_table(tmp, actgrad, before, min(runs, 3), table_num)
-        log(f"loop: {LOOP_VALUES} calls vs one call with {LOOP_VALUES} values on stdin ...")
-        loop = bench_loop(tmp, actgrad, runs)
+        if not stream_only:
+            table_res = bench_table(tmp, actgrad, before, min(runs, 3), table_num)
+            log(f"loop: {LOOP_VALUES} calls vs one call with {LOOP_VALUES} values on stdin ...")
+            loop = bench_loop(tmp, actgrad, runs)
     if TIME:
         env["rss_method"] = f"{TIME} -f %M"
     else:
@@ -665,31 +670,32 @@ def main():
         print(f"  (mawk not found: using {awk_name})")
 
     hdr = ["what", "median time", "values/s", "ratio", "target", "pass/fail"]
-    s = startup
-    table(f"1. start-up (median of {srun} runs, wall)", hdr, [
-        ["actgrad deriv sigmoid 0", fmt(s["actgrad_s"] and s["actgrad_s"] * 1e3, ".1f", " ms"),
-         "-", fmt(s["ratio"], ".2f", "x"), f"<= {STARTUP_TARGET}x", verdict(s["pass"])],
-        ["python -c 'import numpy'", fmt(s["numpy_import_s"] and s["numpy_import_s"] * 1e3, ".1f", " ms"),
-         "-", "1.00x", "", ""]])
+    if startup:
+        s = startup
+        table(f"1. start-up (median of {srun} runs, wall)", hdr, [
+            ["actgrad deriv sigmoid 0", fmt(s["actgrad_s"] and s["actgrad_s"] * 1e3, ".1f", " ms"),
+             "-", fmt(s["ratio"], ".2f", "x"), f"<= {STARTUP_TARGET}x", verdict(s["pass"])],
+            ["python -c 'import numpy'", fmt(s["numpy_import_s"] and s["numpy_import_s"] * 1e3, ".1f", " ms"),
+             "-", "1.00x", "", ""]])
 
-    L = launch
-    def lrow(label, key, base, target, tag=""):
-        a, b = L.get(tag + key), L.get(base)
-        ratio = a / b if a and b else None
-        return [tag + label, fmt(a and a * 1e3, ".1f", " ms"), fmt(ratio, ".2f", "x"),
-                f"<= {target}x" if not tag else "",
-                verdict(None if ratio is None else ratio <= target) if not tag else ""]
-    lrows = []
-    for tag in ("", "before ") if before else ("",):
-        lrows += [lrow("deriv sigmoid 0 / import numpy", "fast", "numpy", STARTUP_TARGET, tag),
-                  lrow(f"deriv sigmoid + {len(FEW_VALUES)} values / import numpy", "few", "numpy",
-                       FEW_TARGET, tag),
-                  lrow("--help / deriv sigmoid 0", "help", tag + "fast", HELP_TARGET, tag),
-                  lrow("deriv --help / deriv sigmoid 0", "deriv help", tag + "fast", HELP_TARGET, tag)]
-    lrows.append(["python -c 'import numpy'", fmt(L["numpy"] and L["numpy"] * 1e3, ".1f", " ms"),
-                  "1.00x", "", ""])
-    table(f"1b. start-up with values, and help (median of {srun} runs, wall, taken in turn)",
-          ["what", "median time", "ratio", "target", "pass/fail"], lrows)
+        L = launch
+        def lrow(label, key, base, target, tag=""):
+            a, b = L.get(tag + key), L.get(base)
+            ratio = a / b if a and b else None
+            return [tag + label, fmt(a and a * 1e3, ".1f", " ms"), fmt(ratio, ".2f", "x"),
+                    f"<= {target}x" if not tag else "",
+                    verdict(None if ratio is None else ratio <= target) if not tag else ""]
+        lrows = []
+        for tag in ("", "before ") if before else ("",):
+            lrows += [lrow("deriv sigmoid 0 / import numpy", "fast", "numpy", STARTUP_TARGET, tag),
+                      lrow(f"deriv sigmoid + {len(FEW_VALUES)} values / import numpy", "few", "numpy",
+                           FEW_TARGET, tag),
+                      lrow("--help / deriv sigmoid 0", "help", tag + "fast", HELP_TARGET, tag),
+                      lrow("deriv --help / deriv sigmoid 0", "deriv help", tag + "fast", HELP_TARGET, tag)]
+        lrows.append(["python -c 'import numpy'", fmt(L["numpy"] and L["numpy"] * 1e3, ".1f", " ms"),
+                      "1.00x", "", ""])
+        table(f"1b. start-up with values, and help (median of {srun} runs, wall, taken in turn)",
+              ["what", "median time", "ratio", "target", "pass/fail"], lrows)
 
     rows, mrows = [], []
     for n, res in through.items():
@@ -740,6 +746,10 @@ def main():
           f" sigmoid unless named; formats against plain output)",
           ["what", "median time", "ratio", "target", "pass/fail", "max RSS", "out lines"], frows)
 
+    if stream_only:
+        if failures:
+            print("\nerrors:\n  " + "\n  ".join(failures))
+        return 1 if failures else 0
     T = table_res
     trows = []
     for tag in ("now", "before"):

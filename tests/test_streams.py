@@ -898,3 +898,69 @@ def _float_or_none(token):
         return float(token)
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------
+# the stream's text, end to end: every field is repr's text of the value the API gives
+
+
+def _stream_input(n=12_000, seed=15):
+    """Values of every kind the repr fix-ups treat apart (one-digit exponents, 1e-5..1e-4,
+    tiny, huge, subnormal, specials), shuffled, in more than one 256 KiB block."""
+    rng = np.random.default_rng(seed)
+    parts = [rng.uniform(-20, 20, n), rng.standard_normal(n // 4),
+             10.0 ** rng.uniform(-12, -3, n // 2) * rng.choice([-1, 1], n // 2),
+             10.0 ** rng.uniform(-320, 308, n // 4),
+             rng.integers(1, 2**52, 200).astype(np.uint64).view(np.float64),
+             np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1e-5, 1e-4, 1e-9, 1e16])]
+    z = np.concatenate(parts)
+    rng.shuffle(z)
+    return z, ("\n".join(map(repr, z.tolist())) + "\n").encode()
+
+
+def test_stream_text_is_repr_of_the_api_values():
+    """Every format, through the reader thread, the fix-ups on the whole text (sigmoid′:
+    most values need one) and on the few values that need one (mish′), against repr."""
+    import actgrad
+
+    z, data = _stream_input()
+    assert len(data) > 1 << 18  # more than one block, read ahead by the reader thread
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    runs = {fmt: (func, subprocess.Popen(
+        [sys.executable, "-m", "actgrad", "deriv", func, "-f", fmt], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+        for fmt, func in [("plain", "sigmoid"), ("csv", "mish"), ("tsv", "sigmoid"),
+                          ("json", "mish"), ("jsonl", "sigmoid")]}
+    for fmt, (func, proc) in runs.items():
+        out, err = proc.communicate(data, timeout=120)
+        assert proc.returncode == 0 and err == b""
+        _check_stream_text(fmt, z, actgrad.get(func), out.decode())
+
+
+def _check_stream_text(fmt, z, f, text):
+    import json
+
+    with np.errstate(all="ignore"):
+        dg = f.deriv(z)
+    if fmt == "plain":
+        rows = [("", t) for t in text.splitlines()]
+    elif fmt in ("csv", "tsv"):
+        lines = text.splitlines()
+        assert lines[0] == ("z,dg" if fmt == "csv" else "z\tdg")
+        rows = [tuple(line.split("," if fmt == "csv" else "\t")) for line in lines[1:]]
+    else:
+        body = text if fmt == "jsonl" else text[2:-2]  # '[\n' ... '\n]\n'
+        assert fmt == "jsonl" or (text.startswith("[\n") and text.endswith("\n]\n"))
+        objs = [json.loads(line.lstrip(",")) for line in body.splitlines()]
+        assert all(list(o) == ["z", "dg"] for o in objs)
+        rows = [tuple(m.group(1) for m in re.finditer(r': ("?[^,}"]+"?)', line))
+                for line in body.splitlines()]
+    assert len(rows) == len(z)
+    want = [repr(v) for v in dg.tolist()]
+    if fmt in ("json", "jsonl"):
+        want = [w if w not in ("nan", "inf", "-inf") else f'"{w}"' for w in want]
+        assert [row[0] for row in rows] == [f'"{w}"' if w in ("nan", "inf", "-inf") else w
+                                            for w in map(repr, z.tolist())]
+    elif fmt != "plain":
+        assert [row[0] for row in rows] == [repr(v) for v in z.tolist()]
+    assert [row[-1] for row in rows] == want

@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Generator, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -302,6 +302,9 @@ class Input(NamedTuple):
     npy: Any = None  # io.npy.NpyReader
     #: a .npy input: where value k of the whole input (in the blocks' order) is
     place: Callable[[int], str] | None = None
+    #: a `where` pinned to the last block, still right once the blocks have moved on (for a
+    #: consumer that reads ahead); None: there is nothing to read ahead (arguments)
+    pinned: Callable[[], Callable[[int], str]] | None = None
 
 
 def expression_exact(e: expression.Expression, order: int, kink: str,
@@ -368,9 +371,13 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
         source = sys.stdin.buffer
     reader = ValueReader(source, on_invalid=on_invalid)
 
-    def where(i: int) -> str:
-        token, line, col = reader.locate(i)
+    def where(i: int, at: Any = None) -> str:
+        token, line, col = reader.locate(i, at)
         return f"line {line}, column {col}"
+
+    def pinned() -> Callable[[int], str]:
+        at = reader.position
+        return lambda i: where(i, at)
 
     def blocks() -> Iterator[np.ndarray]:
         try:
@@ -385,7 +392,7 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
             if not stdin:
                 source.close()
 
-    return Input(blocks(), where)
+    return Input(blocks(), where, pinned=pinned)
 
 
 def _npy_input(path: str, raw_as: str | None) -> Input:
@@ -405,8 +412,12 @@ def _npy_input(path: str, raw_as: str | None) -> Input:
         except NpyError as e:
             raise Fail(f"cannot read {shown(path)}: {e}") from None
 
+    def pinned() -> Callable[[int], str]:
+        first = start[0]
+        return lambda i: _npy_place(path, reader, first + i)
+
     return Input(blocks(), lambda i: _npy_place(path, reader, start[0] + i), reader,
-                 lambda k: _npy_place(path, reader, k))
+                 lambda k: _npy_place(path, reader, k), pinned)
 
 
 def _npy_place(path: str, reader: Any, index: int) -> str:
@@ -485,17 +496,80 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
     sink: Any = writer
     if output_file is not None:
         sink = _NpySink(output_file, to, got.npy, input_file)
-    with sink:
-        if threads and got.place is not None:
+    if threads and got.place is not None:
+        with sink:
             return _pipelined(got, to, sink, compute, threads if to == np.float64 else 1, into)
-        for block in got.blocks:
-            with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
-                x = block.astype(to, copy=False)
-            try:
-                y = compute(x)
-            except registry.OutputRangeError as e:
-                _write_before(sink, compute, x, e, got.where)
-            sink.write(x, y)
+    blocks: Generator[tuple[np.ndarray, Callable[[int], str]], None, None] = (
+        ((block, got.where) for block in got.blocks) if got.pinned is None
+        else _read_ahead(got.blocks, got.pinned))
+    try:
+        with sink:
+            for block, where in blocks:
+                with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464: nan)
+                    x = block.astype(to, copy=False)
+                try:
+                    y = compute(x)
+                except registry.OutputRangeError as e:
+                    _write_before(sink, compute, x, e, where)
+                sink.write(x, y)
+    finally:
+        blocks.close()  # (the reader thread stops; the input file is closed)
+
+
+_AHEAD = 2  # blocks read ahead: parsed, waiting for the computation
+
+
+def _read_ahead(blocks: Iterator[np.ndarray], pinned: Callable[[], Callable[[int], str]]
+                ) -> Generator[tuple[np.ndarray, Callable[[int], str]], None, None]:
+    """The blocks, each with its `where`, read and parsed by a second thread while this one
+    computes and writes the blocks before them: numpy's loops release the GIL, so parsing
+    runs beside the computation where a second core is free (deriv gelu on 1e6 values, 6
+    paired runs on the shared 2-core machine: 2.84 s against 3.41 s wall; sigmoid, whose
+    computation is small, about the same).
+
+    Everything else stays as it was: the blocks come in order, an input error comes where
+    its block would have, after every block before it is written; signals are handled
+    here, in the main thread (the reader is a daemon thread that never holds up the exit),
+    and typed input still comes out at once (the reader hands each block over as soon as it
+    is parsed). The reader stops at the next block once this generator is closed."""
+    import queue
+    import threading
+
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for block in blocks:
+                handoff.put((block, pinned()))
+                if stop.is_set():
+                    break
+        except BaseException as e:  # (an input error: raised in the main thread, in turn)
+            handoff.put((None, e))
+        else:
+            handoff.put((None, None))
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="actgrad-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            block, where = handoff.get()
+            if block is None:
+                if where is not None:
+                    raise where
+                return
+            yield block, where
+    finally:
+        stop.set()
+        try:  # room for the reader's last put, so that it sees stop and ends
+            while True:
+                handoff.get_nowait()
+        except queue.Empty:
+            pass
 
 
 def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarray], Any],
