@@ -633,13 +633,18 @@ def _silu_dg_neg(th: Array, tl: Array) -> Array:
 
 
 def _silu_dg_pos(th: Array, tl: Array) -> Array:
+    return _silu_dg_pos_parts(th, tl)[0]
+
+
+def _silu_dg_pos_parts(th: Array, tl: Array) -> tuple[Array, tuple[Array, Array]]:
+    """silu′ for t >= 0, and the 1 + e^−t (double-double) it divides by, which g shares."""
     tp = (np.clip(th, 0.0, 2000.0), _where(th < 2000.0, tl, 0.0))
     mp_, kp = exp_split(-tp[0], -tp[1])
     ep = _ldexp(mp_, kp)
     one_ep = two_sum(np.ones_like(ep), ep)
     one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
     num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
-    return dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    return dd_val(dd_div(num, dd_mul(one_ep, one_ep))), one_ep
 
 
 def silu(z: Array, p: Params) -> Array:
@@ -817,13 +822,7 @@ def _silu_pair_neg(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
 def _silu_pair_pos(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
     # _silu_dg_pos's e^−t, and g's for t < 40 (the same arguments); g is z itself above 40,
     # and _silu_g_pos's at t = 40 exactly (whose low part of t is dropped there)
-    tp = (np.clip(th, 0.0, 2000.0), _where(th < 2000.0, tl, 0.0))
-    mp_, kp = exp_split(-tp[0], -tp[1])
-    ep = _ldexp(mp_, kp)
-    one_ep = two_sum(np.ones_like(ep), ep)
-    one_t = dd_add(two_sum(np.ones_like(ep), tp[0]), dd(tp[1]))
-    num = dd_add(dd(np.ones_like(ep)), dd_mul(dd(ep), one_t))
-    d = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    d, one_ep = _silu_dg_pos_parts(th, tl)
     big = th > 40.0
     zp = _where(big, 0.0, z)
     g = _where(big, z, dd_val(dd_div(dd(zp), one_ep)))
