@@ -769,15 +769,16 @@ def round_to(values, dtype, tokens):
             text = text.decode("ascii", "replace")
         v = float(values[i])
         try:
-            exact = Decimal(text)
-            above = exact > Decimal(v)
-            below = exact < Decimal(v)
+            exact = Decimal(text).copy_abs()  # (exact: abs() would round to 28 digits)
+            away = exact > Decimal(abs(v))
+            toward = exact < Decimal(abs(v))
         except (InvalidOperation, ValueError):
             continue
-        if above or below:
+        if away or toward:  # (by magnitude, the sign put back: -0.0 stays negative)
             step = float(half[i])
+            r = math.copysign(abs(v) + step if away else abs(v) - step, v)
             with np.errstate(over="ignore", invalid="ignore"):
-                out[i] = np.float64(v + step if above else v - step).astype(dtype)
+                out[i] = np.float64(r).astype(dtype)
     return out
 
 
