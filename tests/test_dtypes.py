@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from fractions import Fraction
 
 import ml_dtypes
 import numpy as np
@@ -326,3 +327,115 @@ def test_api_keeps_ml_dtypes():
         want = [C.rounded_fast("tanh", v, True, dt, from_output=True)
                 for v in a.astype(np.float64).tolist()]
         assert fo.astype(np.float64).tolist() == want
+
+
+# -- decimal input rounded once to the --dtype (not through float64 first) -------------------
+
+ROUNDED_ONCE = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), **ML}
+_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32}
+
+
+def _value(bits, dt):
+    """The value of a non-negative bit pattern; the pattern after the largest finite one (inf,
+    or e4m3fn's nan) stands for the next step, top + (top - its neighbour below)."""
+    u = _UINT[dt.itemsize]
+    v = float(np.array(bits, dtype=u).view(dt).astype(np.float64))
+    if math.isfinite(v):
+        return Fraction(v)
+    top, below = _value(bits - 1, dt), _value(bits - 2, dt)
+    return 2 * top - below
+
+
+def _nearest(x, dt):
+    """The nearest value of dt to the rational x, ties to the even bit pattern, by exact
+    comparison of the candidates around a first guess (one step either way of it)."""
+    u = _UINT[dt.itemsize]
+    ax = abs(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        guess = np.array(float(ax)).astype(dt)
+    b0 = int(guess.view(u)) if np.isfinite(guess.astype(np.float64)) else _top_bits(dt)
+    cands = [b for b in (b0 - 1, b0, b0 + 1, b0 + 2) if b >= 0 and b <= _top_bits(dt) + 1]
+    best = min(cands, key=lambda b: (abs(_value(b, dt) - ax), b % 2))
+    r = np.array(best, dtype=u).view(dt)
+    return -r if x < 0 else r
+
+
+def _top_bits(dt):
+    return int(np.array(ml_dtypes.finfo(dt).max, dtype=dt).view(_UINT[dt.itemsize]))
+
+
+def _midpoint_texts(dt):
+    """Decimal texts on, just above and just below midpoints of dt (each parsing to the
+    midpoint in float64), of both signs: at the subnormals, the subnormal/normal step, 1,
+    the step below 2, and near overflow (the midpoint past the largest finite value)."""
+    from decimal import Decimal, localcontext
+
+    one = int(np.array(1.0, dtype=dt).view(_UINT[dt.itemsize]))
+    two = int(np.array(2.0, dtype=dt).view(_UINT[dt.itemsize]))
+    top = _top_bits(dt)
+    pairs = [(0, 1), (2, 3), (3, 4), (one, one + 1), (two - 1, two), (top - 1, top),
+             (top, top + 1)]
+    texts = []
+    with localcontext() as ctx:
+        ctx.prec = 400
+        for a, b in pairs:
+            m = (_value(a, dt) + _value(b, dt)) / 2
+            d = Decimal(m.numerator) / Decimal(m.denominator)  # exact: a dyadic rational
+            for t in (d, d * (1 + Decimal("1e-22")), d * (1 - Decimal("1e-22"))):
+                for s in (t, -t):
+                    text = str(s)
+                    assert abs(float(text)) == float(m), text  # (a float64 midpoint)
+                    texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("name", list(ROUNDED_ONCE))
+def test_decimal_input_rounded_once(name):
+    """`1.00048828125000001 --dtype float16` is 1.0009765625 (the decimal lies above the
+    midpoint 1.00048828125, onto which float64 rounds it; float16 would then tie to 1.0):
+    each text rounds once to the type, from the arguments and from stdin alike."""
+    from typer.testing import CliRunner
+
+    from actgrad.cli.app import app
+    from actgrad.io.numbers import format_floats
+
+    dt = ROUNDED_ONCE[name]
+    texts = _midpoint_texts(dt)
+    want = format_floats(np.array([_nearest(Fraction(t), dt) for t in texts], dtype=dt))
+    r = CliRunner().invoke(app, ["eval", "identity", "--dtype", name, *texts])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.split() == want
+    r = CliRunner().invoke(app, ["eval", "identity", "--dtype", name],
+                           input=("\n".join(texts) + "\n").encode())
+    assert r.exit_code == 0, r.output
+    assert r.stdout.split() == want
+
+
+def test_decimal_input_rounded_once_pipe_and_vectors():
+    """Through a real pipe (the reader thread, --on-invalid nan), and the vector functions'
+    values and --vjp, which read their texts apart: 1.00048828125000001 is float16's
+    1.0009765625."""
+    import subprocess
+
+    above = "1.00048828125000001"
+    assert float(above) == 1.00048828125  # (the float16 midpoint above 1.0)
+    r = subprocess.run([sys.executable, "-m", "actgrad", "eval", "identity", "--dtype",
+                        "float16", "--on-invalid", "nan"], input=f"x,{above} -{above}\n",
+                       capture_output=True, text=True, timeout=60,
+                       cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["nan", "1.001", "-1.001"]
+    from typer.testing import CliRunner
+
+    from actgrad.cli.app import app
+
+    def run(*args, input=None):
+        r = CliRunner().invoke(app, [*args, "--dtype", "float16"], input=input)
+        assert r.exit_code == 0, r.output
+        return r.stdout
+
+    exact = run("eval", "softmax", "1.0009765625", "0")
+    assert run("eval", "softmax", above, "0") == exact != run("eval", "softmax", "1", "0")
+    assert run("eval", "softmax", input=f"{above} 0\n".encode()) == exact
+    vjp = run("deriv", "softmax", "0", "0", "--vjp", "1.0009765625,0")
+    assert run("deriv", "softmax", "0", "0", "--vjp", f"{above},0") == vjp

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import registry
 from ..io.numbers import holds_numbers
-from ..io.reader import ValueReader, read_arguments
+from ..io.reader import ValueReader, read_arguments, round_to
 from ..io.writers import MAX_TABLE_ROWS, Output, Writer
 from ..numerics import ML_DTYPES, as_dtype
 from ..numerics import DEFAULT_STEP, DEFAULT_TOL
@@ -338,11 +338,12 @@ def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str 
 
 
 def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,
-               progress: bool = True, raw_as: str | None = None) -> Input:
+               progress: bool = True, raw_as: str | None = None, dtype: Any = None) -> Input:
     """The values come from the arguments, from ``-i FILE``, or from stdin (no values, ``-``
     or ``-i -``); every source follows the same rules and --on-invalid. A .npy file
     (io.npy) is read memory-mapped in blocks; raw_as: the --dtype to take its raw ml_dtypes
-    bytes as."""
+    bytes as. dtype: text values come in that type, each decimal rounded once to it
+    (io.reader.round_to), not through float64 first."""
     values = list(values or ())
     stdin = values == ["-"] or (not values and input_file in (None, "-"))
     if input_file is not None and values and values != ["-"]:
@@ -350,7 +351,8 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
     if not stdin and input_file is None:
         got = read_arguments(values, on_invalid)
         _report_skipped(got.skipped, on_invalid)
-        return Input(iter([got.values]), lambda i: f"argument {got.argument[i]}")
+        first = got.values if dtype is None else round_to(got.values, dtype, got.tokens)
+        return Input(iter([first]), lambda i: f"argument {got.argument[i]}")
     if not stdin:
         from ..io import npy
 
@@ -369,7 +371,7 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
             sys.stderr.write("actgrad: enter values, one per line or separated by spaces;"
                              " Ctrl-D to finish\n")
         source = sys.stdin.buffer
-    reader = ValueReader(source, on_invalid=on_invalid)
+    reader = ValueReader(source, on_invalid=on_invalid, dtype=dtype)
 
     def where(i: int, at: Any = None) -> str:
         token, line, col = reader.locate(i, at)
@@ -491,7 +493,8 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
     no global state; 0: not threadsafe), which a .npy input does (_pipelined); into:
     compute(x) written to a given array, into(x, out) (out=), for a .npy input and output."""
     raw_as = dtype if dtype in ML_DTYPES else None
-    got = open_input(values, on_invalid, input_file, progress, raw_as)
+    got = open_input(values, on_invalid, input_file, progress, raw_as,
+                     as_dtype(dtype) if dtype else None)
     to = as_dtype(dtype or (got.npy.dtype if got.npy is not None else "float64"))
     sink: Any = writer
     if output_file is not None:

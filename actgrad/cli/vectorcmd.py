@@ -44,10 +44,13 @@ _SEP = {"plain": " ", "csv": ",", "tsv": "\t"}
 _TOKENS = re.compile(rb"[^\s,]+")
 
 
-def _numbers(raw: bytes, where: str, on_invalid: str = "fail") -> np.ndarray:
+def _numbers(raw: bytes, where: str, on_invalid: str = "fail", dtype: Any = None
+             ) -> np.ndarray:
     """The numbers of one vector; a token that is not one: stop (fail), drop it (skip) or nan
-    in its place (nan), as --on-invalid says."""
+    in its place (nan), as --on-invalid says. dtype (not None): each decimal rounded once
+    to it (io.reader.round_to), held as float64."""
     out = []
+    texts = []
     for m in _TOKENS.finditer(raw):
         tok = m.group()
         if not is_number(tok):
@@ -55,17 +58,24 @@ def _numbers(raw: bytes, where: str, on_invalid: str = "fail") -> np.ndarray:
                 continue
             if on_invalid == "nan":
                 out.append(math.nan)
+                texts.append(b"nan")
                 continue
             shown = tok.decode("utf-8", "backslashreplace")
             raise Fail(f"{where}, column {m.start() + 1}: {shown!r} is not a number")
         out.append(float(tok))
-    return np.array(out, dtype=np.float64)
+        texts.append(tok)
+    z = np.array(out, dtype=np.float64)
+    if dtype is None:
+        return z
+    from ..io.reader import round_to
+
+    return round_to(z, dtype, texts).astype(np.float64)
 
 
 def vector_option(text: str, option: str, dtype: Any = None) -> np.ndarray:
     """The numbers of --up, --vjp or --jvp (one argument: '1,0,0' or '1 0 0'), rounded to
     the --dtype (as every input is)."""
-    v = _numbers(text.encode("utf-8", "surrogateescape"), option)
+    v = _numbers(text.encode("utf-8", "surrogateescape"), option, dtype=dtype)
     if v.size == 0:
         raise Fail(f"{option} needs numbers, e.g. {option} 1,0,0")
     return _rounded(v, dtype)
@@ -93,15 +103,16 @@ def _rounded(z: np.ndarray, dtype: Any) -> np.ndarray:
         return z.astype(dtype).astype(np.float64)
 
 
-def rows(values: Any, input_file: str | None, on_invalid: str = "fail"
+def rows(values: Any, input_file: str | None, on_invalid: str = "fail", dtype: Any = None
          ) -> Iterator[tuple[np.ndarray, str]]:
-    """(vector, where) per vector: the arguments as one vector, or each non-empty line."""
+    """(vector, where) per vector: the arguments as one vector, or each non-empty line;
+    dtype: each value rounded once to it from its text (held as float64)."""
     values = list(values or ())
     if values and values != ["-"]:
         if input_file is not None:
             raise Fail("give values as arguments or with --input, not both")
-        parts = [_numbers(a.encode("utf-8", "surrogateescape"), f"argument {i}", on_invalid)
-                 for i, a in enumerate(values, 1)]
+        parts = [_numbers(a.encode("utf-8", "surrogateescape"), f"argument {i}", on_invalid,
+                          dtype) for i, a in enumerate(values, 1)]
         yield np.concatenate(parts), "the values"
         return
     if input_file not in (None, "-"):
@@ -116,7 +127,7 @@ def rows(values: Any, input_file: str | None, on_invalid: str = "fail"
     with source as lines:
         for n, line in enumerate(lines, 1):
             if line.strip(b" \t\r\n,"):
-                yield _numbers(line, f"line {n}", on_invalid), f"line {n}"
+                yield _numbers(line, f"line {n}", on_invalid, dtype), f"line {n}"
 
 
 class _Out:
@@ -241,7 +252,7 @@ def values(req: Any) -> None:
     else:
         compute = _gated(f, deriv, req, vjp, jvp, high, dtype, out)
     try:
-        for z, where in rows(req.values, req.input_file, req.on_invalid):
+        for z, where in rows(req.values, req.input_file, req.on_invalid, dtype):
             if z.size == 0:
                 raise Fail(f"{where}: no values")
             compute(_rounded(z, dtype), where)

@@ -98,11 +98,12 @@ other block, and any block it rejects, takes the np.array path above.
 """
 
 import io
+import math
 import os
 
 from .numbers import is_number
 
-__all__ = ["InputError", "ValueReader", "parse_arguments",
+__all__ = ["InputError", "ValueReader", "parse_arguments", "round_to",
            "DEFAULT_BLOCK_SIZE", "DEFAULT_MAX_TOKEN"]
 
 DEFAULT_BLOCK_SIZE = 1 << 18
@@ -202,12 +203,14 @@ def parse_arguments(args):
 
 class ArgumentValues:
     """Values from command-line arguments: ``values`` (float64), ``argument`` (the 1-based
-    argument each value came from) and ``skipped`` (tokens dropped or written as nan)."""
+    argument each value came from), ``skipped`` (tokens dropped or written as nan) and
+    ``tokens`` (the text of each value, for round_to)."""
 
-    __slots__ = ("values", "argument", "skipped")
+    __slots__ = ("values", "argument", "skipped", "tokens")
 
-    def __init__(self, values, argument, skipped):
+    def __init__(self, values, argument, skipped, tokens=()):
         self.values, self.argument, self.skipped = values, argument, skipped
+        self.tokens = tokens
 
 
 def read_arguments(args, on_invalid="fail"):
@@ -225,7 +228,7 @@ def read_arguments(args, on_invalid="fail"):
         raise ValueError("on_invalid must be one of %s, got %r"
                          % (", ".join(MODES), on_invalid))
     import re
-    values, argument, skipped = [], [], 0
+    values, argument, skipped, texts = [], [], 0, []
     for index, arg in enumerate(args, 1):
         raw = arg.encode("utf-8", "surrogateescape") if isinstance(arg, str) else arg
         if not isinstance(raw, bytes):
@@ -247,8 +250,9 @@ def read_arguments(args, on_invalid="fail"):
                 skipped += 1
                 values.append(float("nan"))
             argument.append(index)
+            texts.append(token)
     return ArgumentValues(np.array(values, dtype=np.float64),
-                          np.array(argument, dtype=np.int64), skipped)
+                          np.array(argument, dtype=np.int64), skipped, texts)
 
 
 # --------------------------------------------------------------------------
@@ -480,10 +484,12 @@ class ValueReader:
 
     Iterating yields non-empty 1-D float64 arrays; only InputError (or an
     OSError from reading) is raised.  See the module docstring for syntax.
+    *dtype*: the blocks come in that float type instead, each value its decimal rounded
+    once to it (round_to); None or float64: float64, as parsed.
     """
 
     def __init__(self, source, on_invalid="fail", *, block_size=DEFAULT_BLOCK_SIZE,
-                 max_token=DEFAULT_MAX_TOKEN):
+                 max_token=DEFAULT_MAX_TOKEN, dtype=None):
         if on_invalid not in MODES:
             raise ValueError("on_invalid must be one of %s, not %r"
                              % (", ".join(MODES), on_invalid))
@@ -498,6 +504,8 @@ class ValueReader:
         self._read = _read_function(source, self.block_size)
         self._segment = None
         self._blocks = self._generate()
+        if dtype is not None and dtype != "float64":
+            self._blocks = self._rounded(self._blocks, dtype)
 
     def __iter__(self):
         return self
@@ -543,6 +551,18 @@ class ValueReader:
                 return token, line, _column(col)
             n += 1
         raise IndexError("value index out of range")
+
+    def _rounded(self, blocks, dtype):
+        for block in blocks:
+            yield round_to(block, dtype, self._tokens)
+
+    def _tokens(self):
+        """The texts of the last yielded block's values, in order (for round_to)."""
+        seg = self._segment
+        if seg.token is not None:       # a too-long token written as nan
+            return [b"nan"]
+        tokens = seg.buf[:seg.end].split()
+        return [t for t in tokens if is_number(t)] if seg.valid_only else tokens
 
     @staticmethod
     def _count_values(seg):
@@ -708,3 +728,70 @@ class ValueReader:
                 self._segment = _Segment(buf, end, start_line, start_col, start_cr,
                                          valid_only=(mode == "skip"))
                 yield to_array(values, dtype=float64)
+
+
+# --------------------------------------------------------------------------
+# rounding to a small float type once
+
+def round_to(values, dtype, tokens):
+    """*values* (float64, each parsed from its decimal text) rounded to *dtype*, as the
+    decimals themselves round to it: once, to nearest, ties to even.
+
+    Rounding a decimal to float64 and then to a type of p <= 24 bits (53 >= 2p + 2) gives the
+    decimal's own nearest value except where the float64 value lies exactly on a midpoint
+    between two neighbours of the type (``1.00048828125000001`` is 1.00048828125 in float64,
+    the float16 midpoint above 1.0; it rounds to 1.0009765625, not to 1.0 by ties to even).
+    Those few values are found by a vectorised test and decided from their text
+    (``decimal.Decimal`` reads any float() decimal exactly, of any length): above the
+    midpoint, the neighbour above; below, the one below; on it, ties to even (numpy's
+    astype).  *tokens*: the texts (bytes or str) aligned with *values*, or a function that
+    gives them (called only when a midpoint is found).  float64: ``values`` as they are."""
+    import numpy as np
+    from ..numerics import FORMATS
+
+    values = np.asarray(values, dtype=np.float64)
+    dtype = np.dtype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
+        out = values.astype(dtype)
+    fmt = FORMATS.get(dtype.name)
+    if fmt is None or fmt.p >= 53 or values.size == 0:
+        return out
+    half = _midpoints(values, fmt)
+    where = np.flatnonzero(half)
+    if where.size == 0:
+        return out
+    from decimal import Decimal, InvalidOperation
+
+    texts = tokens() if callable(tokens) else tokens
+    for i in where.tolist():
+        text = texts[i]
+        if isinstance(text, bytes):
+            text = text.decode("ascii", "replace")
+        v = float(values[i])
+        try:
+            exact = Decimal(text).copy_abs()  # (exact: abs() would round to 28 digits)
+            away = exact > Decimal(abs(v))
+            toward = exact < Decimal(abs(v))
+        except (InvalidOperation, ValueError):
+            continue
+        if away or toward:  # (by magnitude, the sign put back: -0.0 stays negative)
+            step = float(half[i])
+            r = math.copysign(abs(v) + step if away else abs(v) - step, v)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[i] = np.float64(r).astype(dtype)
+    return out
+
+
+def _midpoints(values, fmt):
+    """Half the type's spacing at each value that is a midpoint between two neighbours of the
+    type (the threshold between its largest finite value and the next step included), 0
+    elsewhere: v = (2k + 1)·2^(q - 1) with 2^q the type's spacing at v."""
+    import numpy as np
+
+    _, e = np.frexp(values)                       # |v| in [2^(e-1), 2^e)
+    q = np.maximum(e - fmt.p, fmt.qmin)          # the type's spacing there: 2^q
+    unit = np.ldexp(1.0, q - 1)
+    with np.errstate(invalid="ignore"):          # (inf, nan: never a midpoint)
+        odd = np.abs(np.fmod(values / unit, 2.0)) == 1.0
+    odd &= np.abs(values) <= fmt.top + math.ldexp(1.0, fmt.emax - fmt.p)
+    return np.where(odd, unit, 0.0)
