@@ -508,7 +508,7 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
     try:
         with sink:
             for block, where in blocks:
-                with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464: nan)
+                with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: above 464: nan)
                     x = block.astype(to, copy=False)
                 try:
                     y = compute(x)
@@ -601,7 +601,7 @@ def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarra
         if direct else None for _ in range(threads + 1))
 
     def as_to(block: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
+        with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: above 464 is nan)
             return block.astype(to, copy=False)
 
     def work(block: np.ndarray) -> tuple[np.ndarray, Any, Any]:

@@ -99,7 +99,7 @@ def _rounded(z: np.ndarray, dtype: Any) -> np.ndarray:
     """z rounded to the dtype (held exactly as float64), or z itself for float64."""
     if dtype is None:
         return z
-    with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: past 464 is nan)
+    with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: above 464 is nan)
         return z.astype(dtype).astype(np.float64)
 
 

@@ -71,7 +71,8 @@ FORMATS = {f.name: f for f in (
     _fmt("bfloat16", 8, -133, 127),
     _fmt("float8_e5m2", 3, -16, 15),
     # e4m3fn: the pattern S.1111.111 is NaN, so 448 = 1.75·2^8 is the top and there is no
-    # inf: a value that rounds past 448 (>= 464, where 480 would be next) is NaN, as
-    # ml_dtypes converts and the OCP 8-bit spec's non-saturating mode says
+    # inf: a value that rounds past 448 (above 464, the midpoint to the 480 that would be
+    # next; 464 itself goes to 448 by ties to even) is NaN, as ml_dtypes converts and the
+    # OCP 8-bit spec's non-saturating mode says
     _fmt("float8_e4m3fn", 4, -9, 8, top=448.0, has_inf=False),
 )}
