@@ -966,3 +966,67 @@ hard_sigmoid.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-de
     two_sum(_clip(z, -3.0, 3.0), 3.0), r)
 hard_swish_deriv.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-defined]
     two_sum(2.0 * _clip(z, -3.0, 3.0), 3.0), r)
+
+
+# Cheaper forms for results in float32 and smaller types (the registry's ``small``; ``ulp``:
+# the error bound in float64 ULP its boundary test assumes). Their inputs are float64 arrays
+# holding values of the small type (at most 24 significant bits, |z| >= 2^-149 or 0): z·6,
+# 2z and the clips are exact there, each other operation rounds once (u = 2^-53, below
+# one float64 ULP of its result), and no difference cancels: near the roots (z = −3 for
+# z + 3, −1.5 for 2z + 3) those sums are exact (Sterbenz). So:
+#   hard_sigmoid = (clip(z, −3, 3) + 3)/6: two roundings, < 2 ULP, bound 8.
+#   hard_swish   = max(z, −3)·clip(z + 3, 0, 6)/6: three roundings, < 3.01 ULP, bound 8;
+#                  z·6/6 = z exactly for z >= 3 (inf too), +0 for z <= −3 (the +0.0).
+#   hard_swish′  = (2·clip(z, −3, 3) + 3)/6, 0 below −3, 1 above 3: < 2 ULP, bound 8.
+#   hard_mish    = max(z, −2)·clip(z + 2, 0, 2)·½: two roundings, < 2.01 ULP, bound 8;
+#                  z·2·½ = z for z >= 0 (−0 too), +0 for z <= −2.
+# Results the boundary test flags (near a midpoint of the small type, or below its normal
+# range, such as z/2 for the smallest z) get the rigorous value, as from the accurate forms:
+# both round the exact value once, so the bits are the same.
+
+
+def _hard_sigmoid_small(z: Array, p: Params) -> Array:
+    if not _hs_default(p):
+        return hard_sigmoid(z, p)
+    r = np.clip(z, -3.0, 3.0)
+    r += 3.0  # +0 at z <= −3
+    r /= 6.0
+    return r
+
+
+def _hard_swish_small(z: Array, p: Params) -> Array:
+    w = z + 3.0
+    np.clip(w, 0.0, 6.0, out=w)
+    r = np.clip(z, -3.0, math.inf)
+    r *= w
+    r /= 6.0
+    r += 0.0  # (−3·0 = −0 for z <= −3; z = ±0 gives +0 as the accurate form)
+    return r
+
+
+def _hard_swish_deriv_small(z: Array, p: Params) -> Array:
+    r = np.clip(z, -3.0, 3.0)
+    r *= 2.0
+    r += 3.0
+    r /= 6.0
+    np.copyto(r, 0.0, where=z < -3.0)
+    np.copyto(r, 1.0, where=z > 3.0)
+    return r
+
+
+def _hard_mish_small(z: Array, p: Params) -> Array:
+    w = z + 2.0
+    np.clip(w, 0.0, 2.0, out=w)
+    r = np.clip(z, -2.0, math.inf)
+    r *= w
+    r *= 0.5
+    np.copyto(r, 0.0, where=z <= -2.0)  # (+0: −2·0 is −0)
+    return r
+
+
+for _f, _s in ((hard_sigmoid, _hard_sigmoid_small), (hard_swish, _hard_swish_small),
+               (hard_swish_deriv, _hard_swish_deriv_small), (hard_mish, _hard_mish_small)):
+    _s.ulp = 8.0  # type: ignore[attr-defined]
+    _f.small = _s  # type: ignore[attr-defined]
+_hard_sigmoid_small.exact_where = hard_sigmoid.exact_where  # type: ignore[attr-defined]
+_hard_swish_deriv_small.exact_where = hard_swish_deriv.exact_where  # type: ignore[attr-defined]
