@@ -171,9 +171,8 @@ def _as64(arr: np.ndarray) -> np.ndarray:
     """arr in float64 (itself if it is), NaNs quieted."""
     with np.errstate(invalid="ignore"):  # a signalling NaN's conversion signals; it is quieted
         x = arr.astype(np.float64, copy=False)
-    nan = np.isnan(x)
-    if nan.any():  # signalling NaNs (any NaN bit pattern may come in) would raise "invalid"
-        x = np.where(nan, np.nan, x)
+        if _has_nan(x):  # signalling NaNs (any NaN bit pattern may come in) would raise
+            x = np.where(np.isnan(x), np.nan, x)  # "invalid"
     return x
 
 

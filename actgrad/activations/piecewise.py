@@ -261,8 +261,8 @@ def hard_sigmoid(z: Array, p: Params) -> Array:
 
 
 def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
-    if _hs_default(p):
-        return ((z > -3) & (z < 3)) * _SIXTH  # 1/6 where true, 0.0 elsewhere
+    if _hs_default(p):  # 1/6 where true, 0.0 elsewhere (in z's type: ``in_type``)
+        return ((z > -3) & (z < 3)) * float_type(z).type(_SIXTH)
     _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
     return ((z >= lo) & (z <= hi)) * p["alpha"]
 
@@ -951,6 +951,9 @@ for _f in (softshrink, hardshrink, _shrink_deriv):
 threshold.in_type = in_type_when_exact("threshold", "value")  # type: ignore[attr-defined]
 threshold_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
 step.in_type = step_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
+# hard_sigmoid′ with the defaults: 0 or 1/6 rounded once to the type (the bits of the
+# float64 1/6 rounded: 1/6's pattern 0.0010101… lies nowhere near a rounding boundary)
+hard_sigmoid_deriv.in_type = lambda p, dtype: _hs_default(p)  # type: ignore[attr-defined]
 
 
 # (z + 3)/6 and (2z + 3)/6 land exactly on a rounding boundary of float32 (a midpoint of two
