@@ -827,8 +827,14 @@ def hard_mish(z: Array, p: Params) -> Array:
 
 
 def hard_mish_deriv(z: Array, p: Params) -> Array:
-    zc = np.clip(z, -2.0, 0.0)  # (zc + 1 is 1 at both zeros)
-    return _where(z < -2, 0.0, _where(z > 0, 1.0, zc + 1.0))
+    # clip(z, −2, 0) + 1 (1 at both zeros, 1 above 0), times [z >= −2], + 0 (the +0 of
+    # −1·0 below −2): arithmetic, no select (whose integer temporaries cost more than the
+    # rest); each step exact but the one rounding of zc + 1 (``in_type``)
+    r = np.clip(z, -2.0, 0.0)
+    r += 1.0
+    r *= z >= -2.0  # (nan: nan·0 is nan)
+    r += 0.0
+    return r
 
 
 def _hard_mish_kinks(p: Params) -> tuple[Kink, ...]:
