@@ -358,8 +358,16 @@ def hard_swish(z: Array, p: Params) -> Array:
     tiny = np.abs(zc) < _TINY
     if tiny.any():  # (rare: the three operations of `small` only then)
         mid = np.where(tiny, 0.5 * zc + zc * zc * _SIXTH, mid)
-    # (the bit-operation select: np.where's bits, a third of its time on unsorted z)
-    return _where(z <= -3, 0.0, _where(z >= 3, z, mid))
+    # the pieces by arithmetic (cheaper than any select on unsorted z): mid·[−3 < z < 3]
+    # + max(z, −3)·[z >= 3] + 0. Inside, mid + (finite z)·0 is mid (mid is never −0: +0 at
+    # z = ±0); at z >= 3, (finite mid)·0 + z is z (inf too); at z <= −3, ±0 + −3·0 + 0 is
+    # +0; nan stays nan
+    mid *= (z > -3) & (z < 3)
+    hi = np.clip(z, -3.0, math.inf)
+    hi *= z >= 3
+    mid += hi
+    mid += 0.0
+    return mid
 
 
 @_quiet
@@ -367,7 +375,11 @@ def hard_swish_deriv(z: Array, p: Params) -> Array:
     zc = _clip(z, -3.0, 3.0)
     s, e = two_sum(2.0 * zc, 3.0)  # 2z + 3 exactly; exact anyway near the root −1.5
     mid = _div6(s, e)
-    return _where(z < -3, 0.0, _where(z > 3, 1.0, mid))
+    # mid·[|z| <= 3] + [z > 3] (as the float32 form): outside, (finite mid)·0 + 0 or 1 is
+    # +0 or 1; inside mid (+0 at the root −1.5); nan stays nan
+    mid *= (z >= -3) & (z <= 3)
+    mid += z > 3
+    return mid
 
 
 # ---------------------------------------------------------------------------------------
