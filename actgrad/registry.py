@@ -171,9 +171,8 @@ def _as64(arr: np.ndarray) -> np.ndarray:
     """arr in float64 (itself if it is), NaNs quieted."""
     with np.errstate(invalid="ignore"):  # a signalling NaN's conversion signals; it is quieted
         x = arr.astype(np.float64, copy=False)
-    nan = np.isnan(x)
-    if nan.any():  # signalling NaNs (any NaN bit pattern may come in) would raise "invalid"
-        x = np.where(nan, np.nan, x)
+        if _has_nan(x):  # signalling NaNs (any NaN bit pattern may come in) would raise
+            x = np.where(np.isnan(x), np.nan, x)  # "invalid"
     return x
 
 
@@ -224,7 +223,9 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
     fn, bound = form
     in_type = getattr(fn, "in_type", None)
     if in_type is not None and x.ndim and x.dtype == dt and dt in _NATIVE and in_type(p, dt):
+        posts = tuple(_trimmed(post, fn, k, p, dt, True) for k, post in enumerate(posts))
         return _evaluate_in_type(fn, x, p, posts, intos)
+    posts = tuple(_trimmed(post, fn, k, p, dt, False) for k, post in enumerate(posts))
     flat = x.reshape(-1)
     res, fires = [], []
     # fn.exact_where(z, r, p): where r is the exact value (one form, len(posts) == 1)
@@ -257,6 +258,9 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
             for r, f in zip(res, fires)]
 
 
+#: up to this many values an ``in_type`` form runs on the whole array at once
+_WHOLE = 1 << 20
+
 #: the types a form marked ``in_type`` computes in directly (not float16: numpy's float16
 #: maximum(−0.0, 0.0) is −0.0, its float32 and float64 kernels' +0.0)
 _NATIVE = frozenset(np.dtype(t) for t in (np.float64, np.float32))
@@ -272,13 +276,32 @@ def _evaluate_in_type(fn: Any, x: np.ndarray, p: dict[str, Any], posts: tuple[An
     NaNs come out quiet, as from the float64 path. (Floating-point flags: overflow and
     underflow are the correctly rounded result; "invalid" only from a signalling NaN.)"""
     flat = x.reshape(-1)
+    one = len(posts) == 1
+    if flat.size <= _WHOLE and all(into is None for into in intos):
+        # one call on the whole array: no copy of each chunk's result, no per-chunk Python
+        # (the temporaries of these forms are a few arrays of x's size)
+        with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+            rs = fn(flat, p)
+            out = []
+            for k, r in enumerate((rs,) if one else rs):
+                r = np.asarray(r)
+                if (r.dtype != x.dtype or r.shape != flat.shape or not r.flags.writeable
+                        or np.may_share_memory(r, x)):
+                    rc = np.empty(flat.shape, dtype=x.dtype)
+                    rc[...] = r
+                    r = rc
+                if posts[k] is not None:
+                    posts[k](flat, r)
+                elif _has_nan(flat):
+                    r[np.isnan(flat)] = np.nan
+                out.append((r.reshape(x.shape), None))
+        return out
     res = []
     for into in intos:
         if into is not None and into.flags.c_contiguous and not np.may_share_memory(into, x):
             res.append(into.reshape(-1))
         else:
             res.append(np.empty(flat.shape, dtype=x.dtype))
-    one = len(posts) == 1
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         for i in range(0, flat.size, _CHUNK):
             xc = flat[i:i + _CHUNK]
@@ -291,10 +314,85 @@ def _evaluate_in_type(fn: Any, x: np.ndarray, p: dict[str, Any], posts: tuple[An
                     posts[k](xc, rc)
                 else:
                     if nan is None:
-                        nan = np.isnan(xc)
-                    if nan.any():
-                        rc[nan] = np.nan
+                        nan = _has_nan(xc)
+                    if nan:
+                        rc[np.isnan(xc)] = np.nan
     return [(r.reshape(x.shape), None) for r in res]
+
+
+def _has_nan(x: np.ndarray) -> bool:
+    """Whether x (a float array) holds a NaN: min propagates NaNs, one reduction (cheaper
+    than isnan's mask and its any)."""
+    return bool(x.size) and bool(np.isnan(np.minimum.reduce(x, axis=None)))
+
+
+#: (form, result index, dtype, in type, params, kink, slope) -> whether the form's own value
+#: at the kink differs from the convention's slope (_trimmed)
+_PROBED: dict[tuple, bool] = {}
+_PROBE_SIZE = 67  # values at the kink per probe: SIMD bodies and tails of any width <= 32
+
+
+def _trimmed(post: Any, fn: Any, k: int, p: dict[str, Any], dtype: np.dtype,
+             in_type: bool) -> Any:
+    """post (a g′ post from _deriv_post) without the kinks where the form fn's k-th result
+    already is the convention's value, bit for bit, so that no chunk compares x with them:
+    fn is evaluated on an array of the kink's value in the type it computes in (dtype for
+    an in_type form, else float64), its result taken through the same conversion as in
+    _evaluate (in_type: stored in dtype; else as float64, rounded later, after post).
+    A kink no value of dtype equals (in_type) is dropped too; its comparison never fires."""
+    slopes = getattr(post, "slopes", None)
+    if not slopes:
+        return post
+    work = dtype if in_type else np.dtype(np.float64)
+    try:
+        pkey = tuple(sorted(p.items()))
+        hash(pkey)
+    except TypeError:
+        return post
+    live = []
+    for at, slope in slopes:
+        key = (fn, k, work.str, in_type, pkey, at, slope)
+        needed = _PROBED.get(key)
+        if needed is None:
+            needed = _probe(fn, k, p, work, at, slope)
+            if len(_PROBED) > 4096:
+                _PROBED.clear()
+            _PROBED[key] = needed
+        if needed:
+            live.append((at, slope))
+    if len(live) == len(slopes):
+        return post
+    return lambda x, d: post(x, d, tuple(live))
+
+
+def _probe(fn: Any, k: int, p: dict[str, Any], work: np.dtype, at: float,
+           slope: float) -> bool:
+    """Whether the kink's fix-up can change fn's k-th result at `at` (see _trimmed)."""
+    if not math.isfinite(at):
+        return True
+    with np.errstate(over="ignore"):
+        if float(work.type(at)) != at:  # (in_type, float32) no value of the type equals it
+            return False
+    # the kink's value alone, and among values a form might branch on as a whole chunk
+    # (tails, tiny, huge, nan): its value must be the slope in both
+    mixed = np.resize(np.array(_PROBE_OTHERS, dtype=work), _PROBE_SIZE)
+    mixed[::2] = at
+    u = np.dtype(f"u{work.itemsize}")
+    want = np.asarray(slope, dtype=work).view(u)
+    for z, where in ((np.full(_PROBE_SIZE, at, dtype=work), slice(None)), (mixed, slice(0, None, 2))):
+        try:
+            with np.errstate(all="ignore"):
+                rs = fn(z, p)
+                r = np.asarray(rs[k] if isinstance(rs, tuple) else rs, dtype=work)
+        except Exception:  # (a form that cannot take the probe: keep the fix-up)
+            return True
+        if r.shape != z.shape or not np.all(r[where].view(u) == want):
+            return True
+    return False
+
+
+_PROBE_OTHERS = (0.0, -0.0, 1.0, -1.0, 20.0, -20.0, 1e-30, -1e-30, 1e30, -1e30, 3e38,
+                 -3e38, math.inf, -math.inf, math.nan, 0.5)
 
 
 def _exactly(at: float, dtype: np.dtype) -> Any:
@@ -549,15 +647,15 @@ class Activation:
 
     def _deriv_post(self, kink: str) -> Any:
         """The conventions of g′, on a chunk: the kink's value at a kink, nan at nan."""
-        slopes = [(k.at, k.slope(kink)) for k in self.kinks]
+        slopes = tuple((k.at, k.slope(kink)) for k in self.kinks)
 
-        def post(x: np.ndarray, d: np.ndarray) -> None:
+        def post(x: np.ndarray, d: np.ndarray, slopes: tuple = slopes) -> None:
             for at, slope in slopes:
                 d[x == _exactly(at, x.dtype)] = slope
-            nan = np.isnan(x)
-            if nan.any():
-                d[nan] = np.nan
+            if _has_nan(x):
+                d[np.isnan(x)] = np.nan
 
+        post.slopes = slopes  # type: ignore[attr-defined]  (for _trimmed)
         return post
 
     def _exact_dg(self, x: np.ndarray, dt: np.dtype, kink: str) -> Any:

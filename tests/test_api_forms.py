@@ -258,3 +258,63 @@ def test_exact_sixths_skip_the_rigorous_fallback():
         rig.values_float = real
     assert not calls
     np.testing.assert_array_equal(got, r64.astype(np.float32))
+
+
+HARD = ("hard_sigmoid", "hard_swish", "hard_mish")
+
+
+@pytest.mark.parametrize("name", HARD)
+def test_cheaper_float32_forms_of_the_hard_family_round_correctly(name):
+    """hard_sigmoid, hard_swish(′) and hard_mish's plain float64 forms for float32 (each
+    operation rounding once; bound 8 ULP): the exact value rounded once (arb references) on
+    the clipping points, the roots of g′, the smallest subnormals (where z/2 is a float32
+    midpoint) and random values; a zero with the accurate form's sign; the kink
+    conventions' values at the kinks."""
+    f = act(name)
+    rng = np.random.default_rng(17)
+    pts = np.float32([-3.0, 3.0, -2.0, -1.5, -1.0, 0.0, 1e-45, 3e-45, 1.1754944e-38, 2.0])
+    z = np.concatenate([pts, -pts, np.nextafter(pts, np.float32(np.inf)),
+                        np.nextafter(pts, np.float32(-np.inf)),
+                        rng.uniform(-4, 4, 150).astype(np.float32),
+                        (rng.uniform(-3, 3, 40) * 2.0**-30).astype(np.float32),
+                        np.float32([np.inf, -np.inf, np.nan, -0.0])])
+    with np.errstate(all="raise"):
+        got = (f(z), f.deriv(z))
+        acc = (f(z.astype(np.float64)), f.deriv(z.astype(np.float64)))
+        vd = f.value_and_deriv(z)
+    for deriv in (False, True):
+        assert (vd[deriv].view(np.uint32) == got[deriv].view(np.uint32)).all()
+        for zi, gi, ai in zip(z.tolist(), got[deriv].tolist(), acc[deriv].tolist()):
+            if deriv and any(zi == k.at for k in f.kinks):
+                continue  # (the conventions: below)
+            want = C.rounded_fast(name, zi, deriv, np.float32)
+            assert gi == want or (gi != gi and want != want), f"{name} {deriv} at {zi!r}"
+            if gi == 0:
+                assert np.signbit(gi) == np.signbit(ai), (name, deriv, zi)
+    for k in f.kinks:
+        for conv in ("pytorch", "jax", "left", "right", "mean"):
+            for dt in (np.float32, np.float64):
+                d = f.deriv(np.full(5, k.at, dtype=dt), kink=conv)
+                assert (d == dt(k.slope(conv))).all(), (name, k.at, conv, dt)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "hard_tanh", "rrelu", "hard_swish",
+                                  "hard_mish", "hard_sigmoid", "softshrink", "threshold"])
+def test_kink_values_where_the_fix_up_is_left_out(name):
+    """The registry skips a kink's fix-up where the form's own value there already is the
+    convention's (probed once): every convention's value at every kink, in float32 and
+    float64, on a chunked array (2^17 values) and on a short one, with ±0 beside it."""
+    f = actgrad.get(name)
+    assert f.kinks
+    for dt in (np.float32, np.float64):
+        for n in (7, 1 << 17):
+            for k in f.kinks:
+                z = np.full(n, k.at, dtype=dt)
+                z[1::3] = 0.0
+                z[2::3] = -0.0
+                at = z == dt(k.at)
+                for conv in ("pytorch", "jax", "left", "right", "mean"):
+                    d = f.deriv(z, kink=conv)
+                    assert (d[at] == dt(k.slope(conv))).all(), (name, k.at, conv, dt, n)
+                    _, d2 = f.value_and_deriv(z, kink=conv)
+                    assert (d2.view(np.uint8) == d.view(np.uint8)).all()

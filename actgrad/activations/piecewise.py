@@ -72,7 +72,11 @@ def _quiet(fn):
 
 
 def _clip(z: Array, lo: float, hi: float) -> Array:
-    # nan stays nan; the middle pieces see only finite values
+    # nan stays nan; the middle pieces see only finite values. np.clip is 4x faster than
+    # maximum then minimum (one SIMD pass) and gives the same bits but at a zero bound:
+    # there maximum(−0.0, 0.0) is +0.0 in numpy's float32/float64 kernels, clip's −0.0
+    if lo < hi and lo != 0 and hi != 0:
+        return np.clip(z, lo, hi)
     return np.minimum(np.maximum(z, lo), hi)
 
 
@@ -99,7 +103,10 @@ def identity_deriv(z: Array, p: Params) -> Array:
 
 def relu6(z: Array, p: Params) -> Array:
     """relu6(z) = min(max(0, z), 6)"""
-    return _clip(z, 0.0, 6.0) + 0.0  # (+0 at z = −0 whatever maximum's kernel returns)
+    # (+0 at z = −0 whatever the kernel returns: np.clip's −0.0 too)
+    r = np.clip(z, 0.0, 6.0)
+    r += 0.0
+    return r
 
 
 def relu6_deriv(z: Array, p: Params) -> Array:
@@ -250,12 +257,12 @@ def hard_sigmoid(z: Array, p: Params) -> Array:
     z = np.asarray(z, dtype=np.float64)
     _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
     mid = _axpb(p["alpha"], _clip(z, lo, hi), p["beta"]) if lo <= hi else np.zeros_like(z)
-    return np.where(z < lo, 0.0, np.where(z > hi, 1.0, mid))  # nan: mid, nan
+    return _where(z < lo, 0.0, _where(z > hi, 1.0, mid))  # nan: mid, nan
 
 
 def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
-    if _hs_default(p):
-        return ((z > -3) & (z < 3)) * _SIXTH  # 1/6 where true, 0.0 elsewhere
+    if _hs_default(p):  # 1/6 where true, 0.0 elsewhere (in z's type: ``in_type``)
+        return ((z > -3) & (z < 3)) * float_type(z).type(_SIXTH)
     _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
     return ((z >= lo) & (z <= hi)) * p["alpha"]
 
@@ -348,9 +355,19 @@ def hard_swish(z: Array, p: Params) -> Array:
     prod, perr = two_prod(zc, s)  # z·s = prod + perr
     mid = _div6(prod, perr + zc * e)
     # |z| < 2^-500: z(z + 3)/6 = z/2 + z²/6, the square below half an ulp of z/2
-    small = 0.5 * zc + zc * zc * _SIXTH
-    mid = np.where(np.abs(zc) < _TINY, small, mid)
-    return np.where(z <= -3, 0.0, np.where(z >= 3, z, mid))
+    tiny = np.abs(zc) < _TINY
+    if tiny.any():  # (rare: the three operations of `small` only then)
+        mid = np.where(tiny, 0.5 * zc + zc * zc * _SIXTH, mid)
+    # the pieces by arithmetic (cheaper than any select on unsorted z): mid·[−3 < z < 3]
+    # + max(z, −3)·[z >= 3] + 0. Inside, mid + (finite z)·0 is mid (mid is never −0: +0 at
+    # z = ±0); at z >= 3, (finite mid)·0 + z is z (inf too); at z <= −3, ±0 + −3·0 + 0 is
+    # +0; nan stays nan
+    mid *= (z > -3) & (z < 3)
+    hi = np.clip(z, -3.0, math.inf)
+    hi *= z >= 3
+    mid += hi
+    mid += 0.0
+    return mid
 
 
 @_quiet
@@ -358,7 +375,11 @@ def hard_swish_deriv(z: Array, p: Params) -> Array:
     zc = _clip(z, -3.0, 3.0)
     s, e = two_sum(2.0 * zc, 3.0)  # 2z + 3 exactly; exact anyway near the root −1.5
     mid = _div6(s, e)
-    return np.where(z < -3, 0.0, np.where(z > 3, 1.0, mid))
+    # mid·[|z| <= 3] + [z > 3] (as the float32 form): outside, (finite mid)·0 + 0 or 1 is
+    # +0 or 1; inside mid (+0 at the root −1.5); nan stays nan
+    mid *= (z >= -3) & (z <= 3)
+    mid += z > 3
+    return mid
 
 
 # ---------------------------------------------------------------------------------------
@@ -807,18 +828,25 @@ def relu2_deriv(z: Array, p: Params) -> Array:
 @_quiet
 def hard_mish(z: Array, p: Params) -> Array:
     """hard_mish(z) = ½·z·clamp(z + 2, 0, 2)"""
-    zc = _clip(z, -2.0, 0.0)
+    zc = np.clip(z, -2.0, 0.0)  # (the sign of a 0 here: z itself is the value at z = ±0)
     s, e = two_sum(zc, 2.0)  # z + 2 = s + e exactly
     prod, perr = two_prod(zc, s)
     mid = 0.5 * (prod + (perr + zc * e))  # the halving is exact but below 2^-1021
-    small = zc + 0.5 * (zc * zc)  # |z| < 2^-500: z(z + 2)/2 = z + z²/2
-    mid = np.where(np.abs(zc) < _TINY, small, mid)
-    return np.where(z <= -2, 0.0, np.where(z >= 0, z, mid))
+    tiny = np.abs(zc) < _TINY  # |z| < 2^-500: z(z + 2)/2 = z + z²/2
+    if tiny.any():
+        mid = np.where(tiny, zc + 0.5 * (zc * zc), mid)
+    return _where(z <= -2, 0.0, _where(z >= 0, z, mid))
 
 
 def hard_mish_deriv(z: Array, p: Params) -> Array:
-    zc = _clip(z, -2.0, 0.0)
-    return _where(z < -2, 0.0, _where(z > 0, 1.0, zc + 1.0))
+    # clip(z, −2, 0) + 1 (1 at both zeros, 1 above 0), times [z >= −2], + 0 (the +0 of
+    # −1·0 below −2): arithmetic, no select (whose integer temporaries cost more than the
+    # rest); each step exact but the one rounding of zc + 1 (``in_type``)
+    r = np.clip(z, -2.0, 0.0)
+    r += 1.0
+    r *= z >= -2.0  # (nan: nan·0 is nan)
+    r += 0.0
+    return r
 
 
 def _hard_mish_kinks(p: Params) -> tuple[Kink, ...]:
@@ -941,6 +969,9 @@ for _f in (softshrink, hardshrink, _shrink_deriv):
 threshold.in_type = in_type_when_exact("threshold", "value")  # type: ignore[attr-defined]
 threshold_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
 step.in_type = step_deriv.in_type = in_type_when_exact("threshold")  # type: ignore[attr-defined]
+# hard_sigmoid′ with the defaults: 0 or 1/6 rounded once to the type (the bits of the
+# float64 1/6 rounded: 1/6's pattern 0.0010101… lies nowhere near a rounding boundary)
+hard_sigmoid_deriv.in_type = lambda p, dtype: _hs_default(p)  # type: ignore[attr-defined]
 
 
 # (z + 3)/6 and (2z + 3)/6 land exactly on a rounding boundary of float32 (a midpoint of two
@@ -959,3 +990,72 @@ hard_sigmoid.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-de
     two_sum(_clip(z, -3.0, 3.0), 3.0), r)
 hard_swish_deriv.exact_where = lambda z, r, p: _sixth_exact(  # type: ignore[attr-defined]
     two_sum(2.0 * _clip(z, -3.0, 3.0), 3.0), r)
+
+
+# Cheaper forms for results in float32 and smaller types (the registry's ``small``; ``ulp``:
+# the error bound in float64 ULP its boundary test assumes). Their inputs are float64 arrays
+# holding values of the small type (at most 24 significant bits, |z| >= 2^-149 or 0): z·6,
+# 2z and the clips are exact there, each other operation rounds once (u = 2^-53, below
+# one float64 ULP of its result), and no difference cancels: near the roots (z = −3 for
+# z + 3, −1.5 for 2z + 3) those sums are exact (Sterbenz). So:
+#   hard_sigmoid = (clip(z, −3, 3) + 3)/6: two roundings, < 2 ULP, bound 8.
+#   hard_swish   = max(z, −3)·clip(z + 3, 0, 6)/6: three roundings, < 3.01 ULP, bound 8;
+#                  z·6/6 = z exactly for z >= 3 (inf too), +0 for z <= −3 (the +0.0).
+#   hard_swish′  = (2·clip(z, −3, 3) + 3)/6, 0 below −3, 1 above 3: < 2 ULP, bound 8.
+#   hard_mish    = max(z, −2)·clip(z + 2, −0, 2)·½: two roundings, < 2.01 ULP, bound 8;
+#                  z·2·½ = z for z >= 0 (−0 too), +0 for z <= −2.
+# Results the boundary test flags (near a midpoint of the small type, or below its normal
+# range, such as z/2 for the smallest z) get the rigorous value, as from the accurate forms:
+# both round the exact value once, so the bits are the same.
+
+
+def _hard_sigmoid_small(z: Array, p: Params) -> Array:
+    if not _hs_default(p):
+        return hard_sigmoid(z, p)
+    r = np.clip(z, -3.0, 3.0)
+    r += 3.0  # +0 at z <= −3
+    r /= 6.0
+    return r
+
+
+def _hard_swish_small(z: Array, p: Params) -> Array:
+    w = z + 3.0
+    np.clip(w, 0.0, 6.0, out=w)
+    r = np.clip(z, -3.0, math.inf)
+    r *= w
+    r /= 6.0
+    r += 0.0  # (−3·0 = −0 for z <= −3; z = ±0 gives +0 as the accurate form)
+    return r
+
+
+def _hard_swish_deriv_small(z: Array, p: Params) -> Array:
+    # the pieces by arithmetic (a masked copy costs 4x the rest on unsorted z): r·[|z| <= 3]
+    # + [z > 3]; outside, ±r·0 + 0 or 1 is +0 or 1, inside r + 0 is r (r = 0 only as +0)
+    r = np.clip(z, -3.0, 3.0)
+    r *= 2.0
+    r += 3.0
+    r /= 6.0
+    r *= (z >= -3.0) & (z <= 3.0)  # (nan: nan·0 is nan)
+    r += z > 3.0
+    return r
+
+
+def _hard_mish_small(z: Array, p: Params) -> Array:
+    # w = −(−z − 2) = z + 2 (the same rounding), −0 at z = −2 and clipped to −0 below: there
+    # −2·(−0) is the accurate form's +0 (at z = −0, −0·2 stays −0, its value too)
+    w = -z
+    w -= 2.0
+    np.negative(w, out=w)
+    np.clip(w, -0.0, 2.0, out=w)
+    r = np.clip(z, -2.0, math.inf)
+    r *= w
+    r *= 0.5
+    return r
+
+
+for _f, _s in ((hard_sigmoid, _hard_sigmoid_small), (hard_swish, _hard_swish_small),
+               (hard_swish_deriv, _hard_swish_deriv_small), (hard_mish, _hard_mish_small)):
+    _s.ulp = 8.0  # type: ignore[attr-defined]
+    _f.small = _s  # type: ignore[attr-defined]
+_hard_sigmoid_small.exact_where = hard_sigmoid.exact_where  # type: ignore[attr-defined]
+_hard_swish_deriv_small.exact_where = hard_swish_deriv.exact_where  # type: ignore[attr-defined]
