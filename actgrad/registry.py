@@ -277,9 +277,11 @@ def _evaluate_in_type(fn: Any, x: np.ndarray, p: dict[str, Any], posts: tuple[An
     underflow are the correctly rounded result; "invalid" only from a signalling NaN.)"""
     flat = x.reshape(-1)
     one = len(posts) == 1
-    if flat.size <= _WHOLE and all(into is None for into in intos):
+    if (flat.size <= _WHOLE and not getattr(fn, "chunked", False)
+            and all(into is None for into in intos)):
         # one call on the whole array: no copy of each chunk's result, no per-chunk Python
-        # (the temporaries of these forms are a few arrays of x's size)
+        # (the temporaries of these forms are a few arrays of x's size; a form marked
+        # ``chunked`` makes more, which cost more out of cache than the chunks' Python)
         with np.errstate(invalid="ignore", over="ignore", under="ignore"):
             rs = fn(flat, p)
             out = []
