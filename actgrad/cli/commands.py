@@ -305,6 +305,9 @@ class Input(NamedTuple):
     #: a `where` pinned to the last block, still right once the blocks have moved on (for a
     #: consumer that reads ahead); None: there is nothing to read ahead (arguments)
     pinned: Callable[[], Callable[[int], str]] | None = None
+    #: what the reading found, to say once the output is written (tokens skipped or written
+    #: as nan): called by the consumer after the last block, on the main thread
+    report: Callable[[], None] | None = None
 
 
 def expression_exact(e: expression.Expression, order: int, kink: str,
@@ -334,7 +337,13 @@ def input_blocks(values: Sequence[str] | None, on_invalid: str, input_file: str 
                  progress: bool = True) -> tuple[Iterator[np.ndarray], Callable[[int], str]]:
     """Blocks of input values, and a function naming where value i of the last block came from."""
     got = open_input(values, on_invalid, input_file, progress)
-    return got.blocks, got.where
+
+    def blocks() -> Iterator[np.ndarray]:
+        yield from got.blocks
+        if got.report is not None:
+            got.report()
+
+    return blocks(), got.where
 
 
 def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | None = None,
@@ -389,12 +398,12 @@ def open_input(values: Sequence[str] | None, on_invalid: str, input_file: str | 
                 yield from with_progress(iter(reader), source)
             else:
                 yield from reader
-            _report_skipped(reader.skipped, on_invalid)
         finally:
             if not stdin:
                 source.close()
 
-    return Input(blocks(), where, pinned=pinned)
+    return Input(blocks(), where, pinned=pinned,
+                 report=lambda: _report_skipped(reader.skipped, on_invalid))
 
 
 def _npy_input(path: str, raw_as: str | None) -> Input:
@@ -517,6 +526,8 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
                 sink.write(x, y)
     finally:
         blocks.close()  # (the reader thread stops; the input file is closed)
+    if got.report is not None:  # (here, after the output: the reader thread may be done first)
+        got.report()
 
 
 _AHEAD = 2  # blocks read ahead: parsed, waiting for the computation
