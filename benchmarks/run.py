@@ -218,18 +218,7 @@ def verdict(ok):
 def bench_startup(actgrad, runs):
     cmds = {"actgrad deriv sigmoid 0": actgrad + ["deriv", "sigmoid", "0"],
             "python -c 'import numpy'": [sys.executable, "-c", "import numpy"]}
-    times = {k: [] for k in cmds}
-    for i in range(runs + 1):            # first round is a warm-up
-        for k, cmd in cmds.items():
-            if times[k] is None:
-                continue
-            r = run(cmd)
-            if r is None:
-                times[k] = None
-            elif i > 0:
-                times[k].append(r[0])
-    med = {k: statistics.median(v) if v else None for k, v in times.items()}
-    a, b = med.values()
+    a, b = bench_alternating(cmds, runs).values()
     ratio = a / b if a and b else None
     return {"runs": runs, "actgrad_s": a, "numpy_import_s": b, "ratio": ratio,
             "target": STARTUP_TARGET,
