@@ -668,11 +668,7 @@ class Gated:
         a, d = self.acts(g, kink=kink)[:2]
         with np.errstate(all="ignore"):
             if self.name == "swiglu_oai":
-                uh, ul = _oai_up(u)
-                ph, pl = _prod_dd(d, uh)
-                dg = ph + (pl + d * ul)
-                du = np.where(np.abs(u) <= LIMIT, a, np.where(np.isnan(u), np.nan, 0.0))
-                return dg, du
+                return _oai_pair(d, a, u)
             return d * u, a.copy()
 
     def hessian(self, g: Any, u: Any = None, kink: str = "pytorch"
@@ -682,10 +678,7 @@ class Gated:
         a, d, d2 = self.acts(g, order=2, kink=kink)
         with np.errstate(all="ignore"):
             if self.name == "swiglu_oai":
-                uh, ul = _oai_up(u)
-                ph, pl = _prod_dd(d2, uh)
-                gg = ph + (pl + d2 * ul)
-                gu = np.where(np.abs(u) <= LIMIT, d, np.where(np.isnan(u), np.nan, 0.0))
+                gg, gu = _oai_pair(d2, d, u)
             else:
                 gg, gu = d2 * u, d.copy()
             uu = np.where(np.isnan(g) | np.isnan(u), np.nan, 0.0)
@@ -736,6 +729,16 @@ def _join_even_matrix(dg: np.ndarray, du: np.ndarray) -> np.ndarray:
     out[..., i, 2 * i] = dg
     out[..., i, 2 * i + 1] = du
     return out
+
+
+def _oai_pair(of_g: np.ndarray, of_u: np.ndarray, u: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """swiglu_oai's pair of derivatives from act's derivative `of_g` (times the clamped u + 1,
+    rounded once) and `of_u` (where |u| <= 7, else 0 past the clamp; nan stays nan)."""
+    uh, ul = _oai_up(u)
+    ph, pl = _prod_dd(of_g, uh)
+    return (ph + (pl + of_g * ul),
+            np.where(np.abs(u) <= LIMIT, of_u, np.where(np.isnan(u), np.nan, 0.0)))
 
 
 def _oai_up(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
