@@ -441,6 +441,11 @@ GT = TanhGelu(
 
 def _gt_v(z: Array, c: TanhGelu) -> tuple[Array, Array]:
     """v = A·z·(1 + K·z²) as hi + lo, for |z| <= 40."""
+    return _gt_v_zz(z, c)[0]
+
+
+def _gt_v_zz(z: Array, c: TanhGelu) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+    """v as _gt_v, and the exact z² (hi, lo) it is formed from."""
     pz, ez = two_prod(z, z)
     q, qe = two_prod(np.full_like(z, c.K[0]), pz)
     qe = qe + (c.K[0] * ez + c.K[1] * pz)
@@ -450,7 +455,7 @@ def _gt_v(z: Array, c: TanhGelu) -> tuple[Array, Array]:
     se = se + z * we
     v, ve = two_prod(np.full_like(z, c.A[0]), s)
     ve = ve + (c.A[0] * se + c.A[1] * s)
-    return special.fast_two_sum(v, ve)
+    return special.fast_two_sum(v, ve), (pz, ez)
 
 
 def _gelu_tanh(z: Array, want_g: bool, c: TanhGelu = GT) -> Array:
@@ -487,6 +492,69 @@ def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) ->
         h_win = _gt_h_window(zc[win], c)
         h[0][win], h[1][win] = h_win
     return _ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
+
+
+def _gelu_tanh_pair(z: Array, c: TanhGelu = GT) -> tuple[Array, Array]:
+    """(g, g′) with the split by sign, v, e^(−|v|) = m·2^k, 1 + e and (g′) z² computed once
+    per value: the same numbers as _gelu_tanh(z, True, c) and _gelu_tanh(z, False, c)."""
+    return _by_mask2(z < 0, lambda x: _gelu_tanh_pair_part(x, True, c),
+                     lambda x: _gelu_tanh_pair_part(x, False, c), z)
+
+
+def _gelu_tanh_pair_part(z: Array, negative: bool, c: TanhGelu) -> tuple[Array, Array]:
+    """_gelu_tanh_part's g and g′ of the same values, their common steps done once."""
+    zc = np.clip(z, -40.0, 40.0)
+    (vh, vl), zz = _gt_v_zz(zc, c)
+    m, k = exp_split(vh, vl) if negative else exp_split(-vh, -vl)
+    scale = _pow2(k)  # 2^k, or None where some k has no normal 2^k (then ldexp)
+    e = _ldexp(m, k) if scale is None else m * scale
+    one_e = two_sum(np.ones_like(e), e)
+    q = dd_div(dd(zc), one_e)
+    d2 = dd_mul(one_e, one_e)
+    vp = dd_mul(c.A, dd_add(dd(np.ones_like(zc)), dd_mul(c.K3, zz)))
+    zvp = dd_mul(dd(zc), vp)
+    if not negative:
+        g = _where(z > 40.0, z, dd_val(q))
+        return g, dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
+    g = dd_val(dd_mul(dd(m), q))
+    h = dd_add(one_e, zvp)
+    z0 = c.Z0
+    win = (zc >= 2.0 * z0[0]) & (zc <= 0.5 * z0[0])  # z − z0_hi exact (Sterbenz)
+    if win.any():
+        h_win = _gt_h_window(zc[win], c)
+        h[0][win], h[1][win] = h_win
+    d = dd_val(dd_mul(dd(m), dd_div(h, d2)))
+    if scale is None:
+        return _ldexp(g, k), _ldexp(d, k)
+    return g * scale, d * scale
+
+
+def _pow2(k: Array) -> Array | None:
+    """2^k as float64 where every k of the array is in [−1022, 1023] (2^k normal: m·2^k is
+    then an exact product or one rounding into the subnormals, np.ldexp(m, k)'s bits, as in
+    special.ldexp), else None."""
+    if k.size == 0:
+        return None
+    kk = k + 1023
+    if kk.min() < 1 or kk.max() > 2046:
+        return None
+    kk <<= 52
+    return kk.view(np.float64)
+
+
+def _by_mask2(below: Array, neg: Any, pos: Any, *arrays: Array) -> tuple[Array, Array]:
+    """_by_mask for forms giving a pair of results."""
+    i = np.flatnonzero(below)
+    if i.size == 0:
+        return pos(*arrays)
+    if i.size == below.size:
+        return neg(*arrays)
+    j = np.flatnonzero(~below)
+    g = np.empty(below.size, dtype=np.float64)
+    d = np.empty(below.size, dtype=np.float64)
+    g[i], d[i] = neg(*(a.take(i) for a in arrays))
+    g[j], d[j] = pos(*(a.take(j) for a in arrays))
+    return g.reshape(below.shape), d.reshape(below.shape)
 
 
 def _gt_h_window(zc: Array, c: TanhGelu) -> tuple[Array, Array]:
@@ -1336,7 +1404,22 @@ def _gelu_dispatch(want_g: bool):
     # the bound of the tanh forms (the exact gelu has no cheaper form: it is within 4 ULP)
     small.ulp = _GT_SMALL_ULP if want_g else _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
     f.small = small  # type: ignore[attr-defined]
+    if want_g:
+        f.with_deriv = _gelu_with_deriv  # type: ignore[attr-defined]
     return _vec(f)
+
+
+def _gelu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(g, g′): for the tanh form with their common work done once (_gelu_tanh_pair)."""
+    if p["approximate"] == "tanh":
+        return _gelu_tanh_pair(z)
+    return _gelu_exact(z, True), _gelu_exact(z, False)
+
+
+def _gelu_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    if p["approximate"] == "tanh":
+        return _gelu_tanh_small(z), _gelu_tanh_deriv_small(z)
+    return _gelu_exact(z, True), _gelu_exact(z, False)
 
 
 # The tanh-GELU's cheaper forms for results in float32 and smaller types (see silu's): v =
@@ -1354,6 +1437,8 @@ def _gelu_dispatch(want_g: bool):
 _GT_SMALL_ULP = 2048.0
 _GT_DERIV_SMALL_ULP = 8192.0
 _GT_C2 = 2.0 * math.sqrt(2.0 / math.pi)
+_gelu_pair_small.ulp = _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]  (the larger of the two)
+_gelu_with_deriv.small = _gelu_pair_small  # type: ignore[attr-defined]
 
 
 def _gelu_tanh_small(z: Array, c: TanhGelu = GT) -> Array:
@@ -1797,8 +1882,16 @@ def _family(c: TanhGelu):
     def dg_small(z: Array, p: Params) -> Array:
         return _gelu_tanh_deriv_small(z, c)
 
+    def pair(z: Array, p: Params) -> tuple[Array, Array]:
+        return _gelu_tanh_pair(z, c)
+
+    def pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+        return _gelu_tanh_small(z, c), _gelu_tanh_deriv_small(z, c)
+
     g_small.ulp, dg_small.ulp = _GT_SMALL_ULP, _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
-    g.small, dg.small = g_small, dg_small  # type: ignore[attr-defined]
+    pair_small.ulp = _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
+    g.small, dg.small, pair.small = g_small, dg_small, pair_small  # type: ignore[attr-defined]
+    g.with_deriv = pair  # type: ignore[attr-defined]
     return _vec(g), _vec(dg)
 
 
