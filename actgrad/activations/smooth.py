@@ -852,45 +852,56 @@ def _mish_deriv_small(z: Array, p: Params) -> Array:
 
 
 def _silu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
-    """(g, g′) with t = βz, its split by sign and each branch's e^t (= m·2^k) and 1 + e^t
-    computed once: the same numbers as silu_g and silu_dg."""
-    beta = silu_beta(p)
+    """(g, g′) of silu with β = p's beta (_silu_pair)."""
+    return _silu_pair(z, silu_beta(p))
+
+
+def _silu_pair(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
+    """(g, g′) with t = βz, its split by sign and each branch's e^t (= m·2^k), 1 + e^t and
+    2^k computed once: the same numbers as silu_g and silu_dg."""
     th, tl = silu_t(z, beta)
-    below = th < 0
-    g = np.empty(z.shape, dtype=np.float64)
-    d = np.empty(z.shape, dtype=np.float64)
-    i = np.flatnonzero(below)
-    j = np.flatnonzero(~below)
-    if i.size:
-        g[i], d[i] = _silu_pair_neg(z.take(i), th.take(i), tl.take(i))
-    if j.size:
-        g[j], d[j] = _silu_pair_pos(z.take(j), th.take(j), tl.take(j))
-    return g, d
+    return _by_mask2(th < 0, _silu_pair_neg, _silu_pair_pos, z, th, tl)
 
 
 def _silu_pair_neg(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
     # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments
-    tc = (np.minimum(np.maximum(th, -2000.0), 0.0), _where(th > -2000.0, tl, 0.0))
-    m, k = exp_split(tc[0], tc[1])
-    e = _ldexp(m, k)
-    one_e = two_sum(np.ones_like(e), e)
+    tc0 = np.minimum(np.maximum(th, -2000.0), 0.0)
+    tc1 = _where(th > -2000.0, tl, 0.0)
+    m, k = exp_split(tc0, tc1)
+    scale = _pow2(k)
+    e = _ldexp(m, k) if scale is None else m * scale
+    ones = np.ones_like(e)
+    one_e = two_sum(ones, e)
     zn = np.clip(z, -2.0**60, 0.0)
-    g = _tail(m, k, dd(zn), one_e)
+    g = dd_val(dd_mul(dd(m), dd_div(dd(zn), one_e)))
     d2 = dd_mul(one_e, one_e)
-    win = tc[0] >= -3.0
-    tw = (_where(win, tc[0], -1.0), _where(win, tc[1], 0.0))
-    delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])
-    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
-    v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))
-    v = (_where(win, v_win[0], v_far[0]), _where(win, v_win[1], v_far[1]))
-    return g, _tail(m, k, v, d2)
+    v = dd_add(dd_add(two_sum(ones, tc0), dd(tc1)), dd(e))  # 1 + t + e^t
+    win = np.flatnonzero(tc0 >= -3.0)
+    if win.size:  # near the root: t − z0 (exact there) and the identity, on these only
+        tw0, tw1 = tc0.take(win), tc1.take(win)
+        delta = two_sum(tw0 - SILU_Z0[0], tw1 - SILU_Z0[1])
+        mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+        v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
+        v[0][win], v[1][win] = v_win
+    d = dd_val(dd_mul(dd(m), dd_div(v, d2)))
+    if scale is None:
+        return _ldexp(g, k), _ldexp(d, k)
+    return g * scale, d * scale
 
 
 def _silu_pair_pos(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
     # _silu_dg_pos's e^−t, and g's for t < 40 (the same arguments); g is z itself above 40,
     # and _silu_g_pos's at t = 40 exactly (whose low part of t is dropped there)
-    d, one_ep = _silu_dg_pos_parts(th, tl)
+    tp0 = np.clip(th, 0.0, 2000.0)
+    tp1 = _where(th < 2000.0, tl, 0.0)
+    mp_, kp = exp_split(-tp0, -tp1)
+    scale = _pow2(kp)
+    ep = _ldexp(mp_, kp) if scale is None else mp_ * scale
+    ones = np.ones_like(ep)
+    one_ep = two_sum(ones, ep)
+    one_t = dd_add(two_sum(ones, tp0), dd(tp1))
+    num = dd_add(dd(ones), dd_mul(dd(ep), one_t))
+    d = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
     big = th > 40.0
     zp = _where(big, 0.0, z)
     g = _where(big, z, dd_val(dd_div(dd(zp), one_ep)))
@@ -2556,7 +2567,18 @@ def _quick_dg(z: Array, p: Params) -> Array:
     return silu_dg(z, QUICK_GELU_BETA)
 
 
+def _quick_pair(z: Array, p: Params) -> tuple[Array, Array]:
+    return _silu_pair(z, QUICK_GELU_BETA)
+
+
+def _quick_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    return _QG_SMALL[0](z, p), _QG_SMALL[1](z, p)
+
+
 _quick_g.small, _quick_dg.small = _QG_SMALL  # type: ignore[attr-defined]
+_quick_pair_small.ulp = _QG_SMALL[1].ulp  # type: ignore[attr-defined]  (the larger)
+_quick_pair.small = _quick_pair_small  # type: ignore[attr-defined]
+_quick_g.with_deriv = _quick_pair  # type: ignore[attr-defined]
 
 
 SPECS = SPECS + (
