@@ -1020,6 +1020,55 @@ def softplus_deriv(z: Array, p: Params) -> Array:
     return r
 
 
+def _softplus_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(g, g′) with t = βz, e^(−|t|) = m·2^k and 2^k computed once: the same numbers as
+    softplus and softplus_deriv. For β = 1, t = z clipped to ±2000 with a low part of 0 (the
+    frexp/ldexp scalings of _sp_t are exact by 2 and 1/2), and g's m/f_β·2^(k − e_β) and
+    log1p(e)/f_β·2^−e_β are e and log1p(e) exactly (f_β = 1/2, e_β = 1; log1p(e) is normal
+    where it is taken, e^−40 < e <= 1): the same bits without frexp and ldexp."""
+    beta = p["beta"]
+    if beta == 1.0:
+        th = np.clip(z, -2000.0, 2000.0)
+        a = -np.abs(th)
+        m, k = exp_split(a)
+    else:
+        th, tl = _sp_t(z, beta)
+        a = -np.abs(th)
+        m, k = exp_split(a, _where(th > 0, -tl, tl))
+    scale = _pow2(k)
+    e = _ldexp(m, k) if scale is None else m * scale
+    lp = np.log1p(e)
+    small = a < -40.0
+    if beta == 1.0:
+        body = _where(small, e, lp)
+    else:
+        fb, eb = math.frexp(beta)
+        body = _where(small, _ldexp_inf(m / fb, k - eb),
+                      _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
+    pos = z > 0
+    with np.errstate(over="ignore"):  # z + body beyond max is inf, correctly rounded
+        g = _where(pos, np.maximum(z, 0.0) + body, body)  # not z + body: −inf + inf
+    one_e = 1.0 + e
+    tail = m / one_e
+    tail = _ldexp(tail, k) if scale is None else tail * scale
+    d = _where(th > 0, 1.0 / one_e, tail)
+    lo = float(np.minimum.reduce(z, axis=None)) if z.size else 0.0
+    hi = float(np.maximum.reduce(z, axis=None)) if z.size else 0.0
+    if lo == -INF or hi == INF or math.isnan(lo):  # (nan: min and max are nan)
+        g = _where(z == -INF, 0.0, g)
+        d = _where(z == INF, 1.0, _where(z == -INF, 0.0, d))
+    at = _sp_threshold(p)
+    if at is not None:
+        above = z > at
+        g = _where(above, z, g)
+        d = _where(above, 1.0, d)
+    return g, d
+
+
+def _softplus_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    return _softplus_small(z, p), _softplus_deriv_small(z, p)
+
+
 # Cheaper forms for float32 and smaller results (see silu's), for beta = 1 and no threshold
 # (PyTorch's beta, the true function; other parameters take the accurate forms):
 # softplus = max(z, 0) + log1p(e), e = e^−|z| within 2u: log1p within 1 ULP (2u) and e's
@@ -1045,6 +1094,9 @@ def _softplus_deriv_small(z: Array, p: Params) -> Array:
 _softplus_small.ulp = 32.0  # type: ignore[attr-defined]
 _softplus_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
 softplus.small = _softplus_small  # type: ignore[attr-defined]
+_softplus_pair_small.ulp = 32.0  # type: ignore[attr-defined]  (the larger of the two)
+_softplus_with_deriv.small = _softplus_pair_small  # type: ignore[attr-defined]
+softplus.with_deriv = _softplus_with_deriv  # type: ignore[attr-defined]
 softplus_deriv.small = _softplus_deriv_small  # type: ignore[attr-defined]
 
 
