@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..numerics import special
-from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
+from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, split, two_prod, two_sum
 from ..numerics.special import ldexp as _ldexp, where as _where
 from .base import Array, Kink, Param, Params, Spec
 
@@ -502,31 +502,81 @@ def _gelu_tanh_pair(z: Array, c: TanhGelu = GT) -> tuple[Array, Array]:
 
 
 def _gelu_tanh_pair_part(z: Array, negative: bool, c: TanhGelu) -> tuple[Array, Array]:
-    """_gelu_tanh_part's g and g′ of the same values, their common steps done once."""
+    """_gelu_tanh_part's g and g′ of the same values, their common steps done once: the
+    same operations (_gt_v, dd_div, dd_mul, ...) written out with each operand's Veltkamp
+    split made once (z's serves z², z·w and z·v′; 1 + e's serves (1 + e)² and z/(1 + e);
+    m's both tails) and the zero low parts of dd(x) as the scalar 0.0 (the same IEEE
+    operations, so the same bits)."""
     zc = np.clip(z, -40.0, 40.0)
-    (vh, vl), zz = _gt_v_zz(zc, c)
+    sz = split(zc)
+    # v = A·z·(1 + K·z²) (_gt_v)
+    pz, ez = _tp(zc, sz, zc, sz)
+    spz = split(pz)
+    q, qe = _tp(c.K[0], split(c.K[0]), pz, spz)
+    qe = qe + (c.K[0] * ez + c.K[1] * pz)
+    w, we = two_sum(1.0, q)
+    we = we + qe
+    sv, se = _tp(zc, sz, w, split(w))
+    se = se + zc * we
+    v, ve = _tp(c.A[0], split(c.A[0]), sv, split(sv))
+    ve = ve + (c.A[0] * se + c.A[1] * sv)
+    vh, vl = special.fast_two_sum(v, ve)
     m, k = exp_split(vh, vl) if negative else exp_split(-vh, -vl)
     scale = _pow2(k)  # 2^k, or None where some k has no normal 2^k (then ldexp)
     e = _ldexp(m, k) if scale is None else m * scale
-    one_e = two_sum(np.ones_like(e), e)
-    q = dd_div(dd(zc), one_e)
-    d2 = dd_mul(one_e, one_e)
-    vp = dd_mul(c.A, dd_add(dd(np.ones_like(zc)), dd_mul(c.K3, zz)))
-    zvp = dd_mul(dd(zc), vp)
+    one_e = two_sum(1.0, e)
+    soe = split(one_e[0])
+    qz = _ddiv((zc, 0.0), one_e, soe)  # z/(1 + e)
+    d2 = _dmul(one_e, one_e, soe, soe)
+    sd2 = split(d2[0])
+    # v′ = A(1 + 3K·z²), z·v′
+    kz = _dmul(c.K3, (pz, ez), split(c.K3[0]), spz)
+    s1, e1 = two_sum(1.0, kz[0])
+    vp = _dmul(c.A, special.fast_two_sum(s1, e1 + (0.0 + kz[1])), split(c.A[0]))
+    zvp = _dmul((zc, 0.0), vp, sz)
     if not negative:
-        g = _where(z > 40.0, z, dd_val(q))
-        return g, dd_val(dd_div(dd_add(one_e, dd_mul(zvp, dd(e))), d2))
-    g = dd_val(dd_mul(dd(m), q))
-    h = dd_add(one_e, zvp)
+        g = _where(z > 40.0, z, qz[0] + qz[1])
+        t = _dmul(zvp, (e, 0.0))
+        s2, e2 = two_sum(one_e[0], t[0])
+        num = special.fast_two_sum(s2, e2 + (one_e[1] + t[1]))
+        r = _ddiv(num, d2, sd2)
+        return g, r[0] + r[1]
+    sm = split(m)
+    gq = _dmul((m, 0.0), qz, sm)
+    g = gq[0] + gq[1]
+    s2, e2 = two_sum(one_e[0], zvp[0])
+    h = special.fast_two_sum(s2, e2 + (one_e[1] + zvp[1]))
     z0 = c.Z0
     win = (zc >= 2.0 * z0[0]) & (zc <= 0.5 * z0[0])  # z − z0_hi exact (Sterbenz)
     if win.any():
         h_win = _gt_h_window(zc[win], c)
         h[0][win], h[1][win] = h_win
-    d = dd_val(dd_mul(dd(m), dd_div(h, d2)))
+    dq = _dmul((m, 0.0), _ddiv(h, d2, sd2), sm)
+    d = dq[0] + dq[1]
     if scale is None:
         return _ldexp(g, k), _ldexp(d, k)
     return g * scale, d * scale
+
+
+def _tp(a: Any, sa: tuple[Any, Any], b: Any, sb: tuple[Any, Any]) -> tuple[Array, Array]:
+    """two_prod(a, b) from the splits sa = split(a), sb = split(b) (the same bits)."""
+    p = a * b
+    return p, ((sa[0] * sb[0] - p) + sa[0] * sb[1] + sa[1] * sb[0]) + sa[1] * sb[1]
+
+
+def _dmul(a: tuple[Any, Any], b: tuple[Any, Any], sa: Any = None,
+          sb: Any = None) -> tuple[Array, Array]:
+    """dd_mul(a, b), with the splits of a[0] and b[0] when given (the same bits)."""
+    p, e = _tp(a[0], split(a[0]) if sa is None else sa, b[0], split(b[0]) if sb is None else sb)
+    return special.fast_two_sum(p, e + (a[0] * b[1] + a[1] * b[0]))
+
+
+def _ddiv(a: tuple[Any, Any], b: tuple[Array, Array], sb: Any = None) -> tuple[Array, Array]:
+    """dd_div(a, b), with the split of b[0] when given (the same bits)."""
+    q = a[0] / b[0]
+    p, e = _tp(q, split(q), b[0], split(b[0]) if sb is None else sb)
+    r = (((a[0] - p) - e) + a[1] - q * b[1]) / b[0]
+    return special.fast_two_sum(q, r)
 
 
 def _pow2(k: Array) -> Array | None:
@@ -858,57 +908,69 @@ def _silu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
 
 def _silu_pair(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
     """(g, g′) with t = βz, its split by sign and each branch's e^t (= m·2^k), 1 + e^t and
-    2^k computed once: the same numbers as silu_g and silu_dg."""
+    2^k computed once: the same numbers as silu_g and silu_dg. The same operations as
+    theirs, written out with each operand's Veltkamp split made once (1 + e's serves
+    (1 + e)² and z/(1 + e); m's both tails) and the zero low parts of dd(x) (and of t for
+    β = 1) as the scalar 0.0: the same IEEE operations, so the same bits."""
+    if beta == (1.0, 0.0):  # t = z exactly (silu_t)
+        return _by_mask2(z < 0, lambda x: _silu_pair_neg(x, x, None),
+                         lambda x: _silu_pair_pos(x, x, None), z)
     th, tl = silu_t(z, beta)
     return _by_mask2(th < 0, _silu_pair_neg, _silu_pair_pos, z, th, tl)
 
 
-def _silu_pair_neg(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
-    # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments
+def _silu_pair_neg(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]:
+    # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments (tl None: t's low part is 0)
     tc0 = np.minimum(np.maximum(th, -2000.0), 0.0)
-    tc1 = _where(th > -2000.0, tl, 0.0)
+    tc1 = 0.0 if tl is None else _where(th > -2000.0, tl, 0.0)
     m, k = exp_split(tc0, tc1)
     scale = _pow2(k)
     e = _ldexp(m, k) if scale is None else m * scale
-    ones = np.ones_like(e)
-    one_e = two_sum(ones, e)
+    one_e = two_sum(1.0, e)
+    soe = split(one_e[0])
+    sm = split(m)
     zn = np.clip(z, -2.0**60, 0.0)
-    g = dd_val(dd_mul(dd(m), dd_div(dd(zn), one_e)))
-    d2 = dd_mul(one_e, one_e)
-    v = dd_add(dd_add(two_sum(ones, tc0), dd(tc1)), dd(e))  # 1 + t + e^t
+    gq = _dmul((m, 0.0), _ddiv((zn, 0.0), one_e, soe), sm)
+    g = gq[0] + gq[1]
+    d2 = _dmul(one_e, one_e, soe, soe)
+    v = dd_add(dd_add(two_sum(1.0, tc0), (tc1, 0.0)), (e, 0.0))  # 1 + t + e^t
     win = np.flatnonzero(tc0 >= -3.0)
     if win.size:  # near the root: t − z0 (exact there) and the identity, on these only
-        tw0, tw1 = tc0.take(win), tc1.take(win)
+        tw0 = tc0.take(win)
+        tw1 = 0.0 if tl is None else tc1.take(win)
         delta = two_sum(tw0 - SILU_Z0[0], tw1 - SILU_Z0[1])
         mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-        v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
+        v_win = dd_add(delta, dd_mul(_SILU_E0, (mm, 0.0)))
         v[0][win], v[1][win] = v_win
-    d = dd_val(dd_mul(dd(m), dd_div(v, d2)))
+    dq = _dmul((m, 0.0), _ddiv(v, d2), sm)
+    d = dq[0] + dq[1]
     if scale is None:
         return _ldexp(g, k), _ldexp(d, k)
     return g * scale, d * scale
 
 
-def _silu_pair_pos(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
+def _silu_pair_pos(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]:
     # _silu_dg_pos's e^−t, and g's for t < 40 (the same arguments); g is z itself above 40,
     # and _silu_g_pos's at t = 40 exactly (whose low part of t is dropped there)
     tp0 = np.clip(th, 0.0, 2000.0)
-    tp1 = _where(th < 2000.0, tl, 0.0)
+    tp1 = 0.0 if tl is None else _where(th < 2000.0, tl, 0.0)
     mp_, kp = exp_split(-tp0, -tp1)
     scale = _pow2(kp)
     ep = _ldexp(mp_, kp) if scale is None else mp_ * scale
-    ones = np.ones_like(ep)
-    one_ep = two_sum(ones, ep)
-    one_t = dd_add(two_sum(ones, tp0), dd(tp1))
-    num = dd_add(dd(ones), dd_mul(dd(ep), one_t))
-    d = dd_val(dd_div(num, dd_mul(one_ep, one_ep)))
+    one_ep = two_sum(1.0, ep)
+    sop = split(one_ep[0])
+    one_t = dd_add(two_sum(1.0, tp0), (tp1, 0.0))
+    num = dd_add((1.0, 0.0), _dmul((ep, 0.0), one_t))
+    r = _ddiv(num, _dmul(one_ep, one_ep, sop, sop))
     big = th > 40.0
     zp = _where(big, 0.0, z)
-    g = _where(big, z, dd_val(dd_div(dd(zp), one_ep)))
+    q = _ddiv((zp, 0.0), one_ep, sop)
+    g = _where(big, z, q[0] + q[1])
     at40 = np.flatnonzero(th == 40.0)
     if at40.size:
-        g[at40] = _silu_g_pos(z.take(at40), th.take(at40), tl.take(at40))
-    return g, d
+        g[at40] = _silu_g_pos(z.take(at40), th.take(at40),
+                              np.zeros(at40.size) if tl is None else tl.take(at40))
+    return g, r[0] + r[1]
 
 
 _silu_small.ulp = 16.0  # type: ignore[attr-defined]
