@@ -459,9 +459,29 @@ def _gt_v_zz(z: Array, c: TanhGelu) -> tuple[tuple[Array, Array], tuple[Array, A
 
 
 def _gelu_tanh(z: Array, want_g: bool, c: TanhGelu = GT) -> Array:
-    # each branch on its own values only (_by_sign: z < 0 is zc < 0, nan goes to z >= 0)
-    return _by_sign(z, lambda x: _gelu_tanh_part(x, want_g, True, c),
-                    lambda x: _gelu_tanh_part(x, want_g, False, c))
+    # each branch on its own values only (_by_sign: z < 0 is zc < 0, nan goes to z >= 0);
+    # beyond the tails' bounds (_gt_tails) the tail forms of _gelu_tanh_pair
+    return _by_sign(z, lambda x: _gelu_tanh_neg(x, want_g, c),
+                    lambda x: _gelu_tanh_pos(x, want_g, c))
+
+
+def _gelu_tanh_neg(z: Array, want_g: bool, c: TanhGelu) -> Array:
+    """g or g′ for z < 0: _gelu_tanh_neg_tail below z_n, else _gelu_tanh_part."""
+    return _by_mask(z < _gt_tails(c)[0], lambda x: _gelu_tanh_neg_tail(x, c, not want_g)[not want_g],
+                    lambda x: _gelu_tanh_part(x, want_g, True, c), z)
+
+
+def _gelu_tanh_pos(z: Array, want_g: bool, c: TanhGelu) -> Array:
+    """g or g′ for z >= 0 or nan: z and 1 above z_p (_gelu_tanh_pair_pos), else
+    _gelu_tanh_part."""
+    far = z > _gt_tails(c)[1]
+    i = np.flatnonzero(~far)
+    if i.size == z.size:
+        return _gelu_tanh_part(z, want_g, False, c)
+    r = z.copy() if want_g else np.ones_like(z)
+    if i.size:
+        r[i] = _gelu_tanh_part(z.take(i), want_g, False, c)
+    return r
 
 
 def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) -> Array:
@@ -496,20 +516,98 @@ def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) ->
 
 def _gelu_tanh_pair(z: Array, c: TanhGelu = GT) -> tuple[Array, Array]:
     """(g, g′) with the split by sign, v, e^(−|v|) = m·2^k, 1 + e and (g′) z² computed once
-    per value: the same numbers as _gelu_tanh(z, True, c) and _gelu_tanh(z, False, c)."""
-    return _by_mask2(z < 0, lambda x: _gelu_tanh_pair_part(x, True, c),
-                     lambda x: _gelu_tanh_pair_part(x, False, c), z)
+    per value: the same numbers as _gelu_tanh(z, True, c) and _gelu_tanh(z, False, c), but
+    in the negative tail (_gelu_tanh_neg_tail, within 1/32 ULP before the final rounding)."""
+    return _by_mask2(z < 0, lambda x: _gelu_tanh_pair_neg(x, c),
+                     lambda x: _gelu_tanh_pair_pos(x, c), z)
 
 
-def _gelu_tanh_pair_part(z: Array, negative: bool, c: TanhGelu) -> tuple[Array, Array]:
-    """_gelu_tanh_part's g and g′ of the same values, their common steps done once: the
-    same operations (_gt_v, dd_div, dd_mul, ...) written out with each operand's Veltkamp
-    split made once (z's serves z², z·w and z·v′; 1 + e's serves (1 + e)² and z/(1 + e);
-    m's both tails) and the zero low parts of dd(x) as the scalar 0.0 (the same IEEE
-    operations, so the same bits)."""
+@functools.lru_cache(maxsize=None)
+def _gt_tails(c: TanhGelu) -> tuple[float, float]:
+    """(z_n, z_p): v(z) < −43 for z < z_n and v(z) > 46 for z > z_p (bisection on the float
+    v, whose rounding is far below the margins of 1 kept by the tests of the callers)."""
+    def v(z: float) -> float:
+        return c.A[0] * z * (1.0 + c.K[0] * z * z)
+
+    def root(target: float) -> float:
+        lo, hi = 0.0, 60.0  # v(0) = 0 < target <= v(60)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if v(mid) < target else (lo, mid)
+        return hi
+
+    return -root(43.0), root(46.0)
+
+
+def _gelu_tanh_pair_pos(z: Array, c: TanhGelu) -> tuple[Array, Array]:
+    """z >= 0 (or nan). Beyond z_p (v > 46, e = e^−v < 2^−66), g = z/(1 + e) is within
+    z·2^−66 of z and g′ = (1 + e + z·v′·e)/(1 + e)² within (3v + 1)·e < 2^−58 of 1 (z·v′ <
+    3v): both round to z and 1, and so do the accurate forms (their double-double results
+    are within 2^−100 of the exact values): the same bits, without computing them."""
+    far = z > _gt_tails(c)[1]
+    i = np.flatnonzero(~far)
+    if i.size == z.size:
+        return _gelu_tanh_pair_part(z, False, c)
+    g = z.copy()
+    d = np.ones_like(z)
+    if i.size:
+        g[i], d[i] = _gelu_tanh_pair_part(z.take(i), False, c)
+    return g, d
+
+
+def _gelu_tanh_pair_neg(z: Array, c: TanhGelu) -> tuple[Array, Array]:
+    """z < 0: below z_n (v < −43) the tail form, else the accurate forms."""
+    far = z < _gt_tails(c)[0]
+    i = np.flatnonzero(far)
+    if i.size == 0:
+        return _gelu_tanh_pair_part(z, True, c)
+    if i.size == z.size:
+        return _gelu_tanh_neg_tail(z, c)
+    j = np.flatnonzero(~far)
+    g = np.empty(z.size, dtype=np.float64)
+    d = np.empty(z.size, dtype=np.float64)
+    g[i], d[i] = _gelu_tanh_neg_tail(z.take(i), c)
+    g[j], d[j] = _gelu_tanh_pair_part(z.take(j), True, c)
+    return g, d
+
+
+def _gelu_tanh_neg_tail(z: Array, c: TanhGelu = GT,
+                        want_d: bool = True) -> tuple[Array, Array | None]:
+    """g and g′ for z < z_n (v < −43; e = e^v < 2^−62): the accurate forms are
+    g = m·(z/(1 + e))·2^k and g′ = m·(H/(1 + e)²)·2^k, H = 1 + e + z·v′, each a
+    double-double rounded once before the ldexp. Here 1 + e is taken as 1 and H as
+    1 + z·v′ (still a double-double): z/(1 + e) = z·(1 − ε) with 0 < ε < e, and
+    H/(1 + e)² = (1 + z·v′)·(1 + δ) with |δ| < 3e (|1 + z·v′| > 100 here: z·v′ ≈ 3v), so
+    each result before its rounding moves by less than 3·2^−62 relative, below 1/32 ULP
+    (2^−58 = 2^−5·2^−53): the error bound is the accurate forms' plus 1/32 ULP, and every
+    bit is theirs but where the exact value lies that close to a rounding boundary.
+    g = fl(m·z)·2^k is then one product (fl(m·z(1 − ε)) of the accurate form, with ε
+    dropped), g′ = fl(m·(1 + z·v′))·2^k one double-double product. f(z), f.deriv(z) and
+    f.value_and_deriv(z) all take these forms here (want_d False: g alone, None for g′)."""
     zc = np.clip(z, -40.0, 40.0)
+    vh, vl, pz, ez, spz, sz = _gt_v_split(zc, c)
+    m, k = exp_split(vh, vl)
+    scale = _pow2(k)
+    g = m * zc
+    if not want_d:
+        return (_ldexp(g, k) if scale is None else g * scale), None
+    kz = _dmul(c.K3, (pz, ez), split(c.K3[0]), spz)
+    s1, e1 = two_sum(1.0, kz[0])
+    vp = _dmul(c.A, special.fast_two_sum(s1, e1 + (0.0 + kz[1])), split(c.A[0]))
+    zvp = _dmul((zc, 0.0), vp, sz)
+    s2, e2 = two_sum(1.0, zvp[0])
+    h = special.fast_two_sum(s2, e2 + zvp[1])
+    dq = _dmul((m, 0.0), h)
+    d = dq[0] + dq[1]
+    if scale is None:
+        return _ldexp(g, k), _ldexp(d, k)
+    return g * scale, d * scale
+
+
+def _gt_v_split(zc: Array, c: TanhGelu) -> tuple[Array, ...]:
+    """v = A·z·(1 + K·z²) as vh + vl (_gt_v's operations), with z² = pz + ez exact and the
+    splits of z² and z, which the callers use again."""
     sz = split(zc)
-    # v = A·z·(1 + K·z²) (_gt_v)
     pz, ez = _tp(zc, sz, zc, sz)
     spz = split(pz)
     q, qe = _tp(c.K[0], split(c.K[0]), pz, spz)
@@ -521,6 +619,17 @@ def _gelu_tanh_pair_part(z: Array, negative: bool, c: TanhGelu) -> tuple[Array, 
     v, ve = _tp(c.A[0], split(c.A[0]), sv, split(sv))
     ve = ve + (c.A[0] * se + c.A[1] * sv)
     vh, vl = special.fast_two_sum(v, ve)
+    return vh, vl, pz, ez, spz, sz
+
+
+def _gelu_tanh_pair_part(z: Array, negative: bool, c: TanhGelu) -> tuple[Array, Array]:
+    """_gelu_tanh_part's g and g′ of the same values, their common steps done once: the
+    same operations (_gt_v, dd_div, dd_mul, ...) written out with each operand's Veltkamp
+    split made once (z's serves z², z·w and z·v′; 1 + e's serves (1 + e)² and z/(1 + e);
+    m's both tails) and the zero low parts of dd(x) as the scalar 0.0 (the same IEEE
+    operations, so the same bits)."""
+    zc = np.clip(z, -40.0, 40.0)
+    vh, vl, pz, ez, spz, sz = _gt_v_split(zc, c)
     m, k = exp_split(vh, vl) if negative else exp_split(-vh, -vl)
     scale = _pow2(k)  # 2^k, or None where some k has no normal 2^k (then ldexp)
     e = _ldexp(m, k) if scale is None else m * scale
