@@ -1042,7 +1042,10 @@ def _silu_pair_neg(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]
     gq = _dmul((m, 0.0), _ddiv((zn, 0.0), one_e, soe), sm)
     g = gq[0] + gq[1]
     d2 = _dmul(one_e, one_e, soe, soe)
-    v = dd_add(dd_add(two_sum(1.0, tc0), (tc1, 0.0)), (e, 0.0))  # 1 + t + e^t
+    one_t = two_sum(1.0, tc0)
+    if tl is not None:  # (adding t's low part 0 changes at most the sign of a zero low part)
+        one_t = dd_add(one_t, (tc1, 0.0))
+    v = dd_add(one_t, (e, 0.0))  # 1 + t + e^t
     win = np.flatnonzero(tc0 >= -3.0)
     if win.size:  # near the root: t − z0 (exact there) and the identity, on these only
         tw0 = tc0.take(win)
@@ -1068,13 +1071,19 @@ def _silu_pair_pos(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]
     ep = _ldexp(mp_, kp) if scale is None else mp_ * scale
     one_ep = two_sum(1.0, ep)
     sop = split(one_ep[0])
-    one_t = dd_add(two_sum(1.0, tp0), (tp1, 0.0))
+    one_t = two_sum(1.0, tp0)
+    if tl is not None:
+        one_t = dd_add(one_t, (tp1, 0.0))
     num = dd_add((1.0, 0.0), _dmul((ep, 0.0), one_t))
     r = _ddiv(num, _dmul(one_ep, one_ep, sop, sop))
     big = th > 40.0
-    zp = _where(big, 0.0, z)
-    q = _ddiv((zp, 0.0), one_ep, sop)
-    g = _where(big, z, q[0] + q[1])
+    if big.any():
+        zp = _where(big, 0.0, z)
+        q = _ddiv((zp, 0.0), one_ep, sop)
+        g = _where(big, z, q[0] + q[1])
+    else:
+        q = _ddiv((z, 0.0), one_ep, sop)
+        g = q[0] + q[1]
     at40 = np.flatnonzero(th == 40.0)
     if at40.size:
         g[at40] = _silu_g_pos(z.take(at40), th.take(at40),
