@@ -785,7 +785,7 @@ def silu_t(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
         return z, np.zeros_like(z)
     lim = 2000.0 / bh
     zc = np.clip(z, -lim, lim)
-    th, tl = two_prod(zc, np.full_like(zc, bh))
+    th, tl = _tp(zc, split(zc), bh, split(bh))  # two_prod(zc, β_hi): the same bits
     return special.fast_two_sum(th, tl + zc * bl)
 
 
@@ -1031,7 +1031,10 @@ def _silu_pair(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
 def _silu_pair_neg(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]:
     # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments (tl None: t's low part is 0)
     tc0 = np.minimum(np.maximum(th, -2000.0), 0.0)
-    tc1 = 0.0 if tl is None else _where(th > -2000.0, tl, 0.0)
+    if tl is None:
+        tc1 = 0.0
+    else:  # (the select only where some t is clipped)
+        tc1 = tl if th.size and th.min() > -2000.0 else _where(th > -2000.0, tl, 0.0)
     m, k = exp_split(tc0, tc1)
     scale = _pow2(k)
     e = _ldexp(m, k) if scale is None else m * scale
@@ -1065,7 +1068,10 @@ def _silu_pair_pos(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]
     # _silu_dg_pos's e^−t, and g's for t < 40 (the same arguments); g is z itself above 40,
     # and _silu_g_pos's at t = 40 exactly (whose low part of t is dropped there)
     tp0 = np.clip(th, 0.0, 2000.0)
-    tp1 = 0.0 if tl is None else _where(th < 2000.0, tl, 0.0)
+    if tl is None:
+        tp1 = 0.0
+    else:  # (the select only where some t is clipped; nan: th.max() is nan, the select)
+        tp1 = tl if th.size and th.max() < 2000.0 else _where(th < 2000.0, tl, 0.0)
     mp_, kp = exp_split(-tp0, -tp1)
     scale = _pow2(kp)
     ep = _ldexp(mp_, kp) if scale is None else mp_ * scale
