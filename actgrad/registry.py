@@ -237,6 +237,10 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
             res.append(np.empty(flat.shape, dtype=dt))
         fires.append(None if dt == np.float64 else np.empty(flat.shape, dtype=bool))
     one = len(posts) == 1
+    into_fn = getattr(fn, "into", None) if one and dt == np.float64 else None
+    if into_fn is not None:  # fn.into(z, p, out, scratch): fn's bits, in place (_into_chunks)
+        _into_chunks(into_fn, fn.into_scratch, flat, p, res[0], posts[0])
+        return [(res[0].reshape(x.shape), None)]
     for i in range(0, max(flat.size, 1), _CHUNK):
         xc = _as64(flat[i:i + _CHUNK])
         with np.errstate(under="ignore"):
@@ -256,6 +260,39 @@ def _evaluate(form: tuple[Any, float], x: np.ndarray, p: dict[str, Any], dt: np.
                     fire[i:i + _CHUNK] = fc
     return [(r.reshape(x.shape), None if f is None else f.reshape(x.shape))
             for r, f in zip(res, fires)]
+
+
+#: values per chunk of a form's ``into`` (_into_chunks): its half-dozen scratch arrays and
+#: the chunk stay in a core's L2 cache (512 KiB here; 16K values measured best, 8K and 64K
+#: some 10 % slower on sigmoid′)
+_INTO_CHUNK = 1 << 14
+
+_scratch_of: Any = None  # threading.local: each thread's scratch arrays for _into_chunks
+
+
+def _into_chunks(into: Any, buffers: int, flat: np.ndarray, p: dict[str, Any],
+                 res: np.ndarray, post: Any) -> None:
+    """res = fn(flat) for a float64 form fn with ``into(z, p, out, scratch)`` (its results
+    written to out, its temporaries in the float64 arrays scratch: the same operations as fn,
+    so the same bits) and ``into_scratch`` (how many it needs), _INTO_CHUNK values at a
+    time, then post(x, r) in place. The scratch arrays are the calling thread's own, kept
+    between calls: no new array per operation and chunk (each would cost its page faults
+    when the allocator gives the memory back in between), and threads may compute at once."""
+    global _scratch_of
+    if _scratch_of is None:
+        import threading
+
+        _scratch_of = threading.local()
+    scratch = getattr(_scratch_of, "arrays", None)
+    if scratch is None or len(scratch) < buffers:
+        scratch = _scratch_of.arrays = [np.empty(_INTO_CHUNK) for _ in range(buffers)]
+    with np.errstate(under="ignore"):
+        for i in range(0, flat.size, _INTO_CHUNK):
+            xc = _as64(flat[i:i + _INTO_CHUNK])
+            rc = res[i:i + _INTO_CHUNK]
+            into(xc, p, rc, scratch)
+            if post is not None:
+                post(xc, rc)
 
 
 #: up to this many values an ``in_type`` form runs on the whole array at once

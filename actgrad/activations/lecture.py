@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..numerics.special import fast_two_sum, split
+from ..numerics.special import _SPLITTER, fast_two_sum, split
 from .base import Array, Kink, Param, Params, Spec, float_type, in_type_always
 
 # ---------------------------------------------------------------------------------------
@@ -50,6 +50,47 @@ def sigmoid_deriv(z: Array, p: Params) -> Array:
     """σ′(z) = σ(z)·σ(−z) = e^−|z| / (1 + e^−|z|)²"""
     e = np.exp(-np.abs(z))
     return _over_square(e, e)
+
+
+def _sigmoid_deriv_into(z: Array, p: Params, out: Array, s: list[Array]) -> None:
+    """sigmoid_deriv(z) written to `out` (float64, z's size, not z's memory), with the
+    float64 scratch arrays `s` (at least 6, of z's size or more) for its temporaries: the
+    same IEEE operations on the same operands in the same order as sigmoid_deriv and
+    _over_square (1.0 + e for ones + e, c·S for S·c: one rounding of the same exact
+    value), so the same bits, without a new array per step (each new one costs its page
+    faults; the registry runs this on chunks that stay in cache: 1.5x sigmoid_deriv)."""
+    n = z.size
+    e, dh, dl, ah, al, x = (b[:n] for b in s[:6])
+    np.abs(z, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = e^−|z|
+    np.add(e, 1.0, out=dh)  # fast_two_sum(1, e): dh + dl = 1 + e
+    np.subtract(dh, 1.0, out=dl)
+    np.subtract(e, dl, out=dl)
+    sq = out  # _two_square(dh): sq + x = dh² (out holds sq until the last step)
+    np.multiply(dh, dh, out=sq)
+    np.multiply(dh, _SPLITTER, out=ah)  # split(dh): c = S·dh, ah = c − (c − dh), al = dh − ah
+    np.subtract(ah, dh, out=al)
+    np.subtract(ah, al, out=ah)
+    np.subtract(dh, ah, out=al)
+    np.multiply(ah, ah, out=x)  # x = ((ah·ah − sq) + 2·ah·al) + al·al
+    np.subtract(x, sq, out=x)
+    np.multiply(ah, 2.0, out=ah)
+    np.multiply(ah, al, out=ah)
+    np.add(x, ah, out=x)
+    np.multiply(al, al, out=al)
+    np.add(x, al, out=x)
+    np.divide(e, sq, out=e)  # r = e / sq
+    np.multiply(dh, 2.0, out=dh)  # r − r·((x + 2·dh·dl) / sq)
+    np.multiply(dh, dl, out=dh)
+    np.add(x, dh, out=x)
+    np.divide(x, sq, out=x)
+    np.multiply(e, x, out=x)
+    np.subtract(e, x, out=out)
+
+
+sigmoid_deriv.into = _sigmoid_deriv_into  # type: ignore[attr-defined]
+sigmoid_deriv.into_scratch = 6  # type: ignore[attr-defined]
 
 
 def sigmoid_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
