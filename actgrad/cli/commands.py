@@ -274,15 +274,15 @@ class _CoreShare:
         self.lock, self.active = threading.Lock(), 0  # (the workers computing now)
         self.seen: list[int] = []
         self.blocks = 0
-        if threads > 1 and self._others(1) is None:  # no /proc: the load average, once
-            try:
-                busy = os.getloadavg()[0]
-            except (AttributeError, OSError):
-                busy = 0.0
-            self._allow(threads if busy <= threads - 1 else 1)
-            self.threads = 1  # (decided: no more looks)
-        else:
-            self.update()
+        if threads > 1:
+            self._look()
+            if not self.seen:  # no /proc: the load average, once
+                try:
+                    busy = os.getloadavg()[0]
+                except (AttributeError, OSError):
+                    busy = 0.0
+                self._allow(threads if busy <= threads - 1 else 1)
+                self.threads = 1  # (decided: no more looks)
 
     def __enter__(self) -> None:
         """A worker's computation of a block: once a permit is free."""
@@ -306,15 +306,15 @@ class _CoreShare:
 
     def update(self) -> None:
         """Called by the main thread before each block is handed over."""
-        if self.threads < 2 or self.blocks % self.RECHECK:
-            self.blocks += 1
-            return
         self.blocks += 1
+        if self.threads > 1 and not self.blocks % self.RECHECK:
+            self._look()
+
+    def _look(self) -> None:
         others = self._others(1 + self.active)  # (this thread and the workers computing)
-        if others is None:
-            return
-        self.seen = (self.seen + [others])[-3:]
-        self._allow(max(1, self.threads - min(self.seen)))
+        if others is not None:
+            self.seen = (self.seen + [others])[-3:]
+            self._allow(max(1, self.threads - min(self.seen)))
 
     def _allow(self, n: int) -> None:
         while self.held > self.threads - n:
