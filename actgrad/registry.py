@@ -286,13 +286,19 @@ def _into_chunks(into: Any, buffers: int, flat: np.ndarray, p: dict[str, Any],
     scratch = getattr(_scratch_of, "arrays", None)
     if scratch is None or len(scratch) < buffers:
         scratch = _scratch_of.arrays = [np.empty(_INTO_CHUNK) for _ in range(buffers)]
+    # (_as64 with its NaN test kept for the post: one reduction of each chunk, not two)
+    known = getattr(post, "takes_nan", False)
     with np.errstate(under="ignore"):
         for i in range(0, flat.size, _INTO_CHUNK):
-            xc = _as64(flat[i:i + _INTO_CHUNK])
+            with np.errstate(invalid="ignore"):  # (as in _as64)
+                xc = flat[i:i + _INTO_CHUNK].astype(np.float64, copy=False)
+                nan = _has_nan(xc)
+                if nan:
+                    xc = np.where(np.isnan(xc), np.nan, xc)
             rc = res[i:i + _INTO_CHUNK]
             into(xc, p, rc, scratch)
             if post is not None:
-                post(xc, rc)
+                post(xc, rc, nan=nan) if known else post(xc, rc)
 
 
 #: up to this many values an ``in_type`` form runs on the whole array at once
@@ -401,7 +407,9 @@ def _trimmed(post: Any, fn: Any, k: int, p: dict[str, Any], dtype: np.dtype,
             live.append((at, slope))
     if len(live) == len(slopes):
         return post
-    return lambda x, d: post(x, d, tuple(live))
+    trimmed = lambda x, d, **nan: post(x, d, tuple(live), **nan)  # noqa: E731
+    trimmed.takes_nan = getattr(post, "takes_nan", False)  # type: ignore[attr-defined]
+    return trimmed
 
 
 def _probe(fn: Any, k: int, p: dict[str, Any], work: np.dtype, at: float,
@@ -688,13 +696,16 @@ class Activation:
         """The conventions of g′, on a chunk: the kink's value at a kink, nan at nan."""
         slopes = tuple((k.at, k.slope(kink)) for k in self.kinks)
 
-        def post(x: np.ndarray, d: np.ndarray, slopes: tuple = slopes) -> None:
+        def post(x: np.ndarray, d: np.ndarray, slopes: tuple = slopes,
+                 nan: bool | None = None) -> None:
+            """nan: whether x holds a NaN, when the caller knows (None: looked up here)."""
             for at, slope in slopes:
                 d[x == _exactly(at, x.dtype)] = slope
-            if _has_nan(x):
+            if _has_nan(x) if nan is None else nan:
                 d[np.isnan(x)] = np.nan
 
         post.slopes = slopes  # type: ignore[attr-defined]  (for _trimmed)
+        post.takes_nan = True  # type: ignore[attr-defined]  (for _into_chunks)
         return post
 
     def _exact_dg(self, x: np.ndarray, dt: np.dtype, kink: str) -> Any:

@@ -420,3 +420,23 @@ def test_core_share_permits(monkeypatch):
         share = commands._CoreShare(2)
         assert share.gate.acquire(blocking=False)
         assert share.gate.acquire(blocking=False) == (want == 2)
+
+
+def test_sigmoid_deriv_in_place_at_the_ties_of_its_split():
+    """z where dh = 1 + e^−|z| lies half-way between two multiples of 2^−25 (the split of
+    _sigmoid_deriv_into rounds it there, ties to even) or next to it: the same bits."""
+    rng = np.random.default_rng(4)
+    zs, ties = [], 0
+    for j in rng.integers(2**24, 2**25, 300):
+        want_dh = 1.0 + (2 * int(j) + 1) * 2.0**-26  # a tie: in [1.5, 2)
+        z = -np.log(want_dh - 1.0)
+        for _ in range(40):  # the z next to it, until 1 + e^−z is the tie itself
+            dh = 1.0 + np.exp(-z)
+            if dh == want_dh:
+                ties += 1
+                break
+            z = np.nextafter(z, np.inf if dh > want_dh else -np.inf)
+        zs += [z, -z, np.nextafter(z, 0.0), np.nextafter(z, 1.0)]
+    assert ties > 200
+    z = np.array(zs)
+    assert _same_bits(actgrad.get("sigmoid").deriv(z), _sigmoid_deriv_reference(z))
