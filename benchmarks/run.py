@@ -423,15 +423,18 @@ def run_tree(tree, args, stdout=None):
     return wall, ru.ru_utime + ru.ru_stime, rss
 
 
-def bench_trees(args, runs, before, stdout=None):
+def bench_trees(args, runs, before, stdout=None, setup=None):
     """`actgrad ARGS` from this tree and, alternating, from `before` (a tree, or None), one
-    warm-up each: per tree the medians of wall and CPU and the max RSS over the runs."""
+    warm-up each: per tree the medians of wall and CPU and the max RSS over the runs.
+    setup: called before each run (not timed)."""
     trees = {"now": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")}
     if before:
         trees["before"] = before
     got = {k: [] for k in trees}
     for i in range(runs + 1):
         for name, tree in trees.items():
+            if setup is not None:
+                setup()
             r = run_tree(tree, args, stdout)
             if r is not None and i:
                 got[name].append(r)
@@ -471,6 +474,7 @@ def part_npy(runs, before, size):
     title = (f"npy. deriv sigmoid -i IN.npy -o OUT.npy, {size:.0e} float64 uniform(−20, 20)"
              f" values (median of {runs}; CPU: user + sys; target >= {NPY_TARGET_RATE / 1e6:.0f}"
              " M values/s end to end, flat memory)")
+    load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = os.path.join(tmp, "in.npy"), os.path.join(tmp, "out.npy")
         m = np.lib.format.open_memmap(src, mode="w+", dtype=np.float64, shape=(size,))
@@ -480,20 +484,31 @@ def part_npy(runs, before, size):
         m.flush()
         del m
         log(f"npy: {runs} runs at {size:.0e} values ...")
-        res = bench_trees(["deriv", "sigmoid", "-i", src, "-o", dst], runs, before)
+        args = ["deriv", "sigmoid", "-i", src, "-o", dst]
+        res = bench_trees(args, runs, before)
+        # the same with no OUT.npy before each run (above, each run writes over the last
+        # one's: an existing output is written in place, io/npy.py)
+        log(f"npy: {runs} runs at {size:.0e} values into a new file ...")
+        new = bench_trees(args, runs, before,
+                          setup=lambda: os.path.exists(dst) and os.unlink(dst))
     rows = []
-    for k, v in res.items():
-        if v:
-            rate = size / v["wall"]
-            rows.append([f"actgrad ({k})", fmt(v["wall"], ".2f", " s"), fmt(v["cpu"], ".2f", " s"),
-                         fmt(rate / 1e6, ".1f", " M/s"), fmt(rate / NPY_TARGET_RATE, ".2f", "x"),
-                         verdict(rate >= NPY_TARGET_RATE), fmt(v["rss"], ".1f", " MiB")])
+    for label, got in (("", res), (", new OUT.npy", new)):
+        for k, v in got.items():
+            if v:
+                rate = size / v["wall"]
+                rows.append([f"actgrad ({k}){label}", fmt(v["wall"], ".2f", " s"),
+                             fmt(v["cpu"], ".2f", " s"), fmt(rate / 1e6, ".1f", " M/s"),
+                             fmt(rate / NPY_TARGET_RATE, ".2f", "x"),
+                             verdict(rate >= NPY_TARGET_RATE), fmt(v["rss"], ".1f", " MiB")])
     for threads in (1, 2):
         rate = npy_compute_bound(size, threads)
         rows.append([f"sigmoid′ alone, {threads} thread{'s' if threads > 1 else ''}",
                      fmt(size / rate, ".2f", " s"), "", fmt(rate / 1e6, ".1f", " M/s"),
                      fmt(rate / NPY_TARGET_RATE, ".2f", "x"), "", ""])
+    load.append(os.getloadavg()[0])
     table(title, ["what", "wall", "CPU", "rate", "rate / 50 M/s", "pass/fail", "max RSS"], rows)
+    print(f"(load average, 1 min, at the start and the end: {load[0]:.2f}, {load[1]:.2f};"
+          f" {os.cpu_count()} cores)")
 
 
 def part_check(runs, before):

@@ -239,3 +239,204 @@ def test_a_file_cut_after_some_blocks_leaves_those_blocks(tmp_path, threads):
     assert got.dtype == np.float32
     assert np.array_equal(got, actgrad.get("sigmoid").deriv(z[:npy.BLOCK]))
     assert "ends after" in fail("deriv", "sigmoid", "-i", cut, "-o", dst)  # (one line, exit 2)
+
+
+# -- the float64 sigmoid′ in place (activations.lecture._sigmoid_deriv_into), the writer in
+# place, and the workers' share of the cores (cli.commands._CoreShare)
+
+def _sigmoid_deriv_reference(z):
+    """sigmoid′ by the plain form (a new array per step), with the nan convention."""
+    from actgrad.activations.lecture import sigmoid_deriv
+
+    x = np.asarray(z, dtype=np.float64).reshape(-1)
+    with np.errstate(under="ignore", invalid="ignore"):
+        x = np.where(np.isnan(x), np.nan, x)
+        d = sigmoid_deriv(x, {})
+    d[np.isnan(x)] = np.nan
+    return d.reshape(np.shape(z))
+
+
+def _same_bits(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and np.array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+def _stress_values(n, seed=0):
+    """Random bit patterns (every exponent, subnormals, infinities, NaNs of any payload)
+    among uniform(−40, 40), the far tails and the specials."""
+    rng = np.random.default_rng(seed)
+    z = np.concatenate([rng.integers(0, 2**64, n // 2, dtype=np.uint64).view(np.float64),
+                        rng.uniform(-40, 40, n - n // 2)])
+    return z
+
+
+def test_sigmoid_deriv_in_place_is_the_same_bits():
+    from stress import grid
+
+    from actgrad import registry
+
+    f = actgrad.get("sigmoid")
+    c = registry._INTO_CHUNK
+    rng = np.random.default_rng(9)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 5e-324, -5e-324, 36.7,
+                         -36.7, 708.4, 745.2, -745.2, 1e300, 2.0**-1022])
+    stress = grid("sigmoid", {})
+    bits = rng.integers(0, 2**64, 3 * c + 5, dtype=np.uint64).view(np.float64)
+    for z in (stress, specials, bits, rng.uniform(-40, 40, c - 1), rng.uniform(-40, 40, c),
+              rng.uniform(-40, 40, c + 1), np.empty(0), np.zeros((0, 3)), np.float64(0.25),
+              np.asfortranarray(rng.uniform(-9, 9, (c // 64 + 3, 67))),
+              rng.uniform(-9, 9, (300, 41))[::3, ::2],  # not contiguous
+              rng.uniform(-9, 9, 1001).astype(">f8"),  # byte-swapped
+              np.arange(-40, 41), rng.uniform(-9, 9, 77).astype(np.float32).astype(np.float64)):
+        want = _sigmoid_deriv_reference(z)
+        with np.errstate(all="raise"):
+            got = f.deriv(z)
+        assert _same_bits(got, want), z.dtype
+        out = np.full(np.shape(z), 7.0)
+        assert f.deriv(z, out=out) is out and _same_bits(out, want)
+        if np.ndim(z) == 2:  # out= in Fortran order: a copy of the chunks' results
+            out = np.asfortranarray(np.full(np.shape(z), 7.0))
+            assert f.deriv(z, out=out) is out and _same_bits(out, want)
+
+
+def test_sigmoid_deriv_in_place_on_threads_at_once():
+    """Each thread has its own scratch arrays: blocks computed at once give the same bits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    f = actgrad.get("sigmoid")
+    blocks = [np.random.default_rng(k).uniform(-40, 40, 50_000 + k) for k in range(12)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(f.deriv, blocks))
+    assert all(_same_bits(g, _sigmoid_deriv_reference(b)) for g, b in zip(got, blocks))
+
+
+@pytest.mark.parametrize("old_values", [0, 10, 3 * npy.BLOCK + 50])
+def test_writer_writes_an_existing_file_in_place(tmp_path, old_values, monkeypatch):
+    """An existing output, shorter or longer, is overwritten and cut to the new values;
+    only the values written so far are ever counted by its header, and at a failed write
+    or an incomplete end the old ones after them are cut off."""
+    path = str(tmp_path / "o.npy")
+    if old_values:
+        np.save(path, np.full(old_values, -1.0))
+    elif os.path.exists(path):
+        os.unlink(path)
+    n = 2 * npy.BLOCK + 3
+    w = npy.NpyWriter(path, np.float64, shape=(n,))
+    assert np.load(path).shape == (0,)
+    first = np.arange(npy.BLOCK, dtype=np.float64)
+    w.write(first)
+    assert np.array_equal(np.load(path), first)
+    if not old_values:  # (a new file grows as it is written: the space reserved is not in its size)
+        assert os.path.getsize(path) == npy._HEADER + first.nbytes
+    w.write(np.arange(npy.BLOCK, n, dtype=np.float64))
+    w.close()
+    assert os.path.getsize(path) == npy._HEADER + 8 * n
+    assert np.array_equal(np.load(path), np.arange(n, dtype=np.float64))
+    # stopped after a block: the old values after it are cut off
+    np.save(path, np.full(3 * npy.BLOCK, -1.0))
+    w = npy.NpyWriter(path, np.float64, shape=(n,))
+    w.write(first)
+    w.close(complete=False)
+    assert os.path.getsize(path) == npy._HEADER + first.nbytes
+    assert np.array_equal(np.load(path), first)
+    # a write that fails part-way: cut back to the block before, old values gone
+    np.save(path, np.full(3 * npy.BLOCK, -1.0))
+    w = npy.NpyWriter(path, np.float64, shape=(n,))
+    w.write(first)
+    real = os.pwrite
+
+    def full(fd, data, offset):
+        if offset > 0:
+            real(fd, bytes(data)[:9], offset)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(OSError):
+        w.write(first)
+    monkeypatch.setattr(os, "pwrite", real)
+    w.close(complete=False)
+    assert os.path.getsize(path) == npy._HEADER + first.nbytes
+    assert np.array_equal(np.load(path), first)
+
+
+def test_writer_without_fallocate(tmp_path, monkeypatch):
+    """Where the space cannot be reserved (another system, a file system without it), the
+    file is written all the same."""
+    monkeypatch.setattr(npy.sys, "platform", "darwin")
+    path = str(tmp_path / "o.npy")
+    w = npy.NpyWriter(path, np.float32, shape=(2, 2))
+    w.write(np.arange(4.0))
+    w.close()
+    assert np.array_equal(np.load(path), np.arange(4.0, dtype=np.float32).reshape(2, 2))
+    npy.keep_freed_memory()  # (nothing there either)
+
+
+@pytest.mark.parametrize("n", [0, 1, npy.BLOCK - 1, npy.BLOCK + 1, 2 * npy.BLOCK + 7])
+@pytest.mark.parametrize("busy", [0, 1], ids=["free", "busy"])
+def test_npy_sizes_in_both_shares_of_the_cores(tmp_path, monkeypatch, n, busy):
+    """Any size (empty, below, above and not a multiple of a block), into an existing longer
+    file, with two workers computing at once or one (the other core busy): the values of
+    the text path and of the API, bit for bit."""
+    monkeypatch.setattr(commands, "block_threads", lambda: 2)
+    monkeypatch.setattr(commands._CoreShare, "_others", staticmethod(lambda ours: busy))
+    z = _stress_values(n, seed=n)
+    src, dst = save(tmp_path, "z.npy", z), str(tmp_path / "o.npy")
+    np.save(dst, np.full(3 * npy.BLOCK, -1.0))
+    assert values("deriv", "sigmoid", f"input_file={src}", f"output_file={dst}") is None
+    got = np.load(dst)
+    assert got.shape == (n,) and os.path.getsize(dst) == npy._HEADER + 8 * n
+    assert _same_bits(got, _sigmoid_deriv_reference(z))
+    assert _same_bits(got, actgrad.get("sigmoid").deriv(z))
+    if n and busy:
+        few = z[np.isfinite(z)][:5]
+        text = ok("deriv", "sigmoid", *map(repr, few.tolist()), "-f", "csv")
+        again = str(tmp_path / "few.npy")
+        ok("deriv", "sigmoid", "-i", save(tmp_path, "few_in.npy", few), "-o", again)
+        assert [float(line.split(",")[1]) for line in text.splitlines()[1:]] == \
+            np.load(again).tolist()
+
+
+def test_core_share_permits(monkeypatch):
+    """A second worker computes only while no other task keeps a core busy: the least
+    count of the last three looks, every RECHECK blocks; at least one worker always."""
+    seen = iter([0, 1, 1, 1, 0, 2, 2, 2])
+    monkeypatch.setattr(commands._CoreShare, "_others", staticmethod(lambda ours: next(seen)))
+    share = commands._CoreShare(2)
+    permits = [share.threads - share.held]  # (after the look at the start)
+    for _ in range(7 * share.RECHECK):
+        share.update()
+        permits.append(share.threads - share.held)
+    # others 0 1 1 1 0 2 2 2: the least of the last three 0 0 0 1 0 0 0 2
+    assert permits[::share.RECHECK] == [2, 2, 2, 1, 2, 2, 2, 1]
+    assert len(set(permits[1:share.RECHECK])) == 1  # (no look in between)
+    with share:  # a worker computing holds a permit
+        assert share.active == 1
+    one = commands._CoreShare(1)
+    assert one.threads - one.held == 1
+    # without /proc/loadavg: the load average at the start, once
+    monkeypatch.setattr(commands._CoreShare, "_others", staticmethod(lambda ours: None))
+    for load, want in ((0.5, 2), (1.5, 1)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        share = commands._CoreShare(2)
+        assert share.gate.acquire(blocking=False)
+        assert share.gate.acquire(blocking=False) == (want == 2)
+
+
+def test_sigmoid_deriv_in_place_at_the_ties_of_its_split():
+    """z where dh = 1 + e^−|z| lies half-way between two multiples of 2^−25 (the split of
+    _sigmoid_deriv_into rounds it there, ties to even) or next to it: the same bits."""
+    rng = np.random.default_rng(4)
+    zs, ties = [], 0
+    for j in rng.integers(2**24, 2**25, 300):
+        want_dh = 1.0 + (2 * int(j) + 1) * 2.0**-26  # a tie: in [1.5, 2)
+        z = -np.log(want_dh - 1.0)
+        for _ in range(40):  # the z next to it, until 1 + e^−z is the tie itself
+            dh = 1.0 + np.exp(-z)
+            if dh == want_dh:
+                ties += 1
+                break
+            z = np.nextafter(z, np.inf if dh > want_dh else -np.inf)
+        zs += [z, -z, np.nextafter(z, 0.0), np.nextafter(z, 1.0)]
+    assert ties > 200
+    z = np.array(zs)
+    assert _same_bits(actgrad.get("sigmoid").deriv(z), _sigmoid_deriv_reference(z))

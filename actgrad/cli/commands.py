@@ -244,17 +244,84 @@ MAX_BLOCK_THREADS = 4
 
 
 def block_threads() -> int:
-    """The threads the float path of a .npy input computes on: one per available core
-    while a core is free (the load average at most the cores less one), else 0 (the serial
-    loop: on busy cores threads only add their hand-overs, some 15 % more CPU measured)."""
+    """The most threads the float path of a .npy input computes on: one per available core
+    (at most MAX_BLOCK_THREADS). _pipelined computes on more than one of them at once only
+    while a core is free for it (_CoreShare)."""
     from ..numerics.gradcheck import available_cores
 
-    cores = min(available_cores(), MAX_BLOCK_THREADS)
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        busy = 0.0
-    return cores if cores > 1 and busy <= cores - 1 else 0
+    return max(1, min(available_cores(), MAX_BLOCK_THREADS))
+
+
+class _CoreShare:
+    """How many of _pipelined's workers compute at once: the cores no other process is
+    running on, and at least one. A second worker on a core that another process keeps
+    busy gains nothing (the two share it) and costs its hand-overs and caches, some 15 %
+    more CPU time measured; on a free core it nearly halves the time. So the workers pass a
+    gate of `threads` permits, of which this one holds those of the busy cores.
+
+    Busy: the runnable tasks of /proc/loadavg (its fourth field: now, not the one-minute
+    average, which still counts the runs just before this one) less this process's own
+    running threads, looked at every RECHECK blocks, the least of the last three (a task
+    that runs for a moment does not count). Without /proc/loadavg: the load average at the
+    start, as before (a core is free when it is at most the cores less one)."""
+
+    RECHECK = 4
+
+    def __init__(self, threads: int):
+        import threading
+
+        self.threads, self.gate, self.held = threads, threading.Semaphore(threads), 0
+        self.lock, self.active = threading.Lock(), 0  # (the workers computing now)
+        self.seen: list[int] = []
+        self.blocks = 0
+        if threads > 1:
+            self._look()
+            if not self.seen:  # no /proc: the load average, once
+                try:
+                    busy = os.getloadavg()[0]
+                except (AttributeError, OSError):
+                    busy = 0.0
+                self._allow(threads if busy <= threads - 1 else 1)
+                self.threads = 1  # (decided: no more looks)
+
+    def __enter__(self) -> None:
+        """A worker's computation of a block: once a permit is free."""
+        self.gate.acquire()
+        with self.lock:
+            self.active += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        with self.lock:
+            self.active -= 1
+        self.gate.release()
+
+    @staticmethod
+    def _others(ours: int) -> int | None:
+        try:
+            with open("/proc/loadavg", "rb") as f:
+                running = int(f.read().split()[3].split(b"/")[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return max(0, running - ours)
+
+    def update(self) -> None:
+        """Called by the main thread before each block is handed over."""
+        self.blocks += 1
+        if self.threads > 1 and not self.blocks % self.RECHECK:
+            self._look()
+
+    def _look(self) -> None:
+        others = self._others(1 + self.active)  # (this thread and the workers computing)
+        if others is not None:
+            self.seen = (self.seen + [others])[-3:]
+            self._allow(max(1, self.threads - min(self.seen)))
+
+    def _allow(self, n: int) -> None:
+        while self.held > self.threads - n:
+            self.gate.release()
+            self.held -= 1
+        while self.held < self.threads - n and self.gate.acquire(blocking=False):
+            self.held += 1  # (a permit a worker holds now is taken at a later look)
 
 
 def column_name(order: int) -> str:
@@ -588,8 +655,9 @@ def _read_ahead(blocks: Iterator[np.ndarray], pinned: Callable[[], Callable[[int
 
 def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarray], Any],
                threads: int, into: Callable[[np.ndarray, np.ndarray], Any] | None) -> None:
-    """stream's loop for a .npy input, on threads: `threads` blocks are computed at once
-    on worker threads (numpy's loops release the GIL), one more waits, and this thread
+    """stream's loop for a .npy input, on threads: up to `threads` blocks are computed at
+    once on worker threads (numpy's loops release the GIL; as many as there are free cores,
+    _CoreShare, at least one), one more waits, and this thread
     writes the results in order, so the output is the serial loop's, block for block, and
     so are the errors (a value that is not an output, or a failed read, comes after every
     block before it is written). Only float64 results go on more than one thread: a
@@ -603,9 +671,11 @@ def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarra
     core. Otherwise this thread reads the blocks in order and the workers compute them."""
     from collections import deque
 
-    from ..io.npy import BLOCK, NpyError
+    from ..io.npy import BLOCK, NpyError, keep_freed_memory
 
     reader = got.npy
+    keep_freed_memory()
+    share = _CoreShare(threads)
     direct = into is not None and isinstance(sink, _NpySink) and reader.random_access
     free: deque[Any] = deque(
         (np.empty(reader.buffer_bytes, dtype=np.uint8), np.empty(BLOCK, dtype=to))
@@ -616,18 +686,20 @@ def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarra
             return block.astype(to, copy=False)
 
     def work(block: np.ndarray) -> tuple[np.ndarray, Any, Any]:
-        x = as_to(block)
-        try:
-            return x, compute(x), None
-        except registry.OutputRangeError as e:
-            return x, None, e
+        with share:
+            x = as_to(block)
+            try:
+                return x, compute(x), None
+            except registry.OutputRangeError as e:
+                return x, None, e
 
     def work_at(blocks: Any, k: int, slot: Any) -> tuple[np.ndarray, Any, Any]:
-        x = as_to(blocks.read(k, slot[0]))
-        try:
-            return x, into(x, slot[1][:x.size]), None  # type: ignore[misc]
-        except registry.OutputRangeError as e:
-            return x, None, e
+        with share:
+            x = as_to(blocks.read(k, slot[0]))
+            try:
+                return x, into(x, slot[1][:x.size]), None  # type: ignore[misc]
+            except registry.OutputRangeError as e:
+                return x, None, e
 
     def emit(start: int, slot: Any, job: Any) -> None:
         try:
@@ -643,6 +715,7 @@ def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarra
     if direct:
         with reader.block_reader() as blocks, _block_pool(threads) as pool:
             for k in range(reader.block_count):
+                share.update()
                 slot = free.popleft()
                 pending.append((k * BLOCK, slot, pool.submit(work_at, blocks, k, slot)))
                 while len(pending) > threads:
@@ -661,6 +734,7 @@ def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarra
                 while pending:
                     emit(*pending.popleft())
                 raise
+            share.update()
             pending.append((start, None, pool.submit(work, block)))
             start += block.size
             while len(pending) > threads:
