@@ -230,6 +230,8 @@ def _celu_clip(z: Array, alpha: float) -> Array:
 def celu(z: Array, p: Params) -> Array:
     """celu(z) = z for z > 0, α·(e^(z/α) − 1) for z <= 0"""
     a = p["alpha"]
+    if a == 1.0:  # (the default) elu itself: z/α = z exactly, the correction d is 0
+        return elu(z, p)
     zc = _celu_clip(z, a)
     q, d = _celu_q(zc, a)
     if a > 0:
@@ -252,6 +254,8 @@ def celu(z: Array, p: Params) -> Array:
 def celu_deriv(z: Array, p: Params) -> Array:
     """celu′(z) = 1 for z > 0, e^(z/α) for z < 0"""
     a = p["alpha"]
+    if a == 1.0:  # elu′ itself (as in celu)
+        return elu_deriv(z, p)
     zc = _celu_clip(z, a)
     q, d = _celu_q(zc, a)
     m, k = exp_split(q, d)
