@@ -172,6 +172,21 @@ def _rrelu_kinks(p: Params) -> tuple[Kink, ...]:
                  exact_left=lambda mp: _mp_rrelu_slope(p, mp)),)
 
 
+def _rrelu(z: Array, p: Params) -> Array:
+    """rrelu(z) = z for z >= 0, s·z for z < 0 (s = (lower + upper)/2); for 0 < s <= 1
+    (the defaults: 11/48) max(z, s·z), the same bits as slope_linear's where in two
+    passes: s·z <= z for z >= 0 and >= z for z < 0, s·(±0) = ±0 (max(−0, −0) = −0), nan
+    propagates; s·z is rounded once either way (a subnormal product is the correct
+    rounding)."""
+    s = _rrelu_slope(p)
+    if not 0.0 < s <= 1.0:
+        return slope_linear(z, s)
+    with np.errstate(under="ignore"):
+        r = np.multiply(z, s)
+        np.maximum(r, z, out=r)
+    return r
+
+
 def _mp_rrelu_slope(p: Params, mp):
     return (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
 
@@ -609,7 +624,7 @@ SPECS: tuple[Spec, ...] = (
             Param("upper", 1.0 / 3.0, "upper bound of the random slope (PyTorch's default 1/3)",
                   allowed="a finite number >= lower (so >= 0)", valid=_finite_nonneg),
         ),
-        g=lambda z, p: slope_linear(z, _rrelu_slope(p)),
+        g=_rrelu,
         dg=lambda z, p: slope_linear_deriv(z, _rrelu_slope(p)),
         dg_from_a=lambda a, p: slope_from_a(a, _rrelu_slope(p)),
         output_range=lambda p: slope_range(_rrelu_slope(p)),
