@@ -77,10 +77,19 @@ def _ldexp_inf(y: Array, k: Array) -> Array:
     return _where(big, np.copysign(INF, y), _ldexp(f, np.minimum(ee, 1024)))
 
 
-def _one_plus_sq(e: Array) -> Array:
-    """(1 + e)² for e >= 0 with one rounding (1 + e is split exactly first)."""
-    s, t = two_sum(np.ones_like(e), e)
-    p, q = two_prod(s, s)
+def _one_plus_sq(e: Array, s: Array | None = None) -> Array:
+    """(1 + e)² for e >= 0 with one rounding (1 + e is split exactly first); `s`: 1 + e,
+    if computed already. Knuth's two-sum and Dekker's product of s with itself written
+    out, the same operations in the same order (so the same bits) with one split of s
+    and without an array of ones."""
+    if s is None:
+        s = 1.0 + e
+    bb = s - 1.0
+    t = (1.0 - (s - bb)) + (e - bb)
+    sh, sl = special.split(s)
+    p = s * s
+    x = sh * sl
+    q = (((sh * sh - p) + x) + x) + sl * sl
     return p + (q + 2.0 * s * t + t * t)
 
 
@@ -1010,10 +1019,38 @@ def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
 
 def softsign(z: Array, p: Params) -> Array:
     """softsign(z) = z / (1 + |z|)"""
-    # z clipped to ±1e300: beyond |z| = 2^54, 1 + |z| = |z| and z/|z| = ±1 exactly, so the
-    # same numbers, ±1 at ±inf
-    zc = np.clip(z, -1e300, 1e300)
-    return zc / (1.0 + np.abs(zc))
+    return _softsign_pair(z, False)[0]
+
+
+_SOFTSIGN_BIG = 2.0**500
+
+
+def _softsign_pair(z: Array, want_dg: bool = True) -> tuple[Array, Array | None]:
+    """(g, g′ if want_dg) sharing |z| and 1 + |z|.
+
+    g = copysign(m/(1 + m), z) with m = min(|z|, 2^500): the division is symmetric in
+    sign, so for |z| < 2^500 these are the bits of z/(1 + |z|); beyond 2^54, 1 + m = m and
+    the quotient is 1 exactly, softsign's ±1 (±inf too; nan stays nan, −0 gives −0).
+    g′ = 1/(1 + m)², the square rounded once (_one_plus_sq), and (1/|z|)/|z| for
+    |z| >= 2^500 (the 1 is negligible there, the square would overflow)."""
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        g, d = _softsign_pair(z.reshape(-1), want_dg)
+        return g.reshape(z.shape), None if d is None else d.reshape(z.shape)
+    m = np.abs(z)
+    np.minimum(m, _SOFTSIGN_BIG, out=m)
+    s = 1.0 + m
+    g = np.divide(m, s)
+    np.copysign(g, z, out=g)
+    if not want_dg:
+        return g, None
+    d = _one_plus_sq(m, s)
+    np.divide(1.0, d, out=d)
+    i = np.flatnonzero(m == _SOFTSIGN_BIG)  # |z| >= 2^500 (the min above)
+    if i.size:
+        bz = np.abs(z.take(i))
+        d[i] = (1.0 / bz) / bz
+    return g, d
 
 
 def _softsign_from_a(a: Array, p: Params) -> Array:
@@ -1025,14 +1062,19 @@ def _softsign_from_a(a: Array, p: Params) -> Array:
 
 def softsign_deriv(z: Array, p: Params) -> Array:
     """softsign′(z) = 1 / (1 + |z|)²"""
-    az = np.abs(z)
-    big = az >= 2.0**500
-    r = 1.0 / _one_plus_sq(np.minimum(az, 2.0**500))  # (the big values replaced below)
-    i = np.flatnonzero(big)
+    # (g′ of _softsign_pair without g: its division is the one pass g adds)
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        return softsign_deriv(z.reshape(-1), p).reshape(z.shape)
+    m = np.abs(z)
+    np.minimum(m, _SOFTSIGN_BIG, out=m)
+    d = _one_plus_sq(m)
+    np.divide(1.0, d, out=d)
+    i = np.flatnonzero(m == _SOFTSIGN_BIG)
     if i.size:
-        bz = az.take(i)
-        r[i] = (1.0 / bz) / bz
-    return r
+        bz = np.abs(z.take(i))
+        d[i] = (1.0 / bz) / bz
+    return d
 
 
 def _softsign_small(z: Array, p: Params) -> Array:
@@ -1050,7 +1092,7 @@ def _softsign_deriv_small(z: Array, p: Params) -> Array:
 
 
 def _softsign_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
-    return softsign(z, p), softsign_deriv(z, p)
+    return _softsign_pair(z)
 
 
 def _softsign_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
