@@ -182,9 +182,7 @@ def _rrelu(z: Array, p: Params) -> Array:
     if not 0.0 < s <= 1.0:
         return slope_linear(z, s)
     with np.errstate(under="ignore"):
-        r = np.multiply(z, s)
-        np.maximum(r, z, out=r)
-    return r
+        return np.maximum(np.multiply(z, s), z)
 
 
 def _mp_rrelu_slope(p: Params, mp):

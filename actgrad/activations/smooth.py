@@ -1250,7 +1250,95 @@ def squareplus(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return np.maximum(z, 0.0)
+    if _sq_small_ok(p):
+        return _sq_fast(z, b, True, False)[0]
     return _sq_g(z, *_sq_parts(z, b))
+
+
+# The float64 forms for 2^−100 <= b <= 2^100 and |z| <= 2^400 (the rest, nan and ±inf by
+# the double-double forms above, on those values only). With a = |z|, h = √(z² + b) and
+# S = h + a, both pieces of g and of g′ are one expression each:
+#   g  = S/2 for z >= 0, c/S for z < 0 (c = b/2; b/(2(h − z)) without the cancellation);
+#   g′ = 1/2 + a/(2h) for z >= 0, c/(h·S) for z < 0.
+# h is a double-double h0 + hl: z² = p + e exactly (Dekker, one split of a), T = z² + b as
+# th + tl (Knuth's sum; below a = 2^−480 z² is under 2^−860·b and its lost bits do not
+# matter), h0 = fl(√th) and hl = ((th − h0²) + tl)/(2h0) with h0² exact (th − h0² is exact
+# by Sterbenz): |h − (h0 + hl)| < 2^−100·h. S = h0 + a by Knuth's sum plus hl, renormalized
+# to Sh + Sl (|Sl| <= ulp(Sh)/2, error < 2^−100·S). Then (u = 2^−53; "+ tiny" is below
+# 2^−45 ULP):
+#   g, z >= 0: Sh/2 = fl(S)/2: <= 0.5 ULP + tiny.
+#   g, z < 0:  q0 = fl(c/Sh) (0.5 ULP of the exact c/Sh), times (1 − Sl/Sh) rounded once
+#              (the correction's own error ~u² relative): <= 1.0 ULP + tiny.
+#   g′, z >= 0: v0 = fl(a/(2h0)) < 1/2, off by <= 2^−55 (a quarter ULP of g′ in [1/2, 1));
+#              0.5 + v0 = s + t exactly (fast two-sum), g′ = s + (t − v0·hl/h0) rounded
+#              once: <= 0.75 ULP + tiny.
+#   g′, z < 0: h0·Sh = P + Pe exactly (Dekker), q0 = fl(c/P), times (1 − (Pe/P + hl/h0 +
+#              Sl/Sh)) rounded once: <= 1.0 ULP + tiny.
+# Within the accuracy table's 1.47 (g) and 1.11 (g′) ULP of the double-double forms, in
+# about 90 array operations instead of about 300.
+
+
+def _sq_fast(z: Array, b: float, want_g: bool, want_dg: bool) -> tuple[Any, Any]:
+    """(g or None, g′ or None) by the float64 forms above, for 2^−100 <= b <= 2^100."""
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        g, d = _sq_fast(z.reshape(-1), b, want_g, want_dg)
+        return (None if g is None else g.reshape(z.shape),
+                None if d is None else d.reshape(z.shape))
+    a = np.abs(z)
+    far = ~(a <= 2.0**400)  # (nan too)
+    anyfar = bool(far.any())
+    if anyfar:
+        a[far] = 1.0
+    ah, al = special.split(a)
+    p = a * a
+    x = ah * al
+    e = (((ah * ah - p) + x) + x) + al * al
+    th = p + b
+    bb = th - p
+    tl = ((p - (th - bb)) + (b - bb)) + e
+    h0 = np.sqrt(th)
+    hh, hl = special.split(h0)
+    q2 = h0 * h0
+    x = hh * hl
+    e2 = (((hh * hh - q2) + x) + x) + hl * hl
+    h2 = h0 + h0
+    hl = (((th - q2) - e2) + tl) / h2
+    sh = h0 + a
+    bb = sh - h0
+    sl = ((h0 - (sh - bb)) + (a - bb)) + hl
+    s_hi = sh + sl
+    sl -= s_hi - sh
+    sigma = sl / s_hi
+    pos = z >= 0
+    c = 0.5 * b
+    g = dg = None
+    if want_g:
+        q0 = c / s_hi
+        q0 -= q0 * sigma
+        g = _where(pos, 0.5 * s_hi, q0)
+    if want_dg:
+        rel = hl / h0
+        v0 = a / h2
+        s1 = 0.5 + v0
+        t1 = v0 - (s1 - 0.5)
+        t1 -= v0 * rel
+        s1 += t1
+        P, Pe = two_prod(h0, s_hi)
+        q1 = c / P
+        rel += Pe / P
+        rel += sigma
+        q1 -= q1 * rel
+        dg = _where(pos, s1, q1)
+    if anyfar:
+        i = np.flatnonzero(far)
+        zf = z.take(i)
+        parts = _sq_parts(zf, b)
+        if want_g:
+            g[i] = _sq_g(zf, *parts)
+        if want_dg:
+            dg[i] = _sq_dg(zf, *parts)
+    return g, dg
 
 
 def _sq_g(z: Array, k: int, bs: float, huge: Array, zs: Array, h: tuple[Array, Array]) -> Array:
@@ -1270,6 +1358,8 @@ def squareplus_deriv(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return _where(z > 0, 1.0, 0.0)
+    if _sq_small_ok(p):
+        return _sq_fast(z, b, False, True)[1]
     return _sq_dg(z, *_sq_parts(z, b))
 
 
@@ -1287,19 +1377,21 @@ def _squareplus_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
     b = p["b"]
     if b == 0:
         return squareplus(z, p), squareplus_deriv(z, p)
+    if _sq_small_ok(p):
+        return _sq_fast(z, b, True, True)
     parts = _sq_parts(z, b)
     return _sq_g(z, *parts), _sq_dg(z, *parts)
 
 
 # squareplus's cheaper forms for float32 and smaller types (see silu's; inputs there are
-# within ±3.5e38, so z² does not overflow), for 2^−100 <= b <= 2^100 (else the accurate
-# form): h = √(z² + b) in plain float64 is within 2u relative (z² + b within 2u, the root
-# halves that, then its own rounding u). g = (z + h)/2 for z >= 0 (a sum of positive terms:
-# 3u) and b/(2(h + |z|)) below (h + |z| 3u, the quotient 4u): < 4 ULP. g′ = (1 + z/h)/2 for
-# z >= 0 (z/h 3u, 1 + z/h 2.5u) and (b/2)/(h(h + |z|)) below (7u): < 7 ULP. Bounds
-# 32 for both (the measured errors: benchmarks/api_speed.py --errors). z is clipped to
-# ±3.5e38 in g′ (so that z/h is no inf/inf at ±inf: beyond, g′ rounds to 1, resp. 0 in
-# every small type).
+# values of the small type, within ±3.5e38, or ±inf), for 2^−100 <= b <= 2^100 (else the
+# accurate form), as the float64 forms above in plain float64: a = min(|z|, 1e150) (±inf
+# becomes 1e150, where g is 1e150 or 1e−150 and g′ 1 or 1e−300: ±inf, +0, 1 and +0 in every
+# small type, as at ±inf), h = √(a² + b) within 2u relative (a² + b within 2u, the root
+# halves that, then its own rounding u; u = 2^−53), S = h + a (3u), g = S/2 for z >= 0
+# (3u) and (b/2)/S below (4u), g′ = g/h for both (g′ = S/(2h) = 1/2 + z/(2h) for z >= 0,
+# (b/2)/(h·S) below: 7u): < 7 ULP. Bounds 32 (the measured errors: benchmarks/api_speed.py
+# --errors).
 _SQ_SMALL_ULP = 32.0
 
 
@@ -1307,29 +1399,39 @@ def _sq_small_ok(p: Params) -> bool:
     return 2.0**-100 <= p["b"] <= 2.0**100
 
 
+def _sq_small(z: Array, b: float, want_dg: bool) -> tuple[Array, Array | None]:
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        g, d = _sq_small(z.reshape(-1), b, want_dg)
+        return g.reshape(z.shape), (None if d is None else d.reshape(z.shape))
+    a = np.abs(z)
+    np.minimum(a, 1e150, out=a)
+    h = a * a
+    h += b
+    np.sqrt(h, out=h)
+    s = h + a
+    neg = np.divide(0.5 * b, s)
+    s *= 0.5
+    g = _where(z >= 0, s, neg)
+    return g, (g / h if want_dg else None)
+
+
 def _squareplus_small(z: Array, p: Params) -> Array:
     if not _sq_small_ok(p):
         return squareplus(z, p)
-    b = p["b"]
-    h = np.sqrt(z * z + b)
-    return _where(z >= 0, np.maximum(z, 0.0) + h, b / (h + np.abs(z))) * 0.5
+    return _sq_small(z, p["b"], False)[0]
 
 
 def _squareplus_deriv_small(z: Array, p: Params) -> Array:
     if not _sq_small_ok(p):
         return squareplus_deriv(z, p)
-    return _sq_dg_small(np.clip(z, -3.5e38, 3.5e38), p["b"])
-
-
-def _sq_dg_small(zc: Array, b: float) -> Array:
-    h = np.sqrt(zc * zc + b)
-    return _where(zc >= 0, 0.5 * (1.0 + zc / h), (0.5 * b) / (h * (h + np.abs(zc))))
+    return _sq_small(z, p["b"], True)[1]
 
 
 def _squareplus_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
     if not _sq_small_ok(p):
         return _squareplus_with_deriv(z, p)
-    return _squareplus_small(z, p), _squareplus_deriv_small(z, p)
+    return _sq_small(z, p["b"], True)
 
 
 _squareplus_small.ulp = _squareplus_deriv_small.ulp = _SQ_SMALL_ULP  # type: ignore[attr-defined]
