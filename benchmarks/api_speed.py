@@ -254,7 +254,7 @@ def small_form_errors(n: int = 4000, seed: int = 3) -> list[dict]:
     for name, kw in (("sigmoid", {}), ("silu", {}), ("mish", {}), ("gelu", {"approximate": "tanh"}),
                      ("softplus", {}), ("tanh", {}), ("softsign", {}), ("squareplus", {}),
                      ("exponential", {}), ("gelu_fast", {}), ("gelu_approx", {}),
-                     ("quick_gelu", {})):
+                     ("quick_gelu", {}), ("xielu", {})):
         f = actgrad.get(name, **kw)
         p = dict(f.params)
         for what, fn, exact in (("g", f.spec.g, f.spec.exact), ("g′", f.spec.dg, f.spec.exact_dg)):

@@ -2275,6 +2275,77 @@ def _xielu_dneg(zm: Array, k: dict[str, Any], eps: float) -> Array:
     return dd_val(dd_mul(_cd(zn, k["s"]), _expm1_dd(_dd_sub(dd(zn), k["zc"]))))
 
 
+# xIELU's cheaper forms for float32 and smaller types (the registry's ``small``; see
+# silu's), for the default parameters only (the bounds below rest on their constants; any
+# other set takes the accurate forms). Inputs are values of the small type (or ±inf, nan);
+# u = 2^−53, each constant's low part (α_p, α_n, s: below 0.6u of it) left out, numpy's
+# expm1 within 1 ULP (2u):
+#   z > 0:      g = (α_p·z + β)·z (sums of positive terms): < 3.1u; g′ = 2α_p·z + β: < 2.1u.
+#   ε < z <= 0: g = −s·((z − z_l,hi) − z_l,lo) (z_l,lo below 1e−17 of z − z_l): < 2.6u;
+#               g′ = −s (the accurate form's value).
+#   z <= ε:     g = α_n·expm1(z) − s·z: the terms within 3.5u, and outside the window
+#               |z − z_r| <= 1 the sum of their magnitudes is at most 7.05 times |g|
+#               (measured on a 2e6-point grid of [−60, ε]; 1 at −∞): < 25u; in the window
+#               g = q·expm1(δ) − s·δ, δ = (z − z_r,hi) − z_r,lo (the first difference exact
+#               by Sterbenz): terms within 5.1u, magnitudes at most 2.36 times |g|: < 13u;
+#               g′ = s·expm1((z − z_c,hi) − z_c,lo) (the argument within 2u, expm1's
+#               condition below 1.6 there): < 6.7u.
+# So < 25 ULP everywhere; bound 64. z is clipped to [0, 1e100] and [−1e100, ε] for the two
+# sides (no inf − inf, no overflow; ±inf gives ±1e200 and +3e99 for g, 1.6e100 and −s for
+# g′, the values at ±inf in every small type).
+_XI_DEFAULTS = {"alpha_p": 0.2109375, "alpha_n": -1.046875, "beta": 0.5, "eps": -1e-6}
+
+
+def _xi_small_ok(p: Params) -> bool:
+    return all(p[n] == v for n, v in _XI_DEFAULTS.items())
+
+
+def _xielu_small(z: Array, p: Params) -> Array:
+    if not _xi_small_ok(p):
+        return xielu(z, p)
+    k = _xk(p)
+    beta, eps = p["beta"], p["eps"]
+    zp = np.clip(z, 0.0, 1e100)
+    gp = k["ap"][0] * zp
+    gp += beta
+    gp *= zp
+    zn = np.clip(z, -1e100, eps)
+    gn = np.expm1(zn)
+    gn *= k["an"][0]
+    gn -= k["s"][0] * zn
+    zr = k["zr"]
+    i = np.flatnonzero(np.abs(zn - zr[0]) <= 1.0)
+    if i.size:
+        d = zn.take(i) - zr[0]
+        d -= zr[1]
+        gn[i] = k["q"][0] * np.expm1(d) - k["s"][0] * d
+    lin = z - k["zl"][0]
+    lin -= k["zl"][1]
+    lin *= -k["s"][0]
+    return _where(z > 0, gp, _where(z > eps, lin, gn))
+
+
+def _xielu_deriv_small(z: Array, p: Params) -> Array:
+    if not _xi_small_ok(p):
+        return xielu_deriv(z, p)
+    k = _xk(p)
+    beta, eps = p["beta"], p["eps"]
+    dp = np.clip(z, 0.0, 1e100)
+    dp *= 2.0 * k["ap"][0]
+    dp += beta
+    dn = np.clip(z, -1e100, eps)
+    dn -= k["zc"][0]
+    dn -= k["zc"][1]
+    np.expm1(dn, out=dn)
+    dn *= k["s"][0]
+    return _where(z > 0, dp, _where(z > eps, -k["s"][0], dn))
+
+
+_xielu_small.ulp = _xielu_deriv_small.ulp = 64.0  # type: ignore[attr-defined]
+xielu.small = _xielu_small  # type: ignore[attr-defined]
+xielu_deriv.small = _xielu_deriv_small  # type: ignore[attr-defined]
+
+
 def _mp_xielu_parts(p: Params, mp: Any) -> tuple[Any, Any, Any, Any]:
     ap = mp.log1p(mp.exp(mp.mpf(p["alpha_p"])))
     s = mp.log1p(mp.exp(mp.mpf(p["alpha_n"])))
