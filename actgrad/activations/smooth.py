@@ -2036,16 +2036,31 @@ _INV_FACT = tuple(_inv_fact(k) for k in range(25))
 def _series_dd(r: tuple[Array, Array], first: int) -> tuple[Array, Array]:
     """Σ_{k>=first} r^(k−first)/k! for |r| <= 0.35 as a double-double: the terms from
     r^8/(first + 8)! on (below 2^-28 of the sum) in float Horner, the rest in double-double."""
-    rh = r[0]
+    # dd_mul(acc, r) and dd_add(·, 1/k!) written out, the same operations in the same
+    # order (so the same bits), with r's Veltkamp split done once instead of once a term
+    # and the constants as scalars instead of arrays
+    rh, rl = r
     lo_start = first + 8
     tail = np.zeros_like(rh)
     for k in range(24, lo_start - 1, -1):
         tail = tail * rh + _INV_FACT[k][0]
-    acc = dd(tail)
+    ah, al = tail, np.zeros_like(tail)
+    bh, bl = special.split(rh)
     for k in range(lo_start - 1, first - 1, -1):
-        acc = dd_add(dd_mul(acc, r), (np.full_like(rh, _INV_FACT[k][0]),
-                                      np.full_like(rh, _INV_FACT[k][1])))
-    return acc
+        p = ah * rh  # two_prod(ah, rh)
+        xh, xl = special.split(ah)
+        e = ((xh * bh - p) + xh * bl + xl * bh) + xl * bl
+        e += ah * rl + al * rh
+        m = p + e  # fast_two_sum(p, e)
+        e -= m - p
+        c, cl = _INV_FACT[k]
+        sh = m + c  # two_sum(m, c)
+        bb = sh - m
+        t = (m - (sh - bb)) + (c - bb)
+        t += e + cl
+        ah = sh + t  # fast_two_sum(sh, t)
+        al = t - (ah - sh)
+    return ah, al
 
 
 def _exp_dd(x: tuple[Array, Array]) -> tuple[tuple[Array, Array], Array]:
