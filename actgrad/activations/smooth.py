@@ -2100,7 +2100,7 @@ def _expm1_near(xh: Array, xl: Array) -> tuple[Array, Array]:
 def _expm1_far(xh: Array, xl: Array) -> tuple[Array, Array]:
     m, n = _exp_dd((xh, xl))
     ef = (_ldexp(m[0], n), _ldexp(m[1], n))
-    return dd_add(ef, (np.full_like(xh, -1.0), np.zeros_like(xh)))
+    return dd_add(ef, (np.float64(-1.0), np.float64(0.0)))
 
 
 def _e_of(z: Array) -> tuple[Array, Array]:
@@ -2153,12 +2153,14 @@ def _xk(p: Params) -> dict[str, Any]:
 
 def _dd_sub(a: tuple[Array, Array], b: tuple[float, float]) -> tuple[Array, Array]:
     """a − b for a double-double array a and a constant double-double b."""
-    s = two_sum(a[0], np.full_like(a[0], -b[0]))
+    s = two_sum(a[0], np.float64(-b[0]))
     return special.fast_two_sum(s[0], s[1] + (a[1] - b[1]))
 
 
 def _cd(x: Array, c: tuple[float, float]) -> tuple[Array, Array]:
-    return np.full_like(x, c[0]), np.full_like(x, c[1])
+    # the constant c as scalars: the double-double operations broadcast them, the same bits
+    # as arrays of x's shape without filling two of them
+    return np.float64(c[0]), np.float64(c[1])
 
 
 def _neg_dd(a: tuple[Array, Array]) -> tuple[Array, Array]:
@@ -2233,7 +2235,7 @@ def _xielu_mid(zm: Array, k: dict[str, Any], beta: float, eps: float) -> Array:
     win = np.abs(zn - zr) <= min(0.5 * abs(zr), 1.0)
     out = np.empty(zn.shape, dtype=np.float64)
     _regions(out, zn, ((win, lambda x: _xielu_root(x, k)), (~win, lambda x: dd_val(dd_add(
-        dd_mul(_cd(x, k["an"]), _e_of(x)), two_prod(x, np.full_like(x, beta)))))))
+        dd_mul(_cd(x, k["an"]), _e_of(x)), two_prod(x, np.float64(beta)))))))
     return out
 
 
@@ -2280,7 +2282,7 @@ def xielu_deriv(z: Array, p: Params) -> Array:
 
 def _xielu_dpos(zm: Array, k: dict[str, Any], beta: float) -> Array:
     zp = _where(zm > 0, zm, 0.0)
-    return dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.full_like(zp, 2.0))),
+    return dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.float64(2.0))),
                          _cd(zp, (beta, 0.0))))
 
 
