@@ -364,7 +364,8 @@ def _hs_mp_dg(z: Any, p: Params, mp: Any) -> Any:
 def hard_swish(z: Array, p: Params) -> Array:
     """hard_swish(z) = z·relu6(z + 3)/6"""
     zc = _clip(z, -3.0, 3.0)
-    s, e = two_sum(zc, 3.0)  # z + 3 = s + e
+    s = zc + 3.0  # z + 3 = s + e (Dekker's fast two-sum: |zc| <= 3, the same s and e as
+    e = zc - (s - 3.0)  # Knuth's in half the operations)
     prod, perr = two_prod(zc, s)  # z·s = prod + perr
     mid = _div6(prod, perr + zc * e)
     # |z| < 2^-500: z(z + 3)/6 = z/2 + z²/6, the square below half an ulp of z/2
@@ -375,7 +376,7 @@ def hard_swish(z: Array, p: Params) -> Array:
     # + max(z, −3)·[z >= 3] + 0. Inside, mid + (finite z)·0 is mid (mid is never −0: +0 at
     # z = ±0); at z >= 3, (finite mid)·0 + z is z (inf too); at z <= −3, ±0 + −3·0 + 0 is
     # +0; nan stays nan
-    mid *= (z > -3) & (z < 3)
+    mid *= np.abs(z) < 3  # (−3 < z < 3 in two passes; nan: False)
     hi = np.clip(z, -3.0, math.inf)
     hi *= z >= 3
     mid += hi
@@ -390,7 +391,7 @@ def hard_swish_deriv(z: Array, p: Params) -> Array:
     mid = _div6(s, e)
     # mid·[|z| <= 3] + [z > 3] (as the float32 form): outside, (finite mid)·0 + 0 or 1 is
     # +0 or 1; inside mid (+0 at the root −1.5); nan stays nan
-    mid *= (z >= -3) & (z <= 3)
+    mid *= np.abs(z) <= 3  # (−3 <= z <= 3 in two passes; nan: False)
     mid += z > 3
     return mid
 
