@@ -1046,8 +1046,8 @@ def _softsign_pair(z: Array, want_dg: bool = True) -> tuple[Array, Array | None]
         return g, None
     d = _one_plus_sq(m, s)
     np.divide(1.0, d, out=d)
-    i = np.flatnonzero(m == _SOFTSIGN_BIG)  # |z| >= 2^500 (the min above)
-    if i.size:
+    if not np.max(m, initial=0.0) < _SOFTSIGN_BIG:  # |z| >= 2^500 somewhere, or a nan
+        i = np.flatnonzero(m == _SOFTSIGN_BIG)
         bz = np.abs(z.take(i))
         d[i] = (1.0 / bz) / bz
     return g, d
@@ -1070,8 +1070,8 @@ def softsign_deriv(z: Array, p: Params) -> Array:
     np.minimum(m, _SOFTSIGN_BIG, out=m)
     d = _one_plus_sq(m)
     np.divide(1.0, d, out=d)
-    i = np.flatnonzero(m == _SOFTSIGN_BIG)
-    if i.size:
+    if not np.max(m, initial=0.0) < _SOFTSIGN_BIG:
+        i = np.flatnonzero(m == _SOFTSIGN_BIG)
         bz = np.abs(z.take(i))
         d[i] = (1.0 / bz) / bz
     return d
@@ -1286,9 +1286,9 @@ def _sq_fast(z: Array, b: float, want_g: bool, want_dg: bool) -> tuple[Any, Any]
         return (None if g is None else g.reshape(z.shape),
                 None if d is None else d.reshape(z.shape))
     a = np.abs(z)
-    far = ~(a <= 2.0**400)  # (nan too)
-    anyfar = bool(far.any())
+    anyfar = not np.max(a, initial=0.0) <= 2.0**400  # (one reduction; nan propagates)
     if anyfar:
+        far = ~(a <= 2.0**400)  # (nan too)
         a[far] = 1.0
     ah, al = special.split(a)
     p = a * a
