@@ -265,7 +265,8 @@ def hard_sigmoid(z: Array, p: Params) -> Array:
     """hard_sigmoid(z) = clamp(α·z + β, 0, 1); the defaults relu6(z + 3)/6"""
     if _hs_default(p):
         zc = _clip(z, -3.0, 3.0)
-        s, e = two_sum(zc, 3.0)  # z + 3 exactly
+        s = zc + 3.0  # z + 3 = s + e exactly (the fast two-sum: |zc| <= 3; Knuth's s and e)
+        e = zc - (s - 3.0)
         return _div6(s, e)  # exactly 0.0 at zc = −3 and 1.0 at zc = 3 (nan stays nan)
     z = np.asarray(z, dtype=np.float64)
     _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
@@ -275,7 +276,7 @@ def hard_sigmoid(z: Array, p: Params) -> Array:
 
 def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
     if _hs_default(p):  # 1/6 where true, 0.0 elsewhere (in z's type: ``in_type``)
-        return ((z > -3) & (z < 3)) * float_type(z).type(_SIXTH)
+        return (np.abs(z) < 3) * float_type(z).type(_SIXTH)  # (−3 < z < 3; nan: False)
     _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
     return ((z >= lo) & (z <= hi)) * p["alpha"]
 
