@@ -66,10 +66,24 @@ def _laplace(p: dict) -> list[float]:
     return [mu + sig * u for u in us]
 
 
+def _tanh_gelu_tails(a: float, k: float) -> list[float]:
+    """Where v = a·z·(1 + k·z²) is −43 and 46: the tanh-GELU family's code takes its tail
+    forms beyond (1 + e^v = 1 below, g = z and g′ = 1 above), found here by bisection."""
+    def root(target: float) -> float:
+        lo, hi = 0.0, 60.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if a * mid * (1.0 + k * mid * mid) < target else (lo, mid)
+        return hi
+
+    return [-root(43.0), root(46.0)]
+
+
 def _gelu(p: dict) -> list[float]:
     if p.get("approximate", "none") == "tanh":
         z0 = -0.7524614  # near the root of g′; the root itself is found below
-        return [0.0, *_pm(40.0, 3.0, 2.0, 1.0), 2.0 * z0, 0.5 * z0, -9.0, -20.0]
+        return [0.0, *_pm(40.0, 3.0, 2.0, 1.0), 2.0 * z0, 0.5 * z0, -9.0, -20.0,
+                *_tanh_gelu_tails(2.0 * math.sqrt(2.0 / math.pi), 0.044715)]
     r2 = math.sqrt(2.0)
     return [0.0, *_pm(1.0, 2.0, 40.0, 1.25 * r2, r2 / 0.35, 28.0 * r2), -37.5, -38.6, -38.5]
 
@@ -149,9 +163,10 @@ SWITCHES = {
 # -- issue 13: the named GELU variants and xIELU -----------------------------------------
 
 
-def _gelu_family(z0: float):
-    # the tanh form's code: |z| = 40 clip, the root window [2z0, z0/2], g″'s [0.9, 2]
-    return lambda p: [0.0, *_pm(40.0, 3.0, 2.0, 1.0, 0.9), 2.0 * z0, 0.5 * z0, -9.0, -20.0]
+def _gelu_family(z0: float, a: float, k: float):
+    # the tanh form's code: |z| = 40 clip, the root window [2z0, z0/2], g″'s [0.9, 2], tails
+    return lambda p: [0.0, *_pm(40.0, 3.0, 2.0, 1.0, 0.9), 2.0 * z0, 0.5 * z0, -9.0, -20.0,
+                      *_tanh_gelu_tails(a, k)]
 
 
 def _xielu(p: dict) -> list[float]:
@@ -175,8 +190,8 @@ def _xielu(p: dict) -> list[float]:
 
 
 SWITCHES.update({
-    "gelu_fast": _gelu_family(-0.7524614220734264),
-    "gelu_approx": _gelu_family(-0.7517775815235958),
+    "gelu_fast": _gelu_family(-0.7524614220734264, 2 * 0.7978845608, 0.044715),
+    "gelu_approx": _gelu_family(-0.7517775815235958, 1.60033, 0.0433603),
     "gelu_10": lambda p: [*_gelu(p), 10.0, 9.999999999999998],
     "xielu": _xielu,
 })

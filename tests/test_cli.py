@@ -446,6 +446,29 @@ def test_table_order_2_in_the_terminal_fits_80_columns():
     assert "numerical g″" not in ok("table", "sigmoid")
 
 
+def test_check_table_fits_80_columns_with_the_longest_worst_z(monkeypatch):
+    """A worst z of 23 characters (repr of -3.1622776601683795e-09, as gelu's g″ can have)
+    made the check table 81 wide: the passed column gives way, the caption names failures."""
+    from actgrad.views import check as view
+
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [gradcheck.CheckResult("gelu", 1683, 0, 2.78e-16, -3.1622776601683795e-09, 1e-7,
+                                  order=2),
+            gradcheck.CheckResult("hard_sigmoid", 1682, 130, 3e-7, -2.9999999999999996, 1e-7,
+                                  near_kink=1, order=2)]
+    buf = io.BytesIO()
+    view.write("table", rows, buf)
+    text = buf.getvalue().decode()
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    assert "-3.1622776601683795e-09" in text and "-2.9999999999999996" in text  # repr, whole
+    assert "passed left out to fit the terminal" in text
+    assert "FAILED (above --tol 1e-07): hard_sigmoid" in text
+    monkeypatch.setenv("COLUMNS", "120")
+    buf = io.BytesIO()
+    view.write("table", rows, buf)
+    assert " passed" in buf.getvalue().decode() and "left out" not in buf.getvalue().decode()
+
+
 def test_check_order_2_reports_per_function_and_exits_1_on_a_failure():
     results = json.loads(ok("check", "sigmoid", "elu", "relu6", "softsign", "--order", "2",
                             "-f", "json"))

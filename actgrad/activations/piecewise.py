@@ -333,6 +333,10 @@ def _rational(z: Any) -> Fraction | None:
 def _hs_piece(z: Any, p: Params, mp: Any) -> int:
     """−1 where α·z + β <= 0, 1 where >= 1, 0 between, in exact arithmetic (comparisons in
     `mp` for an argument that is not a float: a series germ, an expression's ball)."""
+    if type(z).__module__.startswith("flint"):  # a ball: its comparisons are certain or
+        u = _hs_mp(z, p, mp)                     # False; fractions only where it cannot tell
+        if u < 0 or u > 1 or (u > 0 and u < 1):
+            return -1 if u < 0 else 1 if u > 1 else 0
     a, b = _hs_exact(p)
     q = _rational(z)
     if q is not None:

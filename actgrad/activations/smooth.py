@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..numerics import special
-from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, two_prod, two_sum
+from ..numerics.special import dd, dd_add, dd_div, dd_mul, dd_val, exp_split, split, two_prod, two_sum
 from ..numerics.special import ldexp as _ldexp, where as _where
 from .base import Array, Kink, Param, Params, Spec
 
@@ -454,6 +454,11 @@ GT = TanhGelu(
 
 def _gt_v(z: Array, c: TanhGelu) -> tuple[Array, Array]:
     """v = A·z·(1 + K·z²) as hi + lo, for |z| <= 40."""
+    return _gt_v_zz(z, c)[0]
+
+
+def _gt_v_zz(z: Array, c: TanhGelu) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+    """v as _gt_v, and the exact z² (hi, lo) it is formed from."""
     pz, ez = two_prod(z, z)
     q, qe = two_prod(np.full_like(z, c.K[0]), pz)
     qe = qe + (c.K[0] * ez + c.K[1] * pz)
@@ -463,13 +468,33 @@ def _gt_v(z: Array, c: TanhGelu) -> tuple[Array, Array]:
     se = se + z * we
     v, ve = two_prod(np.full_like(z, c.A[0]), s)
     ve = ve + (c.A[0] * se + c.A[1] * s)
-    return special.fast_two_sum(v, ve)
+    return special.fast_two_sum(v, ve), (pz, ez)
 
 
 def _gelu_tanh(z: Array, want_g: bool, c: TanhGelu = GT) -> Array:
-    # each branch on its own values only (_by_sign: z < 0 is zc < 0, nan goes to z >= 0)
-    return _by_sign(z, lambda x: _gelu_tanh_part(x, want_g, True, c),
-                    lambda x: _gelu_tanh_part(x, want_g, False, c))
+    # each branch on its own values only (_by_sign: z < 0 is zc < 0, nan goes to z >= 0);
+    # beyond the tails' bounds (_gt_tails) the tail forms of _gelu_tanh_pair
+    return _by_sign(z, lambda x: _gelu_tanh_neg(x, want_g, c),
+                    lambda x: _gelu_tanh_pos(x, want_g, c))
+
+
+def _gelu_tanh_neg(z: Array, want_g: bool, c: TanhGelu) -> Array:
+    """g or g′ for z < 0: _gelu_tanh_neg_tail below z_n, else _gelu_tanh_part."""
+    return _by_mask(z < _gt_tails(c)[0], lambda x: _gelu_tanh_neg_tail(x, c, not want_g)[not want_g],
+                    lambda x: _gelu_tanh_part(x, want_g, True, c), z)
+
+
+def _gelu_tanh_pos(z: Array, want_g: bool, c: TanhGelu) -> Array:
+    """g or g′ for z >= 0 or nan: z and 1 above z_p (_gelu_tanh_pair_pos), else
+    _gelu_tanh_part."""
+    far = z > _gt_tails(c)[1]
+    i = np.flatnonzero(~far)
+    if i.size == z.size:
+        return _gelu_tanh_part(z, want_g, False, c)
+    r = z.copy() if want_g else np.ones_like(z)
+    if i.size:
+        r[i] = _gelu_tanh_part(z.take(i), want_g, False, c)
+    return r
 
 
 def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) -> Array:
@@ -500,6 +525,208 @@ def _gelu_tanh_part(z: Array, want_g: bool, negative: bool, c: TanhGelu = GT) ->
         h_win = _gt_h_window(zc[win], c)
         h[0][win], h[1][win] = h_win
     return _ldexp(dd_val(dd_mul(dd(m), dd_div(h, d2))), k)
+
+
+def _gelu_tanh_pair(z: Array, c: TanhGelu = GT) -> tuple[Array, Array]:
+    """(g, g′) with the split by sign, v, e^(−|v|) = m·2^k, 1 + e and (g′) z² computed once
+    per value: the same numbers as _gelu_tanh(z, True, c) and _gelu_tanh(z, False, c), but
+    in the negative tail (_gelu_tanh_neg_tail, within 1/32 ULP before the final rounding)."""
+    return _by_mask2(z < 0, lambda x: _gelu_tanh_pair_neg(x, c),
+                     lambda x: _gelu_tanh_pair_pos(x, c), z)
+
+
+@functools.lru_cache(maxsize=None)
+def _gt_tails(c: TanhGelu) -> tuple[float, float]:
+    """(z_n, z_p): v(z) < −43 for z < z_n and v(z) > 46 for z > z_p (bisection on the float
+    v, whose rounding is far below the margins of 1 kept by the tests of the callers)."""
+    def v(z: float) -> float:
+        return c.A[0] * z * (1.0 + c.K[0] * z * z)
+
+    def root(target: float) -> float:
+        lo, hi = 0.0, 60.0  # v(0) = 0 < target <= v(60)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if v(mid) < target else (lo, mid)
+        return hi
+
+    return -root(43.0), root(46.0)
+
+
+def _gelu_tanh_pair_pos(z: Array, c: TanhGelu) -> tuple[Array, Array]:
+    """z >= 0 (or nan). Beyond z_p (v > 46, e = e^−v < 2^−66), g = z/(1 + e) is within
+    z·2^−66 of z and g′ = (1 + e + z·v′·e)/(1 + e)² within (3v + 1)·e < 2^−58 of 1 (z·v′ <
+    3v): both round to z and 1, and so do the accurate forms (their double-double results
+    are within 2^−100 of the exact values): the same bits, without computing them."""
+    far = z > _gt_tails(c)[1]
+    i = np.flatnonzero(~far)
+    if i.size == z.size:
+        return _gelu_tanh_pair_part(z, False, c)
+    g = z.copy()
+    d = np.ones_like(z)
+    if i.size:
+        g[i], d[i] = _gelu_tanh_pair_part(z.take(i), False, c)
+    return g, d
+
+
+def _gelu_tanh_pair_neg(z: Array, c: TanhGelu) -> tuple[Array, Array]:
+    """z < 0: below z_n (v < −43) the tail form, else the accurate forms."""
+    far = z < _gt_tails(c)[0]
+    i = np.flatnonzero(far)
+    if i.size == 0:
+        return _gelu_tanh_pair_part(z, True, c)
+    if i.size == z.size:
+        return _gelu_tanh_neg_tail(z, c)
+    j = np.flatnonzero(~far)
+    g = np.empty(z.size, dtype=np.float64)
+    d = np.empty(z.size, dtype=np.float64)
+    g[i], d[i] = _gelu_tanh_neg_tail(z.take(i), c)
+    g[j], d[j] = _gelu_tanh_pair_part(z.take(j), True, c)
+    return g, d
+
+
+def _gelu_tanh_neg_tail(z: Array, c: TanhGelu = GT,
+                        want_d: bool = True) -> tuple[Array, Array | None]:
+    """g and g′ for z < z_n (v < −43; e = e^v < 2^−62): the accurate forms are
+    g = m·(z/(1 + e))·2^k and g′ = m·(H/(1 + e)²)·2^k, H = 1 + e + z·v′, each a
+    double-double rounded once before the ldexp. Here 1 + e is taken as 1 and H as
+    1 + z·v′ (still a double-double): z/(1 + e) = z·(1 − ε) with 0 < ε < e, and
+    H/(1 + e)² = (1 + z·v′)·(1 + δ) with |δ| < 3e (|1 + z·v′| > 100 here: z·v′ ≈ 3v), so
+    each result before its rounding moves by less than 3·2^−62 relative, below 1/32 ULP
+    (2^−58 = 2^−5·2^−53): the error bound is the accurate forms' plus 1/32 ULP, and every
+    bit is theirs but where the exact value lies that close to a rounding boundary.
+    g = fl(m·z)·2^k is then one product (fl(m·z(1 − ε)) of the accurate form, with ε
+    dropped), g′ = fl(m·(1 + z·v′))·2^k one double-double product. f(z), f.deriv(z) and
+    f.value_and_deriv(z) all take these forms here (want_d False: g alone, None for g′)."""
+    zc = np.clip(z, -40.0, 40.0)
+    vh, vl, pz, ez, spz, sz = _gt_v_split(zc, c)
+    m, k = exp_split(vh, vl)
+    scale = _pow2(k)
+    g = m * zc
+    if not want_d:
+        return (_ldexp(g, k) if scale is None else g * scale), None
+    kz = _dmul(c.K3, (pz, ez), split(c.K3[0]), spz)
+    s1, e1 = two_sum(1.0, kz[0])
+    vp = _dmul(c.A, special.fast_two_sum(s1, e1 + (0.0 + kz[1])), split(c.A[0]))
+    zvp = _dmul((zc, 0.0), vp, sz)
+    s2, e2 = two_sum(1.0, zvp[0])
+    h = special.fast_two_sum(s2, e2 + zvp[1])
+    dq = _dmul((m, 0.0), h)
+    d = dq[0] + dq[1]
+    if scale is None:
+        return _ldexp(g, k), _ldexp(d, k)
+    return g * scale, d * scale
+
+
+def _gt_v_split(zc: Array, c: TanhGelu) -> tuple[Array, ...]:
+    """v = A·z·(1 + K·z²) as vh + vl (_gt_v's operations), with z² = pz + ez exact and the
+    splits of z² and z, which the callers use again."""
+    sz = split(zc)
+    pz, ez = _tp(zc, sz, zc, sz)
+    spz = split(pz)
+    q, qe = _tp(c.K[0], split(c.K[0]), pz, spz)
+    qe = qe + (c.K[0] * ez + c.K[1] * pz)
+    w, we = two_sum(1.0, q)
+    we = we + qe
+    sv, se = _tp(zc, sz, w, split(w))
+    se = se + zc * we
+    v, ve = _tp(c.A[0], split(c.A[0]), sv, split(sv))
+    ve = ve + (c.A[0] * se + c.A[1] * sv)
+    vh, vl = special.fast_two_sum(v, ve)
+    return vh, vl, pz, ez, spz, sz
+
+
+def _gelu_tanh_pair_part(z: Array, negative: bool, c: TanhGelu) -> tuple[Array, Array]:
+    """_gelu_tanh_part's g and g′ of the same values, their common steps done once: the
+    same operations (_gt_v, dd_div, dd_mul, ...) written out with each operand's Veltkamp
+    split made once (z's serves z², z·w and z·v′; 1 + e's serves (1 + e)² and z/(1 + e);
+    m's both tails) and the zero low parts of dd(x) as the scalar 0.0 (the same IEEE
+    operations, so the same bits)."""
+    zc = np.clip(z, -40.0, 40.0)
+    vh, vl, pz, ez, spz, sz = _gt_v_split(zc, c)
+    m, k = exp_split(vh, vl) if negative else exp_split(-vh, -vl)
+    scale = _pow2(k)  # 2^k, or None where some k has no normal 2^k (then ldexp)
+    e = _ldexp(m, k) if scale is None else m * scale
+    one_e = two_sum(1.0, e)
+    soe = split(one_e[0])
+    qz = _ddiv((zc, 0.0), one_e, soe)  # z/(1 + e)
+    d2 = _dmul(one_e, one_e, soe, soe)
+    sd2 = split(d2[0])
+    # v′ = A(1 + 3K·z²), z·v′
+    kz = _dmul(c.K3, (pz, ez), split(c.K3[0]), spz)
+    s1, e1 = two_sum(1.0, kz[0])
+    vp = _dmul(c.A, special.fast_two_sum(s1, e1 + (0.0 + kz[1])), split(c.A[0]))
+    zvp = _dmul((zc, 0.0), vp, sz)
+    if not negative:
+        g = _where(z > 40.0, z, qz[0] + qz[1])
+        t = _dmul(zvp, (e, 0.0))
+        s2, e2 = two_sum(one_e[0], t[0])
+        num = special.fast_two_sum(s2, e2 + (one_e[1] + t[1]))
+        r = _ddiv(num, d2, sd2)
+        return g, r[0] + r[1]
+    sm = split(m)
+    gq = _dmul((m, 0.0), qz, sm)
+    g = gq[0] + gq[1]
+    s2, e2 = two_sum(one_e[0], zvp[0])
+    h = special.fast_two_sum(s2, e2 + (one_e[1] + zvp[1]))
+    z0 = c.Z0
+    win = (zc >= 2.0 * z0[0]) & (zc <= 0.5 * z0[0])  # z − z0_hi exact (Sterbenz)
+    if win.any():
+        h_win = _gt_h_window(zc[win], c)
+        h[0][win], h[1][win] = h_win
+    dq = _dmul((m, 0.0), _ddiv(h, d2, sd2), sm)
+    d = dq[0] + dq[1]
+    if scale is None:
+        return _ldexp(g, k), _ldexp(d, k)
+    return g * scale, d * scale
+
+
+def _tp(a: Any, sa: tuple[Any, Any], b: Any, sb: tuple[Any, Any]) -> tuple[Array, Array]:
+    """two_prod(a, b) from the splits sa = split(a), sb = split(b) (the same bits)."""
+    p = a * b
+    return p, ((sa[0] * sb[0] - p) + sa[0] * sb[1] + sa[1] * sb[0]) + sa[1] * sb[1]
+
+
+def _dmul(a: tuple[Any, Any], b: tuple[Any, Any], sa: Any = None,
+          sb: Any = None) -> tuple[Array, Array]:
+    """dd_mul(a, b), with the splits of a[0] and b[0] when given (the same bits)."""
+    p, e = _tp(a[0], split(a[0]) if sa is None else sa, b[0], split(b[0]) if sb is None else sb)
+    return special.fast_two_sum(p, e + (a[0] * b[1] + a[1] * b[0]))
+
+
+def _ddiv(a: tuple[Any, Any], b: tuple[Array, Array], sb: Any = None) -> tuple[Array, Array]:
+    """dd_div(a, b), with the split of b[0] when given (the same bits)."""
+    q = a[0] / b[0]
+    p, e = _tp(q, split(q), b[0], split(b[0]) if sb is None else sb)
+    r = (((a[0] - p) - e) + a[1] - q * b[1]) / b[0]
+    return special.fast_two_sum(q, r)
+
+
+def _pow2(k: Array) -> Array | None:
+    """2^k as float64 where every k of the array is in [−1022, 1023] (2^k normal: m·2^k is
+    then an exact product or one rounding into the subnormals, np.ldexp(m, k)'s bits, as in
+    special.ldexp), else None."""
+    if k.size == 0:
+        return None
+    kk = k + 1023
+    if kk.min() < 1 or kk.max() > 2046:
+        return None
+    kk <<= 52
+    return kk.view(np.float64)
+
+
+def _by_mask2(below: Array, neg: Any, pos: Any, *arrays: Array) -> tuple[Array, Array]:
+    """_by_mask for forms giving a pair of results."""
+    i = np.flatnonzero(below)
+    if i.size == 0:
+        return pos(*arrays)
+    if i.size == below.size:
+        return neg(*arrays)
+    j = np.flatnonzero(~below)
+    g = np.empty(below.size, dtype=np.float64)
+    d = np.empty(below.size, dtype=np.float64)
+    g[i], d[i] = neg(*(a.take(i) for a in arrays))
+    g[j], d[j] = pos(*(a.take(j) for a in arrays))
+    return g.reshape(below.shape), d.reshape(below.shape)
 
 
 def _gt_h_window(zc: Array, c: TanhGelu) -> tuple[Array, Array]:
@@ -571,7 +798,7 @@ def silu_t(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
         return z, np.zeros_like(z)
     lim = 2000.0 / bh
     zc = np.clip(z, -lim, lim)
-    th, tl = two_prod(zc, np.full_like(zc, bh))
+    th, tl = _tp(zc, split(zc), bh, split(bh))  # two_prod(zc, β_hi): the same bits
     return special.fast_two_sum(th, tl + zc * bl)
 
 
@@ -797,52 +1024,90 @@ def _mish_deriv_small(z: Array, p: Params) -> Array:
 
 
 def _silu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
-    """(g, g′) with t = βz, its split by sign and each branch's e^t (= m·2^k) and 1 + e^t
-    computed once: the same numbers as silu_g and silu_dg."""
-    beta = silu_beta(p)
+    """(g, g′) of silu with β = p's beta (_silu_pair)."""
+    return _silu_pair(z, silu_beta(p))
+
+
+def _silu_pair(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
+    """(g, g′) with t = βz, its split by sign and each branch's e^t (= m·2^k), 1 + e^t and
+    2^k computed once: the same numbers as silu_g and silu_dg. The same operations as
+    theirs, written out with each operand's Veltkamp split made once (1 + e's serves
+    (1 + e)² and z/(1 + e); m's both tails) and the zero low parts of dd(x) (and of t for
+    β = 1) as the scalar 0.0: the same IEEE operations, so the same bits."""
+    if beta == (1.0, 0.0):  # t = z exactly (silu_t)
+        return _by_mask2(z < 0, lambda x: _silu_pair_neg(x, x, None),
+                         lambda x: _silu_pair_pos(x, x, None), z)
     th, tl = silu_t(z, beta)
-    below = th < 0
-    g = np.empty(z.shape, dtype=np.float64)
-    d = np.empty(z.shape, dtype=np.float64)
-    i = np.flatnonzero(below)
-    j = np.flatnonzero(~below)
-    if i.size:
-        g[i], d[i] = _silu_pair_neg(z.take(i), th.take(i), tl.take(i))
-    if j.size:
-        g[j], d[j] = _silu_pair_pos(z.take(j), th.take(j), tl.take(j))
-    return g, d
+    return _by_mask2(th < 0, _silu_pair_neg, _silu_pair_pos, z, th, tl)
 
 
-def _silu_pair_neg(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
-    # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments
-    tc = (np.minimum(np.maximum(th, -2000.0), 0.0), _where(th > -2000.0, tl, 0.0))
-    m, k = exp_split(tc[0], tc[1])
-    e = _ldexp(m, k)
-    one_e = two_sum(np.ones_like(e), e)
+def _silu_pair_neg(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]:
+    # _silu_g_neg's and _silu_dg_neg's e^t: the same arguments (tl None: t's low part is 0)
+    tc0 = np.minimum(np.maximum(th, -2000.0), 0.0)
+    if tl is None:
+        tc1 = 0.0
+    else:  # (the select only where some t is clipped)
+        tc1 = tl if th.size and th.min() > -2000.0 else _where(th > -2000.0, tl, 0.0)
+    m, k = exp_split(tc0, tc1)
+    scale = _pow2(k)
+    e = _ldexp(m, k) if scale is None else m * scale
+    one_e = two_sum(1.0, e)
+    soe = split(one_e[0])
+    sm = split(m)
     zn = np.clip(z, -2.0**60, 0.0)
-    g = _tail(m, k, dd(zn), one_e)
-    d2 = dd_mul(one_e, one_e)
-    win = tc[0] >= -3.0
-    tw = (_where(win, tc[0], -1.0), _where(win, tc[1], 0.0))
-    delta = two_sum(tw[0] - SILU_Z0[0], tw[1] - SILU_Z0[1])
-    mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
-    v_win = dd_add(delta, dd_mul(_SILU_E0, dd(mm)))
-    v_far = dd_add(dd_add(two_sum(np.ones_like(e), tc[0]), dd(tc[1])), dd(e))
-    v = (_where(win, v_win[0], v_far[0]), _where(win, v_win[1], v_far[1]))
-    return g, _tail(m, k, v, d2)
+    gq = _dmul((m, 0.0), _ddiv((zn, 0.0), one_e, soe), sm)
+    g = gq[0] + gq[1]
+    d2 = _dmul(one_e, one_e, soe, soe)
+    one_t = two_sum(1.0, tc0)
+    if tl is not None:  # (adding t's low part 0 changes at most the sign of a zero low part)
+        one_t = dd_add(one_t, (tc1, 0.0))
+    v = dd_add(one_t, (e, 0.0))  # 1 + t + e^t
+    win = np.flatnonzero(tc0 >= -3.0)
+    if win.size:  # near the root: t − z0 (exact there) and the identity, on these only
+        tw0 = tc0.take(win)
+        tw1 = 0.0 if tl is None else tc1.take(win)
+        delta = two_sum(tw0 - SILU_Z0[0], tw1 - SILU_Z0[1])
+        mm = np.expm1(delta[0]) + delta[1] * np.exp(delta[0])
+        v_win = dd_add(delta, dd_mul(_SILU_E0, (mm, 0.0)))
+        v[0][win], v[1][win] = v_win
+    dq = _dmul((m, 0.0), _ddiv(v, d2), sm)
+    d = dq[0] + dq[1]
+    if scale is None:
+        return _ldexp(g, k), _ldexp(d, k)
+    return g * scale, d * scale
 
 
-def _silu_pair_pos(z: Array, th: Array, tl: Array) -> tuple[Array, Array]:
+def _silu_pair_pos(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]:
     # _silu_dg_pos's e^−t, and g's for t < 40 (the same arguments); g is z itself above 40,
     # and _silu_g_pos's at t = 40 exactly (whose low part of t is dropped there)
-    d, one_ep = _silu_dg_pos_parts(th, tl)
+    tp0 = np.clip(th, 0.0, 2000.0)
+    if tl is None:
+        tp1 = 0.0
+    else:  # (the select only where some t is clipped; nan: th.max() is nan, the select)
+        tp1 = tl if th.size and th.max() < 2000.0 else _where(th < 2000.0, tl, 0.0)
+    mp_, kp = exp_split(-tp0, -tp1)
+    scale = _pow2(kp)
+    ep = _ldexp(mp_, kp) if scale is None else mp_ * scale
+    one_ep = two_sum(1.0, ep)
+    sop = split(one_ep[0])
+    one_t = two_sum(1.0, tp0)
+    if tl is not None:
+        one_t = dd_add(one_t, (tp1, 0.0))
+    num = dd_add((1.0, 0.0), _dmul((ep, 0.0), one_t))
+    r = _ddiv(num, _dmul(one_ep, one_ep, sop, sop))
     big = th > 40.0
-    zp = _where(big, 0.0, z)
-    g = _where(big, z, dd_val(dd_div(dd(zp), one_ep)))
+    if big.any():
+        zp = _where(big, 0.0, z)
+        q = _ddiv((zp, 0.0), one_ep, sop)
+        g = _where(big, z, q[0] + q[1])
+    else:
+        q = _ddiv((z, 0.0), one_ep, sop)
+        g = q[0] + q[1]
     at40 = np.flatnonzero(th == 40.0)
     if at40.size:
-        g[at40] = _silu_g_pos(z.take(at40), th.take(at40), tl.take(at40))
-    return g, d
+        g[at40] = _silu_g_pos(z.take(at40), th.take(at40),
+                              np.zeros(at40.size) if tl is None else tl.take(at40))
+    return g, r[0] + r[1]
 
 
 _silu_small.ulp = 16.0  # type: ignore[attr-defined]
@@ -954,6 +1219,55 @@ def softplus_deriv(z: Array, p: Params) -> Array:
     return r
 
 
+def _softplus_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(g, g′) with t = βz, e^(−|t|) = m·2^k and 2^k computed once: the same numbers as
+    softplus and softplus_deriv. For β = 1, t = z clipped to ±2000 with a low part of 0 (the
+    frexp/ldexp scalings of _sp_t are exact by 2 and 1/2), and g's m/f_β·2^(k − e_β) and
+    log1p(e)/f_β·2^−e_β are e and log1p(e) exactly (f_β = 1/2, e_β = 1; log1p(e) is normal
+    where it is taken, e^−40 < e <= 1): the same bits without frexp and ldexp."""
+    beta = p["beta"]
+    if beta == 1.0:
+        th = np.clip(z, -2000.0, 2000.0)
+        a = -np.abs(th)
+        m, k = exp_split(a)
+    else:
+        th, tl = _sp_t(z, beta)
+        a = -np.abs(th)
+        m, k = exp_split(a, _where(th > 0, -tl, tl))
+    scale = _pow2(k)
+    e = _ldexp(m, k) if scale is None else m * scale
+    lp = np.log1p(e)
+    small = a < -40.0
+    if beta == 1.0:
+        body = _where(small, e, lp)
+    else:
+        fb, eb = math.frexp(beta)
+        body = _where(small, _ldexp_inf(m / fb, k - eb),
+                      _ldexp_inf(lp / fb, np.full(z.shape, -eb)))
+    pos = z > 0
+    with np.errstate(over="ignore"):  # z + body beyond max is inf, correctly rounded
+        g = _where(pos, np.maximum(z, 0.0) + body, body)  # not z + body: −inf + inf
+    one_e = 1.0 + e
+    tail = m / one_e
+    tail = _ldexp(tail, k) if scale is None else tail * scale
+    d = _where(th > 0, 1.0 / one_e, tail)
+    lo = float(np.minimum.reduce(z, axis=None)) if z.size else 0.0
+    hi = float(np.maximum.reduce(z, axis=None)) if z.size else 0.0
+    if lo == -INF or hi == INF or math.isnan(lo):  # (nan: min and max are nan)
+        g = _where(z == -INF, 0.0, g)
+        d = _where(z == INF, 1.0, _where(z == -INF, 0.0, d))
+    at = _sp_threshold(p)
+    if at is not None:
+        above = z > at
+        g = _where(above, z, g)
+        d = _where(above, 1.0, d)
+    return g, d
+
+
+def _softplus_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    return _softplus_small(z, p), _softplus_deriv_small(z, p)
+
+
 # Cheaper forms for float32 and smaller results (see silu's), for beta = 1 and no threshold
 # (PyTorch's beta, the true function; other parameters take the accurate forms):
 # softplus = max(z, 0) + log1p(e), e = e^−|z| within 2u: log1p within 1 ULP (2u) and e's
@@ -979,6 +1293,9 @@ def _softplus_deriv_small(z: Array, p: Params) -> Array:
 _softplus_small.ulp = 32.0  # type: ignore[attr-defined]
 _softplus_deriv_small.ulp = 16.0  # type: ignore[attr-defined]
 softplus.small = _softplus_small  # type: ignore[attr-defined]
+_softplus_pair_small.ulp = 32.0  # type: ignore[attr-defined]  (the larger of the two)
+_softplus_with_deriv.small = _softplus_pair_small  # type: ignore[attr-defined]
+softplus.with_deriv = _softplus_with_deriv  # type: ignore[attr-defined]
 softplus_deriv.small = _softplus_deriv_small  # type: ignore[attr-defined]
 
 
@@ -1484,7 +1801,22 @@ def _gelu_dispatch(want_g: bool):
     # the bound of the tanh forms (the exact gelu has no cheaper form: it is within 4 ULP)
     small.ulp = _GT_SMALL_ULP if want_g else _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
     f.small = small  # type: ignore[attr-defined]
+    if want_g:
+        f.with_deriv = _gelu_with_deriv  # type: ignore[attr-defined]
     return _vec(f)
+
+
+def _gelu_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
+    """(g, g′): for the tanh form with their common work done once (_gelu_tanh_pair)."""
+    if p["approximate"] == "tanh":
+        return _gelu_tanh_pair(z)
+    return _gelu_exact(z, True), _gelu_exact(z, False)
+
+
+def _gelu_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    if p["approximate"] == "tanh":
+        return _gelu_tanh_small(z), _gelu_tanh_deriv_small(z)
+    return _gelu_exact(z, True), _gelu_exact(z, False)
 
 
 # The tanh-GELU's cheaper forms for results in float32 and smaller types (see silu's): v =
@@ -1502,6 +1834,8 @@ def _gelu_dispatch(want_g: bool):
 _GT_SMALL_ULP = 2048.0
 _GT_DERIV_SMALL_ULP = 8192.0
 _GT_C2 = 2.0 * math.sqrt(2.0 / math.pi)
+_gelu_pair_small.ulp = _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]  (the larger of the two)
+_gelu_with_deriv.small = _gelu_pair_small  # type: ignore[attr-defined]
 
 
 def _gelu_tanh_small(z: Array, c: TanhGelu = GT) -> Array:
@@ -1945,8 +2279,16 @@ def _family(c: TanhGelu):
     def dg_small(z: Array, p: Params) -> Array:
         return _gelu_tanh_deriv_small(z, c)
 
+    def pair(z: Array, p: Params) -> tuple[Array, Array]:
+        return _gelu_tanh_pair(z, c)
+
+    def pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+        return _gelu_tanh_small(z, c), _gelu_tanh_deriv_small(z, c)
+
     g_small.ulp, dg_small.ulp = _GT_SMALL_ULP, _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
-    g.small, dg.small = g_small, dg_small  # type: ignore[attr-defined]
+    pair_small.ulp = _GT_DERIV_SMALL_ULP  # type: ignore[attr-defined]
+    g.small, dg.small, pair.small = g_small, dg_small, pair_small  # type: ignore[attr-defined]
+    g.with_deriv = pair  # type: ignore[attr-defined]
     return _vec(g), _vec(dg)
 
 
@@ -2699,7 +3041,18 @@ def _quick_dg(z: Array, p: Params) -> Array:
     return silu_dg(z, QUICK_GELU_BETA)
 
 
+def _quick_pair(z: Array, p: Params) -> tuple[Array, Array]:
+    return _silu_pair(z, QUICK_GELU_BETA)
+
+
+def _quick_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
+    return _QG_SMALL[0](z, p), _QG_SMALL[1](z, p)
+
+
 _quick_g.small, _quick_dg.small = _QG_SMALL  # type: ignore[attr-defined]
+_quick_pair_small.ulp = _QG_SMALL[1].ulp  # type: ignore[attr-defined]  (the larger)
+_quick_pair.small = _quick_pair_small  # type: ignore[attr-defined]
+_quick_g.with_deriv = _quick_pair  # type: ignore[attr-defined]
 
 
 SPECS = SPECS + (

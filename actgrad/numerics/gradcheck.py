@@ -367,7 +367,18 @@ class _ArbModule:
 
         self._arb, self._ctx = arb, ctx
         self.mp = _Prec(ctx)
-        self.mpf = arb
+        self._consts: dict[tuple[Any, int], Any] = {}  # decimal constants and π, per precision
+
+    def mpf(self, x: Any) -> Any:
+        if type(x) is str:  # a decimal constant of a form: parsed once per precision
+            key = (x, self._ctx.prec)
+            v = self._consts.get(key)
+            if v is None:
+                if len(self._consts) > 4096:
+                    self._consts.clear()
+                v = self._consts[key] = self._arb(x)
+            return v
+        return self._arb(x)
 
     def _a(self, x: Any) -> Any:
         return x if isinstance(x, self._arb) else self._arb(x)
@@ -424,7 +435,11 @@ class _ArbModule:
 
     @property
     def pi(self) -> Any:
-        return self._arb.pi()
+        key = (None, self._ctx.prec)
+        v = self._consts.get(key)
+        if v is None:
+            v = self._consts[key] = self._arb.pi()
+        return v
 
     def mag(self, x: Any) -> int:
         man, exp = self._a(x).mid().man_exp()

@@ -51,4 +51,6 @@ def write(fmt: str, results: Sequence[CheckResult], stream: IO[bytes] | None = N
     title = "second-derivative check: g″ against differences of g′" if second else "gradient check"
     Output(stream).write(rich_table(headings, list(zip(*texts)), title=title,
                                     caption=caption, errors=(headings.index("max rel. error"),),
+                                    # the caption names every failure, and a failing row is red
+                                    optional=(headings.index("passed"),),
                                     styles=lambda row: None if row[-1] == "yes" else "red"))
