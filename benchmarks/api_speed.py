@@ -8,7 +8,10 @@ best of --runs, measured side by side in one run (interleaved: each round runs t
 formula, f + f.deriv and value_and_deriv once). The naive float32 formulas run in
 float32 (numpy computes in the input's type). numpy has no erf: the exact gelu's naive
 formula uses actgrad.numerics.special.erf (a vectorised fdlibm port, the only erf numpy
-reaches without scipy). Imported by benchmarks/run.py (section "API").
+reaches without scipy). Imported by benchmarks/run.py (section "API"). ``--before-tree DIR``
+times DIR's actgrad (an older source tree, imported as a copy named actgrad_before) in the
+same rounds, a paired "before" column; positional arguments restrict the run to those
+functions (labels).
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import math
 import os
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -196,7 +200,25 @@ def interleaved(fns, runs: int) -> list[float]:
     return ts
 
 
-def bench(n: int = 10**6, runs: int = 5, only: list[str] | None = None) -> list[dict]:
+def before_module(tree: str):
+    """The actgrad package of another source tree (its actgrad/ directory copied to a
+    temporary directory as ``actgrad_before``: its imports are relative), so that its API
+    runs in this process, in the same rounds as this tree's."""
+    import importlib
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="actgrad_before_")
+    shutil.copytree(os.path.join(tree, "actgrad"), os.path.join(tmp, "actgrad_before"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    sys.path.insert(0, tmp)
+    return importlib.import_module("actgrad_before")
+
+
+def bench(n: int = 10**6, runs: int = 5, only: list[str] | None = None,
+          before: Any = None) -> list[dict]:
+    """One row per (function, dtype); with `before` (before_module's package) also the
+    ratio of that code's API, timed in the same rounds (``before_ratio``)."""
     import actgrad
 
     rows = []
@@ -213,23 +235,34 @@ def bench(n: int = 10**6, runs: int = 5, only: list[str] | None = None) -> list[
             fns = [lambda: naive_pair(g, dg, z), lambda: (f(z), f.deriv(z))]
             if vd:
                 fns.append(lambda: vd(z))
-            t_naive, t_api, *t_vd = interleaved(fns, runs)
-            t_vd = t_vd[0] if t_vd else None
+            if before is not None:
+                fb = before.get(name, **({"approximate": rest[0]} if rest else {}))
+                fns.append(lambda: (fb(z), fb.deriv(z)))
+                if getattr(fb, "value_and_deriv", None):
+                    fns.append(lambda: fb.value_and_deriv(z))
+            ts = interleaved(fns, runs)
+            t_naive, t_api = ts[0], ts[1]
+            t_vd = ts[2] if vd else None
             target = 4.0 if label in EXTENDED else 2.0
             t = min(t_api, t_vd) if t_vd else t_api
-            rows.append({"function": label, "dtype": np.dtype(dt).name, "naive_s": t_naive,
-                         "api_s": t_api, "value_and_deriv_s": t_vd, "ratio": t / t_naive,
-                         "target": target, "pass": t / t_naive <= target})
+            row = {"function": label, "dtype": np.dtype(dt).name, "naive_s": t_naive,
+                   "api_s": t_api, "value_and_deriv_s": t_vd, "ratio": t / t_naive,
+                   "target": target, "pass": t / t_naive <= target}
+            if before is not None:
+                row["before_ratio"] = min(ts[3 if vd else 2:]) / t_naive
+            rows.append(row)
     return rows
 
 
 def print_table(rows: list[dict]) -> None:
+    before = any("before_ratio" in r for r in rows)
     print(f"{'function':15} {'dtype':7} {'naive':>8} {'f+deriv':>8} {'v_and_d':>8}"
-          f" {'ratio':>6} {'target':>6}  pass")
+          f"{' before' if before else ''} {'ratio':>6} {'target':>6}  pass")
     for r in rows:
         vd = "-" if r["value_and_deriv_s"] is None else f"{r['value_and_deriv_s']*1e3:.1f}ms"
+        b = f" {r['before_ratio']:5.2f}x" if before else ""
         print(f"{r['function']:15} {r['dtype']:7} {r['naive_s']*1e3:6.1f}ms"
-              f" {r['api_s']*1e3:6.1f}ms {vd:>8} {r['ratio']:5.2f}x {r['target']:5.1f}x"
+              f" {r['api_s']*1e3:6.1f}ms {vd:>8}{b} {r['ratio']:5.2f}x {r['target']:5.1f}x"
               f"  {'pass' if r['pass'] else 'FAIL'}")
 
 
@@ -254,7 +287,7 @@ def small_form_errors(n: int = 4000, seed: int = 3) -> list[dict]:
     for name, kw in (("sigmoid", {}), ("silu", {}), ("mish", {}), ("gelu", {"approximate": "tanh"}),
                      ("softplus", {}), ("tanh", {}), ("softsign", {}), ("squareplus", {}),
                      ("exponential", {}), ("gelu_fast", {}), ("gelu_approx", {}),
-                     ("quick_gelu", {})):
+                     ("quick_gelu", {}), ("xielu", {})):
         f = actgrad.get(name, **kw)
         p = dict(f.params)
         for what, fn, exact in (("g", f.spec.g, f.spec.exact), ("g′", f.spec.dg, f.spec.exact_dg)):
@@ -288,6 +321,9 @@ if __name__ == "__main__":
     ap.add_argument("-n", type=float, default=1e6)
     ap.add_argument("--errors", action="store_true",
                     help="instead: the cheaper float32 forms' errors against mpmath")
+    ap.add_argument("--before-tree", metavar="DIR",
+                    help="also time DIR's actgrad (an older source tree) in the same rounds:"
+                         " column 'before', its ratio to the same naive time")
     ap.add_argument("only", nargs="*", help="functions (labels) to run, default all")
     a = ap.parse_args()
     if a.errors:
@@ -296,6 +332,7 @@ if __name__ == "__main__":
             print(f"{r['function']:12} {r['what']:3} {r['max_ulp']:10.2f} {r['worst_z']!r:>24}"
                   f" {r['bound']:7.0f}")
         sys.exit(0)
-    rows = bench(int(a.n), a.runs, a.only)
+    rows = bench(int(a.n), a.runs, a.only,
+                 before_module(a.before_tree) if a.before_tree else None)
     print_table(rows)
     sys.exit(0)

@@ -172,6 +172,19 @@ def _rrelu_kinks(p: Params) -> tuple[Kink, ...]:
                  exact_left=lambda mp: _mp_rrelu_slope(p, mp)),)
 
 
+def _rrelu(z: Array, p: Params) -> Array:
+    """rrelu(z) = z for z >= 0, s·z for z < 0 (s = (lower + upper)/2); for 0 < s <= 1
+    (the defaults: 11/48) max(z, s·z), the same bits as slope_linear's where in two
+    passes: s·z <= z for z >= 0 and >= z for z < 0, s·(±0) = ±0 (max(−0, −0) = −0), nan
+    propagates; s·z is rounded once either way (a subnormal product is the correct
+    rounding)."""
+    s = _rrelu_slope(p)
+    if not 0.0 < s <= 1.0:
+        return slope_linear(z, s)
+    with np.errstate(under="ignore"):
+        return np.maximum(np.multiply(z, s), z)
+
+
 def _mp_rrelu_slope(p: Params, mp):
     return (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
 
@@ -252,7 +265,8 @@ def hard_sigmoid(z: Array, p: Params) -> Array:
     """hard_sigmoid(z) = clamp(α·z + β, 0, 1); the defaults relu6(z + 3)/6"""
     if _hs_default(p):
         zc = _clip(z, -3.0, 3.0)
-        s, e = two_sum(zc, 3.0)  # z + 3 exactly
+        s = zc + 3.0  # z + 3 = s + e exactly (the fast two-sum: |zc| <= 3; Knuth's s and e)
+        e = zc - (s - 3.0)
         return _div6(s, e)  # exactly 0.0 at zc = −3 and 1.0 at zc = 3 (nan stays nan)
     z = np.asarray(z, dtype=np.float64)
     _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
@@ -262,7 +276,7 @@ def hard_sigmoid(z: Array, p: Params) -> Array:
 
 def hard_sigmoid_deriv(z: Array, p: Params) -> Array:
     if _hs_default(p):  # 1/6 where true, 0.0 elsewhere (in z's type: ``in_type``)
-        return ((z > -3) & (z < 3)) * float_type(z).type(_SIXTH)
+        return (np.abs(z) < 3) * float_type(z).type(_SIXTH)  # (−3 < z < 3; nan: False)
     _, _, lo, hi = _hs_pieces(p["alpha"], p["beta"])
     return ((z >= lo) & (z <= hi)) * p["alpha"]
 
@@ -355,7 +369,8 @@ def _hs_mp_dg(z: Any, p: Params, mp: Any) -> Any:
 def hard_swish(z: Array, p: Params) -> Array:
     """hard_swish(z) = z·relu6(z + 3)/6"""
     zc = _clip(z, -3.0, 3.0)
-    s, e = two_sum(zc, 3.0)  # z + 3 = s + e
+    s = zc + 3.0  # z + 3 = s + e (Dekker's fast two-sum: |zc| <= 3, the same s and e as
+    e = zc - (s - 3.0)  # Knuth's in half the operations)
     prod, perr = two_prod(zc, s)  # z·s = prod + perr
     mid = _div6(prod, perr + zc * e)
     # |z| < 2^-500: z(z + 3)/6 = z/2 + z²/6, the square below half an ulp of z/2
@@ -366,7 +381,7 @@ def hard_swish(z: Array, p: Params) -> Array:
     # + max(z, −3)·[z >= 3] + 0. Inside, mid + (finite z)·0 is mid (mid is never −0: +0 at
     # z = ±0); at z >= 3, (finite mid)·0 + z is z (inf too); at z <= −3, ±0 + −3·0 + 0 is
     # +0; nan stays nan
-    mid *= (z > -3) & (z < 3)
+    mid *= np.abs(z) < 3  # (−3 < z < 3 in two passes; nan: False)
     hi = np.clip(z, -3.0, math.inf)
     hi *= z >= 3
     mid += hi
@@ -381,7 +396,7 @@ def hard_swish_deriv(z: Array, p: Params) -> Array:
     mid = _div6(s, e)
     # mid·[|z| <= 3] + [z > 3] (as the float32 form): outside, (finite mid)·0 + 0 or 1 is
     # +0 or 1; inside mid (+0 at the root −1.5); nan stays nan
-    mid *= (z >= -3) & (z <= 3)
+    mid *= np.abs(z) <= 3  # (−3 <= z <= 3 in two passes; nan: False)
     mid += z > 3
     return mid
 
@@ -613,7 +628,7 @@ SPECS: tuple[Spec, ...] = (
             Param("upper", 1.0 / 3.0, "upper bound of the random slope (PyTorch's default 1/3)",
                   allowed="a finite number >= lower (so >= 0)", valid=_finite_nonneg),
         ),
-        g=lambda z, p: slope_linear(z, _rrelu_slope(p)),
+        g=_rrelu,
         dg=lambda z, p: slope_linear_deriv(z, _rrelu_slope(p)),
         dg_from_a=lambda a, p: slope_from_a(a, _rrelu_slope(p)),
         output_range=lambda p: slope_range(_rrelu_slope(p)),

@@ -77,10 +77,19 @@ def _ldexp_inf(y: Array, k: Array) -> Array:
     return _where(big, np.copysign(INF, y), _ldexp(f, np.minimum(ee, 1024)))
 
 
-def _one_plus_sq(e: Array) -> Array:
-    """(1 + e)² for e >= 0 with one rounding (1 + e is split exactly first)."""
-    s, t = two_sum(np.ones_like(e), e)
-    p, q = two_prod(s, s)
+def _one_plus_sq(e: Array, s: Array | None = None) -> Array:
+    """(1 + e)² for e >= 0 with one rounding (1 + e is split exactly first); `s`: 1 + e,
+    if computed already. Knuth's two-sum and Dekker's product of s with itself written
+    out, the same operations in the same order (so the same bits) with one split of s
+    and without an array of ones."""
+    if s is None:
+        s = 1.0 + e
+    bb = s - 1.0
+    t = (1.0 - (s - bb)) + (e - bb)
+    sh, sl = special.split(s)
+    p = s * s
+    x = sh * sl
+    q = (((sh * sh - p) + x) + x) + sl * sl
     return p + (q + 2.0 * s * t + t * t)
 
 
@@ -230,6 +239,8 @@ def _celu_clip(z: Array, alpha: float) -> Array:
 def celu(z: Array, p: Params) -> Array:
     """celu(z) = z for z > 0, α·(e^(z/α) − 1) for z <= 0"""
     a = p["alpha"]
+    if a == 1.0:  # (the default) elu itself: z/α = z exactly, the correction d is 0
+        return elu(z, p)
     zc = _celu_clip(z, a)
     q, d = _celu_q(zc, a)
     if a > 0:
@@ -252,6 +263,8 @@ def celu(z: Array, p: Params) -> Array:
 def celu_deriv(z: Array, p: Params) -> Array:
     """celu′(z) = 1 for z > 0, e^(z/α) for z < 0"""
     a = p["alpha"]
+    if a == 1.0:  # elu′ itself (as in celu)
+        return elu_deriv(z, p)
     zc = _celu_clip(z, a)
     q, d = _celu_q(zc, a)
     m, k = exp_split(q, d)
@@ -1323,10 +1336,38 @@ def _softplus_kinks(p: Params) -> tuple[Kink, ...]:
 
 def softsign(z: Array, p: Params) -> Array:
     """softsign(z) = z / (1 + |z|)"""
-    # z clipped to ±1e300: beyond |z| = 2^54, 1 + |z| = |z| and z/|z| = ±1 exactly, so the
-    # same numbers, ±1 at ±inf
-    zc = np.clip(z, -1e300, 1e300)
-    return zc / (1.0 + np.abs(zc))
+    return _softsign_pair(z, False)[0]
+
+
+_SOFTSIGN_BIG = 2.0**500
+
+
+def _softsign_pair(z: Array, want_dg: bool = True) -> tuple[Array, Array | None]:
+    """(g, g′ if want_dg) sharing |z| and 1 + |z|.
+
+    g = copysign(m/(1 + m), z) with m = min(|z|, 2^500): the division is symmetric in
+    sign, so for |z| < 2^500 these are the bits of z/(1 + |z|); beyond 2^54, 1 + m = m and
+    the quotient is 1 exactly, softsign's ±1 (±inf too; nan stays nan, −0 gives −0).
+    g′ = 1/(1 + m)², the square rounded once (_one_plus_sq), and (1/|z|)/|z| for
+    |z| >= 2^500 (the 1 is negligible there, the square would overflow)."""
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        g, d = _softsign_pair(z.reshape(-1), want_dg)
+        return g.reshape(z.shape), None if d is None else d.reshape(z.shape)
+    m = np.abs(z)
+    np.minimum(m, _SOFTSIGN_BIG, out=m)
+    s = 1.0 + m
+    g = np.divide(m, s)
+    np.copysign(g, z, out=g)
+    if not want_dg:
+        return g, None
+    d = _one_plus_sq(m, s)
+    np.divide(1.0, d, out=d)
+    if not np.max(m, initial=0.0) < _SOFTSIGN_BIG:  # |z| >= 2^500 somewhere, or a nan
+        i = np.flatnonzero(m == _SOFTSIGN_BIG)
+        bz = np.abs(z.take(i))
+        d[i] = (1.0 / bz) / bz
+    return g, d
 
 
 def _softsign_from_a(a: Array, p: Params) -> Array:
@@ -1338,14 +1379,19 @@ def _softsign_from_a(a: Array, p: Params) -> Array:
 
 def softsign_deriv(z: Array, p: Params) -> Array:
     """softsign′(z) = 1 / (1 + |z|)²"""
-    az = np.abs(z)
-    big = az >= 2.0**500
-    r = 1.0 / _one_plus_sq(np.minimum(az, 2.0**500))  # (the big values replaced below)
-    i = np.flatnonzero(big)
-    if i.size:
-        bz = az.take(i)
-        r[i] = (1.0 / bz) / bz
-    return r
+    # (g′ of _softsign_pair without g: its division is the one pass g adds)
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        return softsign_deriv(z.reshape(-1), p).reshape(z.shape)
+    m = np.abs(z)
+    np.minimum(m, _SOFTSIGN_BIG, out=m)
+    d = _one_plus_sq(m)
+    np.divide(1.0, d, out=d)
+    if not np.max(m, initial=0.0) < _SOFTSIGN_BIG:
+        i = np.flatnonzero(m == _SOFTSIGN_BIG)
+        bz = np.abs(z.take(i))
+        d[i] = (1.0 / bz) / bz
+    return d
 
 
 def _softsign_small(z: Array, p: Params) -> Array:
@@ -1363,7 +1409,7 @@ def _softsign_deriv_small(z: Array, p: Params) -> Array:
 
 
 def _softsign_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
-    return softsign(z, p), softsign_deriv(z, p)
+    return _softsign_pair(z)
 
 
 def _softsign_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
@@ -1521,7 +1567,95 @@ def squareplus(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return np.maximum(z, 0.0)
+    if _sq_small_ok(p):
+        return _sq_fast(z, b, True, False)[0]
     return _sq_g(z, *_sq_parts(z, b))
+
+
+# The float64 forms for 2^−100 <= b <= 2^100 and |z| <= 2^400 (the rest, nan and ±inf by
+# the double-double forms above, on those values only). With a = |z|, h = √(z² + b) and
+# S = h + a, both pieces of g and of g′ are one expression each:
+#   g  = S/2 for z >= 0, c/S for z < 0 (c = b/2; b/(2(h − z)) without the cancellation);
+#   g′ = 1/2 + a/(2h) for z >= 0, c/(h·S) for z < 0.
+# h is a double-double h0 + hl: z² = p + e exactly (Dekker, one split of a), T = z² + b as
+# th + tl (Knuth's sum; below a = 2^−480 z² is under 2^−860·b and its lost bits do not
+# matter), h0 = fl(√th) and hl = ((th − h0²) + tl)/(2h0) with h0² exact (th − h0² is exact
+# by Sterbenz): |h − (h0 + hl)| < 2^−100·h. S = h0 + a by Knuth's sum plus hl, renormalized
+# to Sh + Sl (|Sl| <= ulp(Sh)/2, error < 2^−100·S). Then (u = 2^−53; "+ tiny" is below
+# 2^−45 ULP):
+#   g, z >= 0: Sh/2 = fl(S)/2: <= 0.5 ULP + tiny.
+#   g, z < 0:  q0 = fl(c/Sh) (0.5 ULP of the exact c/Sh), times (1 − Sl/Sh) rounded once
+#              (the correction's own error ~u² relative): <= 1.0 ULP + tiny.
+#   g′, z >= 0: v0 = fl(a/(2h0)) < 1/2, off by <= 2^−55 (a quarter ULP of g′ in [1/2, 1));
+#              0.5 + v0 = s + t exactly (fast two-sum), g′ = s + (t − v0·hl/h0) rounded
+#              once: <= 0.75 ULP + tiny.
+#   g′, z < 0: h0·Sh = P + Pe exactly (Dekker), q0 = fl(c/P), times (1 − (Pe/P + hl/h0 +
+#              Sl/Sh)) rounded once: <= 1.0 ULP + tiny.
+# Within the accuracy table's 1.47 (g) and 1.11 (g′) ULP of the double-double forms, in
+# about 90 array operations instead of about 300.
+
+
+def _sq_fast(z: Array, b: float, want_g: bool, want_dg: bool) -> tuple[Any, Any]:
+    """(g or None, g′ or None) by the float64 forms above, for 2^−100 <= b <= 2^100."""
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        g, d = _sq_fast(z.reshape(-1), b, want_g, want_dg)
+        return (None if g is None else g.reshape(z.shape),
+                None if d is None else d.reshape(z.shape))
+    a = np.abs(z)
+    anyfar = not np.max(a, initial=0.0) <= 2.0**400  # (one reduction; nan propagates)
+    if anyfar:
+        far = ~(a <= 2.0**400)  # (nan too)
+        a[far] = 1.0
+    ah, al = special.split(a)
+    p = a * a
+    x = ah * al
+    e = (((ah * ah - p) + x) + x) + al * al
+    th = p + b
+    bb = th - p
+    tl = ((p - (th - bb)) + (b - bb)) + e
+    h0 = np.sqrt(th)
+    hh, hl = special.split(h0)
+    q2 = h0 * h0
+    x = hh * hl
+    e2 = (((hh * hh - q2) + x) + x) + hl * hl
+    h2 = h0 + h0
+    hl = (((th - q2) - e2) + tl) / h2
+    sh = h0 + a
+    bb = sh - h0
+    sl = ((h0 - (sh - bb)) + (a - bb)) + hl
+    s_hi = sh + sl
+    sl -= s_hi - sh
+    sigma = sl / s_hi
+    pos = z >= 0
+    c = 0.5 * b
+    g = dg = None
+    if want_g:
+        q0 = c / s_hi
+        q0 -= q0 * sigma
+        g = _where(pos, 0.5 * s_hi, q0)
+    if want_dg:
+        rel = hl / h0
+        v0 = a / h2
+        s1 = 0.5 + v0
+        t1 = v0 - (s1 - 0.5)
+        t1 -= v0 * rel
+        s1 += t1
+        P, Pe = two_prod(h0, s_hi)
+        q1 = c / P
+        rel += Pe / P
+        rel += sigma
+        q1 -= q1 * rel
+        dg = _where(pos, s1, q1)
+    if anyfar:
+        i = np.flatnonzero(far)
+        zf = z.take(i)
+        parts = _sq_parts(zf, b)
+        if want_g:
+            g[i] = _sq_g(zf, *parts)
+        if want_dg:
+            dg[i] = _sq_dg(zf, *parts)
+    return g, dg
 
 
 def _sq_g(z: Array, k: int, bs: float, huge: Array, zs: Array, h: tuple[Array, Array]) -> Array:
@@ -1541,6 +1675,8 @@ def squareplus_deriv(z: Array, p: Params) -> Array:
     b = p["b"]
     if b == 0:
         return _where(z > 0, 1.0, 0.0)
+    if _sq_small_ok(p):
+        return _sq_fast(z, b, False, True)[1]
     return _sq_dg(z, *_sq_parts(z, b))
 
 
@@ -1558,19 +1694,21 @@ def _squareplus_with_deriv(z: Array, p: Params) -> tuple[Array, Array]:
     b = p["b"]
     if b == 0:
         return squareplus(z, p), squareplus_deriv(z, p)
+    if _sq_small_ok(p):
+        return _sq_fast(z, b, True, True)
     parts = _sq_parts(z, b)
     return _sq_g(z, *parts), _sq_dg(z, *parts)
 
 
 # squareplus's cheaper forms for float32 and smaller types (see silu's; inputs there are
-# within ±3.5e38, so z² does not overflow), for 2^−100 <= b <= 2^100 (else the accurate
-# form): h = √(z² + b) in plain float64 is within 2u relative (z² + b within 2u, the root
-# halves that, then its own rounding u). g = (z + h)/2 for z >= 0 (a sum of positive terms:
-# 3u) and b/(2(h + |z|)) below (h + |z| 3u, the quotient 4u): < 4 ULP. g′ = (1 + z/h)/2 for
-# z >= 0 (z/h 3u, 1 + z/h 2.5u) and (b/2)/(h(h + |z|)) below (7u): < 7 ULP. Bounds
-# 32 for both (the measured errors: benchmarks/api_speed.py --errors). z is clipped to
-# ±3.5e38 in g′ (so that z/h is no inf/inf at ±inf: beyond, g′ rounds to 1, resp. 0 in
-# every small type).
+# values of the small type, within ±3.5e38, or ±inf), for 2^−100 <= b <= 2^100 (else the
+# accurate form), as the float64 forms above in plain float64: a = min(|z|, 1e150) (±inf
+# becomes 1e150, where g is 1e150 or 1e−150 and g′ 1 or 1e−300: ±inf, +0, 1 and +0 in every
+# small type, as at ±inf), h = √(a² + b) within 2u relative (a² + b within 2u, the root
+# halves that, then its own rounding u; u = 2^−53), S = h + a (3u), g = S/2 for z >= 0
+# (3u) and (b/2)/S below (4u), g′ = g/h for both (g′ = S/(2h) = 1/2 + z/(2h) for z >= 0,
+# (b/2)/(h·S) below: 7u): < 7 ULP. Bounds 32 (the measured errors: benchmarks/api_speed.py
+# --errors).
 _SQ_SMALL_ULP = 32.0
 
 
@@ -1578,29 +1716,39 @@ def _sq_small_ok(p: Params) -> bool:
     return 2.0**-100 <= p["b"] <= 2.0**100
 
 
+def _sq_small(z: Array, b: float, want_dg: bool) -> tuple[Array, Array | None]:
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        g, d = _sq_small(z.reshape(-1), b, want_dg)
+        return g.reshape(z.shape), (None if d is None else d.reshape(z.shape))
+    a = np.abs(z)
+    np.minimum(a, 1e150, out=a)
+    h = a * a
+    h += b
+    np.sqrt(h, out=h)
+    s = h + a
+    neg = np.divide(0.5 * b, s)
+    s *= 0.5
+    g = _where(z >= 0, s, neg)
+    return g, (g / h if want_dg else None)
+
+
 def _squareplus_small(z: Array, p: Params) -> Array:
     if not _sq_small_ok(p):
         return squareplus(z, p)
-    b = p["b"]
-    h = np.sqrt(z * z + b)
-    return _where(z >= 0, np.maximum(z, 0.0) + h, b / (h + np.abs(z))) * 0.5
+    return _sq_small(z, p["b"], False)[0]
 
 
 def _squareplus_deriv_small(z: Array, p: Params) -> Array:
     if not _sq_small_ok(p):
         return squareplus_deriv(z, p)
-    return _sq_dg_small(np.clip(z, -3.5e38, 3.5e38), p["b"])
-
-
-def _sq_dg_small(zc: Array, b: float) -> Array:
-    h = np.sqrt(zc * zc + b)
-    return _where(zc >= 0, 0.5 * (1.0 + zc / h), (0.5 * b) / (h * (h + np.abs(zc))))
+    return _sq_small(z, p["b"], True)[1]
 
 
 def _squareplus_pair_small(z: Array, p: Params) -> tuple[Array, Array]:
     if not _sq_small_ok(p):
         return _squareplus_with_deriv(z, p)
-    return _squareplus_small(z, p), _squareplus_deriv_small(z, p)
+    return _sq_small(z, p["b"], True)
 
 
 _squareplus_small.ulp = _squareplus_deriv_small.ulp = _SQ_SMALL_ULP  # type: ignore[attr-defined]
@@ -2230,16 +2378,31 @@ _INV_FACT = tuple(_inv_fact(k) for k in range(25))
 def _series_dd(r: tuple[Array, Array], first: int) -> tuple[Array, Array]:
     """Σ_{k>=first} r^(k−first)/k! for |r| <= 0.35 as a double-double: the terms from
     r^8/(first + 8)! on (below 2^-28 of the sum) in float Horner, the rest in double-double."""
-    rh = r[0]
+    # dd_mul(acc, r) and dd_add(·, 1/k!) written out, the same operations in the same
+    # order (so the same bits), with r's Veltkamp split done once instead of once a term
+    # and the constants as scalars instead of arrays
+    rh, rl = r
     lo_start = first + 8
     tail = np.zeros_like(rh)
     for k in range(24, lo_start - 1, -1):
         tail = tail * rh + _INV_FACT[k][0]
-    acc = dd(tail)
+    ah, al = tail, np.zeros_like(tail)
+    bh, bl = special.split(rh)
     for k in range(lo_start - 1, first - 1, -1):
-        acc = dd_add(dd_mul(acc, r), (np.full_like(rh, _INV_FACT[k][0]),
-                                      np.full_like(rh, _INV_FACT[k][1])))
-    return acc
+        p = ah * rh  # two_prod(ah, rh)
+        xh, xl = special.split(ah)
+        e = ((xh * bh - p) + xh * bl + xl * bh) + xl * bl
+        e += ah * rl + al * rh
+        m = p + e  # fast_two_sum(p, e)
+        e -= m - p
+        c, cl = _INV_FACT[k]
+        sh = m + c  # two_sum(m, c)
+        bb = sh - m
+        t = (m - (sh - bb)) + (c - bb)
+        t += e + cl
+        ah = sh + t  # fast_two_sum(sh, t)
+        al = t - (ah - sh)
+    return ah, al
 
 
 def _exp_dd(x: tuple[Array, Array]) -> tuple[tuple[Array, Array], Array]:
@@ -2279,7 +2442,7 @@ def _expm1_near(xh: Array, xl: Array) -> tuple[Array, Array]:
 def _expm1_far(xh: Array, xl: Array) -> tuple[Array, Array]:
     m, n = _exp_dd((xh, xl))
     ef = (_ldexp(m[0], n), _ldexp(m[1], n))
-    return dd_add(ef, (np.full_like(xh, -1.0), np.zeros_like(xh)))
+    return dd_add(ef, (np.float64(-1.0), np.float64(0.0)))
 
 
 def _e_of(z: Array) -> tuple[Array, Array]:
@@ -2332,12 +2495,14 @@ def _xk(p: Params) -> dict[str, Any]:
 
 def _dd_sub(a: tuple[Array, Array], b: tuple[float, float]) -> tuple[Array, Array]:
     """a − b for a double-double array a and a constant double-double b."""
-    s = two_sum(a[0], np.full_like(a[0], -b[0]))
+    s = two_sum(a[0], np.float64(-b[0]))
     return special.fast_two_sum(s[0], s[1] + (a[1] - b[1]))
 
 
 def _cd(x: Array, c: tuple[float, float]) -> tuple[Array, Array]:
-    return np.full_like(x, c[0]), np.full_like(x, c[1])
+    # the constant c as scalars: the double-double operations broadcast them, the same bits
+    # as arrays of x's shape without filling two of them
+    return np.float64(c[0]), np.float64(c[1])
 
 
 def _neg_dd(a: tuple[Array, Array]) -> tuple[Array, Array]:
@@ -2412,7 +2577,7 @@ def _xielu_mid(zm: Array, k: dict[str, Any], beta: float, eps: float) -> Array:
     win = np.abs(zn - zr) <= min(0.5 * abs(zr), 1.0)
     out = np.empty(zn.shape, dtype=np.float64)
     _regions(out, zn, ((win, lambda x: _xielu_root(x, k)), (~win, lambda x: dd_val(dd_add(
-        dd_mul(_cd(x, k["an"]), _e_of(x)), two_prod(x, np.full_like(x, beta)))))))
+        dd_mul(_cd(x, k["an"]), _e_of(x)), two_prod(x, np.float64(beta)))))))
     return out
 
 
@@ -2459,7 +2624,7 @@ def xielu_deriv(z: Array, p: Params) -> Array:
 
 def _xielu_dpos(zm: Array, k: dict[str, Any], beta: float) -> Array:
     zp = _where(zm > 0, zm, 0.0)
-    return dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.full_like(zp, 2.0))),
+    return dd_val(dd_add(dd_mul(_cd(zp, k["ap"]), two_prod(zp, np.float64(2.0))),
                          _cd(zp, (beta, 0.0))))
 
 
@@ -2467,6 +2632,77 @@ def _xielu_dneg(zm: Array, k: dict[str, Any], eps: float) -> Array:
     """z <= ε: s·expm1(z − z_c); −s far left (e^z below 2^-57 of it... exactly: s·expm1 → −s)"""
     zn = np.clip(zm, -2000.0, min(eps, 0.0))
     return dd_val(dd_mul(_cd(zn, k["s"]), _expm1_dd(_dd_sub(dd(zn), k["zc"]))))
+
+
+# xIELU's cheaper forms for float32 and smaller types (the registry's ``small``; see
+# silu's), for the default parameters only (the bounds below rest on their constants; any
+# other set takes the accurate forms). Inputs are values of the small type (or ±inf, nan);
+# u = 2^−53, each constant's low part (α_p, α_n, s: below 0.6u of it) left out, numpy's
+# expm1 within 1 ULP (2u):
+#   z > 0:      g = (α_p·z + β)·z (sums of positive terms): < 3.1u; g′ = 2α_p·z + β: < 2.1u.
+#   ε < z <= 0: g = −s·((z − z_l,hi) − z_l,lo) (z_l,lo below 1e−17 of z − z_l): < 2.6u;
+#               g′ = −s (the accurate form's value).
+#   z <= ε:     g = α_n·expm1(z) − s·z: the terms within 3.5u, and outside the window
+#               |z − z_r| <= 1 the sum of their magnitudes is at most 7.05 times |g|
+#               (measured on a 2e6-point grid of [−60, ε]; 1 at −∞): < 25u; in the window
+#               g = q·expm1(δ) − s·δ, δ = (z − z_r,hi) − z_r,lo (the first difference exact
+#               by Sterbenz): terms within 5.1u, magnitudes at most 2.36 times |g|: < 13u;
+#               g′ = s·expm1((z − z_c,hi) − z_c,lo) (the argument within 2u, expm1's
+#               condition below 1.6 there): < 6.7u.
+# So < 25 ULP everywhere; bound 64. z is clipped to [0, 1e100] and [−1e100, ε] for the two
+# sides (no inf − inf, no overflow; ±inf gives ±1e200 and +3e99 for g, 1.6e100 and −s for
+# g′, the values at ±inf in every small type).
+_XI_DEFAULTS = {"alpha_p": 0.2109375, "alpha_n": -1.046875, "beta": 0.5, "eps": -1e-6}
+
+
+def _xi_small_ok(p: Params) -> bool:
+    return all(p[n] == v for n, v in _XI_DEFAULTS.items())
+
+
+def _xielu_small(z: Array, p: Params) -> Array:
+    if not _xi_small_ok(p):
+        return xielu(z, p)
+    k = _xk(p)
+    beta, eps = p["beta"], p["eps"]
+    zp = np.clip(z, 0.0, 1e100)
+    gp = k["ap"][0] * zp
+    gp += beta
+    gp *= zp
+    zn = np.clip(z, -1e100, eps)
+    gn = np.expm1(zn)
+    gn *= k["an"][0]
+    gn -= k["s"][0] * zn
+    zr = k["zr"]
+    i = np.flatnonzero(np.abs(zn - zr[0]) <= 1.0)
+    if i.size:
+        d = zn.take(i) - zr[0]
+        d -= zr[1]
+        gn[i] = k["q"][0] * np.expm1(d) - k["s"][0] * d
+    lin = z - k["zl"][0]
+    lin -= k["zl"][1]
+    lin *= -k["s"][0]
+    return _where(z > 0, gp, _where(z > eps, lin, gn))
+
+
+def _xielu_deriv_small(z: Array, p: Params) -> Array:
+    if not _xi_small_ok(p):
+        return xielu_deriv(z, p)
+    k = _xk(p)
+    beta, eps = p["beta"], p["eps"]
+    dp = np.clip(z, 0.0, 1e100)
+    dp *= 2.0 * k["ap"][0]
+    dp += beta
+    dn = np.clip(z, -1e100, eps)
+    dn -= k["zc"][0]
+    dn -= k["zc"][1]
+    np.expm1(dn, out=dn)
+    dn *= k["s"][0]
+    return _where(z > 0, dp, _where(z > eps, -k["s"][0], dn))
+
+
+_xielu_small.ulp = _xielu_deriv_small.ulp = 64.0  # type: ignore[attr-defined]
+xielu.small = _xielu_small  # type: ignore[attr-defined]
+xielu_deriv.small = _xielu_deriv_small  # type: ignore[attr-defined]
 
 
 def _mp_xielu_parts(p: Params, mp: Any) -> tuple[Any, Any, Any, Any]:
