@@ -22,6 +22,7 @@ from ..io.reader import ValueReader, read_arguments, round_to
 from ..io.writers import MAX_TABLE_ROWS, Output, Writer
 from ..numerics import ML_DTYPES, as_dtype
 from ..numerics import DEFAULT_STEP, DEFAULT_TOL
+from . import runtime
 from .runtime import Fail
 
 
@@ -516,7 +517,9 @@ def stream(values: Sequence[str] | None, on_invalid: str, dtype: str | None, wri
         else _read_ahead(got.blocks, got.pinned))
     try:
         with sink:
-            for block, where in blocks:
+            for i, (block, where) in enumerate(blocks):
+                if i == 1:  # a second block: a long stream (runtime.keep_freed_memory)
+                    runtime.keep_freed_memory()
                 with np.errstate(over="ignore", invalid="ignore"):  # (e4m3fn: above 464: nan)
                     x = block.astype(to, copy=False)
                 try:
