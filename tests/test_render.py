@@ -80,3 +80,26 @@ def test_float_rows_match_the_per_row_writer(monkeypatch):
                 m.setattr(writers, "_all_float64", lambda cols: False)
                 slow = written(fmt, cols, names)
             assert fast == slow, (fmt, names)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1e-5, -1.5e-5, 9.999999999999999e-05, 1e-7,
+                                 -3e-9, 1e-9, 9.99e-10, np.nan, np.inf, -np.inf, 5e-324,
+                                 1e16, 1.7976931348623157e308, 0.25, -20.0])
+                | st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1,
+                max_size=40), st.integers(1, 3))
+def test_float_rows_of_every_kind_match_repr(xs, k):
+    """numbers.float_rows (values placed over placeholders, one-digit exponents grown by a
+    bytes.replace) against repr row by row, csv and json alike, blocks that end on any kind."""
+    from actgrad.io.numbers import float_rows
+
+    cols = [np.array(xs[j:] + xs[:j], dtype=np.float64) for j in range(k)]
+    rows = list(zip(*[[repr(v) for v in c.tolist()] for c in cols]))
+    assert float_rows(cols, [b","] * (k - 1)) == "".join(
+        ",".join(r) + "\n" for r in rows).encode()
+    q = lambda t: f'"{t}"' if t in ("nan", "inf", "-inf") else t  # noqa: E731
+    keys = [f'"c{j}": ' for j in range(k)]
+    want = "}\n,{".join(", ".join(key + q(t) for key, t in zip(keys, r)) for r in rows)
+    got = float_rows(cols, [b", " + key.encode() for key in keys[1:]], b"{" + keys[0].encode(),
+                     b"}\n,{" + keys[0].encode(), b"}\n", quote_specials=True)
+    assert got == ("{" + want + "}\n").encode()

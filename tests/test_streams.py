@@ -964,3 +964,36 @@ def _check_stream_text(fmt, z, f, text):
     elif fmt != "plain":
         assert [row[0] for row in rows] == [repr(v) for v in z.tolist()]
     assert [row[-1] for row in rows] == want
+
+
+def _actgrad(args, data):
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.run([sys.executable, "-m", "actgrad", *args], input=data,
+                       capture_output=True, env=env, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.mark.parametrize("fmt", ["plain", "csv", "tsv", "json", "jsonl"])
+def test_blocks_rendered_ahead_are_all_written_before_an_error(fmt):
+    """Each block's text is rendered on a worker thread while the next block is computed
+    (commands._render_ahead): at an input error, or a value that is not an output, several
+    blocks in, every block before it is written, in order, and json's array is closed; the
+    bytes are those of the same values with nothing after them."""
+    z, data = _stream_input(n=40_000)
+    lines = data.split(b"\n")
+    cut = len(lines) * 3 // 4  # past the first blocks (256 KiB each)
+    head = b"\n".join(lines[:cut]) + b"\n"
+    assert len(head) > 3 << 18
+    code, good, err = _actgrad(["deriv", "sigmoid", "-f", fmt], head)
+    assert code == 0 and err == b""
+    code, out, err = _actgrad(["deriv", "sigmoid", "-f", fmt], head + b"abc\n" + data)
+    assert code == 2 and f"line {cut + 1}".encode() in err and b"'abc'" in err
+    assert out == good
+    # --from-output: a value that is not an output of sigmoid (2.0) stops the stream there
+    a = np.random.default_rng(5).uniform(0, 1, 60_000)
+    text = ("\n".join(map(repr, a.tolist())) + "\n").encode()
+    code, good, err = _actgrad(["deriv", "sigmoid", "-a", "-f", fmt], text)
+    assert code == 0
+    code, out, err = _actgrad(["deriv", "sigmoid", "-a", "-f", fmt], text + b"2.0\n" + text)
+    assert code == 2 and b"not an output" in err and err.count(b"\n") == 1
+    assert out == good

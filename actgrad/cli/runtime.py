@@ -170,6 +170,39 @@ def one_blas_thread() -> None:
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
+#: glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_heap_kept = False
+
+
+def keep_freed_memory() -> None:
+    """Let glibc's malloc keep the memory numpy's temporaries free for the next ones, for the
+    rest of the process (a long stream calls this once its first block is out).
+
+    By default glibc hands every freed block above 128 KiB back to the kernel (munmap, or a
+    trim of the heap's top), and the next block's temporaries fault the same pages in again,
+    each zeroed by the kernel: streaming 1e6 values spent 0.31-0.54 s of system time in those
+    faults (68-98 thousand of them), against 0.08 s once freed blocks stay in the heap.
+    Blocks up to 32 MiB now come from the heap and freed memory stays there up to 256 MiB; the
+    peak stays what the blocks need at once (the stream's peak RSS was 42 MiB either way), as
+    the same sizes come back block after block. Does nothing where there is no glibc
+    (ctypes is imported only here: a few milliseconds, after the first block).
+    """
+    global _heap_kept
+    if _heap_kept:
+        return
+    _heap_kept = True
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (ImportError, OSError, AttributeError):
+        return
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # (glibc's largest: HEAP_MAX_SIZE / 2 on 64 bits)
+    mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+
+
 def exit_status(code: int) -> int:
     """`code`, or 128 + the signal's number when a stop signal ended the run."""
     if received is not None and code == 128 + signal.SIGINT:

@@ -246,29 +246,80 @@ def repr_lines(values: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
+_MINUS0 = 0x1F  # the '-' of a one-digit exponent in _marked_text's text, to become '-0'
+
+
+def _marked_text(flat: np.ndarray, quote_specials: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """orjson's text of *flat* ('[' v ',' v ... ']', writable) in repr's style but for one
+    byte: the '-' of each one-digit exponent ('e-7') is _MINUS0, which a bytes.replace by
+    '-0' then makes repr's ('e-07'); where each value ends (its ',', the last one's ']'); and
+    whether any byte is _MINUS0.
+
+    No byte moves in this array, so no pass of boolean-mask copies over the whole text (what
+    _repr_edits costs): the values whose text changes length otherwise, 1e-5 <= |x| < 1e-4
+    ('0.000015' -> '1.5e-05') and nan/±inf ('null' -> 'nan', or '"nan"' with quote_specials),
+    are written by _repr_edits on their own, a placeholder of their new length stands in
+    their place in orjson's call, and their bytes go over the placeholder's; the one-digit
+    exponents, one byte longer, grow in the one bytes.replace (a memchr per '-0', far cheaper
+    than a mask copy of every byte). Rows of deriv sigmoid on uniform(-20, 20), csv: 57 % of
+    the dg column needs an edit, 11 % a placement.
+    """
+    import orjson
+
+    with np.errstate(invalid="ignore"):  # (nan)
+        a = np.abs(flat)
+        one_digit = (a >= 1e-9) & (a < 1e-5)
+        placed = ((a >= 1e-5) & (a < 1e-4)) | ~(a <= 1.7976931348623157e308)  # (and nan)
+    work, which = flat, None
+    if placed.any():
+        which = np.flatnonzero(placed)
+        sub = flat[which]
+        new, sub_ends = _repr_edits(_orjson_text(sub, quote_specials), sub)
+        if sub_ends is None:  # (not reached: every value of sub needs an edit)
+            sub_ends = _value_ends(new)
+        size = np.diff(sub_ends, prepend=-1)  # each one's length, with its ','
+        work = flat.copy()
+        work[which] = _placeholders()[size - 1]
+    buf = np.frombuffer(orjson.dumps(work, option=orjson.OPT_SERIALIZE_NUMPY), np.uint8).copy()
+    is_end = buf == _COMMA
+    is_end[-1] = True
+    ends = np.flatnonzero(is_end)
+    if which is not None:  # each placed value's bytes (with its ',') over its placeholder's
+        first = ends[which] - (size - 1)
+        index = np.int32 if len(buf) < 2**31 else np.intp
+        at = np.arange(len(new), dtype=index) + np.repeat(
+            (first - (sub_ends + 1 - size)).astype(index), size)
+        buf[at] = new
+    marked = bool(one_digit.any())
+    if marked:
+        buf[ends[one_digit] - 2] = _MINUS0  # ('e-7,': the '-' two bytes before the end)
+    return buf, ends, marked
+
+
 def float_rows(cols: Sequence[np.ndarray], seps: Sequence[bytes], begin: bytes = b"",
                between: bytes = b"\n", last: bytes = b"\n", quote_specials: bool = False) -> bytes:
     """Rows of float64 columns as bytes, each value in repr's text: ``begin`` c0 ``seps[0]``
     c1 ... c(k-1), rows joined by ``between``, ``last`` after the last row (csv: seps ",",
     between and last "\n"). nan/±inf are written '"nan"' etc. with quote_specials (json).
 
-    One orjson call for all columns (the values row by row: 'a,b,c,d'), the repr edits of
-    repr_lines, then the separators set by position: no Python loop over rows.
+    One orjson call for all columns (the values row by row: 'a,b,c,d'), _marked_text's
+    edits in place, the separators set by position, then one bytes.replace for the
+    one-digit exponents and one for each separator longer than a byte (json's keys): no
+    Python loop over rows, and no pass of mask copies over the whole text.
     """
     k = len(cols)
     stack = np.column_stack(cols) if k > 1 else np.asarray(cols[0]).reshape(-1, 1)
     if stack.size == 0:
         return b""
-    flat = stack.ravel()  # row by row
-    buf, ends = _repr_text(flat, quote_specials)
-    if ends is None:
-        buf = buf.copy()
-        ends = _value_ends(buf)
+    buf, ends, marked = _marked_text(stack.ravel(), quote_specials)
     marks = list(seps) + [between]
     simple = all(len(m) == 1 for m in marks)
     for j, mark in enumerate(marks):
         buf[ends[j::k]] = mark[0] if simple else j + 1  # bytes 1..k never occur in text
-    out = buf[:-1].tobytes()  # (the last row's end is *last*)
+    out = buf[1:-1].tobytes()  # (after '['; the last row's end is *last*)
+    if marked:
+        out = out.replace(bytes([_MINUS0]), b"-0")
     if not simple:
         for j, mark in enumerate(marks):
             out = out.replace(bytes([j + 1]), mark)

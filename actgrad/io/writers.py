@@ -198,11 +198,20 @@ class Writer:
             self.out.write("[\n")
 
     def write(self, *cols: Any) -> None:
+        text = self.render(*cols)
+        if text is not None:
+            self.emit(text)
+
+    def render(self, *cols: Any) -> str | bytes | None:
+        """The text of one block of rows (None: nothing to write now: no rows, or the table
+        format, which keeps them), counted as written: ``emit`` it next, before the next
+        block's. Touches no output, so it may run on another thread than ``emit``, one block
+        ahead (cli/commands.stream does), as long as the blocks are rendered in order."""
         if len(cols) != len(self.columns):
             raise ValueError("column count does not match the header")
         n = len(np.asarray(cols[0]))
         if n == 0:
-            return
+            return None
         fmt = self.fmt
         text: str | bytes
         if fmt == "table":  # drawn on close
@@ -213,7 +222,7 @@ class Writer:
             for store, c in zip(self._table_cols, cols):
                 store.extend(_column_texts(c, False))
             self._rows += n
-            return
+            return None
         if fmt == "plain":
             last = cols[-1]
             if isinstance(last, NumberTexts):
@@ -239,8 +248,12 @@ class Writer:
                 # one object a line, the comma leading: every line is whole as soon as it
                 # is written, and the array stays valid JSON once "]" closes it
                 text = ("" if self._rows == 0 else ",") + "\n,".join(objs) + "\n"
-        self._start()
         self._rows += n
+        return text
+
+    def emit(self, text: str | bytes) -> None:
+        """Write a block's text from ``render`` (the header or '[' first)."""
+        self._start()
         self.out.write(text)
 
     def _float_rows(self, cols: Sequence[np.ndarray]) -> bytes:
