@@ -733,10 +733,10 @@ def _pipelined(got: Input, to: np.dtype, sink: Any, compute: Callable[[np.ndarra
     core. Otherwise this thread reads the blocks in order and the workers compute them."""
     from collections import deque
 
-    from ..io.npy import BLOCK, NpyError, keep_freed_memory
+    from ..io.npy import BLOCK, NpyError
 
     reader = got.npy
-    keep_freed_memory()
+    runtime.keep_freed_memory()  # (a block's temporaries cost no new pages each time)
     share = _CoreShare(threads)
     direct = into is not None and isinstance(sink, _NpySink) and reader.random_access
     free: deque[Any] = deque(

@@ -246,28 +246,6 @@ def _reserve(fd: int, offset: int, length: int) -> None:
         pass
 
 
-def keep_freed_memory() -> None:
-    """glibc's malloc told to keep freed memory for the next allocations (trim and mmap
-    thresholds raised) rather than hand it back to the system at each free: the arrays of
-    a block's computation (a few MiB, made and dropped a thousand times over a large .npy)
-    then cost no new page faults each time. sigmoid′ on 1e8 values, one core: 5.5 s of CPU
-    time against 2.9 (1.9 s of it in the kernel, 513,000 page faults against 1,700).
-    Memory stays flat: what is kept is what the computation used at most. Nothing where
-    malloc is not glibc's."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL(None).mallopt
-        mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    except (OSError, AttributeError):
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, 32 << 20)  # (glibc's largest on 64-bit: HEAP_MAX_SIZE / 2)
-    mallopt(m_trim_threshold, 64 << 20)
-
-
 def _header(dtype: np.dtype, shape: tuple[int, ...], fortran: bool = False) -> bytes:
     text = repr({"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": fortran,
                  "shape": tuple(shape)}).encode("latin1")
