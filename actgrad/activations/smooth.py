@@ -531,8 +531,8 @@ def _gelu_tanh_pair(z: Array, c: TanhGelu = GT) -> tuple[Array, Array]:
     """(g, g′) with the split by sign, v, e^(−|v|) = m·2^k, 1 + e and (g′) z² computed once
     per value: the same numbers as _gelu_tanh(z, True, c) and _gelu_tanh(z, False, c), but
     in the negative tail (_gelu_tanh_neg_tail, within 1/32 ULP before the final rounding)."""
-    return _by_mask2(z < 0, lambda x: _gelu_tanh_pair_neg(x, c),
-                     lambda x: _gelu_tanh_pair_pos(x, c), z)
+    return _by_mask(z < 0, lambda x: _gelu_tanh_pair_neg(x, c),
+                    lambda x: _gelu_tanh_pair_pos(x, c), z, pair=True)
 
 
 @functools.lru_cache(maxsize=None)
@@ -714,21 +714,6 @@ def _pow2(k: Array) -> Array | None:
     return kk.view(np.float64)
 
 
-def _by_mask2(below: Array, neg: Any, pos: Any, *arrays: Array) -> tuple[Array, Array]:
-    """_by_mask for forms giving a pair of results."""
-    i = np.flatnonzero(below)
-    if i.size == 0:
-        return pos(*arrays)
-    if i.size == below.size:
-        return neg(*arrays)
-    j = np.flatnonzero(~below)
-    g = np.empty(below.size, dtype=np.float64)
-    d = np.empty(below.size, dtype=np.float64)
-    g[i], d[i] = neg(*(a.take(i) for a in arrays))
-    g[j], d[j] = pos(*(a.take(j) for a in arrays))
-    return g.reshape(below.shape), d.reshape(below.shape)
-
-
 def _gt_h_window(zc: Array, c: TanhGelu) -> tuple[Array, Array]:
     """H = e^v0·expm1(2cδ(1 + kQ)) + 2cδ(1 + 3kQ) for z near the root (see above)."""
     z0 = c.Z0
@@ -806,10 +791,11 @@ def silu_beta(p: Params) -> tuple[float, float]:
     return (float(p.get("beta", 1.0)), 0.0)
 
 
-def _by_mask(below: Array, neg: Any, pos: Any, *arrays: Array) -> Array:
+def _by_mask(below: Array, neg: Any, pos: Any, *arrays: Array, pair: bool = False) -> Any:
     """neg(*arrays) where `below`, pos(*arrays) elsewhere, each form evaluated only on its
     own values (the arrays indexed by the mask): the same numbers as _where(below,
-    neg(*arrays), pos(*arrays)) with each branch's work done once per value."""
+    neg(*arrays), pos(*arrays)) with each branch's work done once per value. pair: the forms
+    give two results each (g, g′), and so does this."""
     # (indices, take and an indexed store: a boolean index of mixed values costs ~5x that)
     i = np.flatnonzero(below)
     if i.size == 0:
@@ -817,10 +803,13 @@ def _by_mask(below: Array, neg: Any, pos: Any, *arrays: Array) -> Array:
     if i.size == below.size:
         return neg(*arrays)
     j = np.flatnonzero(~below)
-    out = np.empty(below.size, dtype=np.float64)
-    out[i] = neg(*(a.take(i) for a in arrays))
-    out[j] = pos(*(a.take(j) for a in arrays))
-    return out.reshape(below.shape)
+    outs = [np.empty(below.size, dtype=np.float64) for _ in range(2 if pair else 1)]
+    for idx, form in ((i, neg), (j, pos)):
+        r = form(*(a.take(idx) for a in arrays))
+        for out, v in zip(outs, r if pair else (r,)):
+            out[idx] = v
+    shaped = tuple(out.reshape(below.shape) for out in outs)
+    return shaped if pair else shaped[0]
 
 
 def silu_g(z: Array, beta: tuple[float, float]) -> Array:
@@ -1035,10 +1024,10 @@ def _silu_pair(z: Array, beta: tuple[float, float]) -> tuple[Array, Array]:
     (1 + e)² and z/(1 + e); m's both tails) and the zero low parts of dd(x) (and of t for
     β = 1) as the scalar 0.0: the same IEEE operations, so the same bits."""
     if beta == (1.0, 0.0):  # t = z exactly (silu_t)
-        return _by_mask2(z < 0, lambda x: _silu_pair_neg(x, x, None),
-                         lambda x: _silu_pair_pos(x, x, None), z)
+        return _by_mask(z < 0, lambda x: _silu_pair_neg(x, x, None),
+                        lambda x: _silu_pair_pos(x, x, None), z, pair=True)
     th, tl = silu_t(z, beta)
-    return _by_mask2(th < 0, _silu_pair_neg, _silu_pair_pos, z, th, tl)
+    return _by_mask(th < 0, _silu_pair_neg, _silu_pair_pos, z, th, tl, pair=True)
 
 
 def _silu_pair_neg(z: Array, th: Array, tl: Array | None) -> tuple[Array, Array]:
