@@ -20,17 +20,28 @@ max(−0.0, +0.0), which is +0.0 under that rule and under IEEE 754-2019's maxim
 fmax) alike; hard_mish's min(−0.0, +0.0) (its clip at 0) is never used for z = −0.0, where
 both of its wheres take another branch.
 
-What cannot be had this way: the functions built on exp, log, log1p, expm1, tanh or erf
-(sigmoid, tanh, gelu, silu, ...). Those are not correctly rounded, and numpy's float64 ones
-are not libm's on every machine: on CPUs with AVX512F/AVX512_SKX numpy uses its own SIMD exp
-and log and Intel's SVML for tanh, expm1, log1p and others, whose last bits differ from
-math.exp's here and there. Even on the 2-core AVX2 machine of this project (numpy 2.4.6),
-where np.exp, np.expm1, np.log1p and np.log matched math's bit for bit on 800,000 values,
-np.tanh (numpy's own SIMD tanh, part of the baseline, which NPY_DISABLE_CPU_FEATURES does not
-turn off) differed from math.tanh on 145,208 of them. Which of numpy's forms runs depends on
-the CPU and on how numpy was built, which cannot be known without importing numpy, so a
-Python port would print other bits than the numpy path on some machines: those functions
-stay on it.
+The functions built on exp, log, log1p, expm1, tanh or erf are another matter: those are not
+correctly rounded, and numpy's are not the C library's on every machine. np.tanh is numpy's
+own SIMD code on every x86-64 CPU (part of the baseline, which NPY_DISABLE_CPU_FEATURES does
+not turn off): on the 2-core AVX2 machine of this project (numpy 2.4.6) it differed from
+math.tanh on 145,208 of 800,000 values. So tanh's g, gelu, silu, mish and the rest stay on
+numpy.
+
+Two exceptions, whose numpy kernels use no transcendental function but np.exp on float64
+(besides the correctly rounded operations above): sigmoid's g and g′, and tanh's g′
+(activations/lecture.py). numpy's float64 exp loop (DOUBLE_exp in
+numpy/_core/src/umath/loops_exponent_log.dispatch.c.src) runs numpy's own AVX512F code, or
+SVML's with AVX512_SKX, and otherwise calls npy_exp, the C library's exp, value by value;
+math.exp calls the same function of the same C library. So where the CPU has no AVX512F,
+np.exp(x) and math.exp(x) are the one result of one function, and the port below gives the
+numpy path's bits. ``exp_is_libm`` decides that without importing numpy: Linux on x86-64,
+no avx512f among /proc/cpuinfo's flags (the kernel lists what CPUID and the OS's saved
+register state both allow; without it numpy's dispatch cannot choose AVX512F, and a numpy
+built with AVX512F as its baseline refuses to import), and an installed numpy whose version
+is one of those whose DOUBLE_exp was read to be this (1.26 to 2.4: a newer numpy could add
+a SIMD exp for other CPUs). Anything else (an AVX512F CPU, macOS, an unknown numpy) keeps
+these on the numpy path. tests/test_fastpath.py compares both paths over the stress grids
+wherever the gate opens, and CI runs it with numpy's dispatch switched off as well.
 
 tests/test_fastpath.py proves the equality: for every function here, g and g′ against
 ``registry.get(name)`` over its stress grid (tests/stress.py) plus ±0, ±inf, nan and the
@@ -39,6 +50,8 @@ catalogue's. A change to one of the kernels that is not made here fails it.
 """
 
 from __future__ import annotations
+
+import math
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -166,6 +179,111 @@ def _softsign_deriv(z: float) -> float:
     return 1.0 / _one_plus_sq(az)  # (nan: nan)
 
 
+# -- sigmoid and tanh′: np.exp, where it is the C library's exp (exp_is_libm) ----------------
+
+
+def _fast_two_sum(a: float, b: float) -> tuple[float, float]:
+    s = a + b
+    return s, b - (s - a)
+
+
+def _over_square(num: float, e: float) -> float:
+    """lecture._over_square: num / (1 + e)², 1 + e and its square carried to first order."""
+    dh, dl = _fast_two_sum(1.0, e)
+    p = dh * dh
+    ah, al = _split(dh)
+    pe = ((ah * ah - p) + 2.0 * ah * al) + al * al
+    r = num / p
+    return r - r * ((pe + 2.0 * dh * dl) / p)
+
+
+def _sigmoid(z: float) -> float:
+    e = _exp(-abs(z))
+    dh, dl = _fast_two_sum(1.0, e)
+    r = _max(e, 1.0 if z >= 0 else 0.0) / dh
+    return r - r * (dl / dh)
+
+
+def _sigmoid_deriv(z: float) -> float:
+    e = _exp(-abs(z))
+    return _over_square(e, e)
+
+
+def _tanh_deriv(z: float) -> float:
+    az = _min(abs(z), 800.0)
+    if az < 350.0:
+        e = _exp(-2.0 * az)
+        return _over_square(4.0 * e, e)
+    t = 2.0 * _exp(-az)
+    return t * t  # (nan: nan)
+
+
+def _exp(x: float) -> float:
+    return math.exp(x)  # x <= 0 here: no OverflowError; nan gives nan, −inf 0
+
+
+#: name -> (aliases, default parameters, g or None (numpy's g is not exp's), g′); no kinks
+EXP_FUNCTIONS: dict[str, tuple[tuple[str, ...], dict[str, float], Fn | None, Fn]] = {
+    "sigmoid": (("logistic",), {}, _sigmoid, _sigmoid_deriv),
+    "tanh": ((), {}, None, _tanh_deriv),
+}
+
+#: numpy versions whose float64 exp loop was read to call the C library's exp wherever the
+#: CPU lacks AVX512F (the module's docstring)
+EXP_NUMPY = ((1, 26), (2, 4))
+_exp_is_libm: bool | None = None
+
+
+def exp_is_libm() -> bool:
+    """Whether np.exp on float64 here is the C library's exp, value by value, as math.exp is
+    (the module's docstring says why these tests tell); found without importing numpy."""
+    global _exp_is_libm
+    if _exp_is_libm is None:
+        _exp_is_libm = _cpu_without_avx512f() and _numpy_version_in(*EXP_NUMPY)
+    return _exp_is_libm
+
+
+def _cpu_without_avx512f() -> bool:
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux") or os.uname().machine != "x86_64":
+        return False
+    try:
+        with open("/proc/cpuinfo", "rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return False
+    for line in head.split(b"\n"):
+        if line.startswith(b"flags") and b":" in line:
+            return b"avx512f" not in line.split(b":", 1)[1].split()
+    return False  # no flags line: not known
+
+
+def _numpy_version_in(lo: tuple[int, int], hi: tuple[int, int]) -> bool:
+    """The numpy that ``import numpy`` would load has a version from lo to hi (major.minor,
+    both included), read from its numpy/version.py."""
+    import importlib.util
+    import os
+
+    try:
+        spec = importlib.util.find_spec("numpy")
+        where = list(spec.submodule_search_locations or ()) if spec else []
+        with open(os.path.join(where[0], "version.py"), encoding="utf-8") as f:
+            text = f.read(4096)
+    except (OSError, IndexError, ImportError, ValueError):
+        return False
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version: str"):
+            parts = value.strip().strip("\"'").split(".")
+            try:
+                return lo <= (int(parts[0]), int(parts[1])) <= hi
+            except (IndexError, ValueError):
+                return False
+    return False
+
+
 _INF = float("inf")
 _RRELU_SLOPE = (1.0 / 8.0 + 1.0 / 3.0) / 2.0  # piecewise._rrelu_slope at the defaults
 _LAMBD = 0.5
@@ -218,16 +336,40 @@ def _key(name: str) -> str:
 _BY_KEY = {_key(n): name for name, entry in FUNCTIONS.items() for n in (name, *entry[0])}
 
 
+_EXP_BY_KEY = {_key(n): name for name, entry in EXP_FUNCTIONS.items() for n in (name, *entry[0])}
+
+
 def canonical(name: str) -> str | None:
-    """The function `name` (a name or an alias, any case, '-' for '_') names here, or None."""
+    """The piecewise function `name` (a name or an alias, any case, '-' for '_') names here,
+    or None."""
     return _BY_KEY.get(_key(name))
+
+
+def resolve(name: str, deriv: bool) -> str | None:
+    """The function `name` names, if this module computes its g (deriv: g′) on this machine
+    with the numpy path's bits: a piecewise one, or sigmoid's g and g′ and tanh's g′ where
+    exp_is_libm(); else None."""
+    found = canonical(name)
+    if found is not None:
+        return found
+    found = _EXP_BY_KEY.get(_key(name))
+    if found is None or not (deriv or EXP_FUNCTIONS[found][2] is not None):
+        return None
+    return found if exp_is_libm() else None
 
 
 def evaluate(name: str, deriv: bool, zs: list[float]) -> list[float]:
     """g(z) (deriv: g′(z) at PyTorch's side of a kink) for each z, as ``registry.get(name)``
-    and its ``deriv`` give them in float64; `name` as ``canonical`` takes it (KeyError
-    otherwise)."""
-    _, _, g, dg, kinks = FUNCTIONS[_BY_KEY[_key(name)]]
+    and its ``deriv`` give them in float64; `name` as ``canonical`` or ``resolve`` takes it
+    (KeyError otherwise; an exp function's g or g′ only where ``resolve`` gives it)."""
+    key = _key(name)
+    if key in _EXP_BY_KEY:
+        _, _, g_exp, dg_exp = EXP_FUNCTIONS[_EXP_BY_KEY[key]]
+        f = dg_exp if deriv else g_exp
+        if f is None:
+            raise KeyError(name)
+        return [f(z) for z in zs]
+    _, _, g, dg, kinks = FUNCTIONS[_BY_KEY[key]]
     if not deriv:
         return [g(z) for z in zs]
     out = []

@@ -38,6 +38,10 @@ def run(args: list[str], stdin: bytes = b"", full: bool = False) -> tuple[int, b
     (["eval", "leaky_relu", "-1", "0", "1", "-0.0", "-1e-320", "+5", ".5", "-Infinity"], b""),
     (["eval", "HARD-SWISH", "-3,3", "-1.5 1e-300", "2.5e-5"], b""),
     (["deriv", "relu", *map(str, range(-32, 33))], b""),  # 65 values: the numpy path
+    # sigmoid and tanh′ on math.exp where it is numpy's exp (scalar.exp_is_libm); tanh's g not
+    (["deriv", "tanh", "0", "1", "-0.0", "-400", "349.9", "350", "1e999", "nan", "-19.06"], b""),
+    (["eval", "SIGMOID", "-745.5,-745.1", "-708.4 -37 36.7 37.5 1e-17 -1e-320 nan -inf"], b""),
+    (["deriv", "Logistic", "-745.5", "-710", "0.5", "1e308", "-2.5e-8"], b""),
 ])
 def test_fast_path_matches_the_full_command_line(args, stdin):
     assert run(args, stdin) == run(args, stdin, full=True)
@@ -102,6 +106,52 @@ def test_scalar_path_write_error_is_the_full_paths():
         1, b"actgrad: cannot write output: No space left on device\n")
 
 
+def test_scalar_path_takes_sigmoid_only_where_exp_is_libm():
+    """sigmoid's g′ takes the scalar path (no numpy) exactly where scalar.exp_is_libm() says
+    numpy's float64 exp is the C library's; tanh's g (numpy's own SIMD tanh) never does."""
+    from actgrad import scalar
+
+    code = ("import sys\nfrom actgrad.cli.main import _run\n"
+            "_run([sys.argv[1], sys.argv[2], '0'])\nsys.stdout.flush()\n"
+            "print('numpy' in sys.modules, file=sys.stderr)")
+    for op, name, want, scalar_ok in (("deriv", "sigmoid", "0.25", True),
+                                      ("deriv", "tanh", "1.0", True),
+                                      ("eval", "tanh", "0.0", False)):
+        r = subprocess.run([sys.executable, "-c", code, op, name], capture_output=True,
+                           text=True, env=ENV, timeout=60)
+        assert r.stdout == want + "\n"
+        assert r.stderr.split() == [str(not (scalar_ok and scalar.exp_is_libm()))], (op, name)
+
+
+def test_exp_gate_agrees_with_numpys_own_dispatch():
+    """Where scalar.exp_is_libm() opens, numpy itself reports no AVX512F and runs no AVX512
+    target for float64 exp; the version it reads is numpy's own."""
+    import numpy as np
+
+    from actgrad import scalar
+
+    major, minor = (int(p) for p in np.__version__.split(".")[:2])
+    assert scalar._numpy_version_in((major, minor), (major, minor))
+    assert not scalar._numpy_version_in((major, minor + 1), (major + 1, 0))
+    assert not scalar._numpy_version_in((0, 0), (major, minor - 1))
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy 1.26
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    if scalar._cpu_without_avx512f():
+        assert not features.get("AVX512F") and not features.get("AVX512_SKX")
+    if not scalar.exp_is_libm():
+        return
+    introspect = getattr(np.lib, "introspect", None)
+    if introspect is not None and hasattr(introspect, "opt_func_info"):
+        current = introspect.opt_func_info(func_name="^exp$", signature="float64")
+        targets = [t["current"] for t in current["exp"].values()]
+        assert targets and not any("512" in t or "V4" in t for t in targets), targets
+    z = np.linspace(-745.5, 0.0, 200_001)  # every exponent sigmoid and tanh′ pass to exp
+    want = np.exp(z)
+    assert _bits_equal(want, [scalar._exp(v) for v in z.tolist()]).all()
+
+
 def _bits_equal(want, got):
     """Bit for bit (signed zeros apart), or both nan (every nan prints as 'nan')."""
     import numpy as np
@@ -125,12 +175,22 @@ def test_scalar_functions_are_the_registrys_bit_for_bit():
     rng = np.random.default_rng(15)
     random = np.concatenate([rng.integers(-2**63, 2**63 - 1, 2000, dtype=np.int64).view(
         np.float64), rng.uniform(-8, 8, 2000)])
-    for name, (_, defaults, *_) in scalar.FUNCTIONS.items():
+    tables = [scalar.FUNCTIONS.items()]
+    if scalar.exp_is_libm():
+        tables.append(scalar.EXP_FUNCTIONS.items())
+    else:  # the gate closed: none of these may take the scalar path
+        assert not any(scalar.resolve(name, d) for name in scalar.EXP_FUNCTIONS
+                       for d in (False, True))
+    for name, (_, defaults, g, *_) in (item for table in tables for item in table):
         f = registry.get(name)
         assert dict(f.params) == defaults, name
         z = np.concatenate([stress.grid(name, dict(f.params)), specials, random])
         zs = z.tolist()
         for deriv, want in ((False, f(z)), (True, f.deriv(z))):
+            if not deriv and g is None:
+                assert scalar.resolve(name, False) is None
+                continue
+            assert scalar.resolve(name, deriv) == name
             same = _bits_equal(want, scalar.evaluate(name, deriv, zs))
             bad = np.flatnonzero(~same)
             assert not bad.size, (name, "g′" if deriv else "g", z[bad[:5]].tolist())
@@ -151,6 +211,10 @@ def test_scalar_names_are_the_catalogues():
     for name in scalar.FUNCTIONS:
         assert registry.spec(name).name == name
         assert scalar.canonical(" " + name.upper().replace("_", "-")) == name
+    for name, (aliases, *_) in scalar.EXP_FUNCTIONS.items():
+        sp = registry.spec(name)
+        assert sp.name == name and set(aliases) == set(sp.aliases) and not sp.params, name
+        assert scalar.canonical(name) is None
 
 
 def test_scalar_path_cuts_a_file_back_to_whole_lines_as_the_full_path(tmp_path):

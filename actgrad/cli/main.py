@@ -7,10 +7,11 @@ command, with the same defaults (``ValueRequest``), so the two cannot drift
 (tests/test_fastpath.py compares their bytes and exit codes). Anything else goes to the app.
 
 A piecewise function (relu, leaky_relu, hard_swish, ...: actgrad/scalar.py) with up to
-SCALAR_VALUES values given as arguments does not even import numpy: actgrad/scalar.py
-computes the same bits on Python floats (its docstring says why they are the same, and for
-which functions they cannot be), and they are written as repr, as io.numbers writes a few
-values.
+SCALAR_VALUES values given as arguments does not even import numpy, nor do sigmoid and
+tanh′ where numpy's float64 exp is the C library's (scalar.exp_is_libm: no AVX512F):
+actgrad/scalar.py computes the same bits on Python floats (its docstring says why they are
+the same, and for which functions and machines they cannot be), and they are written as
+repr, as io.numbers writes a few values.
 
 The signal handlers are installed, and OpenBLAS held to one thread, before anything else is
 imported (runtime's docstring). The garbage collector is off while the modules are imported
@@ -74,14 +75,14 @@ def _arguments(args: list[str]) -> list[float] | None:
 
 
 def _scalar(argv: list[str]) -> int | None:
-    """`eval|deriv FUNC Z ...` of a piecewise function (actgrad/scalar.py) on Python floats,
-    without numpy: the same bytes as the numpy path (tests/test_fastpath.py); None when it
-    does not apply."""
+    """`eval|deriv FUNC Z ...` of a function actgrad/scalar.py computes (scalar.resolve) on
+    Python floats, without numpy: the same bytes as the numpy path (tests/test_fastpath.py);
+    None when it does not apply."""
     if not _value_call(argv):
         return None
     from .. import scalar
 
-    name = scalar.canonical(argv[1])
+    name = scalar.resolve(argv[1], argv[0] == "deriv")
     zs = _arguments(argv[2:]) if name is not None else None
     if zs is None:
         return None
