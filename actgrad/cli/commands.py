@@ -248,7 +248,7 @@ def block_threads() -> int:
     """The most threads the float path of a .npy input computes on: one per available core
     (at most MAX_BLOCK_THREADS). _pipelined computes on more than one of them at once only
     while a core is free for it (_CoreShare)."""
-    from ..numerics.gradcheck import available_cores
+    from ..numerics import available_cores
 
     return max(1, min(available_cores(), MAX_BLOCK_THREADS))
 

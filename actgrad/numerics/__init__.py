@@ -27,6 +27,16 @@ DTYPES = ("float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_
 ML_DTYPES = DTYPES[3:]
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its affinity mask), else the machine's."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def as_dtype(dtype: object):
     """The numpy dtype of a DTYPES name (or of a dtype, type or array dtype given as such);
     ValueError for anything else. ml_dtypes is imported for its three names only."""

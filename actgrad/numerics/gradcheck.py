@@ -78,7 +78,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import signal
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -86,7 +85,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..registry import Activation
-from . import DEFAULT_STEP, DEFAULT_TOL
+from . import DEFAULT_STEP, DEFAULT_TOL, available_cores
 
 GOOD = DEFAULT_TOL  # at most this: the derivative is right (1e-7)
 WRONG = 1e-3  # at least this: the derivative is wrong; in between: suspicious
@@ -844,13 +843,6 @@ _CHUNK = 200  # points per job
 _MIN_PARALLEL = 2000  # points: below this a pool costs more than it saves
 _MAX_WORKERS = 8
 _JOBS: list[tuple[Activation, np.ndarray, float, int]] = []
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _worker_init() -> None:
