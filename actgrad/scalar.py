@@ -254,10 +254,9 @@ def _cpu_without_avx512f() -> bool:
             head = f.read(65536)
     except OSError:
         return False
-    for line in head.split(b"\n"):
-        if line.startswith(b"flags") and b":" in line:
-            return b"avx512f" not in line.split(b":", 1)[1].split()
-    return False  # no flags line: not known
+    flags = [line.split(b":", 1)[1].split() for line in head.split(b"\n")
+             if line.startswith(b"flags") and b":" in line]
+    return bool(flags) and not any(b"avx512f" in f for f in flags)  # (no flags: not known)
 
 
 def _numpy_version_in(lo: tuple[int, int], hi: tuple[int, int]) -> bool:
