@@ -291,7 +291,8 @@ LOOP_VALUES = 100
 def bench_loop(tmp, actgrad, runs):
     """LOOP_VALUES calls of `actgrad deriv sigmoid Z`, one per value (as a shell loop makes
     them), against the same values on one call's stdin."""
-    values = [repr(random.Random(7).uniform(-20, 20)) for _ in range(LOOP_VALUES)]
+    rng = random.Random(7)
+    values = [repr(rng.uniform(-20, 20)) for _ in range(LOOP_VALUES)]
     inp = os.path.join(tmp, "loop.txt")
     with open(inp, "w") as f:
         f.write("\n".join(values) + "\n")
@@ -590,8 +591,8 @@ def main():
     ap.add_argument("--json", action="store_true", help="print JSON only")
     ap.add_argument("--before", help="an older actgrad's command prefix, run side by side")
     ap.add_argument("--table-num", type=int, help=f"table --num (default {TABLE_NUM})")
-    ap.add_argument("--only", help="run only these parts, comma-separated: api, check, npy,"
-                                   " table, startup (check, npy, table and startup from this"
+    ap.add_argument("--only", help="run only these parts, comma-separated: api, check, loop,"
+                                   " npy, table, startup (check, npy, table and startup from this"
                                    " tree, alternating with --before-tree when given); or"
                                    " stream alone (throughput, memory, functions, formats)")
     ap.add_argument("--npy-size", type=float, help=f"values of the npy part ({NPY_SIZE:.0e})")
@@ -601,10 +602,10 @@ def main():
     stream_only = args.only == "stream"
     if args.only and not stream_only:
         parts = args.only.split(",")
-        unknown = set(parts) - {"api", "check", "npy", "table", "startup"}
+        unknown = set(parts) - {"api", "check", "loop", "npy", "table", "startup"}
         if unknown:
             ap.error(f"--only: no part {', '.join(sorted(unknown))}"
-                     " (api, check, npy, table, startup; or stream alone)")
+                     " (api, check, loop, npy, table, startup; or stream alone)")
         if "startup" in parts:
             before = (shlex.split(args.before) if args.before else
                       tree_cmd(args.before_tree) if args.before_tree else None)
@@ -612,6 +613,16 @@ def main():
             if parts == ["startup"]:
                 return code
         runs = args.runs or 3
+        if "loop" in parts:
+            with tempfile.TemporaryDirectory() as tmp:
+                loop = bench_loop(tmp, tree_cmd(), runs)
+            if loop:
+                table(f"a shell loop of {LOOP_VALUES} calls vs the same {LOOP_VALUES} values on"
+                      f" stdin (median of {runs})", ["what", "time", "ratio"], [
+                          [f"{LOOP_VALUES} x actgrad deriv sigmoid Z",
+                           fmt(loop["loop_s"], ".3f", " s"), fmt(loop["ratio"], ".1f", "x")],
+                          ["printf ... | actgrad deriv sigmoid", fmt(loop["stdin_s"], ".3f", " s"),
+                           "1.0x"]])
         if "api" in parts:
             sections("api", runs, args.before_tree)
         if "npy" in parts:
