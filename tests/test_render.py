@@ -42,6 +42,25 @@ def test_hypothesis_floats_match_repr(xs):
     assert repr_lines(many) == expected(many)
 
 
+def test_orjson_does_not_overrun_its_buffer():
+    """Values whose text takes 24 bytes, the longest a float64 has, written through orjson
+    (past repr_lines' few values), in a child process: orjson 3.12 and 3.13 wrote past
+    their buffer there, corrupting the heap (glibc aborted the process), which pyproject's
+    pin keeps out."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom actgrad.io.numbers import repr_lines\n"
+            "x = [-3.0549354387214247e-148, -2.4514097357349016e-230, -1.7976931348623157e+308]\n"
+            "for n in range(1, 300):\n"
+            "    v = np.resize(np.array(x), n * 3)\n"
+            "    assert repr_lines(v) == ''.join(repr(t) + '\\n' for t in v.tolist()).encode()\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    assert (r.returncode, r.stdout) == (0, "ok\n"), r.stderr[-500:]
+
+
 def test_float32_uses_its_own_shortest_form():
     assert repr_lines(np.array([0.1, 1e-45, 3.4e38], dtype=np.float32)) == b"0.1\n1e-45\n3.4e+38\n"
     for text in repr_lines(np.random.default_rng(3).standard_normal(1000).astype(np.float32)).split():
