@@ -32,9 +32,10 @@ Two exceptions, whose numpy kernels use no transcendental function but np.exp on
 (activations/lecture.py). numpy's float64 exp loop (DOUBLE_exp in
 numpy/_core/src/umath/loops_exponent_log.dispatch.c.src) runs numpy's own AVX512F code, or
 SVML's with AVX512_SKX, and otherwise calls npy_exp, the C library's exp, value by value;
-math.exp calls the same function of the same C library. So where the CPU has no AVX512F,
-np.exp(x) and math.exp(x) are the one result of one function, and the port below gives the
-numpy path's bits. ``exp_is_libm`` decides that without importing numpy: Linux on x86-64,
+math.exp calls the C library's exp too (through another symbol version where glibc has two,
+exp@GLIBC_2.2.5 for numpy's wheels and exp@GLIBC_2.29 for CPython: one routine, the older
+entry adding only errno's handling). So where the CPU has no AVX512F, np.exp(x) and
+math.exp(x) are one routine's result, and the port below gives the numpy path's bits. ``exp_is_libm`` decides that without importing numpy: Linux on x86-64,
 no avx512f among /proc/cpuinfo's flags (the kernel lists what CPUID and the OS's saved
 register state both allow; without it numpy's dispatch cannot choose AVX512F, and a numpy
 built with AVX512F as its baseline refuses to import), and an installed numpy whose version
@@ -188,38 +189,35 @@ def _fast_two_sum(a: float, b: float) -> tuple[float, float]:
 
 
 def _over_square(num: float, e: float) -> float:
-    """lecture._over_square: num / (1 + e)², 1 + e and its square carried to first order."""
+    """lecture._over_square: num / (1 + e)², 1 + e and its square carried to first order.
+    Its _two_square(dh) is _two_prod(dh, dh) here: both give dh² = p + pe exactly (dh in
+    [1, 2]), so pe is the one real number dh² − p either way (lecture._sigmoid_deriv_into's
+    docstring), whichever splits and order of sums produce it."""
     dh, dl = _fast_two_sum(1.0, e)
-    p = dh * dh
-    ah, al = _split(dh)
-    pe = ((ah * ah - p) + 2.0 * ah * al) + al * al
+    p, pe = _two_prod(dh, dh)
     r = num / p
     return r - r * ((pe + 2.0 * dh * dl) / p)
 
 
 def _sigmoid(z: float) -> float:
-    e = _exp(-abs(z))
+    e = math.exp(-abs(z))  # −|z| <= 0: no OverflowError; nan gives nan, −inf 0
     dh, dl = _fast_two_sum(1.0, e)
     r = _max(e, 1.0 if z >= 0 else 0.0) / dh
     return r - r * (dl / dh)
 
 
 def _sigmoid_deriv(z: float) -> float:
-    e = _exp(-abs(z))
+    e = math.exp(-abs(z))
     return _over_square(e, e)
 
 
 def _tanh_deriv(z: float) -> float:
     az = _min(abs(z), 800.0)
     if az < 350.0:
-        e = _exp(-2.0 * az)
+        e = math.exp(-2.0 * az)
         return _over_square(4.0 * e, e)
-    t = 2.0 * _exp(-az)
+    t = 2.0 * math.exp(-az)
     return t * t  # (nan: nan)
-
-
-def _exp(x: float) -> float:
-    return math.exp(x)  # x <= 0 here: no OverflowError; nan gives nan, −inf 0
 
 
 #: name -> (aliases, default parameters, g or None (numpy's g is not exp's), g′); no kinks
@@ -352,7 +350,7 @@ def resolve(name: str, deriv: bool) -> str | None:
     if found is not None:
         return found
     found = _EXP_BY_KEY.get(_key(name))
-    if found is None or not (deriv or EXP_FUNCTIONS[found][2] is not None):
+    if found is None or (not deriv and EXP_FUNCTIONS[found][2] is None):
         return None
     return found if exp_is_libm() else None
 

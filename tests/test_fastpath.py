@@ -4,6 +4,7 @@ bitwise the numpy path's."""
 
 from __future__ import annotations
 
+import math
 import os
 import pathlib
 import subprocess
@@ -149,7 +150,7 @@ def test_exp_gate_agrees_with_numpys_own_dispatch():
         assert targets and not any("512" in t or "V4" in t for t in targets), targets
     z = np.linspace(-745.5, 0.0, 200_001)  # every exponent sigmoid and tanh′ pass to exp
     want = np.exp(z)
-    assert _bits_equal(want, [scalar._exp(v) for v in z.tolist()]).all()
+    assert _bits_equal(want, [math.exp(v) for v in z.tolist()]).all()
 
 
 def _bits_equal(want, got):
