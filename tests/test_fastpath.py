@@ -153,6 +153,26 @@ def test_exp_gate_agrees_with_numpys_own_dispatch():
     assert _bits_equal(want, [math.exp(v) for v in z.tolist()]).all()
 
 
+def test_exp_gate_reads_every_cpus_flags(tmp_path):
+    """A cpuinfo of 64 CPUs (115 KB) whose last 16 list avx512f keeps the gate closed; the
+    same without them opens it; no flags lines, or no file, keep it closed."""
+    from actgrad import scalar
+
+    def cpuinfo(avx512_from):
+        return b"".join(
+            b"processor\t: %d\nmodel name\t: test\nflags\t\t: fpu sse2 avx2 fma%s %s\n"
+            b"bugs\t\t: none\n\n" % (i, b" avx512f" if i >= avx512_from else b"",
+                                          b"x" * 1700) for i in range(64))
+
+    for name, text, want in (("mixed", cpuinfo(48), False), ("none", cpuinfo(64), True),
+                             ("first", cpuinfo(0), False), ("noflags", b"processor\t: 0\n", False)):
+        path = tmp_path / name
+        path.write_bytes(text)
+        assert len(text) < 1000 or len(text) > 65536
+        assert scalar._no_avx512f_in(str(path)) is want, name
+    assert scalar._no_avx512f_in(str(tmp_path / "missing")) is False
+
+
 def _bits_equal(want, got):
     """Bit for bit (signed zeros apart), or both nan (every nan prints as 'nan')."""
     import numpy as np
