@@ -256,6 +256,15 @@ def bench_launch(actgrad, before, runs):
     return bench_alternating(cmds, runs)
 
 
+def loop_table(loop, runs, number=""):
+    """bench_loop's figures as a table (the whole run's section 4, or --only loop)."""
+    table(f"{number}a shell loop of {LOOP_VALUES} calls vs the same {LOOP_VALUES} values on stdin"
+          f" (median of {runs})", ["what", "wall", "ratio"], [
+              [f"{LOOP_VALUES} x actgrad deriv sigmoid Z", fmt(loop["loop_s"], ".3f", " s"),
+               fmt(loop["ratio"], ".1f", "x")],
+              ["printf ... | actgrad deriv sigmoid", fmt(loop["stdin_s"], ".3f", " s"), "1.0x"]])
+
+
 def bench_table(tmp, actgrad, before, runs, num):
     """`table sigmoid --num N -f csv` (now and --before), and whether -f table refuses N rows."""
     out = os.path.join(tmp, "table.csv")
@@ -617,12 +626,7 @@ def main():
             with tempfile.TemporaryDirectory() as tmp:
                 loop = bench_loop(tmp, tree_cmd(), runs)
             if loop:
-                table(f"a shell loop of {LOOP_VALUES} calls vs the same {LOOP_VALUES} values on"
-                      f" stdin (median of {runs})", ["what", "time", "ratio"], [
-                          [f"{LOOP_VALUES} x actgrad deriv sigmoid Z",
-                           fmt(loop["loop_s"], ".3f", " s"), fmt(loop["ratio"], ".1f", "x")],
-                          ["printf ... | actgrad deriv sigmoid", fmt(loop["stdin_s"], ".3f", " s"),
-                           "1.0x"]])
+                loop_table(loop, runs)
         if "api" in parts:
             sections("api", runs, args.before_tree)
         if "npy" in parts:
@@ -752,11 +756,7 @@ def main():
     table(f"3. peak memory (max RSS of each command over {runs} runs; {env['rss_method']})",
           ["what", "max RSS", "ratio", "target", "pass/fail"], mrows)
     if loop:
-        table(f"4. a shell loop of {LOOP_VALUES} calls vs the same {LOOP_VALUES} values on stdin"
-              f" (median of {runs})", ["what", "wall", "ratio"], [
-                  [f"{LOOP_VALUES} x actgrad deriv sigmoid Z", fmt(loop["loop_s"], ".3f", " s"),
-                   fmt(loop["ratio"], ".1f", "x")],
-                  [f"printf ... | actgrad deriv sigmoid", fmt(loop["stdin_s"], ".3f", " s"), "1.0x"]])
+        loop_table(loop, runs, "4. ")
     big = max(sizes)
     frows = []
     for name, r in through[big].items():
