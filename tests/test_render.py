@@ -47,6 +47,7 @@ def test_orjson_does_not_overrun_its_buffer():
     (past repr_lines' few values), in a child process: orjson 3.12 and 3.13 wrote past
     their buffer there, corrupting the heap (glibc aborted the process), which pyproject's
     pin keeps out."""
+    import pathlib
     import subprocess
     import sys
 
@@ -57,7 +58,7 @@ def test_orjson_does_not_overrun_its_buffer():
             "    assert repr_lines(v) == ''.join(repr(t) + '\\n' for t in v.tolist()).encode()\n"
             "print('ok')\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+                       cwd=pathlib.Path(__file__).resolve().parent.parent)
     assert (r.returncode, r.stdout) == (0, "ok\n"), r.stderr[-500:]
 
 
